@@ -1,0 +1,254 @@
+import type { Logger } from 'pino';
+import { ConflictError, InputError, NotFoundError } from '../errors.js';
+import type { Changes, Store } from '../store/store.js';
+import type { ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Result, WorkerInfo } from '../types.js';
+import { TERMINAL_JOB_STATES } from '../types.js';
+import { ClaimWaiters, type Waiter } from './claimWaiters.js';
+import { DelayTimer } from './delayTimer.js';
+import { toNewJob, type JobLimits } from './defaults.js';
+import { JobEvents, type JobListener } from './jobEvents.js';
+import { Reaper } from './reaper.js';
+import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
+
+export interface BrokerOptions extends JobLimits {
+  reapIntervalMs: number;
+  /** A worker not heard from for this long no longer counts as connected. */
+  workerTimeoutMs: number;
+  /** Kinds accepted before any worker has offered them. */
+  kinds: string[];
+}
+
+export interface JobView extends Job {
+  waitingForWorker: boolean;
+}
+
+/**
+ * The job broker: routes tasks to workers that pull, holds long-polls open, wakes them the moment
+ * work is ready, and turns every committed change into events for watchers.
+ */
+export class Broker {
+  readonly events = new JobEvents();
+  readonly workers: WorkerRegistry;
+  private readonly waiters: ClaimWaiters;
+  private readonly reaper: Reaper;
+  private readonly delays: DelayTimer;
+  private readonly kinds = new Set<string>();
+  private closed = false;
+
+  constructor(readonly store: Store, private readonly options: BrokerOptions, private readonly log: Logger) {
+    this.workers = new WorkerRegistry(options.workerTimeoutMs);
+    this.waiters = new ClaimWaiters(
+      async (w) => {
+        const routes = this.workers.routesFor(w.workerId);
+        const { tasks } = await this.claimNow(w.workerId, routes, w.max);
+        return { tasks, routes };
+      },
+      (w) => this.workers.routesFor(w.workerId),
+      (tasks) => void this.releaseOrphans(tasks),
+      (e) => this.log.error({ err: e }, 'waking claims failed'),
+    );
+    this.reaper = new Reaper(store, options.reapIntervalMs, (c) => this.apply(c), log);
+    this.delays = new DelayTimer(store, (c) => this.apply(c), log);
+    for (const k of options.kinds) this.kinds.add(k);
+  }
+
+  async start(): Promise<void> {
+    for (const route of await this.store.pendingRoutes()) this.workers.addRoute(route);
+    for (const kind of await this.store.knownKinds()) this.kinds.add(kind);
+    this.delays.schedule(await this.store.nextDueAt());
+    this.reaper.start();
+  }
+
+  /** Stops timers and answers every open long-poll; the store stays open for the caller to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reaper.stop();
+    this.delays.stop();
+    this.waiters.closeAll();
+    this.events.closeAll();
+  }
+
+  /** Feeds a committed change to routing, waiting claims, watchers and the delay timer. */
+  private apply(c: Changes): void {
+    for (const r of c.routes) this.workers.addRoute(r);
+    if (c.routes.length > 0) this.waiters.ready(c.routes);
+    for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
+    for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
+    if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
+  }
+
+  view(job: Job, now = Date.now()): JobView {
+    const waitingForWorker = !TERMINAL_JOB_STATES.has(job.state) && !this.workers.canServe(job.kind, job.requires, now);
+    return { ...job, waitingForWorker };
+  }
+
+  async submit(spec: JobSpec): Promise<{ job: JobView; created: boolean }> {
+    if (!this.kinds.has(spec.kind)) {
+      throw new InputError(
+        'kind',
+        `unknown kind '${spec.kind}': no worker has ever offered it. Start a worker that handles it, ` +
+          'or list it under "kinds" in the hub config to accept jobs before any worker connects.',
+      );
+    }
+    const now = Date.now();
+    const { job, created, changes } = await this.store.createJob(toNewJob(spec, this.options, now));
+    this.apply(changes);
+    return { job: this.view(job, now), created };
+  }
+
+  async get(jobId: string): Promise<JobView> {
+    const job = await this.store.getJob(jobId);
+    if (!job) throw new NotFoundError(`no job with id '${jobId}'`);
+    return this.view(job);
+  }
+
+  async cancel(jobId: string): Promise<JobView> {
+    const r = await this.store.cancelJob(jobId, Date.now());
+    if (!r) throw new NotFoundError(`no job with id '${jobId}'`);
+    this.apply(r.changes);
+    return this.view(r.job);
+  }
+
+  async redrive(taskId: string): Promise<void> {
+    const r = await this.store.redrive(taskId, Date.now());
+    if (r.status === 'not_found') throw new NotFoundError(`no task with id '${taskId}'`);
+    if (r.status === 'not_dead') throw new ConflictError('not_dead', `task '${taskId}' is not dead; only dead tasks can be redriven`);
+    this.apply(r.changes);
+  }
+
+  /**
+   * Waits until the job is finished or has at least `minResults` results, or `waitMs` passes.
+   * Returns the job and all its results.
+   */
+  async wait(jobId: string, minResults: number | undefined, waitMs: number, signal?: AbortSignal): Promise<{ job: JobView; results: Result[] }> {
+    let job = await this.get(jobId);
+    let results = await this.store.getResults(jobId);
+    const done = () => TERMINAL_JOB_STATES.has(job.state) || (minResults !== undefined && results.length >= minResults);
+    if (done() || waitMs <= 0 || this.closed) return { job, results };
+    await new Promise<void>((resolve) => {
+      let count = results.length;
+      const finish = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
+      const listener: JobListener = {
+        event: (e: JobEvent) => {
+          if (e.type === 'result') count++;
+          if ((e.type === 'state' && TERMINAL_JOB_STATES.has(e.state)) || (minResults !== undefined && count >= minResults)) finish();
+        },
+        close: finish,
+      };
+      const unsubscribe = this.events.subscribe(jobId, listener);
+      const timer = setTimeout(finish, waitMs);
+      signal?.addEventListener('abort', finish);
+    });
+    job = await this.get(jobId);
+    results = await this.store.getResults(jobId);
+    return { job, results };
+  }
+
+  /** Records that a worker was heard from, telling the store about new workers and kinds. */
+  async hello(hello: WorkerHello): Promise<void> {
+    const info = this.workers.seen(hello, Date.now(), 30_000);
+    if (!info) return;
+    for (const c of info.capabilities) this.kinds.add(c.kind);
+    await this.store.upsertWorker(info);
+  }
+
+  private async claimNow(workerId: string, routes: string[], max: number): Promise<{ tasks: ClaimedTask[] }> {
+    if (routes.length === 0 || this.closed) return { tasks: [] };
+    const { tasks, changes } = await this.store.claim(workerId, routes, max, Date.now());
+    this.apply(changes);
+    return { tasks };
+  }
+
+  /** Leases up to `max` ready tasks, waiting up to `waitMs` for one when none is ready. */
+  async claim(hello: WorkerHello, max: number, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]> {
+    await this.hello(hello);
+    const { tasks } = await this.claimNow(hello.workerId, this.workers.routesFor(hello.workerId), max);
+    if (tasks.length > 0 || waitMs <= 0 || this.closed || signal.aborted) return tasks;
+    return new Promise<ClaimedTask[]>((resolve) => {
+      const waiter: Waiter = {
+        workerId: hello.workerId,
+        max,
+        resolve: (t) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          this.workers.waiting(hello.workerId, -1);
+          this.workers.touch(hello.workerId, Date.now());
+          resolve(t);
+        },
+      };
+      const onAbort = () => {
+        if (this.waiters.remove(waiter)) waiter.resolve([]);
+      };
+      const timer = setTimeout(onAbort, waitMs);
+      signal.addEventListener('abort', onAbort);
+      this.workers.waiting(hello.workerId, 1);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Gives back tasks claimed for a request that went away before it could be answered. */
+  async releaseOrphans(tasks: ClaimedTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    try {
+      await this.release(tasks.map((t) => t.leaseId));
+    } catch (e) {
+      this.log.error({ err: e }, 'releasing tasks of a closed claim failed; their leases will expire');
+    }
+  }
+
+  async heartbeat(workerId: string | undefined, leaseIds: string[]): Promise<HeartbeatReply> {
+    if (workerId) this.workers.touch(workerId, Date.now());
+    return this.store.heartbeat(leaseIds, Date.now());
+  }
+
+  async progress(leaseId: string, progress: unknown, partial: unknown): Promise<void> {
+    const r = await this.store.progress(leaseId, progress, Date.now());
+    if (r.status !== 'ok') throw leaseRefused(r.status, [leaseId]);
+    const event: JobEvent = { type: 'progress', jobId: r.jobId!, taskId: r.taskId!, progress };
+    if (partial !== undefined) event.partial = partial;
+    this.events.emit(event);
+  }
+
+  async complete(items: Array<{ leaseId: string; output: unknown }>) {
+    const { outcomes, changes } = await this.store.complete(items, Date.now());
+    this.apply(changes);
+    return outcomes;
+  }
+
+  async fail(leaseId: string, error: string, retryable: boolean): Promise<void> {
+    const r = await this.store.fail(leaseId, error, retryable, Date.now());
+    this.apply(r.changes);
+    if (r.status !== 'ok') throw leaseRefused(r.status, [leaseId]);
+  }
+
+  async release(leaseIds: string[]): Promise<string[]> {
+    const r = await this.store.release(leaseIds, Date.now());
+    this.apply(r.changes);
+    return r.released;
+  }
+
+  get waitingClaims(): number {
+    return this.waiters.size;
+  }
+
+  async listWorkers(): Promise<Array<WorkerInfo & { connected: boolean; inFlight: number }>> {
+    const now = Date.now();
+    const leases = await this.store.leasesByWorker();
+    return (await this.store.listWorkers()).map((w) => {
+      const live = this.workers.get(w.workerId);
+      const info = live ?? w;
+      return { ...info, connected: this.workers.isConnected(w.workerId, now), inFlight: leases.get(w.workerId) ?? 0 };
+    });
+  }
+}
+
+export function leaseRefused(status: 'lease_lost' | 'cancelled', leaseIds: string[]): ConflictError {
+  return status === 'cancelled'
+    ? new ConflictError('cancelled', 'the task was cancelled; stop working on it', { leaseIds })
+    : new ConflictError('lease_lost', 'the lease is no longer held (it expired or the task was given to another worker); drop this work', { leaseIds });
+}

@@ -1,0 +1,44 @@
+import { InputError } from '../errors.js';
+import type { JobSpec, NewJob } from '../types.js';
+import { jobId } from '../util/ids.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
+
+export interface JobLimits {
+  maxVariants: number;
+  defaultLeaseMs: number;
+  defaultMaxAttempts: number;
+}
+
+/**
+ * Fills a submitted spec's defaults. The HTTP schema has already checked types and ranges; this
+ * checks what depends on more than one field.
+ */
+export function toNewJob(spec: JobSpec, limits: JobLimits, now: number): NewJob {
+  const variants = spec.variants ?? 1;
+  if (variants > limits.maxVariants) {
+    throw new InputError('variants', `variants is ${variants}; this hub allows at most ${limits.maxVariants} (config maxVariants)`);
+  }
+  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
+    throw new InputError('delayMs', 'give either runAt or delayMs, not both');
+  }
+  const backoff = { ...DEFAULT_BACKOFF, ...spec.backoff };
+  if (backoff.maxDelayMs < backoff.delayMs) {
+    throw new InputError('backoff.maxDelayMs', 'backoff.maxDelayMs must be at least backoff.delayMs');
+  }
+  return {
+    id: jobId(now),
+    kind: spec.kind,
+    input: spec.input ?? null,
+    variants,
+    priority: spec.priority ?? 0,
+    runAt: spec.runAt ?? now + (spec.delayMs ?? 0),
+    maxAttempts: spec.maxAttempts ?? limits.defaultMaxAttempts,
+    backoff,
+    leaseMs: spec.leaseMs ?? limits.defaultLeaseMs,
+    key: spec.key ?? null,
+    requires: spec.requires && Object.keys(spec.requires).length > 0 ? spec.requires : null,
+    // Seeds stay below 2^31 so seed + index never leaves the safe integer range in any client.
+    seed: spec.seed ?? Math.floor(Math.random() * 2 ** 31),
+    createdAt: now,
+  };
+}

@@ -1,0 +1,128 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from './errors.js';
+
+/**
+ * All settings, in one place: defaults <- config file <- environment <- flags. Nothing else in
+ * Roost reads process.env. Unknown keys in the file are errors, as are unknown flags (commander).
+ */
+export interface Config {
+  /** Address the hub binds; 127.0.0.1 unless told otherwise. */
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite` (a file in dataDir) or a postgres:// URL. */
+  store: string;
+  /** SQLite durability: `normal` survives a hub crash, `full` also a power loss. */
+  synchronous: 'normal' | 'full';
+  maxBodyBytes: number;
+  maxVariants: number;
+  defaultLeaseMs: number;
+  defaultMaxAttempts: number;
+  reapIntervalMs: number;
+  workerTimeoutMs: number;
+  /** Kinds the hub accepts jobs for before any worker has offered them. */
+  kinds: string[];
+  logLevel: string;
+  /** Client and worker side: the hub to talk to and the token to use. */
+  hub: string;
+  token: string | undefined;
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 7070,
+  dataDir: './roost-data',
+  store: 'sqlite',
+  synchronous: 'normal',
+  maxBodyBytes: 1024 * 1024,
+  maxVariants: 1000,
+  defaultLeaseMs: 30_000,
+  defaultMaxAttempts: 3,
+  reapIntervalMs: 1000,
+  workerTimeoutMs: 60_000,
+  kinds: [],
+  logLevel: 'info',
+  hub: 'http://127.0.0.1:7070',
+  token: undefined,
+};
+
+type Key = keyof Config;
+const ENV: Partial<Record<Key, string>> = {
+  host: 'ROOST_HOST',
+  port: 'ROOST_PORT',
+  dataDir: 'ROOST_DATA',
+  store: 'ROOST_DATABASE_URL',
+  logLevel: 'ROOST_LOG_LEVEL',
+  hub: 'ROOST_HUB',
+  token: 'ROOST_TOKEN',
+};
+
+function coerce(key: Key, value: unknown, source: string): unknown {
+  const expected = DEFAULTS[key];
+  const fail = (what: string) => new InputError(key, `${source}: ${key} must be ${what}, got ${JSON.stringify(value)}`);
+  if (key === 'synchronous') {
+    if (value !== 'normal' && value !== 'full') throw fail("'normal' or 'full'");
+    return value;
+  }
+  if (key === 'kinds') {
+    const list = typeof value === 'string' ? value.split(',').filter(Boolean) : value;
+    if (!Array.isArray(list) || !list.every((k) => typeof k === 'string')) throw fail('a list of kind names');
+    return list;
+  }
+  if (typeof expected === 'number') {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw fail('a non-negative integer');
+    if (key === 'port' && n > 65535) throw fail('a port number (0 to 65535)');
+    return n;
+  }
+  if (typeof value !== 'string' || value === '') throw fail('a non-empty string');
+  return value;
+}
+
+function layer(target: Config, values: Record<string, unknown>, source: string, strict: boolean): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULTS)) {
+      if (strict) throw new InputError(key, `${source}: unknown setting '${key}'; known: ${Object.keys(DEFAULTS).join(', ')}`);
+      continue;
+    }
+    (target as unknown as Record<string, unknown>)[key] = coerce(key as Key, value, source);
+  }
+}
+
+export interface LoadOptions {
+  /** A config file to read; without it, `roost.config.json` in the working directory if present. */
+  configFile?: string | undefined;
+  /** Values from command-line flags (already named as config keys). */
+  flags?: Partial<Record<Key, unknown>>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const config: Config = { ...DEFAULTS, kinds: [] };
+  const file = opts.configFile ?? env.ROOST_CONFIG ?? (existsSync('roost.config.json') ? 'roost.config.json' : undefined);
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new InputError('config', `cannot read config file ${resolve(file)}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InputError('config', `config file ${resolve(file)} must hold a JSON object`);
+    }
+    layer(config, parsed as Record<string, unknown>, `config file ${file}`, true);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) if (env[name!] !== undefined) fromEnv[key] = env[name!];
+  layer(config, fromEnv, 'environment', true);
+  layer(config, opts.flags ?? {}, 'flag', true);
+  return config;
+}
+
+/** Whether the process runs under CI, where missing services are failures rather than skips. */
+export function underCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI === 'true' || env.CI === '1';
+}

@@ -1,0 +1,55 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { Broker } from '../broker/broker.js';
+import type { Config } from '../config.js';
+import { openStore } from '../store/openStore.js';
+import { buildServer } from './server.js';
+import { Tokens } from './tokens.js';
+
+export interface RunningHub {
+  url: string;
+  broker: Broker;
+  tokens: Tokens;
+  /** Answers open long-polls, finishes in-flight requests, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The first start of a hub with no tokens creates an admin token and writes it to a file only the
+ * owner can read. The token itself never reaches a log line.
+ */
+async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): Promise<void> {
+  if ((await tokens.list()).length > 0) return;
+  const file = resolve(join(dataDir, 'admin.token'));
+  const { token } = await tokens.create('admin (first start)', 'admin');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  log.info({ file }, 'created an admin token; it is in this file (readable by you only)');
+}
+
+export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
+  const store = openStore(config);
+  const broker = new Broker(store, config, log);
+  await broker.start();
+  const tokens = new Tokens(store);
+  await ensureAdminToken(tokens, config.dataDir, log);
+  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  log.info({ url, api: `${url}/v1/openapi.json`, data: resolve(config.dataDir), tokenFile: existsSync(join(config.dataDir, 'admin.token')) ? resolve(join(config.dataDir, 'admin.token')) : undefined }, 'hub listening');
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    broker,
+    tokens,
+    close: () =>
+      (closing ??= (async () => {
+        await broker.close();
+        await app.close();
+        await store.close();
+      })()),
+  };
+}

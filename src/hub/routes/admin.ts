@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import type { Broker } from '../../broker/broker.js';
+import { NotFoundError } from '../../errors.js';
+import { VERSION } from '../../version.js';
+import { requireScope } from '../auth.js';
+import { checkKnown, intParam, stringParam, type Query } from '../query.js';
+import { IdParams, TokenBody } from '../schemas.js';
+import type { Tokens } from '../tokens.js';
+
+export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
+  const admin = { preHandler: requireScope(tokens) };
+  const client = { preHandler: requireScope(tokens, 'client') };
+
+  app.get('/v1/health', { schema: { tags: ['admin'], summary: 'Liveness; needs no token' } }, async () => ({ ok: true, version: VERSION }));
+
+  app.post('/v1/tokens', { ...admin, schema: { tags: ['admin'], summary: 'Create a token (shown once)', body: TokenBody } }, async (req, reply) => {
+    const b = req.body as Static<typeof TokenBody>;
+    const { token, info } = await tokens.create(b.name, b.scope);
+    return reply.code(201).send({ ...info, token });
+  });
+
+  app.get('/v1/tokens', { ...admin, schema: { tags: ['admin'], summary: 'List tokens (never their secrets)' } }, async () => ({ tokens: await tokens.list() }));
+
+  app.delete('/v1/tokens/:id', { ...admin, schema: { tags: ['admin'], summary: 'Revoke a token', params: IdParams } }, async (req) => {
+    const id = (req.params as IdParams).id;
+    if (!(await tokens.revoke(id))) throw new NotFoundError(`no active token with id '${id}'`);
+    return { revoked: id };
+  });
+
+  app.get('/v1/workers', { ...admin, schema: { tags: ['admin'], summary: 'Workers: capabilities, last seen, tasks in flight' } }, async () => ({
+    workers: await broker.listWorkers(),
+  }));
+
+  app.get('/v1/stats', { ...client, schema: { tags: ['admin'], summary: 'Queue statistics' } }, async () => {
+    const stats = await broker.store.stats();
+    const now = Date.now();
+    return {
+      ...stats,
+      workersConnected: broker.workers.connected(now).length,
+      waitingClaims: broker.waitingClaims,
+      version: VERSION,
+    };
+  });
+
+  app.get('/v1/tasks/dead', { ...client, schema: { tags: ['tasks'], summary: 'Dead tasks, newest first' } }, async (req) => {
+    const q = req.query as Query;
+    checkKnown(q, ['cursor', 'limit']);
+    const limit = intParam(q, 'limit', 1, 500) ?? 50;
+    const tasks = await broker.store.listDead(stringParam(q, 'cursor'), limit);
+    return { tasks, nextCursor: tasks.length === limit ? tasks.at(-1)!.cursor : null };
+  });
+
+  app.get('/v1/tasks/:id', { ...client, schema: { tags: ['tasks'], summary: 'One task', params: IdParams } }, async (req) => {
+    const id = (req.params as IdParams).id;
+    const task = await broker.store.getTask(id);
+    if (!task) throw new NotFoundError(`no task with id '${id}'`);
+    return task;
+  });
+
+  app.post('/v1/tasks/:id/redrive', { ...client, schema: { tags: ['tasks'], summary: 'Give a dead task fresh attempts', params: IdParams } }, async (req) => {
+    const id = (req.params as IdParams).id;
+    await broker.redrive(id);
+    return broker.store.getTask(id);
+  });
+}

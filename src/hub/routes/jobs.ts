@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import type { Broker } from '../../broker/broker.js';
+import { InputError } from '../../errors.js';
+import type { JobEvent, JobSpec } from '../../types.js';
+import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types.js';
+import { requireScope } from '../auth.js';
+import { checkKnown, durationParam, enumParam, intParam, stringParam, type Query } from '../query.js';
+import { IdParams, JobBody } from '../schemas.js';
+import { SseStream } from '../sse.js';
+import type { Tokens } from '../tokens.js';
+
+const MAX_WAIT_MS = 300_000;
+
+export function toSpec(body: JobBody): JobSpec {
+  const { runAt, ...rest } = body;
+  if (runAt === undefined) return rest;
+  const at = typeof runAt === 'number' ? runAt : Date.parse(runAt);
+  if (!Number.isFinite(at)) throw new InputError('runAt', `runAt is not a valid date: '${runAt}'`);
+  return { ...rest, runAt: at };
+}
+
+export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
+  const client = { preHandler: requireScope(tokens, 'client', 'bot') };
+  const tags = ['jobs'];
+
+  app.post('/v1/jobs', { ...client, schema: { tags, summary: 'Submit a job', body: JobBody } }, async (req, reply) => {
+    const { job, created } = await broker.submit(toSpec(req.body as JobBody));
+    return reply.code(created ? 201 : 200).send(job);
+  });
+
+  app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first' } }, async (req) => {
+    const q = req.query as Query;
+    checkKnown(q, ['state', 'kind', 'cursor', 'limit']);
+    const limit = intParam(q, 'limit', 1, 500) ?? 50;
+    const filter = { state: enumParam(q, 'state', JOB_STATES), kind: stringParam(q, 'kind'), cursor: stringParam(q, 'cursor'), limit };
+    const jobs = (await broker.store.listJobs(filter)).map((j) => broker.view(j));
+    return { jobs, nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null };
+  });
+
+  app.get(
+    '/v1/jobs/:id',
+    { ...client, schema: { tags, summary: 'A job with its results; wait= long-polls until done or results= are in', params: IdParams } },
+    async (req, reply) => {
+      const q = req.query as Query;
+      checkKnown(q, ['wait', 'results']);
+      const waitMs = durationParam(q, 'wait', MAX_WAIT_MS) ?? 0;
+      const minResults = intParam(q, 'results', 0, 1_000_000);
+      const abort = new AbortController();
+      reply.raw.on('close', () => abort.abort());
+      const { job, results } = await broker.wait((req.params as IdParams).id, minResults, waitMs, abort.signal);
+      return { ...job, results };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id/tasks',
+    { ...client, schema: { tags, summary: "A job's tasks with their states and attempts", params: IdParams } },
+    async (req) => {
+      const job = await broker.get((req.params as IdParams).id);
+      return { tasks: await broker.store.listTasks(job.id) };
+    },
+  );
+
+  app.post('/v1/jobs/:id/cancel', { ...client, schema: { tags, summary: 'Cancel a job', params: IdParams } }, async (req) =>
+    broker.cancel((req.params as IdParams).id),
+  );
+
+  app.get(
+    '/v1/jobs/:id/events',
+    { ...client, schema: { tags, summary: 'Server-Sent Events: state, result, progress; ends when the job is done', params: IdParams } },
+    async (req, reply) => {
+      checkKnown(req.query as Query, []);
+      const id = (req.params as IdParams).id;
+      // Subscribe before reading the job and its results so no change lands unseen in between.
+      const buffered: JobEvent[] = [];
+      let stream: SseStream | null = null;
+      const unsubscribe = broker.events.subscribe(id, {
+        event: (e) => (stream ? forward(e) : buffered.push(e)),
+        close: () => stream?.end(),
+      });
+      let job;
+      try {
+        job = await broker.get(id);
+      } catch (e) {
+        unsubscribe();
+        throw e;
+      }
+      let lastSeq = 0;
+      const forward = (e: JobEvent) => {
+        if (e.type === 'result') {
+          if (e.result.seq <= lastSeq) return;
+          lastSeq = e.result.seq;
+          stream!.send('result', e.result, e.result.seq);
+        } else if (e.type === 'progress') {
+          stream!.send('progress', { taskId: e.taskId, progress: e.progress, partial: e.partial });
+        } else {
+          stream!.send('state', { state: e.state });
+          if (TERMINAL_JOB_STATES.has(e.state)) stream!.end();
+        }
+      };
+      const results = await broker.store.getResults(id);
+      stream = new SseStream(reply, unsubscribe);
+      stream.send('job', job);
+      for (const r of results) forward({ type: 'result', jobId: id, result: r });
+      if (TERMINAL_JOB_STATES.has(job.state)) return stream.end();
+      for (const e of buffered) forward(e);
+    },
+  );
+}

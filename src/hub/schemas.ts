@@ -1,0 +1,97 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Request schemas of the HTTP API. Fastify compiles them; the OpenAPI document is built from them. */
+
+const strict = { additionalProperties: false } as const;
+
+export const KIND_PATTERN = '^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*$';
+export const Kind = Type.String({ pattern: KIND_PATTERN, maxLength: 100, description: 'Dotted lower-case name, e.g. text.markov' });
+const LabelValue = Type.String({ maxLength: 200 });
+export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), LabelValue, {
+  maxProperties: 32,
+  description: 'Label names to values, e.g. {"model": "gpt2-xl"}',
+});
+
+export const BackoffBody = Type.Object(
+  {
+    type: Type.Optional(Type.Union([Type.Literal('exponential'), Type.Literal('fixed')])),
+    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    jitter: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+export const JobBody = Type.Object(
+  {
+    kind: Kind,
+    input: Type.Unknown({ description: 'Any JSON value; the handler of the kind defines it' }),
+    variants: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of tasks; task i gets seed + i' })),
+    priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: 'Higher runs first (default 0)' })),
+    runAt: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.String({ format: 'date-time' })], { description: 'Epoch ms or ISO 8601' }),
+    ),
+    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 366 * 86_400_000 })),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    backoff: Type.Optional(BackoffBody),
+    leaseMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key' })),
+    requires: Type.Optional(Labels),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+  },
+  strict,
+);
+export type JobBody = Static<typeof JobBody>;
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
+export type IdParams = Static<typeof IdParams>;
+
+export const Capability = Type.Object({ kind: Kind, labels: Type.Optional(Labels) }, strict);
+
+export const ClaimBody = Type.Object(
+  {
+    workerId: Type.String({ minLength: 1, maxLength: 100, description: 'Stable id of the worker process' }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    capabilities: Type.Array(Capability, { minItems: 1, maxItems: 200 }),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    version: Type.Optional(Type.String({ maxLength: 50 })),
+    max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Most tasks to lease (default 1)' })),
+    waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, description: 'How long to hold the request open when nothing is ready' })),
+  },
+  strict,
+);
+export type ClaimBody = Static<typeof ClaimBody>;
+
+const LeaseId = Type.String({ minLength: 1, maxLength: 100 });
+const LeaseIds = Type.Array(LeaseId, { maxItems: 10_000 });
+
+export const HeartbeatBody = Type.Object({ workerId: Type.Optional(Type.String({ maxLength: 100 })), leaseIds: LeaseIds }, strict);
+export const ProgressBody = Type.Object(
+  {
+    leaseId: LeaseId,
+    progress: Type.Number({ minimum: 0, maximum: 1, description: 'Fraction done' }),
+    partial: Type.Optional(Type.Unknown({ description: 'A partial output streamed to watchers, not stored' })),
+  },
+  strict,
+);
+export const CompleteBody = Type.Object(
+  { results: Type.Array(Type.Object({ leaseId: LeaseId, output: Type.Unknown() }, strict), { minItems: 1, maxItems: 1000 }) },
+  strict,
+);
+export const FailBody = Type.Object(
+  {
+    leaseId: LeaseId,
+    error: Type.String({ maxLength: 10_000 }),
+    retryable: Type.Optional(Type.Boolean({ description: 'false sends the task straight to dead (default true)' })),
+  },
+  strict,
+);
+export const ReleaseBody = Type.Object({ leaseIds: LeaseIds }, strict);
+
+export const TokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    scope: Type.Union([Type.Literal('admin'), Type.Literal('client'), Type.Literal('worker'), Type.Literal('bot')]),
+  },
+  strict,
+);

@@ -1,0 +1,89 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import type { Broker } from '../broker/broker.js';
+import { ConflictError, InputError, NotFoundError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { HttpError } from './httpError.js';
+import { adminRoutes } from './routes/admin.js';
+import { jobRoutes } from './routes/jobs.js';
+import { workerRoutes } from './routes/worker.js';
+import type { Tokens } from './tokens.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; field?: string; [k: string]: unknown };
+}
+
+/** The field a schema validation error is about, as a dotted path (`backoff.delayMs`). */
+function fieldOf(e: FastifyError): string | undefined {
+  const v = e.validation?.[0];
+  if (!v) return undefined;
+  const path = v.instancePath.split('/').filter(Boolean);
+  const params = v.params as Record<string, unknown>;
+  const extra = (params.missingProperty ?? params.additionalProperty) as string | undefined;
+  if (extra) path.push(extra);
+  return path.join('.') || (e.validationContext ?? 'body');
+}
+
+/** Turns any thrown error into a JSON error reply; 5xx only for what is truly our fault. */
+function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
+  if (e instanceof HttpError) {
+    return { status: e.status, body: { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...e.details } } };
+  }
+  if (e instanceof InputError) return { status: 400, body: { error: { code: 'invalid_request', message: e.message, field: e.field } } };
+  if (e instanceof NotFoundError) return { status: 404, body: { error: { code: 'not_found', message: e.message } } };
+  if (e instanceof ConflictError) return { status: 409, body: { error: { code: e.code, message: e.message, ...e.details } } };
+  const fe = e as FastifyError;
+  if (fe.validation) {
+    const field = fieldOf(fe);
+    const v = fe.validation[0]!;
+    const where = v.instancePath ? `${fe.validationContext}${v.instancePath.replaceAll('/', '.')}` : fe.validationContext ?? 'body';
+    const extra = (v.params as Record<string, unknown>).additionalProperty;
+    const message = extra ? `${where} has an unknown property '${String(extra)}'` : `${where} ${v.message ?? 'is invalid'}`;
+    return { status: 400, body: { error: { code: 'invalid_request', message, ...(field ? { field } : {}) } } };
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : fe.code?.startsWith('FST_ERR_CTP') ? 'invalid_body' : 'bad_request';
+    return { status: fe.statusCode, body: { error: { code, message: fe.message, field: 'body' } } };
+  }
+  log.error({ err: e }, 'request failed');
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error; the hub log has the details' } } };
+}
+
+export interface ServerDeps {
+  broker: Broker;
+  tokens: Tokens;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+export async function buildServer({ broker, tokens, log, maxBodyBytes }: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: maxBodyBytes,
+    // Bodies are validated as sent: no coercion of "5" into 5, no silent removal of unknown fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setErrorHandler((e, _req, reply) => {
+    const { status, body } = toReply(e, log);
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` } }),
+  );
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Roost hub API', version: VERSION, description: 'Jobs, workers and tokens. See docs/protocol.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  jobRoutes(app, broker, tokens);
+  workerRoutes(app, broker, tokens);
+  adminRoutes(app, broker, tokens);
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,40 @@
+import type { FastifyReply } from 'fastify';
+
+// Proxies drop connections that stay silent; a comment line every so often keeps them open.
+const KEEPALIVE_MS = 15_000;
+
+/** A Server-Sent Events stream on a hijacked reply. */
+export class SseStream {
+  private readonly keepalive: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly reply: FastifyReply, onClose: () => void) {
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    this.keepalive = setInterval(() => this.reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+    this.keepalive.unref();
+    reply.raw.on('close', () => {
+      this.closed = true;
+      clearInterval(this.keepalive);
+      onClose();
+    });
+  }
+
+  send(event: string, data: unknown, id?: number | string): void {
+    if (this.closed) return;
+    const idLine = id === undefined ? '' : `id: ${id}\n`;
+    this.reply.raw.write(`event: ${event}\n${idLine}data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepalive);
+    this.reply.raw.end();
+  }
+}

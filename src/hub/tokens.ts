@@ -1,0 +1,72 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import type { Scope, TokenInfo } from '../types.js';
+
+const PREFIX = 'roost_';
+const ID_LENGTH = 12;
+// Tokens are cached so a request costs one hash, not a store read; a revoke drops the entry here
+// and other hubs see it within this many milliseconds.
+const CACHE_MS = 10_000;
+// last-used times are written at most this often per token.
+const TOUCH_MS = 60_000;
+
+function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+interface Cached {
+  scope: Scope;
+  hash: Buffer;
+  revoked: boolean;
+  loadedAt: number;
+  touchedAt: number;
+}
+
+/**
+ * Tokens look like `roost_<id>_<secret>`. Only the SHA-256 of the secret is stored; the id finds
+ * the row and the hashes are compared in constant time. The whole token is shown once, at creation.
+ */
+export class Tokens {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(private readonly store: Store) {}
+
+  async create(name: string, scope: Scope): Promise<{ token: string; info: TokenInfo }> {
+    const id = randomBytes(ID_LENGTH / 2).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const createdAt = Date.now();
+    await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt });
+    return { token: `${PREFIX}${id}_${secret}`, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null } };
+  }
+
+  /** The token's id and scope, or null when it is malformed, unknown, revoked or wrong. */
+  async verify(token: string): Promise<{ id: string; scope: Scope } | null> {
+    if (!token.startsWith(PREFIX) || token[PREFIX.length + ID_LENGTH] !== '_') return null;
+    const id = token.slice(PREFIX.length, PREFIX.length + ID_LENGTH);
+    const secret = token.slice(PREFIX.length + ID_LENGTH + 1);
+    const now = Date.now();
+    let entry = this.cache.get(id);
+    if (!entry || now - entry.loadedAt > CACHE_MS) {
+      const row = await this.store.getToken(id);
+      if (!row) return null;
+      entry = { scope: row.scope, hash: Buffer.from(row.hash, 'hex'), revoked: row.revokedAt !== null, loadedAt: now, touchedAt: entry?.touchedAt ?? 0 };
+      this.cache.set(id, entry);
+    }
+    const given = hashSecret(secret);
+    if (entry.revoked || given.length !== entry.hash.length || !timingSafeEqual(given, entry.hash)) return null;
+    if (now - entry.touchedAt > TOUCH_MS) {
+      entry.touchedAt = now;
+      void this.store.touchToken(id, now).catch(() => undefined);
+    }
+    return { id, scope: entry.scope };
+  }
+
+  list(): Promise<TokenInfo[]> {
+    return this.store.listTokens();
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    this.cache.delete(id);
+    return this.store.revokeToken(id, Date.now());
+  }
+}

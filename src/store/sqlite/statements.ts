@@ -1,0 +1,162 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Every SQL statement of the SQLite adapter, prepared once. Each carries a header: its parameters
+ * and what it returns. Internal task states: queued (ready), delayed (queued until run_at),
+ * leased, succeeded, dead, cancelled.
+ */
+export function prepareStatements(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    // (:key) -> { id } of the job created with this idempotency key
+    jobIdByKey: p('SELECT id FROM jobs WHERE key = :key'),
+
+    // (job columns) -> nothing
+    insertJob: p(`INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff,
+        lease_ms, requires, key, run_at, created_at, updated_at)
+      VALUES (:id, :kind, :input, 'queued', :variants, :priority, :seed, :maxAttempts, :backoff,
+        :leaseMs, :requires, :key, :runAt, :createdAt, :createdAt)`),
+
+    // (task columns) -> nothing
+    insertTask: p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms)
+      VALUES (:jobId, :idx, :kind, :route, :priority, :seed, :state, :runAt, :maxAttempts, :leaseMs)`),
+
+    // (id) -> the job row
+    job: p('SELECT * FROM jobs WHERE id = ?'),
+
+    // (jobId) -> { state, n } per internal task state
+    taskCounts: p('SELECT state, count(*) AS n FROM tasks WHERE job_id = ? GROUP BY state'),
+
+    // (jobId, afterSeq) -> succeeded task rows of the job in completion order
+    results: p(`SELECT idx, seed, output, finished_at, done_seq FROM tasks
+      WHERE job_id = ? AND state = 'succeeded' AND done_seq > ? ORDER BY done_seq`),
+
+    // (jobId) -> every task row of the job by index
+    tasksOfJob: p('SELECT * FROM tasks WHERE job_id = ? ORDER BY idx'),
+
+    // (jobId, idx) -> one task row
+    task: p('SELECT * FROM tasks WHERE job_id = ? AND idx = ?'),
+
+    // (id) -> the state and lease token of a task, to say why a lease operation was refused
+    leaseOf: p('SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?'),
+
+    // (:id, :now) -> { state } only when the job's state changed: recomputes it from its tasks
+    refreshJob: p(`UPDATE jobs SET state = agg.s, updated_at = :now,
+        finished_at = CASE WHEN agg.s IN ('succeeded', 'failed', 'cancelled') THEN coalesce(jobs.finished_at, :now) END
+      FROM (SELECT CASE
+          WHEN sum(state = 'dead') > 0 THEN 'failed'
+          WHEN sum(state = 'succeeded') = count(*) THEN 'succeeded'
+          WHEN sum(state IN ('queued', 'delayed', 'leased')) = 0 THEN 'cancelled'
+          WHEN sum(attempt > 0 OR state = 'succeeded') > 0 THEN 'running'
+          ELSE 'queued' END AS s
+        FROM tasks WHERE job_id = :id) AS agg
+      WHERE jobs.id = :id AND jobs.state <> agg.s
+      RETURNING jobs.state`),
+
+    // (:now, :worker, :route, :max) -> the tasks leased: the head of the route's ready index (in no order)
+    claim: p(`UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
+        lease_expires_at = :now + lease_ms, worker_id = :worker
+      WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
+                   ORDER BY priority DESC, run_at, id LIMIT :max)
+      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at`),
+
+    // (id) -> { input } of a job, for the tasks a claim hands out
+    jobInput: p('SELECT input FROM jobs WHERE id = ?'),
+
+    // (:now, :id, :token) -> { lease_expires_at } when the lease was current and is now extended
+    extend: p(`UPDATE tasks SET lease_expires_at = :now + lease_ms
+      WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING lease_expires_at`),
+
+    // (:progress, :id, :token) -> { job_id, idx } when the lease was current
+    progress: p(`UPDATE tasks SET progress = :progress
+      WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`),
+
+    // (:output, :seq, :now, :id, :token) -> { job_id, idx, seed } when the lease was current
+    complete: p(`UPDATE tasks SET state = 'succeeded', output = :output, done_seq = :seq, finished_at = :now,
+        lease_expires_at = NULL
+      WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx, seed`),
+
+    // (id) -> the task with its job's backoff, to decide between retry and dead
+    failing: p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, j.backoff
+      FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`),
+
+    // (:state, :runAt, :error, :id) -> nothing: puts a failed task back (queued or delayed)
+    retry: p(`UPDATE tasks SET state = :state, run_at = :runAt, error = :error, lease_token = NULL,
+        lease_expires_at = NULL, worker_id = NULL WHERE id = :id`),
+
+    // (:error, :now, :id) -> nothing
+    kill: p(`UPDATE tasks SET state = 'dead', error = :error, finished_at = :now, lease_expires_at = NULL
+      WHERE id = :id`),
+
+    // (:error, :now, :jobId) -> nothing: cancels the unfinished tasks of a job (leased ones keep
+    // their token so the next heartbeat tells their worker)
+    cancelRest: p(`UPDATE tasks SET state = 'cancelled', error = :error, finished_at = :now
+      WHERE job_id = :jobId AND state IN ('queued', 'delayed', 'leased')`),
+
+    // (:id, :token) -> { job_id, route } when the lease was current: back to queued, attempt not counted
+    release: p(`UPDATE tasks SET state = 'queued', attempt = attempt - 1, lease_token = NULL,
+        lease_expires_at = NULL, worker_id = NULL
+      WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, route`),
+
+    // (now, limit) -> { id } of leased tasks whose lease ran out
+    expired: p(`SELECT id FROM tasks WHERE state = 'leased' AND lease_expires_at <= ?
+      ORDER BY lease_expires_at LIMIT ?`),
+
+    // (now, limit) -> { route } of each delayed task made ready
+    promote: p(`UPDATE tasks SET state = 'queued' WHERE id IN
+      (SELECT id FROM tasks WHERE state = 'delayed' AND run_at <= ? ORDER BY run_at LIMIT ?) RETURNING route`),
+
+    // () -> { at }: the earliest run_at among delayed tasks
+    nextDue: p(`SELECT min(run_at) AS at FROM tasks WHERE state = 'delayed'`),
+
+    // () -> { route } of every route with queued or delayed tasks
+    pendingRoutes: p(`SELECT DISTINCT route FROM tasks WHERE state IN ('queued', 'delayed')`),
+
+    // (cursor, limit) -> dead task rows, newest first, with ids below the cursor
+    dead: p(`SELECT * FROM tasks WHERE state = 'dead' AND id < ? ORDER BY id DESC LIMIT ?`),
+
+    // (:now, :id) -> nothing: a dead task gets fresh attempts
+    redrive: p(`UPDATE tasks SET state = 'queued', attempt = 0, run_at = :now, finished_at = NULL,
+        lease_token = NULL, worker_id = NULL WHERE id = :id`),
+
+    // (:now, :jobId) -> { route } of siblings cancelled by a failure, queued again
+    redriveSiblings: p(`UPDATE tasks SET state = 'queued', attempt = 0, run_at = :now, finished_at = NULL,
+        error = NULL, lease_token = NULL, worker_id = NULL
+      WHERE job_id = :jobId AND state = 'cancelled' RETURNING route`),
+
+    // () -> { m }: the highest completion sequence number
+    maxSeq: p('SELECT coalesce(max(done_seq), 0) AS m FROM tasks'),
+
+    // (token columns) -> nothing
+    insertToken: p(`INSERT INTO tokens (id, name, scope, hash, created_at) VALUES (:id, :name, :scope, :hash, :createdAt)`),
+    // (id) -> the token row
+    token: p('SELECT * FROM tokens WHERE id = ?'),
+    // () -> every token row, oldest first
+    tokens: p('SELECT * FROM tokens ORDER BY created_at, id'),
+    // (now, id) -> changes = 1 when the token was active
+    revokeToken: p('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    // (now, id) -> nothing
+    touchToken: p('UPDATE tokens SET last_used_at = ? WHERE id = ?'),
+
+    // (worker columns) -> nothing
+    upsertWorker: p(`INSERT INTO workers (worker_id, name, capabilities, concurrency, version, first_seen, last_seen)
+      VALUES (:workerId, :name, :capabilities, :concurrency, :version, :firstSeen, :lastSeen)
+      ON CONFLICT (worker_id) DO UPDATE SET name = excluded.name, capabilities = excluded.capabilities,
+        concurrency = excluded.concurrency, version = excluded.version, last_seen = excluded.last_seen`),
+    // () -> every worker row, most recently seen first
+    workers: p('SELECT * FROM workers ORDER BY last_seen DESC'),
+    // () -> { worker_id, n }: leases held per worker
+    leasesByWorker: p(`SELECT worker_id, count(*) AS n FROM tasks WHERE state = 'leased' GROUP BY worker_id`),
+    // (kind, now) -> nothing
+    addKind: p('INSERT OR IGNORE INTO kinds (kind, first_seen) VALUES (?, ?)'),
+    // () -> { kind } of every kind ever offered
+    kinds: p('SELECT kind FROM kinds ORDER BY kind'),
+
+    // () -> { kind, state, n }: task counts
+    taskStats: p('SELECT kind, state, count(*) AS n FROM tasks GROUP BY kind, state'),
+    // () -> { state, n }: job counts
+    jobStats: p('SELECT state, count(*) AS n FROM jobs GROUP BY state'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,133 @@
+import type {
+  Backoff,
+  ClaimedTask,
+  HeartbeatReply,
+  Job,
+  JobState,
+  LeaseRefusal,
+  NewJob,
+  Result,
+  Scope,
+  Task,
+  TokenInfo,
+  WorkerInfo,
+} from '../types.js';
+
+/**
+ * What a write changed, so the broker can wake claims, answer long-polls and feed event streams
+ * without reading the store again.
+ */
+export interface Changes {
+  /** Routes that gained ready tasks. */
+  routes: string[];
+  /** Jobs whose state moved, with the new state. */
+  jobs: Array<{ jobId: string; state: JobState }>;
+  /** Results recorded by this write. */
+  results: Array<{ jobId: string; result: Result }>;
+  /** The earliest runAt of tasks this write delayed, so the broker can set its timer. */
+  nextRunAt: number | null;
+}
+
+export interface CompleteOutcome {
+  leaseId: string;
+  /** `ok` also when the same lease completed before: completing twice answers the same. */
+  status: 'ok' | LeaseRefusal;
+}
+
+export interface JobFilter {
+  state?: JobState;
+  kind?: string;
+  /** Jobs with ids below this one (ids sort by creation time). */
+  cursor?: string;
+  limit: number;
+}
+
+export interface DeadTask extends Task {
+  error: string;
+  /** Pass as `cursor` to list the dead tasks after this one. */
+  cursor: string;
+}
+
+export interface StoreStats {
+  /** Task counts per kind and state. */
+  tasks: Array<{ kind: string; state: string; count: number }>;
+  jobs: Partial<Record<JobState, number>>;
+}
+
+export interface NewToken {
+  id: string;
+  name: string;
+  scope: Scope;
+  hash: string;
+  createdAt: number;
+}
+
+export interface StoredToken extends TokenInfo {
+  hash: string;
+}
+
+export interface StoreOptions {
+  /** How long a failed task waits before its next attempt. */
+  retryDelay(backoff: Backoff, attempt: number): number;
+}
+
+/**
+ * Everything the hub keeps, as operations rather than SQL. Each adapter (SQLite, PostgreSQL)
+ * implements it; test/contract runs the same suite against each. A promise that resolves means
+ * the write is committed ("acknowledged").
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+
+  /** Creates the job and its tasks; with a `key` already used, returns that job instead. */
+  createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }>;
+  getJob(id: string): Promise<Job | null>;
+  listJobs(filter: JobFilter): Promise<Job[]>;
+  /** Results of a job in completion order, those with seq above `afterSeq` when given. */
+  getResults(jobId: string, afterSeq?: number): Promise<Result[]>;
+  listTasks(jobId: string): Promise<Task[]>;
+  /** Cancels every unfinished task of the job; leased ones are reported to their worker. */
+  cancelJob(id: string, now: number): Promise<{ job: Job; changes: Changes } | null>;
+
+  /** Leases up to `max` ready tasks from the given routes, in priority order. */
+  claim(workerId: string, routes: string[], max: number, now: number): Promise<{ tasks: ClaimedTask[]; changes: Changes }>;
+  heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply>;
+  progress(leaseId: string, progress: unknown, now: number): Promise<{ status: 'ok' | LeaseRefusal; jobId: string | null; taskId: string | null }>;
+  complete(items: Array<{ leaseId: string; output: unknown }>, now: number): Promise<{ outcomes: CompleteOutcome[]; changes: Changes }>;
+  fail(leaseId: string, error: string, retryable: boolean, now: number): Promise<{ status: 'ok' | LeaseRefusal; changes: Changes }>;
+  /** Puts leased tasks back without counting an attempt (a worker shutting down). */
+  release(leaseIds: string[], now: number): Promise<{ released: string[]; changes: Changes }>;
+  /** Requeues (or kills, when out of attempts) tasks whose lease ran out. */
+  reapExpired(now: number, limit: number): Promise<{ reaped: number; changes: Changes }>;
+  /** Makes delayed tasks whose runAt has come ready. */
+  promoteDue(now: number): Promise<Changes>;
+  /** The earliest runAt among delayed tasks. */
+  nextDueAt(): Promise<number | null>;
+  /** Routes that have queued or delayed tasks (the broker's routing table at start). */
+  pendingRoutes(): Promise<string[]>;
+
+  listDead(cursor: string | undefined, limit: number): Promise<DeadTask[]>;
+  /** A dead task gets fresh attempts; siblings cancelled because of it are queued again. */
+  redrive(taskId: string, now: number): Promise<{ status: 'ok' | 'not_found' | 'not_dead'; changes: Changes }>;
+  getTask(taskId: string): Promise<Task | null>;
+
+  createToken(token: NewToken): Promise<void>;
+  getToken(id: string): Promise<StoredToken | null>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(id: string, now: number): Promise<boolean>;
+  touchToken(id: string, now: number): Promise<void>;
+
+  upsertWorker(worker: WorkerInfo): Promise<void>;
+  listWorkers(): Promise<WorkerInfo[]>;
+  /** Worker ids with the number of tasks each holds a lease on. */
+  leasesByWorker(): Promise<Map<string, number>>;
+  /** Kinds any worker has ever offered. */
+  knownKinds(): Promise<string[]>;
+
+  stats(): Promise<StoreStats>;
+}
+
+export function noChanges(): Changes {
+  return { routes: [], jobs: [], results: [], nextRunAt: null };
+}

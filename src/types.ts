@@ -1,0 +1,164 @@
+/**
+ * Roost glossary. Code uses only these words.
+ *
+ * - hub: the server process; owns the store, the HTTP API, the broker.
+ * - job: what a client asks for: a `kind`, an `input` (JSON) and options.
+ * - task: one claimable unit of a job. A job with `variants: N` has N tasks; task i gets seed `seed + i`.
+ * - lease: a worker's time-limited hold on a task, named by a `leaseId` (the fencing token).
+ * - attempt: the count of leases a task has had.
+ * - result: a task's output; a job's results are its tasks' results in completion order.
+ * - worker: a process that pulls tasks; has a `workerId`, a name, capabilities, a concurrency.
+ * - capability: a kind a worker handles, with labels; a job's `requires` must be a subset of them.
+ * - dead: a task that used up its attempts or failed non-retryably; it can be redriven.
+ * - token: a credential with a scope.
+ */
+
+export type Scope = 'admin' | 'client' | 'worker' | 'bot';
+export const SCOPES: readonly Scope[] = ['admin', 'client', 'worker', 'bot'];
+
+/** Task states as clients see them. A task waiting for its `runAt` is `queued`. */
+export type TaskState = 'queued' | 'leased' | 'succeeded' | 'dead' | 'cancelled';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export type Labels = Record<string, string>;
+
+export interface Backoff {
+  /** `exponential` doubles the delay each attempt; `fixed` keeps it. */
+  type: 'exponential' | 'fixed';
+  delayMs: number;
+  maxDelayMs: number;
+  /** Spreads retries over [delay/2, delay) so failed tasks do not come back in lockstep. */
+  jitter: boolean;
+}
+
+/** What a client submits. Everything but kind and input has a default. */
+export interface JobSpec {
+  kind: string;
+  input: unknown;
+  variants?: number;
+  priority?: number;
+  /** Epoch milliseconds; `delayMs` is turned into this at submission. */
+  runAt?: number;
+  delayMs?: number;
+  maxAttempts?: number;
+  backoff?: Partial<Backoff>;
+  leaseMs?: number;
+  key?: string;
+  requires?: Labels;
+  seed?: number;
+}
+
+/** A job spec with every default filled in, as the store keeps it. */
+export interface NewJob {
+  id: string;
+  kind: string;
+  input: unknown;
+  variants: number;
+  priority: number;
+  runAt: number;
+  maxAttempts: number;
+  backoff: Backoff;
+  leaseMs: number;
+  key: string | null;
+  requires: Labels | null;
+  seed: number;
+  createdAt: number;
+}
+
+export interface TaskCounts {
+  queued: number;
+  leased: number;
+  succeeded: number;
+  dead: number;
+  cancelled: number;
+}
+
+export interface Job extends NewJob {
+  state: JobState;
+  updatedAt: number;
+  finishedAt: number | null;
+  counts: TaskCounts;
+}
+
+export interface Result {
+  taskId: string;
+  index: number;
+  seed: number;
+  output: unknown;
+  finishedAt: number;
+  /** Completion order across the hub; results of one job sort by it. */
+  seq: number;
+}
+
+export interface Task {
+  id: string;
+  jobId: string;
+  index: number;
+  kind: string;
+  seed: number;
+  state: TaskState;
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  runAt: number;
+  workerId: string | null;
+  leaseExpiresAt: number | null;
+  progress: unknown;
+  error: string | null;
+  finishedAt: number | null;
+}
+
+/** What a worker receives for each claimed task. */
+export interface ClaimedTask {
+  taskId: string;
+  leaseId: string;
+  jobId: string;
+  kind: string;
+  index: number;
+  seed: number;
+  attempt: number;
+  input: unknown;
+  leaseMs: number;
+  leaseExpiresAt: number;
+}
+
+export interface Capability {
+  kind: string;
+  labels: Labels;
+}
+
+export interface WorkerInfo {
+  workerId: string;
+  name: string;
+  capabilities: Capability[];
+  concurrency: number;
+  version: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** Why a lease operation was refused: the lease is gone, or the task was cancelled under it. */
+export type LeaseRefusal = 'lease_lost' | 'cancelled';
+
+export interface HeartbeatReply {
+  extended: string[];
+  cancelled: string[];
+  lost: string[];
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  scope: Scope;
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+/** Something the broker tells listeners about a job while it runs. */
+export type JobEvent =
+  | { type: 'result'; jobId: string; result: Result }
+  | { type: 'progress'; jobId: string; taskId: string; progress: unknown; partial?: unknown }
+  | { type: 'state'; jobId: string; state: JobState };

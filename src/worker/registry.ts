@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Handler } from './handler.js';
+import { markovHandler } from './handlers/markov.js';
+
+/** Handlers that ship with Roost, by kind. */
+export const BUILTIN_HANDLERS: readonly Handler[] = [markovHandler];
+
+function isHandler(value: unknown): value is Handler {
+  const h = value as Handler;
+  return typeof h === 'object' && h !== null && typeof h.kind === 'string' && typeof h.run === 'function';
+}
+
+/**
+ * Loads user handler modules. A module exports handlers as its default export or as `handlers`,
+ * each either an array of handlers or an object mapping kind to a handler or to a bare function.
+ */
+export async function loadHandlerModule(path: string): Promise<Handler[]> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`cannot load handler module ${path}: ${(e as Error).message}`);
+  }
+  const exported = mod.handlers ?? mod.default;
+  const list: Handler[] = [];
+  if (Array.isArray(exported)) list.push(...exported);
+  else if (exported && typeof exported === 'object') {
+    for (const [kind, h] of Object.entries(exported)) {
+      list.push(typeof h === 'function' ? { kind, run: h as Handler['run'] } : { kind, ...(h as Omit<Handler, 'kind'>) });
+    }
+  }
+  if (list.length === 0 || !list.every(isHandler)) {
+    throw new Error(
+      `handler module ${path} must export handlers (default or "handlers"): an array of { kind, run } or an object { "kind.name": run }`,
+    );
+  }
+  return list;
+}
+
+/** Built-ins (unless turned off) plus the user modules; a kind given twice is an error. */
+export async function loadHandlers(opts: { builtins: boolean; modules: string[] }): Promise<Handler[]> {
+  const all = opts.builtins ? [...BUILTIN_HANDLERS] : [];
+  for (const path of opts.modules) all.push(...(await loadHandlerModule(path)));
+  const seen = new Set<string>();
+  for (const h of all) {
+    if (seen.has(h.kind)) throw new Error(`two handlers for kind '${h.kind}'; each kind may be handled once per worker`);
+    seen.add(h.kind);
+  }
+  if (all.length === 0) throw new Error('no handlers: pass --handlers FILE or leave the built-in handlers on');
+  return all;
+}

@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import type { Store } from '../../src/store/store.js';
+import type { NewJob } from '../../src/types.js';
+import { jobId } from '../../src/util/ids.js';
+
+/** Every store adapter passes this suite; a retry waits exactly RETRY_MS so times are exact. */
+export const RETRY_MS = 1000;
+
+export interface StoreFactory {
+  name: string;
+  /** A fresh, empty store whose retryDelay is always RETRY_MS. */
+  open(): Promise<Store>;
+}
+
+const T0 = 1_700_000_000_000;
+
+function newJob(over: Partial<NewJob> = {}): NewJob {
+  return {
+    id: jobId(T0),
+    kind: 'test.echo',
+    input: { n: 1 },
+    variants: 1,
+    priority: 0,
+    runAt: T0,
+    maxAttempts: 3,
+    backoff: DEFAULT_BACKOFF,
+    leaseMs: 10_000,
+    key: null,
+    requires: null,
+    seed: 100,
+    createdAt: T0,
+    ...over,
+  };
+}
+
+export function storeContract(factory: StoreFactory): void {
+  describe(`store contract: ${factory.name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await factory.open();
+    });
+    after(async () => {
+      await store.close();
+    });
+    // Each test uses its own kind so leftovers from one never satisfy another's claim.
+    let n = 0;
+    const kind = () => `contract.k${++n}`;
+
+    test('a job with variants has one task per variant, task i seeded seed + i', async () => {
+      const k = kind();
+      const { job, created, changes } = await store.createJob(newJob({ kind: k, variants: 4, seed: 7 }));
+      assert.equal(created, true);
+      assert.equal(job.state, 'queued');
+      assert.deepEqual(job.counts, { queued: 4, leased: 0, succeeded: 0, dead: 0, cancelled: 0 });
+      assert.deepEqual(changes.routes, [k]);
+      const tasks = await store.listTasks(job.id);
+      assert.deepEqual(tasks.map((t) => [t.index, t.seed, t.state]), [[0, 7, 'queued'], [1, 8, 'queued'], [2, 9, 'queued'], [3, 10, 'queued']]);
+    });
+
+    test('the same idempotency key returns the existing job', async () => {
+      const k = kind();
+      const first = await store.createJob(newJob({ kind: k, key: `key-${k}` }));
+      const second = await store.createJob(newJob({ kind: k, key: `key-${k}`, input: { other: true } }));
+      assert.equal(second.created, false);
+      assert.equal(second.job.id, first.job.id);
+      assert.deepEqual(second.job.input, { n: 1 });
+      assert.equal((await store.listJobs({ kind: k, limit: 10 })).length, 1);
+    });
+
+    test('concurrent claims never lease one task twice', async () => {
+      const k = kind();
+      await store.createJob(newJob({ kind: k, variants: 5 }));
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claim(`w${i}`, [k], 1, T0)));
+      const leased = claims.flatMap((c) => c.tasks.map((t) => t.taskId));
+      assert.equal(leased.length, 5);
+      assert.equal(new Set(leased).size, 5);
+    });
+
+    test('claims take higher priority first, then oldest first, and only from the routes asked', async () => {
+      const k = kind();
+      const low = await store.createJob(newJob({ kind: k, priority: 0 }));
+      const high = await store.createJob(newJob({ kind: k, priority: 5 }));
+      const low2 = await store.createJob(newJob({ kind: k, priority: 0 }));
+      assert.equal((await store.claim('w', [kind()], 10, T0)).tasks.length, 0);
+      const { tasks } = await store.claim('w', [k], 2, T0);
+      assert.deepEqual(tasks.map((t) => t.jobId), [high.job.id, low.job.id]);
+      const rest = await store.claim('w', [k], 2, T0);
+      assert.deepEqual(rest.tasks.map((t) => t.jobId), [low2.job.id]);
+    });
+
+    test('a claimed task carries its input, seed, attempt and lease; the job is running', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, input: { prompt: 'x' }, seed: 3 }));
+      const { tasks, changes } = await store.claim(`w-${k}`, [k], 1, T0);
+      assert.equal(tasks.length, 1);
+      const t = tasks[0]!;
+      assert.deepEqual(t.input, { prompt: 'x' });
+      assert.equal(t.seed, 3);
+      assert.equal(t.attempt, 1);
+      assert.equal(t.leaseExpiresAt, T0 + 10_000);
+      assert.deepEqual(changes.jobs, [{ jobId: job.id, state: 'running' }]);
+      assert.equal((await store.leasesByWorker()).get(`w-${k}`), 1);
+    });
+
+    test('delayed tasks are not claimable until promoted at their runAt', async () => {
+      const k = kind();
+      const { changes } = await store.createJob(newJob({ kind: k, runAt: T0 + 5000 }));
+      assert.equal(changes.nextRunAt, T0 + 5000);
+      assert.equal((await store.claim('w', [k], 1, T0)).tasks.length, 0);
+      assert.ok(((await store.nextDueAt()) ?? Infinity) <= T0 + 5000);
+      assert.deepEqual((await store.promoteDue(T0 + 4999)).routes.includes(k), false);
+      assert.deepEqual((await store.promoteDue(T0 + 5000)).routes.includes(k), true);
+      assert.equal((await store.claim('w', [k], 1, T0 + 5000)).tasks.length, 1);
+    });
+
+    test('a result is recorded once; completing again with the same lease answers ok', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k }));
+      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const first = await store.complete([{ leaseId: t!.leaseId, output: { text: 'a' } }], T0 + 1);
+      assert.deepEqual(first.outcomes, [{ leaseId: t!.leaseId, status: 'ok' }]);
+      assert.deepEqual(first.changes.jobs, [{ jobId: job.id, state: 'succeeded' }]);
+      const again = await store.complete([{ leaseId: t!.leaseId, output: { text: 'b' } }], T0 + 2);
+      assert.deepEqual(again.outcomes, [{ leaseId: t!.leaseId, status: 'ok' }]);
+      const results = await store.getResults(job.id);
+      assert.equal(results.length, 1);
+      assert.deepEqual(results[0]!.output, { text: 'a' });
+      assert.equal((await store.getJob(job.id))!.state, 'succeeded');
+    });
+
+    test('fencing: after a lease expires and the task is leased again, the old lease is refused', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, leaseMs: 1000, backoff: { ...DEFAULT_BACKOFF, delayMs: 0 } }));
+      const [old] = (await store.claim('w-old', [k], 1, T0)).tasks;
+      const reaped = await store.reapExpired(T0 + 1000, 100);
+      assert.equal(reaped.reaped, 1);
+      const retryAt = T0 + 1000 + RETRY_MS;
+      await store.promoteDue(retryAt);
+      const [fresh] = (await store.claim('w-new', [k], 1, retryAt)).tasks;
+      assert.equal(fresh!.attempt, 2);
+      assert.deepEqual((await store.complete([{ leaseId: old!.leaseId, output: 'late' }], retryAt)).outcomes[0]!.status, 'lease_lost');
+      assert.equal((await store.heartbeat([old!.leaseId], retryAt)).lost[0], old!.leaseId);
+      assert.equal((await store.fail(old!.leaseId, 'x', true, retryAt)).status, 'lease_lost');
+      assert.equal((await store.complete([{ leaseId: fresh!.leaseId, output: 'ok' }], retryAt)).outcomes[0]!.status, 'ok');
+      const results = await store.getResults(job.id);
+      assert.deepEqual(results.map((r) => r.output), ['ok']);
+    });
+
+    test('heartbeats extend current leases and report lost ones', async () => {
+      const k = kind();
+      await store.createJob(newJob({ kind: k, leaseMs: 1000 }));
+      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const hb = await store.heartbeat([t!.leaseId, '999999999.nope', 'garbage'], T0 + 900);
+      assert.deepEqual(hb, { extended: [t!.leaseId], cancelled: [], lost: ['999999999.nope', 'garbage'] });
+      assert.equal((await store.reapExpired(T0 + 1000, 100)).reaped, 0, 'the extended lease must not be reaped at the old expiry');
+      assert.equal((await store.getTask(t!.taskId))!.leaseExpiresAt, T0 + 1900);
+    });
+
+    test('a retryable failure requeues after the backoff with the attempt counted; the last one kills', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, maxAttempts: 2, variants: 2 }));
+      const [a] = (await store.claim('w', [k], 1, T0)).tasks;
+      const failed = await store.fail(a!.leaseId, 'boom', true, T0);
+      assert.equal(failed.status, 'ok');
+      assert.equal(failed.changes.nextRunAt, T0 + RETRY_MS);
+      let task = (await store.getTask(a!.taskId))!;
+      assert.deepEqual([task.state, task.attempt, task.runAt, task.error], ['queued', 1, T0 + RETRY_MS, 'boom']);
+      // The sibling is claimable now; the failed one only once its backoff has passed.
+      const [b] = (await store.claim('w', [k], 5, T0)).tasks;
+      assert.equal(b!.index, 1);
+      await store.promoteDue(T0 + RETRY_MS);
+      const [a2] = (await store.claim('w', [k], 5, T0 + RETRY_MS)).tasks;
+      assert.equal(a2!.attempt, 2);
+      const dead = await store.fail(a2!.leaseId, 'boom again', true, T0 + RETRY_MS);
+      assert.deepEqual(dead.changes.jobs, [{ jobId: job.id, state: 'failed' }]);
+      task = (await store.getTask(a!.taskId))!;
+      assert.equal(task.state, 'dead');
+      // The running sibling is cancelled under its lease: its heartbeat says so, its result is refused.
+      assert.deepEqual((await store.heartbeat([b!.leaseId], T0 + RETRY_MS)).cancelled, [b!.leaseId]);
+      assert.equal((await store.complete([{ leaseId: b!.leaseId, output: 1 }], T0 + RETRY_MS)).outcomes[0]!.status, 'cancelled');
+      const listed = await store.listDead(undefined, 500);
+      assert.ok(listed.some((d) => d.id === a!.taskId && d.error === 'boom again'));
+    });
+
+    test('a non-retryable failure kills at once; redrive gives fresh attempts and requeues the siblings', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, variants: 2 }));
+      const [a, b] = (await store.claim('w', [k], 2, T0)).tasks;
+      await store.fail(a!.leaseId, 'bad input', false, T0);
+      assert.equal((await store.getJob(job.id))!.state, 'failed');
+      assert.equal((await store.redrive(b!.taskId, T0)).status, 'not_dead');
+      assert.equal((await store.redrive(`${job.id}.9`, T0)).status, 'not_found');
+      const r = await store.redrive(a!.taskId, T0 + 1);
+      assert.equal(r.status, 'ok');
+      assert.ok(r.changes.routes.includes(k));
+      const again = (await store.claim('w', [k], 5, T0 + 1)).tasks;
+      assert.deepEqual(again.map((t) => [t.index, t.attempt]).sort(), [[0, 1], [1, 1]]);
+      await store.complete(again.map((t) => ({ leaseId: t.leaseId, output: t.index })), T0 + 2);
+      assert.equal((await store.getJob(job.id))!.state, 'succeeded');
+    });
+
+    test('release puts a task back without counting an attempt', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k }));
+      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const r = await store.release([t!.leaseId, 'bogus'], T0);
+      assert.deepEqual(r.released, [t!.leaseId]);
+      assert.deepEqual(r.changes.routes, [k]);
+      const task = (await store.getTask(t!.taskId))!;
+      assert.deepEqual([task.state, task.attempt], ['queued', 0]);
+      assert.equal((await store.getJob(job.id))!.state, 'queued');
+      assert.equal((await store.claim('w', [k], 1, T0)).tasks[0]!.attempt, 1);
+    });
+
+    test('the reaper requeues expired leases counting the attempt, and kills when attempts are used up', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, maxAttempts: 1, leaseMs: 1000 }));
+      await store.claim('w', [k], 1, T0);
+      assert.equal((await store.reapExpired(T0 + 999, 100)).reaped, 0);
+      const r = await store.reapExpired(T0 + 1000, 100);
+      assert.equal(r.reaped, 1);
+      assert.deepEqual(r.changes.jobs, [{ jobId: job.id, state: 'failed' }]);
+      const [task] = await store.listTasks(job.id);
+      assert.equal(task!.state, 'dead');
+      assert.match(task!.error!, /lease expired/);
+    });
+
+    test('cancel stops queued tasks at once and tells the worker of a leased one', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, variants: 2 }));
+      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const c = await store.cancelJob(job.id, T0);
+      assert.equal(c!.job.state, 'cancelled');
+      assert.equal((await store.claim('w', [k], 5, T0)).tasks.length, 0);
+      assert.deepEqual((await store.heartbeat([t!.leaseId], T0)).cancelled, [t!.leaseId]);
+      assert.equal(await store.cancelJob('job_missing', T0), null);
+    });
+
+    test('results come in completion order', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, variants: 3 }));
+      const tasks = (await store.claim('w', [k], 3, T0)).tasks;
+      for (const t of [tasks[2]!, tasks[0]!, tasks[1]!]) await store.complete([{ leaseId: t.leaseId, output: t.index }], T0 + 1);
+      const results = await store.getResults(job.id);
+      assert.deepEqual(results.map((r) => r.index), [2, 0, 1]);
+      assert.deepEqual((await store.getResults(job.id, results[0]!.seq)).map((r) => r.index), [0, 1]);
+    });
+
+    test('jobs list newest first, filter by state and kind, and page with a cursor', async () => {
+      const k = kind();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await store.createJob(newJob({ kind: k, id: jobId(T0 + i) }))).job.id);
+      const page1 = await store.listJobs({ kind: k, limit: 3 });
+      assert.deepEqual(page1.map((j) => j.id), ids.slice(2).reverse());
+      const page2 = await store.listJobs({ kind: k, limit: 3, cursor: page1.at(-1)!.id });
+      assert.deepEqual(page2.map((j) => j.id), ids.slice(0, 2).reverse());
+      assert.equal((await store.listJobs({ kind: k, state: 'succeeded', limit: 10 })).length, 0);
+    });
+
+    test('tokens are stored by hash and can be revoked', async () => {
+      await store.createToken({ id: `tok${n}`, name: 'ci', scope: 'client', hash: 'ab'.repeat(32), createdAt: T0 });
+      const t = await store.getToken(`tok${n}`);
+      assert.equal(t!.hash, 'ab'.repeat(32));
+      assert.equal(t!.scope, 'client');
+      assert.ok((await store.listTokens()).some((x) => x.id === `tok${n}` && !('hash' in x)));
+      assert.equal(await store.revokeToken(`tok${n}`, T0), true);
+      assert.equal(await store.revokeToken(`tok${n}`, T0), false);
+      assert.equal((await store.getToken(`tok${n}`))!.revokedAt, T0);
+    });
+
+    test('workers and the kinds they offer are remembered', async () => {
+      const k = kind();
+      await store.upsertWorker({ workerId: `w-${k}`, name: 'gpu1', capabilities: [{ kind: k, labels: { vram: '24' } }], concurrency: 2, version: 't', firstSeen: T0, lastSeen: T0 });
+      await store.upsertWorker({ workerId: `w-${k}`, name: 'gpu1', capabilities: [{ kind: k, labels: { vram: '24' } }], concurrency: 4, version: 't', firstSeen: T0, lastSeen: T0 + 5 });
+      const w = (await store.listWorkers()).find((x) => x.workerId === `w-${k}`)!;
+      assert.deepEqual([w.concurrency, w.firstSeen, w.lastSeen], [4, T0, T0 + 5]);
+      assert.ok((await store.knownKinds()).includes(k));
+    });
+
+    test('stats count tasks by kind and state', async () => {
+      const k = kind();
+      await store.createJob(newJob({ kind: k, variants: 3 }));
+      await store.claim('w', [k], 1, T0);
+      const stats = await store.stats();
+      const mine = stats.tasks.filter((t) => t.kind === k).sort((a, b) => a.state.localeCompare(b.state));
+      assert.deepEqual(mine, [{ kind: k, state: 'leased', count: 1 }, { kind: k, state: 'queued', count: 2 }]);
+    });
+  });
+}

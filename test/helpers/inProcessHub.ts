@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { HubClient } from '../../src/client/hubClient.js';
+import { DEFAULTS, type Config } from '../../src/config.js';
+import { startHub, type RunningHub } from '../../src/hub/hub.js';
+
+export const quietLog = pino({ level: process.env.ROOST_TEST_LOG ?? 'silent' });
+
+export interface TestHub {
+  hub: RunningHub;
+  url: string;
+  dataDir: string;
+  adminToken: string;
+  admin: HubClient;
+  /** A client for a new token of the given scope. */
+  as(scope: 'admin' | 'client' | 'worker' | 'bot'): Promise<HubClient & { readonly token: string }>;
+  close(): Promise<void>;
+}
+
+/** A hub in this process on a free port with its own data directory (for API-level tests). */
+export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roost-hub-'));
+  const hub = await startHub({ ...DEFAULTS, port: 0, dataDir, kinds: ['test.echo', 'test.sleep'], ...over }, quietLog);
+  const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  return {
+    hub,
+    url: hub.url,
+    dataDir,
+    adminToken,
+    admin: new HubClient(hub.url, adminToken),
+    async as(scope) {
+      const { token } = await hub.tokens.create(`test ${scope}`, scope);
+      return new HubClient(hub.url, token) as HubClient & { readonly token: string };
+    },
+    async close() {
+      await hub.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
