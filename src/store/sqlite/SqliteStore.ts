@@ -93,9 +93,13 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  private refresh(jobId: string, now: number, changes: Changes): void {
-    const row = this.st.refreshJob.get({ id: jobId, now }) as Row | undefined;
-    if (row) changes.jobs.push({ jobId, state: row.state as JobState });
+  /** Recomputes the states of these jobs from their tasks, noting the ones that moved. */
+  private refresh(jobIds: Iterable<string>, now: number, changes: Changes): void {
+    const ids = [...new Set(jobIds)];
+    if (ids.length === 0) return;
+    for (const r of this.st.refreshJobs.all({ ids: JSON.stringify(ids), now }) as Row[]) {
+      changes.jobs.push({ jobId: r.id, state: r.state as JobState });
+    }
   }
 
   private toJob(r: Row): Job {
@@ -204,7 +208,7 @@ export class SqliteStore implements Store {
       if (!this.st.job.get(id)) return null;
       const changes = noChanges();
       this.st.cancelRest.run({ error: 'cancelled by a client', now, jobId: id });
-      this.refresh(id, now, changes);
+      this.refresh([id], now, changes);
       return { job: this.toJob(this.st.job.get(id) as Row), changes };
     });
   }
@@ -224,7 +228,6 @@ export class SqliteStore implements Store {
           if (input === undefined) {
             input = JSON.parse((this.st.jobInput.get(r.job_id) as Row).input);
             inputs.set(r.job_id, input);
-            this.refresh(r.job_id, now, changes);
           }
           tasks.push({
             taskId: taskIdOf(r.job_id, r.idx),
@@ -240,6 +243,7 @@ export class SqliteStore implements Store {
           });
         }
       }
+      this.refresh(inputs.keys(), now, changes);
       return { tasks, changes };
     });
   }
@@ -278,29 +282,27 @@ export class SqliteStore implements Store {
   complete(items: Array<{ leaseId: string; output: unknown }>, now: number) {
     return this.batch.run(() => {
       const changes = noChanges();
-      const outcomes: CompleteOutcome[] = [];
-      const touched = new Set<string>();
-      for (const { leaseId, output } of items) {
-        const lease = splitLeaseId(leaseId);
-        if (!lease) {
-          outcomes.push({ leaseId, status: 'lease_lost' });
-          continue;
-        }
-        const seq = this.seq + 1;
-        const row = this.st.complete.get({ output: JSON.stringify(output ?? null), seq, now, id: lease[0], token: lease[1] }) as Row | undefined;
-        if (row) {
-          this.seq = seq;
-          touched.add(row.job_id);
-          changes.results.push({
-            jobId: row.job_id,
-            result: { taskId: taskIdOf(row.job_id, row.idx), index: row.idx, seed: row.seed, output: output ?? null, finishedAt: now, seq },
-          });
-          outcomes.push({ leaseId, status: 'ok' });
-        } else {
-          outcomes.push({ leaseId, status: this.refusal(lease[0], lease[1], 'succeeded') ?? 'ok' });
-        }
+      const leases = items.map((i) => splitLeaseId(i.leaseId));
+      const rows = leases.flatMap((l, k) => (l ? [{ id: l[0], token: l[1], output: items[k]!.output ?? null }] : []));
+      const positions = leases.flatMap((l, k) => (l ? [k] : []));
+      const seq = this.seq + 1;
+      const done = new Set<number>();
+      for (const r of this.st.complete.all({ items: JSON.stringify(rows), seq, now }) as Row[]) {
+        const k = positions[r.done_seq - seq]!;
+        done.add(k);
+        const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
+        changes.results.push({ jobId: r.job_id, result });
       }
-      for (const jobId of touched) this.refresh(jobId, now, changes);
+      this.seq += rows.length;
+      changes.results.sort((a, b) => a.result.seq - b.result.seq);
+      // Anything not completed just now was completed before by the same lease (ok) or refused.
+      const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
+        const lease = leases[k];
+        if (done.has(k)) return { leaseId, status: 'ok' };
+        if (!lease) return { leaseId, status: 'lease_lost' };
+        return { leaseId, status: this.refusal(lease[0], lease[1], 'succeeded') ?? 'ok' };
+      });
+      this.refresh(changes.results.map((r) => r.jobId), now, changes);
       return { outcomes, changes };
     });
   }
@@ -318,7 +320,7 @@ export class SqliteStore implements Store {
       this.st.kill.run({ error, now, id: r.id });
       this.st.cancelRest.run({ error: `cancelled: variant ${r.idx} failed`, now, jobId: r.job_id });
     }
-    this.refresh(r.job_id, now, changes);
+    this.refresh([r.job_id], now, changes);
   }
 
   fail(leaseId: string, error: string, retryable: boolean, now: number) {
@@ -343,7 +345,7 @@ export class SqliteStore implements Store {
         if (!row) continue;
         released.push(leaseId);
         changes.routes.push(row.route);
-        this.refresh(row.job_id, now, changes);
+        this.refresh([row.job_id], now, changes);
       }
       return { released, changes };
     });
@@ -402,7 +404,7 @@ export class SqliteStore implements Store {
       this.st.redrive.run({ now, id: row.id });
       changes.routes.push(row.route);
       for (const s of this.st.redriveSiblings.all({ now, jobId: row.job_id }) as Row[]) changes.routes.push(s.route);
-      this.refresh(row.job_id, now, changes);
+      this.refresh([row.job_id], now, changes);
       return { status: 'ok' as const, changes };
     });
   }

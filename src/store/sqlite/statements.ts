@@ -40,18 +40,19 @@ export function prepareStatements(db: Database.Database) {
     // (id) -> the state and lease token of a task, to say why a lease operation was refused
     leaseOf: p('SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?'),
 
-    // (:id, :now) -> { state } only when the job's state changed: recomputes it from its tasks
-    refreshJob: p(`UPDATE jobs SET state = agg.s, updated_at = :now,
+    // (:ids JSON array of job ids, :now) -> { id, state } of each job whose state changed:
+    // recomputes job states from their tasks, for a whole batch in one statement
+    refreshJobs: p(`UPDATE jobs SET state = agg.s, updated_at = :now,
         finished_at = CASE WHEN agg.s IN ('succeeded', 'failed', 'cancelled') THEN coalesce(jobs.finished_at, :now) END
-      FROM (SELECT CASE
+      FROM (SELECT job_id, CASE
           WHEN sum(state = 'dead') > 0 THEN 'failed'
           WHEN sum(state = 'succeeded') = count(*) THEN 'succeeded'
           WHEN sum(state IN ('queued', 'delayed', 'leased')) = 0 THEN 'cancelled'
           WHEN sum(attempt > 0 OR state = 'succeeded') > 0 THEN 'running'
           ELSE 'queued' END AS s
-        FROM tasks WHERE job_id = :id) AS agg
-      WHERE jobs.id = :id AND jobs.state <> agg.s
-      RETURNING jobs.state`),
+        FROM tasks WHERE job_id IN (SELECT value FROM json_each(:ids)) GROUP BY job_id) AS agg
+      WHERE jobs.id = agg.job_id AND jobs.state <> agg.s
+      RETURNING jobs.id, jobs.state`),
 
     // (:now, :worker, :route, :max) -> the tasks leased: the head of the route's ready index (in no order)
     claim: p(`UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
@@ -71,10 +72,14 @@ export function prepareStatements(db: Database.Database) {
     progress: p(`UPDATE tasks SET progress = :progress
       WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`),
 
-    // (:output, :seq, :now, :id, :token) -> { job_id, idx, seed } when the lease was current
-    complete: p(`UPDATE tasks SET state = 'succeeded', output = :output, done_seq = :seq, finished_at = :now,
-        lease_expires_at = NULL
-      WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx, seed`),
+    // (:items JSON array of {id, token, output}, :seq first sequence number, :now) -> { job_id, idx,
+    // seed, done_seq } of each task whose lease was current, now succeeded; done_seq - :seq is the
+    // item's position in the array
+    complete: p(`UPDATE tasks SET state = 'succeeded', output = json(i.value -> '$.output'), done_seq = :seq + i.key,
+        finished_at = :now, lease_expires_at = NULL
+      FROM json_each(:items) AS i
+      WHERE tasks.id = i.value ->> '$.id' AND tasks.lease_token = i.value ->> '$.token' AND tasks.state = 'leased'
+      RETURNING job_id, idx, seed, done_seq`),
 
     // (id) -> the task with its job's backoff, to decide between retry and dead
     failing: p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, j.backoff
