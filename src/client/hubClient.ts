@@ -27,6 +27,11 @@ export class HubClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+    return (await this.send<T>(method, path, body, opts)).body;
+  }
+
+  /** Like request(), with the HTTP status too (201 created vs 200 existing, say). */
+  async send<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
     const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000)];
     if (opts.signal) signals.push(opts.signal);
     const headers: Record<string, string> = {};
@@ -44,8 +49,7 @@ export class HubClient {
       const err = e as Error & { cause?: { code?: string } };
       if (opts.signal?.aborted) throw new HubError(0, 'aborted', 'request aborted');
       if (err.name === 'TimeoutError') throw new HubError(0, 'timeout', `the hub at ${this.baseUrl} did not answer in time`);
-      const why = err.cause?.code ?? err.message;
-      throw new HubError(0, 'unreachable', `cannot reach the hub at ${this.baseUrl} (${why}); is it running? (--hub or ROOST_HUB)`);
+      throw this.unreachable(err);
     }
     const text = await res.text();
     let parsed: unknown = undefined;
@@ -54,9 +58,14 @@ export class HubClient {
     } catch {
       parsed = text;
     }
-    if (res.ok) return parsed as T;
+    if (res.ok) return { status: res.status, body: parsed as T };
     const e = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
     throw new HubError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `HTTP ${res.status}`, e?.field, parsed);
+  }
+
+  private unreachable(err: Error): HubError {
+    const why = (err.cause as { code?: string } | undefined)?.code ?? err.message;
+    return new HubError(0, 'unreachable', `cannot reach the hub at ${this.baseUrl} (${why}); is it running? (--hub or ROOST_HUB)`);
   }
 
   get<T>(path: string, opts?: RequestOptions): Promise<T> {
@@ -79,11 +88,11 @@ export class HubClient {
       res = await fetch(this.baseUrl + path, { headers, signal: signal ?? null });
     } catch (e) {
       if (signal?.aborted) return;
-      throw new HubError(0, 'unreachable', `cannot reach the hub at ${this.baseUrl} (${(e as Error).message})`);
+      throw this.unreachable(e as Error);
     }
     if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-      throw new HubError(res.status, body.error?.code ?? `http_${res.status}`, body.error?.message ?? `HTTP ${res.status}`);
+      const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; field?: string } };
+      throw new HubError(res.status, body.error?.code ?? `http_${res.status}`, body.error?.message ?? `HTTP ${res.status}`, body.error?.field, body);
     }
     const decoder = new TextDecoder();
     let buffer = '';

@@ -80,8 +80,10 @@ export class WorkerAgent {
         this.reconnect.succeeded(log);
       } catch (e) {
         if (this.stopping) break;
-        if (e instanceof HubError && (e.status === 401 || e.status === 403)) {
-          log.error({ status: e.status }, `the hub refused this worker's token: ${e.message}`);
+        // A 4xx other than throttling will not change by retrying (a refused token, a hub that
+        // does not accept this worker's capabilities): stop with the hub's reason.
+        if (e instanceof HubError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
+          log.error({ status: e.status, code: e.code, field: e.field }, `the hub refused this worker: ${e.message}`);
           throw e;
         }
         await this.reconnect.wait(e as Error, log, this.claimAbort.signal);

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { registerAdminCommands } from './adminCommands.js';
+import { registerHubCommands } from './hubCommands.js';
+import { registerJobCommands } from './jobCommands.js';
+import { reportError } from './shared.js';
+import { registerTaskCommands } from './taskCommands.js';
+import { registerTokenCommands } from './tokenCommands.js';
+import { registerWorkerCommand } from './workerCommand.js';
+
+/** Exit codes: 0 done, 1 failed (hub error, job failed, unreachable), 2 bad flag or argument. */
+export function buildProgram(): Command {
+  // Settings made here before any .command() call are inherited by every subcommand.
+  const program = new Command('roost')
+    .description('Roost: a hub that dispatches jobs to workers that pull. Start with `roost up`.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for the command')
+    .helpCommand('help [command]', 'show help for a command')
+    .allowExcessArguments(false)
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (message, write) => write(`roost: ${message}`) })
+    .exitOverride();
+  registerHubCommands(program);
+  registerWorkerCommand(program);
+  registerJobCommands(program);
+  registerTaskCommands(program);
+  registerTokenCommands(program);
+  registerAdminCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let code: number;
+  try {
+    await buildProgram().parseAsync(argv);
+    code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    code = reportError(e);
+  }
+  // Exit once output is flushed; if something still holds the event loop open, exit anyway.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+}
+
+await main(process.argv);

@@ -1,0 +1,73 @@
+import { Option, type Command } from 'commander';
+import { duration, integer, list, logLevelOption, text } from './flags.js';
+import { addClientOptions, clientConfig, out, resolveToken, stopOnSignals, type ClientFlags } from './shared.js';
+
+/** Past the grace period, releasing tasks and delivering results may take this much longer. */
+const STOP_MARGIN_MS = 5000;
+/** The hub holds a claim open at most this long. */
+const MAX_CLAIM_WAIT_MS = 60_000;
+
+interface WorkerFlags extends ClientFlags {
+  handlers: string[];
+  builtins: boolean;
+  concurrency: number;
+  name?: string;
+  id?: string;
+  grace: number;
+  wait: number;
+  logLevel?: string;
+}
+
+async function runWorker(f: WorkerFlags): Promise<number> {
+  const config = clientConfig(f, { logLevel: f.logLevel });
+  // A worker prefers the worker token `roost up` keeps over the admin token.
+  const token = resolveToken(config, ['worker.token', 'admin.token']);
+  // Loaded here so that the other commands start without the worker's modules.
+  const [{ createLogger }, { WorkerAgent }, { loadHandlers }] = await Promise.all([
+    import('../log.js'),
+    import('../worker/agent.js'),
+    import('../worker/registry.js'),
+  ]);
+  const handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers });
+  const agent = new WorkerAgent({
+    hub: config.hub,
+    token,
+    handlers,
+    concurrency: f.concurrency,
+    name: f.name,
+    workerId: f.id,
+    waitMs: f.wait,
+    graceMs: f.grace,
+    log: createLogger(config.logLevel, 'roost-worker'),
+  });
+  const service = stopOnSignals(() => agent.stop(), f.grace + STOP_MARGIN_MS);
+  // start() returns once stop() has been called, and throws when the hub refuses the token.
+  agent.start().catch((e: unknown) => service.fail(e));
+  out(`Worker ${agent.workerId} pulling from ${config.hub}, serving: ${handlers.map((h) => h.kind).join(', ')}`);
+  return service.done;
+}
+
+export function registerWorkerCommand(program: Command): void {
+  addClientOptions(program.command('worker'))
+    .description('Run a worker: pull tasks from the hub and run them with the built-in and your handlers')
+    .option('--handlers <file>', 'a module exporting handlers (default export or `handlers`); repeatable', list, [])
+    .option('--no-builtins', 'do not serve the built-in handlers (text.markov)')
+    .option('--concurrency <n>', 'tasks run at once', integer('--concurrency', 1, 10_000), 4)
+    .option('--name <name>', 'name shown in `roost workers` (default: the host name)', text('--name', 200))
+    .option('--id <workerId>', 'stable worker id (default: the host name plus a random suffix)', text('--id', 100))
+    .addOption(
+      new Option('--grace <duration>', 'on SIGTERM/SIGINT, how long running tasks may finish before they are released')
+        .argParser(duration('--grace'))
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      new Option('--wait <duration>', 'how long each claim long-polls the hub for work (at most 60s)')
+        .argParser(duration('--wait', MAX_CLAIM_WAIT_MS))
+        .default(25_000, '25s'),
+    )
+    .addOption(logLevelOption())
+    .allowExcessArguments(false)
+    .action(async (f: WorkerFlags) => {
+      process.exitCode = await runWorker(f);
+    });
+}
