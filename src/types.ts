@@ -24,6 +24,9 @@ export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['succeeded', 
 
 export type Labels = Record<string, string>;
 
+/** Kind names: dotted lower-case words, e.g. `text.markov`. */
+export const KIND_PATTERN = '^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*$';
+
 export interface Backoff {
   /** `exponential` doubles the delay each attempt; `fixed` keeps it. */
   type: 'exponential' | 'fixed';

@@ -6,7 +6,7 @@ import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { DelayTimer } from './delayTimer.js';
 import { toNewJob, type JobLimits } from './defaults.js';
-import { JobEvents, type JobListener } from './jobEvents.js';
+import { JobEvents } from './jobEvents.js';
 import { Reaper } from './reaper.js';
 import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
 
@@ -121,32 +121,38 @@ export class Broker {
    * Returns the job and all its results.
    */
   async wait(jobId: string, minResults: number | undefined, waitMs: number, signal?: AbortSignal): Promise<{ job: JobView; results: Result[] }> {
-    let job = await this.get(jobId);
-    let results = await this.store.getResults(jobId);
-    const done = () => TERMINAL_JOB_STATES.has(job.state) || (minResults !== undefined && results.length >= minResults);
-    if (done() || waitMs <= 0 || this.closed) return { job, results };
-    await new Promise<void>((resolve) => {
-      let count = results.length;
-      const finish = () => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal?.removeEventListener('abort', finish);
-        resolve();
-      };
-      const listener: JobListener = {
-        event: (e: JobEvent) => {
-          if (e.type === 'result') count++;
-          if ((e.type === 'state' && TERMINAL_JOB_STATES.has(e.state)) || (minResults !== undefined && count >= minResults)) finish();
-        },
-        close: finish,
-      };
-      const unsubscribe = this.events.subscribe(jobId, listener);
-      const timer = setTimeout(finish, waitMs);
-      signal?.addEventListener('abort', finish);
+    const read = async () => ({ job: await this.get(jobId), results: await this.store.getResults(jobId) });
+    if (waitMs <= 0 || this.closed) return read();
+    // Listen before reading, so a change that lands during a read still triggers another read.
+    let stop = false;
+    let changed = false;
+    let wake: (() => void) | null = null;
+    const poke = (final: boolean) => {
+      stop ||= final;
+      changed = true;
+      wake?.();
+    };
+    const unsubscribe = this.events.subscribe(jobId, {
+      event: (e: JobEvent) => e.type !== 'progress' && poke(false),
+      close: () => poke(true),
     });
-    job = await this.get(jobId);
-    results = await this.store.getResults(jobId);
-    return { job, results };
+    const timer = setTimeout(() => poke(true), waitMs);
+    const onAbort = () => poke(true);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        changed = false;
+        const now = await read();
+        const enough = TERMINAL_JOB_STATES.has(now.job.state) || (minResults !== undefined && now.results.length >= minResults);
+        if (enough || stop) return now;
+        if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      clearTimeout(timer);
+      unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Records that a worker was heard from, telling the store about new workers and kinds. */

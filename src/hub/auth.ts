@@ -10,7 +10,7 @@ declare module 'fastify' {
 }
 
 /**
- * A preHandler that admits requests whose bearer token has one of the scopes (admin always).
+ * An onRequest hook (so nothing is parsed for a stranger) that admits requests whose bearer token has one of the scopes (admin always).
  * 401 when no valid token is given, 403 when the token's scope is not allowed here.
  */
 export function requireScope(tokens: Tokens, ...scopes: Scope[]) {

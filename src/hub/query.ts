@@ -29,10 +29,11 @@ export function intParam(query: Query, name: string, min: number, max: number): 
   return n;
 }
 
+/** A duration; a bare number means seconds, as in most long-poll APIs (`wait=30`). */
 export function durationParam(query: Query, name: string, max: number): number | undefined {
   const v = single(query, name);
   if (v === undefined) return undefined;
-  const ms = parseDuration(v, name);
+  const ms = parseDuration(v, name, 's');
   if (ms > max) throw new InputError(name, `${name} may be at most ${max / 1000}s, got '${v}'`);
   return ms;
 }

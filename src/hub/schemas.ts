@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { KIND_PATTERN } from '../types.js';
 
 /** Request schemas of the HTTP API. Fastify compiles them; the OpenAPI document is built from them. */
 
 const strict = { additionalProperties: false } as const;
 
-export const KIND_PATTERN = '^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*$';
 export const Kind = Type.String({ pattern: KIND_PATTERN, maxLength: 100, description: 'Dotted lower-case name, e.g. text.markov' });
 const LabelValue = Type.String({ maxLength: 200 });
 export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), LabelValue, {

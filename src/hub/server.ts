@@ -64,8 +64,19 @@ export async function buildServer({ broker, tokens, log, maxBodyBytes }: ServerD
     bodyLimit: maxBodyBytes,
     // Bodies are validated as sent: no coercion of "5" into 5, no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    return503OnClosing: true,
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+  });
+  // While closing, new requests get a 503 in the API's error format; open long-polls are answered.
+  let closing = false;
+  app.addHook('onClose', async () => {
+    closing = true;
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing) return reply.code(503).header('connection', 'close').send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
   });
   app.setErrorHandler((e, _req, reply) => {
     const { status, body } = toReply(e, log);

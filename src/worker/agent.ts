@@ -4,7 +4,7 @@ import { HubClient, HubError } from '../client/hubClient.js';
 import type { ClaimedTask, HeartbeatReply } from '../types.js';
 import { randomText } from '../util/ids.js';
 import { VERSION } from '../version.js';
-import { NonRetryableError, type Handler, type TaskContext } from './handler.js';
+import { isNonRetryable, NonRetryableError, type Handler, type TaskContext } from './handler.js';
 import { Reconnect } from './reconnect.js';
 
 export interface AgentOptions {
@@ -56,11 +56,13 @@ export class WorkerAgent {
     this.handlers = new Map(options.handlers.map((h) => [h.kind, h]));
   }
 
-  /** Tasks whose handler is still running. */
+  /**
+   * Handlers still running, including those told to stop that have not returned yet: a slot is
+   * free only when its handler is, so --concurrency holds even for handlers that ignore aborts.
+   */
+  private running = 0;
   get busy(): number {
-    let n = 0;
-    for (const r of this.leases.values()) if (!r.done) n++;
-    return n;
+    return this.running;
   }
 
   /** Initialises the handlers, then claims and runs tasks until stop() is called. */
@@ -135,6 +137,7 @@ export class WorkerAgent {
       },
     };
     const handler = this.handlers.get(task.kind);
+    this.running++;
     void (async () => {
       try {
         if (!handler) throw new NonRetryableError(`this worker has no handler for kind '${task.kind}'`);
@@ -145,13 +148,14 @@ export class WorkerAgent {
         this.scheduleFlush();
       } catch (e) {
         if (controller.signal.aborted) return this.settle(entry);
-        const retryable = !(e instanceof NonRetryableError);
+        const retryable = !isNonRetryable(e);
         entry.done = true;
         log.warn({ err: e, retryable }, 'task failed');
         await this.report(() => this.client.post('/v1/worker/fail', { leaseId: task.leaseId, error: String((e as Error)?.message ?? e), retryable }));
         this.settle(entry);
       } finally {
         entry.done = true;
+        this.running--;
         this.wake();
       }
     })();
@@ -200,16 +204,39 @@ export class WorkerAgent {
   private scheduleFlush(): void {
     if (this.flushing) return;
     this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      while (this.completions.length > 0) {
-        const batch = this.completions.splice(0, 500);
-        await this.report(() => this.client.post('/v1/worker/complete', { results: batch }));
-        for (const c of batch) {
-          const entry = this.leases.get(c.leaseId);
-          if (entry) this.settle(entry);
-        }
-      }
+      while (this.completions.length > 0) await this.deliver(this.completions.splice(0, 500));
       this.flushing = null;
     });
+  }
+
+  /**
+   * Sends results; a batch too large for the hub's body limit is split, and a single result that
+   * is too large on its own fails its task for good (retrying would produce it again).
+   */
+  private async deliver(batch: Array<{ leaseId: string; output: unknown }>): Promise<void> {
+    let tooLarge = false;
+    await this.report(async () => {
+      try {
+        await this.client.post('/v1/worker/complete', { results: batch });
+      } catch (e) {
+        if (!(e instanceof HubError && e.status === 413)) throw e;
+        tooLarge = true;
+      }
+    });
+    if (tooLarge && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      await this.deliver(batch.slice(0, half));
+      await this.deliver(batch.slice(half));
+      return;
+    }
+    if (tooLarge) {
+      const error = 'the output is larger than the hub accepts (its maxBodyBytes); store large outputs elsewhere and return a reference';
+      await this.report(() => this.client.post('/v1/worker/fail', { leaseId: batch[0]!.leaseId, error, retryable: false }));
+    }
+    for (const c of batch) {
+      const entry = this.leases.get(c.leaseId);
+      if (entry) this.settle(entry);
+    }
   }
 
   private async heartbeat(): Promise<void> {

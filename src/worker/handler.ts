@@ -34,3 +34,8 @@ export interface Handler {
 export class NonRetryableError extends Error {
   override name = 'NonRetryableError';
 }
+
+/** By name as well as by class, so handlers built against another copy of Roost are understood. */
+export function isNonRetryable(e: unknown): boolean {
+  return e instanceof NonRetryableError || (e as Error | null)?.name === 'NonRetryableError';
+}

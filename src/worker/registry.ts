@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { KIND_PATTERN } from '../types.js';
 import type { Handler } from './handler.js';
 import { markovHandler } from './handlers/markov.js';
 
@@ -43,7 +44,11 @@ export async function loadHandlers(opts: { builtins: boolean; modules: string[] 
   const all = opts.builtins ? [...BUILTIN_HANDLERS] : [];
   for (const path of opts.modules) all.push(...(await loadHandlerModule(path)));
   const seen = new Set<string>();
+  const valid = new RegExp(KIND_PATTERN);
   for (const h of all) {
+    if (!valid.test(h.kind) || h.kind.length > 100) {
+      throw new Error(`handler kind '${h.kind}' is not a valid kind name: use dotted lower-case words such as 'text.markov'`);
+    }
     if (seen.has(h.kind)) throw new Error(`two handlers for kind '${h.kind}'; each kind may be handled once per worker`);
     seen.add(h.kind);
   }

@@ -90,6 +90,16 @@ export function storeContract(factory: StoreFactory): void {
       assert.deepEqual(rest.tasks.map((t) => t.jobId), [low2.job.id]);
     });
 
+    test('a claim across several routes takes the best tasks of all of them, so none starves', async () => {
+      const [a, b] = [kind(), kind()];
+      const oldA = await store.createJob(newJob({ kind: a, id: jobId(T0 - 10) }));
+      const urgentB = await store.createJob(newJob({ kind: b, priority: 9 }));
+      const newA = await store.createJob(newJob({ kind: a }));
+      const { tasks } = await store.claim('w', [a, b], 2, T0);
+      assert.deepEqual(tasks.map((t) => t.jobId), [urgentB.job.id, oldA.job.id]);
+      assert.deepEqual((await store.claim('w', [a, b], 5, T0)).tasks.map((t) => t.jobId), [newA.job.id]);
+    });
+
     test('a claimed task carries its input, seed, attempt and lease; the job is running', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, input: { prompt: 'x' }, seed: 3 }));

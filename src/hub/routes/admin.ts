@@ -9,8 +9,8 @@ import { IdParams, TokenBody } from '../schemas.js';
 import type { Tokens } from '../tokens.js';
 
 export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
-  const admin = { preHandler: requireScope(tokens) };
-  const client = { preHandler: requireScope(tokens, 'client') };
+  const admin = { onRequest: requireScope(tokens) };
+  const client = { onRequest: requireScope(tokens, 'client', 'bot') };
 
   app.get('/v1/health', { schema: { tags: ['admin'], summary: 'Liveness; needs no token' } }, async () => ({ ok: true, version: VERSION }));
 

@@ -20,7 +20,7 @@ export function toSpec(body: JobBody): JobSpec {
 }
 
 export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
-  const client = { preHandler: requireScope(tokens, 'client', 'bot') };
+  const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['jobs'];
 
   app.post('/v1/jobs', { ...client, schema: { tags, summary: 'Submit a job', body: JobBody } }, async (req, reply) => {

@@ -7,7 +7,7 @@ import type { Tokens } from '../tokens.js';
 import type { Static } from '@sinclair/typebox';
 
 export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
-  const worker = { preHandler: requireScope(tokens, 'worker') };
+  const worker = { onRequest: requireScope(tokens, 'worker') };
   const tags = ['worker'];
 
   app.post('/v1/worker/claim', { ...worker, schema: { tags, summary: 'Lease ready tasks, waiting up to waitMs', body: ClaimBody } }, async (req, reply) => {

@@ -45,6 +45,10 @@ function splitLeaseId(leaseId: string): [number, string] | null {
   return [id, leaseId.slice(dot + 1)];
 }
 
+function byClaimOrder(a: Row, b: Row): number {
+  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+}
+
 function publicState(s: string): TaskState {
   return (s === 'delayed' ? 'queued' : s) as TaskState;
 }
@@ -218,34 +222,41 @@ export class SqliteStore implements Store {
       const tasks: ClaimedTask[] = [];
       const changes = noChanges();
       const inputs = new Map<string, unknown>();
-      for (const route of routes) {
-        const left = max - tasks.length;
-        if (left <= 0) break;
-        const rows = this.st.claim.all({ now, worker: workerId, route, max: left }) as Row[];
-        rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
-        for (const r of rows) {
-          let input = inputs.get(r.job_id);
-          if (input === undefined) {
-            input = JSON.parse((this.st.jobInput.get(r.job_id) as Row).input);
-            inputs.set(r.job_id, input);
-          }
-          tasks.push({
-            taskId: taskIdOf(r.job_id, r.idx),
-            leaseId: `${r.id}.${r.lease_token}`,
-            jobId: r.job_id,
-            kind: r.kind,
-            index: r.idx,
-            seed: r.seed,
-            attempt: r.attempt,
-            input,
-            leaseMs: r.lease_ms,
-            leaseExpiresAt: r.lease_expires_at,
-          });
-        }
+      for (const r of this.leaseHeads(workerId, routes, max, now)) {
+        if (!inputs.has(r.job_id)) inputs.set(r.job_id, JSON.parse((this.st.jobInput.get(r.job_id) as Row).input));
+        tasks.push({
+          taskId: taskIdOf(r.job_id, r.idx),
+          leaseId: `${r.id}.${r.lease_token}`,
+          jobId: r.job_id,
+          kind: r.kind,
+          index: r.idx,
+          seed: r.seed,
+          attempt: r.attempt,
+          input: inputs.get(r.job_id),
+          leaseMs: r.lease_ms,
+          leaseExpiresAt: r.lease_expires_at,
+        });
       }
       this.refresh(inputs.keys(), now, changes);
       return { tasks, changes };
     });
+  }
+
+  /**
+   * Leases the best `max` ready tasks across the routes: higher priority first, then oldest, so
+   * no route starves another. One route (the common case) is one statement.
+   */
+  private leaseHeads(workerId: string, routes: string[], max: number, now: number): Row[] {
+    let rows: Row[];
+    if (routes.length === 1) {
+      rows = this.st.claim.all({ now, worker: workerId, route: routes[0], max }) as Row[];
+    } else {
+      const heads = routes.flatMap((route) => this.st.readyHead.all(route, max) as Row[]);
+      if (heads.length === 0) return [];
+      const ids = heads.sort(byClaimOrder).slice(0, max).map((r) => r.id);
+      rows = this.st.leaseIds.all({ now, worker: workerId, ids: JSON.stringify(ids) }) as Row[];
+    }
+    return rows.sort(byClaimOrder);
   }
 
   /** Why an operation on this lease cannot go ahead, or null when the lease matches in `okState`. */

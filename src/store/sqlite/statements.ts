@@ -61,6 +61,16 @@ export function prepareStatements(db: Database.Database) {
                    ORDER BY priority DESC, run_at, id LIMIT :max)
       RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at`),
 
+    // (route, max) -> { id, priority, run_at } of the head of one route's ready tasks
+    readyHead: p(`SELECT id, priority, run_at FROM tasks WHERE route = ? AND state = 'queued'
+      ORDER BY priority DESC, run_at, id LIMIT ?`),
+
+    // (:now, :worker, :ids JSON array of task ids) -> the tasks leased, as for claim
+    leaseIds: p(`UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
+        lease_expires_at = :now + lease_ms, worker_id = :worker
+      WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'queued'
+      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at`),
+
     // (id) -> { input } of a job, for the tasks a claim hands out
     jobInput: p('SELECT input FROM jobs WHERE id = ?'),
 
@@ -86,7 +96,7 @@ export function prepareStatements(db: Database.Database) {
       FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`),
 
     // (:state, :runAt, :error, :id) -> nothing: puts a failed task back (queued or delayed)
-    retry: p(`UPDATE tasks SET state = :state, run_at = :runAt, error = :error, lease_token = NULL,
+    retry: p(`UPDATE tasks SET state = :state, run_at = :runAt, error = :error, lease_token = NULL, progress = NULL,
         lease_expires_at = NULL, worker_id = NULL WHERE id = :id`),
 
     // (:error, :now, :id) -> nothing
@@ -99,7 +109,7 @@ export function prepareStatements(db: Database.Database) {
       WHERE job_id = :jobId AND state IN ('queued', 'delayed', 'leased')`),
 
     // (:id, :token) -> { job_id, route } when the lease was current: back to queued, attempt not counted
-    release: p(`UPDATE tasks SET state = 'queued', attempt = attempt - 1, lease_token = NULL,
+    release: p(`UPDATE tasks SET state = 'queued', attempt = attempt - 1, lease_token = NULL, progress = NULL,
         lease_expires_at = NULL, worker_id = NULL
       WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, route`),
 
