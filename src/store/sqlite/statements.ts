@@ -131,7 +131,7 @@ export function prepareStatements(db: Database.Database) {
     dead: p(`SELECT * FROM tasks WHERE state = 'dead' AND id < ? ORDER BY id DESC LIMIT ?`),
 
     // (:now, :id) -> nothing: a dead task gets fresh attempts
-    redrive: p(`UPDATE tasks SET state = 'queued', attempt = 0, run_at = :now, finished_at = NULL,
+    redrive: p(`UPDATE tasks SET state = 'queued', attempt = 0, run_at = :now, finished_at = NULL, error = NULL,
         lease_token = NULL, worker_id = NULL WHERE id = :id`),
 
     // (:now, :jobId) -> { route } of siblings cancelled by a failure, queued again
