@@ -21,6 +21,9 @@ export interface Config {
   defaultMaxAttempts: number;
   reapIntervalMs: number;
   workerTimeoutMs: number;
+  /** Succeeded and cancelled jobs are deleted this long after they finish (failed ones stay until purged). */
+  retainSucceededMs: number;
+  sweepIntervalMs: number;
   /** Kinds the hub accepts jobs for before any worker has offered them. */
   kinds: string[];
   logLevel: string;
@@ -41,6 +44,8 @@ export const DEFAULTS: Config = {
   defaultMaxAttempts: 3,
   reapIntervalMs: 1000,
   workerTimeoutMs: 60_000,
+  retainSucceededMs: 7 * 86_400_000,
+  sweepIntervalMs: 60_000,
   kinds: [],
   logLevel: 'info',
   hub: 'http://127.0.0.1:7070',

@@ -11,6 +11,10 @@
  * - capability: a kind a worker handles, with labels; a job's `requires` must be a subset of them.
  * - dead: a task that used up its attempts or failed non-retryably; it can be redriven.
  * - token: a credential with a scope.
+ * - concurrency key: a name a job carries (`bot:frank`, `model:gpt2`) that limits apply to.
+ * - limit: at most N running tasks and/or N starts per interval for a key, or for each key under a
+ *   prefix (`bot:*`).
+ * - enough: a client's word that a job has the results it needs; the rest are cancelled.
  */
 
 export type Scope = 'admin' | 'client' | 'worker' | 'bot';
@@ -51,6 +55,10 @@ export interface JobSpec {
   key?: string;
   requires?: Labels;
   seed?: number;
+  /** Tasks sharing a key obey the limits set for it. */
+  concurrencyKey?: string;
+  /** Reuse the results of an identical succeeded job (kind, input, seed, variants, requires). */
+  cache?: boolean | { ttlMs: number };
 }
 
 /** A job spec with every default filled in, as the store keeps it. */
@@ -68,6 +76,12 @@ export interface NewJob {
   requires: Labels | null;
   seed: number;
   createdAt: number;
+  concurrencyKey: string | null;
+  /** Where its tasks queue: kind, required labels, and the key when a limit applies to it. */
+  route: string;
+  /** The identity hash when submitted with cache, and how old a reused result may be. */
+  cacheKey: string | null;
+  cacheTtlMs: number | null;
 }
 
 export interface TaskCounts {
@@ -78,11 +92,42 @@ export interface TaskCounts {
   cancelled: number;
 }
 
-export interface Job extends NewJob {
+export interface Job extends Omit<NewJob, 'route' | 'cacheTtlMs'> {
   state: JobState;
   updatedAt: number;
   finishedAt: number | null;
   counts: TaskCounts;
+  /** The job whose results this one reused (submitted with cache), or null. */
+  cachedFrom: string | null;
+  enough: boolean;
+}
+
+export interface Rate {
+  count: number;
+  intervalMs: number;
+}
+
+export interface Limit {
+  /** An exact key, or a prefix ending in `*` whose limits apply to each matching key on its own. */
+  key: string;
+  concurrency: number | null;
+  rate: Rate | null;
+}
+
+/** One route a claim may read, with the limits of the key it carries. */
+export interface RouteClaim {
+  route: string;
+  key: string | null;
+  concurrency: number | null;
+  rate: Rate | null;
+}
+
+/** A route a claim skipped: its key is at its concurrency limit, or out of rate until `until`. */
+export interface Blocked {
+  route: string;
+  key: string;
+  reason: 'concurrency' | 'rate';
+  until: number | null;
 }
 
 export interface Result {

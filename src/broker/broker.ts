@@ -1,13 +1,16 @@
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Changes, Store } from '../store/store.js';
-import type { ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Result, WorkerInfo } from '../types.js';
+import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, Result, WorkerInfo } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { DelayTimer } from './delayTimer.js';
 import { toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
+import { Limits } from './limits.js';
 import { Reaper } from './reaper.js';
+import { Retention } from './retention.js';
+import { parseRoute, routeOf } from './routes.js';
 import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
 
 export interface BrokerOptions extends JobLimits {
@@ -16,10 +19,16 @@ export interface BrokerOptions extends JobLimits {
   workerTimeoutMs: number;
   /** Kinds accepted before any worker has offered them. */
   kinds: string[];
+  retainSucceededMs: number;
+  sweepIntervalMs: number;
 }
 
 export interface JobView extends Job {
+  /** True when the results were reused from an identical succeeded job (submitted with cache). */
+  cached: boolean;
   waitingForWorker: boolean;
+  /** Why the job's queued tasks wait although a worker could take them: its key's limits. */
+  blockedBy: { reason: 'concurrency' | 'rate'; key: string; until: number | null } | null;
 }
 
 /**
@@ -33,6 +42,11 @@ export class Broker {
   private readonly reaper: Reaper;
   private readonly delays: DelayTimer;
   private readonly kinds = new Set<string>();
+  readonly limits = new Limits();
+  /** Keys a claim found at their limits, until a slot frees or the rate allows again. */
+  private readonly blocked = new Map<string, Blocked>();
+  private readonly rateWakes = new Map<string, NodeJS.Timeout>();
+  private readonly retention: Retention;
   private closed = false;
 
   constructor(readonly store: Store, private readonly options: BrokerOptions, private readonly log: Logger) {
@@ -49,28 +63,37 @@ export class Broker {
     );
     this.reaper = new Reaper(store, options.reapIntervalMs, (c) => this.apply(c), log);
     this.delays = new DelayTimer(store, (c) => this.apply(c), log);
+    this.retention = new Retention(store, options.retainSucceededMs, options.sweepIntervalMs, log);
     for (const k of options.kinds) this.kinds.add(k);
   }
 
   async start(): Promise<void> {
     for (const route of await this.store.pendingRoutes()) this.workers.addRoute(route);
     for (const kind of await this.store.knownKinds()) this.kinds.add(kind);
+    for (const limit of await this.store.listLimits()) this.limits.set(limit);
     this.delays.schedule(await this.store.nextDueAt());
     this.reaper.start();
+    this.retention.start();
   }
 
   /** Stops timers and answers every open long-poll; the store stays open for the caller to close. */
   async close(): Promise<void> {
     this.closed = true;
     this.reaper.stop();
+    this.retention.stop();
     this.delays.stop();
+    for (const t of this.rateWakes.values()) clearTimeout(t);
     this.waiters.closeAll();
     this.events.closeAll();
   }
 
   /** Feeds a committed change to routing, waiting claims, watchers and the delay timer. */
   private apply(c: Changes): void {
-    for (const r of c.routes) this.workers.addRoute(r);
+    for (const r of c.routes) {
+      this.workers.addRoute(r);
+      const { key } = parseRoute(r);
+      if (key !== null && this.blocked.get(key)?.reason === 'concurrency') this.blocked.delete(key);
+    }
     if (c.routes.length > 0) this.waiters.ready(c.routes);
     for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
@@ -78,22 +101,85 @@ export class Broker {
   }
 
   view(job: Job, now = Date.now()): JobView {
-    const waitingForWorker = !TERMINAL_JOB_STATES.has(job.state) && !this.workers.canServe(job.kind, job.requires, now);
-    return { ...job, waitingForWorker };
+    const open = !TERMINAL_JOB_STATES.has(job.state);
+    const waitingForWorker = open && !this.workers.canServe(job.kind, job.requires, now);
+    const b = open && job.counts.queued > 0 && job.concurrencyKey !== null ? this.blocked.get(job.concurrencyKey) : undefined;
+    const blockedBy = b && (b.until === null || b.until > now) ? { reason: b.reason, key: b.key, until: b.until } : null;
+    return { ...job, cached: job.cachedFrom !== null, waitingForWorker, blockedBy };
+  }
+
+  private checkKind(kind: string, field: string): void {
+    if (this.kinds.has(kind)) return;
+    throw new InputError(
+      field,
+      `unknown kind '${kind}': no worker has ever offered it. Start a worker that handles it, ` +
+        'or list it under "kinds" in the hub config to accept jobs before any worker connects.',
+    );
   }
 
   async submit(spec: JobSpec): Promise<{ job: JobView; created: boolean }> {
-    if (!this.kinds.has(spec.kind)) {
-      throw new InputError(
-        'kind',
-        `unknown kind '${spec.kind}': no worker has ever offered it. Start a worker that handles it, ` +
-          'or list it under "kinds" in the hub config to accept jobs before any worker connects.',
-      );
-    }
+    this.checkKind(spec.kind, 'kind');
     const now = Date.now();
-    const { job, created, changes } = await this.store.createJob(toNewJob(spec, this.options, now));
+    const { job, created, changes } = await this.store.createJob(toNewJob(spec, this.options, this.limits, now));
     this.apply(changes);
     return { job: this.view(job, now), created };
+  }
+
+  /** Submits many jobs in one transaction: all are accepted, or none (the error names the index). */
+  async submitBatch(specs: JobSpec[]): Promise<Array<{ job: JobView; created: boolean }>> {
+    const now = Date.now();
+    const jobs = specs.map((spec, i) => {
+      this.checkKind(spec.kind, `jobs.${i}.kind`);
+      try {
+        return toNewJob(spec, this.options, this.limits, now);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(`jobs.${i}.${e.field}`, `jobs[${i}]: ${e.message}`);
+        throw e;
+      }
+    });
+    const r = await this.store.createJobs(jobs);
+    this.apply(r.changes);
+    return r.jobs.map(({ job, created }) => ({ job: this.view(job, now), created }));
+  }
+
+  async enough(jobId: string): Promise<JobView> {
+    const r = await this.store.enough(jobId, Date.now());
+    if (!r) throw new NotFoundError(`no job with id '${jobId}'`);
+    this.apply(r.changes);
+    return this.view(r.job);
+  }
+
+  async setLimit(limit: Limit): Promise<void> {
+    await this.store.setLimit(limit, Date.now());
+    this.limits.set(limit);
+    await this.rerouteFor(limit.key);
+  }
+
+  async deleteLimit(key: string): Promise<void> {
+    if (!(await this.store.deleteLimit(key))) throw new NotFoundError(`no limit for key '${key}'`);
+    this.limits.delete(key);
+    await this.rerouteFor(key);
+  }
+
+  /** Queued tasks under a changed rule move to the queue their key now belongs in. */
+  private async rerouteFor(match: string): Promise<void> {
+    const changes = await this.store.reroute(match, (kind, requires, key) => routeOf(kind, requires, this.limits.match(key) ? key : null));
+    this.apply(changes);
+  }
+
+  /** Records keys a claim found at their limits; a rate-limited one is retried when it refills. */
+  private noteBlocked(blocked: Blocked[]): void {
+    for (const b of blocked) {
+      this.blocked.set(b.key, b);
+      if (b.until === null || this.rateWakes.has(b.route) || this.closed) continue;
+      const timer = setTimeout(() => {
+        this.rateWakes.delete(b.route);
+        this.blocked.delete(b.key);
+        this.waiters.ready([b.route]);
+      }, Math.max(0, b.until - Date.now()));
+      timer.unref();
+      this.rateWakes.set(b.route, timer);
+    }
   }
 
   async get(jobId: string): Promise<JobView> {
@@ -165,8 +251,10 @@ export class Broker {
 
   private async claimNow(workerId: string, routes: string[], max: number): Promise<{ tasks: ClaimedTask[] }> {
     if (routes.length === 0 || this.closed) return { tasks: [] };
-    const { tasks, changes } = await this.store.claim(workerId, routes, max, Date.now());
+    const claims = routes.map((r) => this.limits.claimFor(r));
+    const { tasks, changes, blocked } = await this.store.claim(workerId, claims, max, Date.now());
     this.apply(changes);
+    this.noteBlocked(blocked);
     return { tasks };
   }
 

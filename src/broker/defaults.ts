@@ -2,6 +2,9 @@ import { InputError } from '../errors.js';
 import type { JobSpec, NewJob } from '../types.js';
 import { jobId } from '../util/ids.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
+import { cacheKeyOf } from './cacheKey.js';
+import type { Limits } from './limits.js';
+import { routeOf } from './routes.js';
 
 export interface JobLimits {
   maxVariants: number;
@@ -13,7 +16,7 @@ export interface JobLimits {
  * Fills a submitted spec's defaults. The HTTP schema has already checked types and ranges; this
  * checks what depends on more than one field.
  */
-export function toNewJob(spec: JobSpec, limits: JobLimits, now: number): NewJob {
+export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, now: number): NewJob {
   const variants = spec.variants ?? 1;
   if (variants > limits.maxVariants) {
     throw new InputError('variants', `variants is ${variants}; this hub allows at most ${limits.maxVariants} (config maxVariants)`);
@@ -25,6 +28,11 @@ export function toNewJob(spec: JobSpec, limits: JobLimits, now: number): NewJob 
   if (backoff.maxDelayMs < backoff.delayMs) {
     throw new InputError('backoff.maxDelayMs', 'backoff.maxDelayMs must be at least backoff.delayMs');
   }
+  const requires = spec.requires && Object.keys(spec.requires).length > 0 ? spec.requires : null;
+  // A cached job without a seed gets seed 0: a random seed would make every submission unique.
+  const seed = spec.seed ?? (spec.cache ? 0 : Math.floor(Math.random() * 2 ** 31));
+  const concurrencyKey = spec.concurrencyKey ?? null;
+  const cacheKey = spec.cache ? cacheKeyOf({ kind: spec.kind, input: spec.input ?? null, seed, variants, requires }) : null;
   return {
     id: jobId(now),
     kind: spec.kind,
@@ -36,9 +44,13 @@ export function toNewJob(spec: JobSpec, limits: JobLimits, now: number): NewJob 
     backoff,
     leaseMs: spec.leaseMs ?? limits.defaultLeaseMs,
     key: spec.key ?? null,
-    requires: spec.requires && Object.keys(spec.requires).length > 0 ? spec.requires : null,
+    requires,
     // Seeds stay below 2^31 so seed + index never leaves the safe integer range in any client.
-    seed: spec.seed ?? Math.floor(Math.random() * 2 ** 31),
+    seed,
     createdAt: now,
+    concurrencyKey,
+    route: routeOf(spec.kind, requires, keyLimits.match(concurrencyKey) ? concurrencyKey : null),
+    cacheKey,
+    cacheTtlMs: typeof spec.cache === 'object' ? spec.cache.ttlMs : null,
   };
 }

@@ -5,22 +5,26 @@ import type { Capability, Labels } from '../types.js';
  * route, so a claim reads the head of each route a worker can serve instead of filtering labels
  * row by row.
  */
-export function routeOf(kind: string, requires: Labels | null | undefined): string {
-  if (!requires) return kind;
-  const keys = Object.keys(requires).sort();
-  if (keys.length === 0) return kind;
-  return `${kind}?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(requires[k]!)}`).join('&')}`;
+export function routeOf(kind: string, requires: Labels | null | undefined, limitedKey: string | null = null): string {
+  const keys = requires ? Object.keys(requires).sort() : [];
+  const labels = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(requires![k]!)}`).join('&');
+  // A key under a limit gets a queue of its own, so a key at its limit never blocks the others.
+  return `${kind}${labels ? `?${labels}` : ''}${limitedKey === null ? '' : `#${limitedKey}`}`;
 }
 
-export function parseRoute(route: string): { kind: string; requires: Labels } {
-  const q = route.indexOf('?');
-  if (q < 0) return { kind: route, requires: {} };
+export function parseRoute(route: string): { kind: string; requires: Labels; key: string | null } {
+  // Everything before the first '#' is kind and encoded labels; the key after it is raw.
+  const hash = route.indexOf('#');
+  const base = hash < 0 ? route : route.slice(0, hash);
+  const key = hash < 0 ? null : route.slice(hash + 1);
+  const q = base.indexOf('?');
+  if (q < 0) return { kind: base, requires: {}, key };
   const requires: Labels = {};
-  for (const pair of route.slice(q + 1).split('&')) {
+  for (const pair of base.slice(q + 1).split('&')) {
     const eq = pair.indexOf('=');
     requires[decodeURIComponent(pair.slice(0, eq))] = decodeURIComponent(pair.slice(eq + 1));
   }
-  return { kind: route.slice(0, q), requires };
+  return { kind: base.slice(0, q), requires, key };
 }
 
 /** True when one of the capabilities offers the kind with every required label. */

@@ -38,10 +38,34 @@ export const JobBody = Type.Object(
     key: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key' })),
     requires: Type.Optional(Labels),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    concurrencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Tasks sharing a key obey the limits set for it' })),
+    cache: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Object({ ttlMs: Type.Integer({ minimum: 0 }) }, strict)], {
+        description: 'Reuse the results of an identical succeeded job (kind, input, seed, variants, requires); seed defaults to 0',
+      }),
+    ),
   },
   strict,
 );
 export type JobBody = Static<typeof JobBody>;
+
+export const BatchBody = Type.Object({ jobs: Type.Array(JobBody, { minItems: 1, maxItems: 1000 }) }, strict);
+
+const RateBody = Type.Object(
+  {
+    count: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Starts allowed per interval' }),
+    intervalMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+  },
+  strict,
+);
+export const LimitBody = Type.Object(
+  {
+    concurrency: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()], { description: 'Most tasks of the key running at once' })),
+    rate: Type.Optional(Type.Union([RateBody, Type.Null()], { description: 'A token bucket: count starts per intervalMs' })),
+  },
+  strict,
+);
+export const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 201, description: "A concurrency key, or a prefix ending in '*'" }) }, strict);
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
 export type IdParams = Static<typeof IdParams>;

@@ -1,16 +1,20 @@
 import type {
   Backoff,
+  Blocked,
   ClaimedTask,
   HeartbeatReply,
   Job,
   JobState,
   LeaseRefusal,
+  Limit,
   NewJob,
   Result,
+  RouteClaim,
   Scope,
   Task,
   TokenInfo,
   WorkerInfo,
+  Labels,
 } from '../types.js';
 
 /**
@@ -80,8 +84,13 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
 
-  /** Creates the job and its tasks; with a `key` already used, returns that job instead. */
+  /**
+   * Creates the job and its tasks; with a `key` already used, returns that job instead. With a
+   * cacheKey matching a recent succeeded job, the new job is created succeeded with its results.
+   */
   createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }>;
+  /** createJob for many, in one transaction: all are created (or found by key), or none. */
+  createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }>;
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<Job[]>;
   /** Results of a job in completion order, those with seq above `afterSeq` when given. */
@@ -89,9 +98,18 @@ export interface Store {
   listTasks(jobId: string): Promise<Task[]>;
   /** Cancels every unfinished task of the job; leased ones are reported to their worker. */
   cancelJob(id: string, now: number): Promise<{ job: Job; changes: Changes } | null>;
+  /** Early stop: cancels what is left; the job ends succeeded with the results it has. */
+  enough(id: string, now: number): Promise<{ job: Job; changes: Changes } | null>;
+  /** Retention: deletes succeeded and cancelled jobs finished before `before`; returns how many. */
+  sweep(before: number, limit: number): Promise<number>;
+  /** Deletes the job of a dead task (or of every dead task with 'all'); returns jobs deleted. */
+  purgeDead(taskId: string | 'all'): Promise<number>;
 
-  /** Leases up to `max` ready tasks from the given routes, in priority order. */
-  claim(workerId: string, routes: string[], max: number, now: number): Promise<{ tasks: ClaimedTask[]; changes: Changes }>;
+  /**
+   * Leases up to `max` ready tasks from the given routes, best priority then oldest first, within
+   * each route's concurrency and rate limits; routes skipped for their limits come back as blocked.
+   */
+  claim(workerId: string, routes: RouteClaim[], max: number, now: number): Promise<{ tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] }>;
   heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply>;
   progress(leaseId: string, progress: unknown, now: number): Promise<{ status: 'ok' | LeaseRefusal; jobId: string | null; taskId: string | null }>;
   complete(items: Array<{ leaseId: string; output: unknown }>, now: number): Promise<{ outcomes: CompleteOutcome[]; changes: Changes }>;
@@ -126,6 +144,15 @@ export interface Store {
   knownKinds(): Promise<string[]>;
 
   stats(): Promise<StoreStats>;
+
+  listLimits(): Promise<Limit[]>;
+  setLimit(limit: Limit, now: number): Promise<void>;
+  deleteLimit(key: string): Promise<boolean>;
+  /**
+   * Moves the queued tasks whose key matches (exactly, or by prefix when it ends in '*') to the
+   * route `routeFor` gives, after limits change; returns the routes that gained tasks.
+   */
+  reroute(match: string, routeFor: (kind: string, requires: Labels | null, key: string) => string): Promise<Changes>;
 }
 
 export function noChanges(): Changes {

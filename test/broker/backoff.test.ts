@@ -29,7 +29,9 @@ test('routes carry the required labels and round-trip', () => {
   assert.equal(routeOf('text.gen', {}), 'text.gen');
   const r = routeOf('text.gen', { vram: '24', model: 'a b&c' });
   assert.equal(r, routeOf('text.gen', { model: 'a b&c', vram: '24' }), 'label order must not matter');
-  assert.deepEqual(parseRoute(r), { kind: 'text.gen', requires: { model: 'a b&c', vram: '24' } });
+  assert.deepEqual(parseRoute(r), { kind: 'text.gen', requires: { model: 'a b&c', vram: '24' }, key: null });
+  const keyed = routeOf('text.gen', { model: 'a#b' }, 'bot:frank#1');
+  assert.deepEqual(parseRoute(keyed), { kind: 'text.gen', requires: { model: 'a#b' }, key: 'bot:frank#1' });
 });
 
 test('a worker serves a route when it offers the kind with every required label', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
 import type { Store } from '../../src/store/store.js';
-import type { NewJob } from '../../src/types.js';
+import type { NewJob, RouteClaim } from '../../src/types.js';
 import { jobId } from '../../src/util/ids.js';
 
 /** Every store adapter passes this suite; a retry waits exactly RETRY_MS so times are exact. */
@@ -16,8 +16,18 @@ export interface StoreFactory {
 
 const T0 = 1_700_000_000_000;
 
+/** Routes with no limits, as a worker serving plain kinds claims them. */
+function rc(...routes: string[]): RouteClaim[] {
+  return routes.map((route) => ({ route, key: null, concurrency: null, rate: null }));
+}
+
 function newJob(over: Partial<NewJob> = {}): NewJob {
+  const kind = over.kind ?? 'test.echo';
   return {
+    route: kind,
+    concurrencyKey: null,
+    cacheKey: null,
+    cacheTtlMs: null,
     id: jobId(T0),
     kind: 'test.echo',
     input: { n: 1 },
@@ -72,7 +82,7 @@ export function storeContract(factory: StoreFactory): void {
     test('concurrent claims never lease one task twice', async () => {
       const k = kind();
       await store.createJob(newJob({ kind: k, variants: 5 }));
-      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claim(`w${i}`, [k], 1, T0)));
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claim(`w${i}`, rc(k), 1, T0)));
       const leased = claims.flatMap((c) => c.tasks.map((t) => t.taskId));
       assert.equal(leased.length, 5);
       assert.equal(new Set(leased).size, 5);
@@ -83,10 +93,10 @@ export function storeContract(factory: StoreFactory): void {
       const low = await store.createJob(newJob({ kind: k, priority: 0 }));
       const high = await store.createJob(newJob({ kind: k, priority: 5 }));
       const low2 = await store.createJob(newJob({ kind: k, priority: 0 }));
-      assert.equal((await store.claim('w', [kind()], 10, T0)).tasks.length, 0);
-      const { tasks } = await store.claim('w', [k], 2, T0);
+      assert.equal((await store.claim('w', rc(kind()), 10, T0)).tasks.length, 0);
+      const { tasks } = await store.claim('w', rc(k), 2, T0);
       assert.deepEqual(tasks.map((t) => t.jobId), [high.job.id, low.job.id]);
-      const rest = await store.claim('w', [k], 2, T0);
+      const rest = await store.claim('w', rc(k), 2, T0);
       assert.deepEqual(rest.tasks.map((t) => t.jobId), [low2.job.id]);
     });
 
@@ -95,15 +105,121 @@ export function storeContract(factory: StoreFactory): void {
       const oldA = await store.createJob(newJob({ kind: a, id: jobId(T0 - 10) }));
       const urgentB = await store.createJob(newJob({ kind: b, priority: 9 }));
       const newA = await store.createJob(newJob({ kind: a }));
-      const { tasks } = await store.claim('w', [a, b], 2, T0);
+      const { tasks } = await store.claim('w', rc(a, b), 2, T0);
       assert.deepEqual(tasks.map((t) => t.jobId), [urgentB.job.id, oldA.job.id]);
-      assert.deepEqual((await store.claim('w', [a, b], 5, T0)).tasks.map((t) => t.jobId), [newA.job.id]);
+      assert.deepEqual((await store.claim('w', rc(a, b), 5, T0)).tasks.map((t) => t.jobId), [newA.job.id]);
+    });
+
+    test('a key at its concurrency limit waits while other routes flow, and frees its slot on completion', async () => {
+      const [k, plain] = [kind(), kind()];
+      const key = `bot:${k}`;
+      const route = `${k}#${key}`;
+      await store.createJob(newJob({ kind: k, route, concurrencyKey: key, variants: 3 }));
+      await store.createJob(newJob({ kind: plain }));
+      const limited = { route, key, concurrency: 1, rate: null };
+      const first = await store.claim('w', [limited, ...rc(plain)], 10, T0);
+      assert.equal(first.tasks.filter((t) => t.kind === k).length, 1, 'one task of the key, not three');
+      assert.equal(first.tasks.filter((t) => t.kind === plain).length, 1, 'the unlimited route still flows');
+      const second = await store.claim('w', [limited], 10, T0);
+      assert.equal(second.tasks.length, 0);
+      assert.deepEqual(second.blocked, [{ route, key, reason: 'concurrency', until: null }]);
+      const done = await store.complete([{ leaseId: first.tasks.find((t) => t.kind === k)!.leaseId, output: 1 }], T0);
+      assert.ok(done.changes.routes.includes(route), 'completing frees the slot and wakes the route');
+      assert.equal((await store.claim('w', [limited], 10, T0)).tasks.length, 1);
+    });
+
+    test('a rate-limited key starts at most count tasks per interval and says when it refills', async () => {
+      const k = kind();
+      const key = `model:${k}`;
+      const route = `${k}#${key}`;
+      await store.createJob(newJob({ kind: k, route, concurrencyKey: key, variants: 5 }));
+      const limited = { route, key, concurrency: null, rate: { count: 2, intervalMs: 1000 } };
+      assert.equal((await store.claim('w', [limited], 10, T0)).tasks.length, 2);
+      const empty = await store.claim('w', [limited], 10, T0);
+      assert.equal(empty.tasks.length, 0);
+      assert.deepEqual(empty.blocked, [{ route, key, reason: 'rate', until: T0 + 500 }]);
+      assert.equal((await store.claim('w', [limited], 10, T0 + 500)).tasks.length, 1);
+      assert.equal((await store.claim('w', [limited], 10, T0 + 1500)).tasks.length, 2, 'a bucket never holds more than count');
+    });
+
+    test('enough: the rest is cancelled and the job succeeds with the results it has', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, variants: 3 }));
+      const [a, b] = (await store.claim('w', rc(k), 2, T0)).tasks;
+      await store.complete([{ leaseId: a!.leaseId, output: 'a' }], T0);
+      const r = await store.enough(job.id, T0 + 1);
+      assert.equal(r!.job.state, 'succeeded');
+      assert.equal(r!.job.enough, true);
+      assert.deepEqual(r!.job.counts, { queued: 0, leased: 0, succeeded: 1, dead: 0, cancelled: 2 });
+      assert.deepEqual((await store.heartbeat([b!.leaseId], T0 + 1)).cancelled, [b!.leaseId]);
+      assert.deepEqual((await store.getResults(job.id)).map((x) => x.output), ['a']);
+      assert.equal(await store.enough('job_missing', T0), null);
+    });
+
+    test('a job with a cache key reuses the results of a succeeded twin, within its ttl', async () => {
+      const k = kind();
+      const cacheKey = `cache-${k}`;
+      const { job: source } = await store.createJob(newJob({ kind: k, variants: 2, cacheKey }));
+      const miss = await store.createJob(newJob({ kind: k, variants: 2, cacheKey }));
+      assert.equal(miss.job.cachedFrom, null, 'a running twin is not a cache hit');
+      await store.cancelJob(miss.job.id, T0);
+      const tasks = (await store.claim('w', rc(k), 2, T0)).tasks.filter((t) => t.jobId === source.id);
+      await store.complete(tasks.map((t) => ({ leaseId: t.leaseId, output: `out${t.index}` })), T0 + 10);
+      const hit = await store.createJob(newJob({ kind: k, variants: 2, cacheKey, createdAt: T0 + 20 }));
+      assert.equal(hit.job.state, 'succeeded');
+      assert.equal(hit.job.cachedFrom, source.id);
+      assert.deepEqual((await store.getResults(hit.job.id)).map((r) => [r.index, r.output]).sort(), [[0, 'out0'], [1, 'out1']]);
+      assert.equal((await store.claim('w', rc(k), 5, T0 + 20)).tasks.length, 0, 'a cache hit dispatches nothing');
+      const stale = await store.createJob(newJob({ kind: k, variants: 2, cacheKey, cacheTtlMs: 5, createdAt: T0 + 20 }));
+      assert.equal(stale.job.cachedFrom, null, 'a result older than the ttl is not reused');
+    });
+
+    test('createJobs creates a batch in one go, honouring idempotency keys', async () => {
+      const k = kind();
+      const existing = await store.createJob(newJob({ kind: k, key: `b-${k}` }));
+      const r = await store.createJobs([newJob({ kind: k }), newJob({ kind: k, key: `b-${k}` }), newJob({ kind: k, variants: 2 })]);
+      assert.deepEqual(r.jobs.map((j) => j.created), [true, false, true]);
+      assert.equal(r.jobs[1]!.job.id, existing.job.id);
+      assert.deepEqual(r.changes.routes, [k]);
+      assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 4);
+    });
+
+    test('retention deletes finished jobs past their age and keeps failed ones until purged', async () => {
+      const k = kind();
+      const ok = await store.createJob(newJob({ kind: k }));
+      const bad = await store.createJob(newJob({ kind: k }));
+      const [a, b] = (await store.claim('w', rc(k), 2, T0)).tasks;
+      await store.complete([{ leaseId: a!.leaseId, output: 1 }], T0);
+      await store.fail(b!.leaseId, 'no', false, T0);
+      assert.equal(await store.sweep(T0, 1000), 0, 'a job finished at the cut-off is kept');
+      assert.ok((await store.sweep(T0 + 1, 1000)) >= 1);
+      assert.equal(await store.getJob(ok.job.id), null);
+      assert.equal((await store.getResults(ok.job.id)).length, 0);
+      assert.equal((await store.getJob(bad.job.id))!.state, 'failed');
+      assert.equal(await store.purgeDead(`${ok.job.id}.0`), 0);
+      assert.equal(await store.purgeDead(b!.taskId), 1);
+      assert.equal(await store.getJob(bad.job.id), null);
+    });
+
+    test('limits are stored, and rerouting moves waiting tasks of matching keys', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, concurrencyKey: `bot:${k}:a` }));
+      await store.setLimit({ key: `bot:${k}:*`, concurrency: 1, rate: { count: 5, intervalMs: 60_000 } }, T0);
+      assert.deepEqual((await store.listLimits()).find((l) => l.key === `bot:${k}:*`), {
+        key: `bot:${k}:*`, concurrency: 1, rate: { count: 5, intervalMs: 60_000 },
+      });
+      const changes = await store.reroute(`bot:${k}:*`, (kind2, requires, key) => `${kind2}${requires ? '?x' : ''}#${key}`);
+      assert.deepEqual(changes.routes, [`${k}#bot:${k}:a`]);
+      assert.equal((await store.claim('w', rc(k), 5, T0)).tasks.length, 0, 'the task left the plain route');
+      assert.equal((await store.claim('w', rc(`${k}#bot:${k}:a`), 5, T0)).tasks[0]!.jobId, job.id);
+      assert.equal(await store.deleteLimit(`bot:${k}:*`), true);
+      assert.equal(await store.deleteLimit(`bot:${k}:*`), false);
     });
 
     test('a claimed task carries its input, seed, attempt and lease; the job is running', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, input: { prompt: 'x' }, seed: 3 }));
-      const { tasks, changes } = await store.claim(`w-${k}`, [k], 1, T0);
+      const { tasks, changes } = await store.claim(`w-${k}`, rc(k), 1, T0);
       assert.equal(tasks.length, 1);
       const t = tasks[0]!;
       assert.deepEqual(t.input, { prompt: 'x' });
@@ -118,17 +234,17 @@ export function storeContract(factory: StoreFactory): void {
       const k = kind();
       const { changes } = await store.createJob(newJob({ kind: k, runAt: T0 + 5000 }));
       assert.equal(changes.nextRunAt, T0 + 5000);
-      assert.equal((await store.claim('w', [k], 1, T0)).tasks.length, 0);
+      assert.equal((await store.claim('w', rc(k), 1, T0)).tasks.length, 0);
       assert.ok(((await store.nextDueAt()) ?? Infinity) <= T0 + 5000);
       assert.deepEqual((await store.promoteDue(T0 + 4999)).routes.includes(k), false);
       assert.deepEqual((await store.promoteDue(T0 + 5000)).routes.includes(k), true);
-      assert.equal((await store.claim('w', [k], 1, T0 + 5000)).tasks.length, 1);
+      assert.equal((await store.claim('w', rc(k), 1, T0 + 5000)).tasks.length, 1);
     });
 
     test('a result is recorded once; completing again with the same lease answers ok', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k }));
-      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const [t] = (await store.claim('w', rc(k), 1, T0)).tasks;
       const first = await store.complete([{ leaseId: t!.leaseId, output: { text: 'a' } }], T0 + 1);
       assert.deepEqual(first.outcomes, [{ leaseId: t!.leaseId, status: 'ok' }]);
       assert.deepEqual(first.changes.jobs, [{ jobId: job.id, state: 'succeeded' }]);
@@ -143,12 +259,12 @@ export function storeContract(factory: StoreFactory): void {
     test('fencing: after a lease expires and the task is leased again, the old lease is refused', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, leaseMs: 1000, backoff: { ...DEFAULT_BACKOFF, delayMs: 0 } }));
-      const [old] = (await store.claim('w-old', [k], 1, T0)).tasks;
+      const [old] = (await store.claim('w-old', rc(k), 1, T0)).tasks;
       const reaped = await store.reapExpired(T0 + 1000, 100);
       assert.equal(reaped.reaped, 1);
       const retryAt = T0 + 1000 + RETRY_MS;
       await store.promoteDue(retryAt);
-      const [fresh] = (await store.claim('w-new', [k], 1, retryAt)).tasks;
+      const [fresh] = (await store.claim('w-new', rc(k), 1, retryAt)).tasks;
       assert.equal(fresh!.attempt, 2);
       assert.deepEqual((await store.complete([{ leaseId: old!.leaseId, output: 'late' }], retryAt)).outcomes[0]!.status, 'lease_lost');
       assert.equal((await store.heartbeat([old!.leaseId], retryAt)).lost[0], old!.leaseId);
@@ -161,7 +277,7 @@ export function storeContract(factory: StoreFactory): void {
     test('heartbeats extend current leases and report lost ones', async () => {
       const k = kind();
       await store.createJob(newJob({ kind: k, leaseMs: 1000 }));
-      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const [t] = (await store.claim('w', rc(k), 1, T0)).tasks;
       const hb = await store.heartbeat([t!.leaseId, '999999999.nope', 'garbage'], T0 + 900);
       assert.deepEqual(hb, { extended: [t!.leaseId], cancelled: [], lost: ['999999999.nope', 'garbage'] });
       assert.equal((await store.reapExpired(T0 + 1000, 100)).reaped, 0, 'the extended lease must not be reaped at the old expiry');
@@ -171,17 +287,17 @@ export function storeContract(factory: StoreFactory): void {
     test('a retryable failure requeues after the backoff with the attempt counted; the last one kills', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, maxAttempts: 2, variants: 2 }));
-      const [a] = (await store.claim('w', [k], 1, T0)).tasks;
+      const [a] = (await store.claim('w', rc(k), 1, T0)).tasks;
       const failed = await store.fail(a!.leaseId, 'boom', true, T0);
       assert.equal(failed.status, 'ok');
       assert.equal(failed.changes.nextRunAt, T0 + RETRY_MS);
       let task = (await store.getTask(a!.taskId))!;
       assert.deepEqual([task.state, task.attempt, task.runAt, task.error], ['queued', 1, T0 + RETRY_MS, 'boom']);
       // The sibling is claimable now; the failed one only once its backoff has passed.
-      const [b] = (await store.claim('w', [k], 5, T0)).tasks;
+      const [b] = (await store.claim('w', rc(k), 5, T0)).tasks;
       assert.equal(b!.index, 1);
       await store.promoteDue(T0 + RETRY_MS);
-      const [a2] = (await store.claim('w', [k], 5, T0 + RETRY_MS)).tasks;
+      const [a2] = (await store.claim('w', rc(k), 5, T0 + RETRY_MS)).tasks;
       assert.equal(a2!.attempt, 2);
       const dead = await store.fail(a2!.leaseId, 'boom again', true, T0 + RETRY_MS);
       assert.deepEqual(dead.changes.jobs, [{ jobId: job.id, state: 'failed' }]);
@@ -197,7 +313,7 @@ export function storeContract(factory: StoreFactory): void {
     test('a non-retryable failure kills at once; redrive gives fresh attempts and requeues the siblings', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, variants: 2 }));
-      const [a, b] = (await store.claim('w', [k], 2, T0)).tasks;
+      const [a, b] = (await store.claim('w', rc(k), 2, T0)).tasks;
       await store.fail(a!.leaseId, 'bad input', false, T0);
       assert.equal((await store.getJob(job.id))!.state, 'failed');
       assert.equal((await store.redrive(b!.taskId, T0)).status, 'not_dead');
@@ -205,7 +321,7 @@ export function storeContract(factory: StoreFactory): void {
       const r = await store.redrive(a!.taskId, T0 + 1);
       assert.equal(r.status, 'ok');
       assert.ok(r.changes.routes.includes(k));
-      const again = (await store.claim('w', [k], 5, T0 + 1)).tasks;
+      const again = (await store.claim('w', rc(k), 5, T0 + 1)).tasks;
       assert.deepEqual(again.map((t) => [t.index, t.attempt]).sort(), [[0, 1], [1, 1]]);
       await store.complete(again.map((t) => ({ leaseId: t.leaseId, output: t.index })), T0 + 2);
       assert.equal((await store.getJob(job.id))!.state, 'succeeded');
@@ -214,20 +330,20 @@ export function storeContract(factory: StoreFactory): void {
     test('release puts a task back without counting an attempt', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k }));
-      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const [t] = (await store.claim('w', rc(k), 1, T0)).tasks;
       const r = await store.release([t!.leaseId, 'bogus'], T0);
       assert.deepEqual(r.released, [t!.leaseId]);
       assert.deepEqual(r.changes.routes, [k]);
       const task = (await store.getTask(t!.taskId))!;
       assert.deepEqual([task.state, task.attempt], ['queued', 0]);
       assert.equal((await store.getJob(job.id))!.state, 'queued');
-      assert.equal((await store.claim('w', [k], 1, T0)).tasks[0]!.attempt, 1);
+      assert.equal((await store.claim('w', rc(k), 1, T0)).tasks[0]!.attempt, 1);
     });
 
     test('the reaper requeues expired leases counting the attempt, and kills when attempts are used up', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, maxAttempts: 1, leaseMs: 1000 }));
-      await store.claim('w', [k], 1, T0);
+      await store.claim('w', rc(k), 1, T0);
       assert.equal((await store.reapExpired(T0 + 999, 100)).reaped, 0);
       const r = await store.reapExpired(T0 + 1000, 100);
       assert.equal(r.reaped, 1);
@@ -240,10 +356,10 @@ export function storeContract(factory: StoreFactory): void {
     test('cancel stops queued tasks at once and tells the worker of a leased one', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, variants: 2 }));
-      const [t] = (await store.claim('w', [k], 1, T0)).tasks;
+      const [t] = (await store.claim('w', rc(k), 1, T0)).tasks;
       const c = await store.cancelJob(job.id, T0);
       assert.equal(c!.job.state, 'cancelled');
-      assert.equal((await store.claim('w', [k], 5, T0)).tasks.length, 0);
+      assert.equal((await store.claim('w', rc(k), 5, T0)).tasks.length, 0);
       assert.deepEqual((await store.heartbeat([t!.leaseId], T0)).cancelled, [t!.leaseId]);
       assert.equal(await store.cancelJob('job_missing', T0), null);
     });
@@ -251,7 +367,7 @@ export function storeContract(factory: StoreFactory): void {
     test('results come in completion order', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, variants: 3 }));
-      const tasks = (await store.claim('w', [k], 3, T0)).tasks;
+      const tasks = (await store.claim('w', rc(k), 3, T0)).tasks;
       for (const t of [tasks[2]!, tasks[0]!, tasks[1]!]) await store.complete([{ leaseId: t.leaseId, output: t.index }], T0 + 1);
       const results = await store.getResults(job.id);
       assert.deepEqual(results.map((r) => r.index), [2, 0, 1]);
@@ -292,7 +408,7 @@ export function storeContract(factory: StoreFactory): void {
     test('stats count tasks by kind and state', async () => {
       const k = kind();
       await store.createJob(newJob({ kind: k, variants: 3 }));
-      await store.claim('w', [k], 1, T0);
+      await store.claim('w', rc(k), 1, T0);
       const stats = await store.stats();
       const mine = stats.tasks.filter((t) => t.kind === k).sort((a, b) => a.state.localeCompare(b.state));
       assert.deepEqual(mine, [{ kind: k, state: 'leased', count: 1 }, { kind: k, state: 'queued', count: 2 }]);

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { Broker } from '../../broker/broker.js';
-import { NotFoundError } from '../../errors.js';
+import { ConflictError, InputError, NotFoundError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { requireScope } from '../auth.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
-import { IdParams, TokenBody } from '../schemas.js';
+import { IdParams, KeyParams, LimitBody, TokenBody } from '../schemas.js';
 import type { Tokens } from '../tokens.js';
 
 export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
@@ -41,6 +41,43 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
       waitingClaims: broker.waitingClaims,
       version: VERSION,
     };
+  });
+
+  app.get('/v1/limits', { ...client, schema: { tags: ['limits'], summary: 'Concurrency and rate limits per key' } }, async () => ({
+    limits: broker.limits.list(),
+  }));
+
+  app.put(
+    '/v1/limits/:key',
+    { ...admin, schema: { tags: ['limits'], summary: "Set a key's limits (a key ending in '*' covers each key with that prefix)", params: KeyParams, body: LimitBody } },
+    async (req) => {
+      const { key } = req.params as Static<typeof KeyParams>;
+      const b = req.body as Static<typeof LimitBody>;
+      const limit = { key, concurrency: b.concurrency ?? null, rate: b.rate ?? null };
+      if (limit.concurrency === null && limit.rate === null) {
+        throw new InputError('concurrency', 'give concurrency, rate or both; to remove a limit, DELETE it');
+      }
+      await broker.setLimit(limit);
+      return limit;
+    },
+  );
+
+  app.delete('/v1/limits/:key', { ...admin, schema: { tags: ['limits'], summary: 'Remove a limit', params: KeyParams } }, async (req) => {
+    const { key } = req.params as Static<typeof KeyParams>;
+    await broker.deleteLimit(key);
+    return { deleted: key };
+  });
+
+  app.post('/v1/tasks/dead/purge', { ...admin, schema: { tags: ['tasks'], summary: 'Delete every job that holds a dead task' } }, async () => ({
+    purgedJobs: await broker.store.purgeDead('all'),
+  }));
+
+  app.post('/v1/tasks/:id/purge', { ...client, schema: { tags: ['tasks'], summary: "Delete a dead task's job", params: IdParams } }, async (req) => {
+    const id = (req.params as IdParams).id;
+    const task = await broker.store.getTask(id);
+    if (!task) throw new NotFoundError(`no task with id '${id}'`);
+    if (task.state !== 'dead') throw new ConflictError('not_dead', `task '${id}' is not dead; only dead tasks are purged`);
+    return { purgedJobs: await broker.store.purgeDead(id) };
   });
 
   app.get('/v1/tasks/dead', { ...client, schema: { tags: ['tasks'], summary: 'Dead tasks, newest first' } }, async (req) => {

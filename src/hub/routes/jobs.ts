@@ -5,17 +5,18 @@ import type { JobEvent, JobSpec } from '../../types.js';
 import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types.js';
 import { requireScope } from '../auth.js';
 import { checkKnown, durationParam, enumParam, intParam, stringParam, type Query } from '../query.js';
-import { IdParams, JobBody } from '../schemas.js';
+import { BatchBody, IdParams, JobBody } from '../schemas.js';
+import type { Static } from '@sinclair/typebox';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
 
 const MAX_WAIT_MS = 300_000;
 
-export function toSpec(body: JobBody): JobSpec {
+export function toSpec(body: JobBody, field = 'runAt'): JobSpec {
   const { runAt, ...rest } = body;
   if (runAt === undefined) return rest;
   const at = typeof runAt === 'number' ? runAt : Date.parse(runAt);
-  if (!Number.isFinite(at)) throw new InputError('runAt', `runAt is not a valid date: '${runAt}'`);
+  if (!Number.isFinite(at)) throw new InputError(field, `${field} is not a valid date: '${runAt}'`);
   return { ...rest, runAt: at };
 }
 
@@ -27,6 +28,22 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     const { job, created } = await broker.submit(toSpec(req.body as JobBody));
     return reply.code(created ? 201 : 200).send(job);
   });
+
+  app.post(
+    '/v1/jobs/batch',
+    { ...client, schema: { tags, summary: 'Submit up to 1000 jobs in one transaction: all or none', body: BatchBody } },
+    async (req) => {
+      const specs = (req.body as Static<typeof BatchBody>).jobs.map((b, i) => toSpec(b, `jobs.${i}.runAt`));
+      const out = await broker.submitBatch(specs);
+      return { jobs: out.map((o) => o.job), created: out.map((o) => o.created) };
+    },
+  );
+
+  app.post(
+    '/v1/jobs/:id/enough',
+    { ...client, schema: { tags, summary: 'Early stop: cancel the rest; the job succeeds with the results it has', params: IdParams } },
+    async (req) => broker.enough((req.params as IdParams).id),
+  );
 
   app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first' } }, async (req) => {
     const q = req.query as Query;

@@ -11,13 +11,16 @@ import type {
   Task,
   TaskCounts,
   TaskState,
+  Labels,
+  Limit,
+  RouteClaim,
   TokenInfo,
   WorkerInfo,
 } from '../../types.js';
-import { routeOf } from '../../broker/routes.js';
 import type { Changes, CompleteOutcome, DeadTask, JobFilter, NewToken, Store, StoreOptions, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import { TxBatcher } from './batcher.js';
+import { LimitGate } from './limitGate.js';
 import { migrate } from './migrate.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -127,42 +130,70 @@ export class SqliteStore implements Store {
       updatedAt: r.updated_at,
       finishedAt: r.finished_at,
       counts,
+      concurrencyKey: r.concurrency_key,
+      cacheKey: r.cache_key,
+      cachedFrom: r.cached_from,
+      enough: r.enough === 1,
     };
   }
 
   createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }> {
     return this.batch.run(() => {
       const changes = noChanges();
-      if (job.key !== null) {
-        const existing = this.st.jobIdByKey.get({ key: job.key }) as Row | undefined;
-        if (existing) return { job: this.toJob(this.st.job.get(existing.id) as Row), created: false, changes };
-      }
-      this.st.insertJob.run({
-        ...job,
-        input: JSON.stringify(job.input),
-        backoff: JSON.stringify(job.backoff),
-        requires: job.requires ? JSON.stringify(job.requires) : null,
-      });
-      const route = routeOf(job.kind, job.requires);
-      const delayed = job.runAt > job.createdAt;
-      for (let idx = 0; idx < job.variants; idx++) {
-        this.st.insertTask.run({
-          jobId: job.id,
-          idx,
-          kind: job.kind,
-          route,
-          priority: job.priority,
-          seed: job.seed + idx,
-          state: delayed ? 'delayed' : 'queued',
-          runAt: job.runAt,
-          maxAttempts: job.maxAttempts,
-          leaseMs: job.leaseMs,
-        });
-      }
-      if (delayed) changes.nextRunAt = job.runAt;
-      else changes.routes.push(route);
-      return { job: this.toJob(this.st.job.get(job.id) as Row), created: true, changes };
+      return { ...this.insertJob(job, changes), changes };
     });
+  }
+
+  createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
+    return this.batch.run(() => {
+      const changes = noChanges();
+      return { jobs: jobs.map((job) => this.insertJob(job, changes)), changes };
+    });
+  }
+
+  private insertJob(job: NewJob, changes: Changes): { job: Job; created: boolean } {
+    if (job.key !== null) {
+      const existing = this.st.jobIdByKey.get({ key: job.key }) as Row | undefined;
+      if (existing) return { job: this.toJob(this.st.job.get(existing.id) as Row), created: false };
+    }
+    const hit =
+      job.cacheKey === null
+        ? undefined
+        : (this.st.cacheHit.get({ cacheKey: job.cacheKey, since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs }) as Row | undefined);
+    this.st.insertJob.run({
+      ...job,
+      input: JSON.stringify(job.input),
+      backoff: JSON.stringify(job.backoff),
+      requires: job.requires ? JSON.stringify(job.requires) : null,
+      state: hit ? 'succeeded' : 'queued',
+      cachedFrom: hit ? hit.id : null,
+      finishedAt: hit ? job.createdAt : null,
+    });
+    if (hit) {
+      // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
+      this.st.copyResults.run({ jobId: job.id, from: hit.id, seq: this.seq + 1, now: job.createdAt });
+      this.seq += job.variants;
+      return { job: this.toJob(this.st.job.get(job.id) as Row), created: true };
+    }
+    const delayed = job.runAt > job.createdAt;
+    for (let idx = 0; idx < job.variants; idx++) {
+      this.st.insertTask.run({
+        jobId: job.id,
+        idx,
+        kind: job.kind,
+        route: job.route,
+        priority: job.priority,
+        seed: job.seed + idx,
+        state: delayed ? 'delayed' : 'queued',
+        runAt: job.runAt,
+        maxAttempts: job.maxAttempts,
+        leaseMs: job.leaseMs,
+        concurrencyKey: job.concurrencyKey,
+      });
+    }
+    if (delayed) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
+    else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
+    return { job: this.toJob(this.st.job.get(job.id) as Row), created: true };
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -208,21 +239,37 @@ export class SqliteStore implements Store {
   }
 
   cancelJob(id: string, now: number): Promise<{ job: Job; changes: Changes } | null> {
-    return this.batch.run(() => {
-      if (!this.st.job.get(id)) return null;
-      const changes = noChanges();
-      this.st.cancelRest.run({ error: 'cancelled by a client', now, jobId: id });
-      this.refresh([id], now, changes);
-      return { job: this.toJob(this.st.job.get(id) as Row), changes };
-    });
+    return this.batch.run(() => this.stopJob(id, 'cancelled by a client', false, now));
   }
 
-  claim(workerId: string, routes: string[], max: number, now: number): Promise<{ tasks: ClaimedTask[]; changes: Changes }> {
+  enough(id: string, now: number): Promise<{ job: Job; changes: Changes } | null> {
+    return this.batch.run(() => this.stopJob(id, 'cancelled: the client had enough results', true, now));
+  }
+
+  /** Cancels what is left of a job; leased tasks keep their token so their worker hears of it. */
+  private stopJob(id: string, error: string, enough: boolean, now: number): { job: Job; changes: Changes } | null {
+    if (!this.st.job.get(id)) return null;
+    const changes = noChanges();
+    if (enough) this.st.markEnough.run({ now, id });
+    this.cancelRest(id, error, now, changes);
+    this.refresh([id], now, changes);
+    return { job: this.toJob(this.st.job.get(id) as Row), changes };
+  }
+
+  /** Cancels a job's unfinished tasks; the limited keys among its leases have a slot free again. */
+  private cancelRest(jobId: string, error: string, now: number, changes: Changes): void {
+    for (const r of this.st.keyedLeases.all({ jobId }) as Row[]) changes.routes.push(r.route);
+    this.st.cancelRest.run({ error, now, jobId });
+  }
+
+  claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
     return this.batch.run(() => {
       const tasks: ClaimedTask[] = [];
       const changes = noChanges();
       const inputs = new Map<string, unknown>();
-      for (const r of this.leaseHeads(workerId, routes, max, now)) {
+      const gate = new LimitGate(this.st, routes, max, now);
+      const rows = this.leaseHeads(workerId, gate, max, now);
+      for (const r of rows) {
         if (!inputs.has(r.job_id)) inputs.set(r.job_id, JSON.parse((this.st.jobInput.get(r.job_id) as Row).input));
         tasks.push({
           taskId: taskIdOf(r.job_id, r.idx),
@@ -237,26 +284,32 @@ export class SqliteStore implements Store {
           leaseExpiresAt: r.lease_expires_at,
         });
       }
+      gate.consume(rows.map((r) => r.concurrency_key));
       this.refresh(inputs.keys(), now, changes);
-      return { tasks, changes };
+      return { tasks, changes, blocked: gate.blocked };
     });
   }
 
   /**
-   * Leases the best `max` ready tasks across the routes: higher priority first, then oldest, so
-   * no route starves another. One route (the common case) is one statement.
+   * Leases the best `max` ready tasks across the routes the gate allows: higher priority first,
+   * then oldest, so no route starves another, and no key beyond its limits. One unlimited route
+   * (the common case) is one statement.
    */
-  private leaseHeads(workerId: string, routes: string[], max: number, now: number): Row[] {
-    let rows: Row[];
-    if (routes.length === 1) {
-      rows = this.st.claim.all({ now, worker: workerId, route: routes[0], max }) as Row[];
-    } else {
-      const heads = routes.flatMap((route) => this.st.readyHead.all(route, max) as Row[]);
-      if (heads.length === 0) return [];
-      const ids = heads.sort(byClaimOrder).slice(0, max).map((r) => r.id);
-      rows = this.st.leaseIds.all({ now, worker: workerId, ids: JSON.stringify(ids) }) as Row[];
+  private leaseHeads(workerId: string, gate: LimitGate, max: number, now: number): Row[] {
+    const allowed = [...gate.allowed];
+    if (allowed.length === 0) return [];
+    if (allowed.length === 1 && gate.keyLeft.size === 0) {
+      const rows = this.st.claim.all({ now, worker: workerId, route: allowed[0]![0], max }) as Row[];
+      return rows.sort(byClaimOrder);
     }
-    return rows.sort(byClaimOrder);
+    const heads = allowed.flatMap(([route, n]) => this.st.readyHead.all(route, Math.min(n, max)) as Row[]).sort(byClaimOrder);
+    const ids: number[] = [];
+    for (const h of heads) {
+      if (ids.length >= max) break;
+      if (gate.take(h.concurrency_key)) ids.push(h.id);
+    }
+    if (ids.length === 0) return [];
+    return (this.st.leaseIds.all({ now, worker: workerId, ids: JSON.stringify(ids) }) as Row[]).sort(byClaimOrder);
   }
 
   /** Why an operation on this lease cannot go ahead, or null when the lease matches in `okState`. */
@@ -303,6 +356,7 @@ export class SqliteStore implements Store {
         done.add(k);
         const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
         changes.results.push({ jobId: r.job_id, result });
+        if (r.concurrency_key !== null) changes.routes.push(r.route);
       }
       this.seq += rows.length;
       changes.results.sort((a, b) => a.result.seq - b.result.seq);
@@ -320,6 +374,8 @@ export class SqliteStore implements Store {
 
   /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
   private failTask(r: Row, error: string, retryable: boolean, now: number, changes: Changes): void {
+    // The task leaves its lease: a limited key has a slot free for its other tasks.
+    if (r.concurrency_key !== null) changes.routes.push(r.route);
     if (retryable && r.attempt < r.max_attempts) {
       const delay = this.options.retryDelay(JSON.parse(r.backoff) as Backoff, r.attempt);
       const runAt = now + delay;
@@ -329,7 +385,7 @@ export class SqliteStore implements Store {
       else if (changes.nextRunAt === null || runAt < changes.nextRunAt) changes.nextRunAt = runAt;
     } else {
       this.st.kill.run({ error, now, id: r.id });
-      this.st.cancelRest.run({ error: `cancelled: variant ${r.idx} failed`, now, jobId: r.job_id });
+      this.cancelRest(r.job_id, `cancelled: variant ${r.idx} failed`, now, changes);
     }
     this.refresh([r.job_id], now, changes);
   }
@@ -466,6 +522,51 @@ export class SqliteStore implements Store {
 
   async knownKinds(): Promise<string[]> {
     return (this.st.kinds.all() as Row[]).map((r) => r.kind);
+  }
+
+  sweep(before: number, limit: number): Promise<number> {
+    return this.batch.run(() => this.st.sweep.run(before, limit).changes);
+  }
+
+  purgeDead(taskId: string | 'all'): Promise<number> {
+    return this.batch.run(() => {
+      if (taskId === 'all') return this.st.purgeAllDead.run().changes;
+      const parts = splitTaskId(taskId);
+      return parts ? this.st.purgeJobOfDead.run(parts[0]).changes : 0;
+    });
+  }
+
+  async listLimits(): Promise<Limit[]> {
+    return (this.st.limits.all() as Row[]).map((r) => ({
+      key: r.key,
+      concurrency: r.concurrency,
+      rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms },
+    }));
+  }
+
+  setLimit(limit: Limit, now: number): Promise<void> {
+    return this.batch.run(() => {
+      const rate = limit.rate;
+      this.st.setLimit.run({ key: limit.key, concurrency: limit.concurrency, rateCount: rate?.count ?? null, rateIntervalMs: rate?.intervalMs ?? null, now });
+    });
+  }
+
+  deleteLimit(key: string): Promise<boolean> {
+    return this.batch.run(() => this.st.deleteLimit.run(key).changes > 0);
+  }
+
+  reroute(match: string, routeFor: (kind: string, requires: Labels | null, key: string) => string): Promise<Changes> {
+    return this.batch.run(() => {
+      const changes = noChanges();
+      const prefix = match.endsWith('*') ? match.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + '%' : null;
+      const rows = this.st.keyedWaiting.all({ exact: match, prefix }) as Row[];
+      for (const r of rows) {
+        const route = routeFor(r.kind, r.requires === null ? null : JSON.parse(r.requires), r.concurrency_key);
+        this.st.setRoute.run(route, r.id);
+        if (!changes.routes.includes(route)) changes.routes.push(route);
+      }
+      return changes;
+    });
   }
 
   async stats(): Promise<StoreStats> {

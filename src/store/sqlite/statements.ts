@@ -13,13 +13,26 @@ export function prepareStatements(db: Database.Database) {
 
     // (job columns) -> nothing
     insertJob: p(`INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff,
-        lease_ms, requires, key, run_at, created_at, updated_at)
-      VALUES (:id, :kind, :input, 'queued', :variants, :priority, :seed, :maxAttempts, :backoff,
-        :leaseMs, :requires, :key, :runAt, :createdAt, :createdAt)`),
+        lease_ms, requires, key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
+      VALUES (:id, :kind, :input, :state, :variants, :priority, :seed, :maxAttempts, :backoff,
+        :leaseMs, :requires, :key, :runAt, :createdAt, :createdAt, :concurrencyKey, :cacheKey, :cachedFrom, :finishedAt)`),
+
+    // (:cacheKey, :since) -> { id } of the newest job with this identity that ran and succeeded since
+    // then (copies made by earlier hits do not count: they would keep an old result fresh forever)
+    cacheHit: p(`SELECT id FROM jobs WHERE cache_key = :cacheKey AND state = 'succeeded' AND finished_at >= :since
+      AND cached_from IS NULL ORDER BY finished_at DESC LIMIT 1`),
+
+    // (:jobId, :from, :seq, :now) -> nothing: copies the succeeded tasks of job :from into job :jobId,
+    // which must have no tasks yet, numbering their results from :seq
+    copyResults: p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
+        output, done_seq, finished_at, concurrency_key)
+      SELECT :jobId, idx, kind, route, priority, seed, 'succeeded', :now, max_attempts, lease_ms,
+        output, :seq + idx, :now, concurrency_key
+      FROM tasks WHERE job_id = :from AND state = 'succeeded'`),
 
     // (task columns) -> nothing
-    insertTask: p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms)
-      VALUES (:jobId, :idx, :kind, :route, :priority, :seed, :state, :runAt, :maxAttempts, :leaseMs)`),
+    insertTask: p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
+      VALUES (:jobId, :idx, :kind, :route, :priority, :seed, :state, :runAt, :maxAttempts, :leaseMs, :concurrencyKey)`),
 
     // (id) -> the job row
     job: p('SELECT * FROM jobs WHERE id = ?'),
@@ -44,13 +57,15 @@ export function prepareStatements(db: Database.Database) {
     // recomputes job states from their tasks, for a whole batch in one statement
     refreshJobs: p(`UPDATE jobs SET state = agg.s, updated_at = :now,
         finished_at = CASE WHEN agg.s IN ('succeeded', 'failed', 'cancelled') THEN coalesce(jobs.finished_at, :now) END
-      FROM (SELECT job_id, CASE
-          WHEN sum(state = 'dead') > 0 THEN 'failed'
-          WHEN sum(state = 'succeeded') = count(*) THEN 'succeeded'
-          WHEN sum(state IN ('queued', 'delayed', 'leased')) = 0 THEN 'cancelled'
-          WHEN sum(attempt > 0 OR state = 'succeeded') > 0 THEN 'running'
+      FROM (SELECT t.job_id, CASE
+          WHEN sum(t.state = 'dead') > 0 THEN 'failed'
+          WHEN sum(t.state = 'succeeded') = count(*) THEN 'succeeded'
+          WHEN sum(t.state IN ('queued', 'delayed', 'leased')) = 0 THEN
+            CASE WHEN max(j.enough) = 1 AND sum(t.state = 'succeeded') > 0 THEN 'succeeded' ELSE 'cancelled' END
+          WHEN sum(t.attempt > 0 OR t.state = 'succeeded') > 0 THEN 'running'
           ELSE 'queued' END AS s
-        FROM tasks WHERE job_id IN (SELECT value FROM json_each(:ids)) GROUP BY job_id) AS agg
+        FROM tasks t JOIN jobs j ON j.id = t.job_id
+        WHERE t.job_id IN (SELECT value FROM json_each(:ids)) GROUP BY t.job_id) AS agg
       WHERE jobs.id = agg.job_id AND jobs.state <> agg.s
       RETURNING jobs.id, jobs.state`),
 
@@ -59,17 +74,26 @@ export function prepareStatements(db: Database.Database) {
         lease_expires_at = :now + lease_ms, worker_id = :worker
       WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
                    ORDER BY priority DESC, run_at, id LIMIT :max)
-      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at`),
+      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`),
 
     // (route, max) -> { id, priority, run_at } of the head of one route's ready tasks
-    readyHead: p(`SELECT id, priority, run_at FROM tasks WHERE route = ? AND state = 'queued'
+    readyHead: p(`SELECT id, priority, run_at, concurrency_key FROM tasks WHERE route = ? AND state = 'queued'
       ORDER BY priority DESC, run_at, id LIMIT ?`),
 
     // (:now, :worker, :ids JSON array of task ids) -> the tasks leased, as for claim
     leaseIds: p(`UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
         lease_expires_at = :now + lease_ms, worker_id = :worker
       WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'queued'
-      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at`),
+      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`),
+
+    // (key) -> { n }: tasks of this concurrency key holding a lease
+    runningByKey: p(`SELECT count(*) AS n FROM tasks WHERE concurrency_key = ? AND state = 'leased'`),
+
+    // (key) -> { tokens, updated_at } of the key's rate bucket
+    bucket: p('SELECT tokens, updated_at FROM rate_buckets WHERE key = ?'),
+    // (:key, :tokens, :now) -> nothing
+    saveBucket: p(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (:key, :tokens, :now)
+      ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`),
 
     // (id) -> { input } of a job, for the tasks a claim hands out
     jobInput: p('SELECT input FROM jobs WHERE id = ?'),
@@ -89,10 +113,10 @@ export function prepareStatements(db: Database.Database) {
         finished_at = :now, lease_expires_at = NULL
       FROM json_each(:items) AS i
       WHERE tasks.id = i.value ->> '$.id' AND tasks.lease_token = i.value ->> '$.token' AND tasks.state = 'leased'
-      RETURNING job_id, idx, seed, done_seq`),
+      RETURNING job_id, idx, seed, done_seq, route, concurrency_key`),
 
     // (id) -> the task with its job's backoff, to decide between retry and dead
-    failing: p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, j.backoff
+    failing: p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
       FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`),
 
     // (:state, :runAt, :error, :id) -> nothing: puts a failed task back (queued or delayed)
@@ -112,6 +136,36 @@ export function prepareStatements(db: Database.Database) {
     release: p(`UPDATE tasks SET state = 'queued', attempt = attempt - 1, lease_token = NULL, progress = NULL,
         lease_expires_at = NULL, worker_id = NULL
       WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, route`),
+
+    // (:jobId) -> { route } of leased tasks of the job that carry a concurrency key (their slots free up)
+    keyedLeases: p(`SELECT route FROM tasks WHERE job_id = :jobId AND state = 'leased' AND concurrency_key IS NOT NULL`),
+
+    // (:now, :id) -> nothing: the client has enough results
+    markEnough: p('UPDATE jobs SET enough = 1, updated_at = :now WHERE id = :id'),
+
+    // (before, limit) -> changes: deletes finished jobs (with their tasks) past retention
+    sweep: p(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
+      AND finished_at < ? ORDER BY finished_at LIMIT ?)`),
+    // (jobId) -> changes: deletes a job whose task is dead
+    purgeJobOfDead: p(`DELETE FROM jobs WHERE id = ? AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`),
+    // () -> changes: deletes every job holding a dead task
+    purgeAllDead: p(`DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`),
+
+    // () -> every limit row
+    limits: p('SELECT * FROM limits ORDER BY key'),
+    // (:key, :concurrency, :rateCount, :rateIntervalMs, :now) -> nothing
+    setLimit: p(`INSERT INTO limits (key, concurrency, rate_count, rate_interval_ms, updated_at)
+      VALUES (:key, :concurrency, :rateCount, :rateIntervalMs, :now)
+      ON CONFLICT (key) DO UPDATE SET concurrency = excluded.concurrency, rate_count = excluded.rate_count,
+        rate_interval_ms = excluded.rate_interval_ms, updated_at = excluded.updated_at`),
+    // (key) -> changes
+    deleteLimit: p('DELETE FROM limits WHERE key = ?'),
+    // (:exact, :prefix) -> { id, kind, requires, concurrency_key } of waiting tasks whose key is
+    // :exact or starts with :prefix (LIKE pattern, '\' escapes)
+    keyedWaiting: p(`SELECT t.id, t.kind, j.requires, t.concurrency_key FROM tasks t JOIN jobs j ON j.id = t.job_id
+      WHERE t.state IN ('queued', 'delayed') AND (t.concurrency_key = :exact OR t.concurrency_key LIKE :prefix ESCAPE '\\')`),
+    // (route, id) -> nothing
+    setRoute: p('UPDATE tasks SET route = ? WHERE id = ?'),
 
     // (now, limit) -> { id } of leased tasks whose lease ran out
     expired: p(`SELECT id FROM tasks WHERE state = 'leased' AND lease_expires_at <= ?
