@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import type { JobState } from '../../types.js';
+import type { Changes, StoreOptions } from '../store.js';
+import { TxBatcher } from './batcher.js';
+import { migrate } from './migrate.js';
+import type { Row } from './rows.js';
+import { prepareStatements, type Statements } from './statements.js';
+
+export interface SqliteOptions extends StoreOptions {
+  /** `full` fsyncs every commit (survives power loss); `normal` survives a process crash. */
+  synchronous?: 'normal' | 'full';
+}
+
+/** What the parts of the SQLite store share: the connection, its statements, the write batcher. */
+export class SqliteCore {
+  readonly db: Database.Database;
+  readonly st: Statements;
+  readonly batch: TxBatcher;
+  /** The last completion sequence number handed out; results sort by it. */
+  seq: number;
+
+  constructor(file: string, readonly options: SqliteOptions) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.st = prepareStatements(this.db);
+    this.batch = new TxBatcher(this.db);
+    this.seq = (this.st.maxSeq.get() as Row).m;
+  }
+
+  /** Recomputes the states of these jobs from their tasks, noting the ones that moved. */
+  refresh(jobIds: Iterable<string>, now: number, changes: Changes): void {
+    const ids = [...new Set(jobIds)];
+    if (ids.length === 0) return;
+    for (const r of this.st.refreshJobs.all({ ids: JSON.stringify(ids), now }) as Row[]) {
+      changes.jobs.push({ jobId: r.id, state: r.state as JobState });
+    }
+  }
+
+  /** Cancels a job's unfinished tasks; the limited keys among its leases have a slot free again. */
+  cancelRest(jobId: string, error: string, now: number, changes: Changes): void {
+    for (const r of this.st.keyedLeases.all({ jobId }) as Row[]) changes.routes.push(r.route);
+    this.st.cancelRest.run({ error, now, jobId });
+  }
+}

@@ -1,0 +1,211 @@
+import type { Backoff, ClaimedTask, HeartbeatReply, LeaseRefusal, RouteClaim } from '../../types.js';
+import type { Changes, CompleteOutcome } from '../store.js';
+import { noChanges } from '../store.js';
+import type { SqliteCore } from './core.js';
+import { LimitGate } from './limitGate.js';
+import { byClaimOrder, splitLeaseId, splitTaskId, taskIdOf, type Row } from './rows.js';
+
+/**
+ * The worker path of the SQLite store: claims, heartbeats, results, failures, releases, the
+ * reaper's requeues and redrives. Each call is one batched write; see TxBatcher.
+ */
+export class SqliteLeases {
+  constructor(private readonly core: SqliteCore) {}
+
+  claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
+    return this.core.batch.run(() => {
+      const tasks: ClaimedTask[] = [];
+      const changes = noChanges();
+      const inputs = new Map<string, unknown>();
+      const gate = new LimitGate(this.core.st, routes, max, now);
+      const rows = this.leaseHeads(workerId, gate, max, now);
+      for (const r of rows) {
+        if (!inputs.has(r.job_id)) inputs.set(r.job_id, JSON.parse((this.core.st.jobInput.get(r.job_id) as Row).input));
+        tasks.push({
+          taskId: taskIdOf(r.job_id, r.idx),
+          leaseId: `${r.id}.${r.lease_token}`,
+          jobId: r.job_id,
+          kind: r.kind,
+          index: r.idx,
+          seed: r.seed,
+          attempt: r.attempt,
+          input: inputs.get(r.job_id),
+          leaseMs: r.lease_ms,
+          leaseExpiresAt: r.lease_expires_at,
+        });
+      }
+      gate.consume(rows.map((r) => r.concurrency_key));
+      this.core.refresh(inputs.keys(), now, changes);
+      return { tasks, changes, blocked: gate.blocked };
+    });
+  }
+
+  /**
+   * Leases the best `max` ready tasks across the routes the gate allows: higher priority first,
+   * then oldest, so no route starves another, and no key beyond its limits. One unlimited route
+   * (the common case) is one statement.
+   */
+  private leaseHeads(workerId: string, gate: LimitGate, max: number, now: number): Row[] {
+    const allowed = [...gate.allowed];
+    if (allowed.length === 0) return [];
+    if (allowed.length === 1 && gate.keyLeft.size === 0) {
+      const rows = this.core.st.claim.all({ now, worker: workerId, route: allowed[0]![0], max }) as Row[];
+      return rows.sort(byClaimOrder);
+    }
+    const heads = allowed.flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as Row[]).sort(byClaimOrder);
+    const ids: number[] = [];
+    for (const h of heads) {
+      if (ids.length >= max) break;
+      if (gate.take(h.concurrency_key)) ids.push(h.id);
+    }
+    if (ids.length === 0) return [];
+    return (this.core.st.leaseIds.all({ now, worker: workerId, ids: JSON.stringify(ids) }) as Row[]).sort(byClaimOrder);
+  }
+
+  /** Why an operation on this lease cannot go ahead, or null when the lease matches in `okState`. */
+  private refusal(id: number, token: string, okState: string): LeaseRefusal | null {
+    const row = this.core.st.leaseOf.get(id) as Row | undefined;
+    if (!row || row.lease_token !== token) return 'lease_lost';
+    if (row.state === okState) return null;
+    return row.state === 'cancelled' ? 'cancelled' : 'lease_lost';
+  }
+
+  heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply> {
+    return this.core.batch.run(() => {
+      const reply: HeartbeatReply = { extended: [], cancelled: [], lost: [] };
+      for (const leaseId of leaseIds) {
+        const lease = splitLeaseId(leaseId);
+        if (lease && this.core.st.extend.get({ now, id: lease[0], token: lease[1] })) reply.extended.push(leaseId);
+        else if (lease && this.refusal(lease[0], lease[1], 'leased') === 'cancelled') reply.cancelled.push(leaseId);
+        else reply.lost.push(leaseId);
+      }
+      return reply;
+    });
+  }
+
+  progress(leaseId: string, progress: unknown, _now: number) {
+    return this.core.batch.run(() => {
+      const lease = splitLeaseId(leaseId);
+      if (!lease) return { status: 'lease_lost' as const, jobId: null, taskId: null };
+      const row = this.core.st.progress.get({ progress: JSON.stringify(progress ?? null), id: lease[0], token: lease[1] }) as Row | undefined;
+      if (row) return { status: 'ok' as const, jobId: row.job_id as string, taskId: taskIdOf(row.job_id, row.idx) };
+      return { status: this.refusal(lease[0], lease[1], 'leased') ?? ('lease_lost' as const), jobId: null, taskId: null };
+    });
+  }
+
+  complete(items: Array<{ leaseId: string; output: unknown }>, now: number) {
+    return this.core.batch.run(() => {
+      const changes = noChanges();
+      const leases = items.map((i) => splitLeaseId(i.leaseId));
+      const rows = leases.flatMap((l, k) => (l ? [{ id: l[0], token: l[1], output: items[k]!.output ?? null }] : []));
+      const positions = leases.flatMap((l, k) => (l ? [k] : []));
+      const seq = this.core.seq + 1;
+      const done = new Set<number>();
+      for (const r of this.core.st.complete.all({ items: JSON.stringify(rows), seq, now }) as Row[]) {
+        const k = positions[r.done_seq - seq]!;
+        done.add(k);
+        const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
+        changes.results.push({ jobId: r.job_id, result });
+        if (r.concurrency_key !== null) changes.routes.push(r.route);
+      }
+      this.core.seq += rows.length;
+      changes.results.sort((a, b) => a.result.seq - b.result.seq);
+      // Anything not completed just now was completed before by the same lease (ok) or refused.
+      const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
+        const lease = leases[k];
+        if (done.has(k)) return { leaseId, status: 'ok' };
+        if (!lease) return { leaseId, status: 'lease_lost' };
+        return { leaseId, status: this.refusal(lease[0], lease[1], 'succeeded') ?? 'ok' };
+      });
+      this.core.refresh(changes.results.map((r) => r.jobId), now, changes);
+      return { outcomes, changes };
+    });
+  }
+
+  /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
+  private failTask(r: Row, error: string, retryable: boolean, now: number, changes: Changes): void {
+    // The task leaves its lease: a limited key has a slot free for its other tasks.
+    if (r.concurrency_key !== null) changes.routes.push(r.route);
+    if (retryable && r.attempt < r.max_attempts) {
+      const delay = this.core.options.retryDelay(JSON.parse(r.backoff) as Backoff, r.attempt);
+      const runAt = now + delay;
+      const state = delay > 0 ? 'delayed' : 'queued';
+      this.core.st.retry.run({ state, runAt, error, id: r.id });
+      if (state === 'queued') changes.routes.push(r.route);
+      else if (changes.nextRunAt === null || runAt < changes.nextRunAt) changes.nextRunAt = runAt;
+    } else {
+      this.core.st.kill.run({ error, now, id: r.id });
+      this.core.cancelRest(r.job_id, `cancelled: variant ${r.idx} failed`, now, changes);
+    }
+    this.core.refresh([r.job_id], now, changes);
+  }
+
+  fail(leaseId: string, error: string, retryable: boolean, now: number) {
+    return this.core.batch.run(() => {
+      const changes = noChanges();
+      const lease = splitLeaseId(leaseId);
+      const row = lease && (this.core.st.failing.get(lease[0]) as Row | undefined);
+      if (!lease || !row || row.lease_token !== lease[1]) return { status: 'lease_lost' as const, changes };
+      if (row.state !== 'leased') return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
+      this.failTask(row, error, retryable, now, changes);
+      return { status: 'ok' as const, changes };
+    });
+  }
+
+  release(leaseIds: string[], now: number) {
+    return this.core.batch.run(() => {
+      const changes = noChanges();
+      const released: string[] = [];
+      for (const leaseId of leaseIds) {
+        const lease = splitLeaseId(leaseId);
+        const row = lease && (this.core.st.release.get({ id: lease[0], token: lease[1] }) as Row | undefined);
+        if (!row) continue;
+        released.push(leaseId);
+        changes.routes.push(row.route);
+        this.core.refresh([row.job_id], now, changes);
+      }
+      return { released, changes };
+    });
+  }
+
+  reapExpired(now: number, limit: number) {
+    return this.core.batch.run(() => {
+      const changes = noChanges();
+      const expired = this.core.st.expired.all(now, limit) as Row[];
+      for (const { id } of expired) {
+        this.failTask(this.core.st.failing.get(id) as Row, 'lease expired: the worker stopped heartbeating', true, now, changes);
+      }
+      return { reaped: expired.length, changes };
+    });
+  }
+
+  promoteDue(now: number): Promise<Changes> {
+    return this.core.batch.run(() => {
+      const changes = noChanges();
+      const routes = new Set<string>();
+      let n: number;
+      do {
+        const rows = this.core.st.promote.all(now, 10_000) as Row[];
+        n = rows.length;
+        for (const r of rows) routes.add(r.route);
+      } while (n === 10_000);
+      changes.routes = [...routes];
+      return changes;
+    });
+  }
+
+  redrive(taskId: string, now: number) {
+    return this.core.batch.run(() => {
+      const changes = noChanges();
+      const parts = splitTaskId(taskId);
+      const row = parts && (this.core.st.task.get(parts[0], parts[1]) as Row | undefined);
+      if (!row) return { status: 'not_found' as const, changes };
+      if (row.state !== 'dead') return { status: 'not_dead' as const, changes };
+      this.core.st.redrive.run({ now, id: row.id });
+      changes.routes.push(row.route);
+      for (const s of this.core.st.redriveSiblings.all({ now, jobId: row.job_id }) as Row[]) changes.routes.push(s.route);
+      this.core.refresh([row.job_id], now, changes);
+      return { status: 'ok' as const, changes };
+    });
+  }
+}
