@@ -89,12 +89,16 @@ export class Broker {
 
   /** Feeds a committed change to routing, waiting claims, watchers and the delay timer. */
   private apply(c: Changes): void {
+    const ready = new Set(c.routes);
     for (const r of c.routes) {
       this.workers.addRoute(r);
       const { key } = parseRoute(r);
-      if (key !== null && this.blocked.get(key)?.reason === 'concurrency') this.blocked.delete(key);
+      if (key === null) continue;
+      if (this.blocked.get(key)?.reason === 'concurrency') this.blocked.delete(key);
+      // A slot freed under a key serves its tasks of every kind, not only the one that finished.
+      for (const other of this.workers.routesOfKey(key)) ready.add(other);
     }
-    if (c.routes.length > 0) this.waiters.ready(c.routes);
+    if (ready.size > 0) this.waiters.ready(ready);
     for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
     if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);

@@ -26,6 +26,7 @@ interface Entry {
 export class WorkerRegistry {
   private readonly workers = new Map<string, Entry>();
   private readonly routes = new Map<string, { kind: string; requires: Labels }>();
+  private readonly byKey = new Map<string, Set<string>>();
   private routesVersion = 0;
 
   constructor(private readonly connectedForMs: number) {}
@@ -33,9 +34,20 @@ export class WorkerRegistry {
   /** Notes a route; returns true when it is new (the broker then refreshes routing). */
   addRoute(route: string): boolean {
     if (this.routes.has(route)) return false;
-    this.routes.set(route, parseRoute(route));
+    const parsed = parseRoute(route);
+    this.routes.set(route, parsed);
+    if (parsed.key !== null) {
+      let set = this.byKey.get(parsed.key);
+      if (!set) this.byKey.set(parsed.key, (set = new Set()));
+      set.add(route);
+    }
     this.routesVersion++;
     return true;
+  }
+
+  /** Every route of a concurrency key (one per kind and label set its tasks use). */
+  routesOfKey(key: string): Iterable<string> {
+    return this.byKey.get(key) ?? [];
   }
 
   /**

@@ -32,6 +32,20 @@ export function duration(flag: string, maxMs?: number): (value: string) => numbe
   };
 }
 
+/** A rate `COUNT/DURATION` (`10/1m`; `10/s` is 10/1s): `count` starts per `intervalMs`. */
+export function rate(flag: string): (value: string) => { count: number; intervalMs: number } {
+  const toMs = duration(flag, 86_400_000);
+  return (value) => {
+    const m = /^(\d+)\/(\S+)$/.exec(value.trim());
+    if (!m) throw new UsageError(`${flag} must be COUNT/DURATION such as 10/1m or 5/30s, got '${value}'`);
+    const count = Number(m[1]);
+    if (count < 1 || count > 1_000_000) throw new UsageError(`${flag} count must be from 1 to 1000000, got '${value}'`);
+    const intervalMs = toMs(/^\d/.test(m[2]!) ? m[2]! : `1${m[2]!}`);
+    if (intervalMs < 1) throw new UsageError(`${flag} needs an interval of at least 1ms, got '${value}'`);
+    return { count, intervalMs };
+  };
+}
+
 export function choice<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
   return (value) => {
     if (!values.includes(value as T)) throw new UsageError(`${flag} must be one of ${values.join(', ')}, got '${value}'`);

@@ -42,7 +42,7 @@ async function watch(id: string, f: ClientFlags): Promise<number> {
 }
 
 export function registerJobCommands(program: Command): void {
-  const job = program.command('job').description('Submit, inspect, watch and cancel jobs');
+  const job = program.command('job').description('Submit, inspect, watch, cancel and stop jobs early');
   registerSubmitCommand(job);
 
   clientCommand(job, 'get', "Show a job: its state, task counts and results")
@@ -76,11 +76,18 @@ export function registerJobCommands(program: Command): void {
       process.exitCode = await watch(id, f);
     });
 
-  clientCommand(job, 'cancel', "Cancel a job's queued and running tasks")
-    .argument('<id>', 'the job id')
-    .action(async (id: string, f: ClientFlags) => {
-      const cancelled = await connect(f).post<JobView>(`/v1/jobs/${seg(id)}/cancel`);
-      if (f.json) printJson(cancelled);
-      else out(`Job ${cancelled.id} is now ${cancelled.state}`);
-    });
+  // Both stop a job; they differ in what happens to the results it has.
+  const stops = [
+    ['cancel', "Cancel a job's queued and running tasks"],
+    ['enough', 'Early stop: cancel the tasks still to run; the job succeeds with the results it has (cancelled if it has none)'],
+  ] as const;
+  for (const [action, description] of stops) {
+    clientCommand(job, action, description)
+      .argument('<id>', 'the job id')
+      .action(async (id: string, f: ClientFlags) => {
+        const stopped = await connect(f).post<JobView>(`/v1/jobs/${seg(id)}/${action}`);
+        if (f.json) printJson(stopped);
+        else out(`Job ${stopped.id} is now ${stopped.state}: ${stopped.counts.succeeded} of ${stopped.variants} results`);
+      });
+  }
 }

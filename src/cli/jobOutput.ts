@@ -22,7 +22,25 @@ export function printResult(r: Result, json: boolean): void {
   else out(resultLine(r));
 }
 
-export const WAITING_WARNING = 'warning: no connected worker serves this kind (with these requires); the job waits until one connects';
+const WAITING_WARNING = 'warning: no connected worker serves this kind (with these requires); the job waits until one connects';
+
+/** Why a job's queued tasks wait for its concurrency key, as a sentence; '' when they do not. */
+function blockedText(b: JobView['blockedBy']): string {
+  if (!b) return '';
+  if (b.reason === 'concurrency') return `waiting: key ${b.key} is at its concurrency limit`;
+  return `waiting: key ${b.key} is at its rate limit${b.until === null ? '' : ` until ${iso(b.until)}`}`;
+}
+
+/** The lines worth saying about a job beyond its state: a cache hit, an early stop, a limit it waits for. */
+export function jobNotes(job: JobView): string[] {
+  const notes: string[] = [];
+  if (job.cached) notes.push(`cached from ${job.cachedFrom}: its results were reused, nothing ran`);
+  // The hub marks a finished job too when asked; only a job that had tasks left was stopped early.
+  if (job.enough && job.counts.cancelled > 0) notes.push('enough: stopped early by a client; the tasks still to run were cancelled');
+  if (job.blockedBy) notes.push(blockedText(job.blockedBy));
+  if (job.waitingForWorker) notes.push(WAITING_WARNING);
+  return notes;
+}
 
 export function printJob(job: JobView & { results?: Result[] }): void {
   const c = job.counts;
@@ -31,12 +49,13 @@ export function printJob(job: JobView & { results?: Result[] }): void {
     ['Kind', job.kind],
     ['State', job.state],
     ['Variants', String(job.variants)],
+    ['Concurrency key', job.concurrencyKey ?? '-'],
     ['Tasks', `queued ${c.queued}, leased ${c.leased}, succeeded ${c.succeeded}, dead ${c.dead}, cancelled ${c.cancelled}`],
     ['Created', iso(job.createdAt)],
     ['Finished', iso(job.finishedAt)],
     ['Waiting for worker', job.waitingForWorker ? 'yes' : 'no'],
   ]);
-  if (job.waitingForWorker) out(WAITING_WARNING);
+  for (const note of jobNotes(job)) out(note);
   if (!job.results) return;
   out(`Results (${job.results.length} of ${job.variants}):`);
   for (const r of job.results) out('  ' + resultLine(r));

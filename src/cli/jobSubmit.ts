@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { JobView } from '../broker/broker.js';
 import type { HubClient } from '../client/hubClient.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
-import { finishJob, printResult, WAITING_WARNING, type JobWithResults } from './jobOutput.js';
-import { duration, integer, keyValue, UsageError } from './flags.js';
+import { finishJob, jobNotes, printResult, type JobWithResults } from './jobOutput.js';
+import { submitFile } from './jobFile.js';
+import { duration, integer, keyValue, text, UsageError } from './flags.js';
+import { parseJson, readSource } from './input.js';
 import { clientCommand, connect, out, printJson, seg, type ClientFlags } from './shared.js';
 
 /** Each long-poll asks the hub to hold the request at most this long. */
@@ -22,35 +23,19 @@ interface SubmitFlags extends ClientFlags {
   key?: string;
   require?: Record<string, string>;
   seed?: number;
+  concurrencyKey?: string;
+  cache?: boolean;
+  cacheTtl?: number;
+  file?: string;
   wait?: boolean;
   timeout?: number;
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${what} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The job input: the INPUT argument, or the file (`-`: stdin) --input-file names, or {}. */
 async function readInput(arg: string | undefined, file: string | undefined): Promise<unknown> {
   if (arg !== undefined && file !== undefined) throw new UsageError('give the input either as the INPUT argument or with --input-file, not both');
   if (file === undefined) return arg === undefined ? {} : parseJson(arg, 'the INPUT argument');
-  let body: string;
-  try {
-    body = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--input-file: cannot read ${file}: ${(e as Error).message}`);
-  }
-  return parseJson(body, `--input-file ${file}`);
+  return parseJson(await readSource(file, '--input-file'), `--input-file ${file}`);
 }
 
 function isoDate(flag: string): (value: string) => number {
@@ -81,14 +66,9 @@ async function waitForJob(client: HubClient, id: string, json: boolean, timeoutM
   }
 }
 
-async function submit(kind: string, inputArg: string | undefined, f: SubmitFlags): Promise<number> {
-  if (f.delay !== undefined && f.runAt !== undefined) throw new UsageError('give --delay or --run-at, not both');
-  if (f.timeout !== undefined && !f.wait) throw new UsageError('--timeout applies only with --wait');
-  const input = await readInput(inputArg, f.inputFile);
-  const client = connect(f);
-  const body = {
-    kind,
-    input,
+/** The job options the flags set, as fields of the API body (undefined where not given). */
+function jobOptions(f: SubmitFlags): Record<string, unknown> {
+  return {
     variants: f.variants,
     priority: f.priority,
     delayMs: f.delay,
@@ -99,14 +79,44 @@ async function submit(kind: string, inputArg: string | undefined, f: SubmitFlags
     key: f.key,
     requires: f.require,
     seed: f.seed,
+    concurrencyKey: f.concurrencyKey,
+    cache: f.cacheTtl !== undefined ? { ttlMs: f.cacheTtl } : f.cache ? true : undefined,
   };
-  const { status, body: job } = await client.send<JobView>('POST', '/v1/jobs', body);
+}
+
+/** With --file each line is a whole job: these say what the file already does, or apply to one job only. */
+function checkFileMode(kind: string | undefined, input: string | undefined, f: SubmitFlags): void {
+  const clash: Array<[unknown, string]> = [
+    [kind, 'the KIND argument'],
+    [input, 'the INPUT argument'],
+    [f.inputFile, '--input-file'],
+    [f.key, '--key'],
+    [f.wait, '--wait'],
+  ];
+  const given = clash.filter(([v]) => v !== undefined).map(([, name]) => name);
+  if (given.length > 0) {
+    throw new UsageError(`--file cannot be combined with ${given.join(', ')}: each line of the file gives its own kind, input and key`);
+  }
+}
+
+async function submit(kind: string | undefined, inputArg: string | undefined, f: SubmitFlags): Promise<number> {
+  if (f.delay !== undefined && f.runAt !== undefined) throw new UsageError('give --delay or --run-at, not both');
+  if (f.timeout !== undefined && !f.wait) throw new UsageError('--timeout applies only with --wait');
+  if (f.file !== undefined) {
+    checkFileMode(kind, inputArg, f);
+    await submitFile(f.file, jobOptions(f), f);
+    return 0;
+  }
+  if (kind === undefined) throw new UsageError('missing the KIND argument: give a kind such as text.markov, or --file with one job per line');
+  const input = await readInput(inputArg, f.inputFile);
+  const client = connect(f);
+  const { status, body: job } = await client.send<JobView>('POST', '/v1/jobs', { kind, input, ...jobOptions(f) });
   // With --json --wait the output is the stream of results and then the finished job.
   if (f.json && !f.wait) printJson(job);
   if (!f.json) {
     const created = status === 201;
     out(`Job ${job.id} (${job.state}) ${created ? 'created' : 'existing (same key)'}`);
-    if (job.waitingForWorker) out(WAITING_WARNING);
+    for (const note of jobNotes(job)) out(note);
   }
   if (!f.wait) return 0;
   const done = await waitForJob(client, job.id, !!f.json, f.timeout);
@@ -115,9 +125,14 @@ async function submit(kind: string, inputArg: string | undefined, f: SubmitFlags
 
 export function registerSubmitCommand(job: Command): void {
   clientCommand(job, 'submit', 'Submit a job; with --wait, print its results as they arrive')
-    .argument('<kind>', 'the kind of work, e.g. text.markov')
-    .argument('[input]', 'the job input as JSON (default {}); or use --input-file')
+    .argument('[kind]', 'the kind of work, e.g. text.markov (not with --file)')
+    .argument('[input]', 'the job input as JSON (default {}); or use --input-file (not with --file)')
     .option('--input-file <file>', 'read the input JSON from this file (- for stdin)')
+    .option(
+      '--file <file>',
+      'submit many jobs from a JSON Lines file (- for stdin): one API job body per line, e.g. {"kind":"text.markov","input":{}}; ' +
+        'sent 1000 at a time, each 1000 all or none; the job flags below fill in what a line does not set',
+    )
     .option('--variants <n>', 'number of tasks to run; task i gets seed + i (default 1)', integer('--variants', 1))
     .option('--priority <n>', 'higher runs first, -1000 to 1000 (default 0)', integer('--priority', -1000, 1000))
     .option('--delay <duration>', 'run no sooner than this long from now, e.g. 30s, 5m', duration('--delay'))
@@ -128,9 +143,12 @@ export function registerSubmitCommand(job: Command): void {
     .option('--key <key>', 'idempotency key: submitting the same key again returns the existing job')
     .option('--require <label=value>', 'a label the worker must offer, e.g. model=gpt2; repeatable', keyValue('--require'))
     .option('--seed <n>', 'seed of the first task, 0 to 2147483647', integer('--seed', 0, 2 ** 31 - 1))
+    .option('--concurrency-key <key>', 'the key whose limits the tasks obey, e.g. bot:frank (see `roost limit`)', text('--concurrency-key', 200))
+    .option('--cache', 'reuse the results of an identical job that succeeded (same kind, input, seed, variants, requires); the seed defaults to 0')
+    .option('--cache-ttl <duration>', 'like --cache, but reuse only results at most this old, e.g. 1h', duration('--cache-ttl'))
     .option('--wait', 'wait for the job to finish, printing each result as it arrives; exit 1 unless it succeeds')
     .option('--timeout <duration>', 'with --wait: give up after this long (default: wait forever)', duration('--timeout'))
-    .action(async (kind: string, input: string | undefined, f: SubmitFlags) => {
+    .action(async (kind: string | undefined, input: string | undefined, f: SubmitFlags) => {
       process.exitCode = await submit(kind, input, f);
     });
 }

@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
+import { registerLimitCommands } from './limitCommands.js';
 import { reportError } from './shared.js';
 import { registerTaskCommands } from './taskCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerJobCommands(program);
   registerTaskCommands(program);
+  registerLimitCommands(program);
   registerTokenCommands(program);
   registerAdminCommands(program);
   return program;

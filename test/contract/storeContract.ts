@@ -150,6 +150,10 @@ export function storeContract(factory: StoreFactory): void {
       const r = await store.enough(job.id, T0 + 1);
       assert.equal(r!.job.state, 'succeeded');
       assert.equal(r!.job.enough, true);
+      const other = await store.createJob(newJob({ kind: k }));
+      await store.cancelJob(other.job.id, T0);
+      const late = await store.enough(other.job.id, T0 + 2);
+      assert.deepEqual([late!.job.state, late!.job.enough], ['cancelled', false], 'enough does not change a finished job');
       assert.deepEqual(r!.job.counts, { queued: 0, leased: 0, succeeded: 1, dead: 0, cancelled: 2 });
       assert.deepEqual((await store.heartbeat([b!.leaseId], T0 + 1)).cancelled, [b!.leaseId]);
       assert.deepEqual((await store.getResults(job.id)).map((x) => x.output), ['a']);
@@ -212,6 +216,14 @@ export function storeContract(factory: StoreFactory): void {
       assert.deepEqual(changes.routes, [`${k}#bot:${k}:a`]);
       assert.equal((await store.claim('w', rc(k), 5, T0)).tasks.length, 0, 'the task left the plain route');
       assert.equal((await store.claim('w', rc(`${k}#bot:${k}:a`), 5, T0)).tasks[0]!.jobId, job.id);
+      // A task leased before the limit was set returns to its key's queue when released.
+      const { job: leasedJob } = await store.createJob(newJob({ kind: k, concurrencyKey: `bot:${k}:b` }));
+      const [held] = (await store.claim('w', rc(k), 1, T0)).tasks;
+      assert.equal(held!.jobId, leasedJob.id);
+      await store.reroute(`bot:${k}:*`, (kind2, _requires, key) => `${kind2}#${key}`);
+      await store.release([held!.leaseId], T0);
+      assert.equal((await store.claim('w', rc(k), 5, T0)).tasks.length, 0);
+      assert.equal((await store.claim('w', rc(`${k}#bot:${k}:b`), 5, T0)).tasks[0]!.jobId, leasedJob.id);
       assert.equal(await store.deleteLimit(`bot:${k}:*`), true);
       assert.equal(await store.deleteLimit(`bot:${k}:*`), false);
     });

@@ -20,7 +20,7 @@ export function prepareStatements(db: Database.Database) {
     // (:cacheKey, :since) -> { id } of the newest job with this identity that ran and succeeded since
     // then (copies made by earlier hits do not count: they would keep an old result fresh forever)
     cacheHit: p(`SELECT id FROM jobs WHERE cache_key = :cacheKey AND state = 'succeeded' AND finished_at >= :since
-      AND cached_from IS NULL ORDER BY finished_at DESC LIMIT 1`),
+      AND cached_from IS NULL AND enough = 0 ORDER BY finished_at DESC LIMIT 1`),
 
     // (:jobId, :from, :seq, :now) -> nothing: copies the succeeded tasks of job :from into job :jobId,
     // which must have no tasks yet, numbering their results from :seq
@@ -140,8 +140,8 @@ export function prepareStatements(db: Database.Database) {
     // (:jobId) -> { route } of leased tasks of the job that carry a concurrency key (their slots free up)
     keyedLeases: p(`SELECT route FROM tasks WHERE job_id = :jobId AND state = 'leased' AND concurrency_key IS NOT NULL`),
 
-    // (:now, :id) -> nothing: the client has enough results
-    markEnough: p('UPDATE jobs SET enough = 1, updated_at = :now WHERE id = :id'),
+    // (:now, :id) -> nothing: the client has enough results (a finished job stays as it is)
+    markEnough: p(`UPDATE jobs SET enough = 1, updated_at = :now WHERE id = :id AND state IN ('queued', 'running')`),
 
     // (before, limit) -> changes: deletes finished jobs (with their tasks) past retention
     sweep: p(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
@@ -160,10 +160,11 @@ export function prepareStatements(db: Database.Database) {
         rate_interval_ms = excluded.rate_interval_ms, updated_at = excluded.updated_at`),
     // (key) -> changes
     deleteLimit: p('DELETE FROM limits WHERE key = ?'),
-    // (:exact, :prefix) -> { id, kind, requires, concurrency_key } of waiting tasks whose key is
-    // :exact or starts with :prefix (LIKE pattern, '\' escapes)
+    // (:exact, :prefix) -> { id, kind, requires, concurrency_key } of unfinished tasks whose key is
+    // :exact or starts with :prefix (LIKE pattern, '\' escapes); leased ones too, so a retry or
+    // release puts them back in the queue their key now belongs in
     keyedWaiting: p(`SELECT t.id, t.kind, j.requires, t.concurrency_key FROM tasks t JOIN jobs j ON j.id = t.job_id
-      WHERE t.state IN ('queued', 'delayed') AND (t.concurrency_key = :exact OR t.concurrency_key LIKE :prefix ESCAPE '\\')`),
+      WHERE t.state IN ('queued', 'delayed', 'leased') AND (t.concurrency_key = :exact OR t.concurrency_key LIKE :prefix ESCAPE '\\')`),
     // (route, id) -> nothing
     setRoute: p('UPDATE tasks SET route = ? WHERE id = ?'),
 

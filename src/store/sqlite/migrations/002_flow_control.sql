@@ -13,7 +13,7 @@ CREATE INDEX jobs_retention ON jobs (finished_at) WHERE state IN ('succeeded', '
 
 ALTER TABLE tasks ADD COLUMN concurrency_key TEXT;
 CREATE INDEX tasks_running_by_key ON tasks (concurrency_key) WHERE state = 'leased';
-CREATE INDEX tasks_by_key ON tasks (concurrency_key) WHERE state IN ('queued', 'delayed');
+CREATE INDEX tasks_by_key ON tasks (concurrency_key) WHERE state IN ('queued', 'delayed', 'leased');
 
 -- key: an exact concurrency key, or a prefix ending in '*' that applies to each key it matches.
 CREATE TABLE limits (
