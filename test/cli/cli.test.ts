@@ -1,30 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { packageRoot } from '../../src/paths.js';
-
-const BIN = join(packageRoot, 'bin/roost.js');
-// The children must not pick up the caller's Roost settings.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ROOST_')));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function roost(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: packageRoot, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { roost, startHub, type Hub } from './roostCli.js';
 
 const CLIENT = ['--hub', '--token', '--data', '--config'];
 const HUB = ['--host', '--port', '--data', '--config', '--kind', '--sync', '--log-level'];
@@ -48,6 +24,10 @@ const COMMANDS: Record<string, string[]> = {
     '--key',
     '--require',
     '--seed',
+    '--concurrency-key',
+    '--cache',
+    '--cache-ttl',
+    '--file',
     '--wait',
     '--timeout',
   ],
@@ -55,9 +35,14 @@ const COMMANDS: Record<string, string[]> = {
   'job list': [...CLIENT, '--json', '--state', '--kind', '--limit', '--cursor'],
   'job watch': [...CLIENT, '--json'],
   'job cancel': [...CLIENT, '--json'],
+  'job enough': [...CLIENT, '--json'],
   'task redrive': [...CLIENT, '--json'],
   'task get': [...CLIENT, '--json'],
   'task dead': [...CLIENT, '--json', '--limit', '--cursor'],
+  'task purge': [...CLIENT, '--json', '--all-dead', '--yes'],
+  'limit set': [...CLIENT, '--json', '--concurrency', '--rate'],
+  'limit list': [...CLIENT, '--json'],
+  'limit delete': [...CLIENT, '--json'],
   'token create': [...CLIENT, '--json', '--scope'],
   'token list': [...CLIENT, '--json'],
   'token revoke': [...CLIENT, '--json'],
@@ -75,10 +60,15 @@ describe('roost CLI: help and flag checking', () => {
   test('--help lists every command', async () => {
     const r = await roost(['--help']);
     assert.equal(r.code, 0);
-    for (const name of ['up', 'hub', 'worker', 'job', 'task', 'token', 'workers', 'stats']) assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`));
+    for (const name of ['up', 'hub', 'worker', 'job', 'task', 'limit', 'token', 'workers', 'stats']) assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`));
   });
 
-  for (const [group, subs] of Object.entries({ job: ['submit', 'get', 'list', 'watch', 'cancel'], task: ['redrive', 'get', 'dead'], token: ['create', 'list', 'revoke'] })) {
+  for (const [group, subs] of Object.entries({
+    job: ['submit', 'get', 'list', 'watch', 'cancel', 'enough'],
+    task: ['redrive', 'get', 'dead', 'purge'],
+    limit: ['set', 'list', 'delete'],
+    token: ['create', 'list', 'revoke'],
+  })) {
     test(`${group} --help lists its subcommands`, async () => {
       const r = await roost([group, '--help']);
       assert.equal(r.code, 0);
@@ -119,6 +109,15 @@ describe('roost CLI: help and flag checking', () => {
     [['job', 'submit', 'text.markov', '--delay', 'soon'], '--delay'],
     [['hub', '--port', '99999'], '--port'],
     [['token', 'create', 'x', '--scope', 'root'], '--scope'],
+    [['job', 'submit', 'text.markov', '--cache-ttl', 'forever'], '--cache-ttl'],
+    [['job', 'submit', 'text.markov', '--file', 'jobs.jsonl'], '--file'],
+    [['job', 'submit', '--file', '-', '{}'], '--file'],
+    [['limit', 'set', 'bot:*', '--rate', '10'], '--rate'],
+    [['limit', 'set', 'bot:*', '--rate', '0/1m'], '--rate'],
+    [['limit', 'set', 'bot:*', '--rate', '10/2d'], '--rate'],
+    [['limit', 'set', 'bot:*', '--concurrency', '0'], '--concurrency'],
+    [['task', 'purge', 'task_x', '--yes'], '--yes'],
+    [['task', 'purge', 'task_x', '--all-dead'], '--all-dead'],
   ] as const) {
     test(`${args.join(' ')} exits 2 naming ${flag}`, async () => {
       const r = await roost([...args]);
@@ -128,6 +127,42 @@ describe('roost CLI: help and flag checking', () => {
     });
   }
 
+  test('job submit --file with KIND names the KIND argument', async () => {
+    const r = await roost(['job', 'submit', 'text.markov', '{}', '--file', 'jobs.jsonl']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^roost: error: --file .*the KIND argument, the INPUT argument/);
+  });
+
+  test('job submit --file: a line that is not JSON exits 2 naming --file and the line', async () => {
+    const r = await roost(['job', 'submit', '--file', '-', '--token', 'roost_x'], '{"kind":"text.markov","input":{}}\n\n{"kind": oops}\n');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^roost: error: --file line 3 of stdin is not valid JSON/);
+  });
+
+  test('job submit --file: a line that is not an object exits 2 naming the line', async () => {
+    const r = await roost(['job', 'submit', '--file', '-', '--token', 'roost_x'], '[1, 2]\n');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^roost: error: --file line 1 of stdin is not a JSON object/);
+  });
+
+  test('job submit without KIND or --file exits 2 naming both', async () => {
+    const r = await roost(['job', 'submit']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /KIND.*--file/);
+  });
+
+  test('limit set with neither --concurrency nor --rate exits 2 naming both', async () => {
+    const r = await roost(['limit', 'set', 'bot:*']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^roost: error: .*--concurrency.*--rate/);
+  });
+
+  test('task purge --all-dead without --yes refuses when stdin is not a terminal', async () => {
+    const r = await roost(['task', 'purge', '--all-dead']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--yes/);
+  });
+
   test('an unreachable hub is an error with exit code 1', async () => {
     const r = await roost(['job', 'get', 'job_x', '--hub', 'http://127.0.0.1:9', '--token', 'roost_x']);
     assert.equal(r.code, 1);
@@ -136,36 +171,19 @@ describe('roost CLI: help and flag checking', () => {
 });
 
 describe('roost up: end to end', () => {
-  let dataDir: string;
-  let child: ChildProcess | undefined;
-  let url: string;
-  const lines: string[] = [];
+  let hub: Hub;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'roost-cli-'));
-    child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--log-level', 'warn'], { cwd: packageRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr!.resume();
-    const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`roost up exited early with ${code}`))));
-    const hubLine = new Promise<string>((resolve) => {
-      createInterface({ input: child!.stdout! }).on('line', (line) => {
-        lines.push(line);
-        if (line.startsWith('Roost hub on ')) resolve(line);
-      });
-    });
-    const line = await Promise.race([hubLine, exited]);
-    url = /http:\/\/127\.0\.0\.1:\d+/.exec(line)![0];
+    hub = await startHub();
   });
 
-  after(() => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => hub?.stop());
 
-  const client = (...args: string[]) => roost([...args, '--hub', url, '--data', dataDir]);
+  const client = (...args: string[]) => hub.client(args);
 
   test('prints the hub line, the local worker and a hint, but not the token', () => {
-    assert.match(lines[0]!, /^Roost hub on http:\/\/127\.0\.0\.1:\d+ — API: .*\/v1\/openapi\.json — admin token file: .*admin\.token$/);
-    assert.doesNotMatch(lines.join('\n'), /roost_[0-9a-f]{12}_/);
+    assert.match(hub.lines[0]!, /^Roost hub on http:\/\/127\.0\.0\.1:\d+ — API: .*\/v1\/openapi\.json — admin token file: .*admin\.token$/);
+    assert.doesNotMatch(hub.lines.join('\n'), /roost_[0-9a-f]{12}_/);
   });
 
   test('job submit --wait prints each result and exits 0', async () => {
@@ -208,8 +226,8 @@ describe('roost up: end to end', () => {
 
   test('SIGTERM stops the hub with exit code 0 within 5 s', async () => {
     const started = Date.now();
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    child!.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
+    hub.child.kill('SIGTERM');
     const code = await exited;
     assert.equal(code, 0);
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
