@@ -7,7 +7,7 @@ import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { DelayTimer } from './delayTimer.js';
 import { toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
-import { Limits } from './limits.js';
+import { Limits, ruleCovers } from './limits.js';
 import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
 import { parseRoute, routeOf } from './routes.js';
@@ -168,6 +168,8 @@ export class Broker {
   /** Queued tasks under a changed rule move to the queue their key now belongs in. */
   private async rerouteFor(match: string): Promise<void> {
     const changes = await this.store.reroute(match, (kind, requires, key) => routeOf(kind, requires, this.limits.match(key) ? key : null));
+    // What a claim found under the old rule says nothing about the new one; the next claim decides.
+    for (const key of this.blocked.keys()) if (ruleCovers(match, key)) this.blocked.delete(key);
     this.apply(changes);
   }
 

@@ -1,6 +1,11 @@
 import type { Limit, RouteClaim } from '../types.js';
 import { parseRoute } from './routes.js';
 
+/** Whether the rule keyed `rule` (exact, or a prefix ending in `*`) applies to `key`. */
+export function ruleCovers(rule: string, key: string): boolean {
+  return rule.endsWith('*') ? key.startsWith(rule.slice(0, -1)) : rule === key;
+}
+
 /**
  * The limits set on concurrency keys. A rule's key is exact (`model:gpt2`) or a prefix ending in
  * `*` (`bot:*`) whose limits apply to each matching key on its own; the exact rule wins, then the
@@ -32,9 +37,7 @@ export class Limits {
     if (exact) return exact;
     let best: Limit | null = null;
     for (const rule of this.rules.values()) {
-      if (!rule.key.endsWith('*')) continue;
-      const prefix = rule.key.slice(0, -1);
-      if (key.startsWith(prefix) && (!best || prefix.length > best.key.length - 1)) best = rule;
+      if (rule.key.endsWith('*') && ruleCovers(rule.key, key) && (!best || rule.key.length > best.key.length)) best = rule;
     }
     return best;
   }

@@ -27,6 +27,9 @@ async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): P
   log.info({ file }, 'created an admin token; it is in this file (readable by you only)');
 }
 
+/** How long close() lets open requests finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 3000;
+
 export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
   const store = openStore(config);
   const broker = new Broker(store, config, log);
@@ -48,7 +51,11 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     close: () =>
       (closing ??= (async () => {
         await broker.close();
+        // Long-polls are answered by now; whatever a client still holds open after the grace is cut.
+        const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        force.unref();
         await app.close();
+        clearTimeout(force);
         await store.close();
       })()),
   };

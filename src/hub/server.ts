@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
@@ -72,8 +73,17 @@ export async function buildServer({ broker, tokens, log, maxBodyBytes }: ServerD
   app.addHook('onClose', async () => {
     closing = true;
   });
+  // A client may open a connection and never send on it (an HTTP pool dialling ahead, a worker
+  // that stopped mid-connect). Such a socket carries no request to answer, yet Node does not count
+  // it idle, and it would hold close() open until the headers timeout.
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   app.addHook('preClose', async () => {
     closing = true;
+    for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   });
   app.addHook('onRequest', async (_req, reply) => {
     if (closing) return reply.code(503).header('connection', 'close').send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
