@@ -1,0 +1,185 @@
+/**
+ * The peers (BullMQ, graphile-worker, pg-boss) measured like Roost: the same drivers, the same
+ * producer pattern in this process, and their workers in separate processes (this bench's
+ * main.js in `--peer-worker` mode) running the same no-op handler (bench/fixtures/noop.js).
+ * A peer whose server cannot be reached is reported as skipped, with the reason.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packageRoot } from '../src/paths.js';
+import type { Ctx } from './config.js';
+import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, type Enqueue, type EnqueueBatch } from './drivers.js';
+import { Probe } from './probe.js';
+import { Child, childEnv, onCleanup } from './processes.js';
+import { attempt, NOOP_HANDLERS, type Value } from './roost.js';
+import type { Summary } from './stats.js';
+import { sleep, withTimeout } from './time.js';
+
+/** What a peer's worker process is told: where its queue is, and how many jobs it runs at once. */
+export type WorkerConfig = Record<string, unknown> & { concurrency: number };
+
+export interface PeerAdapter {
+  /** As printed: "BullMQ". */
+  name: string;
+  /** The `--peer-worker` name: "bullmq". */
+  id: string;
+  /** npm packages whose versions are printed. */
+  packages: string[];
+  /** How the peer is configured, in a few words. */
+  settings: string;
+  /** Connects to the server; returns its version, or throws saying why it cannot be reached. */
+  server(): Promise<string>;
+  /** Creates what the run needs (schema, connections) and registers its removal with onCleanup. */
+  setup(): Promise<void>;
+  /** Starts a fresh, empty queue for a scenario; returns what its workers need to reach it. */
+  prepare(scenario: string): Promise<Omit<WorkerConfig, 'concurrency'>>;
+  enqueue: Enqueue;
+  enqueueBatch: EnqueueBatch;
+  /** Jobs of the current queue not finished yet, as the peer reports them. */
+  remaining(): Promise<number>;
+  /** Removes everything setup() made; safe to call twice. */
+  teardown(): Promise<void>;
+}
+
+export interface PeerFigures {
+  enqueueOne: Value;
+  enqueueParallel: Value;
+  enqueueBatch: Value;
+  endToEnd1: Value;
+  endToEnd4: Value;
+  latency: Summary | string;
+}
+
+export interface PeerResult {
+  name: string;
+  versions: string;
+  server: string;
+  settings: string;
+  /** The figures, or why the peer was skipped. */
+  figures: PeerFigures | string;
+}
+
+/** The installed version of an npm package, read from its package.json. */
+export function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** The shared no-op handler, for the peers' worker processes. */
+export async function loadNoop(): Promise<(input: unknown) => { t: number }> {
+  const mod = (await import(pathToFileURL(NOOP_HANDLERS).href)) as { noop: (input: unknown) => { t: number } };
+  return mod.noop;
+}
+
+/** In a peer's worker process: tells the bench it is ready, and stops cleanly on SIGTERM. */
+export function workerReady(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.send?.({ type: 'bench.ready' });
+}
+
+const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
+
+async function startPeerWorkers(adapter: PeerAdapter, count: number, config: WorkerConfig, probe: Probe, scenario: string): Promise<Child[]> {
+  const children: Child[] = [];
+  const ready: Array<Promise<void>> = [];
+  for (let k = 0; k < count; k++) {
+    const env = childEnv({ BENCH_PEER_CONFIG: JSON.stringify(config) });
+    const child = new Child(`${adapter.name} worker ${k} (${scenario})`, process.execPath, [MAIN_JS, '--peer-worker', adapter.id], { env, ipc: true, cwd: packageRoot });
+    probe.attach(child);
+    children.push(child);
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        child.onMessage((m) => (m as { type?: string })?.type === 'bench.ready' && resolve());
+        void child.exited.then((e) => reject(new Error(`${child.name} exited (code ${e.code}) before it was ready\n${child.tail()}`)));
+      }),
+    );
+  }
+  await withTimeout(Promise.all(ready), 60_000, `${adapter.name}: ${count} worker processes starting`);
+  return children;
+}
+
+/** End-to-end with `workers` worker processes; with one, dispatch latency after, on the same queue. */
+async function endToEndFigures(ctx: Ctx, a: PeerAdapter, workers: number): Promise<{ e2e: number; latency?: Summary | string }> {
+  const s = ctx.sizes;
+  const scenario = `e2e${workers}`;
+  const config = { ...(await a.prepare(scenario)), concurrency: s.workerConcurrency };
+  const probe = new Probe();
+  const children = await startPeerWorkers(a, workers, config, probe, scenario);
+  try {
+    const rem = () => a.remaining();
+    await endToEnd({ enqueue: a.enqueue, n: s.warmup, inFlight: s.inFlight, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
+    const r = await endToEnd({ enqueue: a.enqueue, n: s.endToEnd, inFlight: s.inFlight, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
+    ctx.log(`  ${a.name} end-to-end, ${workers} worker(s): ${r.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(r.ms / 1000).toFixed(2)} s)`);
+    let latency: Summary | string | undefined;
+    if (workers === 1) {
+      await sleep(100);
+      latency = await attempt(ctx, `${a.name} latency`, () =>
+        dispatchLatency({ enqueue: a.enqueue, count: s.latencyJobs, perSec: s.latencyPerSec, probe, timeoutMs: s.scenarioTimeoutMs, firstId: 1_000_000_000 }),
+      );
+    }
+    return { e2e: r.jobsPerSec, latency };
+  } finally {
+    await Promise.all(children.map((c) => c.stop(10_000)));
+  }
+}
+
+async function enqueueFigures(ctx: Ctx, a: PeerAdapter): Promise<Pick<PeerFigures, 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
+  const s = ctx.sizes;
+  await a.prepare('enqueue');
+  await enqueueRate(a.enqueue, s.warmup, s.inFlight, s.scenarioTimeoutMs, 0); // warm-up
+  const enqueueOne = await attempt(ctx, `${a.name} enqueue one at a time`, () => enqueueRate(a.enqueue, s.enqueueOne, 1, s.scenarioTimeoutMs, 1000));
+  const enqueueParallel = await attempt(ctx, `${a.name} enqueue in parallel`, () => enqueueRate(a.enqueue, s.enqueueParallel, s.inFlight, s.scenarioTimeoutMs, 1_000_000));
+  const enqueueBatch = await attempt(ctx, `${a.name} enqueue in batches`, () => batchEnqueueRate(a.enqueueBatch, s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000));
+  return { enqueueOne, enqueueParallel, enqueueBatch };
+}
+
+export async function runPeer(ctx: Ctx, a: PeerAdapter): Promise<PeerResult> {
+  const result: PeerResult = { name: a.name, versions: a.packages.map((p) => `${p} ${packageVersion(p)}`).join(', '), server: '-', settings: a.settings, figures: '' };
+  try {
+    result.server = await withTimeout(a.server(), 10_000, `${a.name}: reaching the server`);
+  } catch (e) {
+    result.figures = `skipped (${((e as Error).message ?? String(e)).split('\n')[0]})`;
+    ctx.log(`${a.name}: ${result.figures}`);
+    return result;
+  }
+  const undo = onCleanup(`${a.name} teardown`, () => a.teardown());
+  try {
+    await a.setup();
+    ctx.log(`${a.name}: enqueue`);
+    const enq = await attempt(ctx, `${a.name} enqueue`, () => enqueueFigures(ctx, a));
+    ctx.log(`${a.name}: end-to-end with 1 worker, then latency`);
+    const one = await attempt(ctx, `${a.name} end-to-end (1 worker)`, () => endToEndFigures(ctx, a, 1));
+    ctx.log(`${a.name}: end-to-end with 4 workers`);
+    const four = await attempt(ctx, `${a.name} end-to-end (4 workers)`, () => endToEndFigures(ctx, a, 4));
+    result.figures = {
+      enqueueOne: typeof enq === 'string' ? enq : enq.enqueueOne,
+      enqueueParallel: typeof enq === 'string' ? enq : enq.enqueueParallel,
+      enqueueBatch: typeof enq === 'string' ? enq : enq.enqueueBatch,
+      endToEnd1: typeof one === 'string' ? one : one.e2e,
+      endToEnd4: typeof four === 'string' ? four : four.e2e,
+      latency: typeof one === 'string' ? one : (one.latency ?? 'failed (not measured)'),
+    };
+  } catch (e) {
+    result.figures = `failed (${((e as Error).message ?? String(e)).split('\n')[0]})`;
+    ctx.log(`${a.name}: ${result.figures}`);
+  } finally {
+    undo();
+    await withTimeout(a.teardown(), 30_000, `${a.name} teardown`).catch((e: unknown) => ctx.log(`${a.name} teardown failed: ${(e as Error).message}`));
+  }
+  return result;
+}
