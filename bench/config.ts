@@ -10,6 +10,9 @@ export interface Sizes {
   batchSize: number;
   /** Requests in flight for parallel enqueues, and for the producer of the end-to-end runs. */
   inFlight: number;
+  /** The end-to-end producer's batches (jobs per enqueue call) and how many are in flight. */
+  producerBatch: number;
+  producerBatchesInFlight: number;
   /** Jobs per end-to-end run, and per warm-up run before it. */
   endToEnd: number;
   warmup: number;
@@ -41,6 +44,8 @@ export const FULL: Sizes = {
   enqueueBatch: 50_000,
   batchSize: 1000,
   inFlight: 32,
+  producerBatch: 100,
+  producerBatchesInFlight: 4,
   endToEnd: 20_000,
   warmup: 500,
   latencyJobs: 500,

@@ -39,7 +39,7 @@ async function pool(count: number, inFlight: number, one: (k: number) => Promise
 export async function enqueueRate(enqueue: Enqueue, n: number, inFlight: number, timeoutMs: number, firstId = 0): Promise<number> {
   const t0 = now();
   await withTimeout(
-    pool(n, inFlight, (k) => enqueue({ i: firstId + k })),
+    oneByOne(enqueue, inFlight)(n, firstId),
     timeoutMs,
     `enqueue ${n} jobs, ${inFlight} in flight`,
   );
@@ -48,23 +48,36 @@ export async function enqueueRate(enqueue: Enqueue, n: number, inFlight: number,
 
 /** Jobs/s for `n` jobs submitted in batches of `batchSize`, one batch at a time. */
 export async function batchEnqueueRate(enqueueBatch: EnqueueBatch, n: number, batchSize: number, timeoutMs: number, firstId = 0): Promise<number> {
-  const batches = Math.ceil(n / batchSize);
   const t0 = now();
   await withTimeout(
-    pool(batches, 1, (b) => {
-      const size = Math.min(batchSize, n - b * batchSize);
-      return enqueueBatch(Array.from({ length: size }, (_, k) => ({ i: firstId + b * batchSize + k })));
-    }),
+    inBatches(enqueueBatch, batchSize, 1)(n, firstId),
     timeoutMs,
     `enqueue ${n} jobs in batches of ${batchSize}`,
   );
   return rate(n, now() - t0);
 }
 
+/** How the producer of an end-to-end run submits `n` jobs numbered from `firstId`. */
+export type Producer = (n: number, firstId: number) => Promise<void>;
+
+/** One job per enqueue call, `inFlight` calls outstanding. */
+export const oneByOne =
+  (enqueue: Enqueue, inFlight: number): Producer =>
+  (n, firstId) =>
+    pool(n, inFlight, (k) => enqueue({ i: firstId + k }));
+
+/** Jobs in batches of `batchSize` per enqueue call, `inFlight` calls outstanding: a busy producer. */
+export const inBatches =
+  (enqueueBatch: EnqueueBatch, batchSize: number, inFlight: number): Producer =>
+  (n, firstId) =>
+    pool(Math.ceil(n / batchSize), inFlight, (b) => {
+      const size = Math.min(batchSize, n - b * batchSize);
+      return enqueueBatch(Array.from({ length: size }, (_, k) => ({ i: firstId + b * batchSize + k })));
+    });
+
 export interface EndToEndOptions {
-  enqueue: Enqueue;
+  produce: Producer;
   n: number;
-  inFlight: number;
   probe: Probe;
   /** Jobs of this system not finished yet (queued, waiting, active), as the system itself says. */
   remaining: () => Promise<number>;
@@ -89,8 +102,7 @@ export async function endToEnd(o: EndToEndOptions): Promise<EndToEnd> {
   const left = () => Math.max(1000, deadline - Date.now());
   const t0 = now();
   const firstId = o.firstId ?? 0;
-  const enqueued = pool(o.n, o.inFlight, (k) => o.enqueue({ i: firstId + k }));
-  await withTimeout(enqueued, left(), `end-to-end: enqueue ${o.n} jobs`);
+  await withTimeout(o.produce(o.n, firstId), left(), `end-to-end: enqueue ${o.n} jobs`);
   await o.probe.waitForTotal(base + o.n, left(), 'end-to-end');
   for (;;) {
     const r = await withTimeout(o.remaining(), left(), 'end-to-end: asking how many jobs are left');

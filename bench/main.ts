@@ -119,7 +119,7 @@ function comparison(r: Results, s: typeof FULL): string {
   type Row = { label: string; ours: () => string; theirs: (p: PeerResult) => string; ratio: (p: PeerResult) => number | null };
   const figs = (p: PeerResult) => (typeof p.figures === 'string' ? null : p.figures);
   const skipped = (p: PeerResult) => (typeof p.figures === 'string' ? p.figures : null);
-  const rateRow = (label: string, key: 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch' | 'endToEnd1' | 'endToEnd4'): Row => ({
+  const rateRow = (label: string, key: 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch' | 'endToEnd1' | 'endToEnd4' | 'endToEnd1Single'): Row => ({
     label,
     ours: () => (roost ? fmtRate(roost[key]) : String(r.roost ?? 'not run')),
     theirs: (p) => skipped(p) ?? fmtRate(figs(p)![key]),
@@ -144,8 +144,9 @@ function comparison(r: Results, s: typeof FULL): string {
     rateRow('enqueue, one request at a time (jobs/s)', 'enqueueOne'),
     rateRow(`enqueue, ${s.inFlight} requests in flight (jobs/s)`, 'enqueueParallel'),
     rateRow(`enqueue, batches of ${s.batchSize} (jobs/s)`, 'enqueueBatch'),
-    rateRow('end-to-end, 1 worker process (jobs/s)', 'endToEnd1'),
-    rateRow('end-to-end, 4 worker processes (jobs/s)', 'endToEnd4'),
+    rateRow(`end-to-end, 1 worker process, producer batches of ${s.producerBatch} (jobs/s)`, 'endToEnd1'),
+    rateRow(`end-to-end, 4 worker processes, producer batches of ${s.producerBatch} (jobs/s)`, 'endToEnd4'),
+    rateRow('end-to-end, 1 worker process, producer one job per call (jobs/s)', 'endToEnd1Single'),
     latRow(`dispatch latency p50 at ${s.latencyPerSec}/s (ms)`, 'p50'),
     latRow(`dispatch latency p95 at ${s.latencyPerSec}/s (ms)`, 'p95'),
     latRow(`dispatch latency p99 at ${s.latencyPerSec}/s (ms)`, 'p99'),
@@ -249,7 +250,8 @@ function report(r: Results, s: typeof FULL): string {
       (r.load.otherShare > 0.05 ? ' — other processes competed for the CPU: figures are lower and noisier than on an idle machine' : ''),
     ...r.peers.map((p) => `${p.name}: ${p.versions}; server ${p.server}; ${p.settings}`),
     `jobs: no-op handler (bench/fixtures/noop.js), kind ${KIND}; worker concurrency ${s.workerConcurrency}; ` +
-      `end-to-end: ${s.endToEnd.toLocaleString('en-US')} jobs, producer ${s.inFlight} requests in flight; latency: ${s.latencyJobs} jobs at ${s.latencyPerSec}/s, one at a time, enqueue call start to handler start`,
+      `end-to-end: ${s.endToEnd.toLocaleString('en-US')} jobs, the producer sending batches of ${s.producerBatch} (${s.producerBatchesInFlight} calls in flight) ` +
+      `or one job per call (${s.inFlight} in flight); latency: ${s.latencyJobs} jobs at ${s.latencyPerSec}/s, one at a time, enqueue call start to handler start`,
     '',
     comparison(r, s),
     '',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
 import type { Ctx } from './config.js';
-import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, type Enqueue, type EnqueueBatch } from './drivers.js';
+import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, inBatches, oneByOne, type Enqueue, type EnqueueBatch } from './drivers.js';
 import { Probe } from './probe.js';
 import { Child, childEnv, onCleanup } from './processes.js';
 import { attempt, NOOP_HANDLERS, type Value } from './roost.js';
@@ -48,6 +48,7 @@ export interface PeerFigures {
   enqueueBatch: Value;
   endToEnd1: Value;
   endToEnd4: Value;
+  endToEnd1Single: Value;
   latency: Summary | string;
 }
 
@@ -113,20 +114,21 @@ async function startPeerWorkers(adapter: PeerAdapter, count: number, config: Wor
   return children;
 }
 
-/** End-to-end with `workers` worker processes; with one, dispatch latency after, on the same queue. */
-async function endToEndFigures(ctx: Ctx, a: PeerAdapter, workers: number): Promise<{ e2e: number; latency?: Summary | string }> {
+/** End-to-end as for Roost (bench/roost.ts), the producer sending batches or one job per call. */
+async function endToEndFigures(ctx: Ctx, a: PeerAdapter, workers: number, producer: 'batch' | 'single', latencyAfter: boolean): Promise<{ e2e: number; latency?: Summary | string }> {
   const s = ctx.sizes;
-  const scenario = `e2e${workers}`;
+  const scenario = `e2e${workers}${producer}`;
   const config = { ...(await a.prepare(scenario)), concurrency: s.workerConcurrency };
   const probe = new Probe();
   const children = await startPeerWorkers(a, workers, config, probe, scenario);
   try {
     const rem = () => a.remaining();
-    await endToEnd({ enqueue: a.enqueue, n: s.warmup, inFlight: s.inFlight, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
-    const r = await endToEnd({ enqueue: a.enqueue, n: s.endToEnd, inFlight: s.inFlight, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
-    ctx.log(`  ${a.name} end-to-end, ${workers} worker(s): ${r.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(r.ms / 1000).toFixed(2)} s)`);
+    const produce = producer === 'batch' ? inBatches(a.enqueueBatch, s.producerBatch, s.producerBatchesInFlight) : oneByOne(a.enqueue, s.inFlight);
+    await endToEnd({ produce, n: s.warmup, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
+    const r = await endToEnd({ produce, n: s.endToEnd, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
+    ctx.log(`  ${a.name} end-to-end, ${workers} worker(s), ${producer} producer: ${r.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(r.ms / 1000).toFixed(2)} s)`);
     let latency: Summary | string | undefined;
-    if (workers === 1) {
+    if (latencyAfter) {
       await sleep(100);
       latency = await attempt(ctx, `${a.name} latency`, () =>
         dispatchLatency({ enqueue: a.enqueue, count: s.latencyJobs, perSec: s.latencyPerSec, probe, timeoutMs: s.scenarioTimeoutMs, firstId: 1_000_000_000 }),
@@ -163,15 +165,18 @@ export async function runPeer(ctx: Ctx, a: PeerAdapter): Promise<PeerResult> {
     ctx.log(`${a.name}: enqueue`);
     const enq = await attempt(ctx, `${a.name} enqueue`, () => enqueueFigures(ctx, a));
     ctx.log(`${a.name}: end-to-end with 1 worker, then latency`);
-    const one = await attempt(ctx, `${a.name} end-to-end (1 worker)`, () => endToEndFigures(ctx, a, 1));
+    const one = await attempt(ctx, `${a.name} end-to-end (1 worker)`, () => endToEndFigures(ctx, a, 1, 'batch', true));
     ctx.log(`${a.name}: end-to-end with 4 workers`);
-    const four = await attempt(ctx, `${a.name} end-to-end (4 workers)`, () => endToEndFigures(ctx, a, 4));
+    const four = await attempt(ctx, `${a.name} end-to-end (4 workers)`, () => endToEndFigures(ctx, a, 4, 'batch', false));
+    ctx.log(`${a.name}: end-to-end with 1 worker, one job per call`);
+    const single = await attempt(ctx, `${a.name} end-to-end (1 worker, single)`, () => endToEndFigures(ctx, a, 1, 'single', false));
     result.figures = {
       enqueueOne: typeof enq === 'string' ? enq : enq.enqueueOne,
       enqueueParallel: typeof enq === 'string' ? enq : enq.enqueueParallel,
       enqueueBatch: typeof enq === 'string' ? enq : enq.enqueueBatch,
       endToEnd1: typeof one === 'string' ? one : one.e2e,
       endToEnd4: typeof four === 'string' ? four : four.e2e,
+      endToEnd1Single: typeof single === 'string' ? single : single.e2e,
       latency: typeof one === 'string' ? one : (one.latency ?? 'failed (not measured)'),
     };
   } catch (e) {

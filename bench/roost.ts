@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
 import type { Ctx } from './config.js';
-import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, type BenchInput, type EndToEnd } from './drivers.js';
+import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, inBatches, oneByOne, type BenchInput, type EndToEnd } from './drivers.js';
 import { JsonClient } from './http.js';
 import { Probe } from './probe.js';
 import { Child, cpuSeconds, removeTempDir, rssMiB, tempDir } from './processes.js';
@@ -110,6 +110,9 @@ const enqueueBatchOn =
     await hub.client.expect([200, 201], 'POST', '/v1/jobs/batch', { jobs: inputs.map((input) => ({ kind: KIND, input })) }, { timeoutMs: 120_000 });
   };
 
+/** How the end-to-end producer submits: batches per request, or one job per request. */
+type Producing = 'batch' | 'single';
+
 /** Where the CPU went during an end-to-end run, per job, and how busy the hub was. */
 export interface CpuSplit {
   hubUsPerJob: number;
@@ -128,6 +131,8 @@ export interface RoostFigures {
   enqueueBatch: Value;
   endToEnd1: Value;
   endToEnd4: Value;
+  /** One worker process, the producer sending one job per request. */
+  endToEnd1Single: Value;
   cpu1: CpuSplit | null;
   cpu4: CpuSplit | null;
   latency: Summary | string;
@@ -186,33 +191,37 @@ async function enqueueFigures(ctx: Ctx): Promise<Pick<RoostFigures, 'rssEmptyMiB
   }
 }
 
-/** End-to-end with `workers` worker processes; with one, dispatch latency on the same hub after. */
-async function endToEndFigures(ctx: Ctx, workers: number): Promise<{ e2e: EndToEnd; cpu: CpuSplit; latency?: Summary | string }> {
+/**
+ * End-to-end with `workers` worker processes, the producer sending batches or one job per request;
+ * `latency`: dispatch latency on the same hub after.
+ */
+async function endToEndFigures(ctx: Ctx, workers: number, producer: Producing, latencyAfter: boolean): Promise<{ e2e: EndToEnd; cpu: CpuSplit; latency?: Summary | string }> {
   const s = ctx.sizes;
-  const hub = await startHub(ctx, `e2e-${workers}w`);
+  const hub = await startHub(ctx, `e2e-${workers}w-${producer}`);
   const probe = new Probe();
   try {
     const children = await startWorkers(ctx, hub, workers, probe);
     const enqueue = enqueueOn(hub);
+    const produce = producer === 'batch' ? inBatches(enqueueBatchOn(hub), s.producerBatch, s.producerBatchesInFlight) : oneByOne(enqueue, s.inFlight);
     const rem = () => remaining(hub);
     // Warm-up: JIT, connections, SQLite pages.
-    await endToEnd({ enqueue, n: s.warmup, inFlight: s.inFlight, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
+    await endToEnd({ produce, n: s.warmup, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
     const cpuOf = () => ({
       hub: cpuSeconds(hub.pid),
       workers: children.reduce((sum, c) => sum + cpuSeconds(c.pid), 0),
       bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     });
     const before = cpuOf();
-    const e2e = await endToEnd({ enqueue, n: s.endToEnd, inFlight: s.inFlight, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
+    const e2e = await endToEnd({ produce, n: s.endToEnd, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
     const after = cpuOf();
     const perJob = (k: 'hub' | 'workers' | 'bench') => ((after[k] - before[k]) * 1e6) / s.endToEnd;
     const cpu: CpuSplit = { hubUsPerJob: perJob('hub'), workersUsPerJob: perJob('workers'), benchUsPerJob: perJob('bench'), hubBusy: (after.hub - before.hub) / (e2e.ms / 1000) };
     ctx.log(
-      `  roost end-to-end, ${workers} worker(s): ${e2e.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(e2e.ms / 1000).toFixed(2)} s); ` +
+      `  roost end-to-end, ${workers} worker(s), ${producer} producer: ${e2e.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(e2e.ms / 1000).toFixed(2)} s); ` +
         `CPU per job: hub ${cpu.hubUsPerJob.toFixed(0)} us, workers ${cpu.workersUsPerJob.toFixed(0)} us, bench ${cpu.benchUsPerJob.toFixed(0)} us; hub busy ${(100 * cpu.hubBusy).toFixed(0)}%`,
     );
     let latency: Summary | string | undefined;
-    if (workers === 1) {
+    if (latencyAfter) {
       await sleep(100);
       latency = await attempt(ctx, 'roost latency', () =>
         dispatchLatency({ enqueue, count: s.latencyJobs, perSec: s.latencyPerSec, probe, timeoutMs: s.scenarioTimeoutMs, firstId: 1_000_000_000 }),
@@ -438,9 +447,11 @@ export async function runRoost(ctx: Ctx): Promise<RoostFigures> {
   const enq = await attempt(ctx, 'roost enqueue', () => enqueueFigures(ctx));
   const batchEndpoint = typeof enq !== 'string' && typeof enq.enqueueBatch === 'number';
   ctx.log('roost: end-to-end with 1 worker, then latency');
-  const one = await attempt(ctx, 'roost end-to-end (1 worker)', () => endToEndFigures(ctx, 1));
+  const one = await attempt(ctx, 'roost end-to-end (1 worker)', () => endToEndFigures(ctx, 1, 'batch', true));
   ctx.log('roost: end-to-end with 4 workers');
-  const four = await attempt(ctx, 'roost end-to-end (4 workers)', () => endToEndFigures(ctx, 4));
+  const four = await attempt(ctx, 'roost end-to-end (4 workers)', () => endToEndFigures(ctx, 4, 'batch', false));
+  ctx.log('roost: end-to-end with 1 worker, one job per request');
+  const single = await attempt(ctx, 'roost end-to-end (1 worker, single)', () => endToEndFigures(ctx, 1, 'single', false));
   const sizes = [ctx.sizes.backlogSmall, ctx.sizes.backlogLarge];
   const backlog = await attempt(ctx, 'roost backlogs', () => backlogsFigures(ctx, sizes, batchEndpoint));
   ctx.log(`roost: latency with 1 and ${ctx.sizes.longPollers} long-polling workers`);
@@ -452,6 +463,7 @@ export async function runRoost(ctx: Ctx): Promise<RoostFigures> {
     enqueueBatch: typeof enq === 'string' ? enq : enq.enqueueBatch,
     endToEnd1: typeof one === 'string' ? one : one.e2e.jobsPerSec,
     endToEnd4: typeof four === 'string' ? four : four.e2e.jobsPerSec,
+    endToEnd1Single: typeof single === 'string' ? single : single.e2e.jobsPerSec,
     cpu1: typeof one === 'string' ? null : one.cpu,
     cpu4: typeof four === 'string' ? null : four.cpu,
     latency: typeof one === 'string' ? one : (one.latency ?? failed(new Error('not measured'))),

@@ -164,7 +164,8 @@ export function prepareStatements(db: Database.Database) {
     // :exact or starts with :prefix (LIKE pattern, '\' escapes); leased ones too, so a retry or
     // release puts them back in the queue their key now belongs in
     keyedWaiting: p(`SELECT t.id, t.kind, j.requires, t.concurrency_key FROM tasks t JOIN jobs j ON j.id = t.job_id
-      WHERE t.state IN ('queued', 'delayed', 'leased') AND (t.concurrency_key = :exact OR t.concurrency_key LIKE :prefix ESCAPE '\\')`),
+      WHERE t.state IN ('queued', 'delayed', 'leased') AND t.concurrency_key IS NOT NULL
+        AND (t.concurrency_key = :exact OR t.concurrency_key LIKE :prefix ESCAPE '\\')`),
     // (route, id) -> nothing
     setRoute: p('UPDATE tasks SET route = ? WHERE id = ?'),
 
