@@ -48,6 +48,7 @@ export interface PeerFigures {
   enqueueBatch: Value;
   endToEnd1: Value;
   endToEnd4: Value;
+  /** One worker process, the producer sending one job per call. */
   endToEnd1Single: Value;
   latency: Summary | string;
 }

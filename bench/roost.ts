@@ -11,6 +11,7 @@ import { packageRoot } from '../src/paths.js';
 import type { Ctx } from './config.js';
 import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, inBatches, oneByOne, type BenchInput, type EndToEnd } from './drivers.js';
 import { JsonClient } from './http.js';
+import type { PeerFigures } from './peers.js';
 import { Probe } from './probe.js';
 import { Child, cpuSeconds, removeTempDir, rssMiB, tempDir } from './processes.js';
 import { rate, type Summary } from './stats.js';
@@ -123,19 +124,12 @@ export interface CpuSplit {
   hubBusy: number;
 }
 
-export interface RoostFigures {
+/** The figures every system has (bench/peers.ts), and Roost's own. */
+export interface RoostFigures extends PeerFigures {
   /** The RSS of a freshly started hub with an empty store, for reference. */
   rssEmptyMiB: Value;
-  enqueueOne: Value;
-  enqueueParallel: Value;
-  enqueueBatch: Value;
-  endToEnd1: Value;
-  endToEnd4: Value;
-  /** One worker process, the producer sending one job per request. */
-  endToEnd1Single: Value;
   cpu1: CpuSplit | null;
   cpu4: CpuSplit | null;
-  latency: Summary | string;
   backlog: BacklogFigures[];
   longPoll: Array<{ pollers: number; latency: Summary | string }>;
 }
