@@ -128,7 +128,7 @@ export class SqliteStore implements Store {
     if (delayed) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
     else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
     // What was just written, without reading it back: creation is the hot path of a producer.
-    const { route: _route, cacheTtlMs: _ttl, ...fields } = job;
+    const { route, cacheTtlMs, ...fields } = job;
     const counts: TaskCounts = { queued: job.variants, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
     return { job: { ...fields, state: 'queued', updatedAt: job.createdAt, finishedAt: null, counts, cachedFrom: null, enough: false }, created: true };
   }
