@@ -4,6 +4,7 @@ import type { Changes, Store } from '../store/store.js';
 import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, Result, WorkerInfo } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
+import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
 import { DelayTimer } from './delayTimer.js';
 import { toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
@@ -49,7 +50,12 @@ export class Broker {
   private readonly retention: Retention;
   private closed = false;
 
-  constructor(readonly store: Store, private readonly options: BrokerOptions, private readonly log: Logger) {
+  constructor(
+    readonly store: Store,
+    private readonly options: BrokerOptions,
+    private readonly log: Logger,
+    private readonly cluster: Cluster = soloCluster(),
+  ) {
     this.workers = new WorkerRegistry(options.workerTimeoutMs);
     this.waiters = new ClaimWaiters(
       async (w) => {
@@ -72,8 +78,21 @@ export class Broker {
     for (const kind of await this.store.knownKinds()) this.kinds.add(kind);
     for (const limit of await this.store.listLimits()) this.limits.set(limit);
     this.delays.schedule(await this.store.nextDueAt());
-    this.reaper.start();
-    this.retention.start();
+    this.cluster.onNotice((n) => this.applyNotice(n));
+    this.cluster.onLeadership((leader) => this.lead(leader));
+    this.lead(this.cluster.isLeader);
+  }
+
+  /** Only the leader among the hubs on one store reaps leases and sweeps old jobs. */
+  private lead(leader: boolean): void {
+    if (this.closed) return;
+    if (leader) {
+      this.reaper.start();
+      this.retention.start();
+    } else {
+      this.reaper.stop();
+      this.retention.stop();
+    }
   }
 
   /** Stops timers and answers every open long-poll; the store stays open for the caller to close. */
@@ -87,10 +106,20 @@ export class Broker {
     this.events.closeAll();
   }
 
-  /** Feeds a committed change to routing, waiting claims, watchers and the delay timer. */
-  private apply(c: Changes): void {
-    const ready = new Set(c.routes);
-    for (const r of c.routes) {
+  /** Feeds a committed change to routing, waiting claims, watchers, the delay timer and the other hubs. */
+  private apply(c: Changes, limits: string[] = []): void {
+    this.wake(c.routes);
+    for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
+    for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
+    if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
+    const notice: HubNotice = { routes: c.routes, jobs: c.jobs, results: [...new Set(c.results.map((r) => r.jobId))], nextRunAt: c.nextRunAt, limits };
+    if (!isEmptyNotice(notice)) this.cluster.publish(notice);
+  }
+
+  /** Routes gained ready tasks: offer them to the waiting claims that serve them. */
+  private wake(routes: string[]): void {
+    const ready = new Set(routes);
+    for (const r of routes) {
       this.workers.addRoute(r);
       const { key } = parseRoute(r);
       if (key === null) continue;
@@ -99,9 +128,26 @@ export class Broker {
       for (const other of this.workers.routesOfKey(key)) ready.add(other);
     }
     if (ready.size > 0) this.waiters.ready(ready);
-    for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
-    for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
-    if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
+  }
+
+  /** Another hub committed a change: the same effects here, reading results only for watched jobs. */
+  private async applyNotice(n: HubNotice): Promise<void> {
+    try {
+      if (n.limits.length > 0) {
+        this.limits.replace(await this.store.listLimits());
+        for (const rule of n.limits) this.forgetBlocked(rule);
+      }
+      this.wake(n.routes);
+      if (n.nextRunAt !== null) this.delays.schedule(n.nextRunAt);
+      // Results before states: a watcher stops at a final state and must have the results by then.
+      for (const jobId of n.results) {
+        if (!this.events.isWatched(jobId)) continue;
+        for (const result of await this.store.getResults(jobId)) this.events.emit({ type: 'result', jobId, result });
+      }
+      for (const { jobId, state } of n.jobs) this.events.emit({ type: 'state', jobId, state });
+    } catch (e) {
+      this.log.error({ err: e }, "applying another hub's change failed; waiting claims still wake on their own timeout");
+    }
   }
 
   view(job: Job, now = Date.now()): JobView {
@@ -110,6 +156,15 @@ export class Broker {
     const b = open && job.counts.queued > 0 && job.concurrencyKey !== null ? this.blocked.get(job.concurrencyKey) : undefined;
     const blockedBy = b && (b.until === null || b.until > now) ? { reason: b.reason, key: b.key, until: b.until } : null;
     return { ...job, cached: job.cachedFrom !== null, waitingForWorker, blockedBy };
+  }
+
+  /** Learns the kinds workers offered to other hubs on this store, before refusing one. */
+  private async learnKinds(kinds: Iterable<string>): Promise<void> {
+    for (const kind of kinds) {
+      if (this.kinds.has(kind)) continue;
+      for (const k of await this.store.knownKinds()) this.kinds.add(k);
+      return;
+    }
   }
 
   private checkKind(kind: string, field: string): void {
@@ -122,6 +177,7 @@ export class Broker {
   }
 
   async submit(spec: JobSpec): Promise<{ job: JobView; created: boolean }> {
+    await this.learnKinds([spec.kind]);
     this.checkKind(spec.kind, 'kind');
     const now = Date.now();
     const { job, created, changes } = await this.store.createJob(toNewJob(spec, this.options, this.limits, now));
@@ -131,6 +187,7 @@ export class Broker {
 
   /** Submits many jobs in one transaction: all are accepted, or none (the error names the index). */
   async submitBatch(specs: JobSpec[]): Promise<Array<{ job: JobView; created: boolean }>> {
+    await this.learnKinds(specs.map((s) => s.kind));
     const now = Date.now();
     const jobs = specs.map((spec, i) => {
       this.checkKind(spec.kind, `jobs.${i}.kind`);
@@ -168,9 +225,13 @@ export class Broker {
   /** Queued tasks under a changed rule move to the queue their key now belongs in. */
   private async rerouteFor(match: string): Promise<void> {
     const changes = await this.store.reroute(match, (kind, requires, key) => routeOf(kind, requires, this.limits.match(key) ? key : null));
-    // What a claim found under the old rule says nothing about the new one; the next claim decides.
-    for (const key of this.blocked.keys()) if (ruleCovers(match, key)) this.blocked.delete(key);
-    this.apply(changes);
+    this.forgetBlocked(match);
+    this.apply(changes, [match]);
+  }
+
+  /** What a claim found under an old rule says nothing about the new one; the next claim decides. */
+  private forgetBlocked(rule: string): void {
+    for (const key of this.blocked.keys()) if (ruleCovers(rule, key)) this.blocked.delete(key);
   }
 
   /** Records keys a claim found at their limits; a rate-limited one is retried when it refills. */

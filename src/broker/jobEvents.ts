@@ -26,6 +26,10 @@ export class JobEvents {
     for (const l of [...set]) l.event(e);
   }
 
+  isWatched(jobId: string): boolean {
+    return this.listeners.has(jobId);
+  }
+
   get watched(): number {
     return this.listeners.size;
   }

@@ -18,6 +18,12 @@ export class Limits {
     for (const l of initial) this.rules.set(l.key, l);
   }
 
+  /** All rules at once, as the store has them (another hub changed one). */
+  replace(limits: Limit[]): void {
+    this.rules.clear();
+    for (const l of limits) this.rules.set(l.key, l);
+  }
+
   set(limit: Limit): void {
     this.rules.set(limit.key, limit);
   }

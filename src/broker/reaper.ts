@@ -17,6 +17,7 @@ export class Reaper {
   ) {}
 
   start(): void {
+    if (this.timer) return;
     this.timer = setInterval(() => void this.reap(), this.intervalMs);
     this.timer.unref();
   }

@@ -18,7 +18,7 @@ export class Retention {
   ) {}
 
   start(): void {
-    if (this.intervalMs <= 0) return;
+    if (this.intervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => void this.sweep(), this.intervalMs);
     this.timer.unref();
   }

@@ -1,0 +1,47 @@
+import type { JobState } from '../types.js';
+
+/**
+ * What one hub tells the other hubs on its store after a commit, so their waiting claims wake and
+ * their watchers hear of it. Kept small (PostgreSQL NOTIFY payloads stop at 8000 bytes): results
+ * are named by job, and a hub that has watchers for that job reads them from the store.
+ */
+export interface HubNotice {
+  /** Routes that gained ready tasks, or whose concurrency key freed a slot. */
+  routes: string[];
+  jobs: Array<{ jobId: string; state: JobState }>;
+  /** Jobs that gained results. */
+  results: string[];
+  /** The earliest runAt the commit delayed a task to, so every hub's delay timer knows it. */
+  nextRunAt: number | null;
+  /** Limit keys that were set or removed. */
+  limits: string[];
+}
+
+/**
+ * The other hubs sharing this hub's store. With SQLite there are none (`soloCluster`); with
+ * PostgreSQL notices travel over LISTEN/NOTIFY and an advisory lock makes one hub the leader,
+ * the one that runs the reaper and retention.
+ */
+export interface Cluster {
+  publish(notice: HubNotice): void;
+  /** Notices from the other hubs (never this hub's own); the promise settles once it is applied. */
+  onNotice(listener: (notice: HubNotice) => Promise<void>): void;
+  readonly isLeader: boolean;
+  onLeadership(listener: (leader: boolean) => void): void;
+  close(): Promise<void>;
+}
+
+/** A hub alone on its store: nobody to tell, and always the leader. */
+export function soloCluster(): Cluster {
+  return {
+    publish: () => undefined,
+    onNotice: () => undefined,
+    isLeader: true,
+    onLeadership: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+export function isEmptyNotice(n: HubNotice): boolean {
+  return n.routes.length === 0 && n.jobs.length === 0 && n.results.length === 0 && n.nextRunAt === null && n.limits.length === 0;
+}
