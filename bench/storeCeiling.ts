@@ -19,7 +19,7 @@ import { now, withTimeout } from './time.js';
 
 const CHUNK = 1000;
 
-function open(dataDir: string): Store {
+function open(dataDir: string): Promise<Store> {
   return openStore({ store: 'sqlite', dataDir, synchronous: DEFAULTS.synchronous });
 }
 
@@ -47,7 +47,7 @@ async function enqueue(store: Store, kind: string, count: number, firstId: numbe
  * the bench builds a large backlog when the hub has no batch endpoint.
  */
 export async function buildBacklogDirect(dataDir: string, kind: string, count: number, timeoutMs: number): Promise<void> {
-  const store = open(dataDir);
+  const store = await open(dataDir);
   try {
     await withTimeout(enqueue(store, kind, count, 0), timeoutMs, `building a backlog of ${count} in SqliteStore`);
   } finally {
@@ -65,7 +65,7 @@ export interface Ceiling {
 export async function storeCeiling(ctx: Ctx, kind: string): Promise<Ceiling> {
   const n = ctx.sizes.ceiling;
   const dir = tempDir('roost-bench-ceiling-');
-  const store = open(dir);
+  const store = await open(dir);
   try {
     const t0 = now();
     const route = await withTimeout(enqueue(store, kind, n, 0), ctx.sizes.scenarioTimeoutMs, 'store ceiling: enqueue');

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from './errors.js';
+import { isPostgresUrl } from './store/postgres/connection.js';
 
 /**
  * All settings, in one place: defaults <- config file <- environment <- flags. Nothing else in
@@ -11,7 +12,7 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite` (a file in dataDir) or a postgres:// URL. */
+  /** `sqlite` (a file in dataDir) or a postgres:// URL, with `?schema=NAME` to use a schema other than public. */
   store: string;
   /** SQLite durability: `normal` survives a hub crash, `full` also a power loss. */
   synchronous: 'normal' | 'full';
@@ -68,6 +69,13 @@ function coerce(key: Key, value: unknown, source: string): unknown {
   const fail = (what: string) => new InputError(key, `${source}: ${key} must be ${what}, got ${JSON.stringify(value)}`);
   if (key === 'synchronous') {
     if (value !== 'normal' && value !== 'full') throw fail("'normal' or 'full'");
+    return value;
+  }
+  if (key === 'store') {
+    // The URL may hold a password: the message does not repeat it.
+    if (value !== 'sqlite' && !(typeof value === 'string' && isPostgresUrl(value))) {
+      throw new InputError(key, `${source}: store must be 'sqlite' or a postgres:// URL (postgres://USER@HOST:PORT/DATABASE?schema=NAME)`);
+    }
     return value;
   }
   if (key === 'kinds') {

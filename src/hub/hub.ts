@@ -31,7 +31,7 @@ async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): P
 const CLOSE_GRACE_MS = 3000;
 
 export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
-  const store = openStore(config);
+  const store = await openStore(config);
   const broker = new Broker(store, config, log);
   await broker.start();
   const tokens = new Tokens(store);

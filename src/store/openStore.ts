@@ -2,14 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { retryDelay } from '../broker/backoff.js';
 import type { Config } from '../config.js';
-import type { Store } from './store.js';
+import { isPostgresUrl } from './postgres/connection.js';
+import { PostgresStore } from './postgres/PostgresStore.js';
+import type { Store, StoreOptions } from './store.js';
 import { SqliteStore } from './sqlite/SqliteStore.js';
 
-/** Opens the store the config names: `sqlite` (a file in the data directory) for now. */
-export function openStore(config: Pick<Config, 'store' | 'dataDir' | 'synchronous'>): Store {
-  if (config.store !== 'sqlite') {
-    throw new Error(`store '${config.store}' is not supported by this Roost; use 'sqlite' (the default)`);
-  }
+/**
+ * Opens the store the config names: `sqlite` (a file in the data directory) or a postgres:// URL,
+ * with its migrations applied.
+ */
+export async function openStore(config: Pick<Config, 'store' | 'dataDir' | 'synchronous'>): Promise<Store> {
+  const options: StoreOptions = { retryDelay: (b, a) => retryDelay(b, a) };
+  if (isPostgresUrl(config.store)) return PostgresStore.open(config.store, options);
+  if (config.store !== 'sqlite') throw new Error("the store setting must be 'sqlite' (the default) or a postgres:// URL");
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return new SqliteStore(join(config.dataDir, 'roost.db'), { retryDelay: (b, a) => retryDelay(b, a), synchronous: config.synchronous });
+  return new SqliteStore(join(config.dataDir, 'roost.db'), { ...options, synchronous: config.synchronous });
 }

@@ -1,14 +1,14 @@
-import type { Job, JobState, Labels, Limit, NewJob, Result, Task, TaskCounts, TokenInfo, WorkerInfo } from '../../types.js';
+import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import type { TxBatcher } from './batcher.js';
 import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
-import { publicState, splitTaskId, taskIdOf, toTask, tokenInfo, type Row } from './rows.js';
+import { countTasks, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
 import type { Statements } from './statements.js';
 
 export type { SqliteOptions } from './core.js';
-export { taskIdOf } from './rows.js';
+export { taskIdOf } from '../rows.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode, written only by this hub. Reads run directly;
@@ -44,31 +44,7 @@ export class SqliteStore implements Store {
   redrive: Store['redrive'] = (...a) => this.leases.redrive(...a);
 
   private toJob(r: Row): Job {
-    const counts: TaskCounts = { queued: 0, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
-    for (const c of this.st.taskCounts.all(r.id) as Row[]) counts[publicState(c.state)] += c.n;
-    return {
-      id: r.id,
-      kind: r.kind,
-      input: JSON.parse(r.input),
-      state: r.state,
-      variants: r.variants,
-      priority: r.priority,
-      seed: r.seed,
-      maxAttempts: r.max_attempts,
-      backoff: JSON.parse(r.backoff),
-      leaseMs: r.lease_ms,
-      requires: r.requires == null ? null : JSON.parse(r.requires),
-      key: r.key,
-      runAt: r.run_at,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      finishedAt: r.finished_at,
-      counts,
-      concurrencyKey: r.concurrency_key,
-      cacheKey: r.cache_key,
-      cachedFrom: r.cached_from,
-      enough: r.enough === 1,
-    };
+    return toJob(r, countTasks(this.st.taskCounts.all(r.id) as Row[]));
   }
 
   createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }> {
@@ -155,14 +131,7 @@ export class SqliteStore implements Store {
   }
 
   async getResults(jobId: string, afterSeq = 0): Promise<Result[]> {
-    return (this.st.results.all(jobId, afterSeq) as Row[]).map((r) => ({
-      taskId: taskIdOf(jobId, r.idx),
-      index: r.idx,
-      seed: r.seed,
-      output: JSON.parse(r.output),
-      finishedAt: r.finished_at,
-      seq: r.done_seq,
-    }));
+    return (this.st.results.all(jobId, afterSeq) as Row[]).map((r) => toResult(jobId, r));
   }
 
   async listTasks(jobId: string): Promise<Task[]> {
@@ -239,15 +208,7 @@ export class SqliteStore implements Store {
   }
 
   async listWorkers(): Promise<WorkerInfo[]> {
-    return (this.st.workers.all() as Row[]).map((r) => ({
-      workerId: r.worker_id,
-      name: r.name,
-      capabilities: JSON.parse(r.capabilities),
-      concurrency: r.concurrency,
-      version: r.version,
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-    }));
+    return (this.st.workers.all() as Row[]).map(toWorker);
   }
 
   async leasesByWorker(): Promise<Map<string, number>> {
@@ -271,11 +232,7 @@ export class SqliteStore implements Store {
   }
 
   async listLimits(): Promise<Limit[]> {
-    return (this.st.limits.all() as Row[]).map((r) => ({
-      key: r.key,
-      concurrency: r.concurrency,
-      rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms },
-    }));
+    return (this.st.limits.all() as Row[]).map(toLimit);
   }
 
   setLimit(limit: Limit, now: number): Promise<void> {
@@ -304,16 +261,6 @@ export class SqliteStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const tasks = new Map<string, { kind: string; state: string; count: number }>();
-    for (const r of this.st.taskStats.all() as Row[]) {
-      const state = publicState(r.state);
-      const key = `${r.kind}\n${state}`;
-      const entry = tasks.get(key) ?? { kind: r.kind, state, count: 0 };
-      entry.count += r.n;
-      tasks.set(key, entry);
-    }
-    const jobs: StoreStats['jobs'] = {};
-    for (const r of this.st.jobStats.all() as Row[]) jobs[r.state as JobState] = r.n;
-    return { tasks: [...tasks.values()], jobs };
+    return toStats(this.st.taskStats.all() as Row[], this.st.jobStats.all() as Row[]);
   }
 }

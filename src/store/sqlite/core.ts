@@ -3,7 +3,7 @@ import type { JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { TxBatcher } from './batcher.js';
 import { migrate } from './migrate.js';
-import type { Row } from './rows.js';
+import type { Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteOptions extends StoreOptions {

@@ -1,9 +1,10 @@
-import type { Backoff, ClaimedTask, HeartbeatReply, LeaseRefusal, RouteClaim } from '../../types.js';
+import type { ClaimedTask, HeartbeatReply, LeaseRefusal, RouteClaim } from '../../types.js';
 import type { Changes, CompleteOutcome } from '../store.js';
 import { noChanges } from '../store.js';
 import type { SqliteCore } from './core.js';
-import { LimitGate } from './limitGate.js';
-import { byClaimOrder, splitLeaseId, splitTaskId, taskIdOf, type Row } from './rows.js';
+import { LimitGate, type LimitReads } from '../limitGate.js';
+import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, type Row } from '../rows.js';
+import { retryPlan } from '../retryPlan.js';
 
 /**
  * The worker path of the SQLite store: claims, heartbeats, results, failures, releases, the
@@ -17,7 +18,12 @@ export class SqliteLeases {
       const tasks: ClaimedTask[] = [];
       const changes = noChanges();
       const inputs = new Map<string, unknown>();
-      const gate = new LimitGate(this.core.st, routes, max, now);
+      const st = this.core.st;
+      const reads: LimitReads = {
+        running: (key) => (st.runningByKey.get(key) as Row).n,
+        bucket: (key) => st.bucket.get(key) as ReturnType<LimitReads['bucket']>,
+      };
+      const gate = new LimitGate(reads, routes, max, now);
       const rows = this.leaseHeads(workerId, gate, max, now);
       for (const r of rows) {
         if (!inputs.has(r.job_id)) inputs.set(r.job_id, JSON.parse((this.core.st.jobInput.get(r.job_id) as Row).input));
@@ -34,7 +40,7 @@ export class SqliteLeases {
           leaseExpiresAt: r.lease_expires_at,
         });
       }
-      gate.consume(rows.map((r) => r.concurrency_key));
+      for (const b of gate.consume(rows.map((r) => r.concurrency_key))) st.saveBucket.run({ ...b, now });
       this.core.refresh(inputs.keys(), now, changes);
       return { tasks, changes, blocked: gate.blocked };
     });
@@ -64,10 +70,7 @@ export class SqliteLeases {
 
   /** Why an operation on this lease cannot go ahead, or null when the lease matches in `okState`. */
   private refusal(id: number, token: string, okState: string): LeaseRefusal | null {
-    const row = this.core.st.leaseOf.get(id) as Row | undefined;
-    if (!row || row.lease_token !== token) return 'lease_lost';
-    if (row.state === okState) return null;
-    return row.state === 'cancelled' ? 'cancelled' : 'lease_lost';
+    return leaseRefusal(this.core.st.leaseOf.get(id) as Row | undefined, token, okState);
   }
 
   heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply> {
@@ -124,15 +127,9 @@ export class SqliteLeases {
 
   /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
   private failTask(r: Row, error: string, retryable: boolean, now: number, changes: Changes): void {
-    // The task leaves its lease: a limited key has a slot free for its other tasks.
-    if (r.concurrency_key !== null) changes.routes.push(r.route);
-    if (retryable && r.attempt < r.max_attempts) {
-      const delay = this.core.options.retryDelay(JSON.parse(r.backoff) as Backoff, r.attempt);
-      const runAt = now + delay;
-      const state = delay > 0 ? 'delayed' : 'queued';
-      this.core.st.retry.run({ state, runAt, error, id: r.id });
-      if (state === 'queued') changes.routes.push(r.route);
-      else if (changes.nextRunAt === null || runAt < changes.nextRunAt) changes.nextRunAt = runAt;
+    const retry = retryPlan(r, retryable, now, this.core.options, changes);
+    if (retry) {
+      this.core.st.retry.run({ ...retry, error, id: r.id });
     } else {
       this.core.st.kill.run({ error, now, id: r.id });
       this.core.cancelRest(r.job_id, `cancelled: variant ${r.idx} failed`, now, changes);

@@ -1,7 +1,12 @@
-import type { Blocked, Rate, RouteClaim } from '../../types.js';
-import type { Statements } from './statements.js';
+import type { Blocked, Rate, RouteClaim } from '../types.js';
 
-type Row = Record<string, any>;
+/** What the gate reads of a key, inside the claim's transaction. */
+export interface LimitReads {
+  /** Tasks of this key holding a lease. */
+  running(key: string): number;
+  /** The key's rate bucket as last saved, if it has one. */
+  bucket(key: string): { tokens: number; updated_at: number } | undefined;
+}
 
 /**
  * What one claim may take from each route under the limits of the keys they carry: a key's
@@ -17,7 +22,7 @@ export class LimitGate {
   private readonly keyState = new Map<string, { reason: 'concurrency' | 'rate'; until: number | null }>();
   private readonly buckets = new Map<string, { rate: Rate; tokens: number }>();
 
-  constructor(private readonly st: Statements, routes: RouteClaim[], max: number, private readonly now: number) {
+  constructor(private readonly reads: LimitReads, routes: RouteClaim[], max: number, private readonly now: number) {
     for (const rc of routes) {
       if (rc.key === null || (rc.concurrency === null && rc.rate === null)) {
         this.allowed.set(rc.route, max);
@@ -36,7 +41,7 @@ export class LimitGate {
     let n = max;
     let reason: 'concurrency' | 'rate' = 'concurrency';
     let until: number | null = null;
-    if (rc.concurrency !== null) n = Math.min(n, rc.concurrency - (this.st.runningByKey.get(key) as Row).n);
+    if (rc.concurrency !== null) n = Math.min(n, rc.concurrency - this.reads.running(key));
     if (n > 0 && rc.rate !== null) {
       const tokens = this.tokens(key, rc.rate);
       if (tokens < 1) {
@@ -52,7 +57,7 @@ export class LimitGate {
 
   /** The key's tokens now: its bucket refilled for the time since it was last read (full when new). */
   private tokens(key: string, rate: Rate): number {
-    const row = this.st.bucket.get(key) as Row | undefined;
+    const row = this.reads.bucket(key);
     const refill = row ? ((this.now - row.updated_at) * rate.count) / rate.intervalMs : rate.count;
     const tokens = Math.min(rate.count, (row?.tokens ?? 0) + refill);
     this.buckets.set(key, { rate, tokens });
@@ -69,12 +74,10 @@ export class LimitGate {
     return true;
   }
 
-  /** Spends a token per task leased under a rate-limited key. */
-  consume(leasedKeys: Array<string | null>): void {
+  /** The buckets to save: a token spent per task leased under a rate-limited key. */
+  consume(leasedKeys: Array<string | null>): Array<{ key: string; tokens: number }> {
     const spent = new Map<string, number>();
     for (const k of leasedKeys) if (k !== null && this.buckets.has(k)) spent.set(k, (spent.get(k) ?? 0) + 1);
-    for (const [key, bucket] of this.buckets) {
-      this.st.saveBucket.run({ key, tokens: bucket.tokens - (spent.get(key) ?? 0), now: this.now });
-    }
+    return [...this.buckets].map(([key, bucket]) => ({ key, tokens: bucket.tokens - (spent.get(key) ?? 0) }));
   }
 }

@@ -1,0 +1,232 @@
+import type { Job, Labels, Limit, NewJob, Result, Task, TaskCounts, TokenInfo, WorkerInfo } from '../../types.js';
+import { countTasks, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
+import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreOptions, StoreStats, StoredToken } from '../store.js';
+import { noChanges } from '../store.js';
+import { pgTarget } from './connection.js';
+import { PgCore, type Query } from './core.js';
+import { PgLeases } from './leases.js';
+import { migrate } from './migrate.js';
+
+/**
+ * The store for several hubs: one PostgreSQL database (or one schema of it, `?schema=` in the URL).
+ * Every write is one transaction or one statement, committed before its promise resolves.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  private readonly leases: PgLeases;
+
+  private constructor(private readonly core: PgCore) {
+    this.leases = new PgLeases(core);
+  }
+
+  /** Connects, applies pending migrations and answers once the store is ready. */
+  static async open(url: string, options: StoreOptions): Promise<PostgresStore> {
+    const target = pgTarget(url);
+    const core = new PgCore(target.pool, options);
+    try {
+      await migrate(core.pool, target.schema);
+    } catch (error) {
+      await core.pool.end();
+      throw error;
+    }
+    return new PostgresStore(core);
+  }
+
+  close(): Promise<void> {
+    return this.core.pool.end();
+  }
+
+  claim: Store['claim'] = (...a) => this.leases.claim(...a);
+  heartbeat: Store['heartbeat'] = (...a) => this.leases.heartbeat(...a);
+  progress: Store['progress'] = (...a) => this.leases.progress(...a);
+  complete: Store['complete'] = (...a) => this.leases.complete(...a);
+  fail: Store['fail'] = (...a) => this.leases.fail(...a);
+  release: Store['release'] = (...a) => this.leases.release(...a);
+  reapExpired: Store['reapExpired'] = (...a) => this.leases.reapExpired(...a);
+  promoteDue: Store['promoteDue'] = (...a) => this.leases.promoteDue(...a);
+  redrive: Store['redrive'] = (...a) => this.leases.redrive(...a);
+
+  /** Job rows with their task counts, read in one statement for all of them. */
+  private async toJobs(q: Query, rows: Row[]): Promise<Job[]> {
+    if (rows.length === 0) return [];
+    const byJob = new Map<string, Row[]>();
+    for (const c of (await q('taskCounts', [rows.map((r) => r.id)])).rows) byJob.set(c.job_id, [...(byJob.get(c.job_id) ?? []), c]);
+    return rows.map((r) => toJob(r, countTasks(byJob.get(r.id) ?? [])));
+  }
+
+  private async jobById(q: Query, id: string): Promise<Job | null> {
+    const [job] = await this.toJobs(q, (await q('job', [id])).rows);
+    return job ?? null;
+  }
+
+  createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }> {
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      return { ...(await this.insertJob(q, job, changes)), changes };
+    });
+  }
+
+  createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      const created: Array<{ job: Job; created: boolean }> = [];
+      for (const job of jobs) created.push(await this.insertJob(q, job, changes));
+      return { jobs: created, changes };
+    });
+  }
+
+  private async insertJob(q: Query, job: NewJob, changes: Changes): Promise<{ job: Job; created: boolean }> {
+    const { rows } = await q('insertJob', [
+      job.id, job.kind, JSON.stringify(job.input), job.variants, job.priority, job.seed, job.maxAttempts,
+      JSON.stringify(job.backoff), job.leaseMs, job.requires ? JSON.stringify(job.requires) : null, job.key, job.runAt,
+      job.createdAt, job.concurrencyKey, job.cacheKey, job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs, job.route,
+    ]);
+    const row = rows[0];
+    // No row: the idempotency key is taken (perhaps by another hub a moment ago); that job answers.
+    if (!row) return { job: (await this.toJobs(q, (await q('jobByKey', [job.key])).rows))[0]!, created: false };
+    const counts: TaskCounts = { queued: 0, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
+    if (row.cached_from !== null) {
+      // A cache hit is born succeeded with the source's results; nothing is dispatched.
+      counts.succeeded = row.copied;
+      return { job: toJob(row, counts), created: true };
+    }
+    counts.queued = job.variants;
+    if (job.runAt > job.createdAt) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
+    else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
+    return { job: toJob(row, counts), created: true };
+  }
+
+  getJob(id: string): Promise<Job | null> {
+    return this.jobById(this.core.q, id);
+  }
+
+  async listJobs(filter: JobFilter): Promise<Job[]> {
+    const { rows } = await this.core.q('listJobs', [filter.state ?? null, filter.kind ?? null, filter.cursor ?? null, filter.limit]);
+    return this.toJobs(this.core.q, rows);
+  }
+
+  async getResults(jobId: string, afterSeq = 0): Promise<Result[]> {
+    return (await this.core.q('results', [jobId, afterSeq])).rows.map((r) => toResult(jobId, r));
+  }
+
+  async listTasks(jobId: string): Promise<Task[]> {
+    return (await this.core.q('tasksOfJob', [jobId])).rows.map(toTask);
+  }
+
+  async getTask(taskId: string): Promise<Task | null> {
+    const parts = splitTaskId(taskId);
+    const row = parts && (await this.core.q('task', parts)).rows[0];
+    return row ? toTask(row) : null;
+  }
+
+  cancelJob(id: string, now: number): Promise<{ job: Job; changes: Changes } | null> {
+    return this.stopJob(id, 'cancelled by a client', false, now);
+  }
+
+  enough(id: string, now: number): Promise<{ job: Job; changes: Changes } | null> {
+    return this.stopJob(id, 'cancelled: the client had enough results', true, now);
+  }
+
+  /** Cancels what is left of a job; leased tasks keep their token so their worker hears of it. */
+  private stopJob(id: string, error: string, enough: boolean, now: number): Promise<{ job: Job; changes: Changes } | null> {
+    return this.core.tx(async (q) => {
+      if ((await q('lockJobs', [[id]])).rowCount === 0) return null;
+      const changes = noChanges();
+      if (enough) await q('markEnough', [now, id]);
+      await this.core.cancelRest(q, id, error, now, changes);
+      await this.core.refresh(q, [id], now, changes);
+      return { job: (await this.jobById(q, id))!, changes };
+    });
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    return (await this.core.q('nextDue')).rows[0]!.at ?? null;
+  }
+
+  async pendingRoutes(): Promise<string[]> {
+    return (await this.core.q('pendingRoutes')).rows.map((r) => r.route);
+  }
+
+  async listDead(cursor: string | undefined, limit: number): Promise<DeadTask[]> {
+    const below = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
+    const { rows } = await this.core.q('dead', [Number.isSafeInteger(below) ? below : 0, limit]);
+    return rows.map((r) => ({ ...toTask(r), error: r.error ?? '', cursor: String(r.id) }));
+  }
+
+  async createToken(t: NewToken): Promise<void> {
+    await this.core.q('insertToken', [t.id, t.name, t.scope, t.hash, t.createdAt]);
+  }
+
+  async getToken(id: string): Promise<StoredToken | null> {
+    const [r] = (await this.core.q('token', [id])).rows;
+    return r ? { ...tokenInfo(r), hash: r.hash } : null;
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    return (await this.core.q('tokens')).rows.map(tokenInfo);
+  }
+
+  async revokeToken(id: string, now: number): Promise<boolean> {
+    return ((await this.core.q('revokeToken', [now, id])).rowCount ?? 0) > 0;
+  }
+
+  async touchToken(id: string, now: number): Promise<void> {
+    await this.core.q('touchToken', [now, id]);
+  }
+
+  async upsertWorker(w: WorkerInfo): Promise<void> {
+    const kinds = w.capabilities.map((c) => c.kind);
+    await this.core.q('upsertWorker', [w.workerId, w.name, JSON.stringify(w.capabilities), w.concurrency, w.version, w.firstSeen, w.lastSeen, kinds]);
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return (await this.core.q('workers')).rows.map(toWorker);
+  }
+
+  async leasesByWorker(): Promise<Map<string, number>> {
+    return new Map((await this.core.q('leasesByWorker')).rows.map((r) => [r.worker_id, r.n]));
+  }
+
+  async knownKinds(): Promise<string[]> {
+    return (await this.core.q('kinds')).rows.map((r) => r.kind);
+  }
+
+  async sweep(before: number, limit: number): Promise<number> {
+    return (await this.core.q('sweep', [before, limit])).rowCount ?? 0;
+  }
+
+  async purgeDead(taskId: string | 'all'): Promise<number> {
+    if (taskId === 'all') return (await this.core.q('purgeAllDead')).rowCount ?? 0;
+    const parts = splitTaskId(taskId);
+    return parts ? ((await this.core.q('purgeJobOfDead', [parts[0]])).rowCount ?? 0) : 0;
+  }
+
+  async listLimits(): Promise<Limit[]> {
+    return (await this.core.q('limits')).rows.map(toLimit);
+  }
+
+  async setLimit(limit: Limit, now: number): Promise<void> {
+    await this.core.q('setLimit', [limit.key, limit.concurrency, limit.rate?.count ?? null, limit.rate?.intervalMs ?? null, now]);
+  }
+
+  async deleteLimit(key: string): Promise<boolean> {
+    return ((await this.core.q('deleteLimit', [key])).rowCount ?? 0) > 0;
+  }
+
+  reroute(match: string, routeFor: (kind: string, requires: Labels | null, key: string) => string): Promise<Changes> {
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      const prefix = match.endsWith('*') ? match.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + '%' : null;
+      const rows = (await q('keyedWaiting', [match, prefix])).rows;
+      const routes = rows.map((r) => routeFor(r.kind, r.requires === null ? null : JSON.parse(r.requires), r.concurrency_key));
+      if (rows.length > 0) await q('setRoutes', [rows.map((r) => r.id), routes]);
+      for (const route of routes) if (!changes.routes.includes(route)) changes.routes.push(route);
+      return changes;
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [tasks, jobs] = await Promise.all([this.core.q('taskStats'), this.core.q('jobStats')]);
+    return toStats(tasks.rows, jobs.rows);
+  }
+}

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import type { JobState } from '../../types.js';
+import type { Row } from '../rows.js';
+import type { Changes, StoreOptions } from '../store.js';
+import { sql, type Statement } from './statements.js';
+
+/** Runs one named statement; inside `tx`, on the transaction's connection. */
+export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
+
+/** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_TRIES = 5;
+
+// bigint columns (epoch-ms times, task ids, seeds) as numbers: all of them fit in 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** What the parts of the PostgreSQL store share: the pool, the transaction runner, job bookkeeping. */
+export class PgCore {
+  readonly pool: pg.Pool;
+
+  constructor(config: pg.PoolConfig, readonly options: StoreOptions) {
+    this.pool = new pg.Pool({ ...config, types });
+    // A pooled connection the server drops while idle is replaced at the next checkout; without a
+    // listener the error would end the process.
+    this.pool.on('error', () => {});
+  }
+
+  /** One statement in its own implicit transaction: committed when the promise resolves. */
+  q: Query = (name, params = []) => this.retrying(() => this.pool.query({ name, text: sql[name], values: params }));
+
+  /** Runs `fn` in one transaction on one connection; a deadlock or serialization failure runs it again. */
+  tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.retrying(async () => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn((name, params = []) => client.query({ name, text: sql[name], values: params }));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  private async retrying<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (attempt >= MAX_TRIES || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
+  }
+
+  /** Locks these jobs (see statements.ts) and recomputes their states, noting the ones that moved. */
+  async refresh(q: Query, jobIds: Iterable<string>, now: number, changes: Changes): Promise<void> {
+    const ids = [...new Set(jobIds)];
+    if (ids.length === 0) return;
+    for (const r of (await q('refreshJobs', [ids, now])).rows) changes.jobs.push({ jobId: r.id, state: r.state as JobState });
+  }
+
+  /** Cancels a job's unfinished tasks; the limited keys among its leases have a slot free again. */
+  async cancelRest(q: Query, jobId: string, error: string, now: number, changes: Changes): Promise<void> {
+    for (const r of (await q('cancelRest', [error, now, jobId])).rows) {
+      if (r.was === 'leased' && r.concurrency_key !== null) changes.routes.push(r.route);
+    }
+  }
+}

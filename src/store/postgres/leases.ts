@@ -1,0 +1,227 @@
+import type { Blocked, ClaimedTask, HeartbeatReply, RouteClaim } from '../../types.js';
+import { LimitGate } from '../limitGate.js';
+import { retryPlan } from '../retryPlan.js';
+import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, type Row } from '../rows.js';
+import type { Changes, CompleteOutcome } from '../store.js';
+import { noChanges } from '../store.js';
+import type { PgCore, Query } from './core.js';
+
+/** Lease ids split into parallel arrays for unnest, with each valid one's position among the items. */
+function leaseArrays(leaseIds: string[]) {
+  const leases = leaseIds.map(splitLeaseId);
+  const positions = leases.flatMap((l, k) => (l ? [k] : []));
+  return { leases, positions, ids: positions.map((k) => leases[k]![0]), tokens: positions.map((k) => leases[k]![1]) };
+}
+
+/**
+ * The worker path of the PostgreSQL store: claims, heartbeats, results, failures, releases, the
+ * reaper's requeues and redrives. Each call is one transaction (or one statement), committed before
+ * its promise resolves; see statements.ts for how concurrent hubs stay out of each other's way.
+ */
+export class PgLeases {
+  constructor(private readonly core: PgCore) {}
+
+  /**
+   * An unlimited claim is one statement. Under limits, the claim holds its keys' locks, reads their
+   * leases and buckets, leases within what they leave and saves the buckets, in one transaction.
+   */
+  async claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
+    const limited = [...new Set(routes.flatMap((rc) => (rc.key !== null && (rc.concurrency !== null || rc.rate !== null) ? [rc.key] : [])))];
+    if (limited.length === 0) {
+      const names = routes.map((rc) => rc.route);
+      const all = names.map(() => max);
+      const { rows } = await this.core.q('claim', [now, workerId, names, all, names.map((r) => `route:${r}`), all, max]);
+      return this.claimed(rows, []);
+    }
+    return this.core.tx(async (q) => {
+      await q('lockKeys', [limited]);
+      const running = new Map((await q('runningByKey', [limited])).rows.map((r) => [r.key as string, r.n as number]));
+      const buckets = new Map((await q('buckets', [limited])).rows.map((r) => [r.key as string, r as { tokens: number; updated_at: number }]));
+      const gate = new LimitGate({ running: (k) => running.get(k) ?? 0, bucket: (k) => buckets.get(k) }, routes, max, now);
+      const keyOf = new Map(routes.map((rc) => [rc.route, rc.key]));
+      const allowed = [...gate.allowed];
+      let rows: Row[] = [];
+      if (allowed.length > 0) {
+        const capKeys = allowed.map(([route]) => {
+          const key = keyOf.get(route);
+          return key != null && gate.keyLeft.has(key) ? `key:${key}` : `route:${route}`;
+        });
+        const caps = allowed.map(([route]) => gate.keyLeft.get(keyOf.get(route) ?? '') ?? max);
+        const params = [now, workerId, allowed.map(([r]) => r), allowed.map(([, n]) => n), capKeys, caps, max];
+        rows = (await q('claim', params)).rows;
+      }
+      const save = gate.consume(rows.map((r) => r.concurrency_key));
+      if (save.length > 0) await q('saveBuckets', [save.map((b) => b.key), save.map((b) => b.tokens), now]);
+      return this.claimed(rows, gate.blocked);
+    });
+  }
+
+  private claimed(rows: Row[], blocked: Blocked[]): { tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] } {
+    const changes = noChanges();
+    const inputs = new Map<string, unknown>();
+    const tasks = rows.sort(byClaimOrder).map((r): ClaimedTask => {
+      if (!inputs.has(r.job_id)) {
+        inputs.set(r.job_id, JSON.parse(r.input));
+        if (r.started) changes.jobs.push({ jobId: r.job_id, state: 'running' });
+      }
+      return {
+        taskId: taskIdOf(r.job_id, r.idx),
+        leaseId: `${r.id}.${r.lease_token}`,
+        jobId: r.job_id,
+        kind: r.kind,
+        index: r.idx,
+        seed: r.seed,
+        attempt: r.attempt,
+        input: inputs.get(r.job_id),
+        leaseMs: r.lease_ms,
+        leaseExpiresAt: r.lease_expires_at,
+      };
+    });
+    return { tasks, changes, blocked };
+  }
+
+  /** The task rows of these leases by task id, to say why an operation on them was refused. */
+  private async leaseRows(q: Query, ids: number[]): Promise<Map<number, Row>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await q('leasesOf', [ids])).rows.map((r) => [r.id as number, r]));
+  }
+
+  async heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply> {
+    const { leases, ids, tokens } = leaseArrays(leaseIds);
+    const extended = new Set((await this.core.q('extend', [now, ids, tokens])).rows.map((r) => r.id as number));
+    const rows = await this.leaseRows(this.core.q, ids.filter((id) => !extended.has(id)));
+    const reply: HeartbeatReply = { extended: [], cancelled: [], lost: [] };
+    leaseIds.forEach((leaseId, k) => {
+      const lease = leases[k];
+      if (lease && extended.has(lease[0])) reply.extended.push(leaseId);
+      else if (lease && leaseRefusal(rows.get(lease[0]), lease[1], 'leased') === 'cancelled') reply.cancelled.push(leaseId);
+      else reply.lost.push(leaseId);
+    });
+    return reply;
+  }
+
+  async progress(leaseId: string, progress: unknown, _now: number) {
+    const lease = splitLeaseId(leaseId);
+    if (!lease) return { status: 'lease_lost' as const, jobId: null, taskId: null };
+    const [row] = (await this.core.q('progress', [JSON.stringify(progress ?? null), lease[0], lease[1]])).rows;
+    if (row) return { status: 'ok' as const, jobId: row.job_id as string, taskId: taskIdOf(row.job_id, row.idx) };
+    const rows = await this.leaseRows(this.core.q, [lease[0]]);
+    return { status: leaseRefusal(rows.get(lease[0]), lease[1], 'leased') ?? ('lease_lost' as const), jobId: null, taskId: null };
+  }
+
+  complete(items: Array<{ leaseId: string; output: unknown }>, now: number) {
+    const { leases, positions, ids, tokens } = leaseArrays(items.map((i) => i.leaseId));
+    const outputs = positions.map((k) => JSON.stringify(items[k]!.output ?? null));
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      const done = new Set<number>();
+      if (ids.length > 0) {
+        await q('lockJobsOfTasks', [ids]);
+        for (const r of (await q('complete', [ids, tokens, outputs, now])).rows) {
+          const k = positions[r.pos - 1]!;
+          done.add(k);
+          const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
+          changes.results.push({ jobId: r.job_id, result });
+          if (r.concurrency_key !== null) changes.routes.push(r.route);
+        }
+      }
+      changes.results.sort((a, b) => a.result.seq - b.result.seq);
+      const rows = await this.leaseRows(q, ids.filter((_, i) => !done.has(positions[i]!)));
+      // Anything not completed just now was completed before by the same lease (ok) or refused.
+      const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
+        const lease = leases[k];
+        if (done.has(k)) return { leaseId, status: 'ok' };
+        if (!lease) return { leaseId, status: 'lease_lost' };
+        return { leaseId, status: leaseRefusal(rows.get(lease[0]), lease[1], 'succeeded') ?? 'ok' };
+      });
+      await this.core.refresh(q, changes.results.map((r) => r.jobId), now, changes);
+      return { outcomes, changes };
+    });
+  }
+
+  /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
+  private async failTask(q: Query, r: Row, error: string, retryable: boolean, now: number, changes: Changes): Promise<void> {
+    const retry = retryPlan(r, retryable, now, this.core.options, changes);
+    if (retry) {
+      await q('retry', [retry.state, retry.runAt, error, r.id]);
+    } else {
+      await q('kill', [error, now, r.id]);
+      await this.core.cancelRest(q, r.job_id, `cancelled: variant ${r.idx} failed`, now, changes);
+    }
+    await this.core.refresh(q, [r.job_id], now, changes);
+  }
+
+  fail(leaseId: string, error: string, retryable: boolean, now: number) {
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      const lease = splitLeaseId(leaseId);
+      if (!lease) return { status: 'lease_lost' as const, changes };
+      await q('lockJobsOfTasks', [[lease[0]]]);
+      const [row] = (await q('failing', [lease[0]])).rows;
+      if (!row || row.lease_token !== lease[1]) return { status: 'lease_lost' as const, changes };
+      if (row.state !== 'leased') return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
+      await this.failTask(q, row, error, retryable, now, changes);
+      return { status: 'ok' as const, changes };
+    });
+  }
+
+  release(leaseIds: string[], now: number) {
+    const { leases, ids, tokens } = leaseArrays(leaseIds);
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      if (ids.length === 0) return { released: [], changes };
+      await q('lockJobsOfTasks', [ids]);
+      const rows = new Map((await q('release', [ids, tokens])).rows.map((r) => [r.id as number, r]));
+      const released = leaseIds.filter((_, k) => leases[k] && rows.has(leases[k]![0]));
+      for (const id of ids) if (rows.has(id)) changes.routes.push(rows.get(id)!.route);
+      await this.core.refresh(q, [...rows.values()].map((r) => r.job_id), now, changes);
+      return { released, changes };
+    });
+  }
+
+  /** Another hub's reaper may race this one: each task is looked at again under its job's lock. */
+  reapExpired(now: number, limit: number) {
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      const expired = (await q('expired', [now, limit])).rows;
+      await q('lockJobs', [expired.map((r) => r.job_id)]);
+      let reaped = 0;
+      for (const { id } of expired) {
+        const [row] = (await q('failing', [id])).rows;
+        if (row?.state !== 'leased' || row.lease_expires_at > now) continue;
+        await this.failTask(q, row, 'lease expired: the worker stopped heartbeating', true, now, changes);
+        reaped++;
+      }
+      return { reaped, changes };
+    });
+  }
+
+  async promoteDue(now: number): Promise<Changes> {
+    const changes = noChanges();
+    const routes = new Set<string>();
+    let n: number;
+    do {
+      const { rows } = await this.core.q('promote', [now, 10_000]);
+      n = rows.length;
+      for (const r of rows) routes.add(r.route);
+    } while (n === 10_000);
+    changes.routes = [...routes];
+    return changes;
+  }
+
+  redrive(taskId: string, now: number) {
+    return this.core.tx(async (q) => {
+      const changes = noChanges();
+      const parts = splitTaskId(taskId);
+      if (parts) await q('lockJobs', [[parts[0]]]);
+      const [row] = parts ? (await q('task', parts)).rows : [];
+      if (!row) return { status: 'not_found' as const, changes };
+      if (row.state !== 'dead') return { status: 'not_dead' as const, changes };
+      await q('redrive', [now, row.id]);
+      changes.routes.push(row.route);
+      for (const s of (await q('redriveSiblings', [now, row.job_id])).rows) changes.routes.push(s.route);
+      await this.core.refresh(q, [row.job_id], now, changes);
+      return { status: 'ok' as const, changes };
+    });
+  }
+}

@@ -1,0 +1,165 @@
+-- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.
+-- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.
+
+CREATE TABLE jobs (
+    id text NOT NULL,
+    kind text NOT NULL,
+    input text NOT NULL,
+    state text NOT NULL,
+    variants integer NOT NULL,
+    priority integer NOT NULL,
+    seed bigint NOT NULL,
+    max_attempts integer NOT NULL,
+    backoff text NOT NULL,
+    lease_ms bigint NOT NULL,
+    requires text,
+    key text,
+    run_at bigint NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    finished_at bigint,
+    concurrency_key text,
+    enough boolean DEFAULT false NOT NULL,
+    cache_key text,
+    cached_from text
+);
+
+CREATE TABLE kinds (
+    kind text NOT NULL,
+    first_seen bigint NOT NULL
+);
+
+CREATE TABLE limits (
+    key text NOT NULL,
+    concurrency integer,
+    rate_count integer,
+    rate_interval_ms bigint,
+    updated_at bigint NOT NULL
+);
+
+CREATE TABLE rate_buckets (
+    key text NOT NULL,
+    tokens double precision NOT NULL,
+    updated_at bigint NOT NULL
+);
+
+CREATE SEQUENCE result_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+CREATE TABLE schema_migrations (
+    version integer NOT NULL,
+    name text NOT NULL,
+    applied_at bigint NOT NULL
+);
+
+CREATE TABLE tasks (
+    id bigint NOT NULL,
+    job_id text NOT NULL,
+    idx integer NOT NULL,
+    kind text NOT NULL,
+    route text NOT NULL,
+    priority integer NOT NULL,
+    seed bigint NOT NULL,
+    state text NOT NULL,
+    run_at bigint NOT NULL,
+    attempt integer DEFAULT 0 NOT NULL,
+    max_attempts integer NOT NULL,
+    lease_ms bigint NOT NULL,
+    lease_token text,
+    lease_expires_at bigint,
+    worker_id text,
+    output text,
+    progress text,
+    error text,
+    done_seq bigint,
+    finished_at bigint,
+    concurrency_key text
+);
+
+ALTER TABLE tasks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME tasks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE tokens (
+    id text NOT NULL,
+    name text NOT NULL,
+    scope text NOT NULL,
+    hash text NOT NULL,
+    created_at bigint NOT NULL,
+    revoked_at bigint,
+    last_used_at bigint
+);
+
+CREATE TABLE workers (
+    worker_id text NOT NULL,
+    name text NOT NULL,
+    capabilities text NOT NULL,
+    concurrency integer NOT NULL,
+    version text NOT NULL,
+    first_seen bigint NOT NULL,
+    last_seen bigint NOT NULL
+);
+
+ALTER TABLE ONLY jobs
+    ADD CONSTRAINT jobs_key_key UNIQUE (key);
+
+ALTER TABLE ONLY jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY kinds
+    ADD CONSTRAINT kinds_pkey PRIMARY KEY (kind);
+
+ALTER TABLE ONLY limits
+    ADD CONSTRAINT limits_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY rate_buckets
+    ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+ALTER TABLE ONLY tasks
+    ADD CONSTRAINT tasks_job_id_idx_key UNIQUE (job_id, idx);
+
+ALTER TABLE ONLY tasks
+    ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY tokens
+    ADD CONSTRAINT tokens_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY workers
+    ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
+
+CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
+
+CREATE INDEX jobs_by_state ON jobs USING btree (state, id);
+
+CREATE INDEX jobs_cache ON jobs USING btree (cache_key, finished_at) WHERE (state = 'succeeded'::text);
+
+CREATE INDEX jobs_retention ON jobs USING btree (finished_at) WHERE (state = ANY (ARRAY['succeeded'::text, 'cancelled'::text]));
+
+CREATE INDEX tasks_by_key ON tasks USING btree (concurrency_key) WHERE (state = ANY (ARRAY['queued'::text, 'delayed'::text, 'leased'::text]));
+
+CREATE INDEX tasks_dead ON tasks USING btree (id) WHERE (state = 'dead'::text);
+
+CREATE INDEX tasks_delayed ON tasks USING btree (run_at) WHERE (state = 'delayed'::text);
+
+CREATE INDEX tasks_leased ON tasks USING btree (lease_expires_at) WHERE (state = 'leased'::text);
+
+CREATE INDEX tasks_leases_by_worker ON tasks USING btree (worker_id) WHERE (state = 'leased'::text);
+
+CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
+
+CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE (state = 'leased'::text);
+
+ALTER TABLE ONLY tasks
+    ADD CONSTRAINT tasks_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON DELETE CASCADE;

@@ -1,0 +1,258 @@
+/**
+ * Every SQL statement of the PostgreSQL adapter, each run as a named prepared statement. Each
+ * carries a header: its parameters and what it returns. Internal task states are SQLite's: queued
+ * (ready), delayed (queued until run_at), leased, succeeded, dead, cancelled. Several hubs may share
+ * the database, so writes that change a job's tasks lock the job row first (lockJobs) and recompute
+ * its state after: a concurrent writer of the same job waits, then sees this one's commit.
+ */
+export const sql = {
+  // ($1 id, $2 kind, $3 input, $4 variants, $5 priority, $6 seed, $7 max_attempts, $8 backoff, $9 lease_ms,
+  //  $10 requires, $11 key, $12 run_at, $13 created_at, $14 concurrency_key, $15 cache_key, $16 cache since,
+  //  $17 route) -> the job row plus `copied` (results a cache hit copied), or no row when $11 is taken.
+  // A cache hit (the newest job with this identity that ran itself and succeeded since $16; copies do
+  // not count, they would keep an old result fresh forever) is born succeeded with the source's
+  // results; otherwise one task per variant, seeded seed + idx, delayed when run_at is ahead.
+  insertJob: `WITH hit AS (
+      SELECT id FROM jobs WHERE $15::text IS NOT NULL AND cache_key = $15 AND state = 'succeeded'
+        AND finished_at >= $16::bigint AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1),
+    job AS (
+      INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
+        key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
+      SELECT $1::text, $2::text, $3::text, CASE WHEN hit.id IS NULL THEN 'queued' ELSE 'succeeded' END, $4::int, $5::int,
+        $6::bigint, $7::int, $8::text, $9::bigint, $10::text, $11::text, $12::bigint, $13::bigint, $13::bigint, $14::text,
+        $15::text, hit.id, CASE WHEN hit.id IS NULL THEN NULL ELSE $13::bigint END
+      FROM (SELECT 1) AS one LEFT JOIN hit ON true
+      ON CONFLICT (key) DO NOTHING
+      RETURNING *),
+    fresh AS (
+      INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
+      SELECT job.id, g, job.kind, $17::text, job.priority, job.seed + g,
+        CASE WHEN job.run_at > job.created_at THEN 'delayed' ELSE 'queued' END,
+        job.run_at, job.max_attempts, job.lease_ms, job.concurrency_key
+      FROM job, generate_series(0, job.variants - 1) AS g WHERE job.cached_from IS NULL),
+    copied AS (
+      INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
+        output, done_seq, finished_at, concurrency_key)
+      SELECT job.id, s.idx, s.kind, s.route, s.priority, s.seed, 'succeeded', $13, s.max_attempts, s.lease_ms,
+        s.output, nextval('result_seq'), $13, s.concurrency_key
+      FROM job JOIN tasks s ON s.job_id = job.cached_from AND s.state = 'succeeded'
+      RETURNING 1)
+    SELECT job.*, (SELECT count(*) FROM copied)::int AS copied FROM job`,
+
+  // ($1 key) -> the job row created with this idempotency key
+  jobByKey: 'SELECT * FROM jobs WHERE key = $1',
+
+  // ($1 id) -> the job row
+  job: 'SELECT * FROM jobs WHERE id = $1',
+
+  // ($1 state or null, $2 kind or null, $3 cursor or null, $4 limit) -> job rows, newest first
+  listJobs: `SELECT * FROM jobs WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR kind = $2)
+    AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+
+  // ($1 job ids) -> { job_id, state, n } per job and internal task state
+  taskCounts: 'SELECT job_id, state, count(*)::int AS n FROM tasks WHERE job_id = ANY($1::text[]) GROUP BY job_id, state',
+
+  // ($1 job ids) -> { id } of those jobs, now locked until commit (in id order, so writers never deadlock
+  // on each other's jobs)
+  lockJobs: 'SELECT id FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+
+  // ($1 task ids) -> { id } of the jobs of those tasks, now locked until commit, in id order
+  lockJobsOfTasks: `SELECT id FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[]))
+    ORDER BY id FOR UPDATE`,
+
+  // ($1 jobId, $2 afterSeq) -> succeeded task rows of the job in completion order
+  results: `SELECT idx, seed, output, finished_at, done_seq FROM tasks
+    WHERE job_id = $1 AND state = 'succeeded' AND done_seq > $2 ORDER BY done_seq`,
+
+  // ($1 jobId) -> every task row of the job by index
+  tasksOfJob: 'SELECT * FROM tasks WHERE job_id = $1 ORDER BY idx',
+
+  // ($1 jobId, $2 idx) -> one task row
+  task: 'SELECT * FROM tasks WHERE job_id = $1 AND idx = $2',
+
+  // ($1 task ids) -> { id, state, lease_token } of those tasks, to say why a lease operation was refused
+  leasesOf: 'SELECT id, state, lease_token FROM tasks WHERE id = ANY($1::bigint[])',
+
+  // ($1 job ids, $2 now) -> { id, state } of each job whose state changed: recomputes job states from
+  // their tasks. Run after lockJobs, in its own statement, so it sees every commit made before the lock.
+  refreshJobs: `UPDATE jobs SET state = agg.s, updated_at = $2,
+      finished_at = CASE WHEN agg.s IN ('succeeded', 'failed', 'cancelled') THEN coalesce(jobs.finished_at, $2) END
+    FROM (SELECT t.job_id, CASE
+        WHEN count(*) FILTER (WHERE t.state = 'dead') > 0 THEN 'failed'
+        WHEN count(*) FILTER (WHERE t.state = 'succeeded') = count(*) THEN 'succeeded'
+        WHEN count(*) FILTER (WHERE t.state IN ('queued', 'delayed', 'leased')) = 0 THEN
+          CASE WHEN bool_or(j.enough) AND count(*) FILTER (WHERE t.state = 'succeeded') > 0 THEN 'succeeded' ELSE 'cancelled' END
+        WHEN count(*) FILTER (WHERE t.attempt > 0 OR t.state = 'succeeded') > 0 THEN 'running'
+        ELSE 'queued' END AS s
+      FROM tasks t JOIN jobs j ON j.id = t.job_id
+      WHERE t.job_id = ANY($1::text[]) GROUP BY t.job_id) AS agg
+    WHERE jobs.id = agg.job_id AND jobs.state <> agg.s
+    RETURNING jobs.id, jobs.state`,
+
+  // ($1 now, $2 worker, $3 routes, $4 most per route, $5 cap key per route, $6 cap per route, $7 max) ->
+  // the tasks leased with their job's input, `started` when their job moved from queued to running.
+  // Takes the head of each route's ready index, skipping rows another claim holds, keeps at most
+  // the cap of each cap key (routes of one concurrency key share it; unlimited routes pass their own
+  // name and $7), and leases the best $7 of them all: higher priority first, then oldest.
+  claim: `WITH heads AS (
+      SELECT h.id, h.priority, h.run_at, r.cap,
+        row_number() OVER (PARTITION BY r.cap_key ORDER BY h.priority DESC, h.run_at, h.id) AS nth
+      FROM unnest($3::text[], $4::int[], $5::text[], $6::int[]) AS r(route, n, cap_key, cap)
+      CROSS JOIN LATERAL (SELECT id, priority, run_at FROM tasks WHERE route = r.route AND state = 'queued'
+        ORDER BY priority DESC, run_at, id LIMIT r.n FOR UPDATE SKIP LOCKED) AS h),
+    pick AS (SELECT id FROM heads WHERE nth <= cap ORDER BY priority DESC, run_at, id LIMIT $7),
+    leased AS (
+      UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = substr(md5(gen_random_uuid()::text), 1, 16),
+        lease_expires_at = $1 + lease_ms, worker_id = $2
+      FROM pick WHERE tasks.id = pick.id
+      RETURNING tasks.id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at,
+        tasks.concurrency_key),
+    started AS (
+      UPDATE jobs SET state = 'running', updated_at = $1
+      WHERE id IN (SELECT job_id FROM leased) AND state = 'queued' RETURNING id)
+    SELECT leased.*, jobs.input, leased.job_id IN (SELECT id FROM started) AS started
+    FROM leased JOIN jobs ON jobs.id = leased.job_id`,
+
+  // ($1 keys) -> nothing: holds each key's claim lock until commit, in key order, so two claims (on
+  // any hub) under one limited key run one after the other and both see the other's leases
+  lockKeys: `SELECT pg_advisory_xact_lock(hashtextextended('roost.key:' || k, 0))
+    FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys`,
+
+  // ($1 keys) -> { key, n }: tasks of each key holding a lease (keys with none are absent)
+  runningByKey: `SELECT concurrency_key AS key, count(*)::int AS n FROM tasks
+    WHERE concurrency_key = ANY($1::text[]) AND state = 'leased' GROUP BY concurrency_key`,
+
+  // ($1 keys) -> { key, tokens, updated_at } of their rate buckets
+  buckets: 'SELECT key, tokens, updated_at FROM rate_buckets WHERE key = ANY($1::text[])',
+
+  // ($1 keys, $2 tokens, $3 now) -> nothing
+  saveBuckets: `INSERT INTO rate_buckets (key, tokens, updated_at) SELECT k, t, $3 FROM unnest($1::text[], $2::float8[]) AS b(k, t)
+    ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+
+  // ($1 now, $2 task ids, $3 tokens) -> { id } of each task whose lease was current and is now extended
+  extend: `UPDATE tasks SET lease_expires_at = $1 + lease_ms FROM unnest($2::bigint[], $3::text[]) AS l(id, token)
+    WHERE tasks.id = l.id AND tasks.lease_token = l.token AND tasks.state = 'leased' RETURNING tasks.id`,
+
+  // ($1 progress, $2 id, $3 token) -> { job_id, idx } when the lease was current
+  progress: `UPDATE tasks SET progress = $1 WHERE id = $2 AND lease_token = $3 AND state = 'leased' RETURNING job_id, idx`,
+
+  // ($1 task ids, $2 tokens, $3 outputs, $4 now) -> { pos, job_id, idx, seed, done_seq, route, concurrency_key }
+  // of each task whose lease was current, now succeeded; pos is the item's 1-based position. Sequence
+  // numbers are drawn in item order, under the job locks, so a job's results number in commit order.
+  complete: `UPDATE tasks SET state = 'succeeded', output = i.output, done_seq = i.seq, finished_at = $4, lease_expires_at = NULL
+    FROM (SELECT l.*, nextval('result_seq') AS seq
+          FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS l(id, token, output, pos)) AS i
+    WHERE tasks.id = i.id AND tasks.lease_token = i.token AND tasks.state = 'leased'
+    RETURNING i.pos, job_id, idx, seed, done_seq, route, concurrency_key`,
+
+  // ($1 id) -> the task with its job's backoff, to decide between retry and dead
+  failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.lease_expires_at,
+      t.concurrency_key, j.backoff
+    FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = $1`,
+
+  // ($1 state, $2 runAt, $3 error, $4 id) -> nothing: puts a failed task back (queued or delayed)
+  retry: `UPDATE tasks SET state = $1, run_at = $2, error = $3, lease_token = NULL, progress = NULL,
+      lease_expires_at = NULL, worker_id = NULL WHERE id = $4`,
+
+  // ($1 error, $2 now, $3 id) -> nothing
+  kill: `UPDATE tasks SET state = 'dead', error = $1, finished_at = $2, lease_expires_at = NULL WHERE id = $3`,
+
+  // ($1 error, $2 now, $3 jobId) -> { route, concurrency_key, was } of each task cancelled: the unfinished
+  // tasks of a job (leased ones keep their token so the next heartbeat tells their worker)
+  cancelRest: `UPDATE tasks SET state = 'cancelled', error = $1, finished_at = $2
+    FROM (SELECT id, state AS was FROM tasks WHERE job_id = $3 AND state IN ('queued', 'delayed', 'leased')) AS old
+    WHERE tasks.id = old.id AND tasks.state IN ('queued', 'delayed', 'leased') RETURNING tasks.route, tasks.concurrency_key, old.was`,
+
+  // ($1 task ids, $2 tokens) -> { id, job_id, route } of each task whose lease was current: back to
+  // queued, the attempt not counted
+  release: `UPDATE tasks SET state = 'queued', attempt = attempt - 1, lease_token = NULL, progress = NULL,
+      lease_expires_at = NULL, worker_id = NULL
+    FROM unnest($1::bigint[], $2::text[]) AS l(id, token)
+    WHERE tasks.id = l.id AND tasks.lease_token = l.token AND tasks.state = 'leased' RETURNING tasks.id, job_id, route`,
+
+  // ($1 now, $2 id) -> nothing: the client has enough results (a finished job stays as it is)
+  markEnough: `UPDATE jobs SET enough = true, updated_at = $1 WHERE id = $2 AND state IN ('queued', 'running')`,
+
+  // ($1 before, $2 limit) -> rowCount: deletes finished jobs (with their tasks) past retention
+  sweep: `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
+    AND finished_at < $1 ORDER BY finished_at LIMIT $2)`,
+  // ($1 jobId) -> rowCount: deletes a job whose task is dead
+  purgeJobOfDead: `DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`,
+  // () -> rowCount: deletes every job holding a dead task
+  purgeAllDead: `DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`,
+
+  // () -> every limit row
+  limits: 'SELECT * FROM limits ORDER BY key',
+  // ($1 key, $2 concurrency, $3 rate count, $4 rate interval ms, $5 now) -> nothing
+  setLimit: `INSERT INTO limits (key, concurrency, rate_count, rate_interval_ms, updated_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (key) DO UPDATE SET concurrency = excluded.concurrency, rate_count = excluded.rate_count,
+      rate_interval_ms = excluded.rate_interval_ms, updated_at = excluded.updated_at`,
+  // ($1 key) -> rowCount
+  deleteLimit: 'DELETE FROM limits WHERE key = $1',
+  // ($1 exact key, $2 prefix LIKE pattern or null, '\' escapes) -> { id, kind, requires, concurrency_key }
+  // of unfinished tasks whose key matches; leased ones too, so a retry or release puts them back in
+  // the queue their key now belongs in
+  keyedWaiting: `SELECT t.id, t.kind, j.requires, t.concurrency_key FROM tasks t JOIN jobs j ON j.id = t.job_id
+    WHERE t.state IN ('queued', 'delayed', 'leased') AND (t.concurrency_key = $1 OR t.concurrency_key LIKE $2 ESCAPE '\\')`,
+  // ($1 task ids, $2 routes) -> nothing
+  setRoutes: `UPDATE tasks SET route = r.route FROM unnest($1::bigint[], $2::text[]) AS r(id, route) WHERE tasks.id = r.id`,
+
+  // ($1 now, $2 limit) -> { id, job_id } of leased tasks whose lease ran out
+  expired: `SELECT id, job_id FROM tasks WHERE state = 'leased' AND lease_expires_at <= $1 ORDER BY lease_expires_at LIMIT $2`,
+
+  // ($1 now, $2 limit) -> { route } of each delayed task made ready
+  promote: `UPDATE tasks SET state = 'queued' WHERE id IN
+    (SELECT id FROM tasks WHERE state = 'delayed' AND run_at <= $1 ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+    RETURNING route`,
+
+  // () -> { at }: the earliest run_at among delayed tasks
+  nextDue: `SELECT min(run_at) AS at FROM tasks WHERE state = 'delayed'`,
+
+  // () -> { route } of every route with queued or delayed tasks
+  pendingRoutes: `SELECT DISTINCT route FROM tasks WHERE state IN ('queued', 'delayed')`,
+
+  // ($1 cursor, $2 limit) -> dead task rows, newest first, with ids below the cursor
+  dead: `SELECT * FROM tasks WHERE state = 'dead' AND id < $1 ORDER BY id DESC LIMIT $2`,
+
+  // ($1 now, $2 id) -> nothing: a dead task gets fresh attempts
+  redrive: `UPDATE tasks SET state = 'queued', attempt = 0, run_at = $1, finished_at = NULL, error = NULL,
+      lease_token = NULL, worker_id = NULL WHERE id = $2`,
+
+  // ($1 now, $2 jobId) -> { route } of siblings cancelled by a failure, queued again
+  redriveSiblings: `UPDATE tasks SET state = 'queued', attempt = 0, run_at = $1, finished_at = NULL,
+      error = NULL, lease_token = NULL, worker_id = NULL
+    WHERE job_id = $2 AND state = 'cancelled' RETURNING route`,
+
+  // ($1 id, $2 name, $3 scope, $4 hash, $5 createdAt) -> nothing
+  insertToken: 'INSERT INTO tokens (id, name, scope, hash, created_at) VALUES ($1, $2, $3, $4, $5)',
+  // ($1 id) -> the token row
+  token: 'SELECT * FROM tokens WHERE id = $1',
+  // () -> every token row, oldest first
+  tokens: 'SELECT * FROM tokens ORDER BY created_at, id',
+  // ($1 now, $2 id) -> rowCount = 1 when the token was active
+  revokeToken: 'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+  // ($1 now, $2 id) -> nothing
+  touchToken: 'UPDATE tokens SET last_used_at = $1 WHERE id = $2',
+
+  // ($1 workerId, $2 name, $3 capabilities, $4 concurrency, $5 version, $6 firstSeen, $7 lastSeen,
+  //  $8 kinds offered) -> nothing: the worker row, and each kind it offers remembered
+  upsertWorker: `WITH w AS (
+      INSERT INTO workers (worker_id, name, capabilities, concurrency, version, first_seen, last_seen)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)
+      ON CONFLICT (worker_id) DO UPDATE SET name = excluded.name, capabilities = excluded.capabilities,
+        concurrency = excluded.concurrency, version = excluded.version, last_seen = excluded.last_seen)
+    INSERT INTO kinds (kind, first_seen) SELECT DISTINCT k, $7::bigint FROM unnest($8::text[]) AS k ON CONFLICT DO NOTHING`,
+  // () -> every worker row, most recently seen first
+  workers: 'SELECT * FROM workers ORDER BY last_seen DESC',
+  // () -> { worker_id, n }: leases held per worker
+  leasesByWorker: `SELECT worker_id, count(*)::int AS n FROM tasks WHERE state = 'leased' GROUP BY worker_id`,
+  // () -> { kind } of every kind ever offered
+  kinds: 'SELECT kind FROM kinds ORDER BY kind',
+
+  // () -> { kind, state, n }: task counts
+  taskStats: 'SELECT kind, state, count(*)::int AS n FROM tasks GROUP BY kind, state',
+  // () -> { state, n }: job counts
+  jobStats: 'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
+} as const;
+
+export type Statement = keyof typeof sql;

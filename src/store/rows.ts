@@ -1,0 +1,133 @@
+import type { Job, JobState, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
+import type { StoreStats } from './store.js';
+
+/**
+ * A row as a driver returns it (better-sqlite3, or pg with bigints read as numbers); typed at the
+ * boundary by the functions below, which both adapters share since their columns are the same.
+ */
+export type Row = Record<string, any>;
+
+/** Public task ids are `<jobId>.<index>`; lease ids are `<task rowid>.<token>`. */
+export function taskIdOf(jobId: string, idx: number): string {
+  return `${jobId}.${idx}`;
+}
+export function splitTaskId(taskId: string): [string, number] | null {
+  const dot = taskId.lastIndexOf('.');
+  const idx = Number(taskId.slice(dot + 1));
+  if (dot <= 0 || !Number.isInteger(idx) || idx < 0) return null;
+  return [taskId.slice(0, dot), idx];
+}
+export function splitLeaseId(leaseId: string): [number, string] | null {
+  const dot = leaseId.indexOf('.');
+  const id = Number(leaseId.slice(0, dot));
+  if (dot <= 0 || !Number.isSafeInteger(id)) return null;
+  return [id, leaseId.slice(dot + 1)];
+}
+
+export function byClaimOrder(a: Row, b: Row): number {
+  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+}
+
+export function publicState(s: string): TaskState {
+  return (s === 'delayed' ? 'queued' : s) as TaskState;
+}
+
+export function toTask(r: Row): Task {
+  return {
+    id: taskIdOf(r.job_id, r.idx),
+    jobId: r.job_id,
+    index: r.idx,
+    kind: r.kind,
+    seed: r.seed,
+    state: publicState(r.state),
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    priority: r.priority,
+    runAt: r.run_at,
+    workerId: r.state === 'leased' ? r.worker_id : null,
+    leaseExpiresAt: r.state === 'leased' ? r.lease_expires_at : null,
+    progress: r.progress == null ? null : JSON.parse(r.progress),
+    error: r.error,
+    finishedAt: r.finished_at,
+  };
+}
+
+export function tokenInfo(r: Row): TokenInfo {
+  return { id: r.id, name: r.name, scope: r.scope, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at };
+}
+
+/** Task counts per public state from `{ state, n }` rows of one job. */
+export function countTasks(rows: Row[]): TaskCounts {
+  const counts: TaskCounts = { queued: 0, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
+  for (const c of rows) counts[publicState(c.state)] += c.n;
+  return counts;
+}
+
+export function toJob(r: Row, counts: TaskCounts): Job {
+  return {
+    id: r.id,
+    kind: r.kind,
+    input: JSON.parse(r.input),
+    state: r.state,
+    variants: r.variants,
+    priority: r.priority,
+    seed: r.seed,
+    maxAttempts: r.max_attempts,
+    backoff: JSON.parse(r.backoff),
+    leaseMs: r.lease_ms,
+    requires: r.requires == null ? null : JSON.parse(r.requires),
+    key: r.key,
+    runAt: r.run_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+    counts,
+    concurrencyKey: r.concurrency_key,
+    cacheKey: r.cache_key,
+    cachedFrom: r.cached_from,
+    // SQLite stores 0/1, PostgreSQL a boolean.
+    enough: r.enough === 1 || r.enough === true,
+  };
+}
+
+export function toResult(jobId: string, r: Row): Result {
+  return { taskId: taskIdOf(jobId, r.idx), index: r.idx, seed: r.seed, output: JSON.parse(r.output), finishedAt: r.finished_at, seq: r.done_seq };
+}
+
+export function toWorker(r: Row): WorkerInfo {
+  return {
+    workerId: r.worker_id,
+    name: r.name,
+    capabilities: JSON.parse(r.capabilities),
+    concurrency: r.concurrency,
+    version: r.version,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+  };
+}
+
+export function toLimit(r: Row): Limit {
+  return { key: r.key, concurrency: r.concurrency, rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms } };
+}
+
+/** Store stats from `{ kind, state, n }` task rows and `{ state, n }` job rows; delayed counts as queued. */
+export function toStats(taskRows: Row[], jobRows: Row[]): StoreStats {
+  const tasks = new Map<string, { kind: string; state: string; count: number }>();
+  for (const r of taskRows) {
+    const state = publicState(r.state);
+    const key = `${r.kind}\n${state}`;
+    const entry = tasks.get(key) ?? { kind: r.kind, state, count: 0 };
+    entry.count += r.n;
+    tasks.set(key, entry);
+  }
+  const jobs: StoreStats['jobs'] = {};
+  for (const r of jobRows) jobs[r.state as JobState] = r.n;
+  return { tasks: [...tasks.values()], jobs };
+}
+
+/** Why an operation on a lease cannot go ahead, or null when the task `row` holds it in `okState`. */
+export function leaseRefusal(row: Row | undefined, token: string, okState: string): LeaseRefusal | null {
+  if (!row || row.lease_token !== token) return 'lease_lost';
+  if (row.state === okState) return null;
+  return row.state === 'cancelled' ? 'cancelled' : 'lease_lost';
+}

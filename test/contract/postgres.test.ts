@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
+import type { NewJob } from '../../src/types.js';
+import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
+import { RETRY_MS, storeContract } from './storeContract.js';
+
+const db = await testDatabase();
+const open = (url: string) => PostgresStore.open(url, { retryDelay: () => RETRY_MS });
+/** A schema beside this run's own, dropped with it. */
+const beside = (name: string) => `${PG_URL}?schema=${db!.schema}_${name}`;
+
+function newJob(over: Partial<NewJob>): NewJob {
+  return {
+    id: 'job_x', kind: 'k', input: 1, variants: 1, priority: 0, runAt: 0, maxAttempts: 1, backoff: DEFAULT_BACKOFF,
+    leaseMs: 60_000, key: null, requires: null, seed: 0, createdAt: 0, concurrencyKey: null, route: 'k', cacheKey: null,
+    cacheTtlMs: null, ...over,
+  };
+}
+
+if (!db) {
+  test('postgres store contract', { skip: NO_DATABASE }, () => {});
+} else {
+  after(() => db.drop());
+
+  storeContract({ name: 'postgres', open: () => open(db.url) });
+
+  test('postgres: the migrations build exactly the committed schema dump (src/store/postgres/schema.sql)', async () => {
+    await (await open(beside('dump'))).close();
+    const fresh = dumpSchema(`${db.schema}_dump`);
+    const committed = readFileSync('src/store/postgres/schema.sql', 'utf8');
+    const file = join(tmpdir(), 'roost-schema.sql');
+    if (fresh !== committed) writeFileSync(file, fresh);
+    assert.equal(fresh, committed, `the migrations and the committed dump differ; if the migrations are right, copy ${file} over src/store/postgres/schema.sql`);
+  });
+
+  test('postgres: a schema written by a newer Roost is refused with a message saying what to do', async () => {
+    await (await open(beside('newer'))).close();
+    await db.client.query(`INSERT INTO ${db.schema}_newer.schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)`);
+    await assert.rejects(open(beside('newer')), /schema is at version 999.*upgrade Roost.*--store/);
+  });
+
+  test('postgres: hubs starting together on one schema migrate it once', async () => {
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(beside('race'))));
+    await Promise.all(stores.map((s) => s.close()));
+    const { rows } = await db.client.query(`SELECT version FROM ${db.schema}_race.schema_migrations ORDER BY version`);
+    assert.deepEqual(rows.map((r) => r.version), [1, 2]);
+  });
+
+  test('postgres: two hubs on one database never lease a task twice, and share a key limit', async () => {
+    const [a, b] = await Promise.all([open(beside('two')), open(beside('two'))]);
+    try {
+      await a.createJob(newJob({ id: 'job_plain', variants: 40 }));
+      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim(`w${i}`, [{ route: 'k', key: null, concurrency: null, rate: null }], 3, 0)));
+      const leased = claims.flatMap((c) => c.tasks.map((t) => t.taskId));
+      assert.equal(leased.length, 40);
+      assert.equal(new Set(leased).size, 40);
+      const limited = { route: 'k#key', key: 'key', concurrency: 2, rate: null };
+      await b.createJob(newJob({ id: 'job_keyed', variants: 10, route: 'k#key', concurrencyKey: 'key' }));
+      const keyed = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claim(`w${i}`, [limited], 5, 0)));
+      assert.equal(keyed.flatMap((c) => c.tasks).length, 2, 'the concurrency limit holds across hubs');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test('postgres: committed jobs survive closing and reopening the store', async () => {
+    const a = await open(beside('reopen'));
+    await a.createJob(newJob({ id: 'job_reopen', variants: 2 }));
+    await a.close();
+    const b = await open(beside('reopen'));
+    assert.equal((await b.getJob('job_reopen'))!.variants, 2);
+    assert.deepEqual(await b.pendingRoutes(), ['k']);
+    await b.close();
+  });
+}

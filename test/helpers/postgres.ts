@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { underCI } from '../../src/config.js';
+
+/** The PostgreSQL of the test machines: trust auth, database `test`. */
+export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  /** PG_URL with `?schema=` naming this run's own schema. */
+  url: string;
+  schema: string;
+  /** A connection for the test's own queries, closed by drop(). */
+  client: pg.Client;
+  /** Drops the schema, and each `<schema>_*` a test made beside it, with everything in them. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh schema `roost_test_<random>` for one test file, so runs never see each other's rows.
+ * PostgreSQL unreachable: under CI that is a failure (thrown here); elsewhere the file's tests
+ * are skipped, with a loud line saying why, and this answers null.
+ */
+export async function testDatabase(): Promise<TestDatabase | null> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch (e) {
+    const why = `PostgreSQL at ${PG_URL} is not reachable (${(e as Error).message})`;
+    if (underCI()) throw new Error(`${why}: under CI the PostgreSQL tests must run; start it (see .ci/run)`);
+    console.error(`\n*** ${why}: SKIPPING the PostgreSQL tests. Start PostgreSQL to run them. ***\n`);
+    return null;
+  }
+  const schema = `roost_test_${randomBytes(6).toString('hex')}`;
+  await client.query(`CREATE SCHEMA ${schema}`);
+  return {
+    url: `${PG_URL}?schema=${schema}`,
+    schema,
+    client,
+    async drop() {
+      const { rows } = await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE $1 || '%'", [schema]);
+      for (const { name } of rows) await client.query(`DROP SCHEMA ${name} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** The reason to hand `test(..., { skip })` when there is no database to test against. */
+export const NO_DATABASE = `PostgreSQL at ${PG_URL} is not reachable`;
+
+/**
+ * `pg_dump --schema-only` of one schema, normalised so that dumps of two schemas (or two runs)
+ * compare equal: no comments, session settings, restrict keys, schema names or runs of blank lines.
+ */
+export function dumpSchema(schema: string): string {
+  const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', `--schema=${schema}`, PG_URL], { encoding: 'utf8' });
+  const header = '-- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.\n' +
+    '-- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.\n\n';
+  return (
+    header +
+    dump
+      .split('\n')
+      .filter((line) => !/^(--|SET |SELECT pg_catalog\.set_config|\\(un)?restrict |CREATE SCHEMA )/.test(line))
+      .join('\n')
+      .replaceAll(`${schema}.`, '')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
+}
