@@ -48,8 +48,11 @@ test('under a steady load the store does not grow: finished jobs are swept and t
     const last = await pollUntil(stats, (s) => totalJobs(s) === 0, 10_000, 'the last round to be swept');
     assert.equal(tasksOf(last, kind), 0);
 
-    const [third, eighth] = [pages[2]!, pages[ROUNDS - 1]!];
-    assert.ok(eighth <= third * 1.2, `page_count grew from ${third} after round 3 to ${eighth} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`);
+    // At any moment at most two rounds live in the store (one waiting for its sweep, one running),
+    // so the file stays within about two rounds' worth of pages; kept, the eight rounds would
+    // need eight times the first round's pages.
+    const [first, last] = [pages[0]!, pages[ROUNDS - 1]!];
+    assert.ok(last <= first * 2.5, `page_count grew from ${first} after round 1 to ${last} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`);
   } finally {
     db.close();
     await agents.stop();

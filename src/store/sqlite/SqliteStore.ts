@@ -1,4 +1,4 @@
-import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
+import type { Job, Labels, Limit, NewJob, Result, Task, TaskCounts, TokenInfo, WorkerInfo } from '../../types.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import type { TxBatcher } from './batcher.js';
