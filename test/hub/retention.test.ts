@@ -51,8 +51,8 @@ test('under a steady load the store does not grow: finished jobs are swept and t
     // At any moment at most two rounds live in the store (one waiting for its sweep, one running),
     // so the file stays within about two rounds' worth of pages; kept, the eight rounds would
     // need eight times the first round's pages.
-    const [first, last] = [pages[0]!, pages[ROUNDS - 1]!];
-    assert.ok(last <= first * 2.5, `page_count grew from ${first} after round 1 to ${last} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`);
+    const [firstPages, lastPages] = [pages[0]!, pages[ROUNDS - 1]!];
+    assert.ok(lastPages <= firstPages * 2.5, `page_count grew from ${firstPages} after round 1 to ${lastPages} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`);
   } finally {
     db.close();
     await agents.stop();
