@@ -83,6 +83,24 @@ export class Broker {
     this.lead(this.cluster.isLeader);
   }
 
+  private async emitResults(jobId: string): Promise<void> {
+    for (const result of await this.store.getResults(jobId)) this.events.emit({ type: 'result', jobId, result });
+  }
+
+  /** After notices may have been lost: every pending route, the limits and the watched jobs, read again. */
+  private async resync(): Promise<void> {
+    this.limits.replace(await this.store.listLimits());
+    this.blocked.clear();
+    this.wake(await this.store.pendingRoutes());
+    this.delays.schedule(await this.store.nextDueAt());
+    for (const jobId of this.events.watchedJobs()) {
+      const job = await this.store.getJob(jobId);
+      if (!job) continue;
+      await this.emitResults(jobId);
+      this.events.emit({ type: 'state', jobId, state: job.state });
+    }
+  }
+
   /** Only the leader among the hubs on one store reaps leases and sweeps old jobs. */
   private lead(leader: boolean): void {
     if (this.closed) return;
@@ -133,6 +151,7 @@ export class Broker {
   /** Another hub committed a change: the same effects here, reading results only for watched jobs. */
   private async applyNotice(n: HubNotice): Promise<void> {
     try {
+      if (n.resync) return await this.resync();
       if (n.limits.length > 0) {
         this.limits.replace(await this.store.listLimits());
         for (const rule of n.limits) this.forgetBlocked(rule);
@@ -140,10 +159,7 @@ export class Broker {
       this.wake(n.routes);
       if (n.nextRunAt !== null) this.delays.schedule(n.nextRunAt);
       // Results before states: a watcher stops at a final state and must have the results by then.
-      for (const jobId of n.results) {
-        if (!this.events.isWatched(jobId)) continue;
-        for (const result of await this.store.getResults(jobId)) this.events.emit({ type: 'result', jobId, result });
-      }
+      for (const jobId of n.results) if (this.events.isWatched(jobId)) await this.emitResults(jobId);
       for (const { jobId, state } of n.jobs) this.events.emit({ type: 'state', jobId, state });
     } catch (e) {
       this.log.error({ err: e }, "applying another hub's change failed; waiting claims still wake on their own timeout");

@@ -15,6 +15,8 @@ export interface HubNotice {
   nextRunAt: number | null;
   /** Limit keys that were set or removed. */
   limits: string[];
+  /** Notices may have been missed (the connection dropped): read routes, limits and watched jobs afresh. */
+  resync?: boolean;
 }
 
 /**
@@ -43,5 +45,5 @@ export function soloCluster(): Cluster {
 }
 
 export function isEmptyNotice(n: HubNotice): boolean {
-  return n.routes.length === 0 && n.jobs.length === 0 && n.results.length === 0 && n.nextRunAt === null && n.limits.length === 0;
+  return !n.resync && n.routes.length === 0 && n.jobs.length === 0 && n.results.length === 0 && n.nextRunAt === null && n.limits.length === 0;
 }

@@ -30,6 +30,10 @@ export class JobEvents {
     return this.listeners.has(jobId);
   }
 
+  watchedJobs(): string[] {
+    return [...this.listeners.keys()];
+  }
+
   get watched(): number {
     return this.listeners.size;
   }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
-import { openStore } from '../store/openStore.js';
+import { openCluster, openStore } from '../store/openStore.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
 
@@ -32,7 +32,8 @@ const CLOSE_GRACE_MS = 3000;
 
 export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
   const store = await openStore(config);
-  const broker = new Broker(store, config, log);
+  const cluster = await openCluster(config, log);
+  const broker = new Broker(store, config, log, cluster);
   await broker.start();
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
@@ -56,6 +57,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         force.unref();
         await app.close();
         clearTimeout(force);
+        await cluster.close();
         await store.close();
       })()),
   };
