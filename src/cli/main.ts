@@ -4,6 +4,7 @@ import { registerAdminCommands } from './adminCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerLimitCommands } from './limitCommands.js';
+import { registerSandboxCommands } from './sandboxCommands.js';
 import { reportError } from './shared.js';
 import { registerTaskCommands } from './taskCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerLimitCommands(program);
   registerTokenCommands(program);
   registerAdminCommands(program);
+  registerSandboxCommands(program);
   return program;
 }
 

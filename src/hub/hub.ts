@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
+import { Sandbox } from '../platforms/sandbox/sandbox.js';
+import { openBotStores } from '../store/openBotStores.js';
 import { openStore } from '../store/openStore.js';
+import { sandboxRoutes } from './routes/sandbox.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
 
@@ -11,6 +14,7 @@ export interface RunningHub {
   url: string;
   broker: Broker;
   tokens: Tokens;
+  sandbox: Sandbox;
   /** Answers open long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -36,7 +40,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   await broker.start();
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
-  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes });
+  const botStores = openBotStores(store);
+  const sandbox = new Sandbox(botStores.sandbox);
+  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes, routes: [(a) => sandboxRoutes(a, sandbox, tokens)] });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -48,6 +54,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     url,
     broker,
     tokens,
+    sandbox,
     close: () =>
       (closing ??= (async () => {
         await broker.close();
