@@ -20,6 +20,7 @@ interface HubFlags {
   kind?: string[];
   sync?: 'normal' | 'full';
   logLevel?: string;
+  bots?: string;
 }
 
 function addHubOptions(cmd: Command): Command {
@@ -34,6 +35,7 @@ function addHubOptions(cmd: Command): Command {
         choice('--sync', ['normal', 'full'] as const),
       ),
     )
+    .option('--bots <dir>', 'the folder of bot modules to load (config "botsDir", env ROOST_BOTS; default ./bots)')
     .addOption(logLevelOption())
     .allowExcessArguments(false);
 }
@@ -41,7 +43,7 @@ function addHubOptions(cmd: Command): Command {
 function hubConfig(f: HubFlags): Config {
   return loadConfig({
     configFile: f.config,
-    flags: { host: f.host, port: f.port, dataDir: f.data, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel },
+    flags: { host: f.host, port: f.port, dataDir: f.data, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel, botsDir: f.bots },
   });
 }
 

@@ -21,6 +21,8 @@ export interface PlatformEvent {
   type: 'ask' | 'reply' | 'mention' | 'post';
   platform: string;
   post: PlatformPost;
+  /** The poll cursor just past this event, stored once the event is handled. */
+  cursor: string;
 }
 
 export interface PollResult {

@@ -25,7 +25,7 @@ export class SandboxClient implements PlatformClient {
     const events: PlatformEvent[] = [];
     for (const p of posts) {
       const type = await this.eventType(p);
-      if (type) events.push({ type, platform: this.platform, post: toPlatformPost(p) });
+      if (type) events.push({ type, platform: this.platform, post: toPlatformPost(p), cursor: String(p.id) });
     }
     return { events, cursor: posts.length > 0 ? String(posts.at(-1)!.id) : cursor };
   }
