@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './adminCommands.js';
+import { registerBotCommands } from './botCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerLimitCommands } from './limitCommands.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerAdminCommands(program);
   registerSandboxCommands(program);
+  registerBotCommands(program);
   return program;
 }
 
