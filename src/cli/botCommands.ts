@@ -78,7 +78,10 @@ export function registerBotCommands(program: Command): void {
       const since = f.since === undefined ? undefined : Date.now() - f.since;
       for (;;) {
         const { lines } = await client.get<{ lines: BotLogLine[] }>(`/v1/bots/${seg(name)}/logs${query({ since, after, limit: 1000 })}`);
-        for (const l of lines) (f.json ? printJsonLine(l) : out(logLine(l)));
+        for (const l of lines) {
+          if (f.json) printJsonLine(l);
+          else out(logLine(l));
+        }
         after = lines.at(-1)?.id ?? after;
         if (!f.follow) return;
         if (lines.length < 1000) await new Promise((r) => setTimeout(r, 1000));

@@ -62,16 +62,8 @@ export interface BotStore {
   readLogs(bot: string, query: LogQuery): Promise<BotLogLine[]>;
 }
 
-export interface NewSandboxPost {
-  type: 'post' | 'ask';
-  author: string;
-  recipient: string | null;
-  replyTo: number | null;
-  text: string;
-  mentions: string[];
-  key: string | null;
-  createdAt: number;
-}
+/** A post as written: the store numbers it; it has no likes yet. */
+export type NewSandboxPost = Omit<SandboxPost, 'id' | 'likes'>;
 
 /** The sandbox platform's accounts, posts, mentions, asks and likes. */
 export interface SandboxStore {
