@@ -28,6 +28,12 @@ export interface Config {
   /** Kinds the hub accepts jobs for before any worker has offered them. */
   kinds: string[];
   logLevel: string;
+  /** The folder of bot modules the hub loads at start; `roost bot create` copies modules into it. */
+  botsDir: string;
+  /** A bot thread silent this long (a busy loop) is terminated and restarted. */
+  botHangMs: number;
+  /** How often bots poll their platforms (the sandbox also wakes them at once on a new post). */
+  botPollMs: number;
   /** Client and worker side: the hub to talk to and the token to use. */
   hub: string;
   token: string | undefined;
@@ -49,6 +55,9 @@ export const DEFAULTS: Config = {
   sweepIntervalMs: 60_000,
   kinds: [],
   logLevel: 'info',
+  botsDir: './bots',
+  botHangMs: 10_000,
+  botPollMs: 5000,
   hub: 'http://127.0.0.1:7070',
   token: undefined,
 };
@@ -60,6 +69,7 @@ const ENV: Partial<Record<Key, string>> = {
   dataDir: 'ROOST_DATA',
   store: 'ROOST_DATABASE_URL',
   logLevel: 'ROOST_LOG_LEVEL',
+  botsDir: 'ROOST_BOTS',
   hub: 'ROOST_HUB',
   token: 'ROOST_TOKEN',
 };

@@ -15,6 +15,13 @@
  * - limit: at most N running tasks and/or N starts per interval for a key, or for each key under a
  *   prefix (`bot:*`).
  * - enough: a client's word that a job has the results it needs; the rest are cancelled.
+ * - bot: a module (`defineBot`) the hub runs in its own thread, restarted with backoff when it fails.
+ * - schedule: a cron expression with a time zone; runs are computed from it, never from the last run.
+ * - feed: a durable append-only stream of items with one cursor per consumer, moved by its acks.
+ * - ledger: what a bot has posted, written (key and content hash) before sending, confirmed after.
+ * - platform: where bots read and post (the built-in sandbox; real ones later), behind one client
+ *   interface.
+ * - sandbox: the platform built into the hub: accounts, posts, replies, mentions, asks and likes.
  */
 
 export type Scope = 'admin' | 'client' | 'worker' | 'bot';
@@ -210,3 +217,68 @@ export type JobEvent =
   | { type: 'result'; jobId: string; result: Result }
   | { type: 'progress'; jobId: string; taskId: string; progress: unknown; partial?: unknown }
   | { type: 'state'; jobId: string; state: JobState };
+
+/** A bot as the hub keeps it, with what `roost bot stats` shows. */
+export interface BotInfo {
+  name: string;
+  /** The module file the hub loads. */
+  module: string;
+  paused: boolean;
+  createdAt: number;
+  starts: number;
+  /** Starts after a crash, a hang or a failed handler. */
+  restarts: number;
+  runs: number;
+  errors: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastRunAt: number | null;
+  /** The schedule time of the last scheduled run started. */
+  lastScheduledAt: number | null;
+}
+
+export interface FeedItem {
+  feed: string;
+  seq: number;
+  item: unknown;
+  createdAt: number;
+}
+
+export interface LedgerEntry {
+  bot: string;
+  /** The post's idempotency key: the same key is never posted twice. */
+  key: string;
+  /** SHA-256 of the platform, the post it answers and the text. */
+  hash: string;
+  platform: string;
+  state: 'pending' | 'confirmed';
+  postId: string | null;
+  createdAt: number;
+  confirmedAt: number | null;
+}
+
+export type BotLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface BotLogLine {
+  id: number;
+  bot: string;
+  at: number;
+  level: BotLogLevel;
+  msg: string;
+  data: unknown;
+}
+
+/** A sandbox post: a post, a reply (`replyTo`) or an ask (a question sent to `recipient`). */
+export interface SandboxPost {
+  id: number;
+  type: 'post' | 'ask';
+  author: string;
+  recipient: string | null;
+  replyTo: number | null;
+  text: string;
+  /** Accounts named with @ in the text. */
+  mentions: string[];
+  likes: string[];
+  key: string | null;
+  createdAt: number;
+}

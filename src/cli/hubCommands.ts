@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULTS, loadConfig, type Config } from '../config.js';
 import type { RunningHub } from '../hub/hub.js';
+import { packageRoot } from '../paths.js';
 import type { WorkerAgent } from '../worker/agent.js';
 import { choice, configOption, dataOption, integer, list, logLevelOption } from './flags.js';
 import { out, stopOnSignals } from './shared.js';
@@ -20,6 +21,7 @@ interface HubFlags {
   kind?: string[];
   sync?: 'normal' | 'full';
   logLevel?: string;
+  bots?: string;
 }
 
 function addHubOptions(cmd: Command): Command {
@@ -34,6 +36,7 @@ function addHubOptions(cmd: Command): Command {
         choice('--sync', ['normal', 'full'] as const),
       ),
     )
+    .option('--bots <dir>', 'the folder of bot modules to load (config "botsDir", env ROOST_BOTS; default ./bots)')
     .addOption(logLevelOption())
     .allowExcessArguments(false);
 }
@@ -41,7 +44,7 @@ function addHubOptions(cmd: Command): Command {
 function hubConfig(f: HubFlags): Config {
   return loadConfig({
     configFile: f.config,
-    flags: { host: f.host, port: f.port, dataDir: f.data, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel },
+    flags: { host: f.host, port: f.port, dataDir: f.data, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel, botsDir: f.bots },
   });
 }
 
@@ -85,8 +88,24 @@ async function runHub(f: HubFlags): Promise<number> {
   return service.done;
 }
 
+/** The example bots `roost up --examples` (npm start) creates on first start. */
+const EXAMPLES = [{ name: 'autoresponder', what: 'answers asks sent to @frank with the best of 8 text.markov variants' }];
+
+/** Creates the example bots that are missing and, the first time, sends @frank an ask to answer. */
+async function startExamples(hub: RunningHub): Promise<void> {
+  if (!hub.bots || !hub.sandbox) return out('The example bots need the sqlite store; this hub runs without them.');
+  const existing = new Set((await hub.bots.list()).map((b) => b.name));
+  for (const e of EXAMPLES) {
+    if (existing.has(e.name)) continue;
+    await hub.bots.create(e.name, join(packageRoot, 'examples', 'bots', `${e.name}.js`));
+    if (e.name === 'autoresponder') await hub.sandbox.ask({ from: 'newcomer', to: 'frank', text: 'What is the sea like at night?' });
+  }
+  for (const e of EXAMPLES) out(`Example bot ${e.name}: ${e.what}`);
+  out(`Watch: npx roost sandbox timeline — ask your own: npx roost sandbox ask frank "what is a roost?"`);
+}
+
 /** The hub plus an in-process worker serving the built-in handlers: one command to try Roost. */
-async function runUp(f: HubFlags & { concurrency: number }): Promise<number> {
+async function runUp(f: HubFlags & { concurrency: number; examples?: boolean }): Promise<number> {
   const config = hubConfig(f);
   const { startHub, createLogger, WorkerAgent, loadHandlers } = await load();
   const handlers = await loadHandlers({ builtins: true, modules: [] });
@@ -120,6 +139,7 @@ async function runUp(f: HubFlags & { concurrency: number }): Promise<number> {
   out(hubLine(hub, config));
   out(`Local worker serving: ${kinds.join(', ')}`);
   out(`Try: npx roost job submit text.markov '{"prompt":"the sea","maxWords":30}' --variants 5 --wait${extra}`);
+  if (f.examples) await startExamples(hub).catch((e: unknown) => service.fail(e));
   return service.done;
 }
 
@@ -127,7 +147,8 @@ export function registerHubCommands(program: Command): void {
   addHubOptions(program.command('up'))
     .description('Start a hub and a local worker with the built-in handlers: the quickest way to try Roost')
     .option('--concurrency <n>', 'tasks the local worker runs at once', integer('--concurrency', 1, 10_000), 4)
-    .action(async (f: HubFlags & { concurrency: number }) => {
+    .option('--examples', 'also run the example bots of examples/bots against the sandbox (npm start does)')
+    .action(async (f: HubFlags & { concurrency: number; examples?: boolean }) => {
       process.exitCode = await runUp(f);
     });
 

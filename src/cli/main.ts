@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './adminCommands.js';
+import { registerBotCommands } from './botCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerLimitCommands } from './limitCommands.js';
+import { registerSandboxCommands } from './sandboxCommands.js';
 import { reportError } from './shared.js';
 import { registerTaskCommands } from './taskCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerLimitCommands(program);
   registerTokenCommands(program);
   registerAdminCommands(program);
+  registerSandboxCommands(program);
+  registerBotCommands(program);
   return program;
 }
 

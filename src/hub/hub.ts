@@ -1,9 +1,15 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
+import { BotSupervisor } from '../bots/supervisor.js';
+import { Sandbox } from '../platforms/sandbox/sandbox.js';
+import { openBotStores } from '../store/openBotStores.js';
 import { openCluster, openStore } from '../store/openStore.js';
+import { botRoutes } from './routes/bots.js';
+import { sandboxRoutes } from './routes/sandbox.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
 
@@ -11,7 +17,10 @@ export interface RunningHub {
   url: string;
   broker: Broker;
   tokens: Tokens;
-  /** Answers open long-polls, finishes in-flight requests, closes the store. */
+  /** Null on a store without bot tables yet (PostgreSQL). */
+  sandbox: Sandbox | null;
+  bots: BotSupervisor | null;
+  /** Stops the bots, answers open long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
 
@@ -37,20 +46,43 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   await broker.start();
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
-  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes });
+  const botStores = openBotStores(store);
+  if (!botStores) log.warn({ store: store.dialect }, 'bots and the sandbox run on the sqlite store only for now; this hub serves jobs without them');
+  const sandbox = botStores && new Sandbox(botStores.sandbox);
+  const bots =
+    botStores &&
+    sandbox &&
+    new BotSupervisor({
+      bots: botStores.bots,
+      sandbox,
+      broker,
+      botsDir: config.botsDir,
+      hangMs: config.botHangMs,
+      pollMs: config.botPollMs,
+      log: log.child({ component: 'bots' }),
+    });
+  const routes =
+    botStores && sandbox && bots
+      ? [(a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens), (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens)]
+      : [];
+  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes, routes });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  await bots?.start();
   log.info({ url, api: `${url}/v1/openapi.json`, data: resolve(config.dataDir), tokenFile: existsSync(join(config.dataDir, 'admin.token')) ? resolve(join(config.dataDir, 'admin.token')) : undefined }, 'hub listening');
   let closing: Promise<void> | null = null;
   return {
     url,
     broker,
     tokens,
+    sandbox,
+    bots,
     close: () =>
       (closing ??= (async () => {
+        await bots?.close();
         await broker.close();
         // Long-polls are answered by now; whatever a client still holds open after the grace is cut.
         const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);

@@ -56,9 +56,11 @@ export interface ServerDeps {
   tokens: Tokens;
   log: Logger;
   maxBodyBytes: number;
+  /** More route groups (the sandbox, bots), registered beside the job routes. */
+  routes?: Array<(app: FastifyInstance) => void>;
 }
 
-export async function buildServer({ broker, tokens, log, maxBodyBytes }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({ broker, tokens, log, maxBodyBytes, routes = [] }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -105,6 +107,7 @@ export async function buildServer({ broker, tokens, log, maxBodyBytes }: ServerD
   jobRoutes(app, broker, tokens);
   workerRoutes(app, broker, tokens);
   adminRoutes(app, broker, tokens);
+  for (const add of routes) add(app);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -43,9 +43,9 @@ export interface Hub {
 }
 
 /** Starts `roost up --port 0` on a fresh data directory; resolves once it prints its URL. */
-export async function startHub(): Promise<Hub> {
+export async function startHub(upArgs: string[] = []): Promise<Hub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-cli-'));
-  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--bots', join(dataDir, 'bots'), '--log-level', 'warn', ...upArgs], {
     cwd: packageRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,7 +22,7 @@ export interface TestHub {
 /** A hub in this process on a free port with its own data directory (for API-level tests). */
 export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-hub-'));
-  const hub = await startHub({ ...DEFAULTS, port: 0, dataDir, kinds: ['test.echo', 'test.sleep'], ...over }, quietLog);
+  const hub = await startHub({ ...DEFAULTS, port: 0, dataDir, botsDir: join(dataDir, 'bots'), kinds: ['test.echo', 'test.sleep'], ...over }, quietLog);
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   return {
     hub,

@@ -16,7 +16,8 @@ export { taskIdOf } from '../rows.js';
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
-  private readonly core: SqliteCore;
+  /** Shared with the bot and sandbox stores, so everything commits through one batcher. */
+  readonly core: SqliteCore;
   private readonly st: Statements;
   private readonly batch: TxBatcher;
   private readonly leases: SqliteLeases;

@@ -1,0 +1,242 @@
+import { Worker } from 'node:worker_threads';
+import { retryDelay } from '../broker/backoff.js';
+import type { PlatformEvent } from '../platforms/platformClient.js';
+import type { BotStore } from '../store/botStore.js';
+import type { BotLogLevel } from '../types.js';
+import type { BotHost } from './botHost.js';
+import type { Clock } from './clock.js';
+import type { HandlerName } from './defineBot.js';
+import { reconcileLedger } from './ledger.js';
+import type { BotMeta, FromBot, ToBot } from './messages.js';
+import { Schedule } from './schedule.js';
+
+const RUNNER = new URL('./runner.js', import.meta.url);
+const RESTART_BACKOFF = { type: 'exponential', delayMs: 250, maxDelayMs: 30_000, jitter: true } as const;
+/** An event whose handler failed this many times in a row is skipped, so one bad post cannot stop a bot. */
+const MAX_EVENT_FAILURES = 3;
+const POLL_LIMIT = 100;
+/** Loading a module (and its imports) may take a while on a busy machine; a thread is not called hung for it. */
+const LOAD_GRACE_MS = 10_000;
+
+export interface BotProcessOptions {
+  name: string;
+  module: string;
+  store: BotStore;
+  clock: Clock;
+  /** A thread that sends no heartbeat for this long is terminated and restarted. */
+  hangMs: number;
+  pollMs: number;
+  makeHost(meta: BotMeta): BotHost;
+  log(level: BotLogLevel, msg: string, data?: unknown): void;
+}
+
+const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = { ask: 'onAsk', mention: 'onMention', reply: 'onReply', post: 'onPost' };
+
+/**
+ * One bot: its worker thread, restarted with backoff when it crashes, hangs or a handler fails;
+ * its schedule; and its platform polls, whose cursors move only once an event is handled.
+ */
+export class BotProcess {
+  private worker: Worker | null = null;
+  private meta: BotMeta | null = null;
+  private host: BotHost | null = null;
+  private schedule: Schedule | null = null;
+  private calls = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private lastBeat = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private restartCancel: (() => void) | null = null;
+  private failures = 0;
+  private eventFailures = new Map<string, number>();
+  /** Handlers run one at a time, so runs never overlap and cursors move in order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private polling = false;
+  private pollAgain = false;
+  private stopped = false;
+  private starts = 0;
+  /** Resolves when the thread is ready (its module loaded). */
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: BotProcessOptions) {}
+
+  get running(): boolean {
+    return this.worker !== null && this.meta !== null;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const restart = this.starts++ > 0;
+    void this.o.store.recordBotEvent(this.o.name, { type: 'start', restart });
+    const worker = new Worker(RUNNER, { workerData: { bot: this.o.name, module: this.o.module, beatMs: Math.max(10, Math.floor(this.o.hangMs / 4)) } });
+    this.worker = worker;
+    this.lastBeat = this.o.clock.now();
+    this.ready = new Promise<void>((resolve) => {
+      worker.on('message', (m: FromBot) => {
+        if (m.type === 'ready') {
+          this.onReady(m.meta).then(resolve, (e: Error) => this.crash(e.message));
+        } else this.onMessage(m);
+      });
+    });
+    worker.on('error', (e) => this.crash(`crashed: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (this.worker === worker && !this.stopped) this.crash(`its thread exited with code ${code}`);
+    });
+    this.watchdog = setInterval(() => {
+      const silent = this.o.clock.now() - this.lastBeat;
+      if (silent > this.o.hangMs + (this.meta ? 0 : LOAD_GRACE_MS)) this.crash(`did not answer for ${silent} ms (a busy loop?); terminated`);
+    }, Math.max(10, Math.floor(this.o.hangMs / 4)));
+    this.watchdog.unref();
+  }
+
+  private async onReady(meta: BotMeta): Promise<void> {
+    this.meta = meta;
+    this.host = this.o.makeHost(meta);
+    const confirmed = await reconcileLedger(this.o.store, this.o.name, this.host.clients, this.o.clock.now);
+    if (confirmed > 0) this.o.log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
+    if (meta.handlers.includes('onStart')) void this.invoke('onStart', null, null).catch(() => undefined);
+    if (meta.schedule) {
+      const bot = await this.o.store.getBot(this.o.name);
+      this.schedule = new Schedule({
+        cron: meta.schedule,
+        timezone: meta.timezone,
+        missed: meta.missed,
+        clock: this.o.clock,
+        lastScheduledAt: bot?.lastScheduledAt ?? null,
+        run: (at) => this.invoke('onSchedule', null, at).catch(() => undefined),
+        skipped: (at) => this.o.log('warn', `skipped the run of ${new Date(at).toISOString()}: the previous run was still going`),
+      });
+      this.schedule.start();
+    }
+    if (meta.handlers.some((h) => Object.values(EVENT_HANDLERS).includes(h))) {
+      this.pollTimer = setInterval(() => this.poll(), this.o.pollMs);
+      this.pollTimer.unref();
+      this.poll();
+    }
+  }
+
+  private onMessage(m: FromBot): void {
+    this.lastBeat = this.o.clock.now();
+    if (m.type === 'invoked') {
+      const c = this.calls.get(m.id);
+      this.calls.delete(m.id);
+      if (m.ok) c?.resolve();
+      else c?.reject(new Error(m.error));
+    } else if (m.type === 'call') {
+      const reply = (r: Omit<Extract<ToBot, { type: 'reply' }>, 'type' | 'id'>) => this.worker?.postMessage({ type: 'reply', id: m.id, ...r } satisfies ToBot);
+      this.host!.call(m.method, m.args, (jobId, result) => this.worker?.postMessage({ type: 'jobResult', id: m.id, jobId, result } satisfies ToBot)).then(
+        (value) => reply({ ok: true, value }),
+        (e: Error) => reply({ ok: false, error: e.message }),
+      );
+    }
+  }
+
+  /** Queues a handler run; rejects when the handler fails (the bot is then restarted). */
+  invoke(handler: HandlerName, event: PlatformEvent | null, scheduledAt: number | null): Promise<void> {
+    const run = this.queue.then(async () => {
+      await this.ready;
+      const worker = this.worker;
+      if (!worker || this.stopped) throw new Error(`bot ${this.o.name} is not running`);
+      const id = this.nextId++;
+      const done = new Promise<void>((resolve, reject) => this.calls.set(id, { resolve, reject }));
+      worker.postMessage({ type: 'invoke', id, handler, event, scheduledAt } satisfies ToBot);
+      try {
+        await done;
+      } catch (e) {
+        // Torn down already (a hang, a crash, a pause): that cause is what was recorded.
+        if (this.worker !== worker) throw e;
+        const message = `${handler} failed: ${(e as Error).message}`;
+        void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message });
+        this.crash(message);
+        throw e;
+      }
+      this.failures = 0;
+      await this.o.store.recordBotEvent(this.o.name, { type: 'run', at: this.o.clock.now(), scheduledAt: handler === 'onSchedule' ? scheduledAt : null });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reads each platform from its stored cursor; a cursor moves past an event once it is handled. */
+  poll(): void {
+    if (this.polling || !this.meta) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = true;
+    this.pollOnce()
+      .catch((e: Error) => this.o.log('warn', `polling failed: ${e.message}`))
+      .finally(() => {
+        this.polling = false;
+        if (this.pollAgain && !this.stopped) {
+          this.pollAgain = false;
+          this.poll();
+        }
+      });
+  }
+
+  private async pollOnce(): Promise<void> {
+    const meta = this.meta!;
+    for (const client of this.host!.clients.values()) {
+      const cursor = await this.o.store.getCursor(this.o.name, client.platform);
+      const page = await client.poll(cursor, POLL_LIMIT);
+      for (const event of page.events) {
+        const handler = EVENT_HANDLERS[event.type];
+        if (meta.handlers.includes(handler) && !(await this.handle(handler, event))) return;
+        await this.o.store.setCursor(this.o.name, client.platform, event.cursor);
+      }
+      if (page.cursor !== null && page.cursor !== cursor) await this.o.store.setCursor(this.o.name, client.platform, page.cursor);
+      if (page.events.length === POLL_LIMIT) this.pollAgain = true;
+    }
+  }
+
+  /** False when the event should be tried again after the restart. */
+  private async handle(handler: HandlerName, event: PlatformEvent): Promise<boolean> {
+    try {
+      await this.invoke(handler, event, null);
+      this.eventFailures.delete(event.cursor);
+      return true;
+    } catch {
+      const n = (this.eventFailures.get(event.cursor) ?? 0) + 1;
+      this.eventFailures.set(event.cursor, n);
+      if (n < MAX_EVENT_FAILURES) return false;
+      this.o.log('error', `gave up on ${event.type} ${event.post.id} after ${n} failed attempts; it is skipped`);
+      return true;
+    }
+  }
+
+  /** Terminates the thread and starts it again after a backoff. */
+  private crash(reason: string): void {
+    if (this.stopped || !this.worker) return;
+    this.o.log('error', `bot ${reason}; restarting`);
+    void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message: reason });
+    this.teardown();
+    const delay = retryDelay(RESTART_BACKOFF, ++this.failures);
+    this.restartCancel = this.o.clock.setTimer(() => {
+      this.restartCancel = null;
+      if (!this.stopped) this.start();
+    }, delay);
+  }
+
+  private teardown(): void {
+    this.schedule?.stop();
+    this.schedule = null;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.watchdog = this.pollTimer = null;
+    const worker = this.worker;
+    this.worker = null;
+    this.meta = null;
+    for (const c of this.calls.values()) c.reject(new Error('the bot was stopped'));
+    this.calls.clear();
+    void worker?.terminate();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.restartCancel?.();
+    const worker = this.worker;
+    this.teardown();
+    await worker?.terminate();
+  }
+}

@@ -1,0 +1,89 @@
+import type { PlatformEvent, PlatformPost } from '../platforms/platformClient.js';
+import type { BotLogLevel, FeedItem, Result } from '../types.js';
+
+/** What a bot module exports (as its default export): its name, schedule and handlers. */
+export interface BotDefinition {
+  /** Shown in logs; the bot's identity in the hub is its module's file name. */
+  name: string;
+  /** A cron expression (croner syntax, 5 or 6 fields); runs call onSchedule. */
+  schedule?: string;
+  /** The schedule's IANA time zone (default UTC). */
+  timezone?: string;
+  /** After downtime: `skip` the runs missed (default), or run `once` at start to catch up. */
+  missed?: 'skip' | 'once';
+  /** Platforms the bot reads and posts on (default ['sandbox']). */
+  platforms?: string[];
+  /** The account the bot acts as on its platforms (default: the bot's name). */
+  account?: string;
+  onStart?(ctx: BotContext): unknown;
+  onSchedule?(ctx: BotContext, run: { scheduledAt: number | null }): unknown;
+  onAsk?(event: PlatformEvent, ctx: BotContext): unknown;
+  onMention?(event: PlatformEvent, ctx: BotContext): unknown;
+  onReply?(event: PlatformEvent, ctx: BotContext): unknown;
+  onPost?(event: PlatformEvent, ctx: BotContext): unknown;
+}
+
+export interface SendOptions {
+  /** The post's idempotency key; default: a hash of the platform, the post answered and the text, so the same text is never posted twice. */
+  key?: string;
+  platform?: string;
+}
+
+export interface JobRunOptions {
+  variants?: number;
+  seed?: number;
+  /** Called as each result lands; return true to stop the job early with the results it has. */
+  onResult?(result: Result, all: Result[]): boolean | void | Promise<boolean | void>;
+}
+
+/** What a bot gets in every handler. Every call goes to the hub; what it stores is durable. */
+export interface BotContext {
+  readonly bot: string;
+  readonly account: string;
+  now(): number;
+  state: {
+    get<T = unknown>(key: string): Promise<T | undefined>;
+    set(key: string, value: unknown): Promise<void>;
+    delete(key: string): Promise<void>;
+  };
+  feeds: {
+    publish(feed: string, ...items: unknown[]): Promise<number[]>;
+    /** Items after this bot's last ack. */
+    read(feed: string, limit?: number): Promise<FeedItem[]>;
+    ack(feed: string, seq: number): Promise<void>;
+  };
+  /** Posts through the ledger: a key posted once is never posted again, even after a crash. */
+  post(text: string, options?: SendOptions): Promise<PlatformPost>;
+  reply(to: PlatformPost | string, text: string, options?: SendOptions): Promise<PlatformPost>;
+  ask(to: string, text: string, options?: SendOptions): Promise<PlatformPost>;
+  like(postId: string, options?: { platform?: string }): Promise<void>;
+  likesOf(postIds: string[], options?: { platform?: string }): Promise<Record<string, number>>;
+  jobs: {
+    /** Submits a job and resolves with its results once it is finished (or stopped early). */
+    run(kind: string, input: unknown, options?: JobRunOptions): Promise<{ jobId: string; state: string; results: Result[] }>;
+    /** Submits a job to run later (e.g. a reminder) and resolves with its id. */
+    submit(kind: string, input: unknown, options?: { delayMs?: number; key?: string }): Promise<string>;
+  };
+  log: Record<BotLogLevel, (msg: string, data?: unknown) => void>;
+}
+
+const HANDLERS = ['onStart', 'onSchedule', 'onAsk', 'onMention', 'onReply', 'onPost'] as const;
+export type HandlerName = (typeof HANDLERS)[number];
+
+/** Checks a definition where it is written, so a mistake is reported with the bot's name. */
+export function defineBot(def: BotDefinition): BotDefinition {
+  if (typeof def !== 'object' || def === null) throw new Error('defineBot takes an object: { name, schedule?, onAsk?, ... }');
+  if (typeof def.name !== 'string' || def.name === '') throw new Error('defineBot: name must be a non-empty string');
+  if (def.missed !== undefined && def.missed !== 'skip' && def.missed !== 'once') throw new Error(`bot ${def.name}: missed must be 'skip' or 'once'`);
+  if (def.schedule !== undefined && typeof def.onSchedule !== 'function') throw new Error(`bot ${def.name}: a schedule needs an onSchedule handler`);
+  for (const h of HANDLERS) {
+    if (def[h] !== undefined && typeof def[h] !== 'function') throw new Error(`bot ${def.name}: ${h} must be a function`);
+  }
+  if (!HANDLERS.some((h) => def[h])) throw new Error(`bot ${def.name}: give at least one handler (${HANDLERS.join(', ')})`);
+  return def;
+}
+
+/** The handlers a definition has, which the hub needs to know without running the module. */
+export function handlersOf(def: BotDefinition): HandlerName[] {
+  return HANDLERS.filter((h) => typeof def[h] === 'function');
+}

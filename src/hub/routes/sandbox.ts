@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { InputError } from '../../errors.js';
+import { ACCOUNT_PATTERN, MAX_TEXT, type Sandbox } from '../../platforms/sandbox/sandbox.js';
+import { SandboxClient } from '../../platforms/sandbox/sandboxClient.js';
+import { requireScope } from '../auth.js';
+import { checkKnown, intParam, stringParam, type Query } from '../query.js';
+import type { Tokens } from '../tokens.js';
+
+const strict = { additionalProperties: false } as const;
+const Account = Type.String({ pattern: ACCOUNT_PATTERN, description: 'Lower-case account name; created on first use' });
+const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT });
+const Key = Type.String({ minLength: 1, maxLength: 200, description: "The author's idempotency key, kept with the post" });
+
+export const SandboxPostBody = Type.Object(
+  { author: Account, text: Text, replyTo: Type.Optional(Type.Integer({ minimum: 1 })), key: Type.Optional(Key) },
+  strict,
+);
+export const SandboxAskBody = Type.Object({ from: Account, to: Account, text: Text, key: Type.Optional(Key) }, strict);
+export const SandboxLikeBody = Type.Object({ account: Account }, strict);
+// Path parameters arrive as text and the schema compiler does not coerce them.
+const PostParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'A post id' }) }, strict);
+
+/** The sandbox platform over HTTP: any client or bot token may act as any sandbox account. */
+export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: Tokens): void {
+  const client = { onRequest: requireScope(tokens, 'client', 'bot') };
+  const tags = ['sandbox'];
+
+  app.get('/v1/sandbox/posts', { ...client, schema: { tags, summary: 'The timeline: posts and asks, newest first' } }, async (req) => {
+    const q = req.query as Query;
+    checkKnown(q, ['before', 'limit']);
+    const limit = intParam(q, 'limit', 1, 500) ?? 50;
+    const posts = await sandbox.store.timeline(intParam(q, 'before', 1, Number.MAX_SAFE_INTEGER) ?? null, limit);
+    return { posts, nextCursor: posts.length === limit ? String(posts.at(-1)!.id) : null };
+  });
+
+  app.get('/v1/sandbox/posts/:id', { ...client, schema: { tags, summary: 'One post', params: PostParams } }, async (req) =>
+    sandbox.get(Number((req.params as Static<typeof PostParams>).id)),
+  );
+
+  app.post('/v1/sandbox/posts', { ...client, schema: { tags, summary: 'Post, or reply with replyTo', body: SandboxPostBody } }, async (req, reply) =>
+    reply.code(201).send(await sandbox.post(req.body as Static<typeof SandboxPostBody>)),
+  );
+
+  app.post('/v1/sandbox/asks', { ...client, schema: { tags, summary: 'Send a question to an account', body: SandboxAskBody } }, async (req, reply) =>
+    reply.code(201).send(await sandbox.ask(req.body as Static<typeof SandboxAskBody>)),
+  );
+
+  app.post(
+    '/v1/sandbox/posts/:id/likes',
+    { ...client, schema: { tags, summary: 'Like a post (once per account)', params: PostParams, body: SandboxLikeBody } },
+    async (req) => {
+      const id = Number((req.params as Static<typeof PostParams>).id);
+      const liked = await sandbox.like(id, (req.body as Static<typeof SandboxLikeBody>).account);
+      return { liked, post: await sandbox.get(id) };
+    },
+  );
+
+  app.get('/v1/sandbox/accounts', { ...client, schema: { tags, summary: 'Accounts' } }, async () => ({ accounts: await sandbox.store.listAccounts() }));
+
+  app.get('/v1/sandbox/events', { ...client, schema: { tags, summary: "An account's events after a cursor: what a bot over HTTP polls" } }, async (req) => {
+    const q = req.query as Query;
+    checkKnown(q, ['account', 'cursor', 'limit']);
+    const account = stringParam(q, 'account', 32);
+    if (account === undefined) throw new InputError('account', 'account is required: the account whose events to read');
+    return new SandboxClient(sandbox, account).poll(stringParam(q, 'cursor') ?? null, intParam(q, 'limit', 1, 500) ?? 100);
+  });
+}

@@ -1,0 +1,66 @@
+import { EventEmitter } from 'node:events';
+import { InputError, NotFoundError } from '../../errors.js';
+import type { SandboxStore } from '../../store/botStore.js';
+import type { SandboxPost } from '../../types.js';
+
+export const ACCOUNT_PATTERN = '^[a-z0-9_-]{1,32}$';
+const ACCOUNT = new RegExp(ACCOUNT_PATTERN);
+const MENTION = /(?:^|[^a-z0-9_-])@([a-z0-9_-]{1,32})/gi;
+export const MAX_TEXT = 5000;
+
+export function mentionsIn(text: string): string[] {
+  return [...new Set([...text.matchAll(MENTION)].map((m) => m[1]!.toLowerCase()))];
+}
+
+function checkAccount(field: string, name: string): void {
+  if (!ACCOUNT.test(name)) throw new InputError(field, `${field} must be an account name of 1 to 32 lower-case letters, digits, '_' or '-', got '${name}'`);
+}
+
+function checkText(text: string): void {
+  if (text.trim() === '' || text.length > MAX_TEXT) throw new InputError('text', `text must be 1 to ${MAX_TEXT} characters and not blank`);
+}
+
+/**
+ * The platform built into the hub: anyone may post as any account, which is what a playground
+ * for bots needs. Every new post is announced on `posts` so bots reading it wake at once.
+ */
+export class Sandbox {
+  /** Emits 'post' with each SandboxPost once it is committed. */
+  readonly posts = new EventEmitter();
+
+  constructor(readonly store: SandboxStore, private readonly now: () => number = Date.now) {
+    this.posts.setMaxListeners(0);
+  }
+
+  async post(p: { author: string; text: string; replyTo?: number | null; key?: string | null }): Promise<SandboxPost> {
+    checkAccount('author', p.author);
+    checkText(p.text);
+    if (p.replyTo != null && !(await this.store.getPost(p.replyTo))) throw new NotFoundError(`no sandbox post ${p.replyTo} to reply to`);
+    return this.insert({ type: 'post', author: p.author, recipient: null, replyTo: p.replyTo ?? null, text: p.text, key: p.key ?? null });
+  }
+
+  async ask(p: { from: string; to: string; text: string; key?: string | null }): Promise<SandboxPost> {
+    checkAccount('from', p.from);
+    checkAccount('to', p.to);
+    checkText(p.text);
+    return this.insert({ type: 'ask', author: p.from, recipient: p.to, replyTo: null, text: p.text, key: p.key ?? null });
+  }
+
+  async like(postId: number, account: string): Promise<boolean> {
+    checkAccount('account', account);
+    if (!(await this.store.getPost(postId))) throw new NotFoundError(`no sandbox post ${postId}`);
+    return this.store.like(postId, account, this.now());
+  }
+
+  async get(postId: number): Promise<SandboxPost> {
+    const post = await this.store.getPost(postId);
+    if (!post) throw new NotFoundError(`no sandbox post ${postId}`);
+    return post;
+  }
+
+  private async insert(p: Omit<SandboxPost, 'id' | 'mentions' | 'likes' | 'createdAt'>): Promise<SandboxPost> {
+    const post = await this.store.insertPost({ ...p, mentions: mentionsIn(p.text), createdAt: this.now() });
+    this.posts.emit('post', post);
+    return post;
+  }
+}

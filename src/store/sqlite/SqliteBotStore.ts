@@ -1,0 +1,159 @@
+import type { BotInfo, BotLogLine, FeedItem, LedgerEntry } from '../../types.js';
+import type { BotEvent, BotStore, LogQuery, NewLogLine } from '../botStore.js';
+import { prepareBotStatements, type BotStatements } from './botStatements.js';
+import type { SqliteCore } from './core.js';
+import type { Row } from '../rows.js';
+import type { TxBatcher } from './batcher.js';
+
+function toBot(r: Row): BotInfo {
+  return {
+    name: r.name,
+    module: r.module,
+    paused: r.paused === 1,
+    createdAt: r.created_at,
+    starts: r.starts,
+    restarts: r.restarts,
+    runs: r.runs,
+    errors: r.errors,
+    lastError: r.last_error,
+    lastErrorAt: r.last_error_at,
+    lastRunAt: r.last_run_at,
+    lastScheduledAt: r.last_scheduled_at,
+  };
+}
+
+function toLedger(r: Row): LedgerEntry {
+  return {
+    bot: r.bot,
+    key: r.key,
+    hash: r.hash,
+    platform: r.platform,
+    state: r.state,
+    postId: r.post_id,
+    createdAt: r.created_at,
+    confirmedAt: r.confirmed_at,
+  };
+}
+
+/** The bot store on the SQLite connection of the main store: same file, same write batcher. */
+export class SqliteBotStore implements BotStore {
+  private readonly st: BotStatements;
+  private readonly batch: TxBatcher;
+
+  constructor(core: SqliteCore) {
+    this.st = prepareBotStatements(core.db);
+    this.batch = core.batch;
+  }
+
+  createBot(name: string, module: string, now: number): Promise<boolean> {
+    return this.batch.run(() => this.st.INSERT_BOT.run({ name, module, now }).changes > 0);
+  }
+
+  async getBot(name: string): Promise<BotInfo | null> {
+    const r = this.st.BOT.get(name) as Row | undefined;
+    return r ? toBot(r) : null;
+  }
+
+  async listBots(): Promise<BotInfo[]> {
+    return (this.st.BOTS.all() as Row[]).map(toBot);
+  }
+
+  setPaused(name: string, paused: boolean): Promise<boolean> {
+    return this.batch.run(() => this.st.SET_PAUSED.run(paused ? 1 : 0, name).changes > 0);
+  }
+
+  deleteBot(name: string): Promise<boolean> {
+    return this.batch.run(() => this.st.DELETE_BOT.run(name).changes > 0);
+  }
+
+  recordBotEvent(name: string, e: BotEvent): Promise<void> {
+    return this.batch.run(() => {
+      if (e.type === 'start') this.st.BOT_STARTED.run({ name, restart: e.restart ? 1 : 0 });
+      else if (e.type === 'run') this.st.BOT_RAN.run({ name, at: e.at, scheduledAt: e.scheduledAt });
+      else this.st.BOT_FAILED.run({ name, at: e.at, message: e.message });
+    });
+  }
+
+  async getState(bot: string, key: string): Promise<unknown> {
+    const r = this.st.STATE.get(bot, key) as Row | undefined;
+    return r ? JSON.parse(r.value) : undefined;
+  }
+
+  setState(bot: string, key: string, value: unknown, now: number): Promise<void> {
+    return this.batch.run(() => {
+      if (value === undefined) this.st.DELETE_STATE.run(bot, key);
+      else this.st.SET_STATE.run({ bot, key, value: JSON.stringify(value), now });
+    });
+  }
+
+  async listState(bot: string): Promise<Record<string, unknown>> {
+    return Object.fromEntries((this.st.ALL_STATE.all(bot) as Row[]).map((r) => [r.key, JSON.parse(r.value)]));
+  }
+
+  async getCursor(bot: string, platform: string): Promise<string | null> {
+    return (this.st.CURSOR.get(bot, platform) as Row | undefined)?.cursor ?? null;
+  }
+
+  setCursor(bot: string, platform: string, cursor: string): Promise<void> {
+    return this.batch.run(() => void this.st.SET_CURSOR.run({ bot, platform, cursor }));
+  }
+
+  publish(feed: string, owner: string | null, items: unknown[], now: number): Promise<number[]> {
+    return this.batch.run(() => {
+      this.st.ENSURE_FEED.run({ feed, owner, now });
+      const last = (this.st.RESERVE_SEQ.get({ feed, count: items.length }) as Row).last_seq as number;
+      const first = last - items.length + 1;
+      items.forEach((item, i) => this.st.INSERT_ITEM.run({ feed, seq: first + i, item: JSON.stringify(item ?? null), now }));
+      return items.map((_, i) => first + i);
+    });
+  }
+
+  async readFeed(feed: string, consumer: string, limit: number): Promise<FeedItem[]> {
+    return (this.st.READ_FEED.all({ feed, consumer, limit }) as Row[]).map((r) => ({
+      feed,
+      seq: r.seq,
+      item: JSON.parse(r.item),
+      createdAt: r.created_at,
+    }));
+  }
+
+  ack(feed: string, consumer: string, seq: number): Promise<boolean> {
+    return this.batch.run(() => {
+      const f = this.st.FEED.get(feed) as Row | undefined;
+      if (!f || seq < 1 || seq > f.last_seq) return false;
+      this.st.ACK.run({ feed, consumer, seq });
+      return true;
+    });
+  }
+
+  async getLedger(bot: string, key: string): Promise<LedgerEntry | null> {
+    const r = this.st.LEDGER.get(bot, key) as Row | undefined;
+    return r ? toLedger(r) : null;
+  }
+
+  beginLedger(entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>): Promise<{ entry: LedgerEntry; created: boolean }> {
+    return this.batch.run(() => {
+      const created = this.st.BEGIN_LEDGER.run(entry).changes > 0;
+      return { entry: toLedger(this.st.LEDGER.get(entry.bot, entry.key) as Row), created };
+    });
+  }
+
+  confirmLedger(bot: string, key: string, postId: string, now: number): Promise<void> {
+    return this.batch.run(() => void this.st.CONFIRM_LEDGER.run({ bot, key, postId, now }));
+  }
+
+  async pendingLedger(bot: string): Promise<LedgerEntry[]> {
+    return (this.st.PENDING_LEDGER.all(bot) as Row[]).map(toLedger);
+  }
+
+  appendLogs(lines: NewLogLine[]): Promise<void> {
+    return this.batch.run(() => {
+      for (const l of lines) this.st.INSERT_LOG.run({ ...l, data: l.data === undefined ? null : JSON.stringify(l.data) });
+    });
+  }
+
+  async readLogs(bot: string, q: LogQuery): Promise<BotLogLine[]> {
+    const rows = this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit }) as Row[];
+    return rows.map((r) => ({ id: r.id, bot: r.bot, at: r.at, level: r.level, msg: r.msg, data: r.data === null ? null : JSON.parse(r.data) }));
+  }
+}

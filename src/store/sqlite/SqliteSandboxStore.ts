@@ -1,0 +1,84 @@
+import type { SandboxPost } from '../../types.js';
+import type { NewSandboxPost, SandboxStore } from '../botStore.js';
+import type { TxBatcher } from './batcher.js';
+import type { SqliteCore } from './core.js';
+import type { Row } from '../rows.js';
+import { prepareSandboxStatements, type SandboxStatements } from './sandboxStatements.js';
+
+/** The sandbox platform on the SQLite connection of the main store. */
+export class SqliteSandboxStore implements SandboxStore {
+  private readonly st: SandboxStatements;
+  private readonly batch: TxBatcher;
+
+  constructor(core: SqliteCore) {
+    this.st = prepareSandboxStatements(core.db);
+    this.batch = core.batch;
+  }
+
+  /** Rows to posts, with their mentions and likes read in two statements for the whole page. */
+  private toPosts(rows: Row[]): SandboxPost[] {
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const mentions = new Map<number, string[]>();
+    const likes = new Map<number, string[]>();
+    const collect = (map: Map<number, string[]>, list: Row[]) => {
+      for (const r of list) map.set(r.post_id, [...(map.get(r.post_id) ?? []), r.account]);
+    };
+    collect(mentions, this.st.MENTIONS_OF.all(ids) as Row[]);
+    collect(likes, this.st.LIKES_OF.all(ids) as Row[]);
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      author: r.author,
+      recipient: r.recipient,
+      replyTo: r.reply_to,
+      text: r.text,
+      mentions: mentions.get(r.id) ?? [],
+      likes: likes.get(r.id) ?? [],
+      key: r.key,
+      createdAt: r.created_at,
+    }));
+  }
+
+  ensureAccount(name: string, now: number): Promise<boolean> {
+    return this.batch.run(() => this.st.ENSURE_ACCOUNT.run(name, now).changes > 0);
+  }
+
+  async listAccounts(): Promise<string[]> {
+    return (this.st.ACCOUNTS.all() as Row[]).map((r) => r.name);
+  }
+
+  insertPost(post: NewSandboxPost): Promise<SandboxPost> {
+    return this.batch.run(() => {
+      this.st.ENSURE_ACCOUNT.run(post.author, post.createdAt);
+      if (post.recipient !== null) this.st.ENSURE_ACCOUNT.run(post.recipient, post.createdAt);
+      const { id } = this.st.INSERT_POST.get(post) as Row;
+      for (const account of post.mentions) this.st.INSERT_MENTION.run(id, account);
+      return this.toPosts([this.st.POST.get(id) as Row])[0]!;
+    });
+  }
+
+  async getPost(id: number): Promise<SandboxPost | null> {
+    const r = this.st.POST.get(id) as Row | undefined;
+    return r ? this.toPosts([r])[0]! : null;
+  }
+
+  async postsAfter(afterId: number, limit: number): Promise<SandboxPost[]> {
+    return this.toPosts(this.st.POSTS_AFTER.all(afterId, limit) as Row[]);
+  }
+
+  async timeline(beforeId: number | null, limit: number): Promise<SandboxPost[]> {
+    return this.toPosts(this.st.TIMELINE.all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as Row[]);
+  }
+
+  async findByKey(author: string, key: string): Promise<SandboxPost | null> {
+    const r = this.st.POST_BY_KEY.get(author, key) as Row | undefined;
+    return r ? this.toPosts([r])[0]! : null;
+  }
+
+  like(postId: number, account: string, now: number): Promise<boolean> {
+    return this.batch.run(() => {
+      this.st.ENSURE_ACCOUNT.run(account, now);
+      return this.st.LIKE.run(postId, account, now).changes > 0;
+    });
+  }
+}
