@@ -4,7 +4,7 @@
  *   npm run bench                      full run (tens of minutes: a 1,000,000-task backlog)
  *   npm run bench -- --quick           small sizes, under a minute
  *   npm run bench -- --profile [DIR]   hub processes run under node --cpu-prof; profiles summarized
- *   npm run bench -- --only roost,bullmq,graphile,pgboss,ceiling
+ *   npm run bench -- --only roost,roost-pg,ceiling,bullmq,graphile,pgboss
  *   npm run bench -- --json FILE       also writes every figure as JSON
  *
  * Progress goes to stderr, the report to stdout. Every process, temp directory, Redis key and
@@ -19,15 +19,16 @@ import { bullmq, runBullmqWorker } from './bullmq.js';
 import { FULL, QUICK, type Ctx } from './config.js';
 import { graphile, runGraphileWorker } from './graphile.js';
 import { CpuMeter, machine, type Machine } from './machine.js';
-import { runPeer, type PeerResult, type WorkerConfig } from './peers.js';
+import { runPeer, type PeerFigures, type PeerResult, type WorkerConfig } from './peers.js';
+import { freshRoostStore, postgresVersion } from './postgres.js';
 import { pgboss, runPgbossWorker } from './pgboss.js';
 import { cleanupAll } from './processes.js';
 import { formatProfile, summarizeProfiles } from './profile.js';
-import { KIND, runRoost, type RoostFigures, type Value } from './roost.js';
+import { KIND, runRoost, runRoostPostgres, type RoostFigures, type Value } from './roost.js';
 import type { Summary } from './stats.js';
 import { storeCeiling, type Ceiling } from './storeCeiling.js';
 
-const ALL = ['roost', 'ceiling', 'bullmq', 'graphile', 'pgboss'] as const;
+const ALL = ['roost', 'roost-pg', 'ceiling', 'bullmq', 'graphile', 'pgboss'] as const;
 type Part = (typeof ALL)[number];
 
 interface Flags {
@@ -40,7 +41,7 @@ interface Flags {
 
 function usage(): never {
   process.stderr.write(
-    'usage: node dist/bench/main.js [--quick] [--profile [DIR]] [--only roost,ceiling,bullmq,graphile,pgboss] [--json FILE]\n',
+    'usage: node dist/bench/main.js [--quick] [--profile [DIR]] [--only roost,roost-pg,ceiling,bullmq,graphile,pgboss] [--json FILE]\n',
   );
   process.exit(2);
 }
@@ -108,20 +109,22 @@ interface Results {
    */
   load: { start: number; otherCpuSec: number; otherShare: number };
   roost: RoostFigures | string | null;
+  /** Roost with its hub on the local PostgreSQL, or why not. */
+  roostPg: PeerFigures | string | null;
   ceiling: Ceiling | string | null;
   peers: PeerResult[];
 }
 
-function comparison(r: Results, s: typeof FULL): string {
-  const roost = typeof r.roost === 'object' && r.roost !== null ? r.roost : null;
-  const peers = r.peers;
-  const head = ['no-op jobs', 'Roost', ...peers.map((p) => p.name), ...peers.map((p) => `Roost vs ${p.name}`)];
+/** `name`'s figures beside each peer's, with ours/theirs ratios. */
+function comparison(name: string, figures: PeerFigures | string | null, peers: PeerResult[], s: typeof FULL): string {
+  const roost = typeof figures === 'object' && figures !== null ? figures : null;
+  const head = ['no-op jobs', name, ...peers.map((p) => p.name), ...peers.map((p) => `${name} vs ${p.name}`)];
   type Row = { label: string; ours: () => string; theirs: (p: PeerResult) => string; ratio: (p: PeerResult) => number | null };
   const figs = (p: PeerResult) => (typeof p.figures === 'string' ? null : p.figures);
   const skipped = (p: PeerResult) => (typeof p.figures === 'string' ? p.figures : null);
   const rateRow = (label: string, key: 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch' | 'endToEnd1' | 'endToEnd4' | 'endToEnd1Single'): Row => ({
     label,
-    ours: () => (roost ? fmtRate(roost[key]) : String(r.roost ?? 'not run')),
+    ours: () => (roost ? fmtRate(roost[key]) : String(figures ?? 'not run')),
     theirs: (p) => skipped(p) ?? fmtRate(figs(p)![key]),
     ratio: (p) => {
       const a = roost ? num(roost[key]) : null;
@@ -234,6 +237,19 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
   const a = small ? num(small.claimsPerSec) : null;
   const b = large ? num(large.claimsPerSec) : null;
   judge('claims/s at 1,000,000 queued within 20% of at 10,000', a !== null && b !== null ? b / a : null, (v) => v >= 0.8, (v) => `${(100 * v).toFixed(0)}%`);
+  const pg = typeof r.roostPg === 'object' && r.roostPg !== null ? r.roostPg : null;
+  const graphileFigs = peer('graphile-worker');
+  const pgE2e = pg ? num(pg.endToEnd1) : null;
+  const gE2e = graphileFigs ? num(graphileFigs.endToEnd1) : null;
+  judge('on PostgreSQL: end-to-end (1 worker) >= graphile-worker', pgE2e !== null && gE2e !== null ? pgE2e / gE2e : null, (v) => v >= 1, (v) => `${v.toFixed(2)}x`);
+  const pgP99 = pg ? lat(pg.latency, 'p99') : null;
+  const gP99 = graphileFigs ? lat(graphileFigs.latency, 'p99') : null;
+  judge(
+    'on PostgreSQL: dispatch p99 < graphile-worker p99',
+    pgP99 !== null && gP99 !== null ? pgP99 - gP99 : null,
+    (v) => v < 0,
+    () => `${fmtMs(pgP99!)} ms vs ${fmtMs(gP99!)} ms`,
+  );
   return out;
 }
 
@@ -253,9 +269,12 @@ function report(r: Results, s: typeof FULL): string {
       `end-to-end: ${s.endToEnd.toLocaleString('en-US')} jobs, the producer sending batches of ${s.producerBatch} (${s.producerBatchesInFlight} calls in flight) ` +
       `or one job per call (${s.inFlight} in flight); latency: ${s.latencyJobs} jobs at ${s.latencyPerSec}/s, one at a time, enqueue call start to handler start`,
     '',
-    comparison(r, s),
+    comparison('Roost', r.roost, r.peers, s),
     '',
     'Ratio columns: throughput rows are Roost / peer, latency rows are peer / Roost; above 1x, Roost is better.',
+    ...(r.roostPg === null
+      ? []
+      : ['', 'With the hub on the same PostgreSQL as graphile-worker and pg-boss:', '', comparison('Roost on PostgreSQL', r.roostPg, r.peers.filter((p) => p.name !== 'BullMQ'), s)]),
     '',
     roostOnly(r, s),
     '',
@@ -298,6 +317,7 @@ async function main(): Promise<number> {
     machine: machine(),
     load: { start: loadavg()[0]!, otherCpuSec: Number.NaN, otherShare: Number.NaN },
     roost: null,
+    roostPg: null,
     ceiling: null,
     peers: [],
   };
@@ -322,6 +342,11 @@ async function main(): Promise<number> {
   log(`${results.mode} run on ${results.machine.cpu} (${results.machine.cores} cores), node ${results.machine.node}`);
   try {
     if (flags.only.has('roost')) results.roost = await runRoost(ctx).catch((e: unknown) => `failed (${(e as Error).message})`);
+    if (flags.only.has('roost-pg')) {
+      results.roostPg = await postgresVersion()
+        .then(() => runRoostPostgres(ctx, freshRoostStore))
+        .catch((e: unknown) => `skipped (${(e as Error).message})`);
+    }
     if (flags.only.has('ceiling')) {
       log('store ceiling');
       results.ceiling = await storeCeiling(ctx, KIND).catch((e: unknown) => `failed (${(e as Error).message})`);

@@ -1,5 +1,7 @@
 /** The local PostgreSQL that graphile-worker and pg-boss run on. */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { onCleanup } from './processes.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -27,4 +29,22 @@ export async function dropSchema(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A fresh schema for one Roost hub on this PostgreSQL, dropped when the bench cleans up; returns
+ * the store URL that names it.
+ */
+export async function freshRoostStore(): Promise<string> {
+  const schema = `roost_bench_${randomBytes(5).toString('hex')}`;
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await client.end();
+  }
+  onCleanup(`drop schema ${schema}`, () => dropSchema(schema));
+  return `${PG_URL}?schema=${schema}`;
 }

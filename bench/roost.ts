@@ -13,9 +13,8 @@ import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, inBatches, on
 import { JsonClient } from './http.js';
 import type { PeerFigures } from './peers.js';
 import { Probe } from './probe.js';
-import { Child, cpuSeconds, removeTempDir, rssMiB, tempDir } from './processes.js';
+import { Child, childEnv, cpuSeconds, removeTempDir, rssMiB, tempDir } from './processes.js';
 import { rate, type Summary } from './stats.js';
-import { buildBacklogDirect } from './storeCeiling.js';
 import { now, sleep, waitUntil, withTimeout } from './time.js';
 
 export const KIND = 'bench.noop';
@@ -37,10 +36,15 @@ export interface Hub {
 }
 
 /** Starts `roost hub` on a free port with `--kind bench.noop`; with --profile, under --cpu-prof. */
-export async function startHub(ctx: Ctx, name: string, dataDir = tempDir('roost-bench-')): Promise<Hub> {
+/** Gives the URL of a fresh, empty PostgreSQL store (a schema of its own) for one hub. */
+export type StoreUrl = () => Promise<string>;
+
+/** A hub on SQLite in `dataDir`, or on the PostgreSQL store `store` names. */
+export async function startHub(ctx: Ctx, name: string, dataDir = tempDir('roost-bench-'), store?: string): Promise<Hub> {
   const nodeArgs = ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', `hub-${name}.cpuprofile`] : [];
   const args = [...nodeArgs, ROOST_BIN, 'hub', '--port', '0', '--data', dataDir, '--kind', KIND, '--log-level', 'warn'];
-  const child = new Child(`hub (${name})`, process.execPath, args, { cwd: dataDir });
+  const env = childEnv(store ? { ROOST_DATABASE_URL: store } : {});
+  const child = new Child(`hub (${name})`, process.execPath, args, { cwd: dataDir, env });
   const m = await child.waitForLine(/Roost hub on (http:\/\/\S+)/, 60_000);
   const url = m[1]!;
   const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
@@ -92,18 +96,6 @@ const enqueueOn =
   async (input: BenchInput): Promise<void> => {
     await hub.client.expect([201], 'POST', '/v1/jobs', { kind: KIND, input });
   };
-
-/**
- * Whether the hub has `POST /v1/jobs/batch` (`{ jobs: [job, ...] }`, up to 1000). A hub without
- * one answers 404; the batch figure is then reported as "n/a (no batch endpoint)" and backlogs
- * are built with SqliteStore directly in the hub's data directory before the hub starts.
- */
-async function hasBatchEndpoint(hub: Hub): Promise<boolean> {
-  const r = await hub.client.send('POST', '/v1/jobs/batch', { jobs: [{ kind: KIND, input: { i: -1 } }] });
-  if (r.status === 404) return false;
-  if (r.status !== 200 && r.status !== 201) throw new Error(`POST /v1/jobs/batch answered HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
-  return true;
-}
 
 const enqueueBatchOn =
   (hub: Hub) =>
@@ -162,9 +154,9 @@ export async function attempt<T>(ctx: Ctx, what: string, step: () => Promise<T>)
 }
 
 /** Enqueue rates on a hub with no workers: one at a time, `inFlight` at a time, and in batches. */
-async function enqueueFigures(ctx: Ctx): Promise<Pick<RoostFigures, 'rssEmptyMiB' | 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
+async function enqueueFigures(ctx: Ctx, store?: StoreUrl): Promise<Pick<RoostFigures, 'rssEmptyMiB' | 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
   const s = ctx.sizes;
-  const hub = await startHub(ctx, 'enqueue');
+  const hub = await startHub(ctx, 'enqueue', tempDir('roost-bench-'), await store?.());
   try {
     await sleep(ctx.quick ? 100 : 1000);
     const rssEmptyMiB = rssMiB(hub.pid);
@@ -172,13 +164,7 @@ async function enqueueFigures(ctx: Ctx): Promise<Pick<RoostFigures, 'rssEmptyMiB
     await enqueueRate(enqueue, s.warmup, s.inFlight, s.scenarioTimeoutMs, 0); // warm-up
     const enqueueOne = await attempt(ctx, 'enqueue one at a time', () => enqueueRate(enqueue, s.enqueueOne, 1, s.scenarioTimeoutMs, 1000));
     const enqueueParallel = await attempt(ctx, 'enqueue in parallel', () => enqueueRate(enqueue, s.enqueueParallel, s.inFlight, s.scenarioTimeoutMs, 1_000_000));
-    let enqueueBatch: Value;
-    if (await hasBatchEndpoint(hub)) {
-      enqueueBatch = await attempt(ctx, 'enqueue in batches', () => batchEnqueueRate(enqueueBatchOn(hub), s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000));
-    } else {
-      // TODO: when the hub gains POST /v1/jobs/batch, this figure fills in by itself.
-      enqueueBatch = 'n/a (no batch endpoint)';
-    }
+    const enqueueBatch = await attempt(ctx, 'enqueue in batches', () => batchEnqueueRate(enqueueBatchOn(hub), s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000));
     return { rssEmptyMiB, enqueueOne, enqueueParallel, enqueueBatch };
   } finally {
     await stopHub(hub);
@@ -189,9 +175,15 @@ async function enqueueFigures(ctx: Ctx): Promise<Pick<RoostFigures, 'rssEmptyMiB
  * End-to-end with `workers` worker processes, the producer sending batches or one job per request;
  * `latency`: dispatch latency on the same hub after.
  */
-async function endToEndFigures(ctx: Ctx, workers: number, producer: Producing, latencyAfter: boolean): Promise<{ e2e: EndToEnd; cpu: CpuSplit; latency?: Summary | string }> {
+async function endToEndFigures(
+  ctx: Ctx,
+  workers: number,
+  producer: Producing,
+  latencyAfter: boolean,
+  store?: StoreUrl,
+): Promise<{ e2e: EndToEnd; cpu: CpuSplit; latency?: Summary | string }> {
   const s = ctx.sizes;
-  const hub = await startHub(ctx, `e2e-${workers}w-${producer}`);
+  const hub = await startHub(ctx, `e2e-${workers}w-${producer}${store ? '-pg' : ''}`, tempDir('roost-bench-'), await store?.());
   const probe = new Probe();
   try {
     const children = await startWorkers(ctx, hub, workers, probe);
@@ -278,53 +270,41 @@ function peakRssMiB(pid: number): number {
 }
 
 /**
- * Hubs with backlogs of no-op jobs, smallest first: for each, the hub's RSS once idle, its claim
- * throughput, and its RSS after. With a batch endpoint, one hub takes each backlog in through it,
- * each larger one topping up the previous; in a full run that hub is then restarted on its data
- * directory, as after an upgrade, and the fresh process's RSS is read too. Without one, each
- * backlog is written with SqliteStore before its hub starts.
+ * One hub takes backlogs of no-op jobs in through its batch endpoint, smallest first, each larger
+ * one topping up the previous: for each, the hub's RSS once idle, its claim throughput, and its
+ * RSS after. In a full run the hub is then restarted on its data directory, as after an upgrade,
+ * and the fresh process's RSS is read too.
  */
-async function backlogsFigures(ctx: Ctx, sizes: number[], batchEndpoint: boolean): Promise<BacklogFigures[]> {
+async function backlogsFigures(ctx: Ctx, sizes: number[]): Promise<BacklogFigures[]> {
   const s = ctx.sizes;
   const settle = () => sleep(ctx.quick ? 200 : 2000); // GC, pending writes, the reaper's first passes
-  const nan = Number.NaN;
   const out: BacklogFigures[] = [];
-  let hub: Hub | null = batchEndpoint ? await startHub(ctx, 'backlog') : null;
+  let hub = await startHub(ctx, 'backlog');
   let queued = 0;
   try {
     for (const size of sizes) {
       ctx.log(`roost: backlog of ${size.toLocaleString('en-US')}`);
       const t0 = now();
-      if (batchEndpoint) {
-        await buildBacklogHttp(hub!, queued, size - queued, s.batchSize, s.scenarioTimeoutMs * 4);
-      } else {
-        const dataDir = tempDir('roost-bench-backlog-');
-        await buildBacklogDirect(dataDir, KIND, size, s.scenarioTimeoutMs * 4);
-        hub = await startHub(ctx, `backlog-${size}`, dataDir);
-      }
+      await buildBacklogHttp(hub, queued, size - queued, s.batchSize, s.scenarioTimeoutMs * 4);
       const buildSec = (now() - t0) / 1000;
-      ctx.log(`  backlog of ${size} built in ${buildSec.toFixed(1)} s (${batchEndpoint ? 'batch endpoint' : 'SqliteStore'})`);
+      ctx.log(`  backlog of ${size} built in ${buildSec.toFixed(1)} s (batch endpoint)`);
       await settle();
-      const rssIdle = rssMiB(hub!.pid);
-      const claims = await attempt(ctx, `claims at a backlog of ${size}`, () => claimRate(hub!, s.claims, s.claimsInFlight, s.scenarioTimeoutMs));
+      const rssIdle = rssMiB(hub.pid);
+      const claims = await attempt(ctx, `claims at a backlog of ${size}`, () => claimRate(hub, s.claims, s.claimsInFlight, s.scenarioTimeoutMs));
       out.push({
         queued: size,
-        via: batchEndpoint ? 'POST /v1/jobs/batch' : 'SqliteStore before start',
+        via: 'POST /v1/jobs/batch',
         buildSec,
-        rssAfterIngestMiB: batchEndpoint ? rssIdle : nan,
-        rssRestartedMiB: batchEndpoint ? nan : rssIdle,
-        rssAfterClaimsMiB: rssMiB(hub!.pid),
-        peakRssMiB: peakRssMiB(hub!.pid),
+        rssAfterIngestMiB: rssIdle,
+        rssRestartedMiB: Number.NaN,
+        rssAfterClaimsMiB: rssMiB(hub.pid),
+        peakRssMiB: peakRssMiB(hub.pid),
         claimsPerSec: typeof claims === 'string' ? claims : claims.perSec,
       });
       // The claims leased some tasks: the next backlog tops up what is still queued.
       queued = size - (typeof claims === 'string' ? 0 : claims.claimed);
-      if (!batchEndpoint) {
-        await stopHub(hub!);
-        hub = null;
-      }
     }
-    if (hub && !ctx.quick) {
+    if (!ctx.quick) {
       // The same backlog in a freshly started hub: what it holds for the backlog itself.
       const dataDir = hub.dataDir;
       await stopHub(hub, { keepData: true });
@@ -333,7 +313,7 @@ async function backlogsFigures(ctx: Ctx, sizes: number[], batchEndpoint: boolean
       out.at(-1)!.rssRestartedMiB = rssMiB(hub.pid);
     }
   } finally {
-    if (hub) await stopHub(hub);
+    await stopHub(hub);
   }
   return out;
 }
@@ -439,7 +419,6 @@ export async function runRoost(ctx: Ctx): Promise<RoostFigures> {
   const failed = (e: unknown) => `failed (${((e as Error).message ?? String(e)).split('\n')[0]!.slice(0, 120)})`;
   ctx.log('roost: enqueue');
   const enq = await attempt(ctx, 'roost enqueue', () => enqueueFigures(ctx));
-  const batchEndpoint = typeof enq !== 'string' && typeof enq.enqueueBatch === 'number';
   ctx.log('roost: end-to-end with 1 worker, then latency');
   const one = await attempt(ctx, 'roost end-to-end (1 worker)', () => endToEndFigures(ctx, 1, 'batch', true));
   ctx.log('roost: end-to-end with 4 workers');
@@ -447,7 +426,7 @@ export async function runRoost(ctx: Ctx): Promise<RoostFigures> {
   ctx.log('roost: end-to-end with 1 worker, one job per request');
   const single = await attempt(ctx, 'roost end-to-end (1 worker, single)', () => endToEndFigures(ctx, 1, 'single', false));
   const sizes = [ctx.sizes.backlogSmall, ctx.sizes.backlogLarge];
-  const backlog = await attempt(ctx, 'roost backlogs', () => backlogsFigures(ctx, sizes, batchEndpoint));
+  const backlog = await attempt(ctx, 'roost backlogs', () => backlogsFigures(ctx, sizes));
   ctx.log(`roost: latency with 1 and ${ctx.sizes.longPollers} long-polling workers`);
   const longPoll = await attempt(ctx, 'roost long-polls', () => longPollFigures(ctx));
   return {
@@ -463,5 +442,29 @@ export async function runRoost(ctx: Ctx): Promise<RoostFigures> {
     latency: typeof one === 'string' ? one : (one.latency ?? failed(new Error('not measured'))),
     backlog: typeof backlog === 'string' ? sizes.map((queued) => failedBacklog(queued, backlog)) : backlog,
     longPoll: typeof longPoll === 'string' ? [{ pollers: ctx.sizes.longPollers, latency: longPoll }] : longPoll,
+  };
+}
+
+/**
+ * Roost with its hub on PostgreSQL (each hub on a fresh schema, dropped at the end): the figures
+ * every system has, to compare with graphile-worker and pg-boss on the same server.
+ */
+export async function runRoostPostgres(ctx: Ctx, store: StoreUrl): Promise<PeerFigures> {
+  ctx.log('roost on PostgreSQL: enqueue');
+  const enq = await attempt(ctx, 'roost-pg enqueue', () => enqueueFigures(ctx, store));
+  ctx.log('roost on PostgreSQL: end-to-end with 1 worker, then latency');
+  const one = await attempt(ctx, 'roost-pg end-to-end (1 worker)', () => endToEndFigures(ctx, 1, 'batch', true, store));
+  ctx.log('roost on PostgreSQL: end-to-end with 4 workers');
+  const four = await attempt(ctx, 'roost-pg end-to-end (4 workers)', () => endToEndFigures(ctx, 4, 'batch', false, store));
+  ctx.log('roost on PostgreSQL: end-to-end with 1 worker, one job per request');
+  const single = await attempt(ctx, 'roost-pg end-to-end (1 worker, single)', () => endToEndFigures(ctx, 1, 'single', false, store));
+  return {
+    enqueueOne: typeof enq === 'string' ? enq : enq.enqueueOne,
+    enqueueParallel: typeof enq === 'string' ? enq : enq.enqueueParallel,
+    enqueueBatch: typeof enq === 'string' ? enq : enq.enqueueBatch,
+    endToEnd1: typeof one === 'string' ? one : one.e2e.jobsPerSec,
+    endToEnd4: typeof four === 'string' ? four : four.e2e.jobsPerSec,
+    endToEnd1Single: typeof single === 'string' ? single : single.e2e.jobsPerSec,
+    latency: typeof one === 'string' ? one : (one.latency ?? 'failed (not measured)'),
   };
 }

@@ -42,19 +42,6 @@ async function enqueue(store: Store, kind: string, count: number, firstId: numbe
   return route;
 }
 
-/**
- * Fills a data directory with `count` queued jobs of `kind` before a hub is started on it: how
- * the bench builds a large backlog when the hub has no batch endpoint.
- */
-export async function buildBacklogDirect(dataDir: string, kind: string, count: number, timeoutMs: number): Promise<void> {
-  const store = await open(dataDir);
-  try {
-    await withTimeout(enqueue(store, kind, count, 0), timeoutMs, `building a backlog of ${count} in SqliteStore`);
-  } finally {
-    await store.close();
-  }
-}
-
 export interface Ceiling {
   /** createJob, in chunks of 1000 per commit. */
   enqueuePerSec: number;

@@ -49,6 +49,9 @@ export class Broker {
   private readonly rateWakes = new Map<string, NodeJS.Timeout>();
   private readonly retention: Retention;
   private closed = false;
+  /** Counts wake-ups; each route remembers the last one that named it. */
+  private wakeSeq = 0;
+  private readonly wokenAt = new Map<string, number>();
 
   constructor(
     readonly store: Store,
@@ -136,6 +139,7 @@ export class Broker {
 
   /** Routes gained ready tasks: offer them to the waiting claims that serve them. */
   private wake(routes: string[]): void {
+    if (routes.length === 0) return;
     const ready = new Set(routes);
     for (const r of routes) {
       this.workers.addRoute(r);
@@ -145,7 +149,9 @@ export class Broker {
       // A slot freed under a key serves its tasks of every kind, not only the one that finished.
       for (const other of this.workers.routesOfKey(key)) ready.add(other);
     }
-    if (ready.size > 0) this.waiters.ready(ready);
+    const seq = ++this.wakeSeq;
+    for (const r of ready) this.wokenAt.set(r, seq);
+    this.waiters.ready(ready);
   }
 
   /** Another hub committed a change: the same effects here, reading results only for watched jobs. */
@@ -344,8 +350,14 @@ export class Broker {
   /** Leases up to `max` ready tasks, waiting up to `waitMs` for one when none is ready. */
   async claim(hello: WorkerHello, max: number, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]> {
     await this.hello(hello);
-    const { tasks } = await this.claimNow(hello.workerId, this.workers.routesFor(hello.workerId), max);
-    if (tasks.length > 0 || waitMs <= 0 || this.closed || signal.aborted) return tasks;
+    for (;;) {
+      const before = this.wakeSeq;
+      const routes = this.workers.routesFor(hello.workerId);
+      const { tasks } = await this.claimNow(hello.workerId, routes, max);
+      if (tasks.length > 0 || waitMs <= 0 || this.closed || signal.aborted) return tasks;
+      // Work that became ready while the claim read the store would wake nobody: look again.
+      if (!this.workers.routesFor(hello.workerId).some((r) => (this.wokenAt.get(r) ?? 0) > before)) break;
+    }
     return new Promise<ClaimedTask[]>((resolve) => {
       const waiter: Waiter = {
         workerId: hello.workerId,
