@@ -20,6 +20,7 @@ interface HubFlags {
   config?: string;
   kind?: string[];
   sync?: 'normal' | 'full';
+  store?: string;
   logLevel?: string;
   bots?: string;
 }
@@ -30,6 +31,10 @@ function addHubOptions(cmd: Command): Command {
     .option('--port <n>', 'port to listen on, 0 for any free port (config "port", env ROOST_PORT; default 7070)', integer('--port', 0, 65535))
     .addOption(dataOption('the database and the token files'))
     .addOption(configOption())
+    .option(
+      '--store <store>',
+      'sqlite (a file in --data) or postgres://USER@HOST:PORT/DATABASE[?schema=NAME] for several hubs on one database (config "store", env ROOST_DATABASE_URL; default sqlite)',
+    )
     .option('--kind <kind>', 'accept jobs of this kind before any worker offers it; repeatable (config "kinds")', list)
     .addOption(
       new Option('--sync <mode>', 'SQLite durability: normal survives a hub crash, full also a power loss (config "synchronous"; default normal)').argParser(
@@ -44,7 +49,7 @@ function addHubOptions(cmd: Command): Command {
 function hubConfig(f: HubFlags): Config {
   return loadConfig({
     configFile: f.config,
-    flags: { host: f.host, port: f.port, dataDir: f.data, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel, botsDir: f.bots },
+    flags: { host: f.host, port: f.port, dataDir: f.data, store: f.store, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel, botsDir: f.bots },
   });
 }
 

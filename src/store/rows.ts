@@ -1,4 +1,4 @@
-import type { Job, JobState, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
+import type { ClaimedTask, Job, JobState, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
 import type { StoreStats } from './store.js';
 
 /**
@@ -130,4 +130,20 @@ export function leaseRefusal(row: Row | undefined, token: string, okState: strin
   if (!row || row.lease_token !== token) return 'lease_lost';
   if (row.state === okState) return null;
   return row.state === 'cancelled' ? 'cancelled' : 'lease_lost';
+}
+
+/** A task row a claim just leased, with its job's input, as the worker receives it. */
+export function toClaimedTask(r: Row, input: unknown): ClaimedTask {
+  return {
+    taskId: taskIdOf(r.job_id, r.idx),
+    leaseId: `${r.id}.${r.lease_token}`,
+    jobId: r.job_id,
+    kind: r.kind,
+    index: r.idx,
+    seed: r.seed,
+    attempt: r.attempt,
+    input,
+    leaseMs: r.lease_ms,
+    leaseExpiresAt: r.lease_expires_at,
+  };
 }

@@ -40,14 +40,14 @@ if (!db) {
 
   test('postgres: a schema written by a newer Roost is refused with a message saying what to do', async () => {
     await (await open(beside('newer'))).close();
-    await db.client.query(`INSERT INTO ${db.schema}_newer.schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)`);
+    await db.query(`INSERT INTO ${db.schema}_newer.schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)`);
     await assert.rejects(open(beside('newer')), /schema is at version 999.*upgrade Roost.*--store/);
   });
 
   test('postgres: hubs starting together on one schema migrate it once', async () => {
     const stores = await Promise.all(Array.from({ length: 4 }, () => open(beside('race'))));
     await Promise.all(stores.map((s) => s.close()));
-    const { rows } = await db.client.query(`SELECT version FROM ${db.schema}_race.schema_migrations ORDER BY version`);
+    const { rows } = await db.query(`SELECT version FROM ${db.schema}_race.schema_migrations ORDER BY version`);
     assert.deepEqual(rows.map((r) => r.version), [1, 2]);
   });
 

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { HubClient } from '../../src/client/hubClient.js';
 import { DEFAULTS, type Config } from '../../src/config.js';
 import { startHub, type RunningHub } from '../../src/hub/hub.js';
+import { testDatabase } from './postgres.js';
 
 export const quietLog = pino({ level: process.env.ROOST_TEST_LOG ?? 'silent' });
 
@@ -19,10 +20,18 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+/**
+ * scripts/run-tests.js runs test/hub a second time with ROOST_TEST_STORE=postgres: each hub then
+ * keeps its store in a schema of its own on the test PostgreSQL (unless the test names a store).
+ */
+const onPostgres = process.env.ROOST_TEST_STORE === 'postgres';
+
 /** A hub in this process on a free port with its own data directory (for API-level tests). */
 export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-hub-'));
-  const hub = await startHub({ ...DEFAULTS, port: 0, dataDir, botsDir: join(dataDir, 'bots'), kinds: ['test.echo', 'test.sleep'], ...over }, quietLog);
+  const db = onPostgres && over.store === undefined ? await testDatabase() : null;
+  const store = db ? { store: db.url } : {};
+  const hub = await startHub({ ...DEFAULTS, port: 0, dataDir, botsDir: join(dataDir, 'bots'), kinds: ['test.echo', 'test.sleep'], ...store, ...over }, quietLog);
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   return {
     hub,
@@ -36,6 +45,7 @@ export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub>
     },
     async close() {
       await hub.close();
+      await db?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -10,37 +10,44 @@ export interface TestDatabase {
   /** PG_URL with `?schema=` naming this run's own schema. */
   url: string;
   schema: string;
-  /** A connection for the test's own queries, closed by drop(). */
-  client: pg.Client;
+  /** Runs one query on a connection of its own, so no connection outlives a test that forgets drop(). */
+  query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
   /** Drops the schema, and each `<schema>_*` a test made beside it, with everything in them. */
   drop(): Promise<void>;
 }
 
+async function query(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
- * A fresh schema `roost_test_<random>` for one test file, so runs never see each other's rows.
- * PostgreSQL unreachable: under CI that is a failure (thrown here); elsewhere the file's tests
- * are skipped, with a loud line saying why, and this answers null.
+ * A fresh schema `roost_test_<random>` for one test file (or hub), so runs never see each other's
+ * rows. PostgreSQL unreachable: under CI that is a failure (thrown here); elsewhere the caller's
+ * tests are skipped, with a loud line saying why, and this answers null.
  */
 export async function testDatabase(): Promise<TestDatabase | null> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  const schema = `roost_test_${randomBytes(6).toString('hex')}`;
   try {
-    await client.connect();
+    await query(`CREATE SCHEMA ${schema}`);
   } catch (e) {
     const why = `PostgreSQL at ${PG_URL} is not reachable (${(e as Error).message})`;
     if (underCI()) throw new Error(`${why}: under CI the PostgreSQL tests must run; start it (see .ci/run)`);
     console.error(`\n*** ${why}: SKIPPING the PostgreSQL tests. Start PostgreSQL to run them. ***\n`);
     return null;
   }
-  const schema = `roost_test_${randomBytes(6).toString('hex')}`;
-  await client.query(`CREATE SCHEMA ${schema}`);
   return {
     url: `${PG_URL}?schema=${schema}`,
     schema,
-    client,
+    query,
     async drop() {
-      const { rows } = await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE $1 || '%'", [schema]);
-      for (const { name } of rows) await client.query(`DROP SCHEMA ${name} CASCADE`);
-      await client.end();
+      const { rows } = await query("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE $1 || '%'", [schema]);
+      for (const { name } of rows) await query(`DROP SCHEMA ${name} CASCADE`);
     },
   };
 }

@@ -7,7 +7,8 @@ import { startHub } from '../../src/hub/hub.js';
 import { quietLog, startTestHub } from '../helpers/inProcessHub.js';
 
 test('the first start writes an admin token only its owner can read; a restart keeps it', async () => {
-  const h = await startTestHub();
+  // The restart below reopens the data directory, so the store is the SQLite file in it.
+  const h = await startTestHub({ store: 'sqlite' });
   const file = join(h.dataDir, 'admin.token');
   try {
     assert.equal(statSync(file).mode & 0o777, 0o600);

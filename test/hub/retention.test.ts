@@ -17,7 +17,8 @@ const tasksOf = (stats: any, kind: string) => stats.tasks.filter((t: any) => t.k
 
 test('under a steady load the store does not grow: finished jobs are swept and their pages reused', { timeout: 40_000 }, async () => {
   const kind = 'ret.load';
-  const h = await startTestHub({ kinds: [kind], retainSucceededMs: 200, sweepIntervalMs: 100 });
+  // The test reads the SQLite file's pages.
+  const h = await startTestHub({ store: 'sqlite', kinds: [kind], retainSucceededMs: 200, sweepIntervalMs: 100 });
   const db = new Database(join(h.dataDir, 'roost.db'), { readonly: true, fileMustExist: true });
   const client = await h.as('client');
   const workerToken = (await h.as('worker')).token;

@@ -60,7 +60,7 @@ export class PgCore {
     }
   }
 
-  /** Locks these jobs (see statements.ts) and recomputes their states, noting the ones that moved. */
+  /** Recomputes the states of these jobs (locked by the caller: see statements.ts), noting the ones that moved. */
   async refresh(q: Query, jobIds: Iterable<string>, now: number, changes: Changes): Promise<void> {
     const ids = [...new Set(jobIds)];
     if (ids.length === 0) return;

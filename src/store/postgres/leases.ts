@@ -1,10 +1,12 @@
 import type { Blocked, ClaimedTask, HeartbeatReply, RouteClaim } from '../../types.js';
 import { LimitGate } from '../limitGate.js';
 import { retryPlan } from '../retryPlan.js';
-import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, type Row } from '../rows.js';
+import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask, type Row } from '../rows.js';
 import type { Changes, CompleteOutcome } from '../store.js';
 import { noChanges } from '../store.js';
 import type { PgCore, Query } from './core.js';
+
+const PROMOTE_BATCH = 10_000;
 
 /** Lease ids split into parallel arrays for unnest, with each valid one's position among the items. */
 function leaseArrays(leaseIds: string[]) {
@@ -59,23 +61,12 @@ export class PgLeases {
   private claimed(rows: Row[], blocked: Blocked[]): { tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] } {
     const changes = noChanges();
     const inputs = new Map<string, unknown>();
-    const tasks = rows.sort(byClaimOrder).map((r): ClaimedTask => {
+    const tasks = rows.sort(byClaimOrder).map((r) => {
       if (!inputs.has(r.job_id)) {
         inputs.set(r.job_id, JSON.parse(r.input));
         if (r.started) changes.jobs.push({ jobId: r.job_id, state: 'running' });
       }
-      return {
-        taskId: taskIdOf(r.job_id, r.idx),
-        leaseId: `${r.id}.${r.lease_token}`,
-        jobId: r.job_id,
-        kind: r.kind,
-        index: r.idx,
-        seed: r.seed,
-        attempt: r.attempt,
-        input: inputs.get(r.job_id),
-        leaseMs: r.lease_ms,
-        leaseExpiresAt: r.lease_expires_at,
-      };
+      return toClaimedTask(r, inputs.get(r.job_id));
     });
     return { tasks, changes, blocked };
   }
@@ -196,17 +187,15 @@ export class PgLeases {
     });
   }
 
+  /** In batches, each its own statement, so a large backlog coming due holds no long transaction. */
   async promoteDue(now: number): Promise<Changes> {
-    const changes = noChanges();
     const routes = new Set<string>();
-    let n: number;
-    do {
-      const { rows } = await this.core.q('promote', [now, 10_000]);
+    for (let n = PROMOTE_BATCH; n === PROMOTE_BATCH; ) {
+      const { rows } = await this.core.q('promote', [now, PROMOTE_BATCH]);
       n = rows.length;
-      for (const r of rows) routes.add(r.route);
-    } while (n === 10_000);
-    changes.routes = [...routes];
-    return changes;
+      rows.forEach((r) => routes.add(r.route));
+    }
+    return { ...noChanges(), routes: [...routes] };
   }
 
   redrive(taskId: string, now: number) {

@@ -3,7 +3,7 @@ import type { Changes, CompleteOutcome } from '../store.js';
 import { noChanges } from '../store.js';
 import type { SqliteCore } from './core.js';
 import { LimitGate, type LimitReads } from '../limitGate.js';
-import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, type Row } from '../rows.js';
+import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask, type Row } from '../rows.js';
 import { retryPlan } from '../retryPlan.js';
 
 /**
@@ -27,18 +27,7 @@ export class SqliteLeases {
       const rows = this.leaseHeads(workerId, gate, max, now);
       for (const r of rows) {
         if (!inputs.has(r.job_id)) inputs.set(r.job_id, JSON.parse((this.core.st.jobInput.get(r.job_id) as Row).input));
-        tasks.push({
-          taskId: taskIdOf(r.job_id, r.idx),
-          leaseId: `${r.id}.${r.lease_token}`,
-          jobId: r.job_id,
-          kind: r.kind,
-          index: r.idx,
-          seed: r.seed,
-          attempt: r.attempt,
-          input: inputs.get(r.job_id),
-          leaseMs: r.lease_ms,
-          leaseExpiresAt: r.lease_expires_at,
-        });
+        tasks.push(toClaimedTask(r, inputs.get(r.job_id)));
       }
       for (const b of gate.consume(rows.map((r) => r.concurrency_key))) st.saveBucket.run({ ...b, now });
       this.core.refresh(inputs.keys(), now, changes);
