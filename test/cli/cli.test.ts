@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { roost, startHub, type Hub } from './roostCli.js';
 
 const CLIENT = ['--hub', '--token', '--data', '--config'];
-const HUB = ['--host', '--port', '--data', '--config', '--kind', '--sync', '--log-level'];
+const HUB = ['--host', '--port', '--data', '--config', '--store', '--kind', '--sync', '--log-level'];
 
 /** Every command and the flags its help must list. */
 const COMMANDS: Record<string, string[]> = {

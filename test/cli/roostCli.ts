@@ -42,10 +42,10 @@ export interface Hub {
   stop(): void;
 }
 
-/** Starts `roost up --port 0` on a fresh data directory; resolves once it prints its URL. */
-export async function startHub(upArgs: string[] = []): Promise<Hub> {
+/** Starts `roost up --port 0` (plus `extra` flags) on a fresh data directory; resolves once it prints its URL. */
+export async function startHub(extra: string[] = []): Promise<Hub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-cli-'));
-  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--bots', join(dataDir, 'bots'), '--log-level', 'warn', ...upArgs], {
+  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--bots', join(dataDir, 'bots'), '--log-level', 'warn', ...extra], {
     cwd: packageRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -68,6 +68,24 @@ if (!db) {
     }
   });
 
+  test('postgres: two hubs completing the last tasks of one job at once leave it succeeded with every result', async () => {
+    const [a, b] = await Promise.all([open(beside('last')), open(beside('last'))]);
+    try {
+      for (let round = 0; round < 10; round++) {
+        const { job } = await a.createJob(newJob({ id: `job_last${round}`, variants: 2 }));
+        const tasks = (await a.claim('w', [{ route: 'k', key: null, concurrency: null, rate: null }], 2, 0)).tasks;
+        assert.equal(tasks.length, 2);
+        await Promise.all(tasks.map((t, i) => (i ? a : b).complete([{ leaseId: t.leaseId, output: i }], 1)));
+        assert.equal((await b.getJob(job.id))!.state, 'succeeded');
+        const results = await b.getResults(job.id);
+        assert.deepEqual(results.map((r) => r.output).sort(), [0, 1]);
+        assert.deepEqual((await b.getResults(job.id, results[0]!.seq)).map((r) => r.output), [results[1]!.output], 'afterSeq pages in order');
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   test('postgres: committed jobs survive closing and reopening the store', async () => {
     const a = await open(beside('reopen'));
     await a.createJob(newJob({ id: 'job_reopen', variants: 2 }));

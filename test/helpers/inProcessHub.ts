@@ -26,6 +26,9 @@ export interface TestHub {
  */
 const onPostgres = process.env.ROOST_TEST_STORE === 'postgres';
 
+/** For tests about the SQLite file itself: `test(name, sqliteOnly, ...)` skips them in that second run. */
+export const sqliteOnly = { skip: onPostgres && 'about the SQLite file: runs in the SQLite pass' };
+
 /** A hub in this process on a free port with its own data directory (for API-level tests). */
 export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-hub-'));

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULTS } from '../../src/config.js';
 import { startHub } from '../../src/hub/hub.js';
-import { quietLog, startTestHub } from '../helpers/inProcessHub.js';
+import { quietLog, sqliteOnly, startTestHub } from '../helpers/inProcessHub.js';
 
-test('the first start writes an admin token only its owner can read; a restart keeps it', async () => {
+test('the first start writes an admin token only its owner can read; a restart keeps it', sqliteOnly, async () => {
   // The restart below reopens the data directory, so the store is the SQLite file in it.
   const h = await startTestHub({ store: 'sqlite' });
   const file = join(h.dataDir, 'admin.token');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startTestHub } from '../helpers/inProcessHub.js';
+import { sqliteOnly, startTestHub } from '../helpers/inProcessHub.js';
 import { claim, echoHandler, refused } from '../fixtures/apiHandlers.js';
 import { pollUntil, startAgents } from '../fixtures/flowHandlers.js';
 
@@ -15,7 +15,7 @@ const PER_ROUND = 300;
 const totalJobs = (stats: any) => Object.values(stats.jobs as Record<string, number>).reduce((a, b) => a + b, 0);
 const tasksOf = (stats: any, kind: string) => stats.tasks.filter((t: any) => t.kind === kind).reduce((n: number, t: any) => n + t.count, 0);
 
-test('under a steady load the store does not grow: finished jobs are swept and their pages reused', { timeout: 40_000 }, async () => {
+test('under a steady load the store does not grow: finished jobs are swept and their pages reused', { ...sqliteOnly, timeout: 40_000 }, async () => {
   const kind = 'ret.load';
   // The test reads the SQLite file's pages.
   const h = await startTestHub({ store: 'sqlite', kinds: [kind], retainSucceededMs: 200, sweepIntervalMs: 100 });
