@@ -47,7 +47,8 @@ export class PgCluster implements Cluster {
   /** Connects the listening session and tries for leadership once before answering. */
   static async connect(url: string, checkMs: number, log: Logger): Promise<PgCluster> {
     const target = pgTarget(url);
-    const cluster = new PgCluster({ connectionString: target.pool.connectionString }, target.schema, checkMs, log);
+    const { connectionString, application_name } = target.pool;
+    const cluster = new PgCluster({ connectionString, application_name }, target.schema, checkMs, log);
     await cluster.listen();
     await cluster.tryLead();
     cluster.schedule();

@@ -24,7 +24,8 @@ export function pgTarget(url: string): PgTarget {
     throw new Error(`the store URL's schema must be a lower-case SQL name (letters, digits, _), got '${schema}'`);
   }
   parsed.searchParams.delete('schema');
-  return { pool: { connectionString: parsed.toString(), options: `-c search_path=${schema}` }, schema };
+  // The application name shows which Roost a connection belongs to in pg_stat_activity.
+  return { pool: { connectionString: parsed.toString(), options: `-c search_path=${schema}`, application_name: `roost ${schema}` }, schema };
 }
 
 /** Whether a store setting names a PostgreSQL database. */
