@@ -36,6 +36,10 @@ export class PgCore {
     return this.retrying(async () => {
       const client = await this.pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no listener of the pool's: a connection the server terminates
+      // between two statements would otherwise throw from an 'error' event and end the hub.
+      const onError = (e: Error) => (broken = e);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn((name, params = []) => client.query({ name, text: sql[name], values: params }));
@@ -45,6 +49,7 @@ export class PgCore {
         await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     });
