@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 import type { FeedItem, SandboxPost } from '../../src/types.js';
+import { allPosts } from '../bots/botHelpers.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 
 /** An in-process hub running example bots from examples/bots/, with the calls their tests make. */
@@ -24,15 +25,7 @@ export async function startExampleHub(): Promise<ExampleHub> {
     ...t,
     create: (name) => t.admin.post('/v1/bots', { name, from: join(packageRoot, 'examples/bots', `${name}.js`) }),
     post: (author, text) => t.admin.post<SandboxPost>('/v1/sandbox/posts', { author, text }),
-    async timeline() {
-      const all: SandboxPost[] = [];
-      for (let before = ''; ; ) {
-        const page = await t.admin.get<{ posts: SandboxPost[]; nextCursor: string | null }>(`/v1/sandbox/posts?limit=500${before}`);
-        all.push(...page.posts);
-        if (!page.nextCursor) return all.reverse();
-        before = `&before=${page.nextCursor}`;
-      }
-    },
+    timeline: () => allPosts(t.admin),
     run: (name) => t.admin.post(`/v1/bots/${name}/run`, undefined, { timeoutMs: 60_000 }),
     state: async (name) => (await t.admin.get<{ state: any }>(`/v1/bots/${name}/state`)).state,
     setState: (name, key, value) => t.admin.request('PUT', `/v1/bots/${name}/state/${key}`, { value }),

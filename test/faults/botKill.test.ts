@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { HubClient } from '../../src/client/hubClient.js';
 import type { FeedItem, SandboxPost } from '../../src/types.js';
-import { writeBot } from '../bots/botHelpers.js';
+import { allPosts, writeBot } from '../bots/botHelpers.js';
 import { cleanupProcesses, dumpOnFailure, freePort, makeTempDir, startHubProcess } from '../helpers/processes.js';
 import { pollUntil } from './support.js';
 
@@ -12,17 +12,6 @@ after(cleanupProcesses);
 const LINES = 400;
 /** Posts seen before the kill: well into the run, far from its end. */
 const KILL_AT = 40;
-
-/** Every sandbox post, oldest first. */
-async function allPosts(client: HubClient): Promise<SandboxPost[]> {
-  const all: SandboxPost[] = [];
-  for (let before = ''; ; ) {
-    const page = await client.get<{ posts: SandboxPost[]; nextCursor: string | null }>(`/v1/sandbox/posts?limit=500${before}`);
-    all.push(...page.posts);
-    if (!page.nextCursor) return all.reverse();
-    before = `&before=${page.nextCursor}`;
-  }
-}
 
 // A bot posts what it reads from a feed, acknowledging each item after posting it. The ledger
 // (written before each send) and the cursor (moved after) must together survive a kill -9 at any
