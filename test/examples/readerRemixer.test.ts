@@ -40,18 +40,21 @@ test('seed 002: the reader feeds the chosen accounts to the remixer, which posts
   );
   assert.deepEqual((await hub.state('reader')).pending, [], 'the batch left the reader once published');
 
-  // One remix a run; the remixer's cursor moves with its posts, never ahead of them.
+  // One remix a run; the remixer's cursor follows its posts, never ahead of them.
   for (let i = 0; i < 3; i++) {
     await hub.run('remixer');
+    // Read in this order, a scheduled run going on meanwhile cannot make a correct remixer fail.
+    const acked = 3 - (await hub.feed(FEED, 'remixer')).length;
     const posted = (await remixes()).length;
     assert.ok(posted >= i + 1, `run ${i + 1} posted`);
-    assert.equal(3 - (await hub.feed(FEED, 'remixer')).length, posted, 'acknowledged exactly the items posted');
+    assert.ok(acked <= posted, `never acknowledged ahead of its posts (${acked} acknowledged, ${posted} posted)`);
   }
   assert.deepEqual(
     (await remixes()).map((p) => p.text),
     ['And quiet at night, the sea is deep.', 'The first light, every roost wakes before.', 'In the harbour, small boats sleep.'],
   );
   await hub.run('remixer');
+  assert.deepEqual(await hub.feed(FEED, 'remixer'), [], 'every item posted was acknowledged');
   assert.equal((await remixes()).length, 3, 'nothing new in the feed: nothing posted');
 
   // The same words again make the same remix: the ledger refuses it and the item is consumed.
