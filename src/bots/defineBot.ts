@@ -36,6 +36,9 @@ export interface JobRunOptions {
   onResult?(result: Result, all: Result[]): boolean | void | Promise<boolean | void>;
 }
 
+/** A post as sent; `duplicate` when the ledger had its key already, so nothing was sent this time. */
+export type SentPost = PlatformPost & { duplicate: boolean };
+
 /** What a bot gets in every handler. Every call goes to the hub; what it stores is durable. */
 export interface BotContext {
   readonly bot: string;
@@ -53,9 +56,9 @@ export interface BotContext {
     ack(feed: string, seq: number): Promise<void>;
   };
   /** Posts through the ledger: a key posted once is never posted again, even after a crash. */
-  post(text: string, options?: SendOptions): Promise<PlatformPost>;
-  reply(to: PlatformPost | string, text: string, options?: SendOptions): Promise<PlatformPost>;
-  ask(to: string, text: string, options?: SendOptions): Promise<PlatformPost>;
+  post(text: string, options?: SendOptions): Promise<SentPost>;
+  reply(to: PlatformPost | string, text: string, options?: SendOptions): Promise<SentPost>;
+  ask(to: string, text: string, options?: SendOptions): Promise<SentPost>;
   like(postId: string, options?: { platform?: string }): Promise<void>;
   likesOf(postIds: string[], options?: { platform?: string }): Promise<Record<string, number>>;
   jobs: {

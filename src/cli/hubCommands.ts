@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULTS, loadConfig, type Config } from '../config.js';
 import type { RunningHub } from '../hub/hub.js';
-import { packageRoot } from '../paths.js';
 import type { WorkerAgent } from '../worker/agent.js';
 import { choice, configOption, dataOption, integer, list, logLevelOption } from './flags.js';
 import { out, stopOnSignals } from './shared.js';
+import { startExamples } from './upExamples.js';
 
 /** The hub must be gone within 5 s of SIGTERM; this leaves room for the process to exit. */
 const FORCE_EXIT_MS = 4500;
@@ -91,22 +91,6 @@ async function runHub(f: HubFlags): Promise<number> {
   const service = stopOnSignals(() => hub.close(), FORCE_EXIT_MS);
   out(hubLine(hub, config));
   return service.done;
-}
-
-/** The example bots `roost up --examples` (npm start) creates on first start. */
-const EXAMPLES = [{ name: 'autoresponder', what: 'answers asks sent to @frank with the best of 8 text.markov variants' }];
-
-/** Creates the example bots that are missing and, the first time, sends @frank an ask to answer. */
-async function startExamples(hub: RunningHub): Promise<void> {
-  if (!hub.bots || !hub.sandbox) return out('The example bots need the sqlite store; this hub runs without them.');
-  const existing = new Set((await hub.bots.list()).map((b) => b.name));
-  for (const e of EXAMPLES) {
-    if (existing.has(e.name)) continue;
-    await hub.bots.create(e.name, join(packageRoot, 'examples', 'bots', `${e.name}.js`));
-    if (e.name === 'autoresponder') await hub.sandbox.ask({ from: 'newcomer', to: 'frank', text: 'What is the sea like at night?' });
-  }
-  for (const e of EXAMPLES) out(`Example bot ${e.name}: ${e.what}`);
-  out(`Watch: npx roost sandbox timeline — ask your own: npx roost sandbox ask frank "what is a roost?"`);
 }
 
 /** The hub plus an in-process worker serving the built-in handlers: one command to try Roost. */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HubClient } from '../../src/client/hubClient.js';
+import type { SandboxPost } from '../../src/types.js';
 
 /** Writes a bot module (plain ESM importing 'roost/bots') into a folder; returns its path. */
 export function writeBot(dir: string, name: string, body: string): string {
@@ -32,3 +33,14 @@ export interface BotView {
 }
 
 export const getBot = (c: HubClient, name: string) => c.get<BotView>(`/v1/bots/${name}`);
+
+/** Every sandbox post, oldest first (the timeline pages newest first). */
+export async function allPosts(client: HubClient): Promise<SandboxPost[]> {
+  const all: SandboxPost[] = [];
+  for (let before = ''; ; ) {
+    const page = await client.get<{ posts: SandboxPost[]; nextCursor: string | null }>(`/v1/sandbox/posts?limit=500${before}`);
+    all.push(...page.posts);
+    if (!page.nextCursor) return all.reverse();
+    before = `&before=${page.nextCursor}`;
+  }
+}

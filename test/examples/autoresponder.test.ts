@@ -68,3 +68,13 @@ test('roost bot: list, create from an example, destroy asks for confirmation or 
   assert.doesNotMatch((await hub.client(['bot', 'list'])).stdout, /frank2/);
   assert.equal((await hub.client(['bot', 'stats', 'frank2'])).code, 1);
 });
+
+test('npm start: the remixer posts a remix of a seeded @poet post, and @loans answers the seeded $loan commands, within seconds', { timeout: 60_000 }, async () => {
+  await until('a remix and three answers from @loans', async () => {
+    const posts = await timeline();
+    return posts.some((p) => p.author === 'remixer') && posts.filter((p) => p.author === 'loans').length >= 3;
+  }, 30_000);
+  const posts = await timeline();
+  const paid = posts.find((p) => p.text === '$paid @bob 20')!;
+  assert.match(posts.find((p) => p.replyTo === paid.id)!.text, /^@bob paid @alice back 20\. Open: @bob owes @alice 30; @alice owes @carol 20\.$/);
+});
