@@ -9,6 +9,7 @@ import { DelayTimer } from './delayTimer.js';
 import { toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
 import { Limits, ruleCovers } from './limits.js';
+import type { BrokerObserver } from './observer.js';
 import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
 import { parseRoute, routeOf } from './routes.js';
@@ -58,6 +59,7 @@ export class Broker {
     private readonly options: BrokerOptions,
     private readonly log: Logger,
     private readonly cluster: Cluster = soloCluster(),
+    private readonly observer: BrokerObserver | null = null,
   ) {
     this.workers = new WorkerRegistry(options.workerTimeoutMs);
     this.waiters = new ClaimWaiters(
@@ -70,7 +72,7 @@ export class Broker {
       (tasks) => void this.releaseOrphans(tasks),
       (e) => this.log.error({ err: e }, 'waking claims failed'),
     );
-    this.reaper = new Reaper(store, options.reapIntervalMs, (c) => this.apply(c), log);
+    this.reaper = new Reaper(store, options.reapIntervalMs, (c) => this.apply(c), log, (n) => this.observer?.reaped(n));
     this.delays = new DelayTimer(store, (c) => this.apply(c), log);
     this.retention = new Retention(store, options.retainSucceededMs, options.sweepIntervalMs, log);
     for (const k of options.kinds) this.kinds.add(k);
@@ -133,6 +135,8 @@ export class Broker {
     for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
     if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
+    const failed = c.jobs.filter((j) => j.state === 'failed').length;
+    if (failed > 0) this.observer?.jobsFailed(failed);
     const notice: HubNotice = { routes: c.routes, jobs: c.jobs, results: [...new Set(c.results.map((r) => r.jobId))], nextRunAt: c.nextRunAt, limits };
     if (!isEmptyNotice(notice)) this.cluster.publish(notice);
   }
@@ -344,6 +348,7 @@ export class Broker {
     const { tasks, changes, blocked } = await this.store.claim(workerId, claims, max, Date.now());
     this.apply(changes);
     this.noteBlocked(blocked);
+    if (tasks.length > 0) this.observer?.claimed(tasks);
     return { tasks };
   }
 
@@ -392,12 +397,17 @@ export class Broker {
 
   async heartbeat(workerId: string | undefined, leaseIds: string[]): Promise<HeartbeatReply> {
     if (workerId) this.workers.touch(workerId, Date.now());
-    return this.store.heartbeat(leaseIds, Date.now());
+    const reply = await this.store.heartbeat(leaseIds, Date.now());
+    if (reply.lost.length > 0) this.observer?.leasesLost('heartbeat', reply.lost.length);
+    return reply;
   }
 
   async progress(leaseId: string, progress: unknown, partial: unknown): Promise<void> {
     const r = await this.store.progress(leaseId, progress, Date.now());
-    if (r.status !== 'ok') throw leaseRefused(r.status, [leaseId]);
+    if (r.status !== 'ok') {
+      this.observer?.leasesLost('progress', 1);
+      throw leaseRefused(r.status, [leaseId]);
+    }
     const event: JobEvent = { type: 'progress', jobId: r.jobId!, taskId: r.taskId!, progress };
     if (partial !== undefined) event.partial = partial;
     this.events.emit(event);
@@ -406,13 +416,24 @@ export class Broker {
   async complete(items: Array<{ leaseId: string; output: unknown }>) {
     const { outcomes, changes } = await this.store.complete(items, Date.now());
     this.apply(changes);
+    if (this.observer) {
+      for (const o of outcomes) if (o.status === 'ok') this.observer.finished(o.leaseId, 'succeeded');
+      const lost = outcomes.filter((o) => o.status !== 'ok').length;
+      if (lost > 0) this.observer.leasesLost('complete', lost);
+    }
     return outcomes;
   }
 
   async fail(leaseId: string, error: string, retryable: boolean): Promise<void> {
     const r = await this.store.fail(leaseId, error, retryable, Date.now());
     this.apply(r.changes);
-    if (r.status !== 'ok') throw leaseRefused(r.status, [leaseId]);
+    if (r.status !== 'ok') {
+      this.observer?.leasesLost('fail', 1);
+      throw leaseRefused(r.status, [leaseId]);
+    }
+    this.observer?.finished(leaseId, 'failed');
+    // A task that died fails its job; one that did not is waiting for its next attempt.
+    if (!r.changes.jobs.some((j) => j.state === 'failed')) this.observer?.retried(1);
   }
 
   async release(leaseIds: string[]): Promise<string[]> {

@@ -14,6 +14,7 @@ export class Reaper {
     private readonly intervalMs: number,
     private readonly apply: (c: Changes) => void,
     private readonly log: Logger,
+    private readonly onReaped: (count: number) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -39,7 +40,10 @@ export class Reaper {
         total += reaped;
         if (reaped < 1000) break;
       }
-      if (total > 0) this.log.info({ reaped: total }, 'requeued tasks whose lease expired');
+      if (total > 0) {
+        this.onReaped(total);
+        this.log.info({ reaped: total }, 'requeued tasks whose lease expired');
+      }
     } catch (e) {
       this.log.error({ err: e }, 'reaping expired leases failed; will retry');
     } finally {

@@ -10,6 +10,7 @@ import { openBotStores } from '../store/openBotStores.js';
 import { openCluster, openStore } from '../store/openStore.js';
 import { botRoutes } from './routes/bots.js';
 import { sandboxRoutes } from './routes/sandbox.js';
+import { HubMetrics } from './metrics.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
 
@@ -42,7 +43,8 @@ const CLOSE_GRACE_MS = 3000;
 export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
   const store = await openStore(config);
   const cluster = await openCluster(config, log);
-  const broker = new Broker(store, config, log, cluster);
+  const metrics = new HubMetrics();
+  const broker = new Broker(store, config, log, cluster, metrics);
   await broker.start();
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
@@ -65,7 +67,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     botStores && sandbox && bots
       ? [(a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens), (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens)]
       : [];
-  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes, routes });
+  metrics.watch(broker, bots);
+  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes, routes: [(a) => metrics.attach(a, tokens), ...routes] });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -84,16 +84,18 @@ export class PgCluster implements Cluster {
   private async flush(): Promise<void> {
     const notices = this.outbox;
     this.outbox = [];
-    this.flushing = false;
     const client = this.listener;
-    if (notices.length === 0 || !client) return;
     try {
-      for (const n of packNotices(notices, MAX_PAYLOAD)) {
-        await client.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ h: this.hubId, n } satisfies Envelope)]);
+      // One send at a time: commits that land meanwhile wait in the outbox and go out together next.
+      for (const n of client && notices.length > 0 ? packNotices(notices, MAX_PAYLOAD) : []) {
+        await client!.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ h: this.hubId, n } satisfies Envelope)]);
       }
     } catch (e) {
       // The other hubs resync when this hub's session comes back; their claims also time out and retry.
       this.log.warn({ err: e }, 'could not tell the other hubs about a commit');
+    } finally {
+      this.flushing = this.outbox.length > 0 && !this.closed;
+      if (this.flushing) setImmediate(() => void this.flush());
     }
   }
 

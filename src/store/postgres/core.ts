@@ -26,6 +26,10 @@ export class PgCore {
     // A pooled connection the server drops while idle is replaced at the next checkout; without a
     // listener the error would end the process.
     this.pool.on('error', () => {});
+    // A connection the server terminates emits 'error' on its client, also while checked out or
+    // after it was handed back; unheard, that event would end the hub. The failure still reaches
+    // whoever runs a query on it, as a rejected promise.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** One statement in its own implicit transaction: committed when the promise resolves. */
@@ -36,10 +40,6 @@ export class PgCore {
     return this.retrying(async () => {
       const client = await this.pool.connect();
       let broken: Error | undefined;
-      // A checked-out client has no listener of the pool's: a connection the server terminates
-      // between two statements would otherwise throw from an 'error' event and end the hub.
-      const onError = (e: Error) => (broken = e);
-      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn((name, params = []) => client.query({ name, text: sql[name], values: params }));
@@ -49,7 +49,6 @@ export class PgCore {
         await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw error;
       } finally {
-        client.off('error', onError);
         client.release(broken);
       }
     });
