@@ -31,6 +31,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.batch.flush();
+    await this.core.checkpointer.close();
     this.core.db.close();
   }
 
@@ -71,15 +72,12 @@ export class SqliteStore implements Store {
       job.cacheKey === null
         ? undefined
         : (this.st.cacheHit.get({ cacheKey: job.cacheKey, since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs }) as Row | undefined);
-    this.st.insertJob.run({
-      ...job,
-      input: JSON.stringify(job.input),
-      backoff: JSON.stringify(job.backoff),
-      requires: job.requires ? JSON.stringify(job.requires) : null,
-      state: hit ? 'succeeded' : 'queued',
-      cachedFrom: hit ? hit.id : null,
-      finishedAt: hit ? job.createdAt : null,
-    });
+    const state = hit ? 'succeeded' : 'queued';
+    this.st.insertJob.run(
+      job.id, job.kind, JSON.stringify(job.input), state, job.variants, job.priority, job.seed, job.maxAttempts,
+      JSON.stringify(job.backoff), job.leaseMs, job.requires ? JSON.stringify(job.requires) : null, job.key, job.runAt,
+      job.createdAt, job.createdAt, job.concurrencyKey, job.cacheKey, hit ? hit.id : null, hit ? job.createdAt : null,
+    );
     if (hit) {
       // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
       this.st.copyResults.run({ jobId: job.id, from: hit.id, seq: this.core.seq + 1, now: job.createdAt });
@@ -87,20 +85,9 @@ export class SqliteStore implements Store {
       return { job: this.toJob(this.st.job.get(job.id) as Row), created: true };
     }
     const delayed = job.runAt > job.createdAt;
+    const taskState = delayed ? 'delayed' : 'queued';
     for (let idx = 0; idx < job.variants; idx++) {
-      this.st.insertTask.run({
-        jobId: job.id,
-        idx,
-        kind: job.kind,
-        route: job.route,
-        priority: job.priority,
-        seed: job.seed + idx,
-        state: delayed ? 'delayed' : 'queued',
-        runAt: job.runAt,
-        maxAttempts: job.maxAttempts,
-        leaseMs: job.leaseMs,
-        concurrencyKey: job.concurrencyKey,
-      });
+      this.st.insertTask.run(job.id, idx, job.kind, job.route, job.priority, job.seed + idx, taskState, job.runAt, job.maxAttempts, job.leaseMs, job.concurrencyKey);
     }
     if (delayed) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
     else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);

@@ -6,16 +6,36 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; value: unknown };
+
 /**
- * Runs the writes that arrive in one event-loop turn in a single transaction. Each write gets its
- * own savepoint, so one that throws is rolled back alone and only its caller sees the error.
- * Callers are answered after the commit: a resolved write is durable.
+ * Runs the writes that arrive in one event-loop turn in a single transaction; callers are
+ * answered after the commit, so a resolved write is durable.
+ *
+ * A write that throws must fail alone. Savepoints give that, but each one journals every page it
+ * touches, which costs more than the writes themselves; so a batch first runs without them, and
+ * only when a write throws is it rolled back and replayed with a savepoint per write. Writes must
+ * therefore keep their effects inside the database, or be harmless to repeat (the completion
+ * counter skipping numbers is).
  */
 export class TxBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
+  private readonly whole: (batch: Pending[]) => Outcome[];
+  private readonly oneByOne: (batch: Pending[]) => Outcome[];
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(db: Database.Database) {
+    this.whole = db.transaction((batch: Pending[]) => batch.map((op): Outcome => ({ ok: true, value: op.run() })));
+    this.oneByOne = db.transaction((batch: Pending[]) =>
+      batch.map((op): Outcome => {
+        try {
+          return { ok: true, value: db.transaction(op.run)() };
+        } catch (error) {
+          return { ok: false, value: error };
+        }
+      }),
+    );
+  }
 
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -33,17 +53,9 @@ export class TxBatcher {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      this.db.transaction(() => {
-        for (const op of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(op.run)() });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
-          }
-        }
-      })();
+      outcomes = this.tryWhole(batch);
     } catch (error) {
       for (const op of batch) op.reject(error);
       return;
@@ -53,5 +65,15 @@ export class TxBatcher {
       if (o.ok) op.resolve(o.value);
       else op.reject(o.value);
     });
+  }
+
+  private tryWhole(batch: Pending[]): Outcome[] {
+    try {
+      return this.whole(batch);
+    } catch (error) {
+      // Rolled back: a write alone has failed by itself; several are replayed to find which.
+      if (batch.length === 1) return [{ ok: false, value: error }];
+      return this.oneByOne(batch);
+    }
   }
 }

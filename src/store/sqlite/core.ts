@@ -5,6 +5,7 @@ import { TxBatcher } from './batcher.js';
 import { migrate } from './migrate.js';
 import type { Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { WalCheckpointer } from './walCheckpointer.js';
 
 export interface SqliteOptions extends StoreOptions {
   /** `full` fsyncs every commit (survives power loss); `normal` survives a process crash. */
@@ -16,6 +17,7 @@ export class SqliteCore {
   readonly db: Database.Database;
   readonly st: Statements;
   readonly batch: TxBatcher;
+  readonly checkpointer: WalCheckpointer;
   /** The last completion sequence number handed out; results sort by it. */
   seq: number;
 
@@ -25,9 +27,19 @@ export class SqliteCore {
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Savepoint journals in memory, not in a temporary file.
+    this.db.pragma('temp_store = MEMORY');
+    // The WalCheckpointer's thread checkpoints instead, off the event loop.
+    this.db.pragma('wal_autocheckpoint = 0');
+    // A WAL that grew under a burst is cut back to this once it starts over.
+    this.db.pragma('journal_size_limit = 67108864');
     migrate(this.db);
     this.st = prepareStatements(this.db);
     this.batch = new TxBatcher(this.db);
+    // Between transactions: the batcher commits synchronously, so any callback runs outside one.
+    this.checkpointer = new WalCheckpointer(file, () => {
+      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+    });
     this.seq = (this.st.maxSeq.get() as Row).m;
   }
 

@@ -26,11 +26,19 @@ export class SqliteLeases {
       const gate = new LimitGate(reads, routes, max, now);
       const rows = this.leaseHeads(workerId, gate, max, now);
       for (const r of rows) {
-        if (!inputs.has(r.job_id)) inputs.set(r.job_id, JSON.parse((this.core.st.jobInput.get(r.job_id) as Row).input));
-        tasks.push(toClaimedTask(r, inputs.get(r.job_id)));
+        let input = inputs.get(r.job_id);
+        if (input === undefined) {
+          const job = st.claimedJob.get(r.job_id) as Row;
+          input = JSON.parse(job.input);
+          inputs.set(r.job_id, input);
+          if (job.state === 'queued') {
+            st.startJob.run(now, r.job_id);
+            changes.jobs.push({ jobId: r.job_id, state: 'running' });
+          }
+        }
+        tasks.push(toClaimedTask(r, input));
       }
       for (const b of gate.consume(rows.map((r) => r.concurrency_key))) st.saveBucket.run({ ...b, now });
-      this.core.refresh(inputs.keys(), now, changes);
       return { tasks, changes, blocked: gate.blocked };
     });
   }
@@ -89,19 +97,26 @@ export class SqliteLeases {
     return this.core.batch.run(() => {
       const changes = noChanges();
       const leases = items.map((i) => splitLeaseId(i.leaseId));
-      const rows = leases.flatMap((l, k) => (l ? [{ id: l[0], token: l[1], output: items[k]!.output ?? null }] : []));
-      const positions = leases.flatMap((l, k) => (l ? [k] : []));
-      const seq = this.core.seq + 1;
       const done = new Set<number>();
-      for (const r of this.core.st.complete.all({ items: JSON.stringify(rows), seq, now }) as Row[]) {
-        const k = positions[r.done_seq - seq]!;
+      const st = this.core.st;
+      items.forEach((item, k) => {
+        const lease = leases[k];
+        if (!lease) return;
+        const output = item.output ?? null;
+        const seq = this.core.seq + 1;
+        const r = st.complete.get(JSON.stringify(output), seq, now, lease[0], lease[1]) as Row | undefined;
+        if (!r) return;
+        this.core.seq = seq;
         done.add(k);
-        const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
-        changes.results.push({ jobId: r.job_id, result });
+        changes.results.push({ jobId: r.job_id, result: { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output, finishedAt: now, seq } });
         if (r.concurrency_key !== null) changes.routes.push(r.route);
+      });
+      const finished = new Set<string>();
+      for (const { jobId } of changes.results) {
+        if (finished.has(jobId)) continue;
+        finished.add(jobId);
+        if (this.core.st.finishJob.run(now, now, jobId).changes > 0) changes.jobs.push({ jobId, state: 'succeeded' });
       }
-      this.core.seq += rows.length;
-      changes.results.sort((a, b) => a.result.seq - b.result.seq);
       // Anything not completed just now was completed before by the same lease (ok) or refused.
       const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
         const lease = leases[k];
@@ -109,7 +124,6 @@ export class SqliteLeases {
         if (!lease) return { leaseId, status: 'lease_lost' };
         return { leaseId, status: this.refusal(lease[0], lease[1], 'succeeded') ?? 'ok' };
       });
-      this.core.refresh(changes.results.map((r) => r.jobId), now, changes);
       return { outcomes, changes };
     });
   }

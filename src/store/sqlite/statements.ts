@@ -11,11 +11,12 @@ export function prepareStatements(db: Database.Database) {
     // (:key) -> { id } of the job created with this idempotency key
     jobIdByKey: p('SELECT id FROM jobs WHERE key = :key'),
 
-    // (job columns) -> nothing
+    // (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
+    // key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at) -> nothing.
+    // Positional: binding by name costs a lookup per parameter, and this runs for every job.
     insertJob: p(`INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff,
         lease_ms, requires, key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
-      VALUES (:id, :kind, :input, :state, :variants, :priority, :seed, :maxAttempts, :backoff,
-        :leaseMs, :requires, :key, :runAt, :createdAt, :createdAt, :concurrencyKey, :cacheKey, :cachedFrom, :finishedAt)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 
     // (:cacheKey, :since) -> { id } of the newest job with this identity that ran and succeeded since
     // then (copies made by earlier hits do not count: they would keep an old result fresh forever)
@@ -30,9 +31,10 @@ export function prepareStatements(db: Database.Database) {
         output, :seq + idx, :now, concurrency_key
       FROM tasks WHERE job_id = :from AND state = 'succeeded'`),
 
-    // (task columns) -> nothing
+    // (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
+    // concurrency_key) -> nothing
     insertTask: p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
-      VALUES (:jobId, :idx, :kind, :route, :priority, :seed, :state, :runAt, :maxAttempts, :leaseMs, :concurrencyKey)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 
     // (id) -> the job row
     job: p('SELECT * FROM jobs WHERE id = ?'),
@@ -95,8 +97,15 @@ export function prepareStatements(db: Database.Database) {
     saveBucket: p(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (:key, :tokens, :now)
       ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`),
 
-    // (id) -> { input } of a job, for the tasks a claim hands out
-    jobInput: p('SELECT input FROM jobs WHERE id = ?'),
+    // (id) -> { input, state } of a job, for the tasks a claim hands out
+    claimedJob: p('SELECT input, state FROM jobs WHERE id = ?'),
+    // (now, id) -> nothing: a job's first claim starts it (its other changes go through refreshJobs)
+    startJob: p(`UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?`),
+    // (now, now, id) -> changes = 1 when the job's last unfinished task just succeeded. A completion
+    // moves a job only this way: the task was leased, so the job was running and has no dead or
+    // cancelled task (those cancel every leased sibling), hence no other state can follow.
+    finishJob: p(`UPDATE jobs SET state = 'succeeded', updated_at = ?, finished_at = ?
+      WHERE id = ? AND state = 'running' AND NOT EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state <> 'succeeded')`),
 
     // (:now, :id, :token) -> { lease_expires_at } when the lease was current and is now extended
     extend: p(`UPDATE tasks SET lease_expires_at = :now + lease_ms
@@ -106,14 +115,12 @@ export function prepareStatements(db: Database.Database) {
     progress: p(`UPDATE tasks SET progress = :progress
       WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`),
 
-    // (:items JSON array of {id, token, output}, :seq first sequence number, :now) -> { job_id, idx,
-    // seed, done_seq } of each task whose lease was current, now succeeded; done_seq - :seq is the
-    // item's position in the array
-    complete: p(`UPDATE tasks SET state = 'succeeded', output = json(i.value -> '$.output'), done_seq = :seq + i.key,
-        finished_at = :now, lease_expires_at = NULL
-      FROM json_each(:items) AS i
-      WHERE tasks.id = i.value ->> '$.id' AND tasks.lease_token = i.value ->> '$.token' AND tasks.state = 'leased'
-      RETURNING job_id, idx, seed, done_seq, route, concurrency_key`),
+    // (output JSON, done_seq, now, id, token) -> { job_id, idx, seed, route, concurrency_key } when
+    // the lease was current and the task is now succeeded. One run per result: for small outputs a
+    // statement per item costs less than handing SQLite a JSON array to take apart.
+    complete: p(`UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL
+      WHERE id = ? AND lease_token = ? AND state = 'leased'
+      RETURNING job_id, idx, seed, route, concurrency_key`),
 
     // (id) -> the task with its job's backoff, to decide between retry and dead
     failing: p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
