@@ -2,7 +2,13 @@ import pg from 'pg';
 import type { JobState } from '../../types.js';
 import type { Row } from '../rows.js';
 import type { Changes, StoreOptions } from '../store.js';
-import { sql, type Statement } from './statements.js';
+import { botSql } from './botStatements.js';
+import { sandboxSql } from './sandboxStatements.js';
+import { sql as brokerSql } from './statements.js';
+
+/** Every statement of the adapter by name; the names of the three sets do not overlap. */
+const sql = { ...brokerSql, ...botSql, ...sandboxSql };
+export type Statement = keyof typeof sql;
 
 /** Runs one named statement; inside `tx`, on the transaction's connection. */
 export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
