@@ -47,7 +47,7 @@ test('sandbox over HTTP: bad input is refused with the field named; unknown post
 });
 
 test('a platform client polls an account with a durable cursor: asks, replies and mentions to it, others\' posts', async () => {
-  const sb = t.hub.sandbox!;
+  const sb = t.hub.sandbox;
   const me = new SandboxClient(sb, 'poller');
   const start = (await me.poll(null, 500)).cursor;
   await sb.post({ author: 'dora', text: 'plain post' });

@@ -29,7 +29,10 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
   const bot = { onRequest: requireScope(tokens, 'bot') };
   const tags = ['bots'];
 
-  app.get('/v1/bots', { ...reader, schema: { tags, summary: 'Bots with their stats' } }, async () => ({ bots: await bots.list() }));
+  app.get('/v1/bots', { ...reader, schema: { tags, summary: 'Bots with their stats, and whether this hub is the one running them' } }, async () => ({
+    bots: await bots.list(),
+    leads: bots.leads,
+  }));
   app.get('/v1/bots/:name', { ...reader, schema: { tags, summary: 'One bot', params: NameParams } }, async (req) => bots.get((req.params as NameParams).name));
   app.post('/v1/bots', { ...admin, schema: { tags, summary: 'Create a bot from a module and start it', body: CreateBotBody } }, async (req, reply) => {
     const b = req.body as Static<typeof CreateBotBody>;
