@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { InputError } from '../../src/errors.js';
 import { loadMigrations } from '../../src/store/migrations.js';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
@@ -114,6 +115,16 @@ if (!db) {
     } finally {
       await holder.end();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test("postgres: a text PostgreSQL cannot store (a NUL character) is refused as the caller's input", async () => {
+    const s = await open(beside('nul'));
+    try {
+      await assert.rejects(s.createJob(newJob({ id: 'job_nul', key: 'k\u0000' })), (e: unknown) => e instanceof InputError && /NUL/.test(e.message));
+      assert.equal((await s.createJob(newJob({ id: 'job_fine', key: 'k' }))).created, true, 'the store carries on');
+    } finally {
+      await s.close();
     }
   });
 

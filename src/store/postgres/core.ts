@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { InputError } from '../../errors.js';
 import type { JobState } from '../../types.js';
 import type { Row } from '../rows.js';
 import type { Changes, StoreOptions } from '../store.js';
@@ -15,6 +16,8 @@ export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryRes
 
 /** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
+/** A text PostgreSQL cannot store (U+0000): the caller's input, so a 400 rather than a failure of ours. */
+const UNSTORABLE = new Set(['22021', '22P05']);
 const MAX_TRIES = 5;
 
 // bigint columns (epoch-ms times, task ids, seeds) as numbers: all of them fit in 2^53.
@@ -65,7 +68,9 @@ export class PgCore {
       try {
         return await run();
       } catch (error) {
-        if (attempt >= MAX_TRIES || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+        const code = (error as { code?: string }).code ?? '';
+        if (UNSTORABLE.has(code)) throw new InputError('body', 'a text value contains the NUL character (\\u0000), which PostgreSQL cannot store');
+        if (attempt >= MAX_TRIES || !RETRYABLE.has(code)) throw error;
       }
     }
   }
