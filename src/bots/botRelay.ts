@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BotNotice, Cluster, RelayedError } from '../broker/cluster.js';
+import type { BotNotice, Cluster, HubNotice, RelayedError } from '../broker/cluster.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 
 /**
@@ -31,25 +31,86 @@ function fromRelayed(r: RelayedError): Error {
   return new Error(`on the leading hub: ${r.message}`);
 }
 
+/** What the supervisor of this hub does for the others while it leads. */
+export interface LeaderDuties {
+  leads(): boolean;
+  /** Notices may have been missed: every bot brought in line with its record again. */
+  resync(): void;
+  /** The bots read their platforms now. */
+  wake(): void;
+  /** The bots running here. */
+  running(): string[];
+  /** Starts or stops the bot as its record says; `ready` waits for its module to load. */
+  sync(bot: string, ready: boolean): Promise<void>;
+  run(bot: string): Promise<void>;
+}
+
 /**
  * The bots' side of several hubs on one store. Only the leader runs bots, so the other hubs send
  * it, as bot notices, what must reach them (new sandbox posts, changed bot records, runs) and wait
  * for its answers; the leader says which bots it runs, so every hub can answer `running`.
  */
 export class BotRelay {
-  readonly hubId = randomBytes(6).toString('hex');
+  private readonly hubId = randomBytes(6).toString('hex');
   private readonly pending = new Map<string, (outcome: Outcome) => void>();
   /** The bots the leader said it runs (on a hub that does not lead). */
   private readonly remote = new Set<string>();
   private leader: string | null = null;
+  private closed = false;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly log: Logger,
+    private readonly duties: LeaderDuties,
   ) {}
 
-  send(...bots: BotNotice[]): void {
+  /** From now on, the other hubs' bot notices are heard (and served while this hub leads). */
+  listen(): void {
+    this.cluster.onNotice(async (n) => this.onNotice(n));
+  }
+
+  private send(...bots: BotNotice[]): void {
     this.cluster.publish({ routes: [], jobs: [], results: [], nextRunAt: null, limits: [], bots });
+  }
+
+  /** The sandbox got a post here: the leader's bots read it now. */
+  posted(): void {
+    this.send({ type: 'posted' });
+  }
+
+  /**
+   * A bot started or stopped here. Only the leader speaks for the bots: a hub losing the lead is
+   * stopping them, and the new leader's announcement may already be out.
+   */
+  running(bot: string, running: boolean): void {
+    if (this.duties.leads()) this.send({ type: 'running', bot, running });
+  }
+
+  /** A hub that does not lead asks the leader which bots it runs. */
+  hello(): void {
+    this.send({ type: 'hello' });
+  }
+
+  private onNotice(n: HubNotice): void {
+    if (this.closed) return;
+    if (n.resync) this.duties.resync();
+    for (const b of n.bots ?? []) {
+      this.receive(b);
+      if (this.duties.leads()) this.serve(b);
+    }
+  }
+
+  /** What the leader does with another hub's bot notice. */
+  private serve(b: BotNotice): void {
+    if (b.type === 'posted') this.duties.wake();
+    else if (b.type === 'hello') this.announce(this.duties.running());
+    else if (b.type === 'sync' || b.type === 'run') {
+      const done = b.type === 'sync' ? this.duties.sync(b.bot, b.ready) : this.duties.run(b.bot);
+      done.then(
+        () => this.answer(b.id, null),
+        (e: unknown) => this.answer(b.id, e),
+      );
+    }
   }
 
   /** Has the leader start or stop the bot as its record now says; resolves once it has, or quietly when it does not answer. */
@@ -81,7 +142,7 @@ export class BotRelay {
     });
   }
 
-  answer(id: string, error: unknown): void {
+  private answer(id: string, error: unknown): void {
     this.send({ type: 'answer', id, error: error === null ? null : toRelayed(error) });
   }
 
@@ -90,8 +151,8 @@ export class BotRelay {
     this.send({ type: 'leads', hub: this.hubId }, ...running.map((bot) => ({ type: 'running' as const, bot, running: true })));
   }
 
-  /** A notice from another hub: answers to this hub's asks, and what the leader runs. */
-  receive(b: BotNotice): void {
+  /** Answers to this hub's asks, and what the leader runs. */
+  private receive(b: BotNotice): void {
     if (b.type === 'answer') this.pending.get(b.id)?.(b.error);
     else if (b.type === 'leads') {
       // A new leader never got the asks sent to the one before.
@@ -121,6 +182,7 @@ export class BotRelay {
   }
 
   close(): void {
+    this.closed = true;
     this.dropPending();
   }
 }

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, sym
 import { basename, extname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
-import { soloCluster, type BotNotice, type Cluster, type HubNotice } from '../broker/cluster.js';
+import { soloCluster, type Cluster } from '../broker/cluster.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import type { PlatformClient } from '../platforms/platformClient.js';
@@ -58,13 +58,20 @@ export class BotSupervisor {
   private leading: boolean | null = null;
   private readonly onPost = () => {
     this.wake();
-    this.relay.send({ type: 'posted' });
+    this.relay.posted();
   };
 
   constructor(private readonly o: SupervisorOptions) {
     this.clock = o.clock ?? systemClock;
     this.cluster = o.cluster ?? soloCluster();
-    this.relay = new BotRelay(this.cluster, o.log);
+    this.relay = new BotRelay(this.cluster, o.log, {
+      leads: () => this.leads,
+      resync: () => void this.lead(),
+      wake: () => this.wake(),
+      running: () => this.runningHere(),
+      sync: (bot, ready) => this.reconcile(bot, ready),
+      run: (bot) => this.runOnce(bot),
+    });
   }
 
   /** Whether this hub runs the bots: it leads the hubs on its store (a hub alone always does). */
@@ -81,7 +88,7 @@ export class BotSupervisor {
       await this.o.bots.createBot(name, resolve(join(this.o.botsDir, file)), this.clock.now());
     }
     this.o.sandbox.posts.on('post', this.onPost);
-    this.cluster.onNotice((n) => this.onNotice(n));
+    this.relay.listen();
     this.cluster.onLeadership(() => void this.lead());
     await this.lead();
   }
@@ -113,7 +120,7 @@ export class BotSupervisor {
       this.leading = leads;
       if (!leads) {
         await this.stopAll();
-        this.relay.send({ type: 'hello' });
+        this.relay.hello();
         return;
       }
       const bots = await this.o.bots.listBots();
@@ -149,29 +156,6 @@ export class BotSupervisor {
     return this.leads ? this.reconcile(name, ready) : this.relay.sync(name, ready);
   }
 
-  private async onNotice(n: HubNotice): Promise<void> {
-    if (this.closed) return;
-    // Notices may have been missed: the leader reads every bot's record afresh, the others ask it.
-    if (n.resync) void this.lead();
-    for (const b of n.bots ?? []) {
-      this.relay.receive(b);
-      if (this.leads) this.serve(b);
-    }
-  }
-
-  /** What the leader does with another hub's bot notice. */
-  private serve(b: BotNotice): void {
-    if (b.type === 'posted') this.wake();
-    else if (b.type === 'hello') this.relay.announce(this.runningHere());
-    else if (b.type === 'sync' || b.type === 'run') {
-      const done = b.type === 'sync' ? this.reconcile(b.bot, b.ready) : this.runOnce(b.bot);
-      done.then(
-        () => this.relay.answer(b.id, null),
-        (e: unknown) => this.relay.answer(b.id, e),
-      );
-    }
-  }
-
   /**
    * Bot modules import 'roost/bots'. Linking the package into botsDir/node_modules lets that
    * resolve wherever botsDir is, with no install step.
@@ -197,9 +181,7 @@ export class BotSupervisor {
       pollMs: this.o.pollMs,
       log: this.logger(bot.name),
       makeHost: (meta) => new BotHost({ bots: this.o.bots, broker: this.o.broker, now: this.clock.now }, bot.name, this.clients(meta), this.logger(bot.name)),
-      // Only the leader speaks for the bots: a hub losing the lead is stopping them, and the new
-      // leader's announcement may already be out.
-      onRunning: (running) => this.leads && this.relay.send({ type: 'running', bot: bot.name, running }),
+      onRunning: (running) => this.relay.running(bot.name, running),
     });
     this.running.set(bot.name, p);
     p.start();
