@@ -1,7 +1,9 @@
 // Runs every compiled test file under dist/test with node's test runner, two files at a time
 // (the machines have two cores; fault tests start several processes each). Then runs the
-// API-level tests (test/hub) again with each hub on PostgreSQL, when it is reachable; under CI an
-// unreachable PostgreSQL fails that pass instead of skipping it.
+// API-level tests (test/hub, and for the bots test/platforms and test/examples) again with each hub
+// on PostgreSQL, when it is reachable; under CI an unreachable PostgreSQL fails that pass instead of
+// skipping it. (test/bots stays on SQLite: the runtime does not depend on the store, whose bot
+// contract runs on both, and the examples run the runtime on PostgreSQL end to end.)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,12 +43,13 @@ if (files.length === 0) {
 }
 let status = run(files);
 // The hub tests that are about PostgreSQL itself already ran above.
-const hubFiles = files.filter((f) => f.startsWith(join('dist', 'test', 'hub')) && !f.includes('postgres'));
+const again = ['hub', 'platforms', 'examples'].map((d) => join('dist', 'test', d));
+const pgPassFiles = files.filter((f) => again.some((d) => f.startsWith(d + '/')) && !f.includes('postgres'));
 const underCI = process.env.CI === 'true' || process.env.CI === '1';
-if (hubFiles.length > 0 && !underCI && !(await reachable())) {
-  console.error(`\n*** PostgreSQL at ${PG_URL} is not reachable: SKIPPING the hub tests on PostgreSQL. Start it to run them. ***\n`);
-} else if (hubFiles.length > 0) {
-  console.log('\n# test/hub again, each hub on PostgreSQL (ROOST_TEST_STORE=postgres)\n');
-  status = run(hubFiles, { ROOST_TEST_STORE: 'postgres' }) || status;
+if (pgPassFiles.length > 0 && !underCI && !(await reachable())) {
+  console.error(`\n*** PostgreSQL at ${PG_URL} is not reachable: SKIPPING the hub and example tests on PostgreSQL. Start it to run them. ***\n`);
+} else if (pgPassFiles.length > 0) {
+  console.log('\n# test/hub, test/platforms and test/examples again, each hub on PostgreSQL (ROOST_TEST_STORE=postgres)\n');
+  status = run(pgPassFiles, { ROOST_TEST_STORE: 'postgres' }) || status;
 }
 process.exit(status);

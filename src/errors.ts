@@ -22,3 +22,8 @@ export class ConflictError extends Error {
     super(message);
   }
 }
+
+/** What the request needs is out of reach for now (another hub did not answer); trying again may work. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}

@@ -28,6 +28,8 @@ export interface BotProcessOptions {
   pollMs: number;
   makeHost(meta: BotMeta): BotHost;
   log(level: BotLogLevel, msg: string, data?: unknown): void;
+  /** Called when `running` changes: the thread has loaded the module, or it is gone. */
+  onRunning?(running: boolean): void;
 }
 
 const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = { ask: 'onAsk', mention: 'onMention', reply: 'onReply', post: 'onPost' };
@@ -91,6 +93,7 @@ export class BotProcess {
 
   private async onReady(meta: BotMeta): Promise<void> {
     this.meta = meta;
+    this.o.onRunning?.(true);
     this.host = this.o.makeHost(meta);
     const confirmed = await reconcileLedger(this.o.store, this.o.name, this.host.clients, this.o.clock.now);
     if (confirmed > 0) this.o.log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
@@ -225,8 +228,10 @@ export class BotProcess {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.watchdog = this.pollTimer = null;
     const worker = this.worker;
+    const wasRunning = this.running;
     this.worker = null;
     this.meta = null;
+    if (wasRunning) this.o.onRunning?.(false);
     for (const c of this.calls.values()) c.reject(new Error('the bot was stopped'));
     this.calls.clear();
     void worker?.terminate();

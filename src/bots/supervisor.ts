@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, sym
 import { basename, extname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
+import { soloCluster, type Cluster } from '../broker/cluster.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import type { PlatformClient } from '../platforms/platformClient.js';
@@ -11,6 +12,7 @@ import type { BotStore } from '../store/botStore.js';
 import type { BotInfo, BotLogLevel } from '../types.js';
 import { BotHost } from './botHost.js';
 import { BotProcess } from './botProcess.js';
+import { BotRelay } from './botRelay.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BotMeta } from './messages.js';
 
@@ -27,6 +29,8 @@ export interface SupervisorOptions {
   pollMs: number;
   log: Logger;
   clock?: Clock;
+  /** The other hubs on the store: bots run on the leader only. */
+  cluster?: Cluster;
 }
 
 /** A module path given to `create`: the file, or FILE.js, or FOLDER/index.js. */
@@ -39,17 +43,40 @@ function findModule(from: string): string {
 
 /**
  * Runs every bot of the hub: loads the modules in botsDir at start, creates, pauses, resumes and
- * destroys bots, and wakes their polls when the sandbox gets a post.
+ * destroys bots, and wakes their polls when the sandbox gets a post. Of several hubs on one store
+ * only the leader runs bots; the others forward to it what must reach them (see BotRelay).
  */
 export class BotSupervisor {
   private readonly running = new Map<string, BotProcess>();
   private readonly clock: Clock;
-  private readonly wake = () => {
-    for (const p of this.running.values()) p.poll();
+  private readonly cluster: Cluster;
+  private readonly relay: BotRelay;
+  /** Starts and stops run one at a time, so a bot is never launched twice. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Whether this hub ran the bots the last time it looked (null: not yet looked). */
+  private leading: boolean | null = null;
+  private readonly onPost = () => {
+    this.wake();
+    this.relay.posted();
   };
 
   constructor(private readonly o: SupervisorOptions) {
     this.clock = o.clock ?? systemClock;
+    this.cluster = o.cluster ?? soloCluster();
+    this.relay = new BotRelay(this.cluster, o.log, {
+      leads: () => this.leads,
+      resync: () => void this.lead(),
+      wake: () => this.wake(),
+      running: () => this.runningHere(),
+      sync: (bot, ready) => this.reconcile(bot, ready),
+      run: (bot) => this.runOnce(bot),
+    });
+  }
+
+  /** Whether this hub runs the bots: it leads the hubs on its store (a hub alone always does). */
+  get leads(): boolean {
+    return this.cluster.isLeader && !this.closed;
   }
 
   async start(): Promise<void> {
@@ -60,8 +87,73 @@ export class BotSupervisor {
       if (!MODULE_EXTENSIONS.includes(extname(file)) || !new RegExp(BOT_NAME_PATTERN).test(name)) continue;
       await this.o.bots.createBot(name, resolve(join(this.o.botsDir, file)), this.clock.now());
     }
-    for (const bot of await this.o.bots.listBots()) if (!bot.paused) this.launch(bot);
-    this.o.sandbox.posts.on('post', this.wake);
+    this.o.sandbox.posts.on('post', this.onPost);
+    this.relay.listen();
+    this.cluster.onLeadership(() => void this.lead());
+    await this.lead();
+  }
+
+  private runningHere(): string[] {
+    return [...this.running].filter(([, p]) => p.running).map(([name]) => name);
+  }
+
+  private wake(): void {
+    for (const p of this.running.values()) p.poll();
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Brings this hub in line with its role: the leader runs every bot that is not paused (and
+   * nothing else), and says so to the other hubs; a hub that does not lead runs none.
+   */
+  private lead(): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) return;
+      const leads = this.leads;
+      this.relay.leadershipChanged(leads);
+      if (leads !== this.leading) this.o.log.info(leads ? 'this hub leads: it runs the bots' : 'this hub does not lead: its bots run on the leading hub');
+      this.leading = leads;
+      if (!leads) {
+        await this.stopAll();
+        this.relay.hello();
+        return;
+      }
+      const bots = await this.o.bots.listBots();
+      const wanted = new Set(bots.filter((b) => !b.paused).map((b) => b.name));
+      for (const [name, p] of [...this.running]) {
+        if (wanted.has(name)) continue;
+        this.running.delete(name);
+        await p.stop();
+      }
+      this.relay.announce(this.runningHere());
+      for (const bot of bots) if (wanted.has(bot.name) && !this.running.has(bot.name)) this.launch(bot);
+      this.wake();
+    });
+  }
+
+  /** On the leader: starts or stops the bot as its record says; `ready` waits for its module to load. */
+  private async reconcile(name: string, ready: boolean): Promise<void> {
+    const launched = await this.serial(async () => {
+      const bot = await this.o.bots.getBot(name);
+      const p = this.running.get(name);
+      if (bot && !bot.paused && this.leads) return p ?? this.launch(bot);
+      if (p) {
+        this.running.delete(name);
+        await p.stop();
+      }
+      return null;
+    });
+    if (ready) await launched?.ready;
+  }
+
+  /** After a change to a bot's record: applied here on the leader, else forwarded to it. */
+  private apply(name: string, ready = false): Promise<void> {
+    return this.leads ? this.reconcile(name, ready) : this.relay.sync(name, ready);
   }
 
   /**
@@ -89,6 +181,7 @@ export class BotSupervisor {
       pollMs: this.o.pollMs,
       log: this.logger(bot.name),
       makeHost: (meta) => new BotHost({ bots: this.o.bots, broker: this.o.broker, now: this.clock.now }, bot.name, this.clients(meta), this.logger(bot.name)),
+      onRunning: (running) => this.relay.running(bot.name, running),
     });
     this.running.set(bot.name, p);
     p.start();
@@ -111,47 +204,54 @@ export class BotSupervisor {
     };
   }
 
+  /** Whether the bot runs: here on the leader, else as the leader last said. */
+  private isRunning(name: string): boolean {
+    return this.cluster.isLeader ? (this.running.get(name)?.running ?? false) : this.relay.runsOnLeader(name);
+  }
+
   async get(name: string): Promise<BotInfo & { running: boolean }> {
     const bot = await this.o.bots.getBot(name);
     if (!bot) throw new NotFoundError(`no bot named '${name}'; \`roost bot list\` shows them`);
-    return { ...bot, running: this.running.get(name)?.running ?? false };
+    return { ...bot, running: this.isRunning(name) };
   }
 
   async list(): Promise<Array<BotInfo & { running: boolean }>> {
-    return (await this.o.bots.listBots()).map((b) => ({ ...b, running: this.running.get(b.name)?.running ?? false }));
+    return (await this.o.bots.listBots()).map((b) => ({ ...b, running: this.isRunning(b.name) }));
   }
 
   async create(name: string, from: string): Promise<BotInfo & { running: boolean }> {
     if (!new RegExp(BOT_NAME_PATTERN).test(name)) throw new InputError('name', `a bot name is 1 to 64 lower-case letters, digits, '_' or '-', got '${name}'`);
-    if (await this.o.bots.getBot(name)) throw new ConflictError('exists', `a bot named '${name}' exists; pick another name or destroy it first`);
+    const exists = () => new ConflictError('exists', `a bot named '${name}' exists; pick another name or destroy it first`);
+    if (await this.o.bots.getBot(name)) throw exists();
     const source = findModule(from);
     const target = resolve(join(this.o.botsDir, `${name}${extname(source) || '.js'}`));
     if (source !== target) copyFileSync(source, target);
-    await this.o.bots.createBot(name, target, this.clock.now());
-    this.launch((await this.o.bots.getBot(name))!);
+    // Another hub may have created it since the check.
+    if (!(await this.o.bots.createBot(name, target, this.clock.now()))) throw exists();
+    await this.apply(name);
     return this.get(name);
   }
 
   async pause(name: string): Promise<BotInfo & { running: boolean }> {
     await this.get(name);
     await this.o.bots.setPaused(name, true);
-    await this.running.get(name)?.stop();
-    this.running.delete(name);
+    await this.apply(name);
     return this.get(name);
   }
 
   async resume(name: string): Promise<BotInfo & { running: boolean }> {
-    const bot = await this.get(name);
+    await this.get(name);
     await this.o.bots.setPaused(name, false);
-    if (!this.running.has(name)) await this.launch(bot).ready;
+    await this.apply(name, true);
     return this.get(name);
   }
 
   /** Stops the bot and deletes it with its state, owned feeds, ledger, log and module file. */
   async destroy(name: string): Promise<void> {
     const bot = await this.get(name);
-    await this.running.get(name)?.stop();
-    this.running.delete(name);
+    // Paused first, so that no hub taking the lead meanwhile starts it again.
+    await this.o.bots.setPaused(name, true);
+    await this.apply(name);
     await this.o.bots.deleteBot(name);
     if (resolve(bot.module).startsWith(resolve(this.o.botsDir))) rmSync(bot.module, { force: true });
   }
@@ -159,15 +259,23 @@ export class BotSupervisor {
   /** Runs the bot's onSchedule now (after anything it is running), whether or not it has a schedule. */
   async runOnce(name: string): Promise<void> {
     await this.get(name);
+    if (!this.leads) return this.relay.run(name);
     const p = this.running.get(name);
     if (!p) throw new ConflictError('paused', `bot '${name}' is paused; resume it first`);
     await p.ready;
     await p.invoke('onSchedule', null, null);
   }
 
-  async close(): Promise<void> {
-    this.o.sandbox.posts.off('post', this.wake);
-    await Promise.all([...this.running.values()].map((p) => p.stop()));
+  private async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
     this.running.clear();
+    await Promise.all(all.map((p) => p.stop()));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.o.sandbox.posts.off('post', this.onPost);
+    this.relay.close();
+    await this.serial(() => this.stopAll());
   }
 }

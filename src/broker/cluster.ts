@@ -17,7 +17,35 @@ export interface HubNotice {
   limits: string[];
   /** Notices may have been missed (the connection dropped): read routes, limits and watched jobs afresh. */
   resync?: boolean;
+  /** What the hubs tell each other about bots, in the order sent. */
+  bots?: BotNotice[];
 }
+
+/** Why a bot request failed on the hub that ran it, for the hub that forwarded it. */
+export interface RelayedError {
+  kind: 'input' | 'not_found' | 'conflict' | 'unavailable' | 'failed';
+  message: string;
+  field?: string;
+  code?: string;
+}
+
+/**
+ * Only the leader runs bots (src/bots/botRelay.ts): the other hubs forward what must reach them,
+ * and the leader tells them which bots run.
+ */
+export type BotNotice =
+  /** The sandbox has a new post: the leader's bots read it now rather than at their next poll. */
+  | { type: 'posted' }
+  /** A bot's record changed (created, paused, resumed, destroyed): the leader starts or stops it, then answers. */
+  | { type: 'sync'; id: string; bot: string; ready: boolean }
+  /** Run the bot's onSchedule now, then answer. */
+  | { type: 'run'; id: string; bot: string }
+  | { type: 'answer'; id: string; error: RelayedError | null }
+  /** A hub wants to know which bots run. */
+  | { type: 'hello' }
+  /** Sent by the leader (`hub` names it) before the bots it runs: forget what the last one said. */
+  | { type: 'leads'; hub: string }
+  | { type: 'running'; bot: string; running: boolean };
 
 /**
  * The other hubs sharing this hub's store. With SQLite there are none (`soloCluster`); with
@@ -45,5 +73,8 @@ export function soloCluster(): Cluster {
 }
 
 export function isEmptyNotice(n: HubNotice): boolean {
-  return !n.resync && n.routes.length === 0 && n.jobs.length === 0 && n.results.length === 0 && n.nextRunAt === null && n.limits.length === 0;
+  return (
+    !n.resync && n.routes.length === 0 && n.jobs.length === 0 && n.results.length === 0 && n.nextRunAt === null && n.limits.length === 0 &&
+    (n.bots?.length ?? 0) === 0
+  );
 }

@@ -32,7 +32,6 @@ const FIRST_POSTS: Record<string, FirstPost[]> = {
 /** Creates the example bots that are missing and gives each new one its first posts. */
 export async function startExamples(hub: RunningHub): Promise<void> {
   const { bots, sandbox } = hub;
-  if (!bots || !sandbox) return out('The example bots need the sqlite store; this hub runs without them.');
   const existing = new Set((await bots.list()).map((b) => b.name));
   for (const e of EXAMPLES) {
     if (existing.has(e.name)) continue;

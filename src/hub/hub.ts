@@ -18,9 +18,9 @@ export interface RunningHub {
   url: string;
   broker: Broker;
   tokens: Tokens;
-  /** Null on a store without bot tables yet (PostgreSQL). */
-  sandbox: Sandbox | null;
-  bots: BotSupervisor | null;
+  sandbox: Sandbox;
+  /** On several hubs sharing a PostgreSQL store, the bots run on the leader only. */
+  bots: BotSupervisor;
   /** Stops the bots, answers open long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -49,24 +49,18 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
   const botStores = openBotStores(store);
-  if (!botStores) log.warn({ store: store.dialect }, 'bots and the sandbox run on the sqlite store only for now; this hub serves jobs without them');
-  const sandbox = botStores && new Sandbox(botStores.sandbox);
-  const bots =
-    botStores &&
-    sandbox &&
-    new BotSupervisor({
-      bots: botStores.bots,
-      sandbox,
-      broker,
-      botsDir: config.botsDir,
-      hangMs: config.botHangMs,
-      pollMs: config.botPollMs,
-      log: log.child({ component: 'bots' }),
-    });
-  const routes =
-    botStores && sandbox && bots
-      ? [(a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens), (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens)]
-      : [];
+  const sandbox = new Sandbox(botStores.sandbox);
+  const bots = new BotSupervisor({
+    bots: botStores.bots,
+    sandbox,
+    broker,
+    botsDir: config.botsDir,
+    hangMs: config.botHangMs,
+    pollMs: config.botPollMs,
+    log: log.child({ component: 'bots' }),
+    cluster,
+  });
+  const routes = [(a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens), (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens)];
   metrics.watch(broker, bots);
   const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes, routes: [(a) => metrics.attach(a, tokens), ...routes] });
   await app.listen({ host: config.host, port: config.port });
@@ -74,7 +68,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  await bots?.start();
+  await bots.start();
   log.info({ url, api: `${url}/v1/openapi.json`, data: resolve(config.dataDir), tokenFile: existsSync(join(config.dataDir, 'admin.token')) ? resolve(join(config.dataDir, 'admin.token')) : undefined }, 'hub listening');
   let closing: Promise<void> | null = null;
   return {
@@ -85,7 +79,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     bots,
     close: () =>
       (closing ??= (async () => {
-        await bots?.close();
+        await bots.close();
         await broker.close();
         // Long-polls are answered by now; whatever a client still holds open after the grace is cut.
         const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);

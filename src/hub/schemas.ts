@@ -5,6 +5,9 @@ import { KIND_PATTERN } from '../types.js';
 
 const strict = { additionalProperties: false } as const;
 
+/** PostgreSQL text cannot hold U+0000, so names and texts stored as such refuse it on every store alike. */
+export const NUL_FREE = '^[^\\u0000]*$';
+
 export const Kind = Type.String({ pattern: KIND_PATTERN, maxLength: 100, description: 'Dotted lower-case name, e.g. text.markov' });
 const LabelValue = Type.String({ maxLength: 200 });
 export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), LabelValue, {

@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
-import { ConflictError, InputError, NotFoundError } from '../errors.js';
+import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { HttpError } from './httpError.js';
 import { adminRoutes } from './routes/admin.js';
@@ -34,6 +34,7 @@ function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
   if (e instanceof InputError) return { status: 400, body: { error: { code: 'invalid_request', message: e.message, field: e.field } } };
   if (e instanceof NotFoundError) return { status: 404, body: { error: { code: 'not_found', message: e.message } } };
   if (e instanceof ConflictError) return { status: 409, body: { error: { code: e.code, message: e.message, ...e.details } } };
+  if (e instanceof UnavailableError) return { status: 503, body: { error: { code: 'unavailable', message: e.message } } };
   const fe = e as FastifyError;
   if (fe.validation) {
     const field = fieldOf(fe);

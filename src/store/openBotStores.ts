@@ -1,14 +1,15 @@
 import type { BotStore, SandboxStore } from './botStore.js';
+import { PgBotStore } from './postgres/PgBotStore.js';
+import { PgSandboxStore } from './postgres/PgSandboxStore.js';
+import { PostgresStore } from './postgres/PostgresStore.js';
 import type { Store } from './store.js';
 import { SqliteBotStore } from './sqlite/SqliteBotStore.js';
 import { SqliteSandboxStore } from './sqlite/SqliteSandboxStore.js';
 import { SqliteStore } from './sqlite/SqliteStore.js';
 
-/**
- * The bot and sandbox stores on the main store's connection (so its adapter decides which), or
- * null where the adapter has none yet (PostgreSQL): that hub serves jobs without bots.
- */
-export function openBotStores(store: Store): { bots: BotStore; sandbox: SandboxStore } | null {
-  if (!(store instanceof SqliteStore)) return null;
-  return { bots: new SqliteBotStore(store.core), sandbox: new SqliteSandboxStore(store.core) };
+/** The bot and sandbox stores on the main store's connection, so its adapter decides which. */
+export function openBotStores(store: Store): { bots: BotStore; sandbox: SandboxStore } {
+  if (store instanceof SqliteStore) return { bots: new SqliteBotStore(store.core), sandbox: new SqliteSandboxStore(store.core) };
+  if (store instanceof PostgresStore) return { bots: new PgBotStore(store.core), sandbox: new PgSandboxStore(store.core) };
+  throw new Error(`no bot store for a ${store.dialect} store`);
 }

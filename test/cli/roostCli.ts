@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../src/paths.js';
+import { onPostgresPass, testDatabase } from '../helpers/postgres.js';
 
 export const BIN = join(packageRoot, 'bin/roost.js');
 // The children must not pick up the caller's Roost settings.
@@ -38,21 +39,31 @@ export interface Hub {
   lines: string[];
   /** Runs the CLI against this hub. */
   client(args: string[], input?: string): Promise<Run>;
-  /** Kills the hub if it still runs and removes its data directory. */
-  stop(): void;
+  /** Kills the hub if it still runs and removes its data directory (and its schema in the PostgreSQL pass). */
+  stop(): Promise<void>;
 }
 
-/** Starts `roost up --port 0` (plus `extra` flags) on a fresh data directory; resolves once it prints its URL. */
+/**
+ * Starts `roost up --port 0` (plus `extra` flags) on a fresh data directory; resolves once it
+ * prints its URL. In the PostgreSQL pass the store is a schema of its own, unless `extra` names one.
+ */
 export async function startHub(extra: string[] = []): Promise<Hub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-cli-'));
-  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--bots', join(dataDir, 'bots'), '--log-level', 'warn', ...extra], {
+  const db = onPostgresPass && !extra.includes('--store') ? await testDatabase() : null;
+  const store = db ? ['--store', db.url] : [];
+  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--bots', join(dataDir, 'bots'), '--log-level', 'warn', ...store, ...extra], {
     cwd: packageRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
     rmSync(dataDir, { recursive: true, force: true });
+    await db?.drop();
   };
   child.stderr!.resume();
   const lines: string[] = [];
@@ -67,7 +78,7 @@ export async function startHub(extra: string[] = []): Promise<Hub> {
   try {
     line = await Promise.race([hubLine, exited]);
   } catch (e) {
-    stop();
+    await stop();
     throw e;
   }
   const url = /http:\/\/127\.0\.0\.1:\d+/.exec(line)![0];

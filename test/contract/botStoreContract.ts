@@ -98,6 +98,20 @@ export function botStoreContract(factory: BotStoreFactory): void {
       assert.deepEqual(await bots.pendingLedger(bot), []);
     });
 
+    test('racing writes: one ledger entry per key, and distinct feed seqs in one run from 1', async () => {
+      const bot = await newBot();
+      const begins = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => bots.beginLedger({ bot, key: 'ask:race', hash: `h${i}`, platform: 'sandbox', createdAt: T0 })),
+      );
+      assert.equal(begins.filter((b) => b.created).length, 1, 'exactly one writer creates the entry');
+      assert.equal(new Set(begins.map((b) => b.entry.hash)).size, 1, 'every writer reads the one entry stored');
+      const feed = `${bot}.race`;
+      const published = await Promise.all(Array.from({ length: 8 }, (_, i) => bots.publish(feed, bot, [`${i}a`, `${i}b`], T0)));
+      assert.deepEqual(published.flat().sort((x, y) => x - y), Array.from({ length: 16 }, (_, i) => i + 1), 'no seq handed out twice or skipped');
+      const bySeq = new Map((await bots.readFeed(feed, 'reader', 100)).map((i) => [i.seq, i.item]));
+      published.forEach(([a, b], i) => assert.deepEqual([bySeq.get(a!), bySeq.get(b!), b! - a!], [`${i}a`, `${i}b`, 1], 'each publish got its own run of seqs'));
+    });
+
     test('logs are stored per bot and read by time and after an id', async () => {
       const [a, b] = [await newBot(), await newBot()];
       await bots.appendLogs([

@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { InputError } from '../../src/errors.js';
+import { loadMigrations } from '../../src/store/migrations.js';
+import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
+import { sql } from '../../src/store/postgres/statements.js';
 import type { NewJob } from '../../src/types.js';
 import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
 const db = await testDatabase();
+const MIGRATIONS = 'src/store/postgres/migrations/';
 const open = (url: string) => PostgresStore.open(url, { retryDelay: () => RETRY_MS });
 /** A schema beside this run's own, dropped with it. */
 const beside = (name: string) => `${PG_URL}?schema=${db!.schema}_${name}`;
@@ -48,7 +53,7 @@ if (!db) {
     const stores = await Promise.all(Array.from({ length: 4 }, () => open(beside('race'))));
     await Promise.all(stores.map((s) => s.close()));
     const { rows } = await db.query(`SELECT version FROM ${db.schema}_race.schema_migrations ORDER BY version`);
-    assert.deepEqual(rows.map((r) => r.version), [1, 2]);
+    assert.deepEqual(rows.map((r) => r.version), loadMigrations(MIGRATIONS).map((m) => m.version), 'each migration applied once');
   });
 
   test('postgres: two hubs on one database never lease a task twice, and share a key limit', async () => {
@@ -86,6 +91,43 @@ if (!db) {
     }
   });
 
+  test('postgres: limited claims under one key in two schemas of one database do not wait for each other', { timeout: 30_000 }, async () => {
+    const [a, b] = await Promise.all([open(beside('keys_a')), open(beside('keys_b'))]);
+    // Holds schema A's lock on the key exactly as a claim under way there holds it.
+    const holder = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${db.schema}_keys_a` });
+    try {
+      const limited = { route: 'k#key', key: 'key', concurrency: 1, rate: null };
+      for (const s of [a, b]) await s.createJob(newJob({ id: 'job_keyed', route: 'k#key', concurrencyKey: 'key' }));
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query(sql.lockKeys, [['key']]);
+      const inA = a.claim('wa', [limited], 1, 0);
+      await waitFor('the claim in schema A waits for the key lock', async () => {
+        const { rowCount } = await db.query(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+          [`roost ${db.schema}_keys_a`],
+        );
+        return (rowCount ?? 0) > 0;
+      });
+      assert.equal((await b.claim('wb', [limited], 1, 0)).tasks.length, 1, 'schema B claims while A holds its lock on the same key');
+      await holder.query('COMMIT');
+      assert.equal((await inA).tasks.length, 1);
+    } finally {
+      await holder.end();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test("postgres: a text PostgreSQL cannot store (a NUL character) is refused as the caller's input", async () => {
+    const s = await open(beside('nul'));
+    try {
+      await assert.rejects(s.createJob(newJob({ id: 'job_nul', key: 'k\u0000' })), (e: unknown) => e instanceof InputError && /NUL/.test(e.message));
+      assert.equal((await s.createJob(newJob({ id: 'job_fine', key: 'k' }))).created, true, 'the store carries on');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('postgres: committed jobs survive closing and reopening the store', async () => {
     const a = await open(beside('reopen'));
     await a.createJob(newJob({ id: 'job_reopen', variants: 2 }));
@@ -95,4 +137,12 @@ if (!db) {
     assert.deepEqual(await b.pendingRoutes(), ['k']);
     await b.close();
   });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -13,6 +13,6 @@ botStoreContract({
   name: 'sqlite',
   async open() {
     const store = new SqliteStore(join(dir, 'bots.db'), { retryDelay: () => 1000 });
-    return { ...openBotStores(store)!, close: () => store.close() };
+    return { ...openBotStores(store), close: () => store.close() };
   },
 });

@@ -1,40 +1,21 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { HubClient } from '../../src/client/hubClient.js';
-import { NO_DATABASE, testDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { cleanupProcesses, createToken, dumpOnFailure, makeTempDir, startHubProcess, startWorkerProcess, type HubProcess } from '../helpers/processes.js';
+import { NO_DATABASE, type TestDatabase } from '../helpers/postgres.js';
+import { cleanupProcesses, createToken, dumpOnFailure, startWorkerProcess } from '../helpers/processes.js';
+import { dropDatabases, pairDatabase as database, startHubPair } from './hubPair.js';
 import { watchJob } from './support.js';
 
 // Two hub processes on one PostgreSQL schema: workers on one, clients on the other, and the leader
 // (the hub running the reaper) killed with kill -9.
 
-// Each test gets its own schema: a fresh store, whose first hub writes the admin token file.
-const dbs: TestDatabase[] = [];
 after(async () => {
   await cleanupProcesses();
-  for (const db of dbs) await db.drop();
+  await dropDatabases();
 });
 
-async function database(): Promise<TestDatabase | null> {
-  const db = await testDatabase();
-  if (db) dbs.push(db);
-  return db;
-}
-
 const KINDS = ['test.hold', 'test.quick'];
-
-/** Hub A first (it creates the admin token in the shared store), then hub B with the same token. */
-async function twoHubs(db: TestDatabase): Promise<{ a: HubProcess; b: HubProcess }> {
-  const env = { ROOST_DATABASE_URL: db.url };
-  const dirA = makeTempDir('roost-hub-a-');
-  const a = await startHubProcess({ dataDir: dirA, kinds: KINDS, env, name: 'hub-a' });
-  const dirB = makeTempDir('roost-hub-b-');
-  copyFileSync(join(dirA, 'admin.token'), join(dirB, 'admin.token'));
-  const b = await startHubProcess({ dataDir: dirB, kinds: KINDS, env, name: 'hub-b' });
-  return { a, b };
-}
+const twoHubs = (db: TestDatabase) => startHubPair(db, { kinds: KINDS });
 
 test('workers on hub A, a client on hub B: variants stream to B as A records them', { timeout: 60_000 }, async (t) => {
   const db = await database();

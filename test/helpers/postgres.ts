@@ -6,6 +6,12 @@ import { underCI } from '../../src/config.js';
 /** The PostgreSQL of the test machines: trust auth, database `test`. */
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * scripts/run-tests.js runs the API-level tests a second time with ROOST_TEST_STORE=postgres: the
+ * hubs they start then keep their stores in a schema of their own on the test PostgreSQL.
+ */
+export const onPostgresPass = process.env.ROOST_TEST_STORE === 'postgres';
+
 export interface TestDatabase {
   /** PG_URL with `?schema=` naming this run's own schema. */
   url: string;

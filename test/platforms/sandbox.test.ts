@@ -44,10 +44,18 @@ test('sandbox over HTTP: bad input is refused with the field named; unknown post
   assert.equal((await refused(client.get('/v1/sandbox/posts/0'))).field, 'id');
   assert.equal((await refused(client.get('/v1/sandbox/posts?limit=0'))).field, 'limit');
   assert.equal((await refused((await t.as('worker')).get('/v1/sandbox/posts'))).status, 403);
+  // A NUL character is refused on every store, as PostgreSQL text cannot hold it.
+  assert.deepEqual(pick(await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'x\u0000y' }))), [400, 'text']);
+  assert.deepEqual(pick(await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'x', key: 'k\u0000' }))), [400, 'key']);
+  assert.deepEqual(pick(await refused(client.post('/v1/feeds/f%00/items', { items: [1] }))), [400, 'feed']);
+  assert.deepEqual(pick(await refused(client.get('/v1/feeds/f/items?consumer=c%00'))), [400, 'consumer']);
+  assert.deepEqual(pick(await refused(client.post('/v1/feeds/f/ack', { consumer: 'c\u0000', seq: 1 }))), [400, 'consumer']);
 });
 
+const pick = (e: HubError) => [e.status, e.field];
+
 test('a platform client polls an account with a durable cursor: asks, replies and mentions to it, others\' posts', async () => {
-  const sb = t.hub.sandbox!;
+  const sb = t.hub.sandbox;
   const me = new SandboxClient(sb, 'poller');
   const start = (await me.poll(null, 500)).cursor;
   await sb.post({ author: 'dora', text: 'plain post' });

@@ -22,3 +22,12 @@ test('notices merge, fit the payload limit, and put results before states', () =
   const firstState = packed.findIndex((p) => p.jobs.length > 0);
   assert.ok(lastResult <= firstState, 'every result is sent before any state');
 });
+
+test('bot notices travel in the order they were sent, however the notices are cut; many posts make one wake-up', () => {
+  const bots = Array.from({ length: 400 }, (_, i) => ({ type: 'running' as const, bot: `bot-${String(i).padStart(40, '0')}`, running: i % 2 === 0 }));
+  const notices: HubNotice[] = bots.map((b) => ({ routes: [], jobs: [], results: [], nextRunAt: null, limits: [], bots: [{ type: 'posted' }, b] }));
+  const packed = packNotices(notices, 7000);
+  assert.ok(packed.length > 1);
+  for (const p of packed) assert.ok(JSON.stringify({ h: 'abcdefabcdef', n: p }).length < 8000);
+  assert.deepEqual(packed.flatMap((p) => p.bots ?? []), [{ type: 'posted' }, ...bots]);
+});

@@ -5,20 +5,22 @@ import { InputError, NotFoundError } from '../../errors.js';
 import type { BotStore } from '../../store/botStore.js';
 import { requireScope } from '../auth.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
+import { NUL_FREE } from '../schemas.js';
 import type { Tokens } from '../tokens.js';
 
 const strict = { additionalProperties: false } as const;
 const BotName = Type.String({ pattern: BOT_NAME_PATTERN, description: "Lower-case letters, digits, '_' and '-'" });
 const NameParams = Type.Object({ name: BotName }, strict);
-const StateParams = Type.Object({ name: BotName, key: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
-const FeedParams = Type.Object({ feed: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NUL_FREE });
+const StateParams = Type.Object({ name: BotName, key: Name }, strict);
+const FeedParams = Type.Object({ feed: Name }, strict);
 export const CreateBotBody = Type.Object(
   { name: BotName, from: Type.String({ minLength: 1, maxLength: 4096, description: 'A bot module file on the hub machine; it is copied into botsDir' }) },
   strict,
 );
 const StateBody = Type.Object({ value: Type.Unknown() }, strict);
 const PublishBody = Type.Object({ items: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }) }, strict);
-const AckBody = Type.Object({ consumer: Type.String({ minLength: 1, maxLength: 200 }), seq: Type.Integer({ minimum: 1 }) }, strict);
+const AckBody = Type.Object({ consumer: Name, seq: Type.Integer({ minimum: 1 }) }, strict);
 
 type NameParams = Static<typeof NameParams>;
 
@@ -29,7 +31,10 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
   const bot = { onRequest: requireScope(tokens, 'bot') };
   const tags = ['bots'];
 
-  app.get('/v1/bots', { ...reader, schema: { tags, summary: 'Bots with their stats' } }, async () => ({ bots: await bots.list() }));
+  app.get('/v1/bots', { ...reader, schema: { tags, summary: 'Bots with their stats, and whether this hub is the one running them' } }, async () => ({
+    bots: await bots.list(),
+    leads: bots.leads,
+  }));
   app.get('/v1/bots/:name', { ...reader, schema: { tags, summary: 'One bot', params: NameParams } }, async (req) => bots.get((req.params as NameParams).name));
   app.post('/v1/bots', { ...admin, schema: { tags, summary: 'Create a bot from a module and start it', body: CreateBotBody } }, async (req, reply) => {
     const b = req.body as Static<typeof CreateBotBody>;
@@ -81,6 +86,7 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     checkKnown(q, ['consumer', 'limit']);
     const consumer = stringParam(q, 'consumer');
     if (!consumer) throw new InputError('consumer', 'consumer is required: the name whose cursor to read from');
+    if (consumer.includes('\u0000')) throw new InputError('consumer', 'consumer may not contain the NUL character');
     return { items: await store.readFeed((req.params as Static<typeof FeedParams>).feed, consumer, intParam(q, 'limit', 1, 1000) ?? 100) };
   });
   app.post('/v1/feeds/:feed/ack', { ...bot, schema: { tags, summary: "Move a consumer's cursor to seq", params: FeedParams, body: AckBody } }, async (req) => {

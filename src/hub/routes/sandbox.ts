@@ -4,13 +4,14 @@ import { InputError } from '../../errors.js';
 import { ACCOUNT_PATTERN, MAX_TEXT, type Sandbox } from '../../platforms/sandbox/sandbox.js';
 import { SandboxClient } from '../../platforms/sandbox/sandboxClient.js';
 import { requireScope } from '../auth.js';
+import { NUL_FREE } from '../schemas.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
 import type { Tokens } from '../tokens.js';
 
 const strict = { additionalProperties: false } as const;
 const Account = Type.String({ pattern: ACCOUNT_PATTERN, description: 'Lower-case account name; created on first use' });
-const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT });
-const Key = Type.String({ minLength: 1, maxLength: 200, description: "The author's idempotency key, kept with the post" });
+const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT, pattern: NUL_FREE });
+const Key = Type.String({ minLength: 1, maxLength: 200, pattern: NUL_FREE, description: "The author's idempotency key, kept with the post" });
 
 export const SandboxPostBody = Type.Object(
   { author: Account, text: Text, replyTo: Type.Optional(Type.Integer({ minimum: 1 })), key: Type.Optional(Key) },

@@ -17,7 +17,10 @@ function checkAccount(field: string, name: string): void {
 }
 
 function checkText(text: string): void {
-  if (text.trim() === '' || text.length > MAX_TEXT) throw new InputError('text', `text must be 1 to ${MAX_TEXT} characters and not blank`);
+  // NUL: PostgreSQL text cannot hold it; refused on every store alike.
+  if (text.trim() === '' || text.length > MAX_TEXT || text.includes('\u0000')) {
+    throw new InputError('text', `text must be 1 to ${MAX_TEXT} characters, not blank, with no NUL character`);
+  }
 }
 
 /**

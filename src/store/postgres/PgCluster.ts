@@ -179,7 +179,7 @@ export class PgCluster implements Cluster {
 /**
  * Merges notices and cuts them into ones whose JSON stays under `max` bytes. Routes, limits and
  * results come before job states: a watcher stops at a final state and must have the results by
- * then, and the notifications of one session arrive in order.
+ * then, and the notifications of one session arrive in order. Bot notices keep their order.
  */
 export function packNotices(notices: HubNotice[], max: number): HubNotice[] {
   const empty = (): HubNotice => ({ routes: [], jobs: [], results: [], nextRunAt: null, limits: [] });
@@ -204,6 +204,11 @@ export function packNotices(notices: HubNotice[], max: number): HubNotice[] {
   for (const l of limits) add(l.length + 3, (n) => n.limits.push(l));
   for (const j of results) add(j.length + 3, (n) => n.results.push(j));
   for (const j of notices.flatMap((n) => n.jobs)) add(JSON.stringify(j).length + 1, (n) => n.jobs.push(j));
+  // One wake-up serves any number of posts.
+  const all = notices.flatMap((n) => n.bots ?? []);
+  const firstPosted = all.findIndex((b) => b.type === 'posted');
+  const bots = all.filter((b, i) => b.type !== 'posted' || i === firstPosted);
+  for (const b of bots) add(JSON.stringify(b).length + 1, (n) => (n.bots ??= []).push(b));
   out.push(cur);
   return out;
 }

@@ -15,7 +15,7 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly leases: PgLeases;
 
-  private constructor(private readonly core: PgCore) {
+  private constructor(readonly core: PgCore) {
     this.leases = new PgLeases(core);
   }
 

@@ -1,14 +1,23 @@
 import pg from 'pg';
+import { InputError } from '../../errors.js';
 import type { JobState } from '../../types.js';
 import type { Row } from '../rows.js';
 import type { Changes, StoreOptions } from '../store.js';
-import { sql, type Statement } from './statements.js';
+import { botSql } from './botStatements.js';
+import { sandboxSql } from './sandboxStatements.js';
+import { sql as brokerSql } from './statements.js';
+
+/** Every statement of the adapter by name; the names of the three sets do not overlap. */
+const sql = { ...brokerSql, ...botSql, ...sandboxSql };
+export type Statement = keyof typeof sql;
 
 /** Runs one named statement; inside `tx`, on the transaction's connection. */
 export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
 
 /** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
+/** A text PostgreSQL cannot store (U+0000): the caller's input, so a 400 rather than a failure of ours. */
+const UNSTORABLE = new Set(['22021', '22P05']);
 const MAX_TRIES = 5;
 
 // bigint columns (epoch-ms times, task ids, seeds) as numbers: all of them fit in 2^53.
@@ -59,7 +68,9 @@ export class PgCore {
       try {
         return await run();
       } catch (error) {
-        if (attempt >= MAX_TRIES || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+        const code = (error as { code?: string }).code ?? '';
+        if (UNSTORABLE.has(code)) throw new InputError('body', 'a text value contains the NUL character (\\u0000), which PostgreSQL cannot store');
+        if (attempt >= MAX_TRIES || !RETRYABLE.has(code)) throw error;
       }
     }
   }

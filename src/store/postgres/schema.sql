@@ -1,6 +1,72 @@
 -- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.
 -- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.
 
+CREATE TABLE bot_logs (
+    id bigint NOT NULL,
+    bot text NOT NULL,
+    at bigint NOT NULL,
+    level text NOT NULL,
+    msg text NOT NULL,
+    data text
+);
+
+ALTER TABLE bot_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME bot_logs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE bot_platform_cursors (
+    bot text NOT NULL,
+    platform text NOT NULL,
+    cursor text NOT NULL
+);
+
+CREATE TABLE bot_state (
+    bot text NOT NULL,
+    key text NOT NULL,
+    value text NOT NULL,
+    updated_at bigint NOT NULL
+);
+
+CREATE TABLE bots (
+    name text NOT NULL,
+    module text NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    created_at bigint NOT NULL,
+    starts bigint DEFAULT 0 NOT NULL,
+    restarts bigint DEFAULT 0 NOT NULL,
+    runs bigint DEFAULT 0 NOT NULL,
+    errors bigint DEFAULT 0 NOT NULL,
+    last_error text,
+    last_error_at bigint,
+    last_run_at bigint,
+    last_scheduled_at bigint
+);
+
+CREATE TABLE feed_cursors (
+    feed text NOT NULL,
+    consumer text NOT NULL,
+    acked bigint NOT NULL
+);
+
+CREATE TABLE feed_items (
+    feed text NOT NULL,
+    seq bigint NOT NULL,
+    item text NOT NULL,
+    created_at bigint NOT NULL
+);
+
+CREATE TABLE feeds (
+    name text NOT NULL,
+    owner text,
+    last_seq bigint DEFAULT 0 NOT NULL,
+    created_at bigint NOT NULL
+);
+
 CREATE TABLE jobs (
     id text NOT NULL,
     kind text NOT NULL,
@@ -29,6 +95,18 @@ CREATE TABLE kinds (
     first_seen bigint NOT NULL
 );
 
+CREATE TABLE ledger (
+    bot text NOT NULL,
+    key text NOT NULL,
+    hash text NOT NULL,
+    platform text NOT NULL,
+    state text NOT NULL,
+    post_id text,
+    created_at bigint NOT NULL,
+    confirmed_at bigint,
+    CONSTRAINT ledger_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'confirmed'::text])))
+);
+
 CREATE TABLE limits (
     key text NOT NULL,
     concurrency integer,
@@ -49,6 +127,43 @@ CREATE SEQUENCE result_seq
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
+
+CREATE TABLE sandbox_accounts (
+    name text NOT NULL,
+    created_at bigint NOT NULL
+);
+
+CREATE TABLE sandbox_likes (
+    post_id bigint NOT NULL,
+    account text NOT NULL,
+    created_at bigint NOT NULL
+);
+
+CREATE TABLE sandbox_mentions (
+    post_id bigint NOT NULL,
+    account text NOT NULL
+);
+
+CREATE TABLE sandbox_posts (
+    id bigint NOT NULL,
+    type text NOT NULL,
+    author text NOT NULL,
+    recipient text,
+    reply_to bigint,
+    text text NOT NULL,
+    key text,
+    created_at bigint NOT NULL,
+    CONSTRAINT sandbox_posts_type_check CHECK ((type = ANY (ARRAY['post'::text, 'ask'::text])))
+);
+
+ALTER TABLE sandbox_posts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME sandbox_posts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 CREATE TABLE schema_migrations (
     version integer NOT NULL,
@@ -109,6 +224,27 @@ CREATE TABLE workers (
     last_seen bigint NOT NULL
 );
 
+ALTER TABLE ONLY bot_logs
+    ADD CONSTRAINT bot_logs_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY bot_platform_cursors
+    ADD CONSTRAINT bot_platform_cursors_pkey PRIMARY KEY (bot, platform);
+
+ALTER TABLE ONLY bot_state
+    ADD CONSTRAINT bot_state_pkey PRIMARY KEY (bot, key);
+
+ALTER TABLE ONLY bots
+    ADD CONSTRAINT bots_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY feed_cursors
+    ADD CONSTRAINT feed_cursors_pkey PRIMARY KEY (feed, consumer);
+
+ALTER TABLE ONLY feed_items
+    ADD CONSTRAINT feed_items_pkey PRIMARY KEY (feed, seq);
+
+ALTER TABLE ONLY feeds
+    ADD CONSTRAINT feeds_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY jobs
     ADD CONSTRAINT jobs_key_key UNIQUE (key);
 
@@ -118,11 +254,26 @@ ALTER TABLE ONLY jobs
 ALTER TABLE ONLY kinds
     ADD CONSTRAINT kinds_pkey PRIMARY KEY (kind);
 
+ALTER TABLE ONLY ledger
+    ADD CONSTRAINT ledger_pkey PRIMARY KEY (bot, key);
+
 ALTER TABLE ONLY limits
     ADD CONSTRAINT limits_pkey PRIMARY KEY (key);
 
 ALTER TABLE ONLY rate_buckets
     ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY sandbox_accounts
+    ADD CONSTRAINT sandbox_accounts_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY sandbox_likes
+    ADD CONSTRAINT sandbox_likes_pkey PRIMARY KEY (post_id, account);
+
+ALTER TABLE ONLY sandbox_mentions
+    ADD CONSTRAINT sandbox_mentions_pkey PRIMARY KEY (post_id, account);
+
+ALTER TABLE ONLY sandbox_posts
+    ADD CONSTRAINT sandbox_posts_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
@@ -139,6 +290,8 @@ ALTER TABLE ONLY tokens
 ALTER TABLE ONLY workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
 
+CREATE INDEX bot_logs_by_bot ON bot_logs USING btree (bot, at);
+
 CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
 
 CREATE INDEX jobs_by_state ON jobs USING btree (state, id);
@@ -146,6 +299,12 @@ CREATE INDEX jobs_by_state ON jobs USING btree (state, id);
 CREATE INDEX jobs_cache ON jobs USING btree (cache_key, finished_at) WHERE (state = 'succeeded'::text);
 
 CREATE INDEX jobs_retention ON jobs USING btree (finished_at) WHERE (state = ANY (ARRAY['succeeded'::text, 'cancelled'::text]));
+
+CREATE INDEX ledger_pending ON ledger USING btree (bot) WHERE (state = 'pending'::text);
+
+CREATE INDEX sandbox_posts_by_key ON sandbox_posts USING btree (author, key) WHERE (key IS NOT NULL);
+
+CREATE INDEX sandbox_posts_replies ON sandbox_posts USING btree (reply_to) WHERE (reply_to IS NOT NULL);
 
 CREATE INDEX tasks_by_key ON tasks USING btree (concurrency_key) WHERE (state = ANY (ARRAY['queued'::text, 'delayed'::text, 'leased'::text]));
 
@@ -160,6 +319,45 @@ CREATE INDEX tasks_leases_by_worker ON tasks USING btree (worker_id) WHERE (stat
 CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
 
 CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE (state = 'leased'::text);
+
+ALTER TABLE ONLY bot_logs
+    ADD CONSTRAINT bot_logs_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY bot_platform_cursors
+    ADD CONSTRAINT bot_platform_cursors_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY bot_state
+    ADD CONSTRAINT bot_state_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY feed_cursors
+    ADD CONSTRAINT feed_cursors_feed_fkey FOREIGN KEY (feed) REFERENCES feeds(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY feed_items
+    ADD CONSTRAINT feed_items_feed_fkey FOREIGN KEY (feed) REFERENCES feeds(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY feeds
+    ADD CONSTRAINT feeds_owner_fkey FOREIGN KEY (owner) REFERENCES bots(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY ledger
+    ADD CONSTRAINT ledger_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY sandbox_likes
+    ADD CONSTRAINT sandbox_likes_account_fkey FOREIGN KEY (account) REFERENCES sandbox_accounts(name);
+
+ALTER TABLE ONLY sandbox_likes
+    ADD CONSTRAINT sandbox_likes_post_id_fkey FOREIGN KEY (post_id) REFERENCES sandbox_posts(id);
+
+ALTER TABLE ONLY sandbox_mentions
+    ADD CONSTRAINT sandbox_mentions_post_id_fkey FOREIGN KEY (post_id) REFERENCES sandbox_posts(id);
+
+ALTER TABLE ONLY sandbox_posts
+    ADD CONSTRAINT sandbox_posts_author_fkey FOREIGN KEY (author) REFERENCES sandbox_accounts(name);
+
+ALTER TABLE ONLY sandbox_posts
+    ADD CONSTRAINT sandbox_posts_recipient_fkey FOREIGN KEY (recipient) REFERENCES sandbox_accounts(name);
+
+ALTER TABLE ONLY sandbox_posts
+    ADD CONSTRAINT sandbox_posts_reply_to_fkey FOREIGN KEY (reply_to) REFERENCES sandbox_posts(id);
 
 ALTER TABLE ONLY tasks
     ADD CONSTRAINT tasks_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON DELETE CASCADE;

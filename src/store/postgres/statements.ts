@@ -114,8 +114,9 @@ export const sql = {
     FROM leased JOIN jobs ON jobs.id = leased.job_id`,
 
   // ($1 keys) -> nothing: holds each key's claim lock until commit, in key order, so two claims (on
-  // any hub) under one limited key run one after the other and both see the other's leases
-  lockKeys: `SELECT pg_advisory_xact_lock(hashtextextended('roost.key:' || k, 0))
+  // any hub) under one limited key run one after the other and both see the other's leases. The
+  // lock is named for the schema too: Roosts in other schemas of the database have keys of their own.
+  lockKeys: `SELECT pg_advisory_xact_lock(hashtextextended('roost.key:' || current_schema() || ':' || k, 0))
     FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys`,
 
   // ($1 keys) -> { key, n }: tasks of each key holding a lease (keys with none are absent)
@@ -255,4 +256,3 @@ export const sql = {
   jobStats: 'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
 } as const;
 
-export type Statement = keyof typeof sql;

@@ -1,39 +1,10 @@
 import type { BotInfo, BotLogLine, FeedItem, LedgerEntry } from '../../types.js';
+import { feedItemText, logData, reservedSeqs, toBot, toFeedItem, toLedger, toLogLine } from '../botRows.js';
 import type { BotEvent, BotStore, LogQuery, NewLogLine } from '../botStore.js';
 import { prepareBotStatements, type BotStatements } from './botStatements.js';
 import type { SqliteCore } from './core.js';
 import type { Row } from '../rows.js';
 import type { TxBatcher } from './batcher.js';
-
-function toBot(r: Row): BotInfo {
-  return {
-    name: r.name,
-    module: r.module,
-    paused: r.paused === 1,
-    createdAt: r.created_at,
-    starts: r.starts,
-    restarts: r.restarts,
-    runs: r.runs,
-    errors: r.errors,
-    lastError: r.last_error,
-    lastErrorAt: r.last_error_at,
-    lastRunAt: r.last_run_at,
-    lastScheduledAt: r.last_scheduled_at,
-  };
-}
-
-function toLedger(r: Row): LedgerEntry {
-  return {
-    bot: r.bot,
-    key: r.key,
-    hash: r.hash,
-    platform: r.platform,
-    state: r.state,
-    postId: r.post_id,
-    createdAt: r.created_at,
-    confirmedAt: r.confirmed_at,
-  };
-}
 
 /** The bot store on the SQLite connection of the main store: same file, same write batcher. */
 export class SqliteBotStore implements BotStore {
@@ -101,20 +72,14 @@ export class SqliteBotStore implements BotStore {
   publish(feed: string, owner: string | null, items: unknown[], now: number): Promise<number[]> {
     return this.batch.run(() => {
       this.st.ENSURE_FEED.run({ feed, owner, now });
-      const last = (this.st.RESERVE_SEQ.get({ feed, count: items.length }) as Row).last_seq as number;
-      const first = last - items.length + 1;
-      items.forEach((item, i) => this.st.INSERT_ITEM.run({ feed, seq: first + i, item: JSON.stringify(item ?? null), now }));
-      return items.map((_, i) => first + i);
+      const seqs = reservedSeqs((this.st.RESERVE_SEQ.get({ feed, count: items.length }) as Row).last_seq, items.length);
+      items.forEach((item, i) => this.st.INSERT_ITEM.run({ feed, seq: seqs[i], item: feedItemText(item), now }));
+      return seqs;
     });
   }
 
   async readFeed(feed: string, consumer: string, limit: number): Promise<FeedItem[]> {
-    return (this.st.READ_FEED.all({ feed, consumer, limit }) as Row[]).map((r) => ({
-      feed,
-      seq: r.seq,
-      item: JSON.parse(r.item),
-      createdAt: r.created_at,
-    }));
+    return (this.st.READ_FEED.all({ feed, consumer, limit }) as Row[]).map((r) => toFeedItem(feed, r));
   }
 
   ack(feed: string, consumer: string, seq: number): Promise<boolean> {
@@ -148,12 +113,11 @@ export class SqliteBotStore implements BotStore {
 
   appendLogs(lines: NewLogLine[]): Promise<void> {
     return this.batch.run(() => {
-      for (const l of lines) this.st.INSERT_LOG.run({ ...l, data: l.data === undefined ? null : JSON.stringify(l.data) });
+      for (const l of lines) this.st.INSERT_LOG.run({ ...l, data: logData(l) });
     });
   }
 
   async readLogs(bot: string, q: LogQuery): Promise<BotLogLine[]> {
-    const rows = this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit }) as Row[];
-    return rows.map((r) => ({ id: r.id, bot: r.bot, at: r.at, level: r.level, msg: r.msg, data: r.data === null ? null : JSON.parse(r.data) }));
+    return (this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit }) as Row[]).map(toLogLine);
   }
 }

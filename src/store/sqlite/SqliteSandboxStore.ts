@@ -1,4 +1,5 @@
 import type { SandboxPost } from '../../types.js';
+import { toSandboxPosts } from '../botRows.js';
 import type { NewSandboxPost, SandboxStore } from '../botStore.js';
 import type { TxBatcher } from './batcher.js';
 import type { SqliteCore } from './core.js';
@@ -18,25 +19,7 @@ export class SqliteSandboxStore implements SandboxStore {
   /** Rows to posts, with their mentions and likes read in two statements for the whole page. */
   private toPosts(rows: Row[]): SandboxPost[] {
     const ids = JSON.stringify(rows.map((r) => r.id));
-    const mentions = new Map<number, string[]>();
-    const likes = new Map<number, string[]>();
-    const collect = (map: Map<number, string[]>, list: Row[]) => {
-      for (const r of list) map.set(r.post_id, [...(map.get(r.post_id) ?? []), r.account]);
-    };
-    collect(mentions, this.st.MENTIONS_OF.all(ids) as Row[]);
-    collect(likes, this.st.LIKES_OF.all(ids) as Row[]);
-    return rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      author: r.author,
-      recipient: r.recipient,
-      replyTo: r.reply_to,
-      text: r.text,
-      mentions: mentions.get(r.id) ?? [],
-      likes: likes.get(r.id) ?? [],
-      key: r.key,
-      createdAt: r.created_at,
-    }));
+    return toSandboxPosts(rows, this.st.MENTIONS_OF.all(ids) as Row[], this.st.LIKES_OF.all(ids) as Row[]);
   }
 
   ensureAccount(name: string, now: number): Promise<boolean> {
