@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { TxBatcher } from './batcher.js';
-import { migrate } from './migrate.js';
+import { openDatabase } from './openDatabase.js';
 import type { Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -20,12 +20,7 @@ export class SqliteCore {
   seq: number;
 
   constructor(file: string, readonly options: SqliteOptions) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    this.db = openDatabase(file, options.synchronous);
     this.st = prepareStatements(this.db);
     this.batch = new TxBatcher(this.db);
     this.seq = (this.st.maxSeq.get() as Row).m;
