@@ -60,7 +60,8 @@ export function registerArchiveCommands(program: Command): void {
       if (existsSync(file) && !f.force) throw new UsageError(`--force is needed to replace ${file}, which exists (or name another FILE)`);
       const config = storeConfig(f);
       const { openArchiveSource, exportArchive } = await load();
-      const summary = await exportArchive(await openArchiveSource(config), file, progressOn(process.stderr));
+      const progress = progressOn(process.stderr);
+      const summary = await exportArchive(await openArchiveSource(config), file, progress).finally(() => progress.close());
       if (f.json) return printJson(summary);
       out(`Exported ${summary.records} records from ${summary.where} to ${summary.file} (${size(summary.bytes)}, ${(summary.durationMs / 1000).toFixed(1)} s)`);
       out(counts(summary.sections));
@@ -78,8 +79,9 @@ export function registerArchiveCommands(program: Command): void {
       const config = storeConfig(f);
       const { openArchiveTarget, importArchive } = await load();
       const target = await openArchiveTarget(config);
+      const progress = progressOn(process.stderr);
       try {
-        const summary = await importArchive(file, target, progressOn(process.stderr));
+        const summary = await importArchive(file, target, progress);
         if (f.json) return printJson(summary);
         out(
           `Imported ${summary.records} records into ${summary.where} from ${summary.file} ` +
@@ -88,6 +90,7 @@ export function registerArchiveCommands(program: Command): void {
         );
         out(counts(summary.sections));
       } finally {
+        progress.close();
         await target.close();
       }
     });

@@ -10,8 +10,10 @@ const LINE_EVERY_MS = 10_000;
  * elsewhere (a log file, a pipe) a plain line when a section is done, and every 10 s while a long
  * one runs.
  */
-export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }): Progress {
+export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }): Progress & { close(): void } {
   const tty = stream.isTTY === true;
+  /** A bar is drawn and its line not ended: what is printed next needs a line of its own. */
+  let open = false;
   let label = '';
   let total = 0;
   let done = 0;
@@ -19,6 +21,7 @@ export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }):
   const bar = (end: string) => {
     const filled = total === 0 ? WIDTH : Math.min(WIDTH, Math.floor((done / total) * WIDTH));
     stream.write(`\r${label.padEnd(28)} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${done}/${total}\x1b[K${end}`);
+    open = end === '';
   };
   return {
     start(step, section, n) {
@@ -39,6 +42,11 @@ export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }):
     end() {
       if (tty) bar('\n');
       else stream.write(`${label}: ${done} records\n`);
+    },
+    /** Ends a bar left half drawn (by an error), so the message after it starts a line. */
+    close() {
+      if (open) stream.write('\n');
+      open = false;
     },
   };
 }
