@@ -1,5 +1,4 @@
-import type { Row } from '../rows.js';
-import type { ArchiveRecord } from './records.js';
+import type { ArchiveRecord, RowValues } from './records.js';
 import type { Section } from './sections.js';
 
 /** How a store is named in messages: which dialect and where, never a password. */
@@ -18,8 +17,8 @@ export interface ArchiveSource extends StoreName {
   /** The sections whose table this store has, in SECTIONS order. */
   readonly sections: readonly Section[];
   count(section: Section): Promise<number>;
-  /** The section's rows in key order, a page at a time. */
-  rows(section: Section): AsyncIterable<Row[]>;
+  /** The section's rows in key order, a page at a time, each row its fields' values in field order. */
+  rows(section: Section): AsyncIterable<RowValues[]>;
   /** The highest number each counter of COUNTERS has handed out (see sections.ts). */
   counters(): Promise<Record<string, number>>;
   /** Ends the snapshot and the connection; safe to call twice. */

@@ -9,7 +9,7 @@ import { VERSION } from '../../version.js';
 import type { ArchiveSource } from './archiveStore.js';
 import { FORMAT, FORMAT_VERSION, MANIFEST_FILE, sectionFile, type Manifest, type SectionEntry } from './manifest.js';
 import type { Progress } from './progress.js';
-import { toRecord } from './records.js';
+import { recordLines } from './records.js';
 import type { Section } from './sections.js';
 import { TAR_END, tarHeader, tarPadding } from './tar.js';
 
@@ -75,10 +75,13 @@ async function writeSection(source: ArchiveSource, section: Section, path: strin
   const hash = createHash('sha256');
   const gzip = createGzip();
   const written = pipeline(gzip, createWriteStream(path));
+  const line = recordLines(section);
   let records = 0;
   let bytes = 0;
   for await (const page of source.rows(section)) {
-    const chunk = Buffer.from(page.map((row) => JSON.stringify(toRecord(section, row)) + '\n').join(''));
+    let text = '';
+    for (const row of page) text += line(row) + '\n';
+    const chunk = Buffer.from(text);
     hash.update(chunk);
     bytes += chunk.length;
     records += page.length;

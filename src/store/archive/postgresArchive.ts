@@ -4,7 +4,7 @@ import { pgTarget } from '../postgres/connection.js';
 import { migrate, migrationsDir } from '../postgres/migrate.js';
 import type { Row } from '../rows.js';
 import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
-import { toColumns, type ArchiveRecord } from './records.js';
+import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
 import { checkSchemaVersion, fieldList, ident, keyOrder, sectionsPresent, type Columns } from './schema.js';
 import { COUNTERS, counterName, type Counter, type Section } from './sections.js';
 
@@ -90,12 +90,12 @@ export class PgArchiveSource implements ArchiveSource {
     return Number((await this.client.query(`SELECT count(*) AS n FROM ${this.table(section)}`)).rows[0].n);
   }
 
-  async *rows(section: Section): AsyncIterable<Row[]> {
+  async *rows(section: Section): AsyncIterable<RowValues[]> {
     const cursor = `archive_${++this.cursors}`;
     // () -> the section's rows in key order, text keys by bytes as SQLite sorts them
     await this.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${fieldList(section)} FROM ${this.table(section)} ORDER BY ${keyOrder(section, '"C"')}`);
     for (;;) {
-      const { rows } = await this.client.query(`FETCH ${PAGE} FROM ${cursor}`);
+      const { rows } = await this.client.query<RowValues>({ text: `FETCH ${PAGE} FROM ${cursor}`, rowMode: 'array' });
       if (rows.length > 0) yield rows;
       if (rows.length < PAGE) break;
     }

@@ -1,17 +1,25 @@
-import type { Row } from '../rows.js';
 import type { FieldType, Section } from './sections.js';
 
 /** A record as an archive holds it: the section's fields, in its order, with logical values. */
 export type ArchiveRecord = Record<string, string | number | boolean | null>;
 
+/** A row as an archive end reads it: the section's fields' values, in field order. */
+export type RowValues = unknown[];
+
 /**
- * A row as either driver returns it, as the record the archive holds: bigint read as a string or a
- * BigInt becomes a number, 0/1 a boolean, so both dialects write the same bytes for the same data.
+ * Turns rows into record lines, `{"field":value,...}` as JSON.stringify writes the record, built
+ * from the values alone (no object per row: an export writes millions). Values become logical as
+ * they go: bigint read as a string or a BigInt becomes a number, 0/1 a boolean, so both dialects
+ * write the same bytes for the same data.
  */
-export function toRecord(section: Section, row: Row): ArchiveRecord {
-  const record: ArchiveRecord = {};
-  for (const [field, type] of Object.entries(section.fields)) record[field] = logical(section, field, type, row[field]);
-  return record;
+export function recordLines(section: Section): (row: RowValues) => string {
+  const fields = Object.entries(section.fields);
+  const prefixes = fields.map(([field], i) => `${i === 0 ? '{' : ','}${JSON.stringify(field)}:`);
+  return (row) => {
+    let line = '';
+    for (let i = 0; i < fields.length; i++) line += prefixes[i] + JSON.stringify(logical(section, fields[i]![0], fields[i]![1], row[i]));
+    return line + '}';
+  };
 }
 
 function logical(section: Section, field: string, type: FieldType, v: unknown): string | number | boolean | null {

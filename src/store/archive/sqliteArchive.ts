@@ -6,7 +6,7 @@ import type { Row } from '../rows.js';
 import { migrationsDir } from '../sqlite/migrate.js';
 import { openDatabase } from '../sqlite/openDatabase.js';
 import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
-import { toColumns, type ArchiveRecord } from './records.js';
+import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
 import { checkSchemaVersion, fieldList, ident, keyOrder, sectionsPresent, type Columns } from './schema.js';
 import { COUNTERS, counterName, type Section } from './sections.js';
 
@@ -82,10 +82,11 @@ export class SqliteArchiveSource implements ArchiveSource {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${ident(section.name)}`).get() as Row).n;
   }
 
-  async *rows(section: Section): AsyncIterable<Row[]> {
-    let page: Row[] = [];
-    // () -> the section's rows in key order
-    for (const row of this.db.prepare(`SELECT ${fieldList(section)} FROM ${ident(section.name)} ORDER BY ${keyOrder(section)}`).iterate() as Iterable<Row>) {
+  async *rows(section: Section): AsyncIterable<RowValues[]> {
+    let page: RowValues[] = [];
+    // () -> the section's rows in key order, as arrays of values
+    const select = this.db.prepare(`SELECT ${fieldList(section)} FROM ${ident(section.name)} ORDER BY ${keyOrder(section)}`).raw(true);
+    for (const row of select.iterate() as Iterable<RowValues>) {
       page.push(row);
       if (page.length === PAGE) {
         yield page;
