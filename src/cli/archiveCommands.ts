@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { configOption, dataOption, storeOption, UsageError } from './flags.js';
@@ -13,10 +14,10 @@ interface ArchiveFlags {
 }
 
 /** The store is chosen as the hub chooses it: --store, config "store", ROOST_DATABASE_URL, else SQLite in --data. */
-function addStoreOptions(cmd: Command, what: string): Command {
+function addStoreOptions(cmd: Command, store: string, data: string): Command {
   return cmd
-    .addOption(storeOption(what))
-    .addOption(dataOption('where the SQLite store (roost.db) is'))
+    .addOption(storeOption(store))
+    .addOption(dataOption(data))
     .addOption(configOption())
     .option('--json', 'print the summary as JSON instead of text')
     .allowExcessArguments(false);
@@ -48,7 +49,8 @@ function counts(sections: Record<string, number>): string {
 }
 
 export function registerArchiveCommands(program: Command): void {
-  addStoreOptions(program.command('export'), 'the store to export')
+  addStoreOptions(program.command('export'), 'the store to export', 'where the SQLite store (roost.db) is')
+    .summary('Write everything the store holds to one archive (safe while hubs run)')
     .description(
       'Write everything the store holds to one archive (a gzip\'d tar): jobs, tasks and results, tokens (as hashes only), workers, ' +
         'kinds, limits, bots with their state, feeds, ledgers and logs, and the sandbox. Reads one consistent snapshot, so it is ' +
@@ -58,6 +60,7 @@ export function registerArchiveCommands(program: Command): void {
     .option('--force', 'replace FILE if it exists')
     .action(async (file: string, f: ArchiveFlags & { force?: boolean }) => {
       if (existsSync(file) && !f.force) throw new UsageError(`--force is needed to replace ${file}, which exists (or name another FILE)`);
+      if (!existsSync(dirname(resolve(file)))) throw new UsageError(`the FILE argument names a folder that does not exist: ${dirname(resolve(file))}`);
       const config = storeConfig(f);
       const { openArchiveSource, exportArchive } = await load();
       const progress = progressOn(process.stderr);
@@ -67,7 +70,8 @@ export function registerArchiveCommands(program: Command): void {
       out(counts(summary.sections));
     });
 
-  addStoreOptions(program.command('import'), 'the empty store to import into')
+  addStoreOptions(program.command('import'), 'the empty store to import into', 'where the SQLite store (roost.db) is created')
+    .summary('Load an archive into an empty SQLite or PostgreSQL store, all or nothing')
     .description(
       'Load an archive written by `roost export` into an empty store, SQLite or PostgreSQL, whichever wrote it: migrations are ' +
         'applied, then every record is written in one transaction, all or nothing. Refuses, changing nothing, a store that holds ' +

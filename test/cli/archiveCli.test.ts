@@ -95,6 +95,9 @@ describe('roost export and import', () => {
     const none = await roost(['export', at('none.tar.gz'), '--data', at('nothing-here')]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /^roost: error: there is no SQLite store at .*nothing-here\/roost\.db: --data \(or ROOST_DATA\) names the directory/);
+    const nowhere = await roost(['export', at('no-such-folder/x.tar.gz'), '--data', hub.dataDir]);
+    assert.equal(nowhere.code, 2);
+    assert.match(nowhere.stderr, /^roost: error: the FILE argument names a folder that does not exist: .*no-such-folder\n/);
     const missing = await roost(['import', at('no-such.tar.gz'), '--data', at('x')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^roost: error: the FILE argument names no file/);
