@@ -60,10 +60,12 @@ export function recordProblem(section: Section, value: unknown): string | null {
   for (const [field, type] of fields) {
     const v = (value as Record<string, unknown>)[field];
     if (v === undefined) return `it lacks the field ${field}`;
-    if (v !== null && !fits(type, v)) return `its field ${field} is ${JSON.stringify(v)}, not ${type === 'json' ? 'JSON text' : `a ${type}`}`;
+    if (v !== null && !fits(type, v)) return `its field ${field} is ${JSON.stringify(v)}, not ${WHAT[type]}`;
   }
   return null;
 }
+
+const WHAT: Record<FieldType, string> = { text: 'a string', json: 'JSON text', boolean: 'true or false', real: 'a number', integer: 'an integer' };
 
 function fits(type: FieldType, v: unknown): boolean {
   switch (type) {

@@ -80,7 +80,7 @@ describe('import refuses a damaged archive before writing anything', () => {
       files.set('kinds.jsonl', Buffer.from(files.get('kinds.jsonl')!.toString() + '{"kind":"x","first_seen":"yesterday"}\n'));
       reseal(files, 'kinds');
     });
-    await refusedIntoNothing(file, /line 4 of kinds\.jsonl is not a kinds record: its field first_seen is "yesterday", not a integer/);
+    await refusedIntoNothing(file, /line 4 of kinds\.jsonl is not a kinds record: its field first_seen is "yesterday", not an integer/);
   });
 
   test('a section file the manifest does not list, and one it lists that is missing', async () => {
