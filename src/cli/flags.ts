@@ -103,3 +103,11 @@ export function configOption(): Option {
 export function dataOption(what: string): Option {
   return new Option('--data <dir>', `data directory: ${what} (config "dataDir", env ROOST_DATA; default ./roost-data)`);
 }
+
+/** `--store`; `what` says what the command does with the store. */
+export function storeOption(what: string): Option {
+  return new Option(
+    '--store <store>',
+    `${what}: sqlite (a file in --data) or postgres://USER@HOST:PORT/DATABASE[?schema=NAME] (config "store", env ROOST_DATABASE_URL; default sqlite)`,
+  );
+}

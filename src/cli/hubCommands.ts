@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULTS, loadConfig, type Config } from '../config.js';
 import type { RunningHub } from '../hub/hub.js';
 import type { WorkerAgent } from '../worker/agent.js';
-import { choice, configOption, dataOption, integer, list, logLevelOption } from './flags.js';
+import { choice, configOption, dataOption, integer, list, logLevelOption, storeOption } from './flags.js';
 import { out, stopOnSignals } from './shared.js';
 import { startExamples } from './upExamples.js';
 
@@ -31,10 +31,7 @@ function addHubOptions(cmd: Command): Command {
     .option('--port <n>', 'port to listen on, 0 for any free port (config "port", env ROOST_PORT; default 7070)', integer('--port', 0, 65535))
     .addOption(dataOption('the database and the token files'))
     .addOption(configOption())
-    .option(
-      '--store <store>',
-      'sqlite (a file in --data) or postgres://USER@HOST:PORT/DATABASE[?schema=NAME] for several hubs on one database (config "store", env ROOST_DATABASE_URL; default sqlite)',
-    )
+    .addOption(storeOption('where jobs and everything else are kept; PostgreSQL lets several hubs share one database'))
     .option('--kind <kind>', 'accept jobs of this kind before any worker offers it; repeatable (config "kinds")', list)
     .addOption(
       new Option('--sync <mode>', 'SQLite durability: normal survives a hub crash, full also a power loss (config "synchronous"; default normal)').argParser(

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './adminCommands.js';
+import { registerArchiveCommands } from './archiveCommands.js';
 import { registerBotCommands } from './botCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerSandboxCommands(program);
   registerBotCommands(program);
+  registerArchiveCommands(program);
   return program;
 }
 

@@ -21,3 +21,8 @@ export function newerSchemaError(current: number, latest: number, elsewhere: str
       `upgrade Roost to the version that wrote this data, or ${elsewhere}.`,
   );
 }
+
+/** The schema version the migrations in `folder` build. */
+export function latestVersion(folder: string): number {
+  return loadMigrations(folder).at(-1)?.version ?? 0;
+}

@@ -10,6 +10,11 @@ import { PostgresStore } from './postgres/PostgresStore.js';
 import type { Store, StoreOptions } from './store.js';
 import { SqliteStore } from './sqlite/SqliteStore.js';
 
+/** The SQLite store's file in a data directory. */
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, 'roost.db');
+}
+
 /**
  * Opens the store the config names: `sqlite` (a file in the data directory) or a postgres:// URL,
  * with its migrations applied.
@@ -19,7 +24,7 @@ export async function openStore(config: Pick<Config, 'store' | 'dataDir' | 'sync
   if (isPostgresUrl(config.store)) return PostgresStore.open(config.store, options);
   if (config.store !== 'sqlite') throw new Error("the store setting must be 'sqlite' (the default) or a postgres:// URL");
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return new SqliteStore(join(config.dataDir, 'roost.db'), { ...options, synchronous: config.synchronous });
+  return new SqliteStore(sqliteFile(config.dataDir), { ...options, synchronous: config.synchronous });
 }
 
 /**

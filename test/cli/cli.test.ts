@@ -48,6 +48,8 @@ const COMMANDS: Record<string, string[]> = {
   'token revoke': [...CLIENT, '--json'],
   workers: [...CLIENT, '--json'],
   stats: [...CLIENT, '--json'],
+  export: ['--store', '--data', '--config', '--json', '--force'],
+  import: ['--store', '--data', '--config', '--json'],
 };
 
 describe('roost CLI: help and flag checking', () => {
@@ -60,7 +62,7 @@ describe('roost CLI: help and flag checking', () => {
   test('--help lists every command', async () => {
     const r = await roost(['--help']);
     assert.equal(r.code, 0);
-    for (const name of ['up', 'hub', 'worker', 'job', 'task', 'limit', 'token', 'workers', 'stats']) assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`));
+    for (const name of ['up', 'hub', 'worker', 'job', 'task', 'limit', 'token', 'workers', 'stats', 'export', 'import']) assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`));
   });
 
   for (const [group, subs] of Object.entries({

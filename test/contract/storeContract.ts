@@ -21,7 +21,8 @@ function rc(...routes: string[]): RouteClaim[] {
   return routes.map((route) => ({ route, key: null, concurrency: null, rate: null }));
 }
 
-function newJob(over: Partial<NewJob> = {}): NewJob {
+/** A job with every field filled in, as the broker hands it to the store; `over` changes some. */
+export function newJob(over: Partial<NewJob> = {}): NewJob {
   const kind = over.kind ?? 'test.echo';
   return {
     route: kind,

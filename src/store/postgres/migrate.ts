@@ -2,14 +2,15 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { loadMigrations, newerSchemaError, type Migration } from '../migrations.js';
 
-const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
+/** Where this dialect's numbered migrations are (next to the compiled code too). */
+export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /**
  * Applies the migrations the schema lacks, in one transaction, holding a session advisory lock so
  * hubs starting together on one database apply them once. Refuses a schema written by a newer Roost.
  * Creates the schema the connection's search_path names when it does not exist yet.
  */
-export async function migrate(pool: pg.Pool, schema: string, migrations: Migration[] = loadMigrations(dir)): Promise<number> {
+export async function migrate(pool: pg.Pool, schema: string, migrations: Migration[] = loadMigrations(migrationsDir)): Promise<number> {
   const latest = migrations.at(-1)?.version ?? 0;
   const client = await pool.connect();
   const lock = [`roost.migrate:${schema}`];

@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { TxBatcher } from './batcher.js';
-import { migrate } from './migrate.js';
+import { openDatabase } from './openDatabase.js';
 import type { Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WalCheckpointer } from './walCheckpointer.js';
@@ -22,18 +22,9 @@ export class SqliteCore {
   seq: number;
 
   constructor(file: string, readonly options: SqliteOptions) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    // Savepoint journals in memory, not in a temporary file.
-    this.db.pragma('temp_store = MEMORY');
+    this.db = openDatabase(file, options.synchronous);
     // The WalCheckpointer's thread checkpoints instead, off the event loop.
     this.db.pragma('wal_autocheckpoint = 0');
-    // A WAL that grew under a burst is cut back to this once it starts over.
-    this.db.pragma('journal_size_limit = 67108864');
-    migrate(this.db);
     this.st = prepareStatements(this.db);
     this.batch = new TxBatcher(this.db);
     // Between transactions: the batcher commits synchronously, so any callback runs outside one.

@@ -2,13 +2,14 @@ import type Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { loadMigrations, newerSchemaError, type Migration } from '../migrations.js';
 
-const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
+/** Where this dialect's numbered migrations are (next to the compiled code too). */
+export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /**
  * Applies the migrations the database lacks, inside one immediate transaction so two processes
  * opening the same file cannot both apply them. Refuses a database written by a newer Roost.
  */
-export function migrate(db: Database.Database, migrations: Migration[] = loadMigrations(dir)): number {
+export function migrate(db: Database.Database, migrations: Migration[] = loadMigrations(migrationsDir)): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const latest = migrations.at(-1)?.version ?? 0;

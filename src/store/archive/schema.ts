@@ -1,0 +1,66 @@
+import { newerSchemaError } from '../migrations.js';
+import { SECTIONS, type Section } from './sections.js';
+
+/** What both dialects' archive ends read from their catalogue: table to column to declared type. */
+export type Columns = Map<string, Map<string, string>>;
+
+/** A table or column name as a quoted identifier (the same in SQLite and PostgreSQL). */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function fieldList(section: Section): string {
+  return Object.keys(section.fields).map(ident).join(', ');
+}
+
+/**
+ * The section's key order. `textCollation` makes PostgreSQL sort text by bytes, as SQLite does,
+ * so both dialects write a section's records in the same order.
+ */
+export function keyOrder(section: Section, textCollation = ''): string {
+  return section.key.map((k) => (section.fields[k] === 'text' && textCollation ? `${ident(k)} COLLATE ${textCollation}` : ident(k))).join(', ');
+}
+
+/**
+ * The sections whose table the store has. Throws when such a table's columns are not exactly the
+ * section's fields: then this Roost's archive list and that schema disagree, and archiving it
+ * would lose or invent a column.
+ */
+export function sectionsPresent(columns: Columns, where: string): Section[] {
+  const present = SECTIONS.filter((s) => columns.has(s.name));
+  for (const s of present) {
+    const have = [...columns.get(s.name)!.keys()];
+    const missing = Object.keys(s.fields).filter((f) => !have.includes(f));
+    const extra = have.filter((c) => !(c in s.fields));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(
+        `the table ${s.name} of ${where} does not have the columns this Roost archives` +
+          (missing.length ? ` (it lacks ${missing.join(', ')})` : '') +
+          (extra.length ? ` (it has ${extra.join(', ')} besides)` : '') +
+          ': use the Roost that wrote this store',
+      );
+    }
+  }
+  return present;
+}
+
+/** Refuses to export a store whose schema is not the one this Roost's migrations build. */
+export function checkSchemaVersion(current: number, latest: number, where: string, elsewhere: string): void {
+  if (current === 0) throw new Error(`${where} holds no Roost store (no migrations were ever applied to it): nothing to export`);
+  if (current > latest) throw newerSchemaError(current, latest, elsewhere);
+  if (current < latest) {
+    throw new Error(
+      `${where} is at schema version ${current}; this Roost's is ${latest}: start a hub of this Roost on it once ` +
+        '(it migrates at start) and export again, or export with the Roost that wrote it',
+    );
+  }
+}
+
+/** The refusal of an import into a store that holds something; `found` counts records per section. */
+export function notEmptyError(where: string, found: Array<{ section: string; records: number }>): Error {
+  const what = found.map((f) => `${f.records} ${f.section}`).join(', ');
+  return new Error(
+    `${where} is not empty (it holds ${what}): import only into an empty store, such as a new --data directory ` +
+      'or a new ?schema= of the PostgreSQL database; nothing was imported',
+  );
+}

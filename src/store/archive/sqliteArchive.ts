@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { latestVersion } from '../migrations.js';
+import type { Row } from '../rows.js';
+import { migrationsDir } from '../sqlite/migrate.js';
+import { openDatabase } from '../sqlite/openDatabase.js';
+import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
+import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
+import { checkSchemaVersion, fieldList, ident, keyOrder, sectionsPresent, type Columns } from './schema.js';
+import { COUNTERS, counterName, type Section } from './sections.js';
+
+const PAGE = 1000;
+const NO_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set();
+
+/** Every table of the file with its columns and their declared types. */
+export function sqliteColumns(db: Database.Database): Columns {
+  const columns: Columns = new Map();
+  // () -> { t, c, type }: each column of each table
+  const rows = db.prepare("SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'").all() as Row[];
+  for (const r of rows) columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
+  return columns;
+}
+
+/** Tables declared AUTOINCREMENT, whose counter lives in sqlite_sequence and outlives deleted rows. */
+function autoincrementTables(db: Database.Database): Set<string> {
+  // () -> { name }
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'").all() as Row[];
+  return new Set(rows.map((r) => r.name));
+}
+
+function counterValues(db: Database.Database, present: ReadonlySet<string>): Record<string, number> {
+  const auto = autoincrementTables(db);
+  const values: Record<string, number> = {};
+  for (const c of COUNTERS.filter((c) => present.has(c.section))) {
+    // () -> { v }: the highest number in the column
+    let v = (db.prepare(`SELECT coalesce(max(${ident(c.field)}), 0) AS v FROM ${ident(c.section)}`).get() as Row).v as number;
+    // (table) -> { seq } | nothing
+    if (auto.has(c.section)) v = Math.max(v, (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(c.section) as Row | undefined)?.seq ?? 0);
+    values[counterName(c)] = v;
+  }
+  return values;
+}
+
+function contentsOf(db: Database.Database, present: readonly Section[]): Array<{ section: string; records: number }> {
+  return present
+    .map((s) => ({ section: s.name, records: (db.prepare(`SELECT count(*) AS n FROM ${ident(s.name)}`).get() as Row).n as number }))
+    .filter((f) => f.records > 0);
+}
+
+/** Reads one read transaction of the store file, which the hub may go on writing (WAL). */
+export class SqliteArchiveSource implements ArchiveSource {
+  readonly dialect = 'sqlite' as const;
+  readonly where: string;
+  readonly schemaVersion: number;
+  readonly sections: readonly Section[];
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.where = `the SQLite store ${resolve(file)}`;
+    if (!existsSync(file)) {
+      throw new Error(`there is no SQLite store at ${resolve(file)}: --data (or ROOST_DATA) names the directory holding roost.db; --store postgres://... exports a PostgreSQL store`);
+    }
+    this.db = new Database(file, { fileMustExist: true });
+    try {
+      this.db.pragma('busy_timeout = 5000');
+      // The snapshot starts with the first read inside BEGIN and holds for every read after it.
+      this.db.exec('BEGIN');
+      const version = this.db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()
+        ? ((this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as Row).v ?? 0)
+        : 0;
+      checkSchemaVersion(version, latestVersion(migrationsDir), this.where, 'point --data at another directory');
+      this.schemaVersion = version;
+      this.sections = sectionsPresent(sqliteColumns(this.db), this.where);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+  }
+
+  async count(section: Section): Promise<number> {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${ident(section.name)}`).get() as Row).n;
+  }
+
+  async *rows(section: Section): AsyncIterable<RowValues[]> {
+    let page: RowValues[] = [];
+    // () -> the section's rows in key order, as arrays of values
+    const select = this.db.prepare(`SELECT ${fieldList(section)} FROM ${ident(section.name)} ORDER BY ${keyOrder(section)}`).raw(true);
+    for (const row of select.iterate() as Iterable<RowValues>) {
+      page.push(row);
+      if (page.length === PAGE) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    return counterValues(this.db, new Set(this.sections.map((s) => s.name)));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Writes an archive into a store file that is new or holds nothing, in one immediate transaction. */
+export class SqliteArchiveTarget implements ArchiveTarget {
+  readonly dialect = 'sqlite' as const;
+  readonly where: string;
+  private db: Database.Database | null = null;
+  private readonly inserts = new Map<string, Database.Statement>();
+
+  constructor(private readonly file: string, private readonly synchronous: 'normal' | 'full') {
+    this.where = `the SQLite store ${resolve(file)}`;
+  }
+
+  async contents(): Promise<Array<{ section: string; records: number }>> {
+    if (this.db) return contentsOf(this.db, sectionsPresent(sqliteColumns(this.db), this.where));
+    if (!existsSync(this.file)) return [];
+    const db = new Database(this.file, { fileMustExist: true });
+    try {
+      return contentsOf(db, sectionsPresent(sqliteColumns(db), this.where));
+    } finally {
+      db.close();
+    }
+  }
+
+  async begin(): Promise<ReadonlySet<string>> {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    this.db = openDatabase(this.file, this.synchronous);
+    // IMMEDIATE takes the write lock now: nothing else writes the file until the import ends.
+    this.db.exec('BEGIN IMMEDIATE');
+    return new Set(sectionsPresent(sqliteColumns(this.db), this.where).map((s) => s.name));
+  }
+
+  async insert(section: Section, records: ArchiveRecord[]): Promise<void> {
+    const db = this.db!;
+    let insert = this.inserts.get(section.name);
+    if (!insert) {
+      const fields = Object.keys(section.fields);
+      // (each field in order) -> nothing
+      insert = db.prepare(`INSERT INTO ${ident(section.name)} (${fieldList(section)}) VALUES (${fields.map(() => '?').join(', ')})`);
+      this.inserts.set(section.name, insert);
+    }
+    for (const r of records) insert.run(toColumns(section, r, NO_BOOLEAN_COLUMNS));
+  }
+
+  async setCounters(archived: Record<string, number>): Promise<void> {
+    const db = this.db!;
+    const auto = autoincrementTables(db);
+    for (const c of COUNTERS) {
+      const v = archived[counterName(c)] ?? 0;
+      // Other counters are the highest number in their column, which the imported rows set.
+      if (!auto.has(c.section) || v === 0) continue;
+      // (:seq, :name) -> nothing
+      if (db.prepare('UPDATE sqlite_sequence SET seq = max(seq, :seq) WHERE name = :name').run({ seq: v, name: c.section }).changes === 0) {
+        db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :seq)').run({ seq: v, name: c.section });
+      }
+    }
+  }
+
+  async commit(): Promise<void> {
+    this.db!.exec('COMMIT');
+  }
+
+  async close(): Promise<void> {
+    if (!this.db?.open) return;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.db.close();
+  }
+}

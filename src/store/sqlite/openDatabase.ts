@@ -1,0 +1,20 @@
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.js';
+
+/**
+ * Opens (creating when missing) a store file the way the hub does: WAL, the chosen durability,
+ * foreign keys enforced, a wait for locks instead of an error; with its migrations applied.
+ */
+export function openDatabase(file: string, synchronous: 'normal' | 'full' = 'normal'): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // Savepoint journals in memory, not in a temporary file.
+  db.pragma('temp_store = MEMORY');
+  // A WAL that grew under a burst is cut back to this once it starts over.
+  db.pragma('journal_size_limit = 67108864');
+  migrate(db);
+  return db;
+}

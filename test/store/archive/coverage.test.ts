@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { pgColumns } from '../../../src/store/archive/postgresArchive.js';
+import { sectionsPresent, type Columns } from '../../../src/store/archive/schema.js';
+import { NOT_ARCHIVED, SECTIONS, type FieldType } from '../../../src/store/archive/sections.js';
+import { sqliteColumns } from '../../../src/store/archive/sqliteArchive.js';
+import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
+import { openDatabase } from '../../../src/store/sqlite/openDatabase.js';
+import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
+import { workDir } from './archiveHelpers.js';
+
+// An archive is everything the store holds only while src/store/archive/sections.ts lists every
+// table and column the migrations build. A migration that adds one fails these tests until the
+// list (or NOT_ARCHIVED, with the reason) says what becomes of it.
+
+const work = workDir();
+const db = await testDatabase();
+after(async () => {
+  work.remove();
+  await db?.drop();
+});
+
+/** The column types each field type may be stored in, as each dialect's catalogue spells them. */
+const STORED_AS: Record<FieldType, string[]> = {
+  text: ['text'],
+  json: ['text'],
+  integer: ['integer', 'bigint'],
+  real: ['real', 'double precision'],
+  boolean: ['boolean', 'integer'],
+};
+
+function assertCovered(columns: Columns, dialect: string): void {
+  const unlisted = [...columns.keys()].filter((t) => !t.startsWith('sqlite_') || t === 'sqlite_sequence').filter((t) => !SECTIONS.some((s) => s.name === t) && !(t in NOT_ARCHIVED));
+  assert.deepEqual(unlisted, [], `${dialect} tables no section archives: add them to SECTIONS in src/store/archive/sections.ts (or to NOT_ARCHIVED, saying why)`);
+  for (const section of sectionsPresent(columns, `the ${dialect} schema`)) {
+    for (const [field, type] of Object.entries(section.fields)) {
+      const stored = columns.get(section.name)!.get(field)!;
+      assert.ok(STORED_AS[type].includes(stored), `${dialect} ${section.name}.${field} is ${stored}, which a ${type} field cannot carry exactly`);
+    }
+  }
+}
+
+test('sqlite: every table and column the migrations build is archived, each in a field of a fitting type', () => {
+  const file = work.path('coverage.db');
+  const database = openDatabase(file);
+  const columns = sqliteColumns(database);
+  database.close();
+  assertCovered(columns, 'sqlite');
+  assert.deepEqual(sectionsPresent(columns, 'sqlite').map((s) => s.name), SECTIONS.map((s) => s.name), 'SQLite stores hold every section');
+});
+
+if (!db) {
+  test('postgres: every table and column is archived', { skip: NO_DATABASE }, () => {});
+} else {
+  test('postgres: every table and column the migrations build is archived, each in a field of a fitting type', async () => {
+    await (await PostgresStore.open(db.url, { retryDelay: () => 1000 })).close();
+    const client = new pg.Client(PG_URL);
+    await client.connect();
+    const columns = await pgColumns(client, db.schema);
+    await client.end();
+    assertCovered(columns, 'postgres');
+    const present = sectionsPresent(columns, 'postgres').map((s) => s.name);
+    for (const name of ['jobs', 'tasks', 'tokens', 'workers', 'kinds', 'limits', 'rate_buckets']) assert.ok(present.includes(name), name);
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * A store holding something of everything an archive carries, written through the store
+ * interfaces as the hub writes it: jobs in every state, results, tokens, workers, limits and rate
+ * buckets, and (where the dialect has them) bots with state, feeds, ledgers and logs, and sandbox
+ * posts, replies, asks, mentions and likes.
+ */
+import { routeOf } from '../../../src/broker/routes.js';
+import { Tokens } from '../../../src/hub/tokens.js';
+import type { BotStore, SandboxStore } from '../../../src/store/botStore.js';
+import type { Store } from '../../../src/store/store.js';
+import type { RouteClaim } from '../../../src/types.js';
+import { newJob } from '../../contract/storeContract.js';
+
+const T0 = 1_700_000_000_000;
+/** A worker claiming this kind after an import finds the fixture's queued job. */
+export const READY_KIND = 'archive.ready';
+
+const plain = (route: string): RouteClaim[] => [{ route, key: null, concurrency: null, rate: null }];
+
+export interface Filled {
+  /** Whole tokens made before the export; `revoked` was revoked. */
+  tokens: { admin: string; client: string; worker: string; revoked: string };
+  /** The queued job of READY_KIND: one task, no one holds it. */
+  queuedJobId: string;
+  /** The lease a worker still holds on a task. */
+  heldLeaseId: string;
+}
+
+async function claimOne(store: Store, route: string, worker = 'w1'): Promise<string> {
+  const { tasks } = await store.claim(worker, plain(route), 1, T0 + 10);
+  if (tasks.length !== 1) throw new Error(`fixture: nothing to claim on ${route}`);
+  return tasks[0]!.leaseId;
+}
+
+export async function fillJobs(store: Store): Promise<Filled> {
+  const queued = await store.createJob(newJob({ kind: READY_KIND, input: { prompt: 'the sea, ☂ and "quotes"', big: 2 ** 52 } }));
+  await store.createJob(newJob({ kind: 'archive.delayed', runAt: T0 + 10 ** 12, priority: 5, variants: 2, seed: 40 }));
+  await store.createJob(newJob({ kind: 'archive.labels', requires: { model: 'gpt2', vram: '24' }, route: routeOf('archive.labels', { model: 'gpt2', vram: '24' }), key: 'idem-1' }));
+
+  // Leased, with progress, and its lease kept for after the import.
+  await store.createJob(newJob({ kind: 'archive.lease', leaseMs: 10 ** 12 }));
+  const heldLeaseId = await claimOne(store, 'archive.lease');
+  await store.progress(heldLeaseId, { pct: 40, note: 'halfway' }, T0 + 11);
+
+  // Succeeded with results in completion order.
+  await store.createJob(newJob({ kind: 'archive.done', variants: 3, seed: 7 }));
+  const done = await store.claim('w2', plain('archive.done'), 3, T0 + 20);
+  await store.complete(done.tasks.map((t, i) => ({ leaseId: t.leaseId, output: { text: `variant ${i} é 🦜`, n: i / 3 } })).reverse(), T0 + 21);
+
+  // Dead (a non-retryable failure) and the job failed; another waiting out its backoff.
+  await store.createJob(newJob({ kind: 'archive.dead', variants: 2, maxAttempts: 1 }));
+  await store.fail(await claimOne(store, 'archive.dead'), 'boom: the GPU fell over', false, T0 + 30);
+  await store.createJob(newJob({ kind: 'archive.retry', maxAttempts: 3 }));
+  await store.fail(await claimOne(store, 'archive.retry'), 'try again', true, T0 + 31);
+
+  // Cancelled while queued, and while leased (the lease token stays so the worker hears of it).
+  const cancelled = await store.createJob(newJob({ kind: 'archive.cancel', variants: 2 }));
+  await store.cancelJob(cancelled.job.id, T0 + 40);
+  const cancelledLeased = await store.createJob(newJob({ kind: 'archive.cancel-leased' }));
+  await claimOne(store, 'archive.cancel-leased');
+  await store.cancelJob(cancelledLeased.job.id, T0 + 41);
+
+  // Enough after one result of three.
+  const enough = await store.createJob(newJob({ kind: 'archive.enough', variants: 3 }));
+  const some = await store.claim('w1', plain('archive.enough'), 3, T0 + 50);
+  await store.complete([{ leaseId: some.tasks[0]!.leaseId, output: 'first' }], T0 + 51);
+  await store.enough(enough.job.id, T0 + 52);
+
+  // A cached result and the job that reused it.
+  await store.createJob(newJob({ kind: 'archive.cache', cacheKey: 'c1', cacheTtlMs: null }));
+  await store.complete([{ leaseId: await claimOne(store, 'archive.cache'), output: [1, 2, 3] }], T0 + 60);
+  await store.createJob(newJob({ kind: 'archive.cache', cacheKey: 'c1', cacheTtlMs: null, createdAt: T0 + 61 }));
+
+  // A limited key: its rule, a leased task on its route, and the rate bucket the claim drew on.
+  const key = 'bot:frank';
+  const rate = { count: 5, intervalMs: 60_000 };
+  await store.setLimit({ key: 'bot:*', concurrency: 2, rate }, T0 + 70);
+  await store.setLimit({ key: 'model:gpt2', concurrency: 1, rate: null }, T0 + 71);
+  const limitedRoute = routeOf('archive.limited', null, key);
+  await store.createJob(newJob({ kind: 'archive.limited', concurrencyKey: key, route: limitedRoute, variants: 2 }));
+  await store.claim('w1', [{ route: limitedRoute, key, concurrency: 2, rate }], 1, T0 + 72);
+
+  await store.upsertWorker({
+    workerId: 'w1', name: 'gpu-1', concurrency: 4, version: '0.1.0', firstSeen: T0, lastSeen: T0 + 80,
+    capabilities: [{ kind: READY_KIND, labels: { model: 'gpt2' } }, { kind: 'archive.done', labels: {} }],
+  });
+  await store.upsertWorker({ workerId: 'w2', name: 'cpu', concurrency: 1, version: '0.1.0', firstSeen: T0, lastSeen: T0 + 81, capabilities: [{ kind: 'archive.lease', labels: {} }] });
+
+  const tokens = new Tokens(store);
+  const made = {
+    admin: (await tokens.create('admin (first start)', 'admin')).token,
+    client: (await tokens.create('producer', 'client')).token,
+    worker: (await tokens.create('gpu box', 'worker')).token,
+    revoked: (await tokens.create('old laptop', 'client')).token,
+  };
+  await tokens.verify(made.client);
+  await tokens.revoke((await tokens.list()).find((t) => t.name === 'old laptop')!.id);
+  return { tokens: made, queuedJobId: queued.job.id, heldLeaseId };
+}
+
+/** The bot of these names that is deleted at the end took the highest log line ids with it. */
+export async function fillBots(bots: BotStore, sandbox: SandboxStore): Promise<void> {
+  await bots.createBot('frank', '/srv/bots/frank.js', T0);
+  await bots.createBot('ada', '/srv/bots/ada.js', T0 + 1);
+  await bots.createBot('gone', '/srv/bots/gone.js', T0 + 2);
+  await bots.setPaused('ada', true);
+  await bots.recordBotEvent('frank', { type: 'start', restart: false });
+  await bots.recordBotEvent('frank', { type: 'run', at: T0 + 10, scheduledAt: T0 + 9 });
+  await bots.recordBotEvent('frank', { type: 'error', at: T0 + 11, message: 'the sandbox said no' });
+  await bots.setState('frank', 'count', 3, T0 + 12);
+  await bots.setState('frank', 'seen', { ids: [1, 2], last: 'é' }, T0 + 13);
+  await bots.setCursor('frank', 'sandbox', '17');
+  await bots.publish('frank-out', 'frank', [{ a: 1 }, { b: 2 }, 'three'], T0 + 14);
+  await bots.publish('open', null, [1, 2], T0 + 15);
+  await bots.ack('frank-out', 'ada', 2);
+  await bots.beginLedger({ bot: 'frank', key: 'k1', hash: 'h1', platform: 'sandbox', createdAt: T0 + 16 });
+  await bots.confirmLedger('frank', 'k1', '42', T0 + 17);
+  await bots.beginLedger({ bot: 'frank', key: 'k2', hash: 'h2', platform: 'sandbox', createdAt: T0 + 18 });
+  await bots.appendLogs([
+    { bot: 'frank', at: T0 + 19, level: 'info', msg: 'posted', data: { postId: 42 } },
+    { bot: 'ada', at: T0 + 20, level: 'warn', msg: 'paused', data: undefined },
+  ]);
+  await bots.appendLogs([{ bot: 'gone', at: T0 + 21, level: 'error', msg: 'about to go', data: null }]);
+  await bots.deleteBot('gone');
+
+  const first = await sandbox.insertPost({ type: 'post', author: 'alice', recipient: null, replyTo: null, text: 'hello @bob', mentions: ['bob'], key: 'p1', createdAt: T0 + 30 });
+  await sandbox.insertPost({ type: 'post', author: 'bob', recipient: null, replyTo: first.id, text: 'hi alice', mentions: [], key: null, createdAt: T0 + 31 });
+  await sandbox.insertPost({ type: 'ask', author: 'carol', recipient: 'frank', replyTo: null, text: 'what is new?', mentions: [], key: null, createdAt: T0 + 32 });
+  await sandbox.ensureAccount('dave', T0 + 33);
+  await sandbox.like(first.id, 'bob', T0 + 34);
+}

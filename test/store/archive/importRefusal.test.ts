@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { sqliteFile } from '../../../src/store/openStore.js';
+import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
+import { newJob } from '../../contract/storeContract.js';
+import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
+import { assertSameContent, exportTo, importInto, nonEmpty, onPostgres, openSqlite, readContent, sqliteAt, workDir, type StoreConfig } from './archiveHelpers.js';
+import { fillBots, fillJobs } from './fixture.js';
+import { manifestOf, reseal, setManifest, tamper } from './tamper.js';
+
+const work = workDir();
+const db = await testDatabase();
+after(async () => {
+  work.remove();
+  await db?.drop();
+});
+
+let good: string;
+before(async () => {
+  const { store, bots, sandbox } = openSqlite(work.path('source'));
+  await fillJobs(store);
+  await fillBots(bots, sandbox);
+  await store.close();
+  good = work.path('good.tar.gz');
+  await exportTo(sqliteAt(work.path('source')), good);
+});
+
+let n = 0;
+/** A data directory no store was ever opened in. */
+const fresh = () => work.path(`fresh-${++n}`);
+
+/** Asserts the import of `file` into a new data directory is refused with `message`, and that not even the directory was made. */
+async function refusedIntoNothing(file: string, message: RegExp): Promise<void> {
+  const dir = fresh();
+  await assert.rejects(importInto(sqliteAt(dir), file), message);
+  assert.equal(existsSync(dir), false, 'the refused import created nothing');
+}
+
+describe('import refuses a damaged archive before writing anything', () => {
+  test('a byte flipped inside the compressed data', async () => {
+    const bytes = readFileSync(good);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(work.path('flipped.tar.gz'), bytes);
+    await refusedIntoNothing(work.path('flipped.tar.gz'), /the archive .*flipped\.tar\.gz is damaged: .*; nothing was imported$/);
+  });
+
+  test('an archive cut short', async () => {
+    const bytes = readFileSync(good);
+    writeFileSync(work.path('cut.tar.gz'), bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    await refusedIntoNothing(work.path('cut.tar.gz'), /cut\.tar\.gz is damaged: its gzip stream is broken \(unexpected end of file\)/);
+  });
+
+  test('a file that is not gzip at all', async () => {
+    writeFileSync(work.path('plain.tar.gz'), 'just some text\n');
+    await refusedIntoNothing(work.path('plain.tar.gz'), /plain\.tar\.gz is damaged: its gzip stream is broken/);
+  });
+
+  test('a section whose bytes do not match the checksum in the manifest', async () => {
+    const file = await tamper(good, work.path('checksum.tar.gz'), (files) => {
+      const m = manifestOf(files);
+      m.sections.find((s) => s.name === 'tasks')!.sha256 = '0'.repeat(64);
+      setManifest(files, m);
+    });
+    await refusedIntoNothing(file, /checksum\.tar\.gz is damaged: tasks\.jsonl does not match the sha256 in its manifest/);
+  });
+
+  test('a record count that does not match the manifest', async () => {
+    const file = await tamper(good, work.path('count.tar.gz'), (files) => {
+      const m = manifestOf(files);
+      m.sections.find((s) => s.name === 'jobs')!.records += 1;
+      setManifest(files, m);
+    });
+    await refusedIntoNothing(file, /jobs\.jsonl holds \d+ records; the manifest says \d+/);
+  });
+
+  test('a record that is not one of its section, even with a matching checksum', async () => {
+    const file = await tamper(good, work.path('record.tar.gz'), (files) => {
+      files.set('kinds.jsonl', Buffer.from(files.get('kinds.jsonl')!.toString() + '{"kind":"x","first_seen":"yesterday"}\n'));
+      reseal(files, 'kinds');
+    });
+    await refusedIntoNothing(file, /line 4 of kinds\.jsonl is not a kinds record: its field first_seen is "yesterday", not an integer/);
+  });
+
+  test('a section file the manifest does not list, and one it lists that is missing', async () => {
+    const extra = await tamper(good, work.path('extra.tar.gz'), (files) => void files.set('notes.txt', Buffer.from('hi\n')));
+    await refusedIntoNothing(extra, /it holds notes\.txt, which its manifest does not list/);
+    const missing = await tamper(good, work.path('missing.tar.gz'), (files) => void files.delete('ledger.jsonl'));
+    await refusedIntoNothing(missing, /it lacks ledger\.jsonl, which its manifest lists/);
+  });
+
+  test('a newer format version, and a section this Roost does not know', async () => {
+    const newer = await tamper(good, work.path('newer.tar.gz'), (files) => setManifest(files, { ...manifestOf(files), formatVersion: 2, roostVersion: '9.0.0' }));
+    await refusedIntoNothing(newer, /has format version 2, written by Roost 9\.0\.0; this Roost reads up to version 1/);
+    const unknown = await tamper(good, work.path('unknown.tar.gz'), (files) => {
+      const m = manifestOf(files);
+      setManifest(files, { ...m, sections: [...m.sections, { ...m.sections[0]!, name: 'artifacts', file: 'artifacts.jsonl' }] });
+    });
+    await refusedIntoNothing(unknown, /lists a section "artifacts" this Roost does not know/);
+  });
+
+  test('records the database refuses roll the whole import back: the store holds none of it, and a good archive goes in after', async () => {
+    const file = await tamper(good, work.path('duplicate.tar.gz'), (files) => {
+      const kinds = files.get('kinds.jsonl')!.toString();
+      files.set('kinds.jsonl', Buffer.from(kinds + kinds.split('\n')[0] + '\n'));
+      reseal(files, 'kinds');
+    });
+    const dir = fresh();
+    await assert.rejects(importInto(sqliteAt(dir), file), /refused the archive's kinds records: UNIQUE constraint failed.*; the import was rolled back and the store holds none of it$/);
+    const { store, bots } = openSqlite(dir);
+    assert.deepEqual([await store.listTokens(), await store.listJobs({ limit: 10 }), await bots.listBots()], [[], [], []]);
+    await store.close();
+    await importInto(sqliteAt(dir), good);
+    assert.deepEqual(nonEmpty(await readContent(await exportAgain(sqliteAt(dir)))), nonEmpty(await readContent(good)));
+  });
+});
+
+let exports = 0;
+async function exportAgain(config: StoreConfig): Promise<string> {
+  const file = work.path(`again-${++exports}.tar.gz`);
+  await exportTo(config, file);
+  return file;
+}
+
+/** Asserts an import into a store that holds something is refused naming it, and leaves the store as it was. */
+async function refusedIntoNonEmpty(config: StoreConfig, message: RegExp): Promise<void> {
+  const before = await readContent(await exportAgain(config));
+  await assert.rejects(importInto(config, good), message);
+  assertSameContent(before, await readContent(await exportAgain(config)), 'the store after the refused import');
+}
+
+test('import refuses a SQLite store that holds anything, naming what it found, and changes nothing', async () => {
+  const dir = fresh();
+  const { store } = openSqlite(dir);
+  await store.createJob(newJob({ kind: 'already.here' }));
+  await store.close();
+  await refusedIntoNonEmpty(sqliteAt(dir), new RegExp(`the SQLite store ${sqliteFile(dir)} is not empty \\(it holds 1 jobs, 1 tasks\\): import only into an empty store`));
+});
+
+if (!db) {
+  test('import refuses a non-empty PostgreSQL store', { skip: NO_DATABASE }, () => {});
+} else {
+  test('import refuses a PostgreSQL store that holds anything, naming what it found, and changes nothing', async () => {
+    const url = `${PG_URL}?schema=${db.schema}_full`;
+    const store = await PostgresStore.open(url, { retryDelay: () => 1000 });
+    await store.setLimit({ key: 'bot:*', concurrency: 1, rate: null }, 1);
+    await store.close();
+    await refusedIntoNonEmpty(onPostgres(url, fresh()), new RegExp(`the PostgreSQL store in schema ${db.schema}_full of 127\\.0\\.0\\.1:5432/test is not empty \\(it holds 1 limits\\)`));
+  });
+
+  test('import into PostgreSQL refuses, before writing a record, an archive with sections it has no tables for', async (t) => {
+    const url = `${PG_URL}?schema=${db.schema}_nobots`;
+    await (await PostgresStore.open(url, { retryDelay: () => 1000 })).close();
+    const { rows } = await db.query(`SELECT to_regclass('${db.schema}_nobots.bots') AS t`);
+    if (rows[0].t !== null) return t.skip('this PostgreSQL schema has the bot tables: the round trip carries them instead');
+    await assert.rejects(importInto(onPostgres(url, fresh()), good), /has no tables for the archive's 2 bots, 2 bot_state, .*import this archive into one \(--store sqlite --data DIR\); nothing was imported/);
+    const { rows: jobs } = await db.query(`SELECT count(*)::int AS n FROM ${db.schema}_nobots.jobs`);
+    assert.equal(jobs[0].n, 0);
+  });
+}
