@@ -177,6 +177,8 @@ export interface ClaimedTask {
   input: unknown;
   leaseMs: number;
   leaseExpiresAt: number;
+  /** When the task became ready to claim (its runAt): the claim's time minus this is its dispatch latency. */
+  readyAt: number;
 }
 
 export interface Capability {

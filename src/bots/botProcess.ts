@@ -18,6 +18,14 @@ const POLL_LIMIT = 100;
 /** Loading a module (and its imports) may take a while on a busy machine; a thread is not called hung for it. */
 const LOAD_GRACE_MS = 10_000;
 
+export interface BotRun {
+  handler: HandlerName;
+  startedAt: number;
+  durationMs: number;
+  /** Why it failed; null when it succeeded. */
+  error: string | null;
+}
+
 export interface BotProcessOptions {
   name: string;
   module: string;
@@ -28,6 +36,8 @@ export interface BotProcessOptions {
   pollMs: number;
   makeHost(meta: BotMeta): BotHost;
   log(level: BotLogLevel, msg: string, data?: unknown): void;
+  /** A handler run ended, well or not. */
+  ran(run: BotRun): void;
 }
 
 const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = { ask: 'onAsk', mention: 'onMention', reply: 'onReply', post: 'onPost' };
@@ -63,6 +73,12 @@ export class BotProcess {
   get running(): boolean {
     return this.worker !== null && this.meta !== null;
   }
+
+  /** What the module declared (schedule, account, handlers) and when its schedule runs it next. */
+  get details(): { schedule: string | null; timezone: string | null; account: string | null; nextRunAt: number | null } {
+    return { schedule: this.meta?.schedule ?? null, timezone: this.meta?.timezone ?? null, account: this.meta?.account ?? null, nextRunAt: this.schedule?.nextAt ?? null };
+  }
+
 
   start(): void {
     this.stopped = false;
@@ -140,9 +156,12 @@ export class BotProcess {
       const id = this.nextId++;
       const done = new Promise<void>((resolve, reject) => this.calls.set(id, { resolve, reject }));
       worker.postMessage({ type: 'invoke', id, handler, event, scheduledAt } satisfies ToBot);
+      const startedAt = this.o.clock.now();
       try {
         await done;
+        this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: null });
       } catch (e) {
+        this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: (e as Error).message });
         // Torn down already (a hang, a crash, a pause): that cause is what was recorded.
         if (this.worker !== worker) throw e;
         const message = `${handler} failed: ${(e as Error).message}`;

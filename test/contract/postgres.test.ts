@@ -7,6 +7,7 @@ import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
 import type { NewJob } from '../../src/types.js';
 import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
+import { rollupContract } from './rollupContract.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
 const db = await testDatabase();
@@ -28,6 +29,7 @@ if (!db) {
   after(() => db.drop());
 
   storeContract({ name: 'postgres', open: () => open(db.url) });
+  rollupContract({ name: 'postgres', open: () => open(beside('rollups')) });
 
   test('postgres: the migrations build exactly the committed schema dump (src/store/postgres/schema.sql)', async () => {
     await (await open(beside('dump'))).close();
@@ -48,7 +50,7 @@ if (!db) {
     const stores = await Promise.all(Array.from({ length: 4 }, () => open(beside('race'))));
     await Promise.all(stores.map((s) => s.close()));
     const { rows } = await db.query(`SELECT version FROM ${db.schema}_race.schema_migrations ORDER BY version`);
-    assert.deepEqual(rows.map((r) => r.version), [1, 2]);
+    assert.deepEqual(rows.map((r) => r.version), [1, 2, 4]);
   });
 
   test('postgres: two hubs on one database never lease a task twice, and share a key limit', async () => {
