@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { retryDelay } from '../broker/backoff.js';
 import type { PlatformEvent } from '../platforms/platformClient.js';
 import type { BotStore } from '../store/botStore.js';
-import type { BotLogLevel } from '../types.js';
+import type { BotLogLevel, BotRun } from '../types.js';
 import type { BotHost } from './botHost.js';
 import type { Clock } from './clock.js';
 import type { HandlerName } from './defineBot.js';
@@ -17,14 +17,6 @@ const MAX_EVENT_FAILURES = 3;
 const POLL_LIMIT = 100;
 /** Loading a module (and its imports) may take a while on a busy machine; a thread is not called hung for it. */
 const LOAD_GRACE_MS = 10_000;
-
-export interface BotRun {
-  handler: HandlerName;
-  startedAt: number;
-  durationMs: number;
-  /** Why it failed; null when it succeeded. */
-  error: string | null;
-}
 
 export interface BotProcessOptions {
   name: string;
@@ -164,9 +156,8 @@ export class BotProcess {
         this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: (e as Error).message });
         // Torn down already (a hang, a crash, a pause): that cause is what was recorded.
         if (this.worker !== worker) throw e;
-        const message = `${handler} failed: ${(e as Error).message}`;
-        void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message });
-        this.crash(message);
+        // crash() records the error: once, so a failed run counts one error.
+        this.crash(`${handler} failed: ${(e as Error).message}`);
         throw e;
       }
       this.failures = 0;

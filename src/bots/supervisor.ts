@@ -9,29 +9,14 @@ import type { PlatformClient } from '../platforms/platformClient.js';
 import type { Sandbox } from '../platforms/sandbox/sandbox.js';
 import { SandboxClient } from '../platforms/sandbox/sandboxClient.js';
 import type { BotStore } from '../store/botStore.js';
-import type { BotInfo, BotLogLevel } from '../types.js';
+import type { BotInfo, BotLogLevel, BotRun, BotView } from '../types.js';
 import { BotHost } from './botHost.js';
-import { BotProcess, type BotRun } from './botProcess.js';
+import { BotProcess } from './botProcess.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BotMeta } from './messages.js';
 
 export const BOT_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
 const RECENT_RUNS = 20;
-
-/** A bot as the API shows it: its stored record, whether it runs, and what its process knows. */
-export interface BotView extends BotInfo {
-  running: boolean;
-  /** The module's cron expression and time zone, and its account; null while it is not running. */
-  schedule: string | null;
-  timezone: string | null;
-  account: string | null;
-  /** When its schedule runs it next; null without a schedule or while it is not running. */
-  nextRunAt: number | null;
-  /** Posts it made (confirmed in its ledger). */
-  postsMade: number;
-  /** Its last 20 handler runs, newest first, since the hub started. */
-  recentRuns: BotRun[];
-}
 const MODULE_EXTENSIONS = ['.js', '.mjs'];
 
 export interface SupervisorOptions {

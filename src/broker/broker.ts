@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Changes, Store } from '../store/store.js';
-import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, Result, WorkerInfo } from '../types.js';
+import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, Result, WorkerView } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
@@ -472,7 +472,7 @@ export class Broker {
     return this.waiters.size;
   }
 
-  async listWorkers(): Promise<Array<WorkerInfo & { connected: boolean; inFlight: number; claimedLast5m: number; claimedLastHour: number }>> {
+  async listWorkers(): Promise<WorkerView[]> {
     const now = Date.now();
     const leases = await this.store.leasesByWorker();
     return (await this.store.listWorkers()).map((w) => {

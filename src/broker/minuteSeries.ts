@@ -1,20 +1,7 @@
 import type { RollupRow } from '../store/store.js';
+import type { MinutePoint } from '../types.js';
 import { mergeInto, quantile, type LatencyHistogram } from './latencyHistogram.js';
 import { MINUTE_MS, minuteOf } from './rollupRecorder.js';
-
-/** One minute of the dashboard's charts: every hub and kind added up. */
-export interface MinutePoint {
-  /** Epoch ms of the minute's start. */
-  minute: number;
-  jobsCreated: number;
-  jobsSucceeded: number;
-  jobsFailed: number;
-  claims: number;
-  claimsByKind: Record<string, number>;
-  /** Dispatch latency (ready to leased) of the minute's claims; null without claims. */
-  dispatchP50Ms: number | null;
-  dispatchP99Ms: number | null;
-}
 
 /**
  * Adds rollup rows up into one point per minute from `since` to `until`, minutes with nothing

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
-import { minuteSeries, type MinutePoint } from '../broker/minuteSeries.js';
+import { minuteSeries } from '../broker/minuteSeries.js';
+import type { MinutePoint } from '../types.js';
 import { MINUTE_MS, minuteOf, type RollupRecorder } from '../broker/rollupRecorder.js';
 import type { DeadTask, StoreStats } from '../store/store.js';
 

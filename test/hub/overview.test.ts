@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEFAULTS } from '../../src/config.js';
+import type { MinutePoint } from '../../src/types.js';
 import { startHub } from '../../src/hub/hub.js';
 import { claim, refused } from '../fixtures/apiHandlers.js';
 import { quietLog, sqliteOnly, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
@@ -14,16 +15,7 @@ before(async () => {
 });
 after(() => h.close());
 
-interface Point {
-  minute: number;
-  jobsCreated: number;
-  jobsSucceeded: number;
-  jobsFailed: number;
-  claims: number;
-  claimsByKind: Record<string, number>;
-  dispatchP50Ms: number | null;
-  dispatchP99Ms: number | null;
-}
+type Point = MinutePoint;
 
 const sum = (points: Point[], f: (p: Point) => number) => points.reduce((n, p) => n + f(p), 0);
 

@@ -6,7 +6,7 @@ import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types.js';
 import { requireScope } from '../auth.js';
 import { BOT_NAME_PATTERN } from '../../bots/supervisor.js';
 import { checkKnown, durationParam, enumParam, intParam, patternParam, stringParam, type Query } from '../query.js';
-import { BatchBody, IdParams, JobBody } from '../schemas.js';
+import { BatchBody, IdParams, JobBody, JobListQuery } from '../schemas.js';
 import type { Static } from '@sinclair/typebox';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
@@ -47,7 +47,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     async (req) => broker.enough((req.params as IdParams).id),
   );
 
-  app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first' } }, async (req) => {
+  app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first', querystring: JobListQuery } }, async (req) => {
     const q = req.query as Query;
     checkKnown(q, ['state', 'kind', 'bot', 'since', 'until', 'cursor', 'limit']);
     const limit = intParam(q, 'limit', 1, 500) ?? 50;

@@ -4,6 +4,7 @@ import { InputError } from '../../errors.js';
 import { requireScope } from '../auth.js';
 import type { Overview } from '../overview.js';
 import { checkKnown, intParam, type Query } from '../query.js';
+import { MinutesQuery } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
 
@@ -14,7 +15,7 @@ export function overviewRoutes(app: FastifyInstance, overview: Overview, tokens:
   const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['admin'];
 
-  app.get('/v1/stats/minutes', { ...client, schema: { tags, summary: 'Per-minute jobs, claims and dispatch latency (p50, p99), up to the last 24 hours' } }, async (req) => {
+  app.get('/v1/stats/minutes', { ...client, schema: { tags, summary: 'Per-minute jobs, claims and dispatch latency (p50, p99), up to the last 24 hours', querystring: MinutesQuery } }, async (req) => {
     const q = req.query as Query;
     checkKnown(q, ['since', 'until']);
     const now = Date.now();
