@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,5 +14,10 @@ export default tseslint.config(
       // Leaving fields out of an object by rest destructuring is how a value is narrowed here.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
+  },
+  {
+    // The dashboard runs in the browser.
+    files: ['src/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
 );

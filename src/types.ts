@@ -177,6 +177,8 @@ export interface ClaimedTask {
   input: unknown;
   leaseMs: number;
   leaseExpiresAt: number;
+  /** When the task became ready to claim (its runAt): the claim's time minus this is its dispatch latency. */
+  readyAt: number;
 }
 
 export interface Capability {
@@ -192,6 +194,16 @@ export interface WorkerInfo {
   version: string;
   firstSeen: number;
   lastSeen: number;
+}
+
+/** A worker as `GET /v1/workers` shows it: what it said, and what this hub sees of it. */
+export interface WorkerView extends WorkerInfo {
+  connected: boolean;
+  /** Tasks it holds a lease on. */
+  inFlight: number;
+  /** Tasks it claimed from this hub in the last 5 and 60 minutes. */
+  claimedLast5m: number;
+  claimedLastHour: number;
 }
 
 /** Why a lease operation was refused: the lease is gone, or the task was cancelled under it. */
@@ -235,6 +247,45 @@ export interface BotInfo {
   lastRunAt: number | null;
   /** The schedule time of the last scheduled run started. */
   lastScheduledAt: number | null;
+}
+
+/** One handler run of a bot, as the dashboard lists them. */
+export interface BotRun {
+  /** onSchedule, onAsk, onMention, onReply, onPost or onStart. */
+  handler: string;
+  startedAt: number;
+  durationMs: number;
+  /** Why it failed; null when it succeeded. */
+  error: string | null;
+}
+
+/** A bot as the API shows it: its stored record, whether it runs, and what its process knows. */
+export interface BotView extends BotInfo {
+  running: boolean;
+  /** The module's cron expression and time zone, and its account; null while it is not running. */
+  schedule: string | null;
+  timezone: string | null;
+  account: string | null;
+  /** When its schedule runs it next; null without a schedule or while it is not running. */
+  nextRunAt: number | null;
+  /** Posts it made (confirmed in its ledger). */
+  postsMade: number;
+  /** Its last 20 handler runs, newest first, since the hub started. */
+  recentRuns: BotRun[];
+}
+
+/** One minute of the dashboard's charts: every hub and kind added up. */
+export interface MinutePoint {
+  /** Epoch ms of the minute's start. */
+  minute: number;
+  jobsCreated: number;
+  jobsSucceeded: number;
+  jobsFailed: number;
+  claims: number;
+  claimsByKind: Record<string, number>;
+  /** Dispatch latency (ready to leased) of the minute's claims; null without claims. */
+  dispatchP50Ms: number | null;
+  dispatchP99Ms: number | null;
 }
 
 export interface FeedItem {

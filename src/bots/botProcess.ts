@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { retryDelay } from '../broker/backoff.js';
 import type { PlatformEvent } from '../platforms/platformClient.js';
 import type { BotStore } from '../store/botStore.js';
-import type { BotLogLevel } from '../types.js';
+import type { BotLogLevel, BotRun } from '../types.js';
 import type { BotHost } from './botHost.js';
 import type { Clock } from './clock.js';
 import type { HandlerName } from './defineBot.js';
@@ -30,6 +30,8 @@ export interface BotProcessOptions {
   log(level: BotLogLevel, msg: string, data?: unknown): void;
   /** Called when `running` changes: the thread has loaded the module, or it is gone. */
   onRunning?(running: boolean): void;
+  /** A handler run ended, well or not. */
+  ran(run: BotRun): void;
 }
 
 const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = { ask: 'onAsk', mention: 'onMention', reply: 'onReply', post: 'onPost' };
@@ -65,6 +67,12 @@ export class BotProcess {
   get running(): boolean {
     return this.worker !== null && this.meta !== null;
   }
+
+  /** What the module declared (schedule, account, handlers) and when its schedule runs it next. */
+  get details(): { schedule: string | null; timezone: string | null; account: string | null; nextRunAt: number | null } {
+    return { schedule: this.meta?.schedule ?? null, timezone: this.meta?.timezone ?? null, account: this.meta?.account ?? null, nextRunAt: this.schedule?.nextAt ?? null };
+  }
+
 
   start(): void {
     this.stopped = false;
@@ -143,14 +151,16 @@ export class BotProcess {
       const id = this.nextId++;
       const done = new Promise<void>((resolve, reject) => this.calls.set(id, { resolve, reject }));
       worker.postMessage({ type: 'invoke', id, handler, event, scheduledAt } satisfies ToBot);
+      const startedAt = this.o.clock.now();
       try {
         await done;
+        this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: null });
       } catch (e) {
+        this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: (e as Error).message });
         // Torn down already (a hang, a crash, a pause): that cause is what was recorded.
         if (this.worker !== worker) throw e;
-        const message = `${handler} failed: ${(e as Error).message}`;
-        void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message });
-        this.crash(message);
+        // crash() records the error: once, so a failed run counts one error.
+        this.crash(`${handler} failed: ${(e as Error).message}`);
         throw e;
       }
       this.failures = 0;

@@ -33,6 +33,7 @@ export class Schedule {
   private cancel: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private armedAt: number | null = null;
 
   constructor(private readonly o: ScheduleOptions) {
     this.cron = parseSchedule(o.cron, o.timezone);
@@ -53,11 +54,18 @@ export class Schedule {
 
   stop(): void {
     this.stopped = true;
+    this.armedAt = null;
     this.cancel?.();
+  }
+
+  /** When the next run is due (the slot the timer waits for), or null when none is armed. */
+  get nextAt(): number | null {
+    return this.armedAt;
   }
 
   private arm(after: number): void {
     const at = this.nextAfter(after);
+    this.armedAt = this.stopped ? null : at;
     if (at === null || this.stopped) return;
     this.cancel = this.o.clock.setTimer(() => this.fire(at), Math.max(0, at - this.o.clock.now()));
   }

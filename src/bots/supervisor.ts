@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -9,7 +10,7 @@ import type { PlatformClient } from '../platforms/platformClient.js';
 import type { Sandbox } from '../platforms/sandbox/sandbox.js';
 import { SandboxClient } from '../platforms/sandbox/sandboxClient.js';
 import type { BotStore } from '../store/botStore.js';
-import type { BotInfo, BotLogLevel } from '../types.js';
+import type { BotInfo, BotLogLevel, BotRun, BotView } from '../types.js';
 import { BotHost } from './botHost.js';
 import { BotProcess } from './botProcess.js';
 import { BotRelay } from './botRelay.js';
@@ -17,6 +18,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { BotMeta } from './messages.js';
 
 export const BOT_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
+const RECENT_RUNS = 20;
 const MODULE_EXTENSIONS = ['.js', '.mjs'];
 
 export interface SupervisorOptions {
@@ -48,6 +50,10 @@ function findModule(from: string): string {
  */
 export class BotSupervisor {
   private readonly running = new Map<string, BotProcess>();
+  /** The last handler runs of each bot, newest first, since the hub started. */
+  private readonly runs = new Map<string, BotRun[]>();
+  /** Emits 'log' with a bot's name once lines it logged are stored (the dashboard's live tail). */
+  readonly logged = new EventEmitter();
   private readonly clock: Clock;
   private readonly cluster: Cluster;
   private readonly relay: BotRelay;
@@ -63,6 +69,7 @@ export class BotSupervisor {
 
   constructor(private readonly o: SupervisorOptions) {
     this.clock = o.clock ?? systemClock;
+    this.logged.setMaxListeners(0);
     this.cluster = o.cluster ?? soloCluster();
     this.relay = new BotRelay(this.cluster, o.log, {
       leads: () => this.leads,
@@ -180,6 +187,7 @@ export class BotSupervisor {
       hangMs: this.o.hangMs,
       pollMs: this.o.pollMs,
       log: this.logger(bot.name),
+      ran: (run) => this.noteRun(bot.name, run),
       makeHost: (meta) => new BotHost({ bots: this.o.bots, broker: this.o.broker, now: this.clock.now }, bot.name, this.clients(meta), this.logger(bot.name)),
       onRunning: (running) => this.relay.running(bot.name, running),
     });
@@ -197,10 +205,18 @@ export class BotSupervisor {
     return clients;
   }
 
+  private noteRun(bot: string, run: BotRun): void {
+    const runs = this.runs.get(bot) ?? [];
+    this.runs.set(bot, [run, ...runs].slice(0, RECENT_RUNS));
+  }
+
   /** Log lines of a bot go to the store, where `roost bot logs` reads them. */
   logger(bot: string): (level: BotLogLevel, msg: string, data?: unknown) => void {
     return (level, msg, data) => {
-      this.o.bots.appendLogs([{ bot, at: this.clock.now(), level, msg, data }]).catch((e: Error) => this.o.log.warn({ bot, err: e }, 'could not store a bot log line'));
+      this.o.bots
+        .appendLogs([{ bot, at: this.clock.now(), level, msg, data }])
+        .then(() => this.logged.emit('log', bot))
+        .catch((e: Error) => this.o.log.warn({ bot, err: e }, 'could not store a bot log line'));
     };
   }
 
@@ -209,17 +225,27 @@ export class BotSupervisor {
     return this.cluster.isLeader ? (this.running.get(name)?.running ?? false) : this.relay.runsOnLeader(name);
   }
 
-  async get(name: string): Promise<BotInfo & { running: boolean }> {
+  /**
+   * A bot's record with what only its running process knows: its schedule's next run and its
+   * recent runs. A hub that does not lead runs no bot process, so it has neither to show.
+   */
+  private async view(bot: BotInfo): Promise<BotView> {
+    const p = this.running.get(bot.name);
+    const details = p?.details ?? { schedule: null, timezone: null, account: null, nextRunAt: null };
+    return { ...bot, running: this.isRunning(bot.name), ...details, postsMade: await this.o.bots.countPosts(bot.name), recentRuns: this.runs.get(bot.name) ?? [] };
+  }
+
+  async get(name: string): Promise<BotView> {
     const bot = await this.o.bots.getBot(name);
     if (!bot) throw new NotFoundError(`no bot named '${name}'; \`roost bot list\` shows them`);
-    return { ...bot, running: this.isRunning(name) };
+    return this.view(bot);
   }
 
-  async list(): Promise<Array<BotInfo & { running: boolean }>> {
-    return (await this.o.bots.listBots()).map((b) => ({ ...b, running: this.isRunning(b.name) }));
+  async list(): Promise<BotView[]> {
+    return Promise.all((await this.o.bots.listBots()).map((b) => this.view(b)));
   }
 
-  async create(name: string, from: string): Promise<BotInfo & { running: boolean }> {
+  async create(name: string, from: string): Promise<BotView> {
     if (!new RegExp(BOT_NAME_PATTERN).test(name)) throw new InputError('name', `a bot name is 1 to 64 lower-case letters, digits, '_' or '-', got '${name}'`);
     const exists = () => new ConflictError('exists', `a bot named '${name}' exists; pick another name or destroy it first`);
     if (await this.o.bots.getBot(name)) throw exists();
@@ -232,14 +258,14 @@ export class BotSupervisor {
     return this.get(name);
   }
 
-  async pause(name: string): Promise<BotInfo & { running: boolean }> {
+  async pause(name: string): Promise<BotView> {
     await this.get(name);
     await this.o.bots.setPaused(name, true);
     await this.apply(name);
     return this.get(name);
   }
 
-  async resume(name: string): Promise<BotInfo & { running: boolean }> {
+  async resume(name: string): Promise<BotView> {
     await this.get(name);
     await this.o.bots.setPaused(name, false);
     await this.apply(name, true);
@@ -253,6 +279,7 @@ export class BotSupervisor {
     await this.o.bots.setPaused(name, true);
     await this.apply(name);
     await this.o.bots.deleteBot(name);
+    this.runs.delete(name);
     if (resolve(bot.module).startsWith(resolve(this.o.botsDir))) rmSync(bot.module, { force: true });
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Changes, Store } from '../store/store.js';
-import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, Result, WorkerInfo } from '../types.js';
+import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, Result, WorkerView } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
@@ -14,6 +14,7 @@ import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
 import { parseRoute, routeOf } from './routes.js';
 import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
+import { WorkerThroughput } from './workerThroughput.js';
 
 export interface BrokerOptions extends JobLimits {
   reapIntervalMs: number;
@@ -45,6 +46,7 @@ export class Broker {
   private readonly delays: DelayTimer;
   private readonly kinds = new Set<string>();
   readonly limits = new Limits();
+  readonly throughput = new WorkerThroughput();
   /** Keys a claim found at their limits, until a slot frees or the rate allows again. */
   private readonly blocked = new Map<string, Blocked>();
   private readonly rateWakes = new Map<string, NodeJS.Timeout>();
@@ -135,10 +137,28 @@ export class Broker {
     for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
     if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
-    const failed = c.jobs.filter((j) => j.state === 'failed').length;
-    if (failed > 0) this.observer?.jobsFailed(failed);
+    if (this.observer && c.jobs.length > 0) this.countEnded(c.jobs);
     const notice: HubNotice = { routes: c.routes, jobs: c.jobs, results: [...new Set(c.results.map((r) => r.jobId))], nextRunAt: c.nextRunAt, limits };
     if (!isEmptyNotice(notice)) this.cluster.publish(notice);
+  }
+
+  private countEnded(jobs: Array<{ state: string }>): void {
+    let succeeded = 0;
+    let failed = 0;
+    for (const j of jobs) {
+      if (j.state === 'succeeded') succeeded++;
+      else if (j.state === 'failed') failed++;
+    }
+    if (succeeded > 0) this.observer!.jobsEnded('succeeded', succeeded);
+    if (failed > 0) this.observer!.jobsEnded('failed', failed);
+  }
+
+  /** Jobs a submit created; a cache hit is born succeeded, with no state change to report it. */
+  private countCreated(out: Array<{ job: Job; created: boolean }>): void {
+    if (!this.observer) return;
+    const created = out.filter((o) => o.created);
+    if (created.length > 0) this.observer.jobsCreated(created.length);
+    this.countEnded(created.map((o) => o.job).filter((j) => j.cachedFrom !== null));
   }
 
   /** Routes gained ready tasks: offer them to the waiting claims that serve them. */
@@ -208,6 +228,7 @@ export class Broker {
     const now = Date.now();
     const { job, created, changes } = await this.store.createJob(toNewJob(spec, this.options, this.limits, now));
     this.apply(changes);
+    this.countCreated([{ job, created }]);
     return { job: this.view(job, now), created };
   }
 
@@ -226,6 +247,7 @@ export class Broker {
     });
     const r = await this.store.createJobs(jobs);
     this.apply(r.changes);
+    this.countCreated(r.jobs);
     return r.jobs.map(({ job, created }) => ({ job: this.view(job, now), created }));
   }
 
@@ -345,10 +367,14 @@ export class Broker {
   private async claimNow(workerId: string, routes: string[], max: number): Promise<{ tasks: ClaimedTask[] }> {
     if (routes.length === 0 || this.closed) return { tasks: [] };
     const claims = routes.map((r) => this.limits.claimFor(r));
-    const { tasks, changes, blocked } = await this.store.claim(workerId, claims, max, Date.now());
+    const now = Date.now();
+    const { tasks, changes, blocked } = await this.store.claim(workerId, claims, max, now);
     this.apply(changes);
     this.noteBlocked(blocked);
-    if (tasks.length > 0) this.observer?.claimed(tasks);
+    if (tasks.length > 0) {
+      this.throughput.add(workerId, tasks.length, now);
+      this.observer?.claimed(tasks, now);
+    }
     return { tasks };
   }
 
@@ -446,13 +472,19 @@ export class Broker {
     return this.waiters.size;
   }
 
-  async listWorkers(): Promise<Array<WorkerInfo & { connected: boolean; inFlight: number }>> {
+  async listWorkers(): Promise<WorkerView[]> {
     const now = Date.now();
     const leases = await this.store.leasesByWorker();
     return (await this.store.listWorkers()).map((w) => {
       const live = this.workers.get(w.workerId);
       const info = live ?? w;
-      return { ...info, connected: this.workers.isConnected(w.workerId, now), inFlight: leases.get(w.workerId) ?? 0 };
+      return {
+        ...info,
+        connected: this.workers.isConnected(w.workerId, now),
+        inFlight: leases.get(w.workerId) ?? 0,
+        claimedLast5m: this.throughput.claimed(w.workerId, now, 5),
+        claimedLastHour: this.throughput.claimed(w.workerId, now, 60),
+      };
     });
   }
 }

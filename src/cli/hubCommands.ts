@@ -54,7 +54,7 @@ function hubConfig(f: HubFlags): Config {
 function hubLine(hub: RunningHub, config: Config): string {
   const tokenFile = resolve(join(config.dataDir, 'admin.token'));
   const tokenPart = existsSync(tokenFile) ? ` — admin token file: ${tokenFile}` : '';
-  return `Roost hub on ${hub.url} — API: ${hub.url}/v1/openapi.json${tokenPart}`;
+  return `Roost hub on ${hub.url} — dashboard: ${hub.url}/ — API: ${hub.url}/v1/openapi.json${tokenPart}`;
 }
 
 /** Reuses `<dataDir>/worker.token` while the hub still accepts it as a worker token; else makes a new one. */

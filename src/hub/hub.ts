@@ -11,6 +11,12 @@ import { openCluster, openStore } from '../store/openStore.js';
 import { botRoutes } from './routes/bots.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { HubMetrics } from './metrics.js';
+import { Overview } from './overview.js';
+import { overviewRoutes } from './routes/overview.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { sessionRoutes } from './routes/session.js';
+import { observeAll } from '../broker/observer.js';
+import { RollupRecorder } from '../broker/rollupRecorder.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
 
@@ -44,8 +50,11 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   const store = await openStore(config);
   const cluster = await openCluster(config, log);
   const metrics = new HubMetrics();
-  const broker = new Broker(store, config, log, cluster, metrics);
+  const rollups = new RollupRecorder(store, log);
+  const broker = new Broker(store, config, log, cluster, observeAll(metrics, rollups));
   await broker.start();
+  rollups.start();
+  const overview = new Overview(broker, rollups, log);
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
   const botStores = openBotStores(store);
@@ -62,7 +71,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   });
   const routes = [(a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens), (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens)];
   metrics.watch(broker, bots);
-  const app = await buildServer({ broker, tokens, log, maxBodyBytes: config.maxBodyBytes, routes: [(a) => metrics.attach(a, tokens), ...routes] });
+  const app = await buildServer({
+    broker,
+    tokens,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+    routes: [
+      (a) => metrics.attach(a, tokens),
+      (a) => overviewRoutes(a, overview, tokens),
+      (a) => sessionRoutes(a, tokens),
+      (a) => dashboardRoutes(a, log),
+      ...routes,
+    ],
+  });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -85,7 +106,10 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
         force.unref();
         await app.close();
+        overview.stop();
         clearTimeout(force);
+        // After the last request, so the minute in progress is written whole.
+        await rollups.close();
         await cluster.close();
         await store.close();
       })()),

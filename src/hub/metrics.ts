@@ -25,6 +25,7 @@ export class HubMetrics implements BrokerObserver {
   private readonly lost: Counter<'operation'>;
   private readonly reapedLeases: Counter;
   private readonly failedJobs: Counter;
+  private readonly createdJobs: Counter;
   private readonly http: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor() {
@@ -47,6 +48,7 @@ export class HubMetrics implements BrokerObserver {
     });
     this.reapedLeases = new Counter({ name: 'roost_leases_expired_total', help: 'Leases the reaper took back after their worker stopped heartbeating', registers });
     this.failedJobs = new Counter({ name: 'roost_jobs_failed_total', help: 'Jobs that ended failed because one of their tasks died', registers });
+    this.createdJobs = new Counter({ name: 'roost_jobs_created_total', help: 'Jobs submitted to this hub and created (not found by their idempotency key)', registers });
     this.http = new Histogram({
       name: 'roost_http_request_duration_seconds',
       help: 'HTTP requests by method, route pattern and status',
@@ -123,8 +125,7 @@ export class HubMetrics implements BrokerObserver {
     });
   }
 
-  claimed(tasks: ClaimedTask[]): void {
-    const now = Date.now();
+  claimed(tasks: ClaimedTask[], now: number): void {
     for (const t of tasks) {
       this.claims.inc({ kind: t.kind });
       this.started.set(t.leaseId, { kind: t.kind, at: now });
@@ -155,7 +156,11 @@ export class HubMetrics implements BrokerObserver {
     this.reapedLeases.inc(count);
   }
 
-  jobsFailed(count: number): void {
-    this.failedJobs.inc(count);
+  jobsCreated(count: number): void {
+    this.createdJobs.inc(count);
+  }
+
+  jobsEnded(state: 'succeeded' | 'failed', count: number): void {
+    if (state === 'failed') this.failedJobs.inc(count);
   }
 }

@@ -50,3 +50,9 @@ export function stringParam(query: Query, name: string, maxLength = 200): string
   if (v !== undefined && v.length > maxLength) throw new InputError(name, `${name} may be at most ${maxLength} characters`);
   return v;
 }
+
+export function patternParam(query: Query, name: string, pattern: RegExp, what: string): string | undefined {
+  const v = single(query, name);
+  if (v !== undefined && !pattern.test(v)) throw new InputError(name, `${name} must be ${what}, got '${v}'`);
+  return v;
+}

@@ -122,3 +122,24 @@ export const TokenBody = Type.Object(
   },
   strict,
 );
+
+/**
+ * Query parameters, described for the OpenAPI document only: every value is text, and routes
+ * parse and check them (query.ts), since the schema compiler may not coerce "5" into 5.
+ */
+const param = (description: string) => Type.Optional(Type.String({ description }));
+
+export const JobListQuery = Type.Object({
+  state: param('queued, running, succeeded, failed or cancelled'),
+  kind: param('A kind, e.g. text.markov'),
+  bot: param("A bot's name: the jobs it submitted (concurrency key bot:NAME)"),
+  since: param('Epoch ms: jobs created at or after it'),
+  until: param('Epoch ms: jobs created before it'),
+  cursor: param('The nextCursor of the previous page'),
+  limit: param('1 to 500 (default 50)'),
+});
+
+export const MinutesQuery = Type.Object({
+  since: param('Epoch ms (default an hour ago; at most 24 hours ago)'),
+  until: param('Epoch ms (default now)'),
+});

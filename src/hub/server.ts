@@ -7,6 +7,7 @@ import { ConflictError, InputError, NotFoundError, UnavailableError } from '../e
 import { VERSION } from '../version.js';
 import { HttpError } from './httpError.js';
 import { adminRoutes } from './routes/admin.js';
+import { endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
 import { workerRoutes } from './routes/worker.js';
 import type { Tokens } from './tokens.js';
@@ -86,6 +87,7 @@ export async function buildServer({ broker, tokens, log, maxBodyBytes, routes = 
   });
   app.addHook('preClose', async () => {
     closing = true;
+    endStreams(app.server);
     for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   });
   app.addHook('onRequest', async (_req, reply) => {

@@ -1,7 +1,16 @@
+import type { Server } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 // Proxies drop connections that stay silent; a comment line every so often keeps them open.
 const KEEPALIVE_MS = 15_000;
+
+/** Open streams per HTTP server, so a closing hub can end them rather than wait for its grace to cut them. */
+const open = new WeakMap<object, Set<SseStream>>();
+
+/** Ends every open stream of the server (the hub is closing). */
+export function endStreams(server: Server): void {
+  for (const s of open.get(server) ?? []) s.end();
+}
 
 /** A Server-Sent Events stream on a hijacked reply. */
 export class SseStream {
@@ -18,7 +27,11 @@ export class SseStream {
     });
     this.keepalive = setInterval(() => this.reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
     this.keepalive.unref();
+    const streams = open.get(reply.server.server) ?? new Set();
+    open.set(reply.server.server, streams);
+    streams.add(this);
     reply.raw.on('close', () => {
+      streams.delete(this);
       this.closed = true;
       clearInterval(this.keepalive);
       onClose();

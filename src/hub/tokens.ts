@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Scope, TokenInfo } from '../types.js';
+import { Sessions } from './sessions.js';
 
 const PREFIX = 'roost_';
 const ID_LENGTH = 12;
@@ -28,6 +29,8 @@ interface Cached {
  */
 export class Tokens {
   private readonly cache = new Map<string, Cached>();
+  /** Dashboard logins made with these tokens. */
+  readonly sessions = new Sessions();
 
   constructor(private readonly store: Store) {}
 
@@ -39,12 +42,8 @@ export class Tokens {
     return { token: `${PREFIX}${id}_${secret}`, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null } };
   }
 
-  /** The token's id and scope, or null when it is malformed, unknown, revoked or wrong. */
-  async verify(token: string): Promise<{ id: string; scope: Scope } | null> {
-    if (!token.startsWith(PREFIX) || token[PREFIX.length + ID_LENGTH] !== '_') return null;
-    const id = token.slice(PREFIX.length, PREFIX.length + ID_LENGTH);
-    const secret = token.slice(PREFIX.length + ID_LENGTH + 1);
-    const now = Date.now();
+  /** The token row, from the cache when it was read within CACHE_MS; null when there is none. */
+  private async entry(id: string, now: number): Promise<Cached | null> {
     let entry = this.cache.get(id);
     if (!entry || now - entry.loadedAt > CACHE_MS) {
       const row = await this.store.getToken(id);
@@ -52,6 +51,23 @@ export class Tokens {
       entry = { scope: row.scope, hash: Buffer.from(row.hash, 'hex'), revoked: row.revokedAt !== null, loadedAt: now, touchedAt: entry?.touchedAt ?? 0 };
       this.cache.set(id, entry);
     }
+    return entry;
+  }
+
+  /** True while the token with this id exists and is not revoked (a session made with it lives on). */
+  async active(id: string): Promise<boolean> {
+    const entry = await this.entry(id, Date.now());
+    return entry !== null && !entry.revoked;
+  }
+
+  /** The token's id and scope, or null when it is malformed, unknown, revoked or wrong. */
+  async verify(token: string): Promise<{ id: string; scope: Scope } | null> {
+    if (!token.startsWith(PREFIX) || token[PREFIX.length + ID_LENGTH] !== '_') return null;
+    const id = token.slice(PREFIX.length, PREFIX.length + ID_LENGTH);
+    const secret = token.slice(PREFIX.length + ID_LENGTH + 1);
+    const now = Date.now();
+    const entry = await this.entry(id, now);
+    if (!entry) return null;
     const given = hashSecret(secret);
     if (entry.revoked || given.length !== entry.hash.length || !timingSafeEqual(given, entry.hash)) return null;
     if (now - entry.touchedAt > TOUCH_MS) {
@@ -67,6 +83,7 @@ export class Tokens {
 
   async revoke(id: string): Promise<boolean> {
     this.cache.delete(id);
+    this.sessions.deleteForToken(id);
     return this.store.revokeToken(id, Date.now());
   }
 }

@@ -57,6 +57,8 @@ export interface BotStore {
   beginLedger(entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>): Promise<{ entry: LedgerEntry; created: boolean }>;
   confirmLedger(bot: string, key: string, postId: string, now: number): Promise<void>;
   pendingLedger(bot: string): Promise<LedgerEntry[]>;
+  /** Posts the bot made: its confirmed ledger entries. */
+  countPosts(bot: string): Promise<number>;
 
   appendLogs(lines: NewLogLine[]): Promise<void>;
   readLogs(bot: string, query: LogQuery): Promise<BotLogLine[]>;

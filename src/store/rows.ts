@@ -1,5 +1,5 @@
 import type { ClaimedTask, Job, JobState, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
-import type { StoreStats } from './store.js';
+import type { RollupRow, StoreStats } from './store.js';
 
 /**
  * A row as a driver returns it (better-sqlite3, or pg with bigints read as numbers); typed at the
@@ -126,6 +126,19 @@ export function toStats(taskRows: Row[], jobRows: Row[]): StoreStats {
 }
 
 /** Why an operation on a lease cannot go ahead, or null when the task `row` holds it in `okState`. */
+export function toRollup(r: Row): RollupRow {
+  return {
+    minute: r.minute,
+    hub: r.hub,
+    kind: r.kind,
+    jobsCreated: r.jobs_created,
+    jobsSucceeded: r.jobs_succeeded,
+    jobsFailed: r.jobs_failed,
+    claims: r.claims,
+    latency: JSON.parse(r.latency),
+  };
+}
+
 export function leaseRefusal(row: Row | undefined, token: string, okState: string): LeaseRefusal | null {
   if (!row || row.lease_token !== token) return 'lease_lost';
   if (row.state === okState) return null;
@@ -145,5 +158,6 @@ export function toClaimedTask(r: Row, input: unknown): ClaimedTask {
     input,
     leaseMs: r.lease_ms,
     leaseExpiresAt: r.lease_expires_at,
+    readyAt: r.run_at,
   };
 }

@@ -1,3 +1,4 @@
+import type { LatencyHistogram } from '../broker/latencyHistogram.js';
 import type {
   Backoff,
   Blocked,
@@ -41,6 +42,11 @@ export interface CompleteOutcome {
 export interface JobFilter {
   state?: JobState;
   kind?: string;
+  concurrencyKey?: string;
+  /** Jobs created at or after this time (epoch ms). */
+  since?: number;
+  /** Jobs created before this time (epoch ms). */
+  until?: number;
   /** Jobs with ids below this one (ids sort by creation time). */
   cursor?: string;
   limit: number;
@@ -56,6 +62,23 @@ export interface StoreStats {
   /** Task counts per kind and state. */
   tasks: Array<{ kind: string; state: string; count: number }>;
   jobs: Partial<Record<JobState, number>>;
+}
+
+/**
+ * What one hub counted in one minute: the job counters on the row of kind '' (jobs are not
+ * counted per kind), claims and their dispatch latencies (ready to leased) on a row per kind.
+ */
+export interface RollupRow {
+  /** Epoch ms of the minute's start. */
+  minute: number;
+  /** The hub process that counted: hubs sharing a store, or one restarted within a minute, write rows of their own. */
+  hub: string;
+  kind: string;
+  jobsCreated: number;
+  jobsSucceeded: number;
+  jobsFailed: number;
+  claims: number;
+  latency: LatencyHistogram;
 }
 
 export interface NewToken {
@@ -144,6 +167,13 @@ export interface Store {
   knownKinds(): Promise<string[]>;
 
   stats(): Promise<StoreStats>;
+
+  /** Writes rollup rows, replacing any with the same minute, hub and kind. */
+  writeRollups(rows: RollupRow[]): Promise<void>;
+  /** Rollup rows of minutes at or after `since`, oldest first. */
+  readRollups(since: number): Promise<RollupRow[]>;
+  /** Deletes the rollups of minutes before `before`; returns how many rows went. */
+  pruneRollups(before: number): Promise<number>;
 
   listLimits(): Promise<Limit[]>;
   setLimit(limit: Limit, now: number): Promise<void>;

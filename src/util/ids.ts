@@ -42,6 +42,14 @@ export function jobId(now: number = Date.now()): string {
   return `job_${encodeTime(now)}${counter.toString(32).padStart(4, '0')}${tail}`;
 }
 
+/**
+ * The lowest id a job created at `ms` or later can have: ids start with their creation time, so a
+ * time range of jobs is an id range, read from the primary key.
+ */
+export function jobIdFloor(ms: number): string {
+  return `job_${encodeTime(ms)}`;
+}
+
 /** Random url-safe text for secrets and lease tokens. */
 export function randomText(bytes: number): string {
   return randomChunk(bytes).toString('base64url');

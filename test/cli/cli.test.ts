@@ -184,7 +184,7 @@ describe('roost up: end to end', () => {
   const client = (...args: string[]) => hub.client(args);
 
   test('prints the hub line, the local worker and a hint, but not the token', () => {
-    assert.match(hub.lines[0]!, /^Roost hub on http:\/\/127\.0\.0\.1:\d+ — API: .*\/v1\/openapi\.json — admin token file: .*admin\.token$/);
+    assert.match(hub.lines[0]!, /^Roost hub on http:\/\/127\.0\.0\.1:\d+ — dashboard: http:\/\/127\.0\.0\.1:\d+\/ — API: .*\/v1\/openapi\.json — admin token file: .*admin\.token$/);
     assert.doesNotMatch(hub.lines.join('\n'), /roost_[0-9a-f]{12}_/);
   });
 

@@ -112,6 +112,16 @@ export function botStoreContract(factory: BotStoreFactory): void {
       published.forEach(([a, b], i) => assert.deepEqual([bySeq.get(a!), bySeq.get(b!), b! - a!], [`${i}a`, `${i}b`, 1], 'each publish got its own run of seqs'));
     });
 
+    test('ledger: the posts a bot made are its confirmed entries', async () => {
+      const bot = await newBot();
+      assert.equal(await bots.countPosts(bot), 0);
+      for (const key of ['a', 'b', 'c']) await bots.beginLedger({ bot, key, hash: key, platform: 'sandbox', createdAt: T0 });
+      await bots.confirmLedger(bot, 'a', '1', T0);
+      await bots.confirmLedger(bot, 'b', '2', T0);
+      assert.equal(await bots.countPosts(bot), 2, 'a pending entry is not a post yet');
+      assert.equal(await bots.countPosts(await newBot()), 0);
+    });
+
     test('logs are stored per bot and read by time and after an id', async () => {
       const [a, b] = [await newBot(), await newBot()];
       await bots.appendLogs([

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { rollupContract } from './rollupContract.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roost-sqlite-'));
@@ -14,6 +15,7 @@ let n = 0;
 const open = (file = join(dir, `s${++n}.db`)) => new SqliteStore(file, { retryDelay: () => RETRY_MS });
 
 storeContract({ name: 'sqlite', open: async () => open() });
+rollupContract({ name: 'sqlite', open: async () => open() });
 
 test('sqlite: committed jobs survive closing and reopening the file', async () => {
   const file = join(dir, 'reopen.db');

@@ -398,6 +398,32 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal((await store.listJobs({ kind: k, state: 'succeeded', limit: 10 })).length, 0);
     });
 
+    test('jobs list by concurrency key and by creation time (since inclusive, until exclusive)', async () => {
+      const k = kind();
+      const at = (i: number) => T0 + 60_000 * (i + 1);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const job = newJob({ kind: k, id: jobId(at(i)), createdAt: at(i), concurrencyKey: i % 2 ? `bot:${k}` : null });
+        ids.push((await store.createJob(job)).job.id);
+      }
+      const keyed = await store.listJobs({ kind: k, concurrencyKey: `bot:${k}`, limit: 10 });
+      assert.deepEqual(keyed.map((j) => j.id), [ids[3], ids[1]]);
+      const range = await store.listJobs({ kind: k, since: at(1), until: at(3), limit: 10 });
+      assert.deepEqual(range.map((j) => j.id), [ids[2], ids[1]]);
+      assert.deepEqual((await store.listJobs({ kind: k, since: at(3) + 1, limit: 10 })).length, 0);
+    });
+
+    test('a claimed task says when it became ready: its runAt, after a retry the end of its backoff', async () => {
+      const k = kind();
+      await store.createJob(newJob({ kind: k, runAt: T0 - 500, createdAt: T0 - 500 }));
+      const [first] = (await store.claim('w', rc(k), 1, T0)).tasks;
+      assert.equal(first!.readyAt, T0 - 500);
+      await store.fail(first!.leaseId, 'again', true, T0 + 10);
+      await store.promoteDue(T0 + 10 + RETRY_MS);
+      const [second] = (await store.claim('w', rc(k), 1, T0 + 10 + RETRY_MS + 7)).tasks;
+      assert.equal(second!.readyAt, T0 + 10 + RETRY_MS);
+    });
+
     test('tokens are stored by hash and can be revoked', async () => {
       await store.createToken({ id: `tok${n}`, name: 'ci', scope: 'client', hash: 'ab'.repeat(32), createdAt: T0 });
       const t = await store.getToken(`tok${n}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { claim, refused } from '../fixtures/apiHandlers.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
+import { sampleValue, scrapeMetrics } from '../helpers/prometheus.js';
 
 // GET /metrics as Prometheus scrapes it: the text format parses, and the figures say what the
 // hub did (claims, durations, lost leases, failures, requests) and holds (tasks by state).
@@ -12,33 +13,8 @@ before(async () => {
 });
 after(() => h.close());
 
-type Sample = { name: string; labels: Record<string, string>; value: number };
-
-/** The Prometheus text exposition format: `# HELP`/`# TYPE` lines and `name{l="v",…} value`. */
-function parse(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    const value = Number(m[3] === '+Inf' ? Infinity : m[3]);
-    assert.ok(!Number.isNaN(value), `not a number: ${line}`);
-    samples.push({ name: m[1]!, labels, value });
-  }
-  return samples;
-}
-
-const value = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
-
-async function scrape(): Promise<Sample[]> {
-  const res = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${h.adminToken}` } });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return parse(await res.text());
-}
+const value = sampleValue;
+const scrape = () => scrapeMetrics(h.url, h.adminToken);
 
 test('metrics need an admin token', async () => {
   assert.equal((await fetch(`${h.url}/metrics`)).status, 401);
@@ -69,6 +45,7 @@ test('the scrape counts claims, durations, lost leases, failed jobs and requests
   assert.equal(grew('roost_task_duration_seconds_count', { kind: 'm.bad', outcome: 'failed' }), 1);
   assert.equal(grew('roost_leases_lost_total', { operation: 'complete' }), 1);
   assert.equal(grew('roost_jobs_failed_total'), 1);
+  assert.equal(grew('roost_jobs_created_total'), 4);
   assert.equal(grew('roost_task_retries_total'), 0);
   assert.equal(value(after, 'roost_tasks', { kind: 'm.ok', state: 'succeeded' }), 3);
   assert.equal(value(after, 'roost_tasks', { kind: 'm.bad', state: 'dead' }), 1);

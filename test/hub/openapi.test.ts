@@ -26,6 +26,9 @@ test('GET /v1/openapi.json is an OpenAPI 3 document listing the job and worker e
   const jobBody = doc.paths['/v1/jobs'].post.requestBody.content['application/json'].schema;
   assert.ok(jobBody.properties.kind && jobBody.properties.variants, 'the job body names its fields');
   assert.deepEqual([...jobBody.required].sort(), ['input', 'kind']);
+  const listParams = doc.paths['/v1/jobs'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+  for (const name of ['state', 'kind', 'bot', 'since', 'until', 'cursor', 'limit']) assert.ok(listParams.includes(`query:${name}`), `GET /v1/jobs documents ${name}`);
+  for (const path of ['/v1/session', '/v1/stats/minutes', '/v1/stats/events']) assert.ok(doc.paths[path], `the dashboard's ${path} is described`);
 });
 
 test('the OpenAPI document is served without a token', async () => {

@@ -6,7 +6,9 @@ import type { BotStore } from '../../store/botStore.js';
 import { requireScope } from '../auth.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
 import { NUL_FREE } from '../schemas.js';
+import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
+import type { BotLogLine } from '../../types.js';
 
 const strict = { additionalProperties: false } as const;
 const BotName = Type.String({ pattern: BOT_NAME_PATTERN, description: "Lower-case letters, digits, '_' and '-'" });
@@ -23,6 +25,21 @@ const PublishBody = Type.Object({ items: Type.Array(Type.Unknown(), { minItems: 
 const AckBody = Type.Object({ consumer: Name, seq: Type.Integer({ minimum: 1 }) }, strict);
 
 type NameParams = Static<typeof NameParams>;
+
+/** What a log tail opens with: the last lines of the last hour. */
+const TAIL_SINCE_MS = 3_600_000;
+const TAIL_LINES = 200;
+const PAGE = 1000;
+
+async function tail(store: BotStore, bot: string): Promise<BotLogLine[]> {
+  let lines: BotLogLine[] = [];
+  let page = await store.readLogs(bot, { since: Date.now() - TAIL_SINCE_MS, limit: PAGE });
+  for (;;) {
+    lines = [...lines, ...page].slice(-TAIL_LINES);
+    if (page.length < PAGE) return lines;
+    page = await store.readLogs(bot, { afterId: page.at(-1)!.id, limit: PAGE });
+  }
+}
 
 /** Bots: managed by admins; read by client tokens; state and feeds also open to bot tokens (bots in any language). */
 export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotStore, tokens: Tokens): void {
@@ -64,6 +81,29 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     });
     return { lines };
   });
+
+  app.get(
+    '/v1/bots/:name/logs/events',
+    { ...reader, schema: { tags, summary: "Server-Sent Events: a bot's last log lines (of the last hour, at most 200), then each new one", params: NameParams } },
+    async (req, reply) => {
+      checkKnown(req.query as Query, []);
+      const { name } = await bots.get((req.params as NameParams).name);
+      let lastId = 0;
+      const send = (lines: BotLogLine[]) => {
+        for (const l of lines) stream.send('log', l, l.id);
+        lastId = lines.at(-1)?.id ?? lastId;
+      };
+      // Reads run one after another, each from the last line sent: none is sent twice or skipped.
+      const failed = () => stream.end();
+      let reading = tail(store, name).then(send).catch(failed);
+      const onLog = (bot: string) => {
+        if (bot === name) reading = reading.then(async () => send(await store.readLogs(name, { afterId: lastId, limit: PAGE }))).catch(failed);
+      };
+      const stream = new SseStream(reply, () => bots.logged.off('log', onLog));
+      bots.logged.on('log', onLog);
+      await reading;
+    },
+  );
 
   app.get('/v1/bots/:name/state', { ...bot, schema: { tags, summary: "A bot's state, every key", params: NameParams } }, async (req) => {
     const { name } = await bots.get((req.params as NameParams).name);

@@ -4,13 +4,15 @@ import { InputError } from '../../errors.js';
 import type { JobEvent, JobSpec } from '../../types.js';
 import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types.js';
 import { requireScope } from '../auth.js';
-import { checkKnown, durationParam, enumParam, intParam, stringParam, type Query } from '../query.js';
-import { BatchBody, IdParams, JobBody } from '../schemas.js';
+import { BOT_NAME_PATTERN } from '../../bots/supervisor.js';
+import { checkKnown, durationParam, enumParam, intParam, patternParam, stringParam, type Query } from '../query.js';
+import { BatchBody, IdParams, JobBody, JobListQuery } from '../schemas.js';
 import type { Static } from '@sinclair/typebox';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
 
 const MAX_WAIT_MS = 300_000;
+const BOT_NAME = new RegExp(BOT_NAME_PATTERN);
 
 export function toSpec(body: JobBody, field = 'runAt'): JobSpec {
   const { runAt, ...rest } = body;
@@ -45,11 +47,21 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     async (req) => broker.enough((req.params as IdParams).id),
   );
 
-  app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first' } }, async (req) => {
+  app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first', querystring: JobListQuery } }, async (req) => {
     const q = req.query as Query;
-    checkKnown(q, ['state', 'kind', 'cursor', 'limit']);
+    checkKnown(q, ['state', 'kind', 'bot', 'since', 'until', 'cursor', 'limit']);
     const limit = intParam(q, 'limit', 1, 500) ?? 50;
-    const filter = { state: enumParam(q, 'state', JOB_STATES), kind: stringParam(q, 'kind'), cursor: stringParam(q, 'cursor'), limit };
+    const bot = patternParam(q, 'bot', BOT_NAME, 'a bot name (lower-case letters, digits, _ and -)');
+    const filter = {
+      state: enumParam(q, 'state', JOB_STATES),
+      kind: stringParam(q, 'kind'),
+      // A bot's jobs carry its concurrency key (ctx.jobs).
+      concurrencyKey: bot === undefined ? undefined : `bot:${bot}`,
+      since: intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER),
+      until: intParam(q, 'until', 0, Number.MAX_SAFE_INTEGER),
+      cursor: stringParam(q, 'cursor'),
+      limit,
+    };
     const jobs = (await broker.store.listJobs(filter)).map((j) => broker.view(j));
     return { jobs, nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null };
   });

@@ -6,7 +6,9 @@ import { SandboxClient } from '../../platforms/sandbox/sandboxClient.js';
 import { requireScope } from '../auth.js';
 import { NUL_FREE } from '../schemas.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
+import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
+import type { SandboxPost } from '../../types.js';
 
 const strict = { additionalProperties: false } as const;
 const Account = Type.String({ pattern: ACCOUNT_PATTERN, description: 'Lower-case account name; created on first use' });
@@ -33,6 +35,20 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: To
     const limit = intParam(q, 'limit', 1, 500) ?? 50;
     const posts = await sandbox.store.timeline(intParam(q, 'before', 1, Number.MAX_SAFE_INTEGER) ?? null, limit);
     return { posts, nextCursor: posts.length === limit ? String(posts.at(-1)!.id) : null };
+  });
+
+  app.get('/v1/sandbox/posts/events', { ...client, schema: { tags, summary: 'Server-Sent Events: the 50 newest posts (oldest first), then each new one' } }, async (req, reply) => {
+    checkKnown(req.query as Query, []);
+    // Listen before reading, so a post made meanwhile is sent after the backlog rather than lost.
+    const early: SandboxPost[] = [];
+    let live: ((p: SandboxPost) => void) | null = null;
+    const onPost = (p: SandboxPost) => (live ? live(p) : early.push(p));
+    sandbox.posts.on('post', onPost);
+    const stream = new SseStream(reply, () => sandbox.posts.off('post', onPost));
+    const backlog = (await sandbox.store.timeline(null, 50)).reverse();
+    const sent = new Set(backlog.map((p) => p.id));
+    for (const p of [...backlog, ...early.filter((p) => !sent.has(p.id))]) stream.send('post', p, p.id);
+    live = (p) => stream.send('post', p, p.id);
   });
 
   app.get('/v1/sandbox/posts/:id', { ...client, schema: { tags, summary: 'One post', params: PostParams } }, async (req) =>

@@ -107,6 +107,15 @@ export const SECTIONS: readonly Section[] = [
   },
   { name: 'sandbox_mentions', key: ['post_id', 'account'], fields: { post_id: 'integer', account: 'text' } },
   { name: 'sandbox_likes', key: ['post_id', 'account'], fields: { post_id: 'integer', account: 'text', created_at: 'integer' } },
+  {
+    // The dashboard's charts of the last 24 hours, so they survive a move as they survive a restart.
+    name: 'rollups',
+    key: ['minute', 'hub', 'kind'],
+    fields: {
+      minute: 'integer', hub: 'text', kind: 'text', jobs_created: 'integer', jobs_succeeded: 'integer', jobs_failed: 'integer',
+      claims: 'integer', latency: 'json',
+    },
+  },
 ];
 
 /** Tables of the schema that are not archived, and why. */

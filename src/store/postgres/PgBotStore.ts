@@ -91,6 +91,10 @@ export class PgBotStore implements BotStore {
     await this.core.q('confirmLedger', [bot, key, postId, now]);
   }
 
+  async countPosts(bot: string): Promise<number> {
+    return (await this.core.q('countPosts', [bot])).rows[0].n;
+  }
+
   async pendingLedger(bot: string): Promise<LedgerEntry[]> {
     return (await this.core.q('pendingLedger', [bot])).rows.map(toLedger);
   }

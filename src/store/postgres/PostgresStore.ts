@@ -6,6 +6,8 @@ import { pgTarget } from './connection.js';
 import { PgCore, type Query } from './core.js';
 import { PgLeases } from './leases.js';
 import { migrate } from './migrate.js';
+import { jobIdFloor } from '../../util/ids.js';
+import { PgRollups } from './rollups.js';
 
 /**
  * The store for several hubs: one PostgreSQL database (or one schema of it, `?schema=` in the URL).
@@ -14,9 +16,11 @@ import { migrate } from './migrate.js';
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly leases: PgLeases;
+  private readonly rollups: PgRollups;
 
   private constructor(readonly core: PgCore) {
     this.leases = new PgLeases(core);
+    this.rollups = new PgRollups(core);
   }
 
   /** Connects, applies pending migrations and answers once the store is ready. */
@@ -101,7 +105,9 @@ export class PostgresStore implements Store {
   }
 
   async listJobs(filter: JobFilter): Promise<Job[]> {
-    const { rows } = await this.core.q('listJobs', [filter.state ?? null, filter.kind ?? null, filter.cursor ?? null, filter.limit]);
+    const { state, kind, cursor, concurrencyKey, since, until } = filter;
+    const range = [since === undefined ? null : jobIdFloor(since), until === undefined ? null : jobIdFloor(until)];
+    const { rows } = await this.core.q('listJobs', [state ?? null, kind ?? null, cursor ?? null, filter.limit, concurrencyKey ?? null, ...range]);
     return this.toJobs(this.core.q, rows);
   }
 
@@ -229,4 +235,8 @@ export class PostgresStore implements Store {
     const [tasks, jobs] = await Promise.all([this.core.q('taskStats'), this.core.q('jobStats')]);
     return toStats(tasks.rows, jobs.rows);
   }
+
+  writeRollups: Store['writeRollups'] = (...a) => this.rollups.write(...a);
+  readRollups: Store['readRollups'] = (...a) => this.rollups.read(...a);
+  pruneRollups: Store['pruneRollups'] = (...a) => this.rollups.prune(...a);
 }

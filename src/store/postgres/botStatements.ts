@@ -66,6 +66,8 @@ export const botSql = {
     ON CONFLICT (bot, key) DO NOTHING RETURNING *`,
   // ($1 bot, $2 key, $3 postId, $4 now) -> nothing
   confirmLedger: `UPDATE ledger SET state = 'confirmed', post_id = $3, confirmed_at = $4 WHERE bot = $1 AND key = $2`,
+  // ($1 bot) -> { n }: the posts the bot made (its confirmed ledger entries)
+  countPosts: `SELECT count(*)::int AS n FROM ledger WHERE bot = $1 AND state = 'confirmed'`,
   // ($1 bot) -> pending ledger rows, oldest first
   pendingLedger: `SELECT * FROM ledger WHERE bot = $1 AND state = 'pending' ORDER BY created_at`,
 

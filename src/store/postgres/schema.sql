@@ -128,6 +128,17 @@ CREATE SEQUENCE result_seq
     NO MAXVALUE
     CACHE 1;
 
+CREATE TABLE rollups (
+    minute bigint NOT NULL,
+    hub text NOT NULL,
+    kind text NOT NULL,
+    jobs_created integer DEFAULT 0 NOT NULL,
+    jobs_succeeded integer DEFAULT 0 NOT NULL,
+    jobs_failed integer DEFAULT 0 NOT NULL,
+    claims integer DEFAULT 0 NOT NULL,
+    latency text DEFAULT '{}'::text NOT NULL
+);
+
 CREATE TABLE sandbox_accounts (
     name text NOT NULL,
     created_at bigint NOT NULL
@@ -262,6 +273,9 @@ ALTER TABLE ONLY limits
 
 ALTER TABLE ONLY rate_buckets
     ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY rollups
+    ADD CONSTRAINT rollups_pkey PRIMARY KEY (minute, hub, kind);
 
 ALTER TABLE ONLY sandbox_accounts
     ADD CONSTRAINT sandbox_accounts_pkey PRIMARY KEY (name);

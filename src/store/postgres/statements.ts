@@ -45,9 +45,11 @@ export const sql = {
   // ($1 id) -> the job row
   job: 'SELECT * FROM jobs WHERE id = $1',
 
-  // ($1 state or null, $2 kind or null, $3 cursor or null, $4 limit) -> job rows, newest first
+  // ($1 state or null, $2 kind or null, $3 cursor or null, $4 limit, $5 concurrency key or null,
+  //  $6 lowest id or null, $7 id bound or null: a time range as ids) -> job rows, newest first
   listJobs: `SELECT * FROM jobs WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR kind = $2)
-    AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+    AND ($3::text IS NULL OR id < $3) AND ($5::text IS NULL OR concurrency_key = $5)
+    AND ($6::text IS NULL OR id >= $6) AND ($7::text IS NULL OR id < $7) ORDER BY id DESC LIMIT $4`,
 
   // ($1 job ids) -> { job_id, state, n } per job and internal task state
   taskCounts: 'SELECT job_id, state, count(*)::int AS n FROM tasks WHERE job_id = ANY($1::text[]) GROUP BY job_id, state',
@@ -252,6 +254,18 @@ export const sql = {
 
   // () -> { kind, state, n }: task counts
   taskStats: 'SELECT kind, state, count(*)::int AS n FROM tasks GROUP BY kind, state',
+
+  // ($1 minutes, $2 hubs, $3 kinds, $4 jobs created, $5 succeeded, $6 failed, $7 claims, $8 latency
+  //  JSON, arrays of one length) -> nothing: one row each, replacing a row with the same key
+  writeRollups: `INSERT INTO rollups (minute, hub, kind, jobs_created, jobs_succeeded, jobs_failed, claims, latency)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text[])
+    ON CONFLICT (minute, hub, kind) DO UPDATE SET jobs_created = excluded.jobs_created,
+      jobs_succeeded = excluded.jobs_succeeded, jobs_failed = excluded.jobs_failed, claims = excluded.claims,
+      latency = excluded.latency`,
+  // ($1 since) -> rollup rows of minutes from then on, oldest first
+  readRollups: 'SELECT * FROM rollups WHERE minute >= $1 ORDER BY minute, hub, kind',
+  // ($1 before) -> rowCount = rows deleted
+  pruneRollups: 'DELETE FROM rollups WHERE minute < $1',
   // () -> { state, n }: job counts
   jobStats: 'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
 } as const;

@@ -107,6 +107,10 @@ export class SqliteBotStore implements BotStore {
     return this.batch.run(() => void this.st.CONFIRM_LEDGER.run({ bot, key, postId, now }));
   }
 
+  async countPosts(bot: string): Promise<number> {
+    return (this.st.COUNT_POSTS.get(bot) as Row).n;
+  }
+
   async pendingLedger(bot: string): Promise<LedgerEntry[]> {
     return (this.st.PENDING_LEDGER.all(bot) as Row[]).map(toLedger);
   }

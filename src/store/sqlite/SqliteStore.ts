@@ -6,6 +6,8 @@ import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
 import { countTasks, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
 import type { Statements } from './statements.js';
+import { jobIdFloor } from '../../util/ids.js';
+import { SqliteRollups } from './rollups.js';
 
 export type { SqliteOptions } from './core.js';
 export { taskIdOf } from '../rows.js';
@@ -21,12 +23,14 @@ export class SqliteStore implements Store {
   private readonly st: Statements;
   private readonly batch: TxBatcher;
   private readonly leases: SqliteLeases;
+  private readonly rollups: SqliteRollups;
 
   constructor(file: string, options: SqliteOptions) {
     this.core = new SqliteCore(file, options);
     this.st = this.core.st;
     this.batch = this.core.batch;
     this.leases = new SqliteLeases(this.core);
+    this.rollups = new SqliteRollups(this.core);
   }
 
   async close(): Promise<void> {
@@ -111,8 +115,11 @@ export class SqliteStore implements Store {
     };
     if (filter.state) add('state = ?', filter.state);
     if (filter.kind) add('kind = ?', filter.kind);
+    if (filter.concurrencyKey) add('concurrency_key = ?', filter.concurrencyKey);
     if (filter.cursor) add('id < ?', filter.cursor);
-    // (state?, kind?, cursor?, limit) -> job rows, newest first
+    if (filter.since !== undefined) add('id >= ?', jobIdFloor(filter.since));
+    if (filter.until !== undefined) add('id < ?', jobIdFloor(filter.until));
+    // (state?, kind?, concurrencyKey?, cursor?, since?, until?, limit) -> job rows, newest first
     const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.core.db.prepare(sql).all(...params, filter.limit) as Row[];
     return rows.map((r) => this.toJob(r));
@@ -251,4 +258,8 @@ export class SqliteStore implements Store {
   async stats(): Promise<StoreStats> {
     return toStats(this.st.taskStats.all() as Row[], this.st.jobStats.all() as Row[]);
   }
+
+  writeRollups: Store['writeRollups'] = (...a) => this.rollups.write(...a);
+  readRollups: Store['readRollups'] = (...a) => this.rollups.read(...a);
+  pruneRollups: Store['pruneRollups'] = (...a) => this.rollups.prune(...a);
 }

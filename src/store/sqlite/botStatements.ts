@@ -60,6 +60,8 @@ export const BEGIN_LEDGER = `INSERT INTO ledger (bot, key, hash, platform, state
 // (:bot, :key, :postId, :now) -> nothing
 export const CONFIRM_LEDGER = `UPDATE ledger SET state = 'confirmed', post_id = :postId, confirmed_at = :now
   WHERE bot = :bot AND key = :key`;
+// (bot) -> { n }: posts the bot made and confirmed
+export const COUNT_POSTS = "SELECT count(*) AS n FROM ledger WHERE bot = ? AND state = 'confirmed'";
 // (bot) -> pending ledger rows, oldest first
 export const PENDING_LEDGER = "SELECT * FROM ledger WHERE bot = ? AND state = 'pending' ORDER BY created_at";
 
@@ -72,7 +74,7 @@ const ALL = {
   INSERT_BOT, BOT, BOTS, SET_PAUSED, DELETE_BOT, BOT_STARTED, BOT_RAN, BOT_FAILED,
   STATE, ALL_STATE, SET_STATE, DELETE_STATE, CURSOR, SET_CURSOR,
   ENSURE_FEED, RESERVE_SEQ, INSERT_ITEM, READ_FEED, FEED, ACK,
-  LEDGER, BEGIN_LEDGER, CONFIRM_LEDGER, PENDING_LEDGER, INSERT_LOG, READ_LOGS,
+  LEDGER, BEGIN_LEDGER, CONFIRM_LEDGER, PENDING_LEDGER, COUNT_POSTS, INSERT_LOG, READ_LOGS,
 };
 
 export type BotStatements = Record<keyof typeof ALL, Database.Statement>;

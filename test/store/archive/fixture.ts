@@ -71,6 +71,12 @@ export async function fillJobs(store: Store): Promise<Filled> {
   await store.complete([{ leaseId: await claimOne(store, 'archive.cache'), output: [1, 2, 3] }], T0 + 60);
   await store.createJob(newJob({ kind: 'archive.cache', cacheKey: 'c1', cacheTtlMs: null, createdAt: T0 + 61 }));
 
+  // Two hubs' counts of one minute, as the dashboard's rollup recorder writes them.
+  await store.writeRollups([
+    { minute: T0 - 60_000, hub: 'hub-a', kind: '', jobsCreated: 7, jobsSucceeded: 5, jobsFailed: 1, claims: 0, latency: {} },
+    { minute: T0 - 60_000, hub: 'hub-b', kind: 'archive.plain', jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: 3, latency: { '2': 2, '10': 1 } },
+  ]);
+
   // A limited key: its rule, a leased task on its route, and the rate bucket the claim drew on.
   const key = 'bot:frank';
   const rate = { count: 5, intervalMs: 60_000 };

@@ -1,0 +1,37 @@
+import type { RollupRow } from '../store.js';
+import { toRollup, type Row } from '../rows.js';
+import type { SqliteCore } from './core.js';
+import { prepareAll } from './prepareAll.js';
+
+const SQL = {
+  // (:minute, :hub, :kind, :jobsCreated, :jobsSucceeded, :jobsFailed, :claims, :latency JSON) -> nothing
+  write: `INSERT OR REPLACE INTO rollups (minute, hub, kind, jobs_created, jobs_succeeded, jobs_failed, claims, latency)
+    VALUES (:minute, :hub, :kind, :jobsCreated, :jobsSucceeded, :jobsFailed, :claims, :latency)`,
+  // (since) -> rollup rows of minutes from then on, oldest first
+  read: 'SELECT * FROM rollups WHERE minute >= ? ORDER BY minute, hub, kind',
+  // (before) -> nothing; changes = rows deleted
+  prune: 'DELETE FROM rollups WHERE minute < ?',
+};
+
+/** The dashboard's per-minute rollups in the SQLite store: a few rows a minute, in one batched write. */
+export class SqliteRollups {
+  private readonly st;
+
+  constructor(private readonly core: SqliteCore) {
+    this.st = prepareAll(core.db, SQL);
+  }
+
+  write(rows: RollupRow[]): Promise<void> {
+    return this.core.batch.run(() => {
+      for (const r of rows) this.st.write.run({ ...r, latency: JSON.stringify(r.latency) });
+    });
+  }
+
+  async read(since: number): Promise<RollupRow[]> {
+    return (this.st.read.all(since) as Row[]).map(toRollup);
+  }
+
+  prune(before: number): Promise<number> {
+    return this.core.batch.run(() => this.st.prune.run(before).changes);
+  }
+}

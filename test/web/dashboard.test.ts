@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, NO_CHROMIUM, type TestBrowser } from '../helpers/browser.js';
+import { KINDS, startDashboardHub, type DashboardHub } from './dashboardHub.js';
+import { countIs, numberReaches, onlyOneWith, textIs } from './onPage.js';
+
+// The dashboard in Chromium against a live hub: what a person sees on each page, as work runs.
+// Every wait is on something on the page; the timeouts only bound a wait that never ends.
+
+const b = await launchBrowser();
+let h: DashboardHub;
+let admin: BrowserContext;
+const WAIT = { timeout: 30_000 };
+/** Script errors and refused loads (a Content-Security-Policy violation, a missing asset) on any page. */
+const problems: string[] = [];
+
+async function logIn(context: BrowserContext, token: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(h.url);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.locator('nav[aria-label=pages]').waitFor(WAIT);
+  return page;
+}
+
+const text = (page: Page, selector: string) => page.locator(selector).innerText();
+
+if (!b) {
+  test('the dashboard in a browser', { skip: NO_CHROMIUM }, () => {});
+} else {
+  const browser: TestBrowser = b;
+  before(async () => {
+    h = await startDashboardHub();
+    admin = await browser.browser.newContext({ viewport: { width: 1300, height: 900 } });
+    admin.on('page', (page) => {
+      page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+      // The one expected error: the session check before logging in answers 401.
+      page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && problems.push(`${page.url()}: ${m.text()}`));
+    });
+  });
+  after(async () => {
+    await admin?.close();
+    await browser.close();
+    await h?.close();
+  });
+
+  test('a wrong token is refused on the login page, with a message saying why', async () => {
+    const context = await browser.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(h.url);
+    await page.fill('#token', 'roost_0123456789ab_not-a-real-secret');
+    await page.click('button[type=submit]');
+    const alert = page.locator('.login-card [role=alert]');
+    await alert.waitFor(WAIT);
+    assert.match(await alert.innerText(), /not valid \(unknown, revoked or mistyped\)/);
+    assert.deepEqual(await context.cookies(), [], 'no session cookie');
+    await context.close();
+  });
+
+  test('logged in, the overview counts jobs as they finish, live, without a reload', async () => {
+    const page = await logIn(admin, h.adminToken);
+    const session = (await admin.cookies()).find((c) => c.name === 'roost_session')!;
+    assert.deepEqual([session.httpOnly, session.sameSite, session.path], [true, 'Strict', '/']);
+    await textIs(page, '[data-testid=workers-online]', '1');
+    const before = Number(await page.locator('[data-testid=jobs-finished]').getAttribute('data-value'));
+    const client = await h.as('client');
+    await client.post('/v1/jobs/batch', { jobs: Array.from({ length: 5 }, (_, i) => ({ kind: KINDS.quick, input: i })) });
+    await numberReaches(page, '[data-testid=jobs-finished]', before + 5);
+    await page.locator('[data-chart=jobs-per-second] canvas').waitFor(WAIT);
+    await page.close();
+  });
+
+  test('a job page shows its variants as they arrive, then cancel ends the job', async () => {
+    const client = await h.as('client');
+    const job = await client.post<{ id: string }>('/v1/jobs', { kind: KINDS.gated, input: 'paint', variants: 3 });
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/jobs/${job.id}`);
+    await h.gated.started(3);
+    const variants = page.locator('[data-testid=variants] .variant:not(.pending)');
+    for (const [i, run] of h.gated.runs.filter((r) => r.taskId.startsWith(job.id)).slice(0, 2).entries()) {
+      run.gate.resolve();
+      await countIs(page, '[data-testid=variants] .variant:not(.pending)', i + 1);
+    }
+    assert.equal(await variants.count(), 2);
+    assert.match(await variants.first().innerText(), /#\d[\s\S]*gpu-box-1/);
+    assert.equal(await text(page, '.facts .badge'), 'running');
+    await page.click('button:has-text("Cancel")');
+    await textIs(page, '.facts .badge', 'cancelled');
+    assert.equal(await variants.count(), 2, 'the results that landed stay');
+    await page.close();
+  });
+
+  test('the jobs list filters by state and by bot', async () => {
+    const client = await h.as('client');
+    const mine = await client.post<{ id: string }>('/v1/jobs', { kind: KINDS.quick, input: 'tagged', concurrencyKey: 'bot:webtest' });
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/jobs`);
+    await page.fill('input[name=bot]', 'webtest');
+    await page.press('input[name=bot]', 'Enter');
+    await onlyOneWith(page, '[data-testid=jobs-table] tbody tr', mine.id);
+    await page.selectOption('select[name=state]', 'cancelled');
+    await page.locator('text=No jobs match.').waitFor(WAIT);
+    await page.close();
+  });
+
+  test('the workers page shows each worker with its capabilities, labels, tasks in flight and throughput', async () => {
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/workers`);
+    const row = page.locator('[data-testid=workers-table] tbody tr', { hasText: 'gpu-box-1' });
+    await row.waitFor(WAIT);
+    const shown = await row.innerText();
+    for (const expected of ['text.markov', KINDS.quick, 'model=echo-1', 'vram=0', '/min']) assert.ok(shown.includes(expected), `${expected} in: ${shown}`);
+    assert.ok(await row.locator('.dot.on').count(), 'shown as connected');
+    await page.close();
+  });
+
+  test('a dead task shows its error and attempts; purge deletes its job; redrive runs it again', async () => {
+    const client = await h.as('client');
+    const jobs = await Promise.all([1, 2].map((i) => client.post<{ id: string }>('/v1/jobs', { kind: KINDS.broken, input: i })));
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/dead`);
+    const row = (id: string) => page.locator('[data-testid=dead-table] tbody tr', { hasText: id });
+    await row(jobs[1]!.id).waitFor(WAIT);
+    const shown = await row(jobs[1]!.id).innerText();
+    assert.match(shown, /the model file is missing/);
+    assert.match(shown, /1\/3/, 'one attempt of three: it failed for good');
+    page.once('dialog', (d) => void d.accept());
+    await row(jobs[1]!.id).locator('button:has-text("Purge")').click();
+    await row(jobs[1]!.id).waitFor({ state: 'detached', ...WAIT });
+    // The operator fixed what was wrong; the redriven task runs again and the job succeeds.
+    h.repair();
+    await row(jobs[0]!.id).locator('button:has-text("Redrive")').click();
+    await row(jobs[0]!.id).waitFor({ state: 'detached', ...WAIT });
+    await page.goto(`${h.url}/#/jobs/${jobs[0]!.id}`);
+    await textIs(page, '.facts .badge', 'succeeded');
+    await assert.rejects(client.get(`/v1/jobs/${jobs[1]!.id}`), /no job/);
+    await page.close();
+  });
+
+  test('the bots page shows a bot running with a live log; pause and resume work', async () => {
+    await h.createBot('autoresponder');
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/bots/autoresponder`);
+    const detail = page.locator('.bot-detail[data-bot=autoresponder]');
+    await detail.waitFor(WAIT);
+    await textIs(page, '[data-testid=bots-table] .badge', 'running');
+    await page.click('button:has-text("Pause")');
+    await textIs(page, '[data-testid=bots-table] .badge', 'paused');
+    await page.click('button:has-text("Resume")');
+    await textIs(page, '[data-testid=bots-table] .badge', 'running');
+    await h.admin.post('/v1/sandbox/asks', { from: 'carol', to: 'frank', text: 'how tall is the lighthouse?' });
+    await page.locator('[data-testid=log-tail] .log-line', { hasText: 'answered an ask' }).waitFor(WAIT);
+    await page.close();
+  });
+
+  test('on the sandbox page, an ask made as any account gets the bot\'s answer on screen', async () => {
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/sandbox`);
+    await page.fill('input[name=as]', 'dora');
+    await page.fill('input[name=to]', 'frank');
+    await page.fill('textarea[name=text]', 'where do the boats sleep at night?');
+    await page.click('button[type=submit]');
+    const ask = page.locator('.post.ask', { hasText: 'where do the boats sleep at night?' });
+    await ask.waitFor(WAIT);
+    assert.match(await ask.locator('header').first().innerText(), /@dora\s*asks @frank/);
+    const answer = ask.locator('.replies .post', { hasText: '@frank' });
+    await answer.waitFor(WAIT);
+    assert.ok((await answer.locator('.post-text').innerText()).split(/\s+/).length >= 3, 'a generated answer');
+    await page.close();
+  });
+
+  test('a client token sees jobs; admin pages say they need an admin token; logout ends the session', async () => {
+    const context = await browser.browser.newContext();
+    const page = await logIn(context, (await h.as('client')).token);
+    const nav = await page.locator('nav[aria-label=pages] a.nav').allInnerTexts();
+    assert.deepEqual(nav, ['Overview', 'Jobs']);
+    await page.goto(`${h.url}/#/workers`);
+    assert.match(await page.locator('[role=alert]').innerText(), /needs an admin token.*client token/);
+    await page.click('button:has-text("Log out")');
+    await page.locator('#token').waitFor(WAIT);
+    assert.equal((await context.cookies()).find((c) => c.name === 'roost_session'), undefined, 'the cookie is gone');
+    await context.close();
+  });
+
+  test('no page had a script error or a refused load (everything comes from the hub, under its CSP)', () => {
+    assert.deepEqual(problems, []);
+  });
+}
