@@ -322,7 +322,15 @@ export class Broker {
    * Returns the job and all its results.
    */
   async wait(jobId: string, minResults: number | undefined, waitMs: number, signal?: AbortSignal): Promise<{ job: JobView; results: Result[] }> {
-    const read = async () => ({ job: await this.get(jobId), results: await this.store.getResults(jobId) });
+    // Two reads, and on PostgreSQL commits may land between them: read until the results are the
+    // ones the job counts, so a reply never pairs an old state with newer results.
+    const read = async () => {
+      for (;;) {
+        const job = await this.get(jobId);
+        const results = await this.store.getResults(jobId);
+        if (results.length <= job.counts.succeeded) return { job, results };
+      }
+    };
     if (waitMs <= 0 || this.closed) return read();
     // Listen before reading, so a change that lands during a read still triggers another read.
     let stop = false;
