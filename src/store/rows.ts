@@ -1,4 +1,4 @@
-import type { ClaimedTask, Job, JobState, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
+import type { ClaimedTask, Job, JobState, NewJob, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
 import type { RollupRow, StoreStats } from './store.js';
 
 /**
@@ -87,6 +87,33 @@ export function toJob(r: Row, counts: TaskCounts): Job {
     cachedFrom: r.cached_from,
     // SQLite stores 0/1, PostgreSQL a boolean.
     enough: r.enough === 1 || r.enough === true,
+  };
+}
+
+/** A job as its creation wrote it, fields in toJob's order, without reading the row back. */
+export function newJobView(j: NewJob): Job {
+  return {
+    id: j.id,
+    kind: j.kind,
+    input: j.input,
+    state: 'queued',
+    variants: j.variants,
+    priority: j.priority,
+    seed: j.seed,
+    maxAttempts: j.maxAttempts,
+    backoff: j.backoff,
+    leaseMs: j.leaseMs,
+    requires: j.requires,
+    key: j.key,
+    runAt: j.runAt,
+    createdAt: j.createdAt,
+    updatedAt: j.createdAt,
+    finishedAt: null,
+    counts: { queued: j.variants, leased: 0, succeeded: 0, dead: 0, cancelled: 0 },
+    concurrencyKey: j.concurrencyKey,
+    cacheKey: j.cacheKey,
+    cachedFrom: null,
+    enough: false,
   };
 }
 

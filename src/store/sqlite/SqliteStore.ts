@@ -1,10 +1,10 @@
-import type { Job, Labels, Limit, NewJob, Result, Task, TaskCounts, TokenInfo, WorkerInfo } from '../../types.js';
+import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import type { TxBatcher } from './batcher.js';
 import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
-import { countTasks, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
+import { countTasks, newJobView, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
 import type { Statements } from './statements.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { SqliteRollups } from './rollups.js';
@@ -96,9 +96,7 @@ export class SqliteStore implements Store {
     if (delayed) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
     else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
     // What was just written, without reading it back: creation is the hot path of a producer.
-    const { route, cacheTtlMs, ...fields } = job;
-    const counts: TaskCounts = { queued: job.variants, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
-    return { job: { ...fields, state: 'queued', updatedAt: job.createdAt, finishedAt: null, counts, cachedFrom: null, enough: false }, created: true };
+    return { job: newJobView(job), created: true };
   }
 
   async getJob(id: string): Promise<Job | null> {

@@ -28,13 +28,10 @@ export class SqliteLeases {
       for (const r of rows) {
         let input = inputs.get(r.job_id);
         if (input === undefined) {
-          const job = st.claimedJob.get(r.job_id) as Row;
-          input = JSON.parse(job.input);
+          const started = st.startJob.get(now, r.job_id) as Row | undefined;
+          if (started) changes.jobs.push({ jobId: r.job_id, state: 'running' });
+          input = JSON.parse((started ?? (st.jobInput.get(r.job_id) as Row)).input);
           inputs.set(r.job_id, input);
-          if (job.state === 'queued') {
-            st.startJob.run(now, r.job_id);
-            changes.jobs.push({ jobId: r.job_id, state: 'running' });
-          }
         }
         tasks.push(toClaimedTask(r, input));
       }

@@ -97,10 +97,11 @@ export function prepareStatements(db: Database.Database) {
     saveBucket: p(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (:key, :tokens, :now)
       ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`),
 
-    // (id) -> { input, state } of a job, for the tasks a claim hands out
-    claimedJob: p('SELECT input, state FROM jobs WHERE id = ?'),
-    // (now, id) -> nothing: a job's first claim starts it (its other changes go through refreshJobs)
-    startJob: p(`UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?`),
+    // (now, id) -> { input } when this claim started the job (its other changes go through
+    // refreshJobs); nothing when it had started before, and jobInput says its input
+    startJob: p(`UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ? AND state = 'queued' RETURNING input`),
+    // (id) -> { input } of a job, for the tasks a claim hands out
+    jobInput: p('SELECT input FROM jobs WHERE id = ?'),
     // (now, now, id) -> changes = 1 when the job's last unfinished task just succeeded. A completion
     // moves a job only this way: the task was leased, so the job was running and has no dead or
     // cancelled task (those cancel every leased sibling), hence no other state can follow.
@@ -151,7 +152,8 @@ export function prepareStatements(db: Database.Database) {
     markEnough: p(`UPDATE jobs SET enough = 1, updated_at = :now WHERE id = :id AND state IN ('queued', 'running')`),
 
     // (before, limit) -> changes: deletes finished jobs (with their tasks) past retention
-    sweep: p(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
+    // (jobs_retention named: the planner would rather pick jobs_by_state for the OR and sort them all)
+    sweep: p(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_retention WHERE (state = 'succeeded' OR state = 'cancelled')
       AND finished_at < ? ORDER BY finished_at LIMIT ?)`),
     // (jobId) -> changes: deletes a job whose task is dead
     purgeJobOfDead: p(`DELETE FROM jobs WHERE id = ? AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`),
@@ -171,7 +173,7 @@ export function prepareStatements(db: Database.Database) {
     // :exact or starts with :prefix (LIKE pattern, '\' escapes); leased ones too, so a retry or
     // release puts them back in the queue their key now belongs in
     keyedWaiting: p(`SELECT t.id, t.kind, j.requires, t.concurrency_key FROM tasks t JOIN jobs j ON j.id = t.job_id
-      WHERE t.state IN ('queued', 'delayed', 'leased') AND t.concurrency_key IS NOT NULL
+      WHERE (t.state = 'queued' OR t.state = 'delayed' OR t.state = 'leased') AND t.concurrency_key IS NOT NULL
         AND (t.concurrency_key = :exact OR t.concurrency_key LIKE :prefix ESCAPE '\\')`),
     // (route, id) -> nothing
     setRoute: p('UPDATE tasks SET route = ? WHERE id = ?'),
