@@ -14,8 +14,6 @@ export interface StoreName {
  */
 export interface ArchiveSource extends StoreName {
   readonly schemaVersion: number;
-  /** The sections whose table this store has, in SECTIONS order. */
-  readonly sections: readonly Section[];
   count(section: Section): Promise<number>;
   /** The section's rows in key order, a page at a time, each row its fields' values in field order. */
   rows(section: Section): AsyncIterable<RowValues[]>;
@@ -27,13 +25,13 @@ export interface ArchiveSource extends StoreName {
 
 /** A store an archive is imported into, written in one transaction that commits whole or not at all. */
 export interface ArchiveTarget extends StoreName {
-  /** Records per section table that has any; finds out without creating or migrating anything. */
-  contents(): Promise<Array<{ section: string; records: number }>>;
   /**
-   * Creates the store if need be, applies its migrations, and opens the import's transaction,
-   * holding off other writers; answers the sections it has tables for.
+   * Records per section table that has any; finds out without creating or migrating anything (a
+   * store not migrated yet, or by an older Roost, lacks some tables: they hold nothing).
    */
-  begin(): Promise<ReadonlySet<string>>;
+  contents(): Promise<Array<{ section: string; records: number }>>;
+  /** Creates the store if need be, applies its migrations, and opens the import's transaction, holding off other writers. */
+  begin(): Promise<void>;
   insert(section: Section, records: ArchiveRecord[]): Promise<void>;
   /** Sets each counter to at least the archived value and the highest number in its column. */
   setCounters(archived: Record<string, number>): Promise<void>;

@@ -10,7 +10,7 @@ import type { ArchiveSource } from './archiveStore.js';
 import { FORMAT, FORMAT_VERSION, MANIFEST_FILE, sectionFile, type Manifest, type SectionEntry } from './manifest.js';
 import type { Progress } from './progress.js';
 import { recordLines } from './records.js';
-import type { Section } from './sections.js';
+import { SECTIONS, type Section } from './sections.js';
 import { TAR_END, tarHeader, tarPadding } from './tar.js';
 
 export interface ExportSummary {
@@ -38,7 +38,7 @@ export async function exportArchive(source: ArchiveSource, file: string, progres
   const dir = await mkdtemp(join(dirname(resolve(file)), '.roost-export-'));
   try {
     const entries: SectionEntry[] = [];
-    for (const section of source.sections) entries.push(await writeSection(source, section, join(dir, sectionFile(section.name)), progress));
+    for (const section of SECTIONS) entries.push(await writeSection(source, section, join(dir, sectionFile(section.name)), progress));
     const counters = await source.counters();
     await source.close();
     const manifest: Manifest = {

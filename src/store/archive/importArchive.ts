@@ -33,14 +33,7 @@ export async function importArchive(file: string, target: ArchiveTarget, progres
   } catch (e) {
     throw new Error(`${(e as Error).message}; nothing was imported`);
   }
-  const tables = await target.begin();
-  const lacking = manifest.sections.filter((s) => s.records > 0 && !tables.has(s.name));
-  if (lacking.length > 0) {
-    throw new Error(
-      `${target.where} has no tables for the archive's ${lacking.map((s) => `${s.records} ${s.name}`).join(', ')}: ` +
-        `this Roost keeps them in SQLite stores only so far, so import this archive into one (--store sqlite --data DIR); nothing was imported`,
-    );
-  }
+  await target.begin();
   const again = await target.contents();
   if (again.length > 0) throw notEmptyError(target.where, again);
   try {
@@ -58,7 +51,8 @@ export async function importArchive(file: string, target: ArchiveTarget, progres
     await target.setCounters(manifest.counters);
     await target.commit();
   } catch (e) {
-    throw new Error(`${(e as Error).message}; the import was rolled back and the store holds none of it`);
+    // The migrations are not undone: the store stays migrated and empty, which import accepts.
+    throw new Error(`${(e as Error).message}; the import was rolled back and the store holds none of it: it is left empty, so the import can be run into it again`);
   }
   return {
     file: resolve(file),

@@ -24,7 +24,7 @@ export interface Manifest {
   /** ISO 8601. */
   createdAt: string;
   source: { dialect: 'sqlite' | 'postgres'; schemaVersion: number };
-  /** The sections of the store that was exported, in import order. A section left out had no table there. */
+  /** The sections of the store that was exported, in import order; one an earlier Roost did not have yet imports as empty. */
   sections: SectionEntry[];
   /** See COUNTERS in sections.ts: `<section>.<field>` to the highest number handed out. */
   counters: Record<string, number>;

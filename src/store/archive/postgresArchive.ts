@@ -5,8 +5,8 @@ import { migrate, migrationsDir } from '../postgres/migrate.js';
 import type { Row } from '../rows.js';
 import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
 import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
-import { checkSchemaVersion, fieldList, ident, keyOrder, sectionsPresent, type Columns } from './schema.js';
-import { COUNTERS, counterName, type Counter, type Section } from './sections.js';
+import { checkSchemaVersion, fieldList, ident, keyOrder, type Columns } from './schema.js';
+import { COUNTERS, counterName, SECTIONS, type Counter, type Section } from './sections.js';
 
 const PAGE = 1000;
 
@@ -63,7 +63,6 @@ export class PgArchiveSource implements ArchiveSource {
     private readonly client: pg.Client,
     private readonly schema: string,
     readonly schemaVersion: number,
-    readonly sections: readonly Section[],
   ) {}
 
   static async open(url: string): Promise<PgArchiveSource> {
@@ -75,7 +74,7 @@ export class PgArchiveSource implements ArchiveSource {
       const migrated = (await client.query('SELECT to_regclass($1) AS r', [`${ident(schema)}.schema_migrations`])).rows[0].r !== null;
       const version = migrated ? Number((await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${ident(schema)}.schema_migrations`)).rows[0].v) : 0;
       checkSchemaVersion(version, latestVersion(migrationsDir), where, 'point --store at another database or schema');
-      return new PgArchiveSource(where, client, schema, version, sectionsPresent(await pgColumns(client, schema), where));
+      return new PgArchiveSource(where, client, schema, version);
     } catch (e) {
       await client.end().catch(() => undefined);
       throw e;
@@ -104,7 +103,7 @@ export class PgArchiveSource implements ArchiveSource {
 
   async counters(): Promise<Record<string, number>> {
     const values: Record<string, number> = {};
-    for (const c of COUNTERS.filter((c) => this.sections.some((s) => s.name === c.section))) {
+    for (const c of COUNTERS) {
       // ($1, $2, $3 as SEQUENCE) -> { v }: the highest of the column and what its sequence handed out
       const { rows } = await this.client.query(
         `SELECT greatest(coalesce(max(${ident(c.field)}), 0), coalesce(pg_sequence_last_value(${SEQUENCE}), 0)) AS v FROM ${ident(this.schema)}.${ident(c.section)}`,
@@ -144,24 +143,24 @@ export class PgArchiveTarget implements ArchiveTarget {
 
   async contents(): Promise<Array<{ section: string; records: number }>> {
     const q = this.client ?? this.pool;
-    const present = sectionsPresent(this.client ? this.columns : await pgColumns(this.pool, this.schema), this.where);
+    // ($1 schema) -> { t }: the tables the schema has so far
+    const tables = new Set((await q.query('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1', [this.schema])).rows.map((r: Row) => r.t));
     const found: Array<{ section: string; records: number }> = [];
-    for (const s of present) {
+    for (const s of SECTIONS.filter((s) => tables.has(s.name))) {
       const records = Number((await q.query(`SELECT count(*) AS n FROM ${this.table(s.name)}`)).rows[0].n);
       if (records > 0) found.push({ section: s.name, records });
     }
     return found;
   }
 
-  async begin(): Promise<ReadonlySet<string>> {
+  async begin(): Promise<void> {
     await migrate(this.pool, this.schema);
     this.client = await this.pool.connect();
     await this.client.query('BEGIN');
+    // Column types: json_to_recordset needs them, and a boolean field may be kept in an integer column.
     this.columns = await pgColumns(this.client, this.schema);
-    const present = sectionsPresent(this.columns, this.where);
     // Hubs may still read; none writes a row until the import has committed or rolled back.
-    await this.client.query(`LOCK TABLE ${present.map((s) => this.table(s.name)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
-    return new Set(present.map((s) => s.name));
+    await this.client.query(`LOCK TABLE ${SECTIONS.map((s) => this.table(s.name)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
   }
 
   async insert(section: Section, records: ArchiveRecord[]): Promise<void> {
@@ -181,7 +180,7 @@ export class PgArchiveTarget implements ArchiveTarget {
   }
 
   async setCounters(archived: Record<string, number>): Promise<void> {
-    for (const c of COUNTERS.filter((c) => this.columns.has(c.section))) {
+    for (const c of COUNTERS) {
       // ($1, $2, $3 as SEQUENCE, $4 archived value) -> nothing: the sequence goes on after both
       await this.client!.query(
         `SELECT setval(seq, v) FROM (SELECT ${SEQUENCE} AS seq,

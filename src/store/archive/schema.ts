@@ -1,7 +1,7 @@
 import { newerSchemaError } from '../migrations.js';
-import { SECTIONS, type Section } from './sections.js';
+import type { Section } from './sections.js';
 
-/** What both dialects' archive ends read from their catalogue: table to column to declared type. */
+/** A schema's tables as its catalogue describes them: table to column to declared type. */
 export type Columns = Map<string, Map<string, string>>;
 
 /** A table or column name as a quoted identifier (the same in SQLite and PostgreSQL). */
@@ -19,29 +19,6 @@ export function fieldList(section: Section): string {
  */
 export function keyOrder(section: Section, textCollation = ''): string {
   return section.key.map((k) => (section.fields[k] === 'text' && textCollation ? `${ident(k)} COLLATE ${textCollation}` : ident(k))).join(', ');
-}
-
-/**
- * The sections whose table the store has. Throws when such a table's columns are not exactly the
- * section's fields: then this Roost's archive list and that schema disagree, and archiving it
- * would lose or invent a column.
- */
-export function sectionsPresent(columns: Columns, where: string): Section[] {
-  const present = SECTIONS.filter((s) => columns.has(s.name));
-  for (const s of present) {
-    const have = [...columns.get(s.name)!.keys()];
-    const missing = Object.keys(s.fields).filter((f) => !have.includes(f));
-    const extra = have.filter((c) => !(c in s.fields));
-    if (missing.length > 0 || extra.length > 0) {
-      throw new Error(
-        `the table ${s.name} of ${where} does not have the columns this Roost archives` +
-          (missing.length ? ` (it lacks ${missing.join(', ')})` : '') +
-          (extra.length ? ` (it has ${extra.join(', ')} besides)` : '') +
-          ': use the Roost that wrote this store',
-      );
-    }
-  }
-  return present;
 }
 
 /** Refuses to export a store whose schema is not the one this Roost's migrations build. */

@@ -7,20 +7,11 @@ import { migrationsDir } from '../sqlite/migrate.js';
 import { openDatabase } from '../sqlite/openDatabase.js';
 import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
 import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
-import { checkSchemaVersion, fieldList, ident, keyOrder, sectionsPresent, type Columns } from './schema.js';
-import { COUNTERS, counterName, type Section } from './sections.js';
+import { checkSchemaVersion, fieldList, ident, keyOrder } from './schema.js';
+import { COUNTERS, counterName, SECTIONS, type Section } from './sections.js';
 
 const PAGE = 1000;
 const NO_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set();
-
-/** Every table of the file with its columns and their declared types. */
-export function sqliteColumns(db: Database.Database): Columns {
-  const columns: Columns = new Map();
-  // () -> { t, c, type }: each column of each table
-  const rows = db.prepare("SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'").all() as Row[];
-  for (const r of rows) columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
-  return columns;
-}
 
 /** Tables declared AUTOINCREMENT, whose counter lives in sqlite_sequence and outlives deleted rows. */
 function autoincrementTables(db: Database.Database): Set<string> {
@@ -29,10 +20,10 @@ function autoincrementTables(db: Database.Database): Set<string> {
   return new Set(rows.map((r) => r.name));
 }
 
-function counterValues(db: Database.Database, present: ReadonlySet<string>): Record<string, number> {
+function counterValues(db: Database.Database): Record<string, number> {
   const auto = autoincrementTables(db);
   const values: Record<string, number> = {};
-  for (const c of COUNTERS.filter((c) => present.has(c.section))) {
+  for (const c of COUNTERS) {
     // () -> { v }: the highest number in the column
     let v = (db.prepare(`SELECT coalesce(max(${ident(c.field)}), 0) AS v FROM ${ident(c.section)}`).get() as Row).v as number;
     // (table) -> { seq } | nothing
@@ -42,8 +33,10 @@ function counterValues(db: Database.Database, present: ReadonlySet<string>): Rec
   return values;
 }
 
-function contentsOf(db: Database.Database, present: readonly Section[]): Array<{ section: string; records: number }> {
-  return present
+function contentsOf(db: Database.Database): Array<{ section: string; records: number }> {
+  // () -> { name }: the tables the file has so far
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => r.name));
+  return SECTIONS.filter((s) => tables.has(s.name))
     .map((s) => ({ section: s.name, records: (db.prepare(`SELECT count(*) AS n FROM ${ident(s.name)}`).get() as Row).n as number }))
     .filter((f) => f.records > 0);
 }
@@ -53,7 +46,6 @@ export class SqliteArchiveSource implements ArchiveSource {
   readonly dialect = 'sqlite' as const;
   readonly where: string;
   readonly schemaVersion: number;
-  readonly sections: readonly Section[];
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -71,7 +63,6 @@ export class SqliteArchiveSource implements ArchiveSource {
         : 0;
       checkSchemaVersion(version, latestVersion(migrationsDir), this.where, 'point --data at another directory');
       this.schemaVersion = version;
-      this.sections = sectionsPresent(sqliteColumns(this.db), this.where);
     } catch (e) {
       this.db.close();
       throw e;
@@ -97,7 +88,7 @@ export class SqliteArchiveSource implements ArchiveSource {
   }
 
   async counters(): Promise<Record<string, number>> {
-    return counterValues(this.db, new Set(this.sections.map((s) => s.name)));
+    return counterValues(this.db);
   }
 
   async close(): Promise<void> {
@@ -117,22 +108,21 @@ export class SqliteArchiveTarget implements ArchiveTarget {
   }
 
   async contents(): Promise<Array<{ section: string; records: number }>> {
-    if (this.db) return contentsOf(this.db, sectionsPresent(sqliteColumns(this.db), this.where));
+    if (this.db) return contentsOf(this.db);
     if (!existsSync(this.file)) return [];
     const db = new Database(this.file, { fileMustExist: true });
     try {
-      return contentsOf(db, sectionsPresent(sqliteColumns(db), this.where));
+      return contentsOf(db);
     } finally {
       db.close();
     }
   }
 
-  async begin(): Promise<ReadonlySet<string>> {
+  async begin(): Promise<void> {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     this.db = openDatabase(this.file, this.synchronous);
     // IMMEDIATE takes the write lock now: nothing else writes the file until the import ends.
     this.db.exec('BEGIN IMMEDIATE');
-    return new Set(sectionsPresent(sqliteColumns(this.db), this.where).map((s) => s.name));
   }
 
   async insert(section: Section, records: ArchiveRecord[]): Promise<void> {

@@ -3,6 +3,8 @@ import { after, describe, test } from 'node:test';
 import { HubClient } from '../../../src/client/hubClient.js';
 import { DEFAULTS } from '../../../src/config.js';
 import { startHub } from '../../../src/hub/hub.js';
+import { openBotStores } from '../../../src/store/openBotStores.js';
+import { openStore } from '../../../src/store/openStore.js';
 import type { ClaimedTask, Job, Result, SandboxPost } from '../../../src/types.js';
 import { quietLog } from '../../helpers/inProcessHub.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
@@ -17,10 +19,10 @@ after(async () => {
 });
 
 /** A SQLite store filled by the fixture and exported; the archive and what was made before it. */
-async function archived(name: string, withBots: boolean): Promise<{ file: string; filled: Filled; maxSeq: number; maxTaskId: number; counters: Record<string, number> }> {
+async function archived(name: string): Promise<{ file: string; filled: Filled; maxSeq: number; maxTaskId: number; counters: Record<string, number> }> {
   const { store, bots, sandbox } = openSqlite(work.path(name));
   const filled = await fillJobs(store);
-  if (withBots) await fillBots(bots, sandbox);
+  await fillBots(bots, sandbox);
   await store.close();
   const file = work.path(`${name}.tar.gz`);
   await exportTo(sqliteAt(work.path(name)), file);
@@ -36,9 +38,9 @@ async function archived(name: string, withBots: boolean): Promise<{ file: string
 }
 
 /** A hub on an imported store serves what was there before the export, and numbers what is new after it. */
-function hubWorksAfterImport(name: string, target: (dataDir: string) => StoreConfig, withBots: boolean): void {
+function hubWorksAfterImport(name: string, target: (dataDir: string) => StoreConfig): void {
   test(`${name}: a hub on the imported store takes old tokens, runs the queued job, and numbers new results and tasks after the old ones`, async () => {
-    const before = await archived(`${name}-source`, withBots);
+    const before = await archived(`${name}-source`);
     const config = target(work.path(`${name}-target`));
     await importInto(config, before.file);
     const hub = await startHub({ ...DEFAULTS, port: 0, ...config, botsDir: work.path(`${name}-bots`) }, quietLog);
@@ -65,25 +67,25 @@ function hubWorksAfterImport(name: string, target: (dataDir: string) => StoreCon
       const rowId = Number(next.tasks[0]!.leaseId.split('.')[0]);
       assert.ok(rowId > before.maxTaskId, `a new task's row id ${rowId} comes after the old ones (up to ${before.maxTaskId})`);
 
-      if (withBots) {
-        const post = await client.post<SandboxPost>('/v1/sandbox/posts', { author: 'erin', text: 'after the move' });
-        assert.equal(post.id, before.counters['sandbox_posts.id']! + 1, 'the next sandbox post id');
-      }
+      const post = await client.post<SandboxPost>('/v1/sandbox/posts', { author: 'erin', text: 'after the move' });
+      assert.equal(post.id, before.counters['sandbox_posts.id']! + 1, 'the next sandbox post id');
     } finally {
       await hub.close();
     }
-    if (withBots) {
-      const { store, bots } = openSqlite(config.dataDir);
+    const store = await openStore(config);
+    try {
+      const { bots } = openBotStores(store);
       await bots.appendLogs([{ bot: 'frank', at: 1, level: 'info', msg: 'after the move', data: null }]);
       const [line] = (await bots.readLogs('frank', { limit: 10 })).filter((l) => l.msg === 'after the move');
       assert.ok(line!.id > before.counters['bot_logs.id']!, `a new log line's id ${line!.id} comes after every id handed out before (${before.counters['bot_logs.id']})`);
+    } finally {
       await store.close();
     }
   });
 }
 
 describe('after an import', () => {
-  hubWorksAfterImport('sqlite', sqliteAt, true);
-  if (db) hubWorksAfterImport('postgres', (dir) => onPostgres(`${PG_URL}?schema=${db.schema}_hub`, dir), false);
+  hubWorksAfterImport('sqlite', sqliteAt);
+  if (db) hubWorksAfterImport('postgres', (dir) => onPostgres(`${PG_URL}?schema=${db.schema}_hub`, dir));
   else test('postgres: a hub on the imported store', { skip: NO_DATABASE }, () => {});
 });

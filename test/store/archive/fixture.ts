@@ -1,8 +1,8 @@
 /**
  * A store holding something of everything an archive carries, written through the store
  * interfaces as the hub writes it: jobs in every state, results, tokens, workers, limits and rate
- * buckets, and (where the dialect has them) bots with state, feeds, ledgers and logs, and sandbox
- * posts, replies, asks, mentions and likes.
+ * buckets, rollups, bots with state, feeds, ledgers and logs, and sandbox posts, replies, asks,
+ * mentions and likes.
  */
 import { routeOf } from '../../../src/broker/routes.js';
 import { Tokens } from '../../../src/hub/tokens.js';

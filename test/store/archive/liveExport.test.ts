@@ -24,7 +24,6 @@ function writingMeanwhile(source: ArchiveSource, section: string, meanwhile: () 
     dialect: source.dialect,
     where: source.where,
     schemaVersion: source.schemaVersion,
-    sections: source.sections,
     count: (s) => source.count(s),
     async *rows(s: Section) {
       yield* source.rows(s);
