@@ -41,8 +41,12 @@ export class ClaimWaiters {
     return true;
   }
 
-  /** Tasks became ready on these routes: offer them to the waiters that can serve them. */
-  ready(routes: Iterable<string>): void {
+  /**
+   * Tasks became ready on these routes: offer them to the waiters that can serve them. `now`
+   * issues the first claim before returning, so that on a store that commits a turn's writes
+   * together it joins the write that made the tasks.
+   */
+  ready(routes: Iterable<string>, now = false): void {
     for (const r of routes) this.pending.add(r);
     if (this.waiters.length === 0) {
       this.pending.clear();
@@ -50,7 +54,8 @@ export class ClaimWaiters {
     }
     if (!this.running) {
       this.running = true;
-      setImmediate(() => void this.drain());
+      if (now) void this.drain();
+      else setImmediate(() => void this.drain());
     }
   }
 

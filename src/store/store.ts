@@ -105,6 +105,11 @@ export interface StoreOptions {
  */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Writes issued in one event-loop turn commit in one transaction, in the order issued (SQLite's
+   * batcher): a claim issued right after a create sees the new tasks and commits with them.
+   */
+  readonly turnCommits: boolean;
   close(): Promise<void>;
 
   /**

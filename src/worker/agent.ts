@@ -86,6 +86,7 @@ export class WorkerAgent {
         // does not accept this worker's capabilities): stop with the hub's reason.
         if (e instanceof HubError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
           log.error({ status: e.status, code: e.code, field: e.field }, `the hub refused this worker: ${e.message}`);
+          if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
           throw e;
         }
         await this.reconnect.wait(e as Error, log, this.claimAbort.signal);
@@ -97,8 +98,9 @@ export class WorkerAgent {
 
   private startHeartbeat(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    // Held, not unref'd: a worker whose handlers wait on nothing the event loop can see (a GPU
+    // call in a native addon, a promise that only a cancel settles) must stay up; stop() clears it.
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
-    this.heartbeatTimer.unref();
   }
 
   private claim(max: number): Promise<ClaimedTask[]> {

@@ -15,6 +15,7 @@ import { PgRollups } from './rollups.js';
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
+  readonly turnCommits = false;
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
 
