@@ -209,11 +209,29 @@ export class Broker {
   }
 
   view(job: Job, now = Date.now()): JobView {
-    const open = !TERMINAL_JOB_STATES.has(job.state);
-    const waitingForWorker = open && !this.workers.canServe(job.kind, job.requires, now);
-    const b = open && job.counts.queued > 0 && job.concurrencyKey !== null ? this.blocked.get(job.concurrencyKey) : undefined;
-    const blockedBy = b && (b.until === null || b.until > now) ? { reason: b.reason, key: b.key, until: b.until } : null;
-    return { ...job, cached: job.cachedFrom !== null, waitingForWorker, blockedBy };
+    return this.views([job], now)[0]!;
+  }
+
+  /**
+   * Jobs as clients see them. Whether a connected worker serves a kind is asked once per kind and
+   * requires, not once per job (it goes through every worker). The jobs are the caller's own,
+   * fresh from the store, so they gain their fields in place rather than being copied.
+   */
+  views(jobs: Job[], now = Date.now()): JobView[] {
+    const serves = new Map<string, boolean>();
+    return jobs.map((job) => {
+      const open = !TERMINAL_JOB_STATES.has(job.state);
+      let waitingForWorker = false;
+      if (open) {
+        const what = job.requires === null ? job.kind : `${job.kind}\n${JSON.stringify(job.requires)}`;
+        let can = serves.get(what);
+        if (can === undefined) serves.set(what, (can = this.workers.canServe(job.kind, job.requires, now)));
+        waitingForWorker = !can;
+      }
+      const b = open && job.counts.queued > 0 && job.concurrencyKey !== null ? this.blocked.get(job.concurrencyKey) : undefined;
+      const blockedBy = b && (b.until === null || b.until > now) ? { reason: b.reason, key: b.key, until: b.until } : null;
+      return Object.assign(job, { cached: job.cachedFrom !== null, waitingForWorker, blockedBy });
+    });
   }
 
   /** Learns the kinds workers offered to other hubs on this store, before refusing one. */
@@ -261,7 +279,8 @@ export class Broker {
     const r = await this.create(jobs, () => this.store.createJobs(jobs));
     this.apply(r.changes);
     this.countCreated(r.jobs);
-    return r.jobs.map(({ job, created }) => ({ job: this.view(job, now), created }));
+    const views = this.views(r.jobs.map((j) => j.job), now);
+    return r.jobs.map(({ created }, i) => ({ job: views[i]!, created }));
   }
 
   async enough(jobId: string): Promise<JobView> {

@@ -62,7 +62,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
       cursor: stringParam(q, 'cursor'),
       limit,
     };
-    const jobs = (await broker.store.listJobs(filter)).map((j) => broker.view(j));
+    const jobs = broker.views(await broker.store.listJobs(filter));
     return { jobs, nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null };
   });
 
