@@ -124,7 +124,10 @@ export class WorkerAgent {
     const entry: Running = { task, controller, done: false, settled: false };
     this.leases.set(task.leaseId, entry);
     this.adjustHeartbeat(task.leaseMs);
-    const log = this.options.log.child({ taskId: task.taskId, kind: task.kind });
+    // Made when first used: most handlers never log, and a child logger per task costs more than
+    // a no-op task itself.
+    let taskLog: Logger | null = null;
+    const log = () => (taskLog ??= this.options.log.child({ taskId: task.taskId, kind: task.kind }));
     const ctx: TaskContext = {
       taskId: task.taskId,
       jobId: task.jobId,
@@ -132,10 +135,12 @@ export class WorkerAgent {
       seed: task.seed,
       attempt: task.attempt,
       signal: controller.signal,
-      log,
+      get log() {
+        return log();
+      },
       progress: (progress, partial) => {
         if (entry.settled) return;
-        this.client.post('/v1/worker/progress', { leaseId: task.leaseId, progress, partial }).catch((e) => log.debug({ err: e }, 'progress not delivered'));
+        this.client.post('/v1/worker/progress', { leaseId: task.leaseId, progress, partial }).catch((e) => log().debug({ err: e }, 'progress not delivered'));
       },
     };
     const handler = this.handlers.get(task.kind);
@@ -152,7 +157,7 @@ export class WorkerAgent {
         if (controller.signal.aborted) return this.settle(entry);
         const retryable = !isNonRetryable(e);
         entry.done = true;
-        log.warn({ err: e, retryable }, 'task failed');
+        log().warn({ err: e, retryable }, 'task failed');
         await this.report(() => this.client.post('/v1/worker/fail', { leaseId: task.leaseId, error: String((e as Error)?.message ?? e), retryable }));
         this.settle(entry);
       } finally {
