@@ -189,6 +189,49 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 4);
     });
 
+    test('a batch is created in order: a key used twice answers the first, delays wait, cache hits copy', async () => {
+      const k = kind();
+      const cacheKey = `cache-${k}`;
+      const { job: source } = await store.createJob(newJob({ kind: k, cacheKey, variants: 2 }));
+      const done = (await store.claim('w', rc(k), 2, T0)).tasks;
+      await store.complete(done.map((t) => ({ leaseId: t.leaseId, output: `src${t.index}` })), T0 + 1);
+      const r = await store.createJobs([
+        newJob({ kind: k, key: `dup-${k}`, variants: 2, seed: 10 }),
+        newJob({ kind: k, key: `dup-${k}`, input: { other: true } }),
+        newJob({ kind: k, cacheKey, variants: 2, createdAt: T0 + 2 }),
+        newJob({ kind: k, runAt: T0 + 5000 }),
+        newJob({ kind: k }),
+        newJob({ kind: k, priority: 5 }),
+      ]);
+      const [first, again, hit, delayed, plain, urgent] = r.jobs;
+      assert.deepEqual(r.jobs.map((j) => j.created), [true, false, true, true, true, true]);
+      assert.equal(again!.job.id, first!.job.id);
+      assert.deepEqual(again!.job.input, { n: 1 }, 'the first job of the key answers, as stored');
+      assert.deepEqual([hit!.job.state, hit!.job.cachedFrom, hit!.job.counts.succeeded], ['succeeded', source.id, 2]);
+      assert.deepEqual((await store.getResults(hit!.job.id)).map((x) => x.output), (await store.getResults(source.id)).map((x) => x.output));
+      assert.deepEqual(r.changes.routes, [k]);
+      assert.equal(r.changes.nextRunAt, T0 + 5000);
+      for (const { job } of r.jobs) {
+        assert.deepEqual(job, (await store.getJob(job.id))!, 'a job answers as stored');
+      }
+      // Priority first; among equals, the order of the batch, variants by index.
+      const claimed = (await store.claim('w', rc(k), 10, T0)).tasks;
+      assert.deepEqual(
+        claimed.map((t) => [t.jobId, t.index, t.seed]),
+        [[urgent!.job.id, 0, 100], [first!.job.id, 0, 10], [first!.job.id, 1, 11], [plain!.job.id, 0, 100]],
+      );
+      assert.equal((await store.getJob(delayed!.job.id))!.counts.queued, 1, 'the delayed job waits');
+    });
+
+    test('a batch that cannot be written creates none of its jobs', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k }));
+      const fresh = newJob({ kind: k });
+      await assert.rejects(store.createJobs([fresh, newJob({ kind: k, id: job.id })]));
+      assert.equal(await store.getJob(fresh.id), null);
+      assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 1, "only the first call's task is there");
+    });
+
     test('retention deletes finished jobs past their age and keeps failed ones until purged', async () => {
       const k = kind();
       const ok = await store.createJob(newJob({ kind: k }));

@@ -6,41 +6,54 @@
  * its state after: a concurrent writer of the same job waits, then sees this one's commit.
  */
 export const sql = {
-  // ($1 id, $2 kind, $3 input, $4 variants, $5 priority, $6 seed, $7 max_attempts, $8 backoff, $9 lease_ms,
-  //  $10 requires, $11 key, $12 run_at, $13 created_at, $14 concurrency_key, $15 cache_key, $16 cache since,
-  //  $17 route) -> the job row plus `copied` (results a cache hit copied), or no row when $11 is taken.
-  // A cache hit (the newest job with this identity that ran itself and succeeded since $16; copies do
-  // not count, they would keep an old result fresh forever) is born succeeded with the source's
-  // results; otherwise one task per variant, seeded seed + idx, delayed when run_at is ahead.
-  insertJob: `WITH hit AS (
-      SELECT id FROM jobs WHERE $15::text IS NOT NULL AND cache_key = $15 AND state = 'succeeded'
-        AND finished_at >= $16::bigint AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1),
+  // ($1 ids, $2 kinds, $3 inputs, $4 variants, $5 priorities, $6 seeds, $7 max_attempts, $8 backoffs,
+  //  $9 lease_ms, $10 requires, $11 keys, $12 run_at, $13 created_at, $14 concurrency keys, $15 cache keys,
+  //  $16 cache since, $17 routes: arrays of one length, an element per job) -> { pos, cached_from, copied }
+  // of each job created, pos its 1-based place in the arrays (copied: results a cache hit copied); a job
+  // whose key is taken (also by an earlier job of the batch, or another hub a moment ago) has no row.
+  // A batch of any size is this one statement, committed on its own. Jobs and tasks are inserted in
+  // the arrays' order, so task ids and result numbers follow it as if the jobs came one by one.
+  // A cache hit (the newest job with this identity that ran itself and succeeded since its cache
+  // since; copies do not count, they would keep an old result fresh forever) is born succeeded with
+  // the source's results in their order; otherwise one task per variant, seeded seed + idx, delayed
+  // when run_at is ahead. Hits see only jobs committed before: a twin in the batch has not run yet.
+  insertJobs: `WITH i AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::int[], $8::text[],
+          $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::bigint[], $17::text[])
+        WITH ORDINALITY AS i(id, kind, input, variants, priority, seed, max_attempts, backoff, lease_ms, requires, key,
+          run_at, created_at, concurrency_key, cache_key, cache_since, route, pos)),
     job AS (
       INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
         key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
-      SELECT $1::text, $2::text, $3::text, CASE WHEN hit.id IS NULL THEN 'queued' ELSE 'succeeded' END, $4::int, $5::int,
-        $6::bigint, $7::int, $8::text, $9::bigint, $10::text, $11::text, $12::bigint, $13::bigint, $13::bigint, $14::text,
-        $15::text, hit.id, CASE WHEN hit.id IS NULL THEN NULL ELSE $13::bigint END
-      FROM (SELECT 1) AS one LEFT JOIN hit ON true
+      SELECT id, kind, input, CASE WHEN hit IS NULL THEN 'queued' ELSE 'succeeded' END, variants, priority, seed,
+        max_attempts, backoff, lease_ms, requires, key, run_at, created_at, created_at, concurrency_key, cache_key, hit,
+        CASE WHEN hit IS NULL THEN NULL ELSE created_at END
+      FROM (SELECT i.*, (SELECT id FROM jobs WHERE i.cache_key IS NOT NULL AND cache_key = i.cache_key AND state = 'succeeded'
+            AND finished_at >= i.cache_since AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1) AS hit
+          FROM i ORDER BY pos) AS c
       ON CONFLICT (key) DO NOTHING
-      RETURNING *),
+      RETURNING id, cached_from),
     fresh AS (
       INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
-      SELECT job.id, g, job.kind, $17::text, job.priority, job.seed + g,
-        CASE WHEN job.run_at > job.created_at THEN 'delayed' ELSE 'queued' END,
-        job.run_at, job.max_attempts, job.lease_ms, job.concurrency_key
-      FROM job, generate_series(0, job.variants - 1) AS g WHERE job.cached_from IS NULL),
+      SELECT id, g, kind, route, priority, seed + g, CASE WHEN run_at > created_at THEN 'delayed' ELSE 'queued' END,
+        run_at, max_attempts, lease_ms, concurrency_key
+      FROM (SELECT i.*, g FROM job JOIN i ON i.id = job.id CROSS JOIN generate_series(0, i.variants - 1) AS g
+        WHERE job.cached_from IS NULL ORDER BY i.pos, g) AS t),
     copied AS (
       INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
         output, done_seq, finished_at, concurrency_key)
-      SELECT job.id, s.idx, s.kind, s.route, s.priority, s.seed, 'succeeded', $13, s.max_attempts, s.lease_ms,
-        s.output, nextval('result_seq'), $13, s.concurrency_key
-      FROM job JOIN tasks s ON s.job_id = job.cached_from AND s.state = 'succeeded'
-      RETURNING 1)
-    SELECT job.*, (SELECT count(*) FROM copied)::int AS copied FROM job`,
+      SELECT job_id, idx, kind, route, priority, seed, 'succeeded', created_at, max_attempts, lease_ms,
+        output, nextval('result_seq'), created_at, concurrency_key
+      FROM (SELECT job.id AS job_id, s.idx, s.kind, s.route, s.priority, s.seed, i.created_at, s.max_attempts, s.lease_ms,
+          s.output, s.concurrency_key
+        FROM job JOIN i ON i.id = job.id JOIN tasks s ON s.job_id = job.cached_from AND s.state = 'succeeded'
+        ORDER BY i.pos, s.done_seq) AS t
+      RETURNING job_id)
+    SELECT i.pos, job.cached_from, coalesce(c.n, 0)::int AS copied
+    FROM job JOIN i ON i.id = job.id LEFT JOIN (SELECT job_id, count(*) AS n FROM copied GROUP BY job_id) AS c ON c.job_id = job.id`,
 
-  // ($1 key) -> the job row created with this idempotency key
-  jobByKey: 'SELECT * FROM jobs WHERE key = $1',
+  // ($1 keys) -> the job rows created with these idempotency keys
+  jobsByKey: 'SELECT * FROM jobs WHERE key = ANY($1::text[])',
 
   // ($1 id) -> the job row
   job: 'SELECT * FROM jobs WHERE id = $1',
