@@ -105,8 +105,8 @@ if (!db) {
         const idB = new Map(rb.jobs.map(({ job }) => [job.key, job.id]));
         assert.deepEqual(idA, new Map([...idB].reverse()), 'both hubs answer the same job for each key');
         assert.equal(ra.jobs.filter((j) => j.created).length + rb.jobs.filter((j) => j.created).length, keys.length, 'one job created per key');
-        const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${db.schema}_keys.tasks WHERE job_id = ANY($1)`, [[...idA.values()]]);
-        assert.equal(rows[0].n, 2 * keys.length, 'the tasks of the jobs created, none of the others');
+        const tasks: pg.QueryResult = await db.query(`SELECT count(*)::int AS n FROM ${db.schema}_keys.tasks WHERE job_id = ANY($1)`, [[...idA.values()]]);
+        assert.equal(tasks.rows[0].n, 2 * keys.length, 'the tasks of the jobs created, none of the others');
       }
     } finally {
       await Promise.all([a.close(), b.close()]);

@@ -312,6 +312,26 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal((await store.getJob(job.id))!.state, 'succeeded');
     });
 
+    test('one completion call answers each item: a lease given twice, a cancelled task, an unknown lease', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, variants: 2 }));
+      const { job: doomed } = await store.createJob(newJob({ kind: k }));
+      const tasks = (await store.claim('w', rc(k), 3, T0)).tasks;
+      const [a, b] = tasks.filter((t) => t.jobId === job.id);
+      const c = tasks.find((t) => t.jobId === doomed.id)!;
+      await store.cancelJob(doomed.id, T0);
+      const r = await store.complete(
+        [{ leaseId: a!.leaseId, output: 1 }, { leaseId: a!.leaseId, output: 2 }, { leaseId: c.leaseId, output: 3 }, { leaseId: '1.nope', output: 4 }],
+        T0 + 1,
+      );
+      assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok', 'cancelled', 'lease_lost']);
+      assert.equal(r.changes.results.length, 1);
+      assert.deepEqual(r.changes.jobs, [], 'a job with a task still leased goes on running');
+      const last = await store.complete([{ leaseId: b!.leaseId, output: 5 }], T0 + 2);
+      assert.deepEqual(last.changes.jobs, [{ jobId: job.id, state: 'succeeded' }]);
+      assert.equal((await store.getResults(job.id)).length, 2);
+    });
+
     test('fencing: after a lease expires and the task is leased again, the old lease is refused', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, leaseMs: 1000, backoff: { ...DEFAULT_BACKOFF, delayMs: 0 } }));

@@ -31,7 +31,9 @@ export class PgCore {
   readonly pool: pg.Pool;
 
   constructor(config: pg.PoolConfig, readonly options: StoreOptions) {
-    this.pool = new pg.Pool({ ...config, types });
+    // Pipelined: a connection sends each query at once rather than after the previous one's reply,
+    // so the statements of a transaction whose parameters are known up front travel together (steps).
+    this.pool = new pg.Pool({ ...config, types, pipeline: true });
     // A pooled connection the server drops while idle is replaced at the next checkout; without a
     // listener the error would end the process.
     this.pool.on('error', () => {});
@@ -56,6 +58,39 @@ export class PgCore {
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  /**
+   * Runs these statements in one transaction in a single round trip: written to the connection
+   * together, run one after the other, each with a fresh snapshot (so one run after a lock sees
+   * every commit made before it). The first that fails undoes them all and its error is thrown;
+   * a deadlock or serialization failure runs them again.
+   */
+  steps(...steps: Array<[Statement, unknown[]]>): Promise<Array<pg.QueryResult<Row>>> {
+    return this.retrying(async () => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+        let sent: Array<Promise<pg.QueryResult<Row>>>;
+        stream.cork();
+        try {
+          sent = [client.query('BEGIN'), ...steps.map(([name, values]) => client.query<Row>({ name, text: sql[name], values })), client.query('COMMIT')];
+        } finally {
+          stream.uncork();
+        }
+        const settled = await Promise.allSettled(sent);
+        // A failure aborts the transaction: the statements after it fail too, and COMMIT rolls back.
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<pg.QueryResult<Row>>).value);
+      } catch (error) {
+        if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw error;
       } finally {
         client.release(broken);

@@ -31,7 +31,8 @@ function columns(jobs: NewJob[]): unknown[][] {
 export async function insertJobs(q: Query, jobs: NewJob[]): Promise<Inserted> {
   const changes = noChanges();
   const out: Array<Job | null> = new Array(jobs.length).fill(null);
-  for (const r of (await q('insertJobs', columns(jobs))).rows) {
+  const statement = jobs.some((j) => j.key !== null) ? 'insertJobs' : 'insertKeylessJobs';
+  for (const r of (await q(statement, columns(jobs))).rows) {
     const job = jobs[r.pos - 1]!;
     const view = newJobView(job);
     out[r.pos - 1] = view;

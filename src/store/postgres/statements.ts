@@ -1,23 +1,16 @@
-/**
- * Every SQL statement of the PostgreSQL adapter, each run as a named prepared statement. Each
- * carries a header: its parameters and what it returns. Internal task states are SQLite's: queued
- * (ready), delayed (queued until run_at), leased, succeeded, dead, cancelled. Several hubs may share
- * the database, so writes that change a job's tasks lock the job row first (lockJobs) and recompute
- * its state after: a concurrent writer of the same job waits, then sees this one's commit.
- */
-export const sql = {
-  // ($1 ids, $2 kinds, $3 inputs, $4 variants, $5 priorities, $6 seeds, $7 max_attempts, $8 backoffs,
-  //  $9 lease_ms, $10 requires, $11 keys, $12 run_at, $13 created_at, $14 concurrency keys, $15 cache keys,
-  //  $16 cache since, $17 routes: arrays of one length, an element per job) -> { pos, cached_from, copied }
-  // of each job created, pos its 1-based place in the arrays (copied: results a cache hit copied); a job
-  // whose key is taken (also by an earlier job of the batch, or another hub a moment ago) has no row.
-  // A batch of any size is this one statement, committed on its own. Jobs and tasks are inserted in
-  // the arrays' order, so task ids and result numbers follow it as if the jobs came one by one.
-  // A cache hit (the newest job with this identity that ran itself and succeeded since its cache
-  // since; copies do not count, they would keep an old result fresh forever) is born succeeded with
-  // the source's results in their order; otherwise one task per variant, seeded seed + idx, delayed
-  // when run_at is ahead. Hits see only jobs committed before: a twin in the batch has not run yet.
-  insertJobs: `WITH i AS (
+// ($1 ids, $2 kinds, $3 inputs, $4 variants, $5 priorities, $6 seeds, $7 max_attempts, $8 backoffs,
+//  $9 lease_ms, $10 requires, $11 keys, $12 run_at, $13 created_at, $14 concurrency keys, $15 cache keys,
+//  $16 cache since, $17 routes: arrays of one length, an element per job) -> { pos, cached_from, copied }
+// of each job created, pos its 1-based place in the arrays (copied: results a cache hit copied); a job
+// whose key is taken (also by an earlier job of the batch, or another hub a moment ago) has no row.
+// A batch of any size is this one statement, committed on its own. Jobs and tasks are inserted in
+// the arrays' order, so task ids and result numbers follow it as if the jobs came one by one.
+// A cache hit (the newest job with this identity that ran itself and succeeded since its cache
+// since; copies do not count, they would keep an old result fresh forever) is born succeeded with
+// the source's results in their order; otherwise one task per variant, seeded seed + idx, delayed
+// when run_at is ahead. Hits see only jobs committed before: a twin in the batch has not run yet.
+function insertJobs(onConflict: string): string {
+  return `WITH i AS (
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::int[], $8::text[],
           $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::bigint[], $17::text[])
         WITH ORDINALITY AS i(id, kind, input, variants, priority, seed, max_attempts, backoff, lease_ms, requires, key,
@@ -31,7 +24,7 @@ export const sql = {
       FROM (SELECT i.*, (SELECT id FROM jobs WHERE i.cache_key IS NOT NULL AND cache_key = i.cache_key AND state = 'succeeded'
             AND finished_at >= i.cache_since AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1) AS hit
           FROM i ORDER BY pos) AS c
-      ON CONFLICT (key) DO NOTHING
+      ${onConflict}
       RETURNING id, cached_from),
     fresh AS (
       INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
@@ -46,11 +39,30 @@ export const sql = {
         output, nextval('result_seq'), created_at, concurrency_key
       FROM (SELECT job.id AS job_id, s.idx, s.kind, s.route, s.priority, s.seed, i.created_at, s.max_attempts, s.lease_ms,
           s.output, s.concurrency_key
-        FROM job JOIN i ON i.id = job.id JOIN tasks s ON s.job_id = job.cached_from AND s.state = 'succeeded'
+        -- Per hit, its source's tasks by job id (OFFSET 0 keeps the planner from turning this into a
+        -- join that reads every succeeded task): a batch without hits reads no task at all.
+        FROM job JOIN i ON i.id = job.id
+          CROSS JOIN LATERAL (SELECT * FROM tasks WHERE job_id = job.cached_from AND state = 'succeeded' OFFSET 0) AS s
+        WHERE job.cached_from IS NOT NULL
         ORDER BY i.pos, s.done_seq) AS t
       RETURNING job_id)
     SELECT i.pos, job.cached_from, coalesce(c.n, 0)::int AS copied
-    FROM job JOIN i ON i.id = job.id LEFT JOIN (SELECT job_id, count(*) AS n FROM copied GROUP BY job_id) AS c ON c.job_id = job.id`,
+    FROM job JOIN i ON i.id = job.id LEFT JOIN (SELECT job_id, count(*) AS n FROM copied GROUP BY job_id) AS c ON c.job_id = job.id`;
+}
+
+/**
+ * Every SQL statement of the PostgreSQL adapter, each run as a named prepared statement. Each
+ * carries a header: its parameters and what it returns. Internal task states are SQLite's: queued
+ * (ready), delayed (queued until run_at), leased, succeeded, dead, cancelled. Several hubs may share
+ * the database, so writes that change a job's tasks lock the job row first (lockJobs) and recompute
+ * its state after: a concurrent writer of the same job waits, then sees this one's commit.
+ */
+export const sql = {
+  // The header is insertJobs' above.
+  insertJobs: insertJobs('ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING'),
+  // insertJobs for a batch in which no job has a key: no conflict to check for (a speculative
+  // insert and its confirmation per job, spared).
+  insertKeylessJobs: insertJobs(''),
 
   // ($1 keys) -> the job rows created with these idempotency keys
   jobsByKey: 'SELECT * FROM jobs WHERE key = ANY($1::text[])',
@@ -152,14 +164,34 @@ export const sql = {
   // ($1 progress, $2 id, $3 token) -> { job_id, idx } when the lease was current
   progress: `UPDATE tasks SET progress = $1 WHERE id = $2 AND lease_token = $3 AND state = 'leased' RETURNING job_id, idx`,
 
-  // ($1 task ids, $2 tokens, $3 outputs, $4 now) -> { pos, job_id, idx, seed, done_seq, route, concurrency_key }
-  // of each task whose lease was current, now succeeded; pos is the item's 1-based position. Sequence
-  // numbers are drawn in item order, under the job locks, so a job's results number in commit order.
-  complete: `UPDATE tasks SET state = 'succeeded', output = i.output, done_seq = i.seq, finished_at = $4, lease_expires_at = NULL
-    FROM (SELECT l.*, nextval('result_seq') AS seq
-          FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS l(id, token, output, pos)) AS i
-    WHERE tasks.id = i.id AND tasks.lease_token = i.token AND tasks.state = 'leased'
-    RETURNING i.pos, job_id, idx, seed, done_seq, route, concurrency_key`,
+  // ($1 task ids, $2 tokens, $3 outputs, $4 now) -> a row per item whose task exists, pos its 1-based
+  // position: `done` when its lease was current and the task is now succeeded, with { job_id, idx,
+  // seed, done_seq, route, concurrency_key } and `finished` when that was its job's last task (the job
+  // is now succeeded); otherwise { state, lease_token } of the task, to say why it was refused.
+  // Run after lockJobsOfTasks, in a statement of its own: its snapshot then holds every completion
+  // of these jobs committed before, and sequence numbers are drawn in item order under the locks,
+  // so a job's results number in commit order. A completion moves its job only this way: the task
+  // was leased, so the job was running and has no dead or cancelled task (those cancel every leased
+  // sibling), hence no other state can follow.
+  complete: `WITH i AS (
+      SELECT l.*, nextval('result_seq') AS seq FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS l(id, token, output, pos)),
+    done AS (
+      UPDATE tasks SET state = 'succeeded', output = i.output, done_seq = i.seq, finished_at = $4, lease_expires_at = NULL
+      FROM i WHERE tasks.id = i.id AND tasks.lease_token = i.token AND tasks.state = 'leased'
+      RETURNING i.pos, tasks.id, job_id, idx, seed, done_seq, route, concurrency_key),
+    finished AS (
+      UPDATE jobs SET state = 'succeeded', updated_at = $4, finished_at = $4
+      WHERE id IN (SELECT job_id FROM done) AND state = 'running'
+        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = jobs.id AND t.state <> 'succeeded' AND t.id NOT IN (SELECT id FROM done))
+      RETURNING id)
+    SELECT pos, true AS done, job_id, idx, seed, done_seq, route, concurrency_key, job_id IN (SELECT id FROM finished) AS finished,
+      NULL AS state, NULL AS lease_token
+    FROM done
+    UNION ALL
+    SELECT i.pos, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+      -- A lease given twice in one call completed once: the other item finds the task done by it.
+      CASE WHEN t.id IN (SELECT id FROM done) THEN 'succeeded' ELSE t.state END, t.lease_token
+    FROM i JOIN tasks t ON t.id = i.id WHERE i.pos NOT IN (SELECT pos FROM done)`,
 
   // ($1 id) -> the task with its job's backoff, to decide between retry and dead
   failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.lease_expires_at,
