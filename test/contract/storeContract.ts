@@ -223,6 +223,23 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal((await store.getJob(delayed!.job.id))!.counts.queued, 1, 'the delayed job waits');
     });
 
+    test('a claim issued right after a create, in the same turn, runs behind it and gets its tasks', async () => {
+      const k = kind();
+      let taken = '';
+      for (let round = 0; round < 5; round++) {
+        // No await between the two: the broker issues a waiting worker's claim this way.
+        const created = store.createJobs([newJob({ kind: k, variants: 2 }), newJob({ kind: k })]);
+        const claimed = store.claim('w', rc(k), 10, T0);
+        const ids = (await created).jobs.map((j) => j.job.id);
+        assert.deepEqual((await claimed).tasks.map((t) => t.jobId), [ids[0], ids[0], ids[1]]);
+        taken = ids[0]!;
+      }
+      const failed = store.createJobs([newJob({ kind: k, id: taken })]);
+      const after = store.claim('w', rc(k), 10, T0);
+      await assert.rejects(failed);
+      assert.deepEqual((await after).tasks, [], 'a claim behind a create that failed finds nothing, and fails not with it');
+    });
+
     test('a batch that cannot be written creates none of its jobs', async () => {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k }));

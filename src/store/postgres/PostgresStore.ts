@@ -16,7 +16,6 @@ import { insertJobs } from './creation.js';
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
-  readonly turnCommits = false;
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
 
@@ -71,7 +70,7 @@ export class PostgresStore implements Store {
   }
 
   async createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
-    const inserted = await insertJobs(this.core.q, jobs);
+    const inserted = await insertJobs(this.core.lead, jobs);
     // Keys already taken (perhaps by another hub a moment ago): those jobs answer, read after the commit.
     const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
     const byKey = new Map<string, Job>();

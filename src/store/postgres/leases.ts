@@ -24,7 +24,8 @@ export class PgLeases {
   constructor(private readonly core: PgCore) {}
 
   /**
-   * An unlimited claim is one statement. Under limits, the claim holds its keys' locks, reads their
+   * An unlimited claim is one statement, behind a create issued just before it in this turn (it
+   * then sees the new tasks). Under limits, the claim holds its keys' locks, reads their
    * leases and buckets, leases within what they leave and saves the buckets, in one transaction.
    */
   async claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
@@ -32,7 +33,7 @@ export class PgLeases {
     if (limited.length === 0) {
       const names = routes.map((rc) => rc.route);
       const all = names.map(() => max);
-      const { rows } = await this.core.q('claim', [now, workerId, names, all, names.map((r) => `route:${r}`), all, max]);
+      const { rows } = await this.core.follow('claim', [now, workerId, names, all, names.map((r) => `route:${r}`), all, max]);
       return this.claimed(rows, []);
     }
     return this.core.tx(async (q) => {

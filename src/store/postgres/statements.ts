@@ -84,7 +84,7 @@ export const sql = {
   lockJobs: 'SELECT id FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
 
   // ($1 task ids) -> { id } of the jobs of those tasks, now locked until commit, in id order
-  lockJobsOfTasks: `SELECT id FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[]))
+  lockJobsOfTasks: `SELECT id FROM jobs WHERE id = ANY(ARRAY(SELECT job_id FROM tasks WHERE id = ANY($1::bigint[])))
     ORDER BY id FOR UPDATE`,
 
   // ($1 jobId, $2 afterSeq) -> succeeded task rows of the job in completion order
@@ -121,6 +121,9 @@ export const sql = {
   // Takes the head of each route's ready index, skipping rows another claim holds, keeps at most
   // the cap of each cap key (routes of one concurrency key share it; unlimited routes pass their own
   // name and $7), and leases the best $7 of them all: higher priority first, then oldest.
+  // Planned once (pipeline.ts), so every table is reached by key: by ids in an array, or per row.
+  // "state IS NOT DISTINCT FROM" tests a state (never null) as = does, but no index on state can
+  // serve it: a plan made while the tables were small cannot choose to walk every queued job.
   claim: `WITH heads AS (
       SELECT h.id, h.priority, h.run_at, r.cap,
         row_number() OVER (PARTITION BY r.cap_key ORDER BY h.priority DESC, h.run_at, h.id) AS nth
@@ -131,14 +134,13 @@ export const sql = {
     leased AS (
       UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = substr(md5(gen_random_uuid()::text), 1, 16),
         lease_expires_at = $1 + lease_ms, worker_id = $2
-      FROM pick WHERE tasks.id = pick.id
-      RETURNING tasks.id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at,
-        tasks.concurrency_key),
+      WHERE id = ANY(ARRAY(SELECT id FROM pick))
+      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key),
     started AS (
       UPDATE jobs SET state = 'running', updated_at = $1
-      WHERE id IN (SELECT job_id FROM leased) AND state = 'queued' RETURNING id)
-    SELECT leased.*, jobs.input, leased.job_id IN (SELECT id FROM started) AS started
-    FROM leased JOIN jobs ON jobs.id = leased.job_id`,
+      WHERE id = ANY(ARRAY(SELECT job_id FROM leased)) AND state IS NOT DISTINCT FROM 'queued' RETURNING id)
+    SELECT leased.*, (SELECT input FROM jobs WHERE id = leased.job_id) AS input, leased.job_id IN (SELECT id FROM started) AS started
+    FROM leased`,
 
   // ($1 keys) -> nothing: holds each key's claim lock until commit, in key order, so two claims (on
   // any hub) under one limited key run one after the other and both see the other's leases. The
@@ -172,17 +174,24 @@ export const sql = {
   // of these jobs committed before, and sequence numbers are drawn in item order under the locks,
   // so a job's results number in commit order. A completion moves its job only this way: the task
   // was leased, so the job was running and has no dead or cancelled task (those cancel every leased
-  // sibling), hence no other state can follow.
+  // sibling), hence no other state can follow. Planned once, every table reached by key (see claim).
   complete: `WITH i AS (
-      SELECT l.*, nextval('result_seq') AS seq FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS l(id, token, output, pos)),
+      -- The items by position k: generate_series over a parameter counts on 1000 rows, so the plan
+      -- matches them to their tasks by hashing (a nested loop over 100 items of 100 tasks: 10,000 pairs).
+      SELECT ($1::bigint[])[k] AS id, ($2::text[])[k] AS token, ($3::text[])[k] AS output, k AS pos,
+        nextval('result_seq') AS seq
+      FROM generate_series(1, cardinality($1::bigint[])) AS k),
     done AS (
       UPDATE tasks SET state = 'succeeded', output = i.output, done_seq = i.seq, finished_at = $4, lease_expires_at = NULL
-      FROM i WHERE tasks.id = i.id AND tasks.lease_token = i.token AND tasks.state = 'leased'
+      FROM i WHERE tasks.id = ANY($1::bigint[]) AND tasks.id = i.id AND tasks.lease_token = i.token
+        AND tasks.state IS NOT DISTINCT FROM 'leased'
       RETURNING i.pos, tasks.id, job_id, idx, seed, done_seq, route, concurrency_key),
     finished AS (
       UPDATE jobs SET state = 'succeeded', updated_at = $4, finished_at = $4
-      WHERE id IN (SELECT job_id FROM done) AND state = 'running'
-        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = jobs.id AND t.state <> 'succeeded' AND t.id NOT IN (SELECT id FROM done))
+      WHERE id = ANY(ARRAY(SELECT job_id FROM done)) AND state IS NOT DISTINCT FROM 'running'
+        -- OFFSET 0: asked per job by its tasks' index, never turned into a join over every task.
+        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = jobs.id AND t.state <> 'succeeded'
+          AND t.id NOT IN (SELECT id FROM done) OFFSET 0)
       RETURNING id)
     SELECT pos, true AS done, job_id, idx, seed, done_seq, route, concurrency_key, job_id IN (SELECT id FROM finished) AS finished,
       NULL AS state, NULL AS lease_token
@@ -191,7 +200,8 @@ export const sql = {
     SELECT i.pos, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
       -- A lease given twice in one call completed once: the other item finds the task done by it.
       CASE WHEN t.id IN (SELECT id FROM done) THEN 'succeeded' ELSE t.state END, t.lease_token
-    FROM i JOIN tasks t ON t.id = i.id WHERE i.pos NOT IN (SELECT pos FROM done)`,
+    FROM i CROSS JOIN LATERAL (SELECT id, state, lease_token FROM tasks WHERE id = i.id OFFSET 0) AS t
+    WHERE i.pos NOT IN (SELECT pos FROM done)`,
 
   // ($1 id) -> the task with its job's backoff, to decide between retry and dead
   failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.lease_expires_at,
