@@ -260,10 +260,17 @@ export function storeContract(factory: StoreFactory): void {
       assert.ok((await store.sweep(T0 + 1, 1000)) >= 1);
       assert.equal(await store.getJob(ok.job.id), null);
       assert.equal((await store.getResults(ok.job.id)).length, 0);
+      assert.deepEqual([await store.getTask(a!.taskId), await store.listTasks(ok.job.id)], [null, []], 'its tasks went with it');
       assert.equal((await store.getJob(bad.job.id))!.state, 'failed');
       assert.equal(await store.purgeDead(`${ok.job.id}.0`), 0);
       assert.equal(await store.purgeDead(b!.taskId), 1);
       assert.equal(await store.getJob(bad.job.id), null);
+      assert.deepEqual(await store.listTasks(bad.job.id), []);
+      const all = await Promise.all([1, 2].map(() => store.createJob(newJob({ kind: k, maxAttempts: 1 }))));
+      for (const t of (await store.claim('w', rc(k), 2, T0)).tasks) await store.fail(t.leaseId, 'no', false, T0);
+      assert.ok((await store.purgeDead('all')) >= 2);
+      for (const { job } of all) assert.deepEqual([await store.getJob(job.id), await store.listTasks(job.id)], [null, []]);
+      assert.equal((await store.listDead(undefined, 100)).filter((d) => d.kind === k).length, 0);
     });
 
     test('limits are stored, and rerouting moves waiting tasks of matching keys', async () => {

@@ -180,13 +180,13 @@ export class PostgresStore implements Store {
   }
 
   async sweep(before: number, limit: number): Promise<number> {
-    return (await this.core.q('sweep', [before, limit])).rowCount ?? 0;
+    return (await this.core.q('sweep', [before, limit])).rows[0]!.n;
   }
 
   async purgeDead(taskId: string | 'all'): Promise<number> {
-    if (taskId === 'all') return (await this.core.q('purgeAllDead')).rowCount ?? 0;
+    if (taskId === 'all') return (await this.core.q('purgeAllDead')).rows[0]!.n;
     const parts = splitTaskId(taskId);
-    return parts ? ((await this.core.q('purgeJobOfDead', [parts[0]])).rowCount ?? 0) : 0;
+    return parts ? (await this.core.q('purgeJobOfDead', [parts[0]])).rows[0]!.n : 0;
   }
 
   async listLimits(): Promise<Limit[]> {

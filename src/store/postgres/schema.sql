@@ -369,6 +369,3 @@ ALTER TABLE ONLY sandbox_posts
 
 ALTER TABLE ONLY sandbox_posts
     ADD CONSTRAINT sandbox_posts_reply_to_fkey FOREIGN KEY (reply_to) REFERENCES sandbox_posts(id);
-
-ALTER TABLE ONLY tasks
-    ADD CONSTRAINT tasks_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON DELETE CASCADE;

@@ -50,6 +50,14 @@ function insertJobs(onConflict: string): string {
     FROM job JOIN i ON i.id = job.id LEFT JOIN (SELECT job_id, count(*) AS n FROM copied GROUP BY job_id) AS c ON c.job_id = job.id`;
 }
 
+// A statement deleting jobs, made to delete their tasks too and answer { n }, the jobs deleted.
+// tasks.job_id has no foreign key (005_lean_indexes.sql), so no cascade does it.
+function withTheirTasks(deleteJobs: string): string {
+  return `WITH gone AS (${deleteJobs} RETURNING id),
+    their AS (DELETE FROM tasks WHERE job_id IN (SELECT id FROM gone))
+    SELECT count(*)::int AS n FROM gone`;
+}
+
 /**
  * Every SQL statement of the PostgreSQL adapter, each run as a named prepared statement. Each
  * carries a header: its parameters and what it returns. Internal task states are SQLite's: queued
@@ -231,13 +239,13 @@ export const sql = {
   // ($1 now, $2 id) -> nothing: the client has enough results (a finished job stays as it is)
   markEnough: `UPDATE jobs SET enough = true, updated_at = $1 WHERE id = $2 AND state IN ('queued', 'running')`,
 
-  // ($1 before, $2 limit) -> rowCount: deletes finished jobs (with their tasks) past retention
-  sweep: `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
-    AND finished_at < $1 ORDER BY finished_at LIMIT $2)`,
-  // ($1 jobId) -> rowCount: deletes a job whose task is dead
-  purgeJobOfDead: `DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`,
-  // () -> rowCount: deletes every job holding a dead task
-  purgeAllDead: `DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`,
+  // ($1 before, $2 limit) -> { n } jobs deleted: finished jobs (with their tasks) past retention
+  sweep: withTheirTasks(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
+    AND finished_at < $1 ORDER BY finished_at LIMIT $2)`),
+  // ($1 jobId) -> { n } jobs deleted: the job, if a task of it is dead, with its tasks
+  purgeJobOfDead: withTheirTasks(`DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`),
+  // () -> { n } jobs deleted: every job holding a dead task, with its tasks
+  purgeAllDead: withTheirTasks(`DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`),
 
   // () -> every limit row
   limits: 'SELECT * FROM limits ORDER BY key',
