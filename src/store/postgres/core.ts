@@ -26,7 +26,7 @@ function config(name: Statement, values: unknown[]): pg.QueryConfig {
 /** One statement on this connection: in a transaction of its own where it is planned once. */
 async function one(client: pg.PoolClient, name: Statement, params: unknown[]): Promise<pg.QueryResult<Row>> {
   if (!PLANNED_ONCE.has(name)) return client.query<Row>(config(name, params));
-  return (await send(client, [config(name, params)], true, true))[0]!;
+  return (await send(client, [config(name, params)], true))[0]!;
 }
 
 /** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
@@ -61,7 +61,8 @@ export class PgCore {
   }
 
   /** One statement in its own transaction: committed when the promise resolves. */
-  q: Query = (name, params = []) => this.retrying(() => (PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params))));
+  q: Query = (name, params = []) =>
+    this.retrying(() => (PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params))));
 
   /** q, leading this turn's lane: statements that follow it in this turn run next on its connection. */
   lead: Query = (name, params = []) =>
@@ -89,7 +90,7 @@ export class PgCore {
    */
   steps(...steps: Array<[Statement, unknown[]]>): Promise<Array<pg.QueryResult<Row>>> {
     const planOnce = steps.some(([name]) => PLANNED_ONCE.has(name));
-    return this.retrying(() => this.checkedOut((c) => send(c, steps.map(([name, params]) => config(name, params)), true, planOnce)));
+    return this.retrying(() => this.checkedOut((c) => send(c, steps.map(([name, params]) => config(name, params)), planOnce)));
   }
 
   /** Runs `fn` on a pooled connection; one left inside a transaction by a failure is rolled back first. */

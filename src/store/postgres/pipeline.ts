@@ -12,31 +12,31 @@ import type { Row } from '../rows.js';
  */
 export const PLAN_ONCE = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off';
 
+/** pg's connection writes to a socket; corked, the queries below leave in one write. */
 interface Corkable {
-  connection: { stream: { cork(): void; uncork(): void } };
+  connection?: { stream?: { cork?(): void; uncork?(): void } };
 }
 
 /**
- * Writes these statements to the connection in one go and answers their results in order: a
- * single round trip, each statement still run after the one before it, with a fresh snapshot.
- * As a transaction (`tx`), the first that fails undoes them all (the rest fail too and COMMIT
- * rolls back) and its error is thrown; `planOnce` plans them as PLAN_ONCE says.
+ * Writes these statements to the connection in one go, as one transaction, and answers their
+ * results in order: a single round trip, each statement still run after the one before it, with a
+ * fresh snapshot. The first that fails undoes them all (the rest fail too and COMMIT rolls back)
+ * and its error is thrown; `planOnce` plans them as PLAN_ONCE says.
  */
-export async function send(client: pg.PoolClient, steps: pg.QueryConfig[], tx: boolean, planOnce: boolean): Promise<Array<pg.QueryResult<Row>>> {
-  const { stream } = (client as unknown as Corkable).connection;
+export async function send(client: pg.PoolClient, steps: pg.QueryConfig[], planOnce: boolean): Promise<Array<pg.QueryResult<Row>>> {
+  const stream = (client as unknown as Corkable).connection?.stream;
   const sent: Array<Promise<pg.QueryResult<Row>>> = [];
   // Issued (and so run) in this order: the transaction's start, the steps, its end.
-  stream.cork();
+  stream?.cork?.();
   try {
-    if (tx) sent.push(client.query<Row>(planOnce ? PLAN_ONCE : 'BEGIN'));
+    sent.push(client.query<Row>(planOnce ? PLAN_ONCE : 'BEGIN'));
     for (const s of steps) sent.push(client.query<Row>(s));
-    if (tx) sent.push(client.query<Row>('COMMIT'));
+    sent.push(client.query<Row>('COMMIT'));
   } finally {
-    stream.uncork();
+    stream?.uncork?.();
   }
   const settled = await Promise.allSettled(sent);
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const results = settled.map((r) => (r as PromiseFulfilledResult<pg.QueryResult<Row>>).value);
-  return tx ? results.slice(1, -1) : results;
+  return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<pg.QueryResult<Row>>).value);
 }
