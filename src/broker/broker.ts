@@ -179,14 +179,14 @@ export class Broker {
   }
 
   /**
-   * Writes new jobs. Where the store commits a turn's writes together, the claims waiting on their
-   * routes are issued at once, behind the write: a waiting worker gets the new tasks in the same
-   * commit, one round trip to the disk instead of two. (The wake after the commit finds those
-   * waiters answered.)
+   * Writes new jobs. The claims waiting on their routes are issued at once, behind the write, which
+   * the store runs them after (Store.createJob): a waiting worker gets the new tasks in the create's
+   * trip to the disk or the server instead of one of its own. (The wake after the commit finds
+   * those waiters answered.)
    */
   private create<T>(jobs: NewJob[], write: () => Promise<T>): Promise<T> {
     const done = write();
-    if (this.store.turnCommits) this.wake([...new Set(jobs.filter((j) => j.runAt <= j.createdAt).map((j) => j.route))], true);
+    this.wake([...new Set(jobs.filter((j) => j.runAt <= j.createdAt).map((j) => j.route))], true);
     return done;
   }
 

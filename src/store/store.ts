@@ -105,16 +105,15 @@ export interface StoreOptions {
  */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  /**
-   * Writes issued in one event-loop turn commit in one transaction, in the order issued (SQLite's
-   * batcher): a claim issued right after a create sees the new tasks and commits with them.
-   */
-  readonly turnCommits: boolean;
   close(): Promise<void>;
 
   /**
    * Creates the job and its tasks; with a `key` already used, returns that job instead. With a
    * cacheKey matching a recent succeeded job, the new job is created succeeded with its results.
+   * A claim issued right after a create (or createJobs), in the same event-loop turn, runs behind it
+   * and sees the new tasks, sharing its trip to the disk or the server: SQLite commits a turn's
+   * writes in one transaction, in the order issued (its batcher); PostgreSQL runs the claim next on
+   * the create's connection, right after the create's commit (TurnLane).
    */
   createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }>;
   /** createJob for many, in one transaction: all are created (or found by key), or none. */

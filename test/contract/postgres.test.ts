@@ -93,6 +93,26 @@ if (!db) {
     }
   });
 
+  test('postgres: two hubs creating batches with the same keys at once make one job per key, and both answer it', async () => {
+    const [a, b] = await Promise.all([open(beside('keys')), open(beside('keys'))]);
+    try {
+      for (let round = 0; round < 10; round++) {
+        const keys = Array.from({ length: 20 }, (_, i) => `r${round}-${i}`);
+        const batch = (ks: string[], hub: string) => ks.map((key, i) => newJob({ id: `job_${hub}${round}_${i}`, key, variants: 2 }));
+        // In opposite orders, so the two inserts wait on each other's keys.
+        const [ra, rb] = await Promise.all([a.createJobs(batch(keys, 'a')), b.createJobs(batch([...keys].reverse(), 'b'))]);
+        const idA = new Map(ra.jobs.map(({ job }) => [job.key, job.id]));
+        const idB = new Map(rb.jobs.map(({ job }) => [job.key, job.id]));
+        assert.deepEqual(idA, new Map([...idB].reverse()), 'both hubs answer the same job for each key');
+        assert.equal(ra.jobs.filter((j) => j.created).length + rb.jobs.filter((j) => j.created).length, keys.length, 'one job created per key');
+        const tasks: pg.QueryResult = await db.query(`SELECT count(*)::int AS n FROM ${db.schema}_keys.tasks WHERE job_id = ANY($1)`, [[...idA.values()]]);
+        assert.equal(tasks.rows[0].n, 2 * keys.length, 'the tasks of the jobs created, none of the others');
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   test('postgres: limited claims under one key in two schemas of one database do not wait for each other', { timeout: 30_000 }, async () => {
     const [a, b] = await Promise.all([open(beside('keys_a')), open(beside('keys_b'))]);
     // Holds schema A's lock on the key exactly as a claim under way there holds it.

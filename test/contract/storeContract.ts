@@ -189,6 +189,66 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 4);
     });
 
+    test('a batch is created in order: a key used twice answers the first, delays wait, cache hits copy', async () => {
+      const k = kind();
+      const cacheKey = `cache-${k}`;
+      const { job: source } = await store.createJob(newJob({ kind: k, cacheKey, variants: 2 }));
+      const done = (await store.claim('w', rc(k), 2, T0)).tasks;
+      await store.complete(done.map((t) => ({ leaseId: t.leaseId, output: `src${t.index}` })), T0 + 1);
+      const r = await store.createJobs([
+        newJob({ kind: k, key: `dup-${k}`, variants: 2, seed: 10 }),
+        newJob({ kind: k, key: `dup-${k}`, input: { other: true } }),
+        newJob({ kind: k, cacheKey, variants: 2, createdAt: T0 + 2 }),
+        newJob({ kind: k, runAt: T0 + 5000 }),
+        newJob({ kind: k }),
+        newJob({ kind: k, priority: 5 }),
+      ]);
+      const [first, again, hit, delayed, plain, urgent] = r.jobs;
+      assert.deepEqual(r.jobs.map((j) => j.created), [true, false, true, true, true, true]);
+      assert.equal(again!.job.id, first!.job.id);
+      assert.deepEqual(again!.job.input, { n: 1 }, 'the first job of the key answers, as stored');
+      assert.deepEqual([hit!.job.state, hit!.job.cachedFrom, hit!.job.counts.succeeded], ['succeeded', source.id, 2]);
+      assert.deepEqual((await store.getResults(hit!.job.id)).map((x) => x.output), (await store.getResults(source.id)).map((x) => x.output));
+      assert.deepEqual(r.changes.routes, [k]);
+      assert.equal(r.changes.nextRunAt, T0 + 5000);
+      for (const { job } of r.jobs) {
+        assert.deepEqual(job, (await store.getJob(job.id))!, 'a job answers as stored');
+      }
+      // Priority first; among equals, the order of the batch, variants by index.
+      const claimed = (await store.claim('w', rc(k), 10, T0)).tasks;
+      assert.deepEqual(
+        claimed.map((t) => [t.jobId, t.index, t.seed]),
+        [[urgent!.job.id, 0, 100], [first!.job.id, 0, 10], [first!.job.id, 1, 11], [plain!.job.id, 0, 100]],
+      );
+      assert.equal((await store.getJob(delayed!.job.id))!.counts.queued, 1, 'the delayed job waits');
+    });
+
+    test('a claim issued right after a create, in the same turn, runs behind it and gets its tasks', async () => {
+      const k = kind();
+      let taken = '';
+      for (let round = 0; round < 5; round++) {
+        // No await between the two: the broker issues a waiting worker's claim this way.
+        const created = store.createJobs([newJob({ kind: k, variants: 2 }), newJob({ kind: k })]);
+        const claimed = store.claim('w', rc(k), 10, T0);
+        const ids = (await created).jobs.map((j) => j.job.id);
+        assert.deepEqual((await claimed).tasks.map((t) => t.jobId), [ids[0], ids[0], ids[1]]);
+        taken = ids[0]!;
+      }
+      const failed = store.createJobs([newJob({ kind: k, id: taken })]);
+      const after = store.claim('w', rc(k), 10, T0);
+      await assert.rejects(failed);
+      assert.deepEqual((await after).tasks, [], 'a claim behind a create that failed finds nothing, and fails not with it');
+    });
+
+    test('a batch that cannot be written creates none of its jobs', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k }));
+      const fresh = newJob({ kind: k });
+      await assert.rejects(store.createJobs([fresh, newJob({ kind: k, id: job.id })]));
+      assert.equal(await store.getJob(fresh.id), null);
+      assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 1, "only the first call's task is there");
+    });
+
     test('retention deletes finished jobs past their age and keeps failed ones until purged', async () => {
       const k = kind();
       const ok = await store.createJob(newJob({ kind: k }));
@@ -200,10 +260,17 @@ export function storeContract(factory: StoreFactory): void {
       assert.ok((await store.sweep(T0 + 1, 1000)) >= 1);
       assert.equal(await store.getJob(ok.job.id), null);
       assert.equal((await store.getResults(ok.job.id)).length, 0);
+      assert.deepEqual([await store.getTask(a!.taskId), await store.listTasks(ok.job.id)], [null, []], 'its tasks went with it');
       assert.equal((await store.getJob(bad.job.id))!.state, 'failed');
       assert.equal(await store.purgeDead(`${ok.job.id}.0`), 0);
       assert.equal(await store.purgeDead(b!.taskId), 1);
       assert.equal(await store.getJob(bad.job.id), null);
+      assert.deepEqual(await store.listTasks(bad.job.id), []);
+      const all = await Promise.all([1, 2].map(() => store.createJob(newJob({ kind: k, maxAttempts: 1 }))));
+      for (const t of (await store.claim('w', rc(k), 2, T0)).tasks) await store.fail(t.leaseId, 'no', false, T0);
+      assert.ok((await store.purgeDead('all')) >= 2);
+      for (const { job } of all) assert.deepEqual([await store.getJob(job.id), await store.listTasks(job.id)], [null, []]);
+      assert.equal((await store.listDead(undefined, 100)).filter((d) => d.kind === k).length, 0);
     });
 
     test('limits are stored, and rerouting moves waiting tasks of matching keys', async () => {
@@ -267,6 +334,26 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal(results.length, 1);
       assert.deepEqual(results[0]!.output, { text: 'a' });
       assert.equal((await store.getJob(job.id))!.state, 'succeeded');
+    });
+
+    test('one completion call answers each item: a lease given twice, a cancelled task, an unknown lease', async () => {
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k, variants: 2 }));
+      const { job: doomed } = await store.createJob(newJob({ kind: k }));
+      const tasks = (await store.claim('w', rc(k), 3, T0)).tasks;
+      const [a, b] = tasks.filter((t) => t.jobId === job.id);
+      const c = tasks.find((t) => t.jobId === doomed.id)!;
+      await store.cancelJob(doomed.id, T0);
+      const r = await store.complete(
+        [{ leaseId: a!.leaseId, output: 1 }, { leaseId: a!.leaseId, output: 2 }, { leaseId: c.leaseId, output: 3 }, { leaseId: '1.nope', output: 4 }],
+        T0 + 1,
+      );
+      assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok', 'cancelled', 'lease_lost']);
+      assert.equal(r.changes.results.length, 1);
+      assert.deepEqual(r.changes.jobs, [], 'a job with a task still leased goes on running');
+      const last = await store.complete([{ leaseId: b!.leaseId, output: 5 }], T0 + 2);
+      assert.deepEqual(last.changes.jobs, [{ jobId: job.id, state: 'succeeded' }]);
+      assert.equal((await store.getResults(job.id)).length, 2);
     });
 
     test('fencing: after a lease expires and the task is leased again, the old lease is refused', async () => {

@@ -87,8 +87,11 @@ export class PgCluster implements Cluster {
     const client = this.listener;
     try {
       // One send at a time: commits that land meanwhile wait in the outbox and go out together next.
-      for (const n of client && notices.length > 0 ? packNotices(notices, MAX_PAYLOAD) : []) {
-        await client!.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ h: this.hubId, n } satisfies Envelope)]);
+      // Every notification of a flush goes in one statement (one transaction, so they arrive in order).
+      if (client && notices.length > 0) {
+        const payloads = packNotices(notices, MAX_PAYLOAD).map((n) => JSON.stringify({ h: this.hubId, n } satisfies Envelope));
+        // ($1 channel, $2 payloads) -> nothing: each payload notified, in order
+        await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, k) ORDER BY k', [this.channel, payloads]);
       }
     } catch (e) {
       // The other hubs resync when this hub's session comes back; their claims also time out and retry.
@@ -106,7 +109,8 @@ export class PgCluster implements Cluster {
       if (this.listener === client) this.listener = null;
     });
     client.on('notification', (m) => {
-      if (m.channel !== this.channel || !m.payload) return;
+      // This session sends this hub's notices, and PostgreSQL delivers them to it too: skipped unread.
+      if (m.channel !== this.channel || !m.payload || m.processId === (client as unknown as { processID: number }).processID) return;
       const env = JSON.parse(m.payload) as Envelope;
       if (env.h !== this.hubId) this.deliver(env.n);
     });
@@ -203,7 +207,8 @@ export function packNotices(notices: HubNotice[], max: number): HubNotice[] {
   for (const r of routes) add(r.length + 3, (n) => n.routes.push(r));
   for (const l of limits) add(l.length + 3, (n) => n.limits.push(l));
   for (const j of results) add(j.length + 3, (n) => n.results.push(j));
-  for (const j of notices.flatMap((n) => n.jobs)) add(JSON.stringify(j).length + 1, (n) => n.jobs.push(j));
+  // {"jobId":"…","state":"…"} and a comma, without writing it out.
+  for (const j of notices.flatMap((n) => n.jobs)) add(j.jobId.length + j.state.length + 24, (n) => n.jobs.push(j));
   // One wake-up serves any number of posts.
   const all = notices.flatMap((n) => n.bots ?? []);
   const firstPosted = all.findIndex((b) => b.type === 'posted');

@@ -1,4 +1,4 @@
-import type { Job, Labels, Limit, NewJob, Result, Task, TaskCounts, TokenInfo, WorkerInfo } from '../../types.js';
+import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
 import { countTasks, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreOptions, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
@@ -8,6 +8,7 @@ import { PgLeases } from './leases.js';
 import { migrate } from './migrate.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { PgRollups } from './rollups.js';
+import { insertJobs } from './creation.js';
 
 /**
  * The store for several hubs: one PostgreSQL database (or one schema of it, `?schema=` in the URL).
@@ -15,7 +16,6 @@ import { PgRollups } from './rollups.js';
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
-  readonly turnCommits = false;
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
 
@@ -64,41 +64,22 @@ export class PostgresStore implements Store {
     return job ?? null;
   }
 
-  createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }> {
-    return this.core.tx(async (q) => {
-      const changes = noChanges();
-      return { ...(await this.insertJob(q, job, changes)), changes };
-    });
+  async createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }> {
+    const { jobs, changes } = await this.createJobs([job]);
+    return { ...jobs[0]!, changes };
   }
 
-  createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
-    return this.core.tx(async (q) => {
-      const changes = noChanges();
-      const created: Array<{ job: Job; created: boolean }> = [];
-      for (const job of jobs) created.push(await this.insertJob(q, job, changes));
-      return { jobs: created, changes };
+  async createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
+    const inserted = await insertJobs(this.core.lead, jobs);
+    // Keys already taken (perhaps by another hub a moment ago): those jobs answer, read after the commit.
+    const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
+    const byKey = new Map<string, Job>();
+    if (taken.length > 0) for (const job of await this.toJobs(this.core.q, (await this.core.q('jobsByKey', [taken])).rows)) byKey.set(job.key!, job);
+    const out = jobs.map((j, k) => {
+      const job = inserted.jobs[k];
+      return job ? { job, created: true } : { job: byKey.get(j.key!)!, created: false };
     });
-  }
-
-  private async insertJob(q: Query, job: NewJob, changes: Changes): Promise<{ job: Job; created: boolean }> {
-    const { rows } = await q('insertJob', [
-      job.id, job.kind, JSON.stringify(job.input), job.variants, job.priority, job.seed, job.maxAttempts,
-      JSON.stringify(job.backoff), job.leaseMs, job.requires ? JSON.stringify(job.requires) : null, job.key, job.runAt,
-      job.createdAt, job.concurrencyKey, job.cacheKey, job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs, job.route,
-    ]);
-    const row = rows[0];
-    // No row: the idempotency key is taken (perhaps by another hub a moment ago); that job answers.
-    if (!row) return { job: (await this.toJobs(q, (await q('jobByKey', [job.key])).rows))[0]!, created: false };
-    const counts: TaskCounts = { queued: 0, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
-    if (row.cached_from !== null) {
-      // A cache hit is born succeeded with the source's results; nothing is dispatched.
-      counts.succeeded = row.copied;
-      return { job: toJob(row, counts), created: true };
-    }
-    counts.queued = job.variants;
-    if (job.runAt > job.createdAt) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
-    else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
-    return { job: toJob(row, counts), created: true };
+    return { jobs: out, changes: inserted.changes };
   }
 
   getJob(id: string): Promise<Job | null> {
@@ -199,13 +180,13 @@ export class PostgresStore implements Store {
   }
 
   async sweep(before: number, limit: number): Promise<number> {
-    return (await this.core.q('sweep', [before, limit])).rowCount ?? 0;
+    return (await this.core.q('sweep', [before, limit])).rows[0]!.n;
   }
 
   async purgeDead(taskId: string | 'all'): Promise<number> {
-    if (taskId === 'all') return (await this.core.q('purgeAllDead')).rowCount ?? 0;
+    if (taskId === 'all') return (await this.core.q('purgeAllDead')).rows[0]!.n;
     const parts = splitTaskId(taskId);
-    return parts ? ((await this.core.q('purgeJobOfDead', [parts[0]])).rowCount ?? 0) : 0;
+    return parts ? (await this.core.q('purgeJobOfDead', [parts[0]])).rows[0]!.n : 0;
   }
 
   async listLimits(): Promise<Limit[]> {

@@ -6,6 +6,8 @@ import type { Changes, StoreOptions } from '../store.js';
 import { botSql } from './botStatements.js';
 import { sandboxSql } from './sandboxStatements.js';
 import { sql as brokerSql } from './statements.js';
+import { send } from './pipeline.js';
+import { TurnLane } from './turnLane.js';
 
 /** Every statement of the adapter by name; the names of the three sets do not overlap. */
 const sql = { ...brokerSql, ...botSql, ...sandboxSql };
@@ -13,6 +15,19 @@ export type Statement = keyof typeof sql;
 
 /** Runs one named statement; inside `tx`, on the transaction's connection. */
 export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
+
+/** The hot path's statements, planned once per connection (see pipeline.ts). */
+const PLANNED_ONCE: ReadonlySet<Statement> = new Set(['insertJobs', 'insertKeylessJobs', 'claim', 'lockJobsOfTasks', 'complete']);
+
+function config(name: Statement, values: unknown[]): pg.QueryConfig {
+  return { name, text: sql[name], values };
+}
+
+/** One statement on this connection: in a transaction of its own where it is planned once. */
+async function one(client: pg.PoolClient, name: Statement, params: unknown[]): Promise<pg.QueryResult<Row>> {
+  if (!PLANNED_ONCE.has(name)) return client.query<Row>(config(name, params));
+  return (await send(client, [config(name, params)], true))[0]!;
+}
 
 /** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -29,9 +44,13 @@ const types = {
 /** What the parts of the PostgreSQL store share: the pool, the transaction runner, job bookkeeping. */
 export class PgCore {
   readonly pool: pg.Pool;
+  private readonly lane: TurnLane;
 
   constructor(config: pg.PoolConfig, readonly options: StoreOptions) {
-    this.pool = new pg.Pool({ ...config, types });
+    // Pipelined: a connection sends each query at once rather than after the previous one's reply,
+    // so statements whose parameters are known up front travel together (send).
+    this.pool = new pg.Pool({ ...config, types, pipeline: true });
+    this.lane = new TurnLane(this.pool);
     // A pooled connection the server drops while idle is replaced at the next checkout; without a
     // listener the error would end the process.
     this.pool.on('error', () => {});
@@ -41,32 +60,57 @@ export class PgCore {
     this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
-  /** One statement in its own implicit transaction: committed when the promise resolves. */
-  q: Query = (name, params = []) => this.retrying(() => this.pool.query({ name, text: sql[name], values: params }));
+  /** One statement in its own transaction: committed when the promise resolves. */
+  q: Query = (name, params = []) =>
+    this.retrying(() => (PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params))));
+
+  /** q, leading this turn's lane: statements that follow it in this turn run next on its connection. */
+  lead: Query = (name, params = []) =>
+    this.retrying((attempt) => (attempt === 1 ? this.lane.lead((c) => one(c, name, params)) : this.checkedOut((c) => one(c, name, params))));
+
+  /** q, behind this turn's lead statement when there is one (see TurnLane). */
+  follow: Query = (name, params = []) =>
+    this.retrying((attempt) => (attempt === 1 && this.lane.follow((c) => one(c, name, params))) || this.checkedOut((c) => one(c, name, params)));
 
   /** Runs `fn` in one transaction on one connection; a deadlock or serialization failure runs it again. */
   tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    return this.retrying(async () => {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
+    return this.retrying(() =>
+      this.checkedOut(async (client) => {
         await client.query('BEGIN');
-        const result = await fn((name, params = []) => client.query({ name, text: sql[name], values: params }));
+        const result = await fn((name, params = []) => client.query(config(name, params)));
         await client.query('COMMIT');
         return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+      }),
+    );
   }
 
-  private async retrying<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs these statements in one transaction in a single round trip (see send): one run after a
+   * lock sees every commit made before it. A deadlock or serialization failure runs them again.
+   */
+  steps(...steps: Array<[Statement, unknown[]]>): Promise<Array<pg.QueryResult<Row>>> {
+    const planOnce = steps.some(([name]) => PLANNED_ONCE.has(name));
+    return this.retrying(() => this.checkedOut((c) => send(c, steps.map(([name, params]) => config(name, params)), planOnce)));
+  }
+
+  /** Runs `fn` on a pooled connection; one left inside a transaction by a failure is rolled back first. */
+  private async checkedOut<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (error) {
+      if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async retrying<T>(run: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await run();
+        return await run(attempt);
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
         if (UNSTORABLE.has(code)) throw new InputError('body', 'a text value contains the NUL character (\\u0000), which PostgreSQL cannot store');

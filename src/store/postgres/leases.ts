@@ -24,7 +24,8 @@ export class PgLeases {
   constructor(private readonly core: PgCore) {}
 
   /**
-   * An unlimited claim is one statement. Under limits, the claim holds its keys' locks, reads their
+   * An unlimited claim is one statement, behind a create issued just before it in this turn (it
+   * then sees the new tasks). Under limits, the claim holds its keys' locks, reads their
    * leases and buckets, leases within what they leave and saves the buckets, in one transaction.
    */
   async claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
@@ -32,7 +33,7 @@ export class PgLeases {
     if (limited.length === 0) {
       const names = routes.map((rc) => rc.route);
       const all = names.map(() => max);
-      const { rows } = await this.core.q('claim', [now, workerId, names, all, names.map((r) => `route:${r}`), all, max]);
+      const { rows } = await this.core.follow('claim', [now, workerId, names, all, names.map((r) => `route:${r}`), all, max]);
       return this.claimed(rows, []);
     }
     return this.core.tx(async (q) => {
@@ -100,34 +101,34 @@ export class PgLeases {
     return { status: leaseRefusal(rows.get(lease[0]), lease[1], 'leased') ?? ('lease_lost' as const), jobId: null, taskId: null };
   }
 
-  complete(items: Array<{ leaseId: string; output: unknown }>, now: number) {
+  /** One round trip: the jobs' locks, then the completions with their jobs' ends, in one transaction. */
+  async complete(items: Array<{ leaseId: string; output: unknown }>, now: number) {
     const { leases, positions, ids, tokens } = leaseArrays(items.map((i) => i.leaseId));
     const outputs = positions.map((k) => JSON.stringify(items[k]!.output ?? null));
-    return this.core.tx(async (q) => {
-      const changes = noChanges();
-      const done = new Set<number>();
-      if (ids.length > 0) {
-        await q('lockJobsOfTasks', [ids]);
-        for (const r of (await q('complete', [ids, tokens, outputs, now])).rows) {
-          const k = positions[r.pos - 1]!;
-          done.add(k);
-          const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
-          changes.results.push({ jobId: r.job_id, result });
-          if (r.concurrency_key !== null) changes.routes.push(r.route);
-        }
-      }
-      changes.results.sort((a, b) => a.result.seq - b.result.seq);
-      const rows = await this.leaseRows(q, ids.filter((_, i) => !done.has(positions[i]!)));
-      // Anything not completed just now was completed before by the same lease (ok) or refused.
-      const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
-        const lease = leases[k];
-        if (done.has(k)) return { leaseId, status: 'ok' };
-        if (!lease) return { leaseId, status: 'lease_lost' };
-        return { leaseId, status: leaseRefusal(rows.get(lease[0]), lease[1], 'succeeded') ?? 'ok' };
-      });
-      await this.core.refresh(q, changes.results.map((r) => r.jobId), now, changes);
-      return { outcomes, changes };
+    const changes = noChanges();
+    const rows = ids.length === 0 ? [] : (await this.core.steps(['lockJobsOfTasks', [ids]], ['complete', [ids, tokens, outputs, now]]))[1]!.rows;
+    const seen = new Map<number, Row>();
+    const ended = new Set<string>();
+    for (const r of rows) {
+      const k = positions[r.pos - 1]!;
+      seen.set(k, r);
+      if (!r.done) continue;
+      const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
+      changes.results.push({ jobId: r.job_id, result });
+      if (r.concurrency_key !== null) changes.routes.push(r.route);
+      if (r.finished && !ended.has(r.job_id)) changes.jobs.push({ jobId: r.job_id, state: 'succeeded' });
+      if (r.finished) ended.add(r.job_id);
+    }
+    changes.results.sort((a, b) => a.result.seq - b.result.seq);
+    // An item not completed just now was completed before by the same lease (ok) or is refused.
+    const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
+      const lease = leases[k];
+      const r = seen.get(k);
+      if (r?.done) return { leaseId, status: 'ok' };
+      if (!lease) return { leaseId, status: 'lease_lost' };
+      return { leaseId, status: leaseRefusal(r, lease[1], 'succeeded') ?? 'ok' };
     });
+    return { outcomes, changes };
   }
 
   /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */

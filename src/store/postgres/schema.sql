@@ -257,9 +257,6 @@ ALTER TABLE ONLY feeds
     ADD CONSTRAINT feeds_pkey PRIMARY KEY (name);
 
 ALTER TABLE ONLY jobs
-    ADD CONSTRAINT jobs_key_key UNIQUE (key);
-
-ALTER TABLE ONLY jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY kinds
@@ -310,7 +307,9 @@ CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
 
 CREATE INDEX jobs_by_state ON jobs USING btree (state, id);
 
-CREATE INDEX jobs_cache ON jobs USING btree (cache_key, finished_at) WHERE (state = 'succeeded'::text);
+CREATE INDEX jobs_cache ON jobs USING btree (cache_key, finished_at) WHERE ((state = 'succeeded'::text) AND (cache_key IS NOT NULL));
+
+CREATE UNIQUE INDEX jobs_key ON jobs USING btree (key) WHERE (key IS NOT NULL);
 
 CREATE INDEX jobs_retention ON jobs USING btree (finished_at) WHERE (state = ANY (ARRAY['succeeded'::text, 'cancelled'::text]));
 
@@ -320,7 +319,7 @@ CREATE INDEX sandbox_posts_by_key ON sandbox_posts USING btree (author, key) WHE
 
 CREATE INDEX sandbox_posts_replies ON sandbox_posts USING btree (reply_to) WHERE (reply_to IS NOT NULL);
 
-CREATE INDEX tasks_by_key ON tasks USING btree (concurrency_key) WHERE (state = ANY (ARRAY['queued'::text, 'delayed'::text, 'leased'::text]));
+CREATE INDEX tasks_by_key ON tasks USING btree (concurrency_key) WHERE ((state = ANY (ARRAY['queued'::text, 'delayed'::text, 'leased'::text])) AND (concurrency_key IS NOT NULL));
 
 CREATE INDEX tasks_dead ON tasks USING btree (id) WHERE (state = 'dead'::text);
 
@@ -328,11 +327,9 @@ CREATE INDEX tasks_delayed ON tasks USING btree (run_at) WHERE (state = 'delayed
 
 CREATE INDEX tasks_leased ON tasks USING btree (lease_expires_at) WHERE (state = 'leased'::text);
 
-CREATE INDEX tasks_leases_by_worker ON tasks USING btree (worker_id) WHERE (state = 'leased'::text);
-
 CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
 
-CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE (state = 'leased'::text);
+CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE ((state = 'leased'::text) AND (concurrency_key IS NOT NULL));
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
@@ -372,6 +369,3 @@ ALTER TABLE ONLY sandbox_posts
 
 ALTER TABLE ONLY sandbox_posts
     ADD CONSTRAINT sandbox_posts_reply_to_fkey FOREIGN KEY (reply_to) REFERENCES sandbox_posts(id);
-
-ALTER TABLE ONLY tasks
-    ADD CONSTRAINT tasks_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id) ON DELETE CASCADE;

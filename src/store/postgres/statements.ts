@@ -1,3 +1,63 @@
+// ($1 ids, $2 kinds, $3 inputs, $4 variants, $5 priorities, $6 seeds, $7 max_attempts, $8 backoffs,
+//  $9 lease_ms, $10 requires, $11 keys, $12 run_at, $13 created_at, $14 concurrency keys, $15 cache keys,
+//  $16 cache since, $17 routes: arrays of one length, an element per job) -> { pos, cached_from, copied }
+// of each job created, pos its 1-based place in the arrays (copied: results a cache hit copied); a job
+// whose key is taken (also by an earlier job of the batch, or another hub a moment ago) has no row.
+// A batch of any size is this one statement, committed on its own. Jobs and tasks are inserted in
+// the arrays' order, so task ids and result numbers follow it as if the jobs came one by one.
+// A cache hit (the newest job with this identity that ran itself and succeeded since its cache
+// since; copies do not count, they would keep an old result fresh forever) is born succeeded with
+// the source's results in their order; otherwise one task per variant, seeded seed + idx, delayed
+// when run_at is ahead. Hits see only jobs committed before: a twin in the batch has not run yet.
+function insertJobs(onConflict: string): string {
+  return `WITH i AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::int[], $8::text[],
+          $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::bigint[], $17::text[])
+        WITH ORDINALITY AS i(id, kind, input, variants, priority, seed, max_attempts, backoff, lease_ms, requires, key,
+          run_at, created_at, concurrency_key, cache_key, cache_since, route, pos)),
+    job AS (
+      INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
+        key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
+      SELECT id, kind, input, CASE WHEN hit IS NULL THEN 'queued' ELSE 'succeeded' END, variants, priority, seed,
+        max_attempts, backoff, lease_ms, requires, key, run_at, created_at, created_at, concurrency_key, cache_key, hit,
+        CASE WHEN hit IS NULL THEN NULL ELSE created_at END
+      FROM (SELECT i.*, (SELECT id FROM jobs WHERE i.cache_key IS NOT NULL AND cache_key = i.cache_key AND state = 'succeeded'
+            AND finished_at >= i.cache_since AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1) AS hit
+          FROM i ORDER BY pos) AS c
+      ${onConflict}
+      RETURNING id, cached_from),
+    fresh AS (
+      INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
+      SELECT id, g, kind, route, priority, seed + g, CASE WHEN run_at > created_at THEN 'delayed' ELSE 'queued' END,
+        run_at, max_attempts, lease_ms, concurrency_key
+      FROM (SELECT i.*, g FROM job JOIN i ON i.id = job.id CROSS JOIN generate_series(0, i.variants - 1) AS g
+        WHERE job.cached_from IS NULL ORDER BY i.pos, g) AS t),
+    copied AS (
+      INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
+        output, done_seq, finished_at, concurrency_key)
+      SELECT job_id, idx, kind, route, priority, seed, 'succeeded', created_at, max_attempts, lease_ms,
+        output, nextval('result_seq'), created_at, concurrency_key
+      FROM (SELECT job.id AS job_id, s.idx, s.kind, s.route, s.priority, s.seed, i.created_at, s.max_attempts, s.lease_ms,
+          s.output, s.concurrency_key
+        -- Per hit, its source's tasks by job id (OFFSET 0 keeps the planner from turning this into a
+        -- join that reads every succeeded task): a batch without hits reads no task at all.
+        FROM job JOIN i ON i.id = job.id
+          CROSS JOIN LATERAL (SELECT * FROM tasks WHERE job_id = job.cached_from AND state = 'succeeded' OFFSET 0) AS s
+        WHERE job.cached_from IS NOT NULL
+        ORDER BY i.pos, s.done_seq) AS t
+      RETURNING job_id)
+    SELECT i.pos, job.cached_from, coalesce(c.n, 0)::int AS copied
+    FROM job JOIN i ON i.id = job.id LEFT JOIN (SELECT job_id, count(*) AS n FROM copied GROUP BY job_id) AS c ON c.job_id = job.id`;
+}
+
+// A statement deleting jobs, made to delete their tasks too and answer { n }, the jobs deleted.
+// tasks.job_id has no foreign key (005_lean_indexes.sql), so no cascade does it.
+function withTheirTasks(deleteJobs: string): string {
+  return `WITH gone AS (${deleteJobs} RETURNING id),
+    their AS (DELETE FROM tasks WHERE job_id IN (SELECT id FROM gone))
+    SELECT count(*)::int AS n FROM gone`;
+}
+
 /**
  * Every SQL statement of the PostgreSQL adapter, each run as a named prepared statement. Each
  * carries a header: its parameters and what it returns. Internal task states are SQLite's: queued
@@ -6,41 +66,14 @@
  * its state after: a concurrent writer of the same job waits, then sees this one's commit.
  */
 export const sql = {
-  // ($1 id, $2 kind, $3 input, $4 variants, $5 priority, $6 seed, $7 max_attempts, $8 backoff, $9 lease_ms,
-  //  $10 requires, $11 key, $12 run_at, $13 created_at, $14 concurrency_key, $15 cache_key, $16 cache since,
-  //  $17 route) -> the job row plus `copied` (results a cache hit copied), or no row when $11 is taken.
-  // A cache hit (the newest job with this identity that ran itself and succeeded since $16; copies do
-  // not count, they would keep an old result fresh forever) is born succeeded with the source's
-  // results; otherwise one task per variant, seeded seed + idx, delayed when run_at is ahead.
-  insertJob: `WITH hit AS (
-      SELECT id FROM jobs WHERE $15::text IS NOT NULL AND cache_key = $15 AND state = 'succeeded'
-        AND finished_at >= $16::bigint AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1),
-    job AS (
-      INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
-        key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
-      SELECT $1::text, $2::text, $3::text, CASE WHEN hit.id IS NULL THEN 'queued' ELSE 'succeeded' END, $4::int, $5::int,
-        $6::bigint, $7::int, $8::text, $9::bigint, $10::text, $11::text, $12::bigint, $13::bigint, $13::bigint, $14::text,
-        $15::text, hit.id, CASE WHEN hit.id IS NULL THEN NULL ELSE $13::bigint END
-      FROM (SELECT 1) AS one LEFT JOIN hit ON true
-      ON CONFLICT (key) DO NOTHING
-      RETURNING *),
-    fresh AS (
-      INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
-      SELECT job.id, g, job.kind, $17::text, job.priority, job.seed + g,
-        CASE WHEN job.run_at > job.created_at THEN 'delayed' ELSE 'queued' END,
-        job.run_at, job.max_attempts, job.lease_ms, job.concurrency_key
-      FROM job, generate_series(0, job.variants - 1) AS g WHERE job.cached_from IS NULL),
-    copied AS (
-      INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
-        output, done_seq, finished_at, concurrency_key)
-      SELECT job.id, s.idx, s.kind, s.route, s.priority, s.seed, 'succeeded', $13, s.max_attempts, s.lease_ms,
-        s.output, nextval('result_seq'), $13, s.concurrency_key
-      FROM job JOIN tasks s ON s.job_id = job.cached_from AND s.state = 'succeeded'
-      RETURNING 1)
-    SELECT job.*, (SELECT count(*) FROM copied)::int AS copied FROM job`,
+  // The header is insertJobs' above.
+  insertJobs: insertJobs('ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING'),
+  // insertJobs for a batch in which no job has a key: no conflict to check for (a speculative
+  // insert and its confirmation per job, spared).
+  insertKeylessJobs: insertJobs(''),
 
-  // ($1 key) -> the job row created with this idempotency key
-  jobByKey: 'SELECT * FROM jobs WHERE key = $1',
+  // ($1 keys) -> the job rows created with these idempotency keys
+  jobsByKey: 'SELECT * FROM jobs WHERE key = ANY($1::text[])',
 
   // ($1 id) -> the job row
   job: 'SELECT * FROM jobs WHERE id = $1',
@@ -59,7 +92,7 @@ export const sql = {
   lockJobs: 'SELECT id FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
 
   // ($1 task ids) -> { id } of the jobs of those tasks, now locked until commit, in id order
-  lockJobsOfTasks: `SELECT id FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[]))
+  lockJobsOfTasks: `SELECT id FROM jobs WHERE id = ANY(ARRAY(SELECT job_id FROM tasks WHERE id = ANY($1::bigint[])))
     ORDER BY id FOR UPDATE`,
 
   // ($1 jobId, $2 afterSeq) -> succeeded task rows of the job in completion order
@@ -96,6 +129,9 @@ export const sql = {
   // Takes the head of each route's ready index, skipping rows another claim holds, keeps at most
   // the cap of each cap key (routes of one concurrency key share it; unlimited routes pass their own
   // name and $7), and leases the best $7 of them all: higher priority first, then oldest.
+  // Planned once (pipeline.ts), so every table is reached by key: by ids in an array, or per row.
+  // "state IS NOT DISTINCT FROM" tests a state (never null) as = does, but no index on state can
+  // serve it: a plan made while the tables were small cannot choose to walk every queued job.
   claim: `WITH heads AS (
       SELECT h.id, h.priority, h.run_at, r.cap,
         row_number() OVER (PARTITION BY r.cap_key ORDER BY h.priority DESC, h.run_at, h.id) AS nth
@@ -106,14 +142,13 @@ export const sql = {
     leased AS (
       UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = substr(md5(gen_random_uuid()::text), 1, 16),
         lease_expires_at = $1 + lease_ms, worker_id = $2
-      FROM pick WHERE tasks.id = pick.id
-      RETURNING tasks.id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at,
-        tasks.concurrency_key),
+      WHERE id = ANY(ARRAY(SELECT id FROM pick))
+      RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key),
     started AS (
       UPDATE jobs SET state = 'running', updated_at = $1
-      WHERE id IN (SELECT job_id FROM leased) AND state = 'queued' RETURNING id)
-    SELECT leased.*, jobs.input, leased.job_id IN (SELECT id FROM started) AS started
-    FROM leased JOIN jobs ON jobs.id = leased.job_id`,
+      WHERE id = ANY(ARRAY(SELECT job_id FROM leased)) AND state IS NOT DISTINCT FROM 'queued' RETURNING id)
+    SELECT leased.*, (SELECT input FROM jobs WHERE id = leased.job_id) AS input, leased.job_id IN (SELECT id FROM started) AS started
+    FROM leased`,
 
   // ($1 keys) -> nothing: holds each key's claim lock until commit, in key order, so two claims (on
   // any hub) under one limited key run one after the other and both see the other's leases. The
@@ -139,14 +174,42 @@ export const sql = {
   // ($1 progress, $2 id, $3 token) -> { job_id, idx } when the lease was current
   progress: `UPDATE tasks SET progress = $1 WHERE id = $2 AND lease_token = $3 AND state = 'leased' RETURNING job_id, idx`,
 
-  // ($1 task ids, $2 tokens, $3 outputs, $4 now) -> { pos, job_id, idx, seed, done_seq, route, concurrency_key }
-  // of each task whose lease was current, now succeeded; pos is the item's 1-based position. Sequence
-  // numbers are drawn in item order, under the job locks, so a job's results number in commit order.
-  complete: `UPDATE tasks SET state = 'succeeded', output = i.output, done_seq = i.seq, finished_at = $4, lease_expires_at = NULL
-    FROM (SELECT l.*, nextval('result_seq') AS seq
-          FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS l(id, token, output, pos)) AS i
-    WHERE tasks.id = i.id AND tasks.lease_token = i.token AND tasks.state = 'leased'
-    RETURNING i.pos, job_id, idx, seed, done_seq, route, concurrency_key`,
+  // ($1 task ids, $2 tokens, $3 outputs, $4 now) -> a row per item whose task exists, pos its 1-based
+  // position: `done` when its lease was current and the task is now succeeded, with { job_id, idx,
+  // seed, done_seq, route, concurrency_key } and `finished` when that was its job's last task (the job
+  // is now succeeded); otherwise { state, lease_token } of the task, to say why it was refused.
+  // Run after lockJobsOfTasks, in a statement of its own: its snapshot then holds every completion
+  // of these jobs committed before, and sequence numbers are drawn in item order under the locks,
+  // so a job's results number in commit order. A completion moves its job only this way: the task
+  // was leased, so the job was running and has no dead or cancelled task (those cancel every leased
+  // sibling), hence no other state can follow. Planned once, every table reached by key (see claim).
+  complete: `WITH i AS (
+      -- The items by position k: generate_series over a parameter counts on 1000 rows, so the plan
+      -- matches them to their tasks by hashing (a nested loop over 100 items of 100 tasks: 10,000 pairs).
+      SELECT ($1::bigint[])[k] AS id, ($2::text[])[k] AS token, ($3::text[])[k] AS output, k AS pos,
+        nextval('result_seq') AS seq
+      FROM generate_series(1, cardinality($1::bigint[])) AS k),
+    done AS (
+      UPDATE tasks SET state = 'succeeded', output = i.output, done_seq = i.seq, finished_at = $4, lease_expires_at = NULL
+      FROM i WHERE tasks.id = ANY($1::bigint[]) AND tasks.id = i.id AND tasks.lease_token = i.token
+        AND tasks.state IS NOT DISTINCT FROM 'leased'
+      RETURNING i.pos, tasks.id, job_id, idx, seed, done_seq, route, concurrency_key),
+    finished AS (
+      UPDATE jobs SET state = 'succeeded', updated_at = $4, finished_at = $4
+      WHERE id = ANY(ARRAY(SELECT job_id FROM done)) AND state IS NOT DISTINCT FROM 'running'
+        -- OFFSET 0: asked per job by its tasks' index, never turned into a join over every task.
+        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = jobs.id AND t.state <> 'succeeded'
+          AND t.id NOT IN (SELECT id FROM done) OFFSET 0)
+      RETURNING id)
+    SELECT pos, true AS done, job_id, idx, seed, done_seq, route, concurrency_key, job_id IN (SELECT id FROM finished) AS finished,
+      NULL AS state, NULL AS lease_token
+    FROM done
+    UNION ALL
+    SELECT i.pos, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+      -- A lease given twice in one call completed once: the other item finds the task done by it.
+      CASE WHEN t.id IN (SELECT id FROM done) THEN 'succeeded' ELSE t.state END, t.lease_token
+    FROM i CROSS JOIN LATERAL (SELECT id, state, lease_token FROM tasks WHERE id = i.id OFFSET 0) AS t
+    WHERE i.pos NOT IN (SELECT pos FROM done)`,
 
   // ($1 id) -> the task with its job's backoff, to decide between retry and dead
   failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.lease_expires_at,
@@ -176,13 +239,13 @@ export const sql = {
   // ($1 now, $2 id) -> nothing: the client has enough results (a finished job stays as it is)
   markEnough: `UPDATE jobs SET enough = true, updated_at = $1 WHERE id = $2 AND state IN ('queued', 'running')`,
 
-  // ($1 before, $2 limit) -> rowCount: deletes finished jobs (with their tasks) past retention
-  sweep: `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
-    AND finished_at < $1 ORDER BY finished_at LIMIT $2)`,
-  // ($1 jobId) -> rowCount: deletes a job whose task is dead
-  purgeJobOfDead: `DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`,
-  // () -> rowCount: deletes every job holding a dead task
-  purgeAllDead: `DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`,
+  // ($1 before, $2 limit) -> { n } jobs deleted: finished jobs (with their tasks) past retention
+  sweep: withTheirTasks(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
+    AND finished_at < $1 ORDER BY finished_at LIMIT $2)`),
+  // ($1 jobId) -> { n } jobs deleted: the job, if a task of it is dead, with its tasks
+  purgeJobOfDead: withTheirTasks(`DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`),
+  // () -> { n } jobs deleted: every job holding a dead task, with its tasks
+  purgeAllDead: withTheirTasks(`DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`),
 
   // () -> every limit row
   limits: 'SELECT * FROM limits ORDER BY key',

@@ -18,7 +18,6 @@ export { taskIdOf } from '../rows.js';
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
-  readonly turnCommits = true;
   /** Shared with the bot and sandbox stores, so everything commits through one batcher. */
   readonly core: SqliteCore;
   private readonly st: Statements;
