@@ -28,7 +28,14 @@ export function bullmq(): PeerAdapter {
     packages: ['bullmq', 'ioredis'],
     settings: 'Redis 127.0.0.1:6379; worker concurrency 100; removeOnComplete; add / addBulk',
     async server() {
-      const r = new Redis({ host: HOST, port: PORT, lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const r = new Redis({
+        host: HOST,
+        port: PORT,
+        lazyConnect: true,
+        connectTimeout: 3000,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       r.on('error', () => undefined);
       try {
         await r.connect();
@@ -62,7 +69,13 @@ export function bullmq(): PeerAdapter {
       for (const q of queues.splice(0)) await q.close().catch(() => undefined);
       queue = null;
       // Every key under the bench's prefix, whatever state the queues were left in.
-      const r = new Redis({ host: HOST, port: PORT, connectTimeout: 3000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+      const r = new Redis({
+        host: HOST,
+        port: PORT,
+        connectTimeout: 3000,
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => null,
+      });
       r.on('error', () => undefined);
       try {
         let cursor = '0';

@@ -36,18 +36,26 @@ async function pool(count: number, inFlight: number, one: (k: number) => Promise
 }
 
 /** Jobs/s for `n` single enqueues with `inFlight` outstanding (1: one request at a time). */
-export async function enqueueRate(enqueue: Enqueue, n: number, inFlight: number, timeoutMs: number, firstId = 0): Promise<number> {
+export async function enqueueRate(
+  enqueue: Enqueue,
+  n: number,
+  inFlight: number,
+  timeoutMs: number,
+  firstId = 0,
+): Promise<number> {
   const t0 = now();
-  await withTimeout(
-    oneByOne(enqueue, inFlight)(n, firstId),
-    timeoutMs,
-    `enqueue ${n} jobs, ${inFlight} in flight`,
-  );
+  await withTimeout(oneByOne(enqueue, inFlight)(n, firstId), timeoutMs, `enqueue ${n} jobs, ${inFlight} in flight`);
   return rate(n, now() - t0);
 }
 
 /** Jobs/s for `n` jobs submitted in batches of `batchSize`, one batch at a time. */
-export async function batchEnqueueRate(enqueueBatch: EnqueueBatch, n: number, batchSize: number, timeoutMs: number, firstId = 0): Promise<number> {
+export async function batchEnqueueRate(
+  enqueueBatch: EnqueueBatch,
+  n: number,
+  batchSize: number,
+  timeoutMs: number,
+  firstId = 0,
+): Promise<number> {
   const t0 = now();
   await withTimeout(
     inBatches(enqueueBatch, batchSize, 1)(n, firstId),
@@ -107,7 +115,8 @@ export async function endToEnd(o: EndToEndOptions): Promise<EndToEnd> {
   for (;;) {
     const r = await withTimeout(o.remaining(), left(), 'end-to-end: asking how many jobs are left');
     if (r === 0) break;
-    if (Date.now() > deadline) throw new TimeoutError(`end-to-end: ${r} jobs still unfinished after ${Math.round(o.timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new TimeoutError(`end-to-end: ${r} jobs still unfinished after ${Math.round(o.timeoutMs / 1000)} s`);
     await sleep(5);
   }
   const ms = now() - t0;

@@ -27,7 +27,8 @@ export function graphile(inFlight: number): PeerAdapter {
     name: 'graphile-worker',
     id: 'graphile',
     packages: ['graphile-worker', 'pg'],
-    settings: 'PostgreSQL 127.0.0.1:5432; worker concurrency 100, localQueue.size 500, completeJobBatchDelay 0; addJob / addJobs',
+    settings:
+      'PostgreSQL 127.0.0.1:5432; worker concurrency 100, localQueue.size 500, completeJobBatchDelay 0; addJob / addJobs',
     server: postgresVersion,
     async setup() {
       await dropSchema(schema);

@@ -19,7 +19,12 @@ function commit(): string {
   try {
     // GIT_OPTIONAL_LOCKS=0: `git status` must not refresh the index (no writes to the repository).
     const env = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
-    const opts = { cwd: packageRoot, env, encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'> };
+    const opts = {
+      cwd: packageRoot,
+      env,
+      encoding: 'utf8' as const,
+      stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'>,
+    };
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], opts).trim() !== '';
     return dirty ? `${head} + uncommitted changes` : head;
@@ -29,7 +34,8 @@ function commit(): string {
 }
 
 export function machine(): Machine {
-  const cpu = cpus()[0]?.model ?? readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
+  const cpu =
+    cpus()[0]?.model ?? readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
   return {
     cpu,
     cores: availableParallelism(),

@@ -56,7 +56,8 @@ function parseFlags(argv: string[]): Flags {
       return v;
     };
     if (a === '--quick') f.quick = true;
-    else if (a === '--profile') f.profileDir = resolve(argv[i + 1] && !argv[i + 1]!.startsWith('--') ? value() : 'bench-profiles');
+    else if (a === '--profile')
+      f.profileDir = resolve(argv[i + 1] && !argv[i + 1]!.startsWith('--') ? value() : 'bench-profiles');
     else if (a === '--json') f.json = resolve(value());
     else if (a === '--peer-worker') f.peerWorker = value();
     else if (a === '--only') {
@@ -87,13 +88,20 @@ function fmtRatio(r: number | null): string {
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => '| ' + cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join(' | ') + ' |';
-  return [line(head), '|' + widths.map((w, c) => (c === 0 ? ':' : '') + '-'.repeat(w + 1) + (c === 0 ? '' : ':')).join('|') + '|', ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    '| ' + cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join(' | ') + ' |';
+  return [
+    line(head),
+    '|' + widths.map((w, c) => (c === 0 ? ':' : '') + '-'.repeat(w + 1) + (c === 0 ? '' : ':')).join('|') + '|',
+    ...rows.map(line),
+  ].join('\n');
 }
 
 const num = (v: Value | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const lat = (s: Summary | string | undefined, p: 'p50' | 'p95' | 'p99'): number | null => (s && typeof s !== 'string' ? s[p] : null);
-const latCell = (s: Summary | string | undefined, p: 'p50' | 'p95' | 'p99'): string => (s === undefined ? '-' : typeof s === 'string' ? s : fmtMs(s[p]));
+const lat = (s: Summary | string | undefined, p: 'p50' | 'p95' | 'p99'): number | null =>
+  s && typeof s !== 'string' ? s[p] : null;
+const latCell = (s: Summary | string | undefined, p: 'p50' | 'p95' | 'p99'): string =>
+  s === undefined ? '-' : typeof s === 'string' ? s : fmtMs(s[p]);
 const MB = (mib: number) => (mib * 2 ** 20) / 1e6;
 
 // ---- The report ----
@@ -119,10 +127,18 @@ interface Results {
 function comparison(name: string, figures: PeerFigures | string | null, peers: PeerResult[], s: typeof FULL): string {
   const roost = typeof figures === 'object' && figures !== null ? figures : null;
   const head = ['no-op jobs', name, ...peers.map((p) => p.name), ...peers.map((p) => `${name} vs ${p.name}`)];
-  type Row = { label: string; ours: () => string; theirs: (p: PeerResult) => string; ratio: (p: PeerResult) => number | null };
+  type Row = {
+    label: string;
+    ours: () => string;
+    theirs: (p: PeerResult) => string;
+    ratio: (p: PeerResult) => number | null;
+  };
   const figs = (p: PeerResult) => (typeof p.figures === 'string' ? null : p.figures);
   const skipped = (p: PeerResult) => (typeof p.figures === 'string' ? p.figures : null);
-  const rateRow = (label: string, key: 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch' | 'endToEnd1' | 'endToEnd4' | 'endToEnd1Single'): Row => ({
+  const rateRow = (
+    label: string,
+    key: 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch' | 'endToEnd1' | 'endToEnd4' | 'endToEnd1Single',
+  ): Row => ({
     label,
     ours: () => (roost ? fmtRate(roost[key]) : String(figures ?? 'not run')),
     theirs: (p) => skipped(p) ?? fmtRate(figs(p)![key]),
@@ -165,13 +181,23 @@ function roostOnly(r: Results, s: typeof FULL): string {
   const rows: string[][] = [];
   if (r.ceiling !== null) {
     const c = r.ceiling;
-    rows.push(['store ceiling: claim (max 100) + complete, in process (tasks/s)', typeof c === 'string' ? c : fmtRate(c.claimCompletePerSec)]);
-    rows.push(['store: createJob in process, 1000 per commit (jobs/s)', typeof c === 'string' ? c : fmtRate(c.enqueuePerSec)]);
+    rows.push([
+      'store ceiling: claim (max 100) + complete, in process (tasks/s)',
+      typeof c === 'string' ? c : fmtRate(c.claimCompletePerSec),
+    ]);
+    rows.push([
+      'store: createJob in process, 1000 per commit (jobs/s)',
+      typeof c === 'string' ? c : fmtRate(c.enqueuePerSec),
+    ]);
     const e2e = roost ? num(roost.endToEnd1) : null;
-    if (typeof c !== 'string' && e2e !== null) rows.push(['end-to-end (1 worker) / store ceiling', `${((100 * e2e) / c.claimCompletePerSec).toFixed(0)}%`]);
+    if (typeof c !== 'string' && e2e !== null)
+      rows.push(['end-to-end (1 worker) / store ceiling', `${((100 * e2e) / c.claimCompletePerSec).toFixed(0)}%`]);
   }
   if (roost) {
-    for (const [w, c] of [[1, roost.cpu1], [4, roost.cpu4]] as const) {
+    for (const [w, c] of [
+      [1, roost.cpu1],
+      [4, roost.cpu4],
+    ] as const) {
       if (!c) continue;
       rows.push([
         `end-to-end, ${w} worker process${w > 1 ? 'es' : ''}: CPU per job, hub / workers / bench (us); hub busy`,
@@ -179,23 +205,45 @@ function roostOnly(r: Results, s: typeof FULL): string {
       ]);
     }
     const empty = num(roost.rssEmptyMiB);
-    rows.push(['hub RSS, just started, empty store (MB)', empty === null ? String(roost.rssEmptyMiB) : MB(empty).toFixed(0)]);
+    rows.push([
+      'hub RSS, just started, empty store (MB)',
+      empty === null ? String(roost.rssEmptyMiB) : MB(empty).toFixed(0),
+    ]);
     for (const b of roost.backlog) {
       const q = b.queued.toLocaleString('en-US');
-      rows.push([`backlog ${q}: built via`, `${b.via}${Number.isFinite(b.buildSec) ? `, ${b.buildSec.toFixed(1)} s` : ''}`]);
+      rows.push([
+        `backlog ${q}: built via`,
+        `${b.via}${Number.isFinite(b.buildSec) ? `, ${b.buildSec.toFixed(1)} s` : ''}`,
+      ]);
       const mb = (v: number) => (Number.isFinite(v) ? MB(v).toFixed(0) : '-');
-      if (Number.isFinite(b.rssAfterIngestMiB)) rows.push([`backlog ${q}: RSS of the hub that took it in: idle / after claims / peak (MB)`, [b.rssAfterIngestMiB, b.rssAfterClaimsMiB, b.peakRssMiB].map(mb).join(' / ')]);
-      else rows.push([`backlog ${q}: RSS of a hub started on it: idle / after claims / peak (MB)`, [b.rssRestartedMiB, b.rssAfterClaimsMiB, b.peakRssMiB].map(mb).join(' / ')]);
-      if (Number.isFinite(b.rssAfterIngestMiB) && Number.isFinite(b.rssRestartedMiB)) rows.push([`backlog ${q}: RSS of the hub restarted on it, idle (MB)`, mb(b.rssRestartedMiB)]);
+      if (Number.isFinite(b.rssAfterIngestMiB))
+        rows.push([
+          `backlog ${q}: RSS of the hub that took it in: idle / after claims / peak (MB)`,
+          [b.rssAfterIngestMiB, b.rssAfterClaimsMiB, b.peakRssMiB].map(mb).join(' / '),
+        ]);
+      else
+        rows.push([
+          `backlog ${q}: RSS of a hub started on it: idle / after claims / peak (MB)`,
+          [b.rssRestartedMiB, b.rssAfterClaimsMiB, b.peakRssMiB].map(mb).join(' / '),
+        ]);
+      if (Number.isFinite(b.rssAfterIngestMiB) && Number.isFinite(b.rssRestartedMiB))
+        rows.push([`backlog ${q}: RSS of the hub restarted on it, idle (MB)`, mb(b.rssRestartedMiB)]);
       rows.push([`backlog ${q}: claims/s (max 1, ${s.claimsInFlight} in flight)`, fmtRate(b.claimsPerSec)]);
     }
     const [small, large] = roost.backlog;
     const a = small ? num(small.claimsPerSec) : null;
     const b = large ? num(large.claimsPerSec) : null;
-    if (a !== null && b !== null) rows.push([`claims/s at ${large!.queued.toLocaleString('en-US')} / at ${small!.queued.toLocaleString('en-US')}`, `${((100 * b) / a).toFixed(0)}%`]);
+    if (a !== null && b !== null)
+      rows.push([
+        `claims/s at ${large!.queued.toLocaleString('en-US')} / at ${small!.queued.toLocaleString('en-US')}`,
+        `${((100 * b) / a).toFixed(0)}%`,
+      ]);
     for (const lp of roost.longPoll) {
       const l = lp.latency;
-      rows.push([`dispatch latency p50 / p95 / p99, ${lp.pollers} worker(s) long-polling (ms)`, typeof l === 'string' ? l : `${fmtMs(l.p50)} / ${fmtMs(l.p95)} / ${fmtMs(l.p99)}`]);
+      rows.push([
+        `dispatch latency p50 / p95 / p99, ${lp.pollers} worker(s) long-polling (ms)`,
+        typeof l === 'string' ? l : `${fmtMs(l.p50)} / ${fmtMs(l.p95)} / ${fmtMs(l.p99)}`,
+      ]);
     }
   } else if (r.roost !== null) rows.push(['Roost', String(r.roost)]);
   return table(['Roost only', 'value'], rows);
@@ -211,14 +259,28 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
   };
   const out: Array<{ target: string; value: string; verdict: Verdict }> = [];
   const judge = (target: string, value: number | null, ok: (v: number) => boolean, show: (v: number) => string) =>
-    out.push({ target, value: value === null ? '-' : show(value), verdict: value === null ? 'not measured' : ok(value) ? 'met' : 'missed' });
+    out.push({
+      target,
+      value: value === null ? '-' : show(value),
+      verdict: value === null ? 'not measured' : ok(value) ? 'met' : 'missed',
+    });
   const ours = roost ? num(roost.endToEnd1) : null;
   const ratioTo = (name: string) => {
     const theirs = peer(name) ? num(peer(name)!.endToEnd1) : null;
     return ours !== null && theirs !== null ? ours / theirs : null;
   };
-  judge('end-to-end (1 worker) >= 1.5x graphile-worker', ratioTo('graphile-worker'), (v) => v >= 1.5, (v) => `${v.toFixed(2)}x`);
-  judge('end-to-end (1 worker) >= 3x BullMQ', ratioTo('BullMQ'), (v) => v >= 3, (v) => `${v.toFixed(2)}x`);
+  judge(
+    'end-to-end (1 worker) >= 1.5x graphile-worker',
+    ratioTo('graphile-worker'),
+    (v) => v >= 1.5,
+    (v) => `${v.toFixed(2)}x`,
+  );
+  judge(
+    'end-to-end (1 worker) >= 3x BullMQ',
+    ratioTo('BullMQ'),
+    (v) => v >= 3,
+    (v) => `${v.toFixed(2)}x`,
+  );
   const ourP99 = roost ? lat(roost.latency, 'p99') : null;
   const bullP99 = peer('BullMQ') ? lat(peer('BullMQ')!.latency, 'p99') : null;
   judge(
@@ -228,20 +290,42 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
     () => `${fmtMs(ourP99!)} ms vs ${fmtMs(bullP99!)} ms`,
   );
   const ceiling = r.ceiling && typeof r.ceiling !== 'string' ? r.ceiling.claimCompletePerSec : null;
-  judge('end-to-end (1 worker) >= 50% of the store ceiling', ours !== null && ceiling !== null ? ours / ceiling : null, (v) => v >= 0.5, (v) => `${(100 * v).toFixed(0)}%`);
+  judge(
+    'end-to-end (1 worker) >= 50% of the store ceiling',
+    ours !== null && ceiling !== null ? ours / ceiling : null,
+    (v) => v >= 0.5,
+    (v) => `${(100 * v).toFixed(0)}%`,
+  );
   const large = roost?.backlog.find((b) => b.queued === FULL.backlogLarge) ?? null;
   // The worst steady figure: the hub that took the backlog in, or a restarted one, idle or after claims.
-  const rss = large ? Math.max(...[large.rssAfterIngestMiB, large.rssRestartedMiB, large.rssAfterClaimsMiB].filter(Number.isFinite)) : null;
-  judge('hub RSS <= 200 MB with 1,000,000 queued', rss !== null && Number.isFinite(rss) ? MB(rss) : null, (v) => v <= 200, (v) => `${v.toFixed(0)} MB`);
+  const rss = large
+    ? Math.max(...[large.rssAfterIngestMiB, large.rssRestartedMiB, large.rssAfterClaimsMiB].filter(Number.isFinite))
+    : null;
+  judge(
+    'hub RSS <= 200 MB with 1,000,000 queued',
+    rss !== null && Number.isFinite(rss) ? MB(rss) : null,
+    (v) => v <= 200,
+    (v) => `${v.toFixed(0)} MB`,
+  );
   const small = roost?.backlog.find((b) => b.queued === FULL.backlogSmall) ?? null;
   const a = small ? num(small.claimsPerSec) : null;
   const b = large ? num(large.claimsPerSec) : null;
-  judge('claims/s at 1,000,000 queued within 20% of at 10,000', a !== null && b !== null ? b / a : null, (v) => v >= 0.8, (v) => `${(100 * v).toFixed(0)}%`);
+  judge(
+    'claims/s at 1,000,000 queued within 20% of at 10,000',
+    a !== null && b !== null ? b / a : null,
+    (v) => v >= 0.8,
+    (v) => `${(100 * v).toFixed(0)}%`,
+  );
   const pg = typeof r.roostPg === 'object' && r.roostPg !== null ? r.roostPg : null;
   const graphileFigs = peer('graphile-worker');
   const pgE2e = pg ? num(pg.endToEnd1) : null;
   const gE2e = graphileFigs ? num(graphileFigs.endToEnd1) : null;
-  judge('on PostgreSQL: end-to-end (1 worker) >= graphile-worker', pgE2e !== null && gE2e !== null ? pgE2e / gE2e : null, (v) => v >= 1, (v) => `${v.toFixed(2)}x`);
+  judge(
+    'on PostgreSQL: end-to-end (1 worker) >= graphile-worker',
+    pgE2e !== null && gE2e !== null ? pgE2e / gE2e : null,
+    (v) => v >= 1,
+    (v) => `${v.toFixed(2)}x`,
+  );
   const pgP99 = pg ? lat(pg.latency, 'p99') : null;
   const gP99 = graphileFigs ? lat(graphileFigs.latency, 'p99') : null;
   judge(
@@ -263,7 +347,9 @@ function report(r: Results, s: typeof FULL): string {
     `node ${m.node}; roost ${m.roost}`,
     `other work on the machine: load average ${r.load.start.toFixed(2)} at the start; ${r.load.otherCpuSec.toFixed(0)} CPU s during the run ` +
       `(${(100 * r.load.otherShare).toFixed(0)}% of the machine)` +
-      (r.load.otherShare > 0.05 ? ' — other processes competed for the CPU: figures are lower and noisier than on an idle machine' : ''),
+      (r.load.otherShare > 0.05
+        ? ' — other processes competed for the CPU: figures are lower and noisier than on an idle machine'
+        : ''),
     ...r.peers.map((p) => `${p.name}: ${p.versions}; server ${p.server}; ${p.settings}`),
     `jobs: no-op handler (bench/fixtures/noop.js), kind ${KIND}; worker concurrency ${s.workerConcurrency}; ` +
       `end-to-end: ${s.endToEnd.toLocaleString('en-US')} jobs, the producer sending batches of ${s.producerBatch} (${s.producerBatchesInFlight} calls in flight) ` +
@@ -274,7 +360,17 @@ function report(r: Results, s: typeof FULL): string {
     'Ratio columns: throughput rows are Roost / peer, latency rows are peer / Roost; above 1x, Roost is better.',
     ...(r.roostPg === null
       ? []
-      : ['', 'With the hub on the same PostgreSQL as graphile-worker and pg-boss:', '', comparison('Roost on PostgreSQL', r.roostPg, r.peers.filter((p) => p.name !== 'BullMQ'), s)]),
+      : [
+          '',
+          'With the hub on the same PostgreSQL as graphile-worker and pg-boss:',
+          '',
+          comparison(
+            'Roost on PostgreSQL',
+            r.roostPg,
+            r.peers.filter((p) => p.name !== 'BullMQ'),
+            s,
+          ),
+        ]),
     '',
     roostOnly(r, s),
     '',
@@ -283,7 +379,11 @@ function report(r: Results, s: typeof FULL): string {
       targets(r).map((t) => [t.target, t.value, t.verdict]),
     ),
   ];
-  if (r.mode === 'quick') lines.push('', 'Quick mode: smaller runs, and a backlog of 100,000 instead of 1,000,000 (the RSS and backlog targets are judged by a full run).');
+  if (r.mode === 'quick')
+    lines.push(
+      '',
+      'Quick mode: smaller runs, and a backlog of 100,000 instead of 1,000,000 (the RSS and backlog targets are judged by a full run).',
+    );
   return lines.join('\n');
 }
 
@@ -306,7 +406,8 @@ async function main(): Promise<number> {
   const sizes = flags.quick ? QUICK : FULL;
   const started = Date.now();
   let quiet = false; // once aborting, the steps still unwinding have nothing useful to say
-  const log = (line: string) => void (quiet || process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`));
+  const log = (line: string) =>
+    void (quiet || process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`));
   if (flags.profileDir) mkdirSync(flags.profileDir, { recursive: true });
   const ctx: Ctx = { quick: flags.quick, sizes, profileDir: flags.profileDir, log };
 
@@ -338,10 +439,14 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', () => void abort('interrupted', 130));
   process.on('SIGTERM', () => void abort('terminated', 143));
-  const watchdog = setTimeout(() => void abort(`the run took longer than ${sizes.totalTimeoutMs / 1000} s`, 1), sizes.totalTimeoutMs);
+  const watchdog = setTimeout(
+    () => void abort(`the run took longer than ${sizes.totalTimeoutMs / 1000} s`, 1),
+    sizes.totalTimeoutMs,
+  );
   log(`${results.mode} run on ${results.machine.cpu} (${results.machine.cores} cores), node ${results.machine.node}`);
   try {
-    if (flags.only.has('roost')) results.roost = await runRoost(ctx).catch((e: unknown) => `failed (${(e as Error).message})`);
+    if (flags.only.has('roost'))
+      results.roost = await runRoost(ctx).catch((e: unknown) => `failed (${(e as Error).message})`);
     if (flags.only.has('roost-pg')) {
       results.roostPg = await postgresVersion()
         .then(() => runRoostPostgres(ctx, freshRoostStore))
@@ -370,7 +475,8 @@ async function main(): Promise<number> {
     process.stdout.write(`\nCPU profiles of the hub processes (${flags.profileDir}):\n`);
     for (const p of summarizeProfiles(flags.profileDir)) process.stdout.write('\n' + formatProfile(p) + '\n');
   }
-  if (flags.json) writeFileSync(flags.json, JSON.stringify({ ...results, sizes, targets: targets(results) }, null, 2) + '\n');
+  if (flags.json)
+    writeFileSync(flags.json, JSON.stringify({ ...results, sizes, targets: targets(results) }, null, 2) + '\n');
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;
 }

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
 import type { Ctx } from './config.js';
-import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, inBatches, oneByOne, type Enqueue, type EnqueueBatch } from './drivers.js';
+import {
+  batchEnqueueRate,
+  dispatchLatency,
+  endToEnd,
+  enqueueRate,
+  inBatches,
+  oneByOne,
+  type Enqueue,
+  type EnqueueBatch,
+} from './drivers.js';
 import { Probe } from './probe.js';
 import { Child, childEnv, onCleanup } from './processes.js';
 import { attempt, NOOP_HANDLERS, type Value } from './roost.js';
@@ -65,7 +74,9 @@ export interface PeerResult {
 /** The installed version of an npm package, read from its package.json. */
 export function packageVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return 'not installed';
   }
@@ -96,18 +107,31 @@ export function workerReady(stop: () => Promise<void>): void {
 
 const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
 
-async function startPeerWorkers(adapter: PeerAdapter, count: number, config: WorkerConfig, probe: Probe, scenario: string): Promise<Child[]> {
+async function startPeerWorkers(
+  adapter: PeerAdapter,
+  count: number,
+  config: WorkerConfig,
+  probe: Probe,
+  scenario: string,
+): Promise<Child[]> {
   const children: Child[] = [];
   const ready: Array<Promise<void>> = [];
   for (let k = 0; k < count; k++) {
     const env = childEnv({ BENCH_PEER_CONFIG: JSON.stringify(config) });
-    const child = new Child(`${adapter.name} worker ${k} (${scenario})`, process.execPath, [MAIN_JS, '--peer-worker', adapter.id], { env, ipc: true, cwd: packageRoot });
+    const child = new Child(
+      `${adapter.name} worker ${k} (${scenario})`,
+      process.execPath,
+      [MAIN_JS, '--peer-worker', adapter.id],
+      { env, ipc: true, cwd: packageRoot },
+    );
     probe.attach(child);
     children.push(child);
     ready.push(
       new Promise<void>((resolve, reject) => {
         child.onMessage((m) => (m as { type?: string })?.type === 'bench.ready' && resolve());
-        void child.exited.then((e) => reject(new Error(`${child.name} exited (code ${e.code}) before it was ready\n${child.tail()}`)));
+        void child.exited.then((e) =>
+          reject(new Error(`${child.name} exited (code ${e.code}) before it was ready\n${child.tail()}`)),
+        );
       }),
     );
   }
@@ -116,7 +140,13 @@ async function startPeerWorkers(adapter: PeerAdapter, count: number, config: Wor
 }
 
 /** End-to-end as for Roost (bench/roost.ts), the producer sending batches or one job per call. */
-async function endToEndFigures(ctx: Ctx, a: PeerAdapter, workers: number, producer: 'batch' | 'single', latencyAfter: boolean): Promise<{ e2e: number; latency?: Summary | string }> {
+async function endToEndFigures(
+  ctx: Ctx,
+  a: PeerAdapter,
+  workers: number,
+  producer: 'batch' | 'single',
+  latencyAfter: boolean,
+): Promise<{ e2e: number; latency?: Summary | string }> {
   const s = ctx.sizes;
   const scenario = `e2e${workers}${producer}`;
   const config = { ...(await a.prepare(scenario)), concurrency: s.workerConcurrency };
@@ -124,15 +154,34 @@ async function endToEndFigures(ctx: Ctx, a: PeerAdapter, workers: number, produc
   const children = await startPeerWorkers(a, workers, config, probe, scenario);
   try {
     const rem = () => a.remaining();
-    const produce = producer === 'batch' ? inBatches(a.enqueueBatch, s.producerBatch, s.producerBatchesInFlight) : oneByOne(a.enqueue, s.inFlight);
+    const produce =
+      producer === 'batch'
+        ? inBatches(a.enqueueBatch, s.producerBatch, s.producerBatchesInFlight)
+        : oneByOne(a.enqueue, s.inFlight);
     await endToEnd({ produce, n: s.warmup, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
-    const r = await endToEnd({ produce, n: s.endToEnd, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
-    ctx.log(`  ${a.name} end-to-end, ${workers} worker(s), ${producer} producer: ${r.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(r.ms / 1000).toFixed(2)} s)`);
+    const r = await endToEnd({
+      produce,
+      n: s.endToEnd,
+      probe,
+      remaining: rem,
+      timeoutMs: s.scenarioTimeoutMs,
+      firstId: 1000,
+    });
+    ctx.log(
+      `  ${a.name} end-to-end, ${workers} worker(s), ${producer} producer: ${r.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(r.ms / 1000).toFixed(2)} s)`,
+    );
     let latency: Summary | string | undefined;
     if (latencyAfter) {
       await sleep(100);
       latency = await attempt(ctx, `${a.name} latency`, () =>
-        dispatchLatency({ enqueue: a.enqueue, count: s.latencyJobs, perSec: s.latencyPerSec, probe, timeoutMs: s.scenarioTimeoutMs, firstId: 1_000_000_000 }),
+        dispatchLatency({
+          enqueue: a.enqueue,
+          count: s.latencyJobs,
+          perSec: s.latencyPerSec,
+          probe,
+          timeoutMs: s.scenarioTimeoutMs,
+          firstId: 1_000_000_000,
+        }),
       );
     }
     return { e2e: r.jobsPerSec, latency };
@@ -141,18 +190,33 @@ async function endToEndFigures(ctx: Ctx, a: PeerAdapter, workers: number, produc
   }
 }
 
-async function enqueueFigures(ctx: Ctx, a: PeerAdapter): Promise<Pick<PeerFigures, 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
+async function enqueueFigures(
+  ctx: Ctx,
+  a: PeerAdapter,
+): Promise<Pick<PeerFigures, 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
   const s = ctx.sizes;
   await a.prepare('enqueue');
   await enqueueRate(a.enqueue, s.warmup, s.inFlight, s.scenarioTimeoutMs, 0); // warm-up
-  const enqueueOne = await attempt(ctx, `${a.name} enqueue one at a time`, () => enqueueRate(a.enqueue, s.enqueueOne, 1, s.scenarioTimeoutMs, 1000));
-  const enqueueParallel = await attempt(ctx, `${a.name} enqueue in parallel`, () => enqueueRate(a.enqueue, s.enqueueParallel, s.inFlight, s.scenarioTimeoutMs, 1_000_000));
-  const enqueueBatch = await attempt(ctx, `${a.name} enqueue in batches`, () => batchEnqueueRate(a.enqueueBatch, s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000));
+  const enqueueOne = await attempt(ctx, `${a.name} enqueue one at a time`, () =>
+    enqueueRate(a.enqueue, s.enqueueOne, 1, s.scenarioTimeoutMs, 1000),
+  );
+  const enqueueParallel = await attempt(ctx, `${a.name} enqueue in parallel`, () =>
+    enqueueRate(a.enqueue, s.enqueueParallel, s.inFlight, s.scenarioTimeoutMs, 1_000_000),
+  );
+  const enqueueBatch = await attempt(ctx, `${a.name} enqueue in batches`, () =>
+    batchEnqueueRate(a.enqueueBatch, s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000),
+  );
   return { enqueueOne, enqueueParallel, enqueueBatch };
 }
 
 export async function runPeer(ctx: Ctx, a: PeerAdapter): Promise<PeerResult> {
-  const result: PeerResult = { name: a.name, versions: a.packages.map((p) => `${p} ${packageVersion(p)}`).join(', '), server: '-', settings: a.settings, figures: '' };
+  const result: PeerResult = {
+    name: a.name,
+    versions: a.packages.map((p) => `${p} ${packageVersion(p)}`).join(', '),
+    server: '-',
+    settings: a.settings,
+    figures: '',
+  };
   try {
     result.server = await withTimeout(a.server(), 10_000, `${a.name}: reaching the server`);
   } catch (e) {
@@ -168,9 +232,13 @@ export async function runPeer(ctx: Ctx, a: PeerAdapter): Promise<PeerResult> {
     ctx.log(`${a.name}: end-to-end with 1 worker, then latency`);
     const one = await attempt(ctx, `${a.name} end-to-end (1 worker)`, () => endToEndFigures(ctx, a, 1, 'batch', true));
     ctx.log(`${a.name}: end-to-end with 4 workers`);
-    const four = await attempt(ctx, `${a.name} end-to-end (4 workers)`, () => endToEndFigures(ctx, a, 4, 'batch', false));
+    const four = await attempt(ctx, `${a.name} end-to-end (4 workers)`, () =>
+      endToEndFigures(ctx, a, 4, 'batch', false),
+    );
     ctx.log(`${a.name}: end-to-end with 1 worker, one job per call`);
-    const single = await attempt(ctx, `${a.name} end-to-end (1 worker, single)`, () => endToEndFigures(ctx, a, 1, 'single', false));
+    const single = await attempt(ctx, `${a.name} end-to-end (1 worker, single)`, () =>
+      endToEndFigures(ctx, a, 1, 'single', false),
+    );
     result.figures = {
       enqueueOne: typeof enq === 'string' ? enq : enq.enqueueOne,
       enqueueParallel: typeof enq === 'string' ? enq : enq.enqueueParallel,
@@ -185,7 +253,9 @@ export async function runPeer(ctx: Ctx, a: PeerAdapter): Promise<PeerResult> {
     ctx.log(`${a.name}: ${result.figures}`);
   } finally {
     undo();
-    await withTimeout(a.teardown(), 30_000, `${a.name} teardown`).catch((e: unknown) => ctx.log(`${a.name} teardown failed: ${(e as Error).message}`));
+    await withTimeout(a.teardown(), 30_000, `${a.name} teardown`).catch((e: unknown) =>
+      ctx.log(`${a.name} teardown failed: ${(e as Error).message}`),
+    );
   }
   return result;
 }

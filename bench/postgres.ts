@@ -14,7 +14,9 @@ export async function postgresVersion(): Promise<string> {
     const r = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     return `PostgreSQL ${r.rows[0]!.v}`;
   } catch (e) {
-    throw new Error(`PostgreSQL at 127.0.0.1:5432 (user postgres, database test) not reachable: ${(e as Error).message}`);
+    throw new Error(
+      `PostgreSQL at 127.0.0.1:5432 (user postgres, database test) not reachable: ${(e as Error).message}`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

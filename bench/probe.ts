@@ -55,7 +55,10 @@ export class Probe {
   async waitForTotal(n: number, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.total < n) {
-      if (Date.now() > deadline) throw new TimeoutError(`${what}: handlers ran ${this.total} of ${n} jobs within ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          `${what}: handlers ran ${this.total} of ${n} jobs within ${Math.round(timeoutMs / 1000)} s`,
+        );
       await sleep(2);
     }
   }
@@ -66,7 +69,10 @@ export class Probe {
     for (;;) {
       const missing = ids.filter((i) => !this.starts.has(i)).length;
       if (missing === 0) return;
-      if (Date.now() > deadline) throw new TimeoutError(`${what}: ${missing} of ${ids.length} probe jobs never started within ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          `${what}: ${missing} of ${ids.length} probe jobs never started within ${Math.round(timeoutMs / 1000)} s`,
+        );
       await sleep(5);
     }
   }

@@ -75,7 +75,11 @@ export class Child {
         if (m) resolve(m);
       };
       this.lineWaiters.add(waiter);
-      void this.exited.then((e) => reject(new Error(`${this.name} exited (code ${e.code}, signal ${e.signal}) before printing ${re}\n${this.tail()}`)));
+      void this.exited.then((e) =>
+        reject(
+          new Error(`${this.name} exited (code ${e.code}, signal ${e.signal}) before printing ${re}\n${this.tail()}`),
+        ),
+      );
     });
     return withTimeout(found, timeoutMs, `${this.name}: waiting for ${re}`)
       .catch((e: unknown) => {

@@ -44,7 +44,11 @@ function label(f: CallFrame): string {
   const name = f.functionName || '(anonymous)';
   if (!f.url) return name;
   const at = f.url.replace(/^file:\/\//, '');
-  const short = at.includes('/node_modules/') ? at.slice(at.lastIndexOf('/node_modules/') + 14) : at.includes('/dist/') ? at.slice(at.indexOf('/dist/') + 1) : at;
+  const short = at.includes('/node_modules/')
+    ? at.slice(at.lastIndexOf('/node_modules/') + 14)
+    : at.includes('/dist/')
+      ? at.slice(at.indexOf('/dist/') + 1)
+      : at;
   return `${name} ${short}:${f.lineNumber + 1}`;
 }
 

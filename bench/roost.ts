@@ -9,7 +9,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
 import type { Ctx } from './config.js';
-import { batchEnqueueRate, dispatchLatency, endToEnd, enqueueRate, inBatches, oneByOne, type BenchInput, type EndToEnd } from './drivers.js';
+import {
+  batchEnqueueRate,
+  dispatchLatency,
+  endToEnd,
+  enqueueRate,
+  inBatches,
+  oneByOne,
+  type BenchInput,
+  type EndToEnd,
+} from './drivers.js';
 import { JsonClient } from './http.js';
 import type { PeerFigures } from './peers.js';
 import { Probe } from './probe.js';
@@ -40,8 +49,15 @@ export interface Hub {
 export type StoreUrl = () => Promise<string>;
 
 /** A hub on SQLite in `dataDir`, or on the PostgreSQL store `store` names. */
-export async function startHub(ctx: Ctx, name: string, dataDir = tempDir('roost-bench-'), store?: string): Promise<Hub> {
-  const nodeArgs = ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', `hub-${name}.cpuprofile`] : [];
+export async function startHub(
+  ctx: Ctx,
+  name: string,
+  dataDir = tempDir('roost-bench-'),
+  store?: string,
+): Promise<Hub> {
+  const nodeArgs = ctx.profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', `hub-${name}.cpuprofile`]
+    : [];
   const args = [...nodeArgs, ROOST_BIN, 'hub', '--port', '0', '--data', dataDir, '--kind', KIND, '--log-level', 'warn'];
   const env = childEnv(store ? { ROOST_DATABASE_URL: store } : {});
   const child = new Child(`hub (${name})`, process.execPath, args, { cwd: dataDir, env });
@@ -70,7 +86,9 @@ function stats(hub: Hub): Promise<Stats> {
 /** Tasks of the bench kind still queued or leased. */
 async function remaining(hub: Hub): Promise<number> {
   const s = await stats(hub);
-  return s.tasks.filter((t) => t.kind === KIND && (t.state === 'queued' || t.state === 'leased')).reduce((n, t) => n + t.count, 0);
+  return s.tasks
+    .filter((t) => t.kind === KIND && (t.state === 'queued' || t.state === 'leased'))
+    .reduce((n, t) => n + t.count, 0);
 }
 
 /**
@@ -80,8 +98,27 @@ async function remaining(hub: Hub): Promise<number> {
 export async function startWorkers(ctx: Ctx, hub: Hub, count: number, probe: Probe): Promise<Child[]> {
   const workers: Child[] = [];
   for (let w = 0; w < count; w++) {
-    const args = [ROOST_BIN, 'worker', '--hub', hub.url, '--token', hub.token, '--handlers', NOOP_HANDLERS, '--no-builtins'];
-    args.push('--concurrency', String(ctx.sizes.workerConcurrency), '--name', `bench-${w}`, '--grace', '1s', '--log-level', 'warn');
+    const args = [
+      ROOST_BIN,
+      'worker',
+      '--hub',
+      hub.url,
+      '--token',
+      hub.token,
+      '--handlers',
+      NOOP_HANDLERS,
+      '--no-builtins',
+    ];
+    args.push(
+      '--concurrency',
+      String(ctx.sizes.workerConcurrency),
+      '--name',
+      `bench-${w}`,
+      '--grace',
+      '1s',
+      '--log-level',
+      'warn',
+    );
     const child = new Child(`roost worker ${w} (${hub.name})`, process.execPath, args, { cwd: packageRoot, ipc: true });
     probe.attach(child);
     workers.push(child);
@@ -100,7 +137,13 @@ const enqueueOn =
 const enqueueBatchOn =
   (hub: Hub) =>
   async (inputs: BenchInput[]): Promise<void> => {
-    await hub.client.expect([200, 201], 'POST', '/v1/jobs/batch', { jobs: inputs.map((input) => ({ kind: KIND, input })) }, { timeoutMs: 120_000 });
+    await hub.client.expect(
+      [200, 201],
+      'POST',
+      '/v1/jobs/batch',
+      { jobs: inputs.map((input) => ({ kind: KIND, input })) },
+      { timeoutMs: 120_000 },
+    );
   };
 
 /** How the end-to-end producer submits: batches per request, or one job per request. */
@@ -154,7 +197,10 @@ export async function attempt<T>(ctx: Ctx, what: string, step: () => Promise<T>)
 }
 
 /** Enqueue rates on a hub with no workers: one at a time, `inFlight` at a time, and in batches. */
-async function enqueueFigures(ctx: Ctx, store?: StoreUrl): Promise<Pick<RoostFigures, 'rssEmptyMiB' | 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
+async function enqueueFigures(
+  ctx: Ctx,
+  store?: StoreUrl,
+): Promise<Pick<RoostFigures, 'rssEmptyMiB' | 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch'>> {
   const s = ctx.sizes;
   const hub = await startHub(ctx, 'enqueue', tempDir('roost-bench-'), await store?.());
   try {
@@ -162,9 +208,15 @@ async function enqueueFigures(ctx: Ctx, store?: StoreUrl): Promise<Pick<RoostFig
     const rssEmptyMiB = rssMiB(hub.pid);
     const enqueue = enqueueOn(hub);
     await enqueueRate(enqueue, s.warmup, s.inFlight, s.scenarioTimeoutMs, 0); // warm-up
-    const enqueueOne = await attempt(ctx, 'enqueue one at a time', () => enqueueRate(enqueue, s.enqueueOne, 1, s.scenarioTimeoutMs, 1000));
-    const enqueueParallel = await attempt(ctx, 'enqueue in parallel', () => enqueueRate(enqueue, s.enqueueParallel, s.inFlight, s.scenarioTimeoutMs, 1_000_000));
-    const enqueueBatch = await attempt(ctx, 'enqueue in batches', () => batchEnqueueRate(enqueueBatchOn(hub), s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000));
+    const enqueueOne = await attempt(ctx, 'enqueue one at a time', () =>
+      enqueueRate(enqueue, s.enqueueOne, 1, s.scenarioTimeoutMs, 1000),
+    );
+    const enqueueParallel = await attempt(ctx, 'enqueue in parallel', () =>
+      enqueueRate(enqueue, s.enqueueParallel, s.inFlight, s.scenarioTimeoutMs, 1_000_000),
+    );
+    const enqueueBatch = await attempt(ctx, 'enqueue in batches', () =>
+      batchEnqueueRate(enqueueBatchOn(hub), s.enqueueBatch, s.batchSize, s.scenarioTimeoutMs, 2_000_000),
+    );
     return { rssEmptyMiB, enqueueOne, enqueueParallel, enqueueBatch };
   } finally {
     await stopHub(hub);
@@ -183,12 +235,20 @@ async function endToEndFigures(
   store?: StoreUrl,
 ): Promise<{ e2e: EndToEnd; cpu: CpuSplit; latency?: Summary | string }> {
   const s = ctx.sizes;
-  const hub = await startHub(ctx, `e2e-${workers}w-${producer}${store ? '-pg' : ''}`, tempDir('roost-bench-'), await store?.());
+  const hub = await startHub(
+    ctx,
+    `e2e-${workers}w-${producer}${store ? '-pg' : ''}`,
+    tempDir('roost-bench-'),
+    await store?.(),
+  );
   const probe = new Probe();
   try {
     const children = await startWorkers(ctx, hub, workers, probe);
     const enqueue = enqueueOn(hub);
-    const produce = producer === 'batch' ? inBatches(enqueueBatchOn(hub), s.producerBatch, s.producerBatchesInFlight) : oneByOne(enqueue, s.inFlight);
+    const produce =
+      producer === 'batch'
+        ? inBatches(enqueueBatchOn(hub), s.producerBatch, s.producerBatchesInFlight)
+        : oneByOne(enqueue, s.inFlight);
     const rem = () => remaining(hub);
     // Warm-up: JIT, connections, SQLite pages.
     await endToEnd({ produce, n: s.warmup, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 0 });
@@ -198,10 +258,22 @@ async function endToEndFigures(
       bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     });
     const before = cpuOf();
-    const e2e = await endToEnd({ produce, n: s.endToEnd, probe, remaining: rem, timeoutMs: s.scenarioTimeoutMs, firstId: 1000 });
+    const e2e = await endToEnd({
+      produce,
+      n: s.endToEnd,
+      probe,
+      remaining: rem,
+      timeoutMs: s.scenarioTimeoutMs,
+      firstId: 1000,
+    });
     const after = cpuOf();
     const perJob = (k: 'hub' | 'workers' | 'bench') => ((after[k] - before[k]) * 1e6) / s.endToEnd;
-    const cpu: CpuSplit = { hubUsPerJob: perJob('hub'), workersUsPerJob: perJob('workers'), benchUsPerJob: perJob('bench'), hubBusy: (after.hub - before.hub) / (e2e.ms / 1000) };
+    const cpu: CpuSplit = {
+      hubUsPerJob: perJob('hub'),
+      workersUsPerJob: perJob('workers'),
+      benchUsPerJob: perJob('bench'),
+      hubBusy: (after.hub - before.hub) / (e2e.ms / 1000),
+    };
     ctx.log(
       `  roost end-to-end, ${workers} worker(s), ${producer} producer: ${e2e.jobsPerSec.toFixed(0)} jobs/s (${s.endToEnd} jobs in ${(e2e.ms / 1000).toFixed(2)} s); ` +
         `CPU per job: hub ${cpu.hubUsPerJob.toFixed(0)} us, workers ${cpu.workersUsPerJob.toFixed(0)} us, bench ${cpu.benchUsPerJob.toFixed(0)} us; hub busy ${(100 * cpu.hubBusy).toFixed(0)}%`,
@@ -210,7 +282,14 @@ async function endToEndFigures(
     if (latencyAfter) {
       await sleep(100);
       latency = await attempt(ctx, 'roost latency', () =>
-        dispatchLatency({ enqueue, count: s.latencyJobs, perSec: s.latencyPerSec, probe, timeoutMs: s.scenarioTimeoutMs, firstId: 1_000_000_000 }),
+        dispatchLatency({
+          enqueue,
+          count: s.latencyJobs,
+          perSec: s.latencyPerSec,
+          probe,
+          timeoutMs: s.scenarioTimeoutMs,
+          firstId: 1_000_000_000,
+        }),
       );
     }
     await Promise.all(children.map((c) => c.stop(10_000)));
@@ -223,7 +302,13 @@ async function endToEndFigures(
 // ---- Backlogs: RSS and claim throughput ----
 
 /** Adds `count` queued no-op jobs through the hub's batch endpoint, two batches in flight. */
-async function buildBacklogHttp(hub: Hub, firstId: number, count: number, batchSize: number, timeoutMs: number): Promise<void> {
+async function buildBacklogHttp(
+  hub: Hub,
+  firstId: number,
+  count: number,
+  batchSize: number,
+  timeoutMs: number,
+): Promise<void> {
   const submit = enqueueBatchOn(hub);
   let next = 0;
   const lane = async () => {
@@ -240,7 +325,12 @@ async function buildBacklogHttp(hub: Hub, firstId: number, count: number, batchS
  * Claims (max 1, no waiting) from `inFlight` simulated workers until `count` tasks are leased;
  * returns claims per second and how many tasks were leased.
  */
-async function claimRate(hub: Hub, count: number, inFlight: number, timeoutMs: number): Promise<{ perSec: number; claimed: number }> {
+async function claimRate(
+  hub: Hub,
+  count: number,
+  inFlight: number,
+  timeoutMs: number,
+): Promise<{ perSec: number; claimed: number }> {
   const client = new JsonClient(hub.url, hub.token, inFlight);
   let claimed = 0;
   let requests = 0;
@@ -250,10 +340,12 @@ async function claimRate(hub: Hub, count: number, inFlight: number, timeoutMs: n
     const lane = async (w: number) => {
       const body = { workerId: `bench-claimer-${w}`, capabilities: [{ kind: KIND }], max: 1, waitMs: 0 };
       while (claimed < count) {
-        if (Date.now() > deadline) throw new Error(`claimed ${claimed} of ${count} tasks within ${Math.round(timeoutMs / 1000)} s`);
+        if (Date.now() > deadline)
+          throw new Error(`claimed ${claimed} of ${count} tasks within ${Math.round(timeoutMs / 1000)} s`);
         const r = await client.expect<{ tasks: unknown[] }>([200], 'POST', '/v1/worker/claim', body);
         requests++;
-        if (r.tasks.length === 0) throw new Error(`a claim came back empty after ${claimed} tasks: the backlog ran dry`);
+        if (r.tasks.length === 0)
+          throw new Error(`a claim came back empty after ${claimed} tasks: the backlog ran dry`);
         claimed += r.tasks.length;
       }
     };
@@ -290,7 +382,9 @@ async function backlogsFigures(ctx: Ctx, sizes: number[]): Promise<BacklogFigure
       ctx.log(`  backlog of ${size} built in ${buildSec.toFixed(1)} s (batch endpoint)`);
       await settle();
       const rssIdle = rssMiB(hub.pid);
-      const claims = await attempt(ctx, `claims at a backlog of ${size}`, () => claimRate(hub, s.claims, s.claimsInFlight, s.scenarioTimeoutMs));
+      const claims = await attempt(ctx, `claims at a backlog of ${size}`, () =>
+        claimRate(hub, s.claims, s.claimsInFlight, s.scenarioTimeoutMs),
+      );
       out.push({
         queued: size,
         via: 'POST /v1/jobs/batch',
@@ -352,15 +446,27 @@ class Pollers {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        const r = await this.client.expect<{ tasks: Array<{ leaseId: string; input: BenchInput }> }>([200], 'POST', '/v1/worker/claim', body, {
-          signal,
-          timeoutMs: this.waitMs + 15_000,
-        });
+        const r = await this.client.expect<{ tasks: Array<{ leaseId: string; input: BenchInput }> }>(
+          [200],
+          'POST',
+          '/v1/worker/claim',
+          body,
+          {
+            signal,
+            timeoutMs: this.waitMs + 15_000,
+          },
+        );
         for (const t of r.tasks) {
           const at = now();
           this.done++;
           this.probe.report(this, this.done, at, t.input?.lat ? [[t.input.i, at]] : []);
-          await this.client.expect([200], 'POST', '/v1/worker/complete', { results: [{ leaseId: t.leaseId, output: { t: at } }] }, { signal });
+          await this.client.expect(
+            [200],
+            'POST',
+            '/v1/worker/complete',
+            { results: [{ leaseId: t.leaseId, output: { t: at } }] },
+            { signal },
+          );
         }
       } catch (e) {
         if (signal.aborted) return;
@@ -391,7 +497,14 @@ async function longPollFigures(ctx: Ctx): Promise<RoostFigures['longPoll']> {
         pollers.start();
         await waitUntil(async () => (await stats(hub)).waitingClaims >= count, 30_000, `${count} long-polls open`, 50);
         const latency = await attempt(ctx, `latency with ${count} long-polling workers`, async () => {
-          const r = await dispatchLatency({ enqueue: enqueueOn(hub), count: s.latencyJobs, perSec: s.latencyPerSec, probe, timeoutMs: s.scenarioTimeoutMs, firstId });
+          const r = await dispatchLatency({
+            enqueue: enqueueOn(hub),
+            count: s.latencyJobs,
+            perSec: s.latencyPerSec,
+            probe,
+            timeoutMs: s.scenarioTimeoutMs,
+            firstId,
+          });
           if (pollers.failure) throw pollers.failure;
           return r;
         });
@@ -411,7 +524,16 @@ async function longPollFigures(ctx: Ctx): Promise<RoostFigures['longPoll']> {
 
 function failedBacklog(queued: number, why: string): BacklogFigures {
   const nan = Number.NaN;
-  return { queued, via: '-', buildSec: nan, rssAfterIngestMiB: nan, rssRestartedMiB: nan, rssAfterClaimsMiB: nan, peakRssMiB: nan, claimsPerSec: why };
+  return {
+    queued,
+    via: '-',
+    buildSec: nan,
+    rssAfterIngestMiB: nan,
+    rssRestartedMiB: nan,
+    rssAfterClaimsMiB: nan,
+    peakRssMiB: nan,
+    claimsPerSec: why,
+  };
 }
 
 /** Every Roost figure; each failure is recorded in its cell and the run goes on. */
@@ -424,7 +546,9 @@ export async function runRoost(ctx: Ctx): Promise<RoostFigures> {
   ctx.log('roost: end-to-end with 4 workers');
   const four = await attempt(ctx, 'roost end-to-end (4 workers)', () => endToEndFigures(ctx, 4, 'batch', false));
   ctx.log('roost: end-to-end with 1 worker, one job per request');
-  const single = await attempt(ctx, 'roost end-to-end (1 worker, single)', () => endToEndFigures(ctx, 1, 'single', false));
+  const single = await attempt(ctx, 'roost end-to-end (1 worker, single)', () =>
+    endToEndFigures(ctx, 1, 'single', false),
+  );
   const sizes = [ctx.sizes.backlogSmall, ctx.sizes.backlogLarge];
   const backlog = await attempt(ctx, 'roost backlogs', () => backlogsFigures(ctx, sizes));
   ctx.log(`roost: latency with 1 and ${ctx.sizes.longPollers} long-polling workers`);
@@ -455,9 +579,13 @@ export async function runRoostPostgres(ctx: Ctx, store: StoreUrl): Promise<PeerF
   ctx.log('roost on PostgreSQL: end-to-end with 1 worker, then latency');
   const one = await attempt(ctx, 'roost-pg end-to-end (1 worker)', () => endToEndFigures(ctx, 1, 'batch', true, store));
   ctx.log('roost on PostgreSQL: end-to-end with 4 workers');
-  const four = await attempt(ctx, 'roost-pg end-to-end (4 workers)', () => endToEndFigures(ctx, 4, 'batch', false, store));
+  const four = await attempt(ctx, 'roost-pg end-to-end (4 workers)', () =>
+    endToEndFigures(ctx, 4, 'batch', false, store),
+  );
   ctx.log('roost on PostgreSQL: end-to-end with 1 worker, one job per request');
-  const single = await attempt(ctx, 'roost-pg end-to-end (1 worker, single)', () => endToEndFigures(ctx, 1, 'single', false, store));
+  const single = await attempt(ctx, 'roost-pg end-to-end (1 worker, single)', () =>
+    endToEndFigures(ctx, 1, 'single', false, store),
+  );
   return {
     enqueueOne: typeof enq === 'string' ? enq : enq.enqueueOne,
     enqueueParallel: typeof enq === 'string' ? enq : enq.enqueueParallel,

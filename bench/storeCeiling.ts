@@ -63,7 +63,10 @@ export async function storeCeiling(ctx: Ctx, kind: string): Promise<Ceiling> {
       while (done < n) {
         const { tasks } = await store.claim('bench-ceiling', routes, 100, Date.now());
         if (tasks.length === 0) throw new Error(`store ceiling: claim came back empty after ${done} of ${n} tasks`);
-        const { outcomes } = await store.complete(tasks.map((t) => ({ leaseId: t.leaseId, output: { t: now() } })), Date.now());
+        const { outcomes } = await store.complete(
+          tasks.map((t) => ({ leaseId: t.leaseId, output: { t: now() } })),
+          Date.now(),
+        );
         if (outcomes.some((o) => o.status !== 'ok')) throw new Error('store ceiling: a complete was refused');
         done += tasks.length;
       }
@@ -71,7 +74,9 @@ export async function storeCeiling(ctx: Ctx, kind: string): Promise<Ceiling> {
     const t1 = now();
     await withTimeout(loop(), ctx.sizes.scenarioTimeoutMs, 'store ceiling: claim/complete');
     const claimCompletePerSec = rate(n, now() - t1);
-    ctx.log(`  store ceiling: createJob ${enqueuePerSec.toFixed(0)}/s, claim+complete ${claimCompletePerSec.toFixed(0)} tasks/s (${n} tasks)`);
+    ctx.log(
+      `  store ceiling: createJob ${enqueuePerSec.toFixed(0)}/s, claim+complete ${claimCompletePerSec.toFixed(0)} tasks/s (${n} tasks)`,
+    );
     return { enqueuePerSec, claimCompletePerSec };
   } finally {
     await store.close();

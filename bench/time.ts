@@ -20,7 +20,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /** Polls `check` every `everyMs` until it returns true; throws a TimeoutError after `ms`. */
-export async function waitUntil(check: () => Promise<boolean> | boolean, ms: number, what: string, everyMs = 20): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  ms: number,
+  what: string,
+  everyMs = 20,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await check()) return;

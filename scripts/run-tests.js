@@ -20,7 +20,10 @@ function find(dir) {
 }
 
 function run(files, env = {}) {
-  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   return result.status ?? 1;
 }
 
@@ -36,7 +39,9 @@ async function reachable() {
 }
 
 const only = process.argv.slice(2);
-const files = find('dist/test').filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const files = find('dist/test')
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test; run `npm run build` first');
   process.exit(1);
@@ -47,9 +52,13 @@ const again = ['hub', 'platforms', 'examples'].map((d) => join('dist', 'test', d
 const pgPassFiles = files.filter((f) => again.some((d) => f.startsWith(d + '/')) && !f.includes('postgres'));
 const underCI = process.env.CI === 'true' || process.env.CI === '1';
 if (pgPassFiles.length > 0 && !underCI && !(await reachable())) {
-  console.error(`\n*** PostgreSQL at ${PG_URL} is not reachable: SKIPPING the hub and example tests on PostgreSQL. Start it to run them. ***\n`);
+  console.error(
+    `\n*** PostgreSQL at ${PG_URL} is not reachable: SKIPPING the hub and example tests on PostgreSQL. Start it to run them. ***\n`,
+  );
 } else if (pgPassFiles.length > 0) {
-  console.log('\n# test/hub, test/platforms and test/examples again, each hub on PostgreSQL (ROOST_TEST_STORE=postgres)\n');
+  console.log(
+    '\n# test/hub, test/platforms and test/examples again, each hub on PostgreSQL (ROOST_TEST_STORE=postgres)\n',
+  );
   status = run(pgPassFiles, { ROOST_TEST_STORE: 'postgres' }) || status;
 }
 process.exit(status);

@@ -84,7 +84,10 @@ function coerce(key: Key, value: unknown, source: string): unknown {
   if (key === 'store') {
     // The URL may hold a password: the message does not repeat it.
     if (value !== 'sqlite' && !(typeof value === 'string' && isPostgresUrl(value))) {
-      throw new InputError(key, `${source}: store must be 'sqlite' or a postgres:// URL (postgres://USER@HOST:PORT/DATABASE?schema=NAME)`);
+      throw new InputError(
+        key,
+        `${source}: store must be 'sqlite' or a postgres:// URL (postgres://USER@HOST:PORT/DATABASE?schema=NAME)`,
+      );
     }
     return value;
   }
@@ -107,7 +110,8 @@ function layer(target: Config, values: Record<string, unknown>, source: string, 
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
     if (!(key in DEFAULTS)) {
-      if (strict) throw new InputError(key, `${source}: unknown setting '${key}'; known: ${Object.keys(DEFAULTS).join(', ')}`);
+      if (strict)
+        throw new InputError(key, `${source}: unknown setting '${key}'; known: ${Object.keys(DEFAULTS).join(', ')}`);
       continue;
     }
     (target as unknown as Record<string, unknown>)[key] = coerce(key as Key, value, source);
@@ -125,7 +129,8 @@ export interface LoadOptions {
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const config: Config = { ...DEFAULTS, kinds: [] };
-  const file = opts.configFile ?? env.ROOST_CONFIG ?? (existsSync('roost.config.json') ? 'roost.config.json' : undefined);
+  const file =
+    opts.configFile ?? env.ROOST_CONFIG ?? (existsSync('roost.config.json') ? 'roost.config.json' : undefined);
   if (file) {
     let parsed: unknown;
     try {

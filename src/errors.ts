@@ -6,7 +6,10 @@
 /** Bad input: names the field (or flag) at fault. */
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,7 +21,11 @@ export class NotFoundError extends Error {
 /** The request is well formed but the thing it acts on is in the wrong state. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
-  constructor(readonly code: string, message: string, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
   }
 }

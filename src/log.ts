@@ -9,7 +9,17 @@ export function createLogger(level: string, name = 'roost'): Logger {
     {
       name,
       level,
-      redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'req.headers.authorization',
+        ],
+        censor: '[redacted]',
+      },
     },
     pino.destination({ dest: 2, sync: false }),
   );

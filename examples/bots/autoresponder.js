@@ -21,17 +21,26 @@ export default defineBot({
   async onAsk(event, ctx) {
     const question = event.post.text;
     let acceptable = 0;
-    const job = await ctx.jobs.run('text.markov', { prompt: question.split(/\s+/).slice(-2).join(' '), maxWords: 30 }, {
-      variants: VARIANTS,
-      onResult(result) {
-        if (score(result.output.text, question) >= 2) acceptable++;
-        return acceptable >= ENOUGH; // true: the job stops, the variants still queued are cancelled
+    const job = await ctx.jobs.run(
+      'text.markov',
+      { prompt: question.split(/\s+/).slice(-2).join(' '), maxWords: 30 },
+      {
+        variants: VARIANTS,
+        onResult(result) {
+          if (score(result.output.text, question) >= 2) acceptable++;
+          return acceptable >= ENOUGH; // true: the job stops, the variants still queued are cancelled
+        },
       },
-    });
+    );
     const scored = job.results.map((r) => ({ text: r.output.text, score: score(r.output.text, question) }));
     const best = scored.sort((a, b) => b.score - a.score)[0];
     if (!best) throw new Error(`job ${job.jobId} ended ${job.state} with no text; the ask is tried again`);
     await ctx.reply(event.post, best.text, { key: `ask:${event.post.id}` });
-    ctx.log.info('answered an ask', { ask: event.post.id, from: event.post.author, variants: job.results.length, score: best.score });
+    ctx.log.info('answered an ask', {
+      ask: event.post.id,
+      from: event.post.author,
+      variants: job.results.length,
+      score: best.score,
+    });
   },
 });

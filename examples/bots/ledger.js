@@ -12,7 +12,8 @@ const DAY = 24 * 60 * 60 * 1000;
 const AMOUNT = '(\\d{1,9}(?:\\.\\d{1,2})?)';
 const LOAN = new RegExp(`\\$loan\\s+${AMOUNT}\\s+@([a-z0-9_-]{1,32})`, 'i');
 const PAID = new RegExp(`\\$paid\\s+@([a-z0-9_-]{1,32})(?:\\s+${AMOUNT})?`, 'i');
-const USAGE = 'I understand `$loan 50 @bob` (you lent @bob 50) and `$paid @bob` or `$paid @bob 20` (@bob paid you back).';
+const USAGE =
+  'I understand `$loan 50 @bob` (you lent @bob 50) and `$paid @bob` or `$paid @bob 20` (@bob paid you back).';
 
 const cents = (amount) => Math.round(Number(amount) * 100);
 const money = (c) => (c % 100 === 0 ? String(c / 100) : (c / 100).toFixed(2));
@@ -32,21 +33,30 @@ function openLoans(book) {
 }
 
 function owed(book, borrower, lender) {
-  return openLoans(book).filter((l) => l.borrower === borrower && l.lender === lender).reduce((sum, l) => sum + l.owed, 0);
+  return openLoans(book)
+    .filter((l) => l.borrower === borrower && l.lender === lender)
+    .reduce((sum, l) => sum + l.owed, 0);
 }
 
 /** What everyone named in a command owes or is owed, one line per pair. */
 function summary(book, people) {
   const totals = new Map();
   for (const l of openLoans(book)) {
-    if (people.includes(l.lender) || people.includes(l.borrower)) totals.set(pairOf(l), { ...l, owed: (totals.get(pairOf(l))?.owed ?? 0) + l.owed });
+    if (people.includes(l.lender) || people.includes(l.borrower))
+      totals.set(pairOf(l), { ...l, owed: (totals.get(pairOf(l))?.owed ?? 0) + l.owed });
   }
   if (totals.size === 0) return `No open loans for ${people.map((p) => '@' + p).join(' or ')}.`;
   return `Open: ${[...totals.values()].map((l) => `@${l.borrower} owes @${l.lender} ${money(l.owed)}`).join('; ')}.`;
 }
 
-const loanNote = (l) => ({ people: [l.lender, l.borrower], noted: `@${l.lender} lent @${l.borrower} ${money(l.cents)}.` });
-const paidNote = (p) => ({ people: [p.lender, p.borrower], noted: `@${p.borrower} paid @${p.lender} back ${money(p.cents)}.` });
+const loanNote = (l) => ({
+  people: [l.lender, l.borrower],
+  noted: `@${l.lender} lent @${l.borrower} ${money(l.cents)}.`,
+});
+const paidNote = (p) => ({
+  people: [p.lender, p.borrower],
+  noted: `@${p.borrower} paid @${p.lender} back ${money(p.cents)}.`,
+});
 
 /** Changes the book for a command; a command seen before (a replayed event) changes nothing. */
 function apply(book, post, now) {
@@ -66,7 +76,12 @@ function apply(book, post, now) {
   const borrower = paid[1].toLowerCase();
   const due = owed(book, borrower, author);
   if (due === 0) return { error: `@${borrower} owes you nothing, @${author}; nothing noted.` };
-  const entry = { lender: author, borrower, cents: Math.min(paid[2] === undefined ? due : cents(paid[2]), due), at: now };
+  const entry = {
+    lender: author,
+    borrower,
+    cents: Math.min(paid[2] === undefined ? due : cents(paid[2]), due),
+    at: now,
+  };
   book.payments[post.id] = entry;
   return { ...paidNote(entry), changed: true };
 }

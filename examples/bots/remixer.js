@@ -12,7 +12,11 @@ const TRACKED_POSTS = 50;
 /** Short words (the, and, is) say nothing about what people like. */
 const MIN_HOT_LENGTH = 4;
 
-const wordsOf = (text) => text.replace(/@[a-z0-9_-]+/gi, ' ').toLowerCase().match(/[a-z0-9']+/g) ?? [];
+const wordsOf = (text) =>
+  text
+    .replace(/@[a-z0-9_-]+/gi, ' ')
+    .toLowerCase()
+    .match(/[a-z0-9']+/g) ?? [];
 
 /** The remix, or null when there is too little to turn around. */
 function remix(text, hot) {
@@ -22,7 +26,11 @@ function remix(text, hot) {
   const tail = words.slice(half).join(' ');
   const base = `${tail[0].toUpperCase()}${tail.slice(1)}, ${words.slice(0, half).join(' ')}.`;
   const tag = words.filter((w) => (hot[w] ?? 0) > 0).sort((a, b) => hot[b] - hot[a])[0];
-  return { base, text: tag ? `${base} #${tag}` : base, words: [...new Set(words.filter((w) => w.length >= MIN_HOT_LENGTH))] };
+  return {
+    base,
+    text: tag ? `${base} #${tag}` : base,
+    words: [...new Set(words.filter((w) => w.length >= MIN_HOT_LENGTH))],
+  };
 }
 
 /**

@@ -44,12 +44,25 @@ export class BotHost {
       case 'feeds.read':
         return bots.readFeed(String(args[0]), this.bot, Number(args[1]));
       case 'feeds.ack':
-        if (!(await bots.ack(String(args[0]), this.bot, Number(args[1])))) throw new Error(`feed '${args[0]}' has no item ${args[1]} to acknowledge`);
+        if (!(await bots.ack(String(args[0]), this.bot, Number(args[1]))))
+          throw new Error(`feed '${args[0]}' has no item ${args[1]} to acknowledge`);
         return undefined;
       case 'post':
-        return sendOnce(bots, this.bot, this.client(args[0]), { kind: args[1] === null ? 'post' : 'reply', target: args[1], text: String(args[2]), key: args[3] }, now);
+        return sendOnce(
+          bots,
+          this.bot,
+          this.client(args[0]),
+          { kind: args[1] === null ? 'post' : 'reply', target: args[1], text: String(args[2]), key: args[3] },
+          now,
+        );
       case 'ask':
-        return sendOnce(bots, this.bot, this.client(args[0]), { kind: 'ask', target: String(args[1]), text: String(args[2]), key: args[3] }, now);
+        return sendOnce(
+          bots,
+          this.bot,
+          this.client(args[0]),
+          { kind: 'ask', target: String(args[1]), text: String(args[2]), key: args[3] },
+          now,
+        );
       case 'like': {
         const c = this.client(args[0]);
         if (!c.like) throw new Error(`${c.platform} has no likes`);
@@ -65,7 +78,12 @@ export class BotHost {
         await this.deps.broker.enough(String(args[0]));
         return undefined;
       case 'jobs.submit': {
-        const { job } = await this.deps.broker.submit({ kind: String(args[0]), input: args[1], concurrencyKey: `bot:${this.bot}`, ...args[2] });
+        const { job } = await this.deps.broker.submit({
+          kind: String(args[0]),
+          input: args[1],
+          concurrencyKey: `bot:${this.bot}`,
+          ...args[2],
+        });
         return job.id;
       }
       default:
@@ -74,9 +92,20 @@ export class BotHost {
   }
 
   /** Submits a job and streams each result as it lands, until the job is finished. */
-  private async runJob(kind: string, input: unknown, o: { variants?: number; seed?: number }, onResult: (jobId: string, r: Result) => void) {
+  private async runJob(
+    kind: string,
+    input: unknown,
+    o: { variants?: number; seed?: number },
+    onResult: (jobId: string, r: Result) => void,
+  ) {
     const { broker } = this.deps;
-    const { job } = await broker.submit({ kind, input, variants: o.variants, seed: o.seed, concurrencyKey: `bot:${this.bot}` });
+    const { job } = await broker.submit({
+      kind,
+      input,
+      variants: o.variants,
+      seed: o.seed,
+      concurrencyKey: `bot:${this.bot}`,
+    });
     const seen = new Set<number>();
     const forward = (r: Result) => {
       if (seen.has(r.seq)) return;
@@ -100,10 +129,13 @@ export class BotHost {
         },
       });
       // Results (or the end) may have landed before the subscription: read them once.
-      void broker.get(job.id).then(async (now) => {
-        for (const r of await broker.store.getResults(job.id)) forward(r);
-        if (TERMINAL_JOB_STATES.has(now.state)) await finish();
-      }).catch(reject);
+      void broker
+        .get(job.id)
+        .then(async (now) => {
+          for (const r of await broker.store.getResults(job.id)) forward(r);
+          if (TERMINAL_JOB_STATES.has(now.state)) await finish();
+        })
+        .catch(reject);
     });
   }
 }

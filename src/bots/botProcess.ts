@@ -34,7 +34,12 @@ export interface BotProcessOptions {
   ran(run: BotRun): void;
 }
 
-const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = { ask: 'onAsk', mention: 'onMention', reply: 'onReply', post: 'onPost' };
+const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = {
+  ask: 'onAsk',
+  mention: 'onMention',
+  reply: 'onReply',
+  post: 'onPost',
+};
 
 /**
  * One bot: its worker thread, restarted with backoff when it crashes, hangs or a handler fails;
@@ -69,16 +74,27 @@ export class BotProcess {
   }
 
   /** What the module declared (schedule, account, handlers) and when its schedule runs it next. */
-  get details(): { schedule: string | null; timezone: string | null; account: string | null; nextRunAt: number | null } {
-    return { schedule: this.meta?.schedule ?? null, timezone: this.meta?.timezone ?? null, account: this.meta?.account ?? null, nextRunAt: this.schedule?.nextAt ?? null };
+  get details(): {
+    schedule: string | null;
+    timezone: string | null;
+    account: string | null;
+    nextRunAt: number | null;
+  } {
+    return {
+      schedule: this.meta?.schedule ?? null,
+      timezone: this.meta?.timezone ?? null,
+      account: this.meta?.account ?? null,
+      nextRunAt: this.schedule?.nextAt ?? null,
+    };
   }
-
 
   start(): void {
     this.stopped = false;
     const restart = this.starts++ > 0;
     void this.o.store.recordBotEvent(this.o.name, { type: 'start', restart });
-    const worker = new Worker(RUNNER, { workerData: { bot: this.o.name, module: this.o.module, beatMs: Math.max(10, Math.floor(this.o.hangMs / 4)) } });
+    const worker = new Worker(RUNNER, {
+      workerData: { bot: this.o.name, module: this.o.module, beatMs: Math.max(10, Math.floor(this.o.hangMs / 4)) },
+    });
     this.worker = worker;
     this.lastBeat = this.o.clock.now();
     this.ready = new Promise<void>((resolve) => {
@@ -92,10 +108,14 @@ export class BotProcess {
     worker.on('exit', (code) => {
       if (this.worker === worker && !this.stopped) this.crash(`its thread exited with code ${code}`);
     });
-    this.watchdog = setInterval(() => {
-      const silent = this.o.clock.now() - this.lastBeat;
-      if (silent > this.o.hangMs + (this.meta ? 0 : LOAD_GRACE_MS)) this.crash(`did not answer for ${silent} ms (a busy loop?); terminated`);
-    }, Math.max(10, Math.floor(this.o.hangMs / 4)));
+    this.watchdog = setInterval(
+      () => {
+        const silent = this.o.clock.now() - this.lastBeat;
+        if (silent > this.o.hangMs + (this.meta ? 0 : LOAD_GRACE_MS))
+          this.crash(`did not answer for ${silent} ms (a busy loop?); terminated`);
+      },
+      Math.max(10, Math.floor(this.o.hangMs / 4)),
+    );
     this.watchdog.unref();
   }
 
@@ -104,7 +124,8 @@ export class BotProcess {
     this.o.onRunning?.(true);
     this.host = this.o.makeHost(meta);
     const confirmed = await reconcileLedger(this.o.store, this.o.name, this.host.clients, this.o.clock.now);
-    if (confirmed > 0) this.o.log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
+    if (confirmed > 0)
+      this.o.log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
     if (meta.handlers.includes('onStart')) void this.invoke('onStart', null, null).catch(() => undefined);
     if (meta.schedule) {
       const bot = await this.o.store.getBot(this.o.name);
@@ -115,7 +136,8 @@ export class BotProcess {
         clock: this.o.clock,
         lastScheduledAt: bot?.lastScheduledAt ?? null,
         run: (at) => this.invoke('onSchedule', null, at).catch(() => undefined),
-        skipped: (at) => this.o.log('warn', `skipped the run of ${new Date(at).toISOString()}: the previous run was still going`),
+        skipped: (at) =>
+          this.o.log('warn', `skipped the run of ${new Date(at).toISOString()}: the previous run was still going`),
       });
       this.schedule.start();
     }
@@ -134,8 +156,11 @@ export class BotProcess {
       if (m.ok) c?.resolve();
       else c?.reject(new Error(m.error));
     } else if (m.type === 'call') {
-      const reply = (r: Omit<Extract<ToBot, { type: 'reply' }>, 'type' | 'id'>) => this.worker?.postMessage({ type: 'reply', id: m.id, ...r } satisfies ToBot);
-      this.host!.call(m.method, m.args, (jobId, result) => this.worker?.postMessage({ type: 'jobResult', id: m.id, jobId, result } satisfies ToBot)).then(
+      const reply = (r: Omit<Extract<ToBot, { type: 'reply' }>, 'type' | 'id'>) =>
+        this.worker?.postMessage({ type: 'reply', id: m.id, ...r } satisfies ToBot);
+      this.host!.call(m.method, m.args, (jobId, result) =>
+        this.worker?.postMessage({ type: 'jobResult', id: m.id, jobId, result } satisfies ToBot),
+      ).then(
         (value) => reply({ ok: true, value }),
         (e: Error) => reply({ ok: false, error: e.message }),
       );
@@ -164,7 +189,11 @@ export class BotProcess {
         throw e;
       }
       this.failures = 0;
-      await this.o.store.recordBotEvent(this.o.name, { type: 'run', at: this.o.clock.now(), scheduledAt: handler === 'onSchedule' ? scheduledAt : null });
+      await this.o.store.recordBotEvent(this.o.name, {
+        type: 'run',
+        at: this.o.clock.now(),
+        scheduledAt: handler === 'onSchedule' ? scheduledAt : null,
+      });
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -198,7 +227,8 @@ export class BotProcess {
         if (meta.handlers.includes(handler) && !(await this.handle(handler, event))) return;
         await this.o.store.setCursor(this.o.name, client.platform, event.cursor);
       }
-      if (page.cursor !== null && page.cursor !== cursor) await this.o.store.setCursor(this.o.name, client.platform, page.cursor);
+      if (page.cursor !== null && page.cursor !== cursor)
+        await this.o.store.setCursor(this.o.name, client.platform, page.cursor);
       if (page.events.length === POLL_LIMIT) this.pollAgain = true;
     }
   }

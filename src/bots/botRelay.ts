@@ -116,14 +116,19 @@ export class BotRelay {
   /** Has the leader start or stop the bot as its record now says; resolves once it has, or quietly when it does not answer. */
   async sync(bot: string, ready: boolean): Promise<void> {
     const outcome = await this.ask({ type: 'sync', id: '', bot, ready }, SYNC_WAIT_MS);
-    if (outcome === 'unanswered') this.log.warn({ bot }, 'the leading hub did not confirm a change to this bot; it applies the change when it hears of it');
+    if (outcome === 'unanswered')
+      this.log.warn(
+        { bot },
+        'the leading hub did not confirm a change to this bot; it applies the change when it hears of it',
+      );
     else if (outcome) throw fromRelayed(outcome);
   }
 
   /** Runs the bot's onSchedule on the leader; rejects with its error, or 503 when no leader answers. */
   async run(bot: string): Promise<void> {
     const outcome = await this.ask({ type: 'run', id: '', bot }, RUN_WAIT_MS);
-    if (outcome === 'unanswered') throw new UnavailableError(`no hub leading the bots answered the run of '${bot}'; try again`);
+    if (outcome === 'unanswered')
+      throw new UnavailableError(`no hub leading the bots answered the run of '${bot}'; try again`);
     if (outcome) throw fromRelayed(outcome);
   }
 
@@ -148,7 +153,10 @@ export class BotRelay {
 
   /** Tells the other hubs that this hub leads and runs these bots. */
   announce(running: string[]): void {
-    this.send({ type: 'leads', hub: this.hubId }, ...running.map((bot) => ({ type: 'running' as const, bot, running: true })));
+    this.send(
+      { type: 'leads', hub: this.hubId },
+      ...running.map((bot) => ({ type: 'running' as const, bot, running: true })),
+    );
   }
 
   /** Answers to this hub's asks, and what the leader runs. */

@@ -63,7 +63,11 @@ export interface BotContext {
   likesOf(postIds: string[], options?: { platform?: string }): Promise<Record<string, number>>;
   jobs: {
     /** Submits a job and resolves with its results once it is finished (or stopped early). */
-    run(kind: string, input: unknown, options?: JobRunOptions): Promise<{ jobId: string; state: string; results: Result[] }>;
+    run(
+      kind: string,
+      input: unknown,
+      options?: JobRunOptions,
+    ): Promise<{ jobId: string; state: string; results: Result[] }>;
     /** Submits a job to run later (e.g. a reminder) and resolves with its id. */
     submit(kind: string, input: unknown, options?: { delayMs?: number; key?: string }): Promise<string>;
   };
@@ -75,14 +79,19 @@ export type HandlerName = (typeof HANDLERS)[number];
 
 /** Checks a definition where it is written, so a mistake is reported with the bot's name. */
 export function defineBot(def: BotDefinition): BotDefinition {
-  if (typeof def !== 'object' || def === null) throw new Error('defineBot takes an object: { name, schedule?, onAsk?, ... }');
+  if (typeof def !== 'object' || def === null)
+    throw new Error('defineBot takes an object: { name, schedule?, onAsk?, ... }');
   if (typeof def.name !== 'string' || def.name === '') throw new Error('defineBot: name must be a non-empty string');
-  if (def.missed !== undefined && def.missed !== 'skip' && def.missed !== 'once') throw new Error(`bot ${def.name}: missed must be 'skip' or 'once'`);
-  if (def.schedule !== undefined && typeof def.onSchedule !== 'function') throw new Error(`bot ${def.name}: a schedule needs an onSchedule handler`);
+  if (def.missed !== undefined && def.missed !== 'skip' && def.missed !== 'once')
+    throw new Error(`bot ${def.name}: missed must be 'skip' or 'once'`);
+  if (def.schedule !== undefined && typeof def.onSchedule !== 'function')
+    throw new Error(`bot ${def.name}: a schedule needs an onSchedule handler`);
   for (const h of HANDLERS) {
-    if (def[h] !== undefined && typeof def[h] !== 'function') throw new Error(`bot ${def.name}: ${h} must be a function`);
+    if (def[h] !== undefined && typeof def[h] !== 'function')
+      throw new Error(`bot ${def.name}: ${h} must be a function`);
   }
-  if (!HANDLERS.some((h) => def[h])) throw new Error(`bot ${def.name}: give at least one handler (${HANDLERS.join(', ')})`);
+  if (!HANDLERS.some((h) => def[h]))
+    throw new Error(`bot ${def.name}: give at least one handler (${HANDLERS.join(', ')})`);
   return def;
 }
 

@@ -3,7 +3,9 @@ import type { PlatformClient, PlatformPost } from '../platforms/platformClient.j
 import type { BotStore } from '../store/botStore.js';
 
 export function contentHash(platform: string, replyTo: string | null, text: string): string {
-  return createHash('sha256').update(JSON.stringify([platform, replyTo, text])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([platform, replyTo, text]))
+    .digest('hex');
 }
 
 export interface Send {
@@ -19,12 +21,25 @@ export interface Send {
  * a pending entry found later means a crash came between the two, so the platform is asked
  * whether the post went out before it is sent again.
  */
-export async function sendOnce(store: BotStore, bot: string, client: PlatformClient, s: Send, now: () => number): Promise<PlatformPost & { duplicate: boolean }> {
+export async function sendOnce(
+  store: BotStore,
+  bot: string,
+  client: PlatformClient,
+  s: Send,
+  now: () => number,
+): Promise<PlatformPost & { duplicate: boolean }> {
   const hash = contentHash(client.platform, s.target, s.text);
   const key = s.key ?? `${s.kind}:${hash}`;
   const { entry, created } = await store.beginLedger({ bot, key, hash, platform: client.platform, createdAt: now() });
   if (entry.state === 'confirmed') {
-    return { id: entry.postId!, author: client.account, text: s.text, replyTo: s.kind === 'reply' ? s.target : null, createdAt: entry.confirmedAt!, duplicate: true };
+    return {
+      id: entry.postId!,
+      author: client.account,
+      text: s.text,
+      replyTo: s.kind === 'reply' ? s.target : null,
+      createdAt: entry.confirmedAt!,
+      duplicate: true,
+    };
   }
   if (!created) {
     const sent = await client.findSent(key);
@@ -46,7 +61,12 @@ function deliver(client: PlatformClient, s: Send, key: string): Promise<Platform
 }
 
 /** At a bot's start: confirms the pending entries whose post the platform has. */
-export async function reconcileLedger(store: BotStore, bot: string, clients: Map<string, PlatformClient>, now: () => number): Promise<number> {
+export async function reconcileLedger(
+  store: BotStore,
+  bot: string,
+  clients: Map<string, PlatformClient>,
+  now: () => number,
+): Promise<number> {
   let confirmed = 0;
   for (const entry of await store.pendingLedger(bot)) {
     const sent = await clients.get(entry.platform)?.findSent(entry.key);

@@ -27,7 +27,8 @@ function call<T>(method: string, ...args: unknown[]): Promise<T> {
 }
 
 function context(account: string): BotContext {
-  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, data?: unknown) => void call('log', level, String(msg), data).catch(() => undefined);
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, data?: unknown) =>
+    void call('log', level, String(msg), data).catch(() => undefined);
   return {
     bot,
     account,
@@ -43,7 +44,8 @@ function context(account: string): BotContext {
       ack: (feed, seq) => call('feeds.ack', feed, seq),
     },
     post: (text, o = {}) => call('post', o.platform ?? null, null, text, o.key ?? null),
-    reply: (to, text, o = {}) => call('post', o.platform ?? null, typeof to === 'string' ? to : to.id, text, o.key ?? null),
+    reply: (to, text, o = {}) =>
+      call('post', o.platform ?? null, typeof to === 'string' ? to : to.id, text, o.key ?? null),
     ask: (to, text, o = {}) => call('ask', o.platform ?? null, to, text, o.key ?? null),
     like: (postId, o = {}) => call('like', o.platform ?? null, postId),
     likesOf: (ids, o = {}) => call('likesOf', o.platform ?? null, ids),
@@ -65,7 +67,12 @@ function context(account: string): BotContext {
         try {
           return await new Promise((resolve, reject) => {
             pending.set(id, { resolve, reject });
-            send({ type: 'call', id, method: 'jobs.run', args: [kind, input, { variants: options.variants, seed: options.seed }] });
+            send({
+              type: 'call',
+              id,
+              method: 'jobs.run',
+              args: [kind, input, { variants: options.variants, seed: options.seed }],
+            });
           });
         } finally {
           resultHandlers.delete(id);
@@ -100,12 +107,14 @@ async function main(): Promise<void> {
       resultHandlers.get(m.id)?.(m.jobId, m.result);
     } else {
       const handler = def[m.handler] as (...a: unknown[]) => unknown;
-      const args = m.handler === 'onSchedule' ? [ctx, { scheduledAt: m.scheduledAt }] : m.event ? [m.event, ctx] : [ctx];
+      const args =
+        m.handler === 'onSchedule' ? [ctx, { scheduledAt: m.scheduledAt }] : m.event ? [m.event, ctx] : [ctx];
       Promise.resolve()
         .then(() => handler.apply(def, args))
         .then(
           () => send({ type: 'invoked', id: m.id, ok: true }),
-          (e: unknown) => send({ type: 'invoked', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+          (e: unknown) =>
+            send({ type: 'invoked', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
         );
     }
   });

@@ -123,7 +123,10 @@ export class BotSupervisor {
       if (this.closed) return;
       const leads = this.leads;
       this.relay.leadershipChanged(leads);
-      if (leads !== this.leading) this.o.log.info(leads ? 'this hub leads: it runs the bots' : 'this hub does not lead: its bots run on the leading hub');
+      if (leads !== this.leading)
+        this.o.log.info(
+          leads ? 'this hub leads: it runs the bots' : 'this hub does not lead: its bots run on the leading hub',
+        );
       this.leading = leads;
       if (!leads) {
         await this.stopAll();
@@ -176,7 +179,11 @@ export class BotSupervisor {
 
   private launch(bot: BotInfo): BotProcess {
     if (!existsSync(bot.module)) {
-      void this.o.bots.recordBotEvent(bot.name, { type: 'error', at: this.clock.now(), message: `its module ${bot.module} is missing` });
+      void this.o.bots.recordBotEvent(bot.name, {
+        type: 'error',
+        at: this.clock.now(),
+        message: `its module ${bot.module} is missing`,
+      });
       this.o.log.warn({ bot: bot.name, module: bot.module }, 'bot module missing; the bot is not started');
     }
     const p = new BotProcess({
@@ -188,7 +195,13 @@ export class BotSupervisor {
       pollMs: this.o.pollMs,
       log: this.logger(bot.name),
       ran: (run) => this.noteRun(bot.name, run),
-      makeHost: (meta) => new BotHost({ bots: this.o.bots, broker: this.o.broker, now: this.clock.now }, bot.name, this.clients(meta), this.logger(bot.name)),
+      makeHost: (meta) =>
+        new BotHost(
+          { bots: this.o.bots, broker: this.o.broker, now: this.clock.now },
+          bot.name,
+          this.clients(meta),
+          this.logger(bot.name),
+        ),
       onRunning: (running) => this.relay.running(bot.name, running),
     });
     this.running.set(bot.name, p);
@@ -199,7 +212,8 @@ export class BotSupervisor {
   private clients(meta: BotMeta): Map<string, PlatformClient> {
     const clients = new Map<string, PlatformClient>();
     for (const platform of meta.platforms) {
-      if (platform !== 'sandbox') throw new Error(`bot ${meta.name}: unknown platform '${platform}'; this hub has: sandbox`);
+      if (platform !== 'sandbox')
+        throw new Error(`bot ${meta.name}: unknown platform '${platform}'; this hub has: sandbox`);
       clients.set(platform, new SandboxClient(this.o.sandbox, meta.account));
     }
     return clients;
@@ -232,7 +246,13 @@ export class BotSupervisor {
   private async view(bot: BotInfo): Promise<BotView> {
     const p = this.running.get(bot.name);
     const details = p?.details ?? { schedule: null, timezone: null, account: null, nextRunAt: null };
-    return { ...bot, running: this.isRunning(bot.name), ...details, postsMade: await this.o.bots.countPosts(bot.name), recentRuns: this.runs.get(bot.name) ?? [] };
+    return {
+      ...bot,
+      running: this.isRunning(bot.name),
+      ...details,
+      postsMade: await this.o.bots.countPosts(bot.name),
+      recentRuns: this.runs.get(bot.name) ?? [],
+    };
   }
 
   async get(name: string): Promise<BotView> {
@@ -246,8 +266,10 @@ export class BotSupervisor {
   }
 
   async create(name: string, from: string): Promise<BotView> {
-    if (!new RegExp(BOT_NAME_PATTERN).test(name)) throw new InputError('name', `a bot name is 1 to 64 lower-case letters, digits, '_' or '-', got '${name}'`);
-    const exists = () => new ConflictError('exists', `a bot named '${name}' exists; pick another name or destroy it first`);
+    if (!new RegExp(BOT_NAME_PATTERN).test(name))
+      throw new InputError('name', `a bot name is 1 to 64 lower-case letters, digits, '_' or '-', got '${name}'`);
+    const exists = () =>
+      new ConflictError('exists', `a bot named '${name}' exists; pick another name or destroy it first`);
     if (await this.o.bots.getBot(name)) throw exists();
     const source = findModule(from);
     const target = resolve(join(this.o.botsDir, `${name}${extname(source) || '.js'}`));

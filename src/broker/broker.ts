@@ -1,7 +1,18 @@
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Changes, Store } from '../store/store.js';
-import type { Blocked, ClaimedTask, HeartbeatReply, Job, JobEvent, JobSpec, Limit, NewJob, Result, WorkerView } from '../types.js';
+import type {
+  Blocked,
+  ClaimedTask,
+  HeartbeatReply,
+  Job,
+  JobEvent,
+  JobSpec,
+  Limit,
+  NewJob,
+  Result,
+  WorkerView,
+} from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
@@ -74,7 +85,13 @@ export class Broker {
       (tasks) => void this.releaseOrphans(tasks),
       (e) => this.log.error({ err: e }, 'waking claims failed'),
     );
-    this.reaper = new Reaper(store, options.reapIntervalMs, (c) => this.apply(c), log, (n) => this.observer?.reaped(n));
+    this.reaper = new Reaper(
+      store,
+      options.reapIntervalMs,
+      (c) => this.apply(c),
+      log,
+      (n) => this.observer?.reaped(n),
+    );
     this.delays = new DelayTimer(store, (c) => this.apply(c), log);
     this.retention = new Retention(store, options.retainSucceededMs, options.sweepIntervalMs, log);
     for (const k of options.kinds) this.kinds.add(k);
@@ -138,7 +155,13 @@ export class Broker {
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
     if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
     if (this.observer && c.jobs.length > 0) this.countEnded(c.jobs);
-    const notice: HubNotice = { routes: c.routes, jobs: c.jobs, results: [...new Set(c.results.map((r) => r.jobId))], nextRunAt: c.nextRunAt, limits };
+    const notice: HubNotice = {
+      routes: c.routes,
+      jobs: c.jobs,
+      results: [...new Set(c.results.map((r) => r.jobId))],
+      nextRunAt: c.nextRunAt,
+      limits,
+    };
     if (!isEmptyNotice(notice)) this.cluster.publish(notice);
   }
 
@@ -204,7 +227,10 @@ export class Broker {
       for (const jobId of n.results) if (this.events.isWatched(jobId)) await this.emitResults(jobId);
       for (const { jobId, state } of n.jobs) this.events.emit({ type: 'state', jobId, state });
     } catch (e) {
-      this.log.error({ err: e }, "applying another hub's change failed; waiting claims still wake on their own timeout");
+      this.log.error(
+        { err: e },
+        "applying another hub's change failed; waiting claims still wake on their own timeout",
+      );
     }
   }
 
@@ -228,8 +254,10 @@ export class Broker {
         if (can === undefined) serves.set(what, (can = this.workers.canServe(job.kind, job.requires, now)));
         waitingForWorker = !can;
       }
-      const b = open && job.counts.queued > 0 && job.concurrencyKey !== null ? this.blocked.get(job.concurrencyKey) : undefined;
-      const blockedBy = b && (b.until === null || b.until > now) ? { reason: b.reason, key: b.key, until: b.until } : null;
+      const b =
+        open && job.counts.queued > 0 && job.concurrencyKey !== null ? this.blocked.get(job.concurrencyKey) : undefined;
+      const blockedBy =
+        b && (b.until === null || b.until > now) ? { reason: b.reason, key: b.key, until: b.until } : null;
       return Object.assign(job, { cached: job.cachedFrom !== null, waitingForWorker, blockedBy });
     });
   }
@@ -279,7 +307,10 @@ export class Broker {
     const r = await this.create(jobs, () => this.store.createJobs(jobs));
     this.apply(r.changes);
     this.countCreated(r.jobs);
-    const views = this.views(r.jobs.map((j) => j.job), now);
+    const views = this.views(
+      r.jobs.map((j) => j.job),
+      now,
+    );
     return r.jobs.map(({ created }, i) => ({ job: views[i]!, created }));
   }
 
@@ -304,7 +335,9 @@ export class Broker {
 
   /** Queued tasks under a changed rule move to the queue their key now belongs in. */
   private async rerouteFor(match: string): Promise<void> {
-    const changes = await this.store.reroute(match, (kind, requires, key) => routeOf(kind, requires, this.limits.match(key) ? key : null));
+    const changes = await this.store.reroute(match, (kind, requires, key) =>
+      routeOf(kind, requires, this.limits.match(key) ? key : null),
+    );
     this.forgetBlocked(match);
     this.apply(changes, [match]);
   }
@@ -319,11 +352,14 @@ export class Broker {
     for (const b of blocked) {
       this.blocked.set(b.key, b);
       if (b.until === null || this.rateWakes.has(b.route) || this.closed) continue;
-      const timer = setTimeout(() => {
-        this.rateWakes.delete(b.route);
-        this.blocked.delete(b.key);
-        this.waiters.ready([b.route]);
-      }, Math.max(0, b.until - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.rateWakes.delete(b.route);
+          this.blocked.delete(b.key);
+          this.waiters.ready([b.route]);
+        },
+        Math.max(0, b.until - Date.now()),
+      );
       timer.unref();
       this.rateWakes.set(b.route, timer);
     }
@@ -345,7 +381,8 @@ export class Broker {
   async redrive(taskId: string): Promise<void> {
     const r = await this.store.redrive(taskId, Date.now());
     if (r.status === 'not_found') throw new NotFoundError(`no task with id '${taskId}'`);
-    if (r.status === 'not_dead') throw new ConflictError('not_dead', `task '${taskId}' is not dead; only dead tasks can be redriven`);
+    if (r.status === 'not_dead')
+      throw new ConflictError('not_dead', `task '${taskId}' is not dead; only dead tasks can be redriven`);
     this.apply(r.changes);
   }
 
@@ -353,7 +390,12 @@ export class Broker {
    * Waits until the job is finished or has at least `minResults` results, or `waitMs` passes.
    * Returns the job and all its results.
    */
-  async wait(jobId: string, minResults: number | undefined, waitMs: number, signal?: AbortSignal): Promise<{ job: JobView; results: Result[] }> {
+  async wait(
+    jobId: string,
+    minResults: number | undefined,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ job: JobView; results: Result[] }> {
     // Two reads, and on PostgreSQL commits may land between them: read until the results are the
     // ones the job counts, so a reply never pairs an old state with newer results.
     const read = async () => {
@@ -384,7 +426,8 @@ export class Broker {
       for (;;) {
         changed = false;
         const now = await read();
-        const enough = TERMINAL_JOB_STATES.has(now.job.state) || (minResults !== undefined && now.results.length >= minResults);
+        const enough =
+          TERMINAL_JOB_STATES.has(now.job.state) || (minResults !== undefined && now.results.length >= minResults);
         if (enough || stop) return now;
         if (!changed) await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
@@ -532,5 +575,9 @@ export class Broker {
 export function leaseRefused(status: 'lease_lost' | 'cancelled', leaseIds: string[]): ConflictError {
   return status === 'cancelled'
     ? new ConflictError('cancelled', 'the task was cancelled; stop working on it', { leaseIds })
-    : new ConflictError('lease_lost', 'the lease is no longer held (it expired or the task was given to another worker); drop this work', { leaseIds });
+    : new ConflictError(
+        'lease_lost',
+        'the lease is no longer held (it expired or the task was given to another worker); drop this work',
+        { leaseIds },
+      );
 }

@@ -13,7 +13,13 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The identity of a job's work: same kind, input, seed, variants and required labels, same results. */
-export function cacheKeyOf(job: { kind: string; input: unknown; seed: number; variants: number; requires: Labels | null }): string {
+export function cacheKeyOf(job: {
+  kind: string;
+  input: unknown;
+  seed: number;
+  variants: number;
+  requires: Labels | null;
+}): string {
   const identity = canonicalJson([job.kind, job.input, job.seed, job.variants, job.requires ?? {}]);
   return createHash('sha256').update(identity).digest('hex');
 }

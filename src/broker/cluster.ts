@@ -74,7 +74,12 @@ export function soloCluster(): Cluster {
 
 export function isEmptyNotice(n: HubNotice): boolean {
   return (
-    !n.resync && n.routes.length === 0 && n.jobs.length === 0 && n.results.length === 0 && n.nextRunAt === null && n.limits.length === 0 &&
+    !n.resync &&
+    n.routes.length === 0 &&
+    n.jobs.length === 0 &&
+    n.results.length === 0 &&
+    n.nextRunAt === null &&
+    n.limits.length === 0 &&
     (n.bots?.length ?? 0) === 0
   );
 }

@@ -19,7 +19,10 @@ export interface JobLimits {
 export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, now: number): NewJob {
   const variants = spec.variants ?? 1;
   if (variants > limits.maxVariants) {
-    throw new InputError('variants', `variants is ${variants}; this hub allows at most ${limits.maxVariants} (config maxVariants)`);
+    throw new InputError(
+      'variants',
+      `variants is ${variants}; this hub allows at most ${limits.maxVariants} (config maxVariants)`,
+    );
   }
   if (spec.runAt !== undefined && spec.delayMs !== undefined) {
     throw new InputError('delayMs', 'give either runAt or delayMs, not both');
@@ -32,7 +35,9 @@ export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, no
   // A cached job without a seed gets seed 0: a random seed would make every submission unique.
   const seed = spec.seed ?? (spec.cache ? 0 : Math.floor(Math.random() * 2 ** 31));
   const concurrencyKey = spec.concurrencyKey ?? null;
-  const cacheKey = spec.cache ? cacheKeyOf({ kind: spec.kind, input: spec.input ?? null, seed, variants, requires }) : null;
+  const cacheKey = spec.cache
+    ? cacheKeyOf({ kind: spec.kind, input: spec.input ?? null, seed, variants, requires })
+    : null;
   return {
     id: jobId(now),
     kind: spec.kind,

@@ -9,7 +9,10 @@ export type LatencyHistogram = Record<string, number>;
 
 const MANTISSAS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
 /** Upper bounds in ms, ascending, from 0 up to about two hours; anything above lands in '+Inf'. */
-export const LATENCY_BOUNDS: readonly number[] = [0, ...Array.from({ length: 7 }, (_, e) => MANTISSAS.map((m) => m * 10 ** e)).flat()];
+export const LATENCY_BOUNDS: readonly number[] = [
+  0,
+  ...Array.from({ length: 7 }, (_, e) => MANTISSAS.map((m) => m * 10 ** e)).flat(),
+];
 const OVERFLOW = '+Inf';
 
 function boundOf(ms: number): string {

@@ -43,7 +43,8 @@ export class Limits {
     if (exact) return exact;
     let best: Limit | null = null;
     for (const rule of this.rules.values()) {
-      if (rule.key.endsWith('*') && ruleCovers(rule.key, key) && (!best || rule.key.length > best.key.length)) best = rule;
+      if (rule.key.endsWith('*') && ruleCovers(rule.key, key) && (!best || rule.key.length > best.key.length))
+        best = rule;
     }
     return best;
   }

@@ -14,7 +14,17 @@ export function minuteSeries(stored: RollupRow[], unwritten: RollupRow[], since:
   const points = new Map<number, MinutePoint & { latency: LatencyHistogram }>();
   const first = minuteOf(since);
   for (let minute = first; minute <= until; minute += MINUTE_MS) {
-    points.set(minute, { minute, jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: 0, claimsByKind: {}, dispatchP50Ms: null, dispatchP99Ms: null, latency: {} });
+    points.set(minute, {
+      minute,
+      jobsCreated: 0,
+      jobsSucceeded: 0,
+      jobsFailed: 0,
+      claims: 0,
+      claimsByKind: {},
+      dispatchP50Ms: null,
+      dispatchP99Ms: null,
+      latency: {},
+    });
   }
   for (const r of rows.values()) {
     const p = points.get(r.minute);
@@ -27,5 +37,9 @@ export function minuteSeries(stored: RollupRow[], unwritten: RollupRow[], since:
     p.claimsByKind[r.kind] = (p.claimsByKind[r.kind] ?? 0) + r.claims;
     mergeInto(p.latency, r.latency);
   }
-  return [...points.values()].map(({ latency, ...p }) => ({ ...p, dispatchP50Ms: quantile(latency, 0.5), dispatchP99Ms: quantile(latency, 0.99) }));
+  return [...points.values()].map(({ latency, ...p }) => ({
+    ...p,
+    dispatchP50Ms: quantile(latency, 0.5),
+    dispatchP99Ms: quantile(latency, 0.99),
+  }));
 }

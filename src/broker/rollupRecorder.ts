@@ -43,9 +43,12 @@ export class RollupRecorder implements BrokerObserver {
   start(): void {
     const now = this.now();
     // Just after the minute turns, so the minute that ended is complete.
-    this.timer = setTimeout(() => {
-      void this.flush(false).finally(() => !this.closed && this.start());
-    }, minuteOf(now) + MINUTE_MS - now + 100);
+    this.timer = setTimeout(
+      () => {
+        void this.flush(false).finally(() => !this.closed && this.start());
+      },
+      minuteOf(now) + MINUTE_MS - now + 100,
+    );
     this.timer.unref();
   }
 
@@ -97,7 +100,13 @@ export class RollupRecorder implements BrokerObserver {
     const base = { minute, hub: this.hub, jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: 0, latency: {} };
     const rows: RollupRow[] = [];
     if (m.jobsCreated + m.jobsSucceeded + m.jobsFailed > 0) {
-      rows.push({ ...base, kind: '', jobsCreated: m.jobsCreated, jobsSucceeded: m.jobsSucceeded, jobsFailed: m.jobsFailed });
+      rows.push({
+        ...base,
+        kind: '',
+        jobsCreated: m.jobsCreated,
+        jobsSucceeded: m.jobsSucceeded,
+        jobsFailed: m.jobsFailed,
+      });
     }
     for (const [kind, k] of m.kinds) rows.push({ ...base, kind, claims: k.claims, latency: { ...k.latency } });
     return rows;

@@ -29,7 +29,5 @@ export function parseRoute(route: string): { kind: string; requires: Labels; key
 
 /** True when one of the capabilities offers the kind with every required label. */
 export function serves(capabilities: readonly Capability[], kind: string, requires: Labels): boolean {
-  return capabilities.some(
-    (c) => c.kind === kind && Object.entries(requires).every(([k, v]) => c.labels[k] === v),
-  );
+  return capabilities.some((c) => c.kind === kind && Object.entries(requires).every(([k, v]) => c.labels[k] === v));
 }

@@ -52,25 +52,35 @@ export function registerArchiveCommands(program: Command): void {
   addStoreOptions(program.command('export'), 'the store to export', 'where the SQLite store (roost.db) is')
     .summary('Write everything the store holds to one archive (safe while hubs run)')
     .description(
-      'Write everything the store holds to one archive (a gzip\'d tar): jobs, tasks and results, tokens (as hashes only), workers, ' +
+      "Write everything the store holds to one archive (a gzip'd tar): jobs, tasks and results, tokens (as hashes only), workers, " +
         'kinds, limits, bots with their state, feeds, ledgers and logs, and the sandbox. Reads one consistent snapshot, so it is ' +
         'safe while hubs run; progress goes to stderr, the summary to stdout',
     )
     .argument('<file>', 'the archive to write, e.g. roost-backup.tar.gz')
     .option('--force', 'replace FILE if it exists')
     .action(async (file: string, f: ArchiveFlags & { force?: boolean }) => {
-      if (existsSync(file) && !f.force) throw new UsageError(`--force is needed to replace ${file}, which exists (or name another FILE)`);
-      if (!existsSync(dirname(resolve(file)))) throw new UsageError(`the FILE argument names a folder that does not exist: ${dirname(resolve(file))}`);
+      if (existsSync(file) && !f.force)
+        throw new UsageError(`--force is needed to replace ${file}, which exists (or name another FILE)`);
+      if (!existsSync(dirname(resolve(file))))
+        throw new UsageError(`the FILE argument names a folder that does not exist: ${dirname(resolve(file))}`);
       const config = storeConfig(f);
       const { openArchiveSource, exportArchive } = await load();
       const progress = progressOn(process.stderr);
-      const summary = await exportArchive(await openArchiveSource(config), file, progress).finally(() => progress.close());
+      const summary = await exportArchive(await openArchiveSource(config), file, progress).finally(() =>
+        progress.close(),
+      );
       if (f.json) return printJson(summary);
-      out(`Exported ${summary.records} records from ${summary.where} to ${summary.file} (${size(summary.bytes)}, ${(summary.durationMs / 1000).toFixed(1)} s)`);
+      out(
+        `Exported ${summary.records} records from ${summary.where} to ${summary.file} (${size(summary.bytes)}, ${(summary.durationMs / 1000).toFixed(1)} s)`,
+      );
       out(counts(summary.sections));
     });
 
-  addStoreOptions(program.command('import'), 'the empty store to import into', 'where the SQLite store (roost.db) is created')
+  addStoreOptions(
+    program.command('import'),
+    'the empty store to import into',
+    'where the SQLite store (roost.db) is created',
+  )
     .summary('Load an archive into an empty SQLite or PostgreSQL store, all or nothing')
     .description(
       'Load an archive written by `roost export` into an empty store, SQLite or PostgreSQL, whichever wrote it: migrations are ' +

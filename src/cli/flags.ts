@@ -10,10 +10,15 @@ export class UsageError extends Error {
 
 export function integer(flag: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   const what =
-    max !== Number.MAX_SAFE_INTEGER ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+    max !== Number.MAX_SAFE_INTEGER
+      ? `an integer from ${min} to ${max}`
+      : min === 1
+        ? 'a positive integer'
+        : `an integer of at least ${min}`;
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be ${what}, got '${value}'`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`${flag} must be ${what}, got '${value}'`);
     return n;
   };
 }
@@ -27,7 +32,8 @@ export function duration(flag: string, maxMs?: number): (value: string) => numbe
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    if (maxMs !== undefined && ms > maxMs) throw new UsageError(`${flag} may be at most ${maxMs / 1000}s, got '${value}'`);
+    if (maxMs !== undefined && ms > maxMs)
+      throw new UsageError(`${flag} may be at most ${maxMs / 1000}s, got '${value}'`);
     return ms;
   };
 }
@@ -48,7 +54,8 @@ export function rate(flag: string): (value: string) => { count: number; interval
 
 export function choice<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
   return (value) => {
-    if (!values.includes(value as T)) throw new UsageError(`${flag} must be one of ${values.join(', ')}, got '${value}'`);
+    if (!values.includes(value as T))
+      throw new UsageError(`${flag} must be one of ${values.join(', ')}, got '${value}'`);
     return value as T;
   };
 }
@@ -66,7 +73,9 @@ export function list(value: string, previous: string[] | undefined): string[] {
 }
 
 /** A repeatable `key=value` flag collected into an object. */
-export function keyValue(flag: string): (value: string, previous: Record<string, string> | undefined) => Record<string, string> {
+export function keyValue(
+  flag: string,
+): (value: string, previous: Record<string, string> | undefined) => Record<string, string> {
   return (value, previous) => {
     const at = value.indexOf('=');
     if (at <= 0) throw new UsageError(`${flag} must be key=value, got '${value}'`);
@@ -82,7 +91,8 @@ export function httpUrl(flag: string): (value: string) => string {
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${flag} must be an http:// or https:// URL, got '${value}'`);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new UsageError(`${flag} must be an http:// or https:// URL, got '${value}'`);
     return value;
   };
 }
@@ -90,13 +100,17 @@ export function httpUrl(flag: string): (value: string) => string {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function logLevelOption(): Option {
-  return new Option('--log-level <level>', `log level for the JSON log on stderr: ${LOG_LEVELS.join(', ')} (config "logLevel", env ROOST_LOG_LEVEL; default info)`).argParser(
-    choice('--log-level', LOG_LEVELS),
-  );
+  return new Option(
+    '--log-level <level>',
+    `log level for the JSON log on stderr: ${LOG_LEVELS.join(', ')} (config "logLevel", env ROOST_LOG_LEVEL; default info)`,
+  ).argParser(choice('--log-level', LOG_LEVELS));
 }
 
 export function configOption(): Option {
-  return new Option('--config <file>', 'JSON config file (default: ./roost.config.json if present, or env ROOST_CONFIG)');
+  return new Option(
+    '--config <file>',
+    'JSON config file (default: ./roost.config.json if present, or env ROOST_CONFIG)',
+  );
 }
 
 /** `--data DIR`; `what` says what the command uses the directory for. */

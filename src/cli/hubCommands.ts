@@ -27,16 +27,24 @@ interface HubFlags {
 
 function addHubOptions(cmd: Command): Command {
   return cmd
-    .option('--host <host>', 'address to bind (config "host", env ROOST_HOST; default 127.0.0.1; 0.0.0.0 for all interfaces)')
-    .option('--port <n>', 'port to listen on, 0 for any free port (config "port", env ROOST_PORT; default 7070)', integer('--port', 0, 65535))
+    .option(
+      '--host <host>',
+      'address to bind (config "host", env ROOST_HOST; default 127.0.0.1; 0.0.0.0 for all interfaces)',
+    )
+    .option(
+      '--port <n>',
+      'port to listen on, 0 for any free port (config "port", env ROOST_PORT; default 7070)',
+      integer('--port', 0, 65535),
+    )
     .addOption(dataOption('the database and the token files'))
     .addOption(configOption())
     .addOption(storeOption('where jobs and everything else are kept; PostgreSQL lets several hubs share one database'))
     .option('--kind <kind>', 'accept jobs of this kind before any worker offers it; repeatable (config "kinds")', list)
     .addOption(
-      new Option('--sync <mode>', 'SQLite durability: normal survives a hub crash, full also a power loss (config "synchronous"; default normal)').argParser(
-        choice('--sync', ['normal', 'full'] as const),
-      ),
+      new Option(
+        '--sync <mode>',
+        'SQLite durability: normal survives a hub crash, full also a power loss (config "synchronous"; default normal)',
+      ).argParser(choice('--sync', ['normal', 'full'] as const)),
     )
     .option('--bots <dir>', 'the folder of bot modules to load (config "botsDir", env ROOST_BOTS; default ./bots)')
     .addOption(logLevelOption())
@@ -46,7 +54,16 @@ function addHubOptions(cmd: Command): Command {
 function hubConfig(f: HubFlags): Config {
   return loadConfig({
     configFile: f.config,
-    flags: { host: f.host, port: f.port, dataDir: f.data, store: f.store, kinds: f.kind, synchronous: f.sync, logLevel: f.logLevel, botsDir: f.bots },
+    flags: {
+      host: f.host,
+      port: f.port,
+      dataDir: f.data,
+      store: f.store,
+      kinds: f.kind,
+      synchronous: f.sync,
+      logLevel: f.logLevel,
+      botsDir: f.bots,
+    },
   });
 }
 
@@ -121,7 +138,9 @@ async function runUp(f: HubFlags & { concurrency: number; examples?: boolean }):
     await hub.close();
   }, FORCE_EXIT_MS);
   agent.start().catch((e: unknown) => service.fail(e));
-  const extra = (hub.url !== config.hub ? ` --hub ${hub.url}` : '') + (config.dataDir !== DEFAULTS.dataDir ? ` --data ${config.dataDir}` : '');
+  const extra =
+    (hub.url !== config.hub ? ` --hub ${hub.url}` : '') +
+    (config.dataDir !== DEFAULTS.dataDir ? ` --data ${config.dataDir}` : '');
   out(hubLine(hub, config));
   out(`Local worker serving: ${kinds.join(', ')}`);
   out(`Try: npx roost job submit text.markov '{"prompt":"the sea","maxWords":30}' --variants 5 --wait${extra}`);

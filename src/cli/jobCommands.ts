@@ -4,7 +4,17 @@ import { JOB_STATES, TERMINAL_JOB_STATES, type JobState, type Result } from '../
 import { outputText, printJob, printJobTable, printResult, showJob, type JobWithResults } from './jobOutput.js';
 import { registerSubmitCommand } from './jobSubmit.js';
 import { choice, duration, integer } from './flags.js';
-import { clientCommand, connect, nextPage, out, printJson, printJsonLine, query, seg, type ClientFlags } from './shared.js';
+import {
+  clientCommand,
+  connect,
+  nextPage,
+  out,
+  printJson,
+  printJsonLine,
+  query,
+  seg,
+  type ClientFlags,
+} from './shared.js';
 
 /** The hub holds a long-poll at most this long. */
 const MAX_WAIT_MS = 300_000;
@@ -31,7 +41,9 @@ async function watch(id: string, f: ClientFlags): Promise<number> {
     else if (event === 'state') out(`state: ${state}`);
     else if (event === 'progress') {
       const p = data as { taskId: string; progress: number; partial?: unknown };
-      out(`progress: task ${p.taskId} ${Math.round(p.progress * 100)}%${p.partial === undefined ? '' : ' ' + outputText(p.partial)}`);
+      out(
+        `progress: task ${p.taskId} ${Math.round(p.progress * 100)}%${p.partial === undefined ? '' : ' ' + outputText(p.partial)}`,
+      );
     }
   });
   if (!f.json) {
@@ -45,12 +57,18 @@ export function registerJobCommands(program: Command): void {
   const job = program.command('job').description('Submit, inspect, watch, cancel and stop jobs early');
   registerSubmitCommand(job);
 
-  clientCommand(job, 'get', "Show a job: its state, task counts and results")
+  clientCommand(job, 'get', 'Show a job: its state, task counts and results')
     .argument('<id>', 'the job id')
-    .option('--wait <duration>', 'long-poll up to this long (at most 5m) for the job to finish', duration('--wait', MAX_WAIT_MS))
+    .option(
+      '--wait <duration>',
+      'long-poll up to this long (at most 5m) for the job to finish',
+      duration('--wait', MAX_WAIT_MS),
+    )
     .action(async (id: string, f: ClientFlags & { wait?: number }) => {
       const wait = f.wait === undefined ? undefined : `${f.wait}ms`;
-      const found = await connect(f).get<JobWithResults>(`/v1/jobs/${seg(id)}${query({ wait })}`, { timeoutMs: (f.wait ?? 0) + 30_000 });
+      const found = await connect(f).get<JobWithResults>(`/v1/jobs/${seg(id)}${query({ wait })}`, {
+        timeoutMs: (f.wait ?? 0) + 30_000,
+      });
       showJob(found, f.json);
     });
 
@@ -66,7 +84,10 @@ export function registerJobCommands(program: Command): void {
       if (f.json) return printJson(page);
       if (page.jobs.length === 0) return out('No jobs.');
       printJobTable(page.jobs);
-      const filters = (f.state ? ` --state ${f.state}` : '') + (f.kind ? ` --kind ${f.kind}` : '') + (f.limit ? ` --limit ${f.limit}` : '');
+      const filters =
+        (f.state ? ` --state ${f.state}` : '') +
+        (f.kind ? ` --kind ${f.kind}` : '') +
+        (f.limit ? ` --limit ${f.limit}` : '');
       nextPage(page.nextCursor, `roost job list${filters}`);
     });
 
@@ -79,7 +100,10 @@ export function registerJobCommands(program: Command): void {
   // Both stop a job; they differ in what happens to the results it has.
   const stops = [
     ['cancel', "Cancel a job's queued and running tasks"],
-    ['enough', 'Early stop: cancel the tasks still to run; the job succeeds with the results it has (cancelled if it has none)'],
+    [
+      'enough',
+      'Early stop: cancel the tasks still to run; the job succeeds with the results it has (cancelled if it has none)',
+    ],
   ] as const;
   for (const [action, description] of stops) {
     clientCommand(job, action, description)
@@ -87,7 +111,8 @@ export function registerJobCommands(program: Command): void {
       .action(async (id: string, f: ClientFlags) => {
         const stopped = await connect(f).post<JobView>(`/v1/jobs/${seg(id)}/${action}`);
         if (f.json) printJson(stopped);
-        else out(`Job ${stopped.id} is now ${stopped.state}: ${stopped.counts.succeeded} of ${stopped.variants} results`);
+        else
+          out(`Job ${stopped.id} is now ${stopped.state}: ${stopped.counts.succeeded} of ${stopped.variants} results`);
       });
   }
 }

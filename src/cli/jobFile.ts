@@ -26,7 +26,9 @@ export function parseJobLines(text: string, name: string): Line[] {
     const where = `--file line ${i + 1} of ${name}`;
     const job = parseJson(line, where);
     if (typeof job !== 'object' || job === null || Array.isArray(job)) {
-      throw new UsageError(`${where} is not a JSON object (one job per line, e.g. {"kind": "text.markov", "input": {}})`);
+      throw new UsageError(
+        `${where} is not a JSON object (one job per line, e.g. {"kind": "text.markov", "input": {}})`,
+      );
     }
     lines.push({ at: i + 1, job: job as Record<string, unknown> });
   });
@@ -59,7 +61,11 @@ export async function submitFile(file: string, defaults: Record<string, unknown>
     const chunk = lines.slice(start, start + BATCH_SIZE);
     let reply: Batch;
     try {
-      reply = await client.post<Batch>('/v1/jobs/batch', { jobs: chunk.map((l) => ({ ...defaults, ...l.job })) }, { timeoutMs: 120_000 });
+      reply = await client.post<Batch>(
+        '/v1/jobs/batch',
+        { jobs: chunk.map((l) => ({ ...defaults, ...l.job })) },
+        { timeoutMs: 120_000 },
+      );
     } catch (e) {
       throw atLine(e, chunk, name, start);
     }
@@ -72,5 +78,8 @@ export async function submitFile(file: string, defaults: Record<string, unknown>
   const cached = all.jobs.filter((j) => j.cached).length;
   if (cached > 0) out(`${cached} of them cached: results reused from identical jobs, nothing ran`);
   const waiting = all.jobs.filter((j) => j.waitingForWorker).length;
-  if (waiting > 0) out(`warning: no connected worker serves the kind (with the requires) of ${waiting} of them; they wait until one connects`);
+  if (waiting > 0)
+    out(
+      `warning: no connected worker serves the kind (with the requires) of ${waiting} of them; they wait until one connects`,
+    );
 }

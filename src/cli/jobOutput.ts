@@ -22,7 +22,8 @@ export function printResult(r: Result, json: boolean): void {
   else out(resultLine(r));
 }
 
-const WAITING_WARNING = 'warning: no connected worker serves this kind (with these requires); the job waits until one connects';
+const WAITING_WARNING =
+  'warning: no connected worker serves this kind (with these requires); the job waits until one connects';
 
 /** Why a job's queued tasks wait for its concurrency key, as a sentence; '' when they do not. */
 function blockedText(b: JobView['blockedBy']): string {
@@ -36,7 +37,8 @@ export function jobNotes(job: JobView): string[] {
   const notes: string[] = [];
   if (job.cached) notes.push(`cached from ${job.cachedFrom}: its results were reused, nothing ran`);
   // The hub marks a finished job too when asked; only a job that had tasks left was stopped early.
-  if (job.enough && job.counts.cancelled > 0) notes.push('enough: stopped early by a client; the tasks still to run were cancelled');
+  if (job.enough && job.counts.cancelled > 0)
+    notes.push('enough: stopped early by a client; the tasks still to run were cancelled');
   if (job.blockedBy) notes.push(blockedText(job.blockedBy));
   if (job.waitingForWorker) notes.push(WAITING_WARNING);
   return notes;
@@ -50,7 +52,10 @@ export function printJob(job: JobView & { results?: Result[] }): void {
     ['State', job.state],
     ['Variants', String(job.variants)],
     ['Concurrency key', job.concurrencyKey ?? '-'],
-    ['Tasks', `queued ${c.queued}, leased ${c.leased}, succeeded ${c.succeeded}, dead ${c.dead}, cancelled ${c.cancelled}`],
+    [
+      'Tasks',
+      `queued ${c.queued}, leased ${c.leased}, succeeded ${c.succeeded}, dead ${c.dead}, cancelled ${c.cancelled}`,
+    ],
     ['Created', iso(job.createdAt)],
     ['Finished', iso(job.finishedAt)],
     ['Waiting for worker', job.waitingForWorker ? 'yes' : 'no'],
@@ -79,7 +84,9 @@ export async function finishJob(client: HubClient, job: JobView, resultCount: nu
     if (job.state === 'failed') {
       const { tasks } = await client.get<{ tasks: Task[] }>(`/v1/jobs/${seg(job.id)}/tasks`);
       for (const t of tasks.filter((t) => t.state === 'dead')) {
-        out(`  task ${t.id} (variant ${t.index}) is dead after ${t.attempt} attempt(s): ${t.error ?? 'no error recorded'}`);
+        out(
+          `  task ${t.id} (variant ${t.index}) is dead after ${t.attempt} attempt(s): ${t.error ?? 'no error recorded'}`,
+        );
       }
     }
   }

@@ -33,7 +33,8 @@ interface SubmitFlags extends ClientFlags {
 
 /** The job input: the INPUT argument, or the file (`-`: stdin) --input-file names, or {}. */
 async function readInput(arg: string | undefined, file: string | undefined): Promise<unknown> {
-  if (arg !== undefined && file !== undefined) throw new UsageError('give the input either as the INPUT argument or with --input-file, not both');
+  if (arg !== undefined && file !== undefined)
+    throw new UsageError('give the input either as the INPUT argument or with --input-file, not both');
   if (file === undefined) return arg === undefined ? {} : parseJson(arg, 'the INPUT argument');
   return parseJson(await readSource(file, '--input-file'), `--input-file ${file}`);
 }
@@ -41,7 +42,8 @@ async function readInput(arg: string | undefined, file: string | undefined): Pro
 function isoDate(flag: string): (value: string) => number {
   return (value) => {
     const at = Date.parse(value);
-    if (!Number.isFinite(at)) throw new UsageError(`${flag} must be an ISO 8601 date such as 2030-01-01T09:00:00Z, got '${value}'`);
+    if (!Number.isFinite(at))
+      throw new UsageError(`${flag} must be an ISO 8601 date such as 2030-01-01T09:00:00Z, got '${value}'`);
     return at;
   };
 }
@@ -50,15 +52,23 @@ function isoDate(flag: string): (value: string) => number {
  * Long-polls the job until it is finished, printing each result once as it lands.
  * Gives up (an error, exit 1) after `timeoutMs` when one is set.
  */
-async function waitForJob(client: HubClient, id: string, json: boolean, timeoutMs: number | undefined): Promise<JobWithResults> {
+async function waitForJob(
+  client: HubClient,
+  id: string,
+  json: boolean,
+  timeoutMs: number | undefined,
+): Promise<JobWithResults> {
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
   let seen = 0;
   let state = 'queued';
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`gave up waiting after ${timeoutMs! / 1000}s (--timeout); job ${id} is still ${state}`);
+    if (left <= 0)
+      throw new Error(`gave up waiting after ${timeoutMs! / 1000}s (--timeout); job ${id} is still ${state}`);
     const waitMs = Math.min(POLL_MS, left);
-    const job = await client.get<JobWithResults>(`/v1/jobs/${seg(id)}?results=${seen + 1}&wait=${waitMs}ms`, { timeoutMs: waitMs + 15_000 });
+    const job = await client.get<JobWithResults>(`/v1/jobs/${seg(id)}?results=${seen + 1}&wait=${waitMs}ms`, {
+      timeoutMs: waitMs + 15_000,
+    });
     for (const r of job.results.slice(seen)) printResult(r, json);
     seen = Math.max(seen, job.results.length);
     state = job.state;
@@ -95,7 +105,9 @@ function checkFileMode(kind: string | undefined, input: string | undefined, f: S
   ];
   const given = clash.filter(([v]) => v !== undefined).map(([, name]) => name);
   if (given.length > 0) {
-    throw new UsageError(`--file cannot be combined with ${given.join(', ')}: each line of the file gives its own kind, input and key`);
+    throw new UsageError(
+      `--file cannot be combined with ${given.join(', ')}: each line of the file gives its own kind, input and key`,
+    );
   }
 }
 
@@ -107,7 +119,8 @@ async function submit(kind: string | undefined, inputArg: string | undefined, f:
     await submitFile(f.file, jobOptions(f), f);
     return 0;
   }
-  if (kind === undefined) throw new UsageError('missing the KIND argument: give a kind such as text.markov, or --file with one job per line');
+  if (kind === undefined)
+    throw new UsageError('missing the KIND argument: give a kind such as text.markov, or --file with one job per line');
   const input = await readInput(inputArg, f.inputFile);
   const client = connect(f);
   const { status, body: job } = await client.send<JobView>('POST', '/v1/jobs', { kind, input, ...jobOptions(f) });
@@ -137,17 +150,40 @@ export function registerSubmitCommand(job: Command): void {
     .option('--priority <n>', 'higher runs first, -1000 to 1000 (default 0)', integer('--priority', -1000, 1000))
     .option('--delay <duration>', 'run no sooner than this long from now, e.g. 30s, 5m', duration('--delay'))
     .option('--run-at <iso>', 'run no sooner than this time (ISO 8601)', isoDate('--run-at'))
-    .option('--max-attempts <n>', 'leases a task may have before it is dead, 1 to 100', integer('--max-attempts', 1, 100))
+    .option(
+      '--max-attempts <n>',
+      'leases a task may have before it is dead, 1 to 100',
+      integer('--max-attempts', 1, 100),
+    )
     .option('--lease <duration>', 'how long a worker holds a task between heartbeats, e.g. 30s', duration('--lease'))
     .option('--backoff <duration>', 'first retry delay after a failure (doubles per attempt)', duration('--backoff'))
     .option('--key <key>', 'idempotency key: submitting the same key again returns the existing job')
-    .option('--require <label=value>', 'a label the worker must offer, e.g. model=gpt2; repeatable', keyValue('--require'))
+    .option(
+      '--require <label=value>',
+      'a label the worker must offer, e.g. model=gpt2; repeatable',
+      keyValue('--require'),
+    )
     .option('--seed <n>', 'seed of the first task, 0 to 2147483647', integer('--seed', 0, 2 ** 31 - 1))
-    .option('--concurrency-key <key>', 'the key whose limits the tasks obey, e.g. bot:frank (see `roost limit`)', text('--concurrency-key', 200))
-    .option('--cache', 'reuse the results of an identical job that succeeded (same kind, input, seed, variants, requires); the seed defaults to 0')
-    .option('--cache-ttl <duration>', 'like --cache, but reuse only results at most this old, e.g. 1h', duration('--cache-ttl'))
+    .option(
+      '--concurrency-key <key>',
+      'the key whose limits the tasks obey, e.g. bot:frank (see `roost limit`)',
+      text('--concurrency-key', 200),
+    )
+    .option(
+      '--cache',
+      'reuse the results of an identical job that succeeded (same kind, input, seed, variants, requires); the seed defaults to 0',
+    )
+    .option(
+      '--cache-ttl <duration>',
+      'like --cache, but reuse only results at most this old, e.g. 1h',
+      duration('--cache-ttl'),
+    )
     .option('--wait', 'wait for the job to finish, printing each result as it arrives; exit 1 unless it succeeds')
-    .option('--timeout <duration>', 'with --wait: give up after this long (default: wait forever)', duration('--timeout'))
+    .option(
+      '--timeout <duration>',
+      'with --wait: give up after this long (default: wait forever)',
+      duration('--timeout'),
+    )
     .action(async (kind: string | undefined, input: string | undefined, f: SubmitFlags) => {
       process.exitCode = await submit(kind, input, f);
     });

@@ -3,7 +3,8 @@ import type { Limit, Rate } from '../types.js';
 import { integer, rate, UsageError } from './flags.js';
 import { clientCommand, connect, out, printJson, seg, table, type ClientFlags } from './shared.js';
 
-const KEY_HELP = "a concurrency key such as bot:frank, or a prefix ending in '*' (bot:*) whose limits apply to each matching key on its own";
+const KEY_HELP =
+  "a concurrency key such as bot:frank, or a prefix ending in '*' (bot:*) whose limits apply to each matching key on its own";
 
 const UNITS: Array<[string, number]> = [
   ['d', 86_400_000],
@@ -24,20 +25,39 @@ function rateText(r: Rate | null): string {
 }
 
 function limitText(l: Limit): string {
-  const parts = [l.concurrency === null ? '' : `at most ${l.concurrency} running`, l.rate ? `at most ${l.rate.count} start${l.rate.count === 1 ? '' : 's'} per ${shortDuration(l.rate.intervalMs)}` : ''];
+  const parts = [
+    l.concurrency === null ? '' : `at most ${l.concurrency} running`,
+    l.rate
+      ? `at most ${l.rate.count} start${l.rate.count === 1 ? '' : 's'} per ${shortDuration(l.rate.intervalMs)}`
+      : '',
+  ];
   return parts.filter(Boolean).join(', ');
 }
 
 export function registerLimitCommands(program: Command): void {
-  const limit = program.command('limit').description('Set, list and delete the concurrency and rate limits of concurrency keys');
+  const limit = program
+    .command('limit')
+    .description('Set, list and delete the concurrency and rate limits of concurrency keys');
 
   clientCommand(limit, 'set', "Set a key's limits, replacing any it had (needs an admin token)")
     .argument('<key>', KEY_HELP)
-    .option('--concurrency <n>', 'at most this many tasks of the key running at once, 1 to 1000000', integer('--concurrency', 1, 1_000_000))
-    .option('--rate <count/duration>', 'at most COUNT task starts per DURATION, e.g. 10/1m or 5/30s (a token bucket)', rate('--rate'))
+    .option(
+      '--concurrency <n>',
+      'at most this many tasks of the key running at once, 1 to 1000000',
+      integer('--concurrency', 1, 1_000_000),
+    )
+    .option(
+      '--rate <count/duration>',
+      'at most COUNT task starts per DURATION, e.g. 10/1m or 5/30s (a token bucket)',
+      rate('--rate'),
+    )
     .action(async (key: string, f: ClientFlags & { concurrency?: number; rate?: Rate }) => {
-      if (f.concurrency === undefined && f.rate === undefined) throw new UsageError('give --concurrency, --rate or both (to remove a limit: roost limit delete)');
-      const set = await connect(f).request<Limit>('PUT', `/v1/limits/${seg(key)}`, { concurrency: f.concurrency ?? null, rate: f.rate ?? null });
+      if (f.concurrency === undefined && f.rate === undefined)
+        throw new UsageError('give --concurrency, --rate or both (to remove a limit: roost limit delete)');
+      const set = await connect(f).request<Limit>('PUT', `/v1/limits/${seg(key)}`, {
+        concurrency: f.concurrency ?? null,
+        rate: f.rate ?? null,
+      });
       if (f.json) printJson(set);
       else out(`Limit for ${set.key}: ${limitText(set)}`);
     });

@@ -20,7 +20,9 @@ export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }):
   let shownAt = 0;
   const bar = (end: string) => {
     const filled = total === 0 ? WIDTH : Math.min(WIDTH, Math.floor((done / total) * WIDTH));
-    stream.write(`\r${label.padEnd(28)} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${done}/${total}\x1b[K${end}`);
+    stream.write(
+      `\r${label.padEnd(28)} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${done}/${total}\x1b[K${end}`,
+    );
     open = end === '';
   };
   return {

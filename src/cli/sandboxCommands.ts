@@ -13,14 +13,20 @@ function line(p: SandboxPost): string {
 const asOption = (what: string) => new Option('--as <account>', what).makeOptionMandatory();
 
 export function registerSandboxCommands(program: Command): void {
-  const sandbox = program.command('sandbox').description('The sandbox platform built into the hub: post, ask, like and read as any account');
+  const sandbox = program
+    .command('sandbox')
+    .description('The sandbox platform built into the hub: post, ask, like and read as any account');
 
   clientCommand(sandbox, 'post', 'Post as an account; @name mentions it')
     .argument('<text>', 'what to post')
     .addOption(asOption('the account to post as (created on first use)'))
     .option('--reply-to <id>', 'answer this post', integer('--reply-to', 1))
     .action(async (body: string, f: ClientFlags & { as: string; replyTo?: number }) => {
-      const post = await connect(f).post<SandboxPost>('/v1/sandbox/posts', { author: f.as, text: body, ...(f.replyTo ? { replyTo: f.replyTo } : {}) });
+      const post = await connect(f).post<SandboxPost>('/v1/sandbox/posts', {
+        author: f.as,
+        text: body,
+        ...(f.replyTo ? { replyTo: f.replyTo } : {}),
+      });
       if (f.json) printJson(post);
       else out(line(post));
     });
@@ -39,7 +45,9 @@ export function registerSandboxCommands(program: Command): void {
     .argument('<id>', 'the post', integer('<id>', 1))
     .addOption(asOption('the account that likes it'))
     .action(async (id: number, f: ClientFlags & { as: string }) => {
-      const res = await connect(f).post<{ liked: boolean; post: SandboxPost }>(`/v1/sandbox/posts/${id}/likes`, { account: f.as });
+      const res = await connect(f).post<{ liked: boolean; post: SandboxPost }>(`/v1/sandbox/posts/${id}/likes`, {
+        account: f.as,
+      });
       if (f.json) printJson(res);
       else out(res.liked ? line(res.post) : `@${f.as} already liked #${id}`);
     });
@@ -48,7 +56,9 @@ export function registerSandboxCommands(program: Command): void {
     .option('--limit <n>', 'how many', integer('--limit', 1, 500), 20)
     .option('--before <id>', 'older than this post (for paging)', integer('--before', 1))
     .action(async (f: ClientFlags & { limit: number; before?: number }) => {
-      const page = await connect(f).get<{ posts: SandboxPost[]; nextCursor: string | null }>(`/v1/sandbox/posts${query({ limit: f.limit, before: f.before })}`);
+      const page = await connect(f).get<{ posts: SandboxPost[]; nextCursor: string | null }>(
+        `/v1/sandbox/posts${query({ limit: f.limit, before: f.before })}`,
+      );
       if (f.json) return printJson(page);
       if (page.posts.length === 0) out('The sandbox is empty: try `roost sandbox post --as alice "hello"`');
       for (const p of page.posts) out(line(p));

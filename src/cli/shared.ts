@@ -19,8 +19,18 @@ export interface ClientFlags {
 /** The options every command that talks to a hub takes, listed under their own heading. */
 export function addClientOptions(cmd: Command): Command {
   const group = (o: Option) => cmd.addOption(o.helpGroup('Hub connection:'));
-  group(new Option('--hub <url>', 'the hub to talk to (config "hub", env ROOST_HUB; default http://127.0.0.1:7070)').argParser(httpUrl('--hub')));
-  group(new Option('--token <token>', 'the token to send (config "token", env ROOST_TOKEN; default: the token file in the data directory)'));
+  group(
+    new Option(
+      '--hub <url>',
+      'the hub to talk to (config "hub", env ROOST_HUB; default http://127.0.0.1:7070)',
+    ).argParser(httpUrl('--hub')),
+  );
+  group(
+    new Option(
+      '--token <token>',
+      'the token to send (config "token", env ROOST_TOKEN; default: the token file in the data directory)',
+    ),
+  );
   group(dataOption('where the token files of a local hub are read from'));
   group(configOption());
   return cmd;
@@ -28,12 +38,17 @@ export function addClientOptions(cmd: Command): Command {
 
 /** A subcommand that talks to a hub and can print JSON. */
 export function clientCommand(parent: Command, name: string, description: string): Command {
-  return addClientOptions(parent.command(name).description(description).option('--json', 'print machine-readable JSON instead of text'));
+  return addClientOptions(
+    parent.command(name).description(description).option('--json', 'print machine-readable JSON instead of text'),
+  );
 }
 
 /** Layers the flags over config file and environment (src/config.ts is the only reader of env). */
 export function clientConfig(flags: ClientFlags, extra: Partial<Record<keyof Config, unknown>> = {}): Config {
-  return loadConfig({ configFile: flags.config, flags: { hub: flags.hub, token: flags.token, dataDir: flags.data, ...extra } });
+  return loadConfig({
+    configFile: flags.config,
+    flags: { hub: flags.hub, token: flags.token, dataDir: flags.data, ...extra },
+  });
 }
 
 /**
@@ -48,7 +63,9 @@ export function resolveToken(config: Config, files: string[] = ['admin.token']):
     const token = readFileSync(path, 'utf8').trim();
     if (token) return token;
   }
-  throw new UsageError(`no token: pass --token or set ROOST_TOKEN (no token file in ${resolve(config.dataDir)} either; --data names that directory)`);
+  throw new UsageError(
+    `no token: pass --token or set ROOST_TOKEN (no token file in ${resolve(config.dataDir)} either; --data names that directory)`,
+  );
 }
 
 export function connect(flags: ClientFlags): HubClient {

@@ -9,7 +9,9 @@ export function registerTokenCommands(program: Command): void {
   clientCommand(token, 'create', 'Create a token; it is printed once and never shown again')
     .argument('<name>', 'a name saying who or what uses the token')
     .addOption(
-      new Option('--scope <scope>', `what the token may do: ${SCOPES.join(', ')}`).argParser(choice('--scope', SCOPES)).makeOptionMandatory(),
+      new Option('--scope <scope>', `what the token may do: ${SCOPES.join(', ')}`)
+        .argParser(choice('--scope', SCOPES))
+        .makeOptionMandatory(),
     )
     .action(async (name: string, f: ClientFlags & { scope: Scope }) => {
       const created = await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', { name, scope: f.scope });

@@ -7,8 +7,14 @@ import { out } from './shared.js';
 const EXAMPLES = [
   { name: 'autoresponder', what: 'answers asks sent to @frank with the best of 8 text.markov variants' },
   { name: 'reader', what: 'collects the posts of @poet and @bard into the feed reader.posts every 3 s' },
-  { name: 'remixer', what: 'posts a remix of the next reader.posts item every 5 s as @remixer; likes make its words hot' },
-  { name: 'ledger', what: "keeps a book of '$loan 50 @bob' and '$paid @bob' posts as @loans, answers each, reminds unpaid borrowers" },
+  {
+    name: 'remixer',
+    what: 'posts a remix of the next reader.posts item every 5 s as @remixer; likes make its words hot',
+  },
+  {
+    name: 'ledger',
+    what: "keeps a book of '$loan 50 @bob' and '$paid @bob' posts as @loans, answers each, reminds unpaid borrowers",
+  },
 ];
 
 /** A sandbox post, or an ask when it has `to`. */
@@ -36,9 +42,12 @@ export async function startExamples(hub: RunningHub): Promise<void> {
   for (const e of EXAMPLES) {
     if (existing.has(e.name)) continue;
     await bots.create(e.name, join(packageRoot, 'examples', 'bots', `${e.name}.js`));
-    for (const p of FIRST_POSTS[e.name] ?? []) await (p.to ? sandbox.ask({ from: p.author, to: p.to, text: p.text }) : sandbox.post(p));
+    for (const p of FIRST_POSTS[e.name] ?? [])
+      await (p.to ? sandbox.ask({ from: p.author, to: p.to, text: p.text }) : sandbox.post(p));
   }
   for (const e of EXAMPLES) out(`Example bot ${e.name}: ${e.what}`);
   out(`Watch: npx roost sandbox timeline — ask your own: npx roost sandbox ask frank "what is a roost?"`);
-  out(`Lend: npx roost sandbox post --as bob '$loan 5 @carol' — write for the remixer: npx roost sandbox post --as poet "..."`);
+  out(
+    `Lend: npx roost sandbox post --as bob '$loan 5 @carol' — write for the remixer: npx roost sandbox post --as poet "..."`,
+  );
 }

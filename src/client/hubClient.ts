@@ -32,7 +32,10 @@ export class HubClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
 
-  constructor(baseUrl: string, readonly token: string | undefined) {
+  constructor(
+    baseUrl: string,
+    readonly token: string | undefined,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     const secure = this.baseUrl.startsWith('https:');
     this.transport = secure ? https : http;
@@ -45,7 +48,12 @@ export class HubClient {
   }
 
   /** Like request(), with the HTTP status too (201 created vs 200 existing, say). */
-  async send<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
+  async send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let reply: { status: number; text: string };
     try {
@@ -69,11 +77,22 @@ export class HubClient {
     }
     if (reply.status >= 200 && reply.status < 300) return { status: reply.status, body: parsed as T };
     const e = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new HubError(reply.status, e?.code ?? `http_${reply.status}`, e?.message ?? `HTTP ${reply.status}`, e?.field, parsed);
+    throw new HubError(
+      reply.status,
+      e?.code ?? `http_${reply.status}`,
+      e?.message ?? `HTTP ${reply.status}`,
+      e?.field,
+      parsed,
+    );
   }
 
   /** One request and its whole reply; a failure says whether it went out on a reused connection. */
-  private exchange(method: string, path: string, payload: string | undefined, opts: RequestOptions): Promise<{ status: number; text: string }> {
+  private exchange(
+    method: string,
+    path: string,
+    payload: string | undefined,
+    opts: RequestOptions,
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {};
       if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -81,8 +100,16 @@ export class HubClient {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
       }
-      const req = this.transport.request(this.baseUrl + path, { method, headers, agent: this.agent, signal: opts.signal });
-      const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ROOST_TIMEOUT' })), opts.timeoutMs ?? 30_000);
+      const req = this.transport.request(this.baseUrl + path, {
+        method,
+        headers,
+        agent: this.agent,
+        signal: opts.signal,
+      });
+      const timer = setTimeout(
+        () => req.destroy(Object.assign(new Error('timed out'), { code: 'ROOST_TIMEOUT' })),
+        opts.timeoutMs ?? 30_000,
+      );
       timer.unref();
       req.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -111,13 +138,19 @@ export class HubClient {
 
   private failure(err: NodeJS.ErrnoException, opts: RequestOptions): HubError {
     if (opts.signal?.aborted) return new HubError(0, 'aborted', 'request aborted');
-    if (err.code === 'ROOST_TIMEOUT') return new HubError(0, 'timeout', `the hub at ${this.baseUrl} did not answer in time`);
+    if (err.code === 'ROOST_TIMEOUT')
+      return new HubError(0, 'timeout', `the hub at ${this.baseUrl} did not answer in time`);
     return this.unreachable(err);
   }
 
   private unreachable(err: Error): HubError {
-    const why = (err as NodeJS.ErrnoException).code ?? (err.cause as { code?: string } | undefined)?.code ?? err.message;
-    return new HubError(0, 'unreachable', `cannot reach the hub at ${this.baseUrl} (${why}); is it running? (--hub or ROOST_HUB)`);
+    const why =
+      (err as NodeJS.ErrnoException).code ?? (err.cause as { code?: string } | undefined)?.code ?? err.message;
+    return new HubError(
+      0,
+      'unreachable',
+      `cannot reach the hub at ${this.baseUrl} (${why}); is it running? (--hub or ROOST_HUB)`,
+    );
   }
 
   get<T>(path: string, opts?: RequestOptions): Promise<T> {
@@ -143,8 +176,16 @@ export class HubClient {
       throw this.unreachable(e as Error);
     }
     if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; field?: string } };
-      throw new HubError(res.status, body.error?.code ?? `http_${res.status}`, body.error?.message ?? `HTTP ${res.status}`, body.error?.field, body);
+      const body = (await res.json().catch(() => ({}))) as {
+        error?: { code?: string; message?: string; field?: string };
+      };
+      throw new HubError(
+        res.status,
+        body.error?.code ?? `http_${res.status}`,
+        body.error?.message ?? `HTTP ${res.status}`,
+        body.error?.field,
+        body,
+      );
     }
     const decoder = new TextDecoder();
     let buffer = '';

@@ -26,7 +26,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function caller(tokens: Tokens, req: FastifyRequest): Promise<{ id: string; scope: Scope }> {
   const header = req.headers.authorization;
   const cookie = header ? undefined : parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-  if (!header && !cookie) throw new HttpError(401, 'unauthorized', 'missing Authorization header: send "Authorization: Bearer <token>" (or log in to the dashboard)');
+  if (!header && !cookie)
+    throw new HttpError(
+      401,
+      'unauthorized',
+      'missing Authorization header: send "Authorization: Bearer <token>" (or log in to the dashboard)',
+    );
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new HttpError(401, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
@@ -36,7 +41,11 @@ async function caller(tokens: Tokens, req: FastifyRequest): Promise<{ id: string
   }
   const session = tokens.sessions.get(cookie!);
   if (!session || !(await tokens.active(session.tokenId))) {
-    throw new HttpError(401, 'unauthorized', 'the dashboard session has ended (logged out, expired, or its token was revoked): log in again');
+    throw new HttpError(
+      401,
+      'unauthorized',
+      'the dashboard session has ended (logged out, expired, or its token was revoked): log in again',
+    );
   }
   if (!SAFE_METHODS.has(req.method)) {
     const origin = req.headers.origin;
@@ -44,7 +53,11 @@ async function caller(tokens: Tokens, req: FastifyRequest): Promise<{ id: string
       throw new HttpError(403, 'forbidden', `a request from ${origin} may not use this hub's dashboard session`);
     }
     if (!csrfMatches(session, single(req.headers[CSRF_HEADER]))) {
-      throw new HttpError(403, 'forbidden', `a request with the session cookie that changes something must send the ${CSRF_HEADER} header from GET /v1/session`);
+      throw new HttpError(
+        403,
+        'forbidden',
+        `a request with the session cookie that changes something must send the ${CSRF_HEADER} header from GET /v1/session`,
+      );
     }
   }
   return { id: session.tokenId, scope: session.scope };
@@ -70,7 +83,11 @@ export function requireScope(tokens: Tokens, ...scopes: Scope[]) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const token = await caller(tokens, req);
     if (!allowed.has(token.scope)) {
-      throw new HttpError(403, 'forbidden', `a ${token.scope} token cannot do this; it needs a token with scope ${[...allowed].join(' or ')}`);
+      throw new HttpError(
+        403,
+        'forbidden',
+        `a ${token.scope} token cannot do this; it needs a token with scope ${[...allowed].join(' or ')}`,
+      );
     }
     req.token = token;
   };

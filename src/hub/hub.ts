@@ -69,7 +69,10 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     log: log.child({ component: 'bots' }),
     cluster,
   });
-  const routes = [(a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens), (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens)];
+  const routes = [
+    (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
+    (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
+  ];
   metrics.watch(broker, bots);
   const app = await buildServer({
     broker,
@@ -90,7 +93,17 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await bots.start();
-  log.info({ url, api: `${url}/v1/openapi.json`, data: resolve(config.dataDir), tokenFile: existsSync(join(config.dataDir, 'admin.token')) ? resolve(join(config.dataDir, 'admin.token')) : undefined }, 'hub listening');
+  log.info(
+    {
+      url,
+      api: `${url}/v1/openapi.json`,
+      data: resolve(config.dataDir),
+      tokenFile: existsSync(join(config.dataDir, 'admin.token'))
+        ? resolve(join(config.dataDir, 'admin.token'))
+        : undefined,
+    },
+    'hub listening',
+  );
   let closing: Promise<void> | null = null;
   return {
     url,

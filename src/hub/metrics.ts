@@ -33,7 +33,12 @@ export class HubMetrics implements BrokerObserver {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.claims = new Counter({ name: 'roost_claims_total', help: 'Tasks leased to workers by this hub, by kind', labelNames: ['kind'], registers });
+    this.claims = new Counter({
+      name: 'roost_claims_total',
+      help: 'Tasks leased to workers by this hub, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
     this.durations = new Histogram({
       name: 'roost_task_duration_seconds',
       help: 'From lease to result or failure, for leases handed out and finished on this hub',
@@ -41,16 +46,32 @@ export class HubMetrics implements BrokerObserver {
       buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120, 600],
       registers,
     });
-    this.retries = new Counter({ name: 'roost_task_retries_total', help: 'Failures reported by workers that left the task another attempt', registers });
+    this.retries = new Counter({
+      name: 'roost_task_retries_total',
+      help: 'Failures reported by workers that left the task another attempt',
+      registers,
+    });
     this.lost = new Counter({
       name: 'roost_leases_lost_total',
       help: 'Reports refused because the lease was no longer held (expired, given away, cancelled), by operation',
       labelNames: ['operation'],
       registers,
     });
-    this.reapedLeases = new Counter({ name: 'roost_leases_expired_total', help: 'Leases the reaper took back after their worker stopped heartbeating', registers });
-    this.failedJobs = new Counter({ name: 'roost_jobs_failed_total', help: 'Jobs that ended failed because one of their tasks died', registers });
-    this.createdJobs = new Counter({ name: 'roost_jobs_created_total', help: 'Jobs submitted to this hub and created (not found by their idempotency key)', registers });
+    this.reapedLeases = new Counter({
+      name: 'roost_leases_expired_total',
+      help: 'Leases the reaper took back after their worker stopped heartbeating',
+      registers,
+    });
+    this.failedJobs = new Counter({
+      name: 'roost_jobs_failed_total',
+      help: 'Jobs that ended failed because one of their tasks died',
+      registers,
+    });
+    this.createdJobs = new Counter({
+      name: 'roost_jobs_created_total',
+      help: 'Jobs submitted to this hub and created (not found by their idempotency key)',
+      registers,
+    });
     this.http = new Histogram({
       name: 'roost_http_request_duration_seconds',
       help: 'HTTP requests by method, route pattern and status',

@@ -46,7 +46,14 @@ export class Overview {
       this.series(minuteOf(at) - MINUTE_MS, at),
       this.broker.store.listDead(undefined, RECENT_DEAD),
     ]);
-    return { at, stats, workersConnected: this.broker.workers.connected(at).length, waitingClaims: this.broker.waitingClaims, minutes, dead };
+    return {
+      at,
+      stats,
+      workersConnected: this.broker.workers.connected(at).length,
+      waitingClaims: this.broker.waitingClaims,
+      minutes,
+      dead,
+    };
   }
 
   /** Calls `listener` with a snapshot every tick until the returned function is called. */

@@ -9,7 +9,8 @@ export type Query = Record<string, string | string[] | undefined>;
 
 export function checkKnown(query: Query, known: string[]): void {
   for (const key of Object.keys(query)) {
-    if (!known.includes(key)) throw new InputError(key, `unknown query parameter '${key}'; known: ${known.join(', ') || 'none'}`);
+    if (!known.includes(key))
+      throw new InputError(key, `unknown query parameter '${key}'; known: ${known.join(', ') || 'none'}`);
   }
 }
 
@@ -47,7 +48,8 @@ export function enumParam<T extends string>(query: Query, name: string, values: 
 
 export function stringParam(query: Query, name: string, maxLength = 200): string | undefined {
   const v = single(query, name);
-  if (v !== undefined && v.length > maxLength) throw new InputError(name, `${name} may be at most ${maxLength} characters`);
+  if (v !== undefined && v.length > maxLength)
+    throw new InputError(name, `${name} may be at most ${maxLength} characters`);
   return v;
 }
 

@@ -8,7 +8,11 @@ const strict = { additionalProperties: false } as const;
 /** PostgreSQL text cannot hold U+0000, so names and texts stored as such refuse it on every store alike. */
 export const NUL_FREE = '^[^\\u0000]*$';
 
-export const Kind = Type.String({ pattern: KIND_PATTERN, maxLength: 100, description: 'Dotted lower-case name, e.g. text.markov' });
+export const Kind = Type.String({
+  pattern: KIND_PATTERN,
+  maxLength: 100,
+  description: 'Dotted lower-case name, e.g. text.markov',
+});
 const LabelValue = Type.String({ maxLength: 200 });
 export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), LabelValue, {
   maxProperties: 32,
@@ -30,9 +34,13 @@ export const JobBody = Type.Object(
     kind: Kind,
     input: Type.Unknown({ description: 'Any JSON value; the handler of the kind defines it' }),
     variants: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of tasks; task i gets seed + i' })),
-    priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: 'Higher runs first (default 0)' })),
+    priority: Type.Optional(
+      Type.Integer({ minimum: -1000, maximum: 1000, description: 'Higher runs first (default 0)' }),
+    ),
     runAt: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 0 }), Type.String({ format: 'date-time' })], { description: 'Epoch ms or ISO 8601' }),
+      Type.Union([Type.Integer({ minimum: 0 }), Type.String({ format: 'date-time' })], {
+        description: 'Epoch ms or ISO 8601',
+      }),
     ),
     delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 366 * 86_400_000 })),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -41,10 +49,13 @@ export const JobBody = Type.Object(
     key: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key' })),
     requires: Type.Optional(Labels),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
-    concurrencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Tasks sharing a key obey the limits set for it' })),
+    concurrencyKey: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Tasks sharing a key obey the limits set for it' }),
+    ),
     cache: Type.Optional(
       Type.Union([Type.Boolean(), Type.Object({ ttlMs: Type.Integer({ minimum: 0 }) }, strict)], {
-        description: 'Reuse the results of an identical succeeded job (kind, input, seed, variants, requires); seed defaults to 0',
+        description:
+          'Reuse the results of an identical succeeded job (kind, input, seed, variants, requires); seed defaults to 0',
       }),
     ),
   },
@@ -63,12 +74,21 @@ const RateBody = Type.Object(
 );
 export const LimitBody = Type.Object(
   {
-    concurrency: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()], { description: 'Most tasks of the key running at once' })),
-    rate: Type.Optional(Type.Union([RateBody, Type.Null()], { description: 'A token bucket: count starts per intervalMs' })),
+    concurrency: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()], {
+        description: 'Most tasks of the key running at once',
+      }),
+    ),
+    rate: Type.Optional(
+      Type.Union([RateBody, Type.Null()], { description: 'A token bucket: count starts per intervalMs' }),
+    ),
   },
   strict,
 );
-export const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 201, description: "A concurrency key, or a prefix ending in '*'" }) }, strict);
+export const KeyParams = Type.Object(
+  { key: Type.String({ minLength: 1, maxLength: 201, description: "A concurrency key, or a prefix ending in '*'" }) },
+  strict,
+);
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
 export type IdParams = Static<typeof IdParams>;
@@ -83,7 +103,13 @@ export const ClaimBody = Type.Object(
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     version: Type.Optional(Type.String({ maxLength: 50 })),
     max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Most tasks to lease (default 1)' })),
-    waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, description: 'How long to hold the request open when nothing is ready' })),
+    waitMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 60_000,
+        description: 'How long to hold the request open when nothing is ready',
+      }),
+    ),
   },
   strict,
 );
@@ -92,7 +118,10 @@ export type ClaimBody = Static<typeof ClaimBody>;
 const LeaseId = Type.String({ minLength: 1, maxLength: 100 });
 const LeaseIds = Type.Array(LeaseId, { maxItems: 10_000 });
 
-export const HeartbeatBody = Type.Object({ workerId: Type.Optional(Type.String({ maxLength: 100 })), leaseIds: LeaseIds }, strict);
+export const HeartbeatBody = Type.Object(
+  { workerId: Type.Optional(Type.String({ maxLength: 100 })), leaseIds: LeaseIds },
+  strict,
+);
 export const ProgressBody = Type.Object(
   {
     leaseId: LeaseId,
@@ -102,7 +131,12 @@ export const ProgressBody = Type.Object(
   strict,
 );
 export const CompleteBody = Type.Object(
-  { results: Type.Array(Type.Object({ leaseId: LeaseId, output: Type.Unknown() }, strict), { minItems: 1, maxItems: 1000 }) },
+  {
+    results: Type.Array(Type.Object({ leaseId: LeaseId, output: Type.Unknown() }, strict), {
+      minItems: 1,
+      maxItems: 1000,
+    }),
+  },
   strict,
 );
 export const FailBody = Type.Object(

@@ -30,23 +30,38 @@ function fieldOf(e: FastifyError): string | undefined {
 /** Turns any thrown error into a JSON error reply; 5xx only for what is truly our fault. */
 function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
   if (e instanceof HttpError) {
-    return { status: e.status, body: { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...e.details } } };
+    return {
+      status: e.status,
+      body: { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...e.details } },
+    };
   }
-  if (e instanceof InputError) return { status: 400, body: { error: { code: 'invalid_request', message: e.message, field: e.field } } };
+  if (e instanceof InputError)
+    return { status: 400, body: { error: { code: 'invalid_request', message: e.message, field: e.field } } };
   if (e instanceof NotFoundError) return { status: 404, body: { error: { code: 'not_found', message: e.message } } };
-  if (e instanceof ConflictError) return { status: 409, body: { error: { code: e.code, message: e.message, ...e.details } } };
-  if (e instanceof UnavailableError) return { status: 503, body: { error: { code: 'unavailable', message: e.message } } };
+  if (e instanceof ConflictError)
+    return { status: 409, body: { error: { code: e.code, message: e.message, ...e.details } } };
+  if (e instanceof UnavailableError)
+    return { status: 503, body: { error: { code: 'unavailable', message: e.message } } };
   const fe = e as FastifyError;
   if (fe.validation) {
     const field = fieldOf(fe);
     const v = fe.validation[0]!;
-    const where = v.instancePath ? `${fe.validationContext}${v.instancePath.replaceAll('/', '.')}` : fe.validationContext ?? 'body';
+    const where = v.instancePath
+      ? `${fe.validationContext}${v.instancePath.replaceAll('/', '.')}`
+      : (fe.validationContext ?? 'body');
     const extra = (v.params as Record<string, unknown>).additionalProperty;
-    const message = extra ? `${where} has an unknown property '${String(extra)}'` : `${where} ${v.message ?? 'is invalid'}`;
+    const message = extra
+      ? `${where} has an unknown property '${String(extra)}'`
+      : `${where} ${v.message ?? 'is invalid'}`;
     return { status: 400, body: { error: { code: 'invalid_request', message, ...(field ? { field } : {}) } } };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : fe.code?.startsWith('FST_ERR_CTP') ? 'invalid_body' : 'bad_request';
+    const code =
+      fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'body_too_large'
+        : fe.code?.startsWith('FST_ERR_CTP')
+          ? 'invalid_body'
+          : 'bad_request';
     return { status: fe.statusCode, body: { error: { code, message: fe.message, field: 'body' } } };
   }
   log.error({ err: e }, 'request failed');
@@ -62,7 +77,13 @@ export interface ServerDeps {
   routes?: Array<(app: FastifyInstance) => void>;
 }
 
-export async function buildServer({ broker, tokens, log, maxBodyBytes, routes = [] }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({
+  broker,
+  tokens,
+  log,
+  maxBodyBytes,
+  routes = [],
+}: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -91,18 +112,30 @@ export async function buildServer({ broker, tokens, log, maxBodyBytes, routes = 
     for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   });
   app.addHook('onRequest', async (_req, reply) => {
-    if (closing) return reply.code(503).header('connection', 'close').send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
+    if (closing)
+      return reply
+        .code(503)
+        .header('connection', 'close')
+        .send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
   });
   app.setErrorHandler((e, _req, reply) => {
     const { status, body } = toReply(e, log);
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` } }),
+    reply
+      .code(404)
+      .send({
+        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
+      }),
   );
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Roost hub API', version: VERSION, description: 'Jobs, workers and tokens. See docs/protocol.md.' },
+      info: {
+        title: 'Roost hub API',
+        version: VERSION,
+        description: 'Jobs, workers and tokens. See docs/protocol.md.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

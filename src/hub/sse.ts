@@ -17,7 +17,10 @@ export class SseStream {
   private readonly keepalive: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly reply: FastifyReply, onClose: () => void) {
+  constructor(
+    private readonly reply: FastifyReply,
+    onClose: () => void,
+  ) {
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -39,7 +39,10 @@ export class Tokens {
     const secret = randomBytes(32).toString('base64url');
     const createdAt = Date.now();
     await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt });
-    return { token: `${PREFIX}${id}_${secret}`, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null } };
+    return {
+      token: `${PREFIX}${id}_${secret}`,
+      info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null },
+    };
   }
 
   /** The token row, from the cache when it was read within CACHE_MS; null when there is none. */
@@ -48,7 +51,13 @@ export class Tokens {
     if (!entry || now - entry.loadedAt > CACHE_MS) {
       const row = await this.store.getToken(id);
       if (!row) return null;
-      entry = { scope: row.scope, hash: Buffer.from(row.hash, 'hex'), revoked: row.revokedAt !== null, loadedAt: now, touchedAt: entry?.touchedAt ?? 0 };
+      entry = {
+        scope: row.scope,
+        hash: Buffer.from(row.hash, 'hex'),
+        revoked: row.revokedAt !== null,
+        loadedAt: now,
+        touchedAt: entry?.touchedAt ?? 0,
+      };
       this.cache.set(id, entry);
     }
     return entry;

@@ -47,4 +47,3 @@ export interface PlatformClient {
   /** How many likes each of these posts has, where the platform tells. */
   likesOf?(postIds: string[]): Promise<Map<string, number>>;
 }
-

@@ -43,7 +43,14 @@ export function toFeedItem(feed: string, r: Row): FeedItem {
 }
 
 export function toLogLine(r: Row): BotLogLine {
-  return { id: r.id, bot: r.bot, at: r.at, level: r.level, msg: r.msg, data: r.data === null ? null : JSON.parse(r.data) };
+  return {
+    id: r.id,
+    bot: r.bot,
+    at: r.at,
+    level: r.level,
+    msg: r.msg,
+    data: r.data === null ? null : JSON.parse(r.data),
+  };
 }
 
 /** A log line's data column: JSON text, or NULL when the line has none. */

@@ -54,7 +54,9 @@ export interface BotStore {
 
   getLedger(bot: string, key: string): Promise<LedgerEntry | null>;
   /** Writes a pending entry unless the key is there; returns the entry as stored. */
-  beginLedger(entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>): Promise<{ entry: LedgerEntry; created: boolean }>;
+  beginLedger(
+    entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>,
+  ): Promise<{ entry: LedgerEntry; created: boolean }>;
   confirmLedger(bot: string, key: string, postId: string, now: number): Promise<void>;
   pendingLedger(bot: string): Promise<LedgerEntry[]>;
   /** Posts the bot made: its confirmed ledger entries. */

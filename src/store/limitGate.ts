@@ -22,7 +22,12 @@ export class LimitGate {
   private readonly keyState = new Map<string, { reason: 'concurrency' | 'rate'; until: number | null }>();
   private readonly buckets = new Map<string, { rate: Rate; tokens: number }>();
 
-  constructor(private readonly reads: LimitReads, routes: RouteClaim[], max: number, private readonly now: number) {
+  constructor(
+    private readonly reads: LimitReads,
+    routes: RouteClaim[],
+    max: number,
+    private readonly now: number,
+  ) {
     for (const rc of routes) {
       if (rc.key === null || (rc.concurrency === null && rc.rate === null)) {
         this.allowed.set(rc.route, max);

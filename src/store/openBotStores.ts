@@ -9,7 +9,9 @@ import { SqliteStore } from './sqlite/SqliteStore.js';
 
 /** The bot and sandbox stores on the main store's connection, so its adapter decides which. */
 export function openBotStores(store: Store): { bots: BotStore; sandbox: SandboxStore } {
-  if (store instanceof SqliteStore) return { bots: new SqliteBotStore(store.core), sandbox: new SqliteSandboxStore(store.core) };
-  if (store instanceof PostgresStore) return { bots: new PgBotStore(store.core), sandbox: new PgSandboxStore(store.core) };
+  if (store instanceof SqliteStore)
+    return { bots: new SqliteBotStore(store.core), sandbox: new SqliteSandboxStore(store.core) };
+  if (store instanceof PostgresStore)
+    return { bots: new PgBotStore(store.core), sandbox: new PgSandboxStore(store.core) };
   throw new Error(`no bot store for a ${store.dialect} store`);
 }

@@ -22,7 +22,8 @@ export function sqliteFile(dataDir: string): string {
 export async function openStore(config: Pick<Config, 'store' | 'dataDir' | 'synchronous'>): Promise<Store> {
   const options: StoreOptions = { retryDelay: (b, a) => retryDelay(b, a) };
   if (isPostgresUrl(config.store)) return PostgresStore.open(config.store, options);
-  if (config.store !== 'sqlite') throw new Error("the store setting must be 'sqlite' (the default) or a postgres:// URL");
+  if (config.store !== 'sqlite')
+    throw new Error("the store setting must be 'sqlite' (the default) or a postgres:// URL");
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   return new SqliteStore(sqliteFile(config.dataDir), { ...options, synchronous: config.synchronous });
 }

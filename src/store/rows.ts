@@ -1,4 +1,17 @@
-import type { ClaimedTask, Job, JobState, NewJob, LeaseRefusal, Limit, Result, Task, TaskCounts, TaskState, TokenInfo, WorkerInfo } from '../types.js';
+import type {
+  ClaimedTask,
+  Job,
+  JobState,
+  NewJob,
+  LeaseRefusal,
+  Limit,
+  Result,
+  Task,
+  TaskCounts,
+  TaskState,
+  TokenInfo,
+  WorkerInfo,
+} from '../types.js';
 import type { RollupRow, StoreStats } from './store.js';
 
 /**
@@ -53,7 +66,14 @@ export function toTask(r: Row): Task {
 }
 
 export function tokenInfo(r: Row): TokenInfo {
-  return { id: r.id, name: r.name, scope: r.scope, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at };
+  return {
+    id: r.id,
+    name: r.name,
+    scope: r.scope,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+  };
 }
 
 /** Task counts per public state from `{ state, n }` rows of one job. */
@@ -118,7 +138,14 @@ export function newJobView(j: NewJob): Job {
 }
 
 export function toResult(jobId: string, r: Row): Result {
-  return { taskId: taskIdOf(jobId, r.idx), index: r.idx, seed: r.seed, output: JSON.parse(r.output), finishedAt: r.finished_at, seq: r.done_seq };
+  return {
+    taskId: taskIdOf(jobId, r.idx),
+    index: r.idx,
+    seed: r.seed,
+    output: JSON.parse(r.output),
+    finishedAt: r.finished_at,
+    seq: r.done_seq,
+  };
 }
 
 export function toWorker(r: Row): WorkerInfo {
@@ -134,7 +161,11 @@ export function toWorker(r: Row): WorkerInfo {
 }
 
 export function toLimit(r: Row): Limit {
-  return { key: r.key, concurrency: r.concurrency, rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms } };
+  return {
+    key: r.key,
+    concurrency: r.concurrency,
+    rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms },
+  };
 }
 
 /** Store stats from `{ kind, state, n }` task rows and `{ state, n }` job rows; delayed counts as queued. */

@@ -136,11 +136,28 @@ export interface Store {
    * Leases up to `max` ready tasks from the given routes, best priority then oldest first, within
    * each route's concurrency and rate limits; routes skipped for their limits come back as blocked.
    */
-  claim(workerId: string, routes: RouteClaim[], max: number, now: number): Promise<{ tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] }>;
+  claim(
+    workerId: string,
+    routes: RouteClaim[],
+    max: number,
+    now: number,
+  ): Promise<{ tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] }>;
   heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply>;
-  progress(leaseId: string, progress: unknown, now: number): Promise<{ status: 'ok' | LeaseRefusal; jobId: string | null; taskId: string | null }>;
-  complete(items: Array<{ leaseId: string; output: unknown }>, now: number): Promise<{ outcomes: CompleteOutcome[]; changes: Changes }>;
-  fail(leaseId: string, error: string, retryable: boolean, now: number): Promise<{ status: 'ok' | LeaseRefusal; changes: Changes }>;
+  progress(
+    leaseId: string,
+    progress: unknown,
+    now: number,
+  ): Promise<{ status: 'ok' | LeaseRefusal; jobId: string | null; taskId: string | null }>;
+  complete(
+    items: Array<{ leaseId: string; output: unknown }>,
+    now: number,
+  ): Promise<{ outcomes: CompleteOutcome[]; changes: Changes }>;
+  fail(
+    leaseId: string,
+    error: string,
+    retryable: boolean,
+    now: number,
+  ): Promise<{ status: 'ok' | LeaseRefusal; changes: Changes }>;
   /** Puts leased tasks back without counting an attempt (a worker shutting down). */
   release(leaseIds: string[], now: number): Promise<{ released: string[]; changes: Changes }>;
   /** Requeues (or kills, when out of attempts) tasks whose lease ran out. */

@@ -24,8 +24,15 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-roost-csrf'] = csrf;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
-  const data = (await res.json().catch(() => null)) as { error?: { code: string; message: string; field?: string } } | null;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  const data = (await res.json().catch(() => null)) as {
+    error?: { code: string; message: string; field?: string };
+  } | null;
   if (!res.ok) {
     const e = data?.error;
     // A session that ended (logout elsewhere, expiry, a revoked token) sends the user to the login page.
@@ -44,7 +51,8 @@ export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, bo
  */
 export function follow(path: string, onEvent: Record<string, (data: any) => void>, onError?: () => void): () => void {
   const source = new EventSource(path);
-  for (const [name, handle] of Object.entries(onEvent)) source.addEventListener(name, (e) => handle(JSON.parse((e as MessageEvent<string>).data)));
+  for (const [name, handle] of Object.entries(onEvent))
+    source.addEventListener(name, (e) => handle(JSON.parse((e as MessageEvent<string>).data)));
   if (onError) source.addEventListener('error', onError);
   return () => source.close();
 }

@@ -32,7 +32,8 @@ export function millis(ms: number | null | undefined): string {
 /** A result's output as a person reads it: its text when it has one, else JSON. */
 export function outputText(output: unknown): string {
   if (typeof output === 'string') return output;
-  if (output && typeof output === 'object' && typeof (output as { text?: unknown }).text === 'string') return (output as { text: string }).text;
+  if (output && typeof output === 'object' && typeof (output as { text?: unknown }).text === 'string')
+    return (output as { text: string }).text;
   return JSON.stringify(output, null, 2);
 }
 

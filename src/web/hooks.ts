@@ -45,7 +45,11 @@ export function messageOf(e: unknown): string {
 }
 
 /** Runs an action from a button, remembering its error to show beside it. */
-export function useAction(): { busy: boolean; error: string | null; run: (action: () => Promise<unknown>) => Promise<void> } {
+export function useAction(): {
+  busy: boolean;
+  error: string | null;
+  run: (action: () => Promise<unknown>) => Promise<void>;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const run = async (action: () => Promise<unknown>) => {

@@ -1,7 +1,18 @@
 /** What the hub's API returns, as the dashboard reads it (the server's words, from src/types.ts). */
 import type { Job, MinutePoint, Scope, Task } from '../types.js';
 
-export type { BotLogLine, BotRun, BotView, Job, MinutePoint, Result, SandboxPost, Scope, Task, WorkerView } from '../types.js';
+export type {
+  BotLogLine,
+  BotRun,
+  BotView,
+  Job,
+  MinutePoint,
+  Result,
+  SandboxPost,
+  Scope,
+  Task,
+  WorkerView,
+} from '../types.js';
 
 export interface SessionInfo {
   tokenId: string;

@@ -115,7 +115,10 @@ export class WorkerAgent {
       waitMs,
     };
     return this.client
-      .post<{ tasks: ClaimedTask[] }>('/v1/worker/claim', body, { signal: this.claimAbort.signal, timeoutMs: waitMs + 15_000 })
+      .post<{ tasks: ClaimedTask[] }>('/v1/worker/claim', body, {
+        signal: this.claimAbort.signal,
+        timeoutMs: waitMs + 15_000,
+      })
       .then((r) => r.tasks);
   }
 
@@ -140,7 +143,9 @@ export class WorkerAgent {
       },
       progress: (progress, partial) => {
         if (entry.settled) return;
-        this.client.post('/v1/worker/progress', { leaseId: task.leaseId, progress, partial }).catch((e) => log().debug({ err: e }, 'progress not delivered'));
+        this.client
+          .post('/v1/worker/progress', { leaseId: task.leaseId, progress, partial })
+          .catch((e) => log().debug({ err: e }, 'progress not delivered'));
       },
     };
     const handler = this.handlers.get(task.kind);
@@ -158,7 +163,13 @@ export class WorkerAgent {
         const retryable = !isNonRetryable(e);
         entry.done = true;
         log().warn({ err: e, retryable }, 'task failed');
-        await this.report(() => this.client.post('/v1/worker/fail', { leaseId: task.leaseId, error: String((e as Error)?.message ?? e), retryable }));
+        await this.report(() =>
+          this.client.post('/v1/worker/fail', {
+            leaseId: task.leaseId,
+            error: String((e as Error)?.message ?? e),
+            retryable,
+          }),
+        );
         this.settle(entry);
       } finally {
         entry.done = true;
@@ -200,7 +211,10 @@ export class WorkerAgent {
           return;
         }
         if (tries >= 20) {
-          this.options.log.error({ err: e }, 'giving up on reporting a task outcome; the lease will expire and the task will run again');
+          this.options.log.error(
+            { err: e },
+            'giving up on reporting a task outcome; the lease will expire and the task will run again',
+          );
           return;
         }
         await this.reconnect.wait(e as Error, this.options.log);
@@ -237,8 +251,11 @@ export class WorkerAgent {
       return;
     }
     if (tooLarge) {
-      const error = 'the output is larger than the hub accepts (its maxBodyBytes); store large outputs elsewhere and return a reference';
-      await this.report(() => this.client.post('/v1/worker/fail', { leaseId: batch[0]!.leaseId, error, retryable: false }));
+      const error =
+        'the output is larger than the hub accepts (its maxBodyBytes); store large outputs elsewhere and return a reference';
+      await this.report(() =>
+        this.client.post('/v1/worker/fail', { leaseId: batch[0]!.leaseId, error, retryable: false }),
+      );
     }
     for (const c of batch) {
       const entry = this.leases.get(c.leaseId);
@@ -259,7 +276,10 @@ export class WorkerAgent {
     for (const leaseId of [...reply.cancelled, ...reply.lost]) {
       const entry = this.leases.get(leaseId);
       if (!entry) continue;
-      this.options.log.info({ taskId: entry.task.taskId }, reply.cancelled.includes(leaseId) ? 'task cancelled' : 'lease lost');
+      this.options.log.info(
+        { taskId: entry.task.taskId },
+        reply.cancelled.includes(leaseId) ? 'task cancelled' : 'lease lost',
+      );
       entry.controller.abort(new Error(reply.cancelled.includes(leaseId) ? 'cancelled' : 'lease lost'));
       this.settle(entry);
     }

@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 export class Reconnect {
   private failures = 0;
 
-  constructor(private readonly minMs = 250, private readonly maxMs = 30_000) {}
+  constructor(
+    private readonly minMs = 250,
+    private readonly maxMs = 30_000,
+  ) {}
 
   delayMs(random: () => number = Math.random): number {
     const ceiling = Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.failures, 20));

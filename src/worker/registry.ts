@@ -28,7 +28,9 @@ export async function loadHandlerModule(path: string): Promise<Handler[]> {
   if (Array.isArray(exported)) list.push(...exported);
   else if (exported && typeof exported === 'object') {
     for (const [kind, h] of Object.entries(exported)) {
-      list.push(typeof h === 'function' ? { kind, run: h as Handler['run'] } : { kind, ...(h as Omit<Handler, 'kind'>) });
+      list.push(
+        typeof h === 'function' ? { kind, run: h as Handler['run'] } : { kind, ...(h as Omit<Handler, 'kind'>) },
+      );
     }
   }
   if (list.length === 0 || !list.every(isHandler)) {
@@ -47,9 +49,12 @@ export async function loadHandlers(opts: { builtins: boolean; modules: string[] 
   const valid = new RegExp(KIND_PATTERN);
   for (const h of all) {
     if (!valid.test(h.kind) || h.kind.length > 100) {
-      throw new Error(`handler kind '${h.kind}' is not a valid kind name: use dotted lower-case words such as 'text.markov'`);
+      throw new Error(
+        `handler kind '${h.kind}' is not a valid kind name: use dotted lower-case words such as 'text.markov'`,
+      );
     }
-    if (seen.has(h.kind)) throw new Error(`two handlers for kind '${h.kind}'; each kind may be handled once per worker`);
+    if (seen.has(h.kind))
+      throw new Error(`two handlers for kind '${h.kind}'; each kind may be handled once per worker`);
     seen.add(h.kind);
   }
   if (all.length === 0) throw new Error('no handlers: pass --handlers FILE or leave the built-in handlers on');

@@ -12,7 +12,11 @@ export function writeBot(dir: string, name: string, body: string): string {
 }
 
 /** Polls a condition every 20 ms until it holds, up to `timeoutMs`; the message says what never happened. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -37,8 +41,10 @@ export const getBot = (c: HubClient, name: string) => c.get<BotView>(`/v1/bots/$
 /** Every sandbox post, oldest first (the timeline pages newest first). */
 export async function allPosts(client: HubClient): Promise<SandboxPost[]> {
   const all: SandboxPost[] = [];
-  for (let before = ''; ; ) {
-    const page = await client.get<{ posts: SandboxPost[]; nextCursor: string | null }>(`/v1/sandbox/posts?limit=500${before}`);
+  for (let before = ''; ;) {
+    const page = await client.get<{ posts: SandboxPost[]; nextCursor: string | null }>(
+      `/v1/sandbox/posts?limit=500${before}`,
+    );
     all.push(...page.posts);
     if (!page.nextCursor) return all.reverse();
     before = `&before=${page.nextCursor}`;

@@ -13,10 +13,16 @@ before(async () => {
 });
 after(() => t.close());
 
-test('/metrics counts each bot\'s runs and its runs that threw', { timeout: 30_000 }, async () => {
+test("/metrics counts each bot's runs and its runs that threw", { timeout: 30_000 }, async () => {
   const src = join(t.dataDir, 'src');
-  await t.admin.post('/v1/bots', { name: 'steady', from: writeBot(src, 'steady', `{ name: 'steady', async onSchedule() {} }`) });
-  await t.admin.post('/v1/bots', { name: 'shaky', from: writeBot(src, 'shaky', `{ name: 'shaky', async onSchedule() { throw new Error('no harbour'); } }`) });
+  await t.admin.post('/v1/bots', {
+    name: 'steady',
+    from: writeBot(src, 'steady', `{ name: 'steady', async onSchedule() {} }`),
+  });
+  await t.admin.post('/v1/bots', {
+    name: 'shaky',
+    from: writeBot(src, 'shaky', `{ name: 'shaky', async onSchedule() { throw new Error('no harbour'); } }`),
+  });
   for (let i = 0; i < 2; i++) await t.admin.post('/v1/bots/steady/run', undefined, { timeoutMs: 20_000 });
   await assert.rejects(t.admin.post('/v1/bots/shaky/run', undefined, { timeoutMs: 20_000 }));
   const samples = await scrapeMetrics(t.url, t.adminToken);

@@ -17,7 +17,10 @@ class Bus {
 
 class MemoryCluster implements Cluster {
   private listeners: Array<(n: HubNotice) => Promise<void>> = [];
-  constructor(private readonly bus: Bus, public isLeader: boolean) {
+  constructor(
+    private readonly bus: Bus,
+    public isLeader: boolean,
+  ) {
     bus.hubs.push(this);
   }
   publish(n: HubNotice): void {
@@ -59,7 +62,11 @@ test('a hub that does not lead forwards posts, changes and runs to the leader, a
   const other = hub(bus, false);
   other.relay.posted();
   await other.relay.sync('frank', true);
-  assert.deepEqual(leader.done, ['wake', 'sync frank true'], 'the leader woke its bots, then applied the change before the answer came');
+  assert.deepEqual(
+    leader.done,
+    ['wake', 'sync frank true'],
+    'the leader woke its bots, then applied the change before the answer came',
+  );
   await other.relay.run('frank');
   assert.equal(leader.done.at(-1), 'run frank');
   assert.deepEqual(other.done, [], 'a hub that does not lead serves nothing');
@@ -67,9 +74,14 @@ test('a hub that does not lead forwards posts, changes and runs to the leader, a
 
 test("the leader's refusal comes back as the same error, so every hub answers alike", async () => {
   const bus = new Bus();
-  hub(bus, true, { run: async () => Promise.reject(new ConflictError('paused', "bot 'frank' is paused; resume it first")) });
+  hub(bus, true, {
+    run: async () => Promise.reject(new ConflictError('paused', "bot 'frank' is paused; resume it first")),
+  });
   const other = hub(bus, false);
-  await assert.rejects(other.relay.run('frank'), (e: unknown) => e instanceof ConflictError && e.code === 'paused' && /paused/.test(e.message));
+  await assert.rejects(
+    other.relay.run('frank'),
+    (e: unknown) => e instanceof ConflictError && e.code === 'paused' && /paused/.test(e.message),
+  );
 });
 
 test('which bots run is what the leader last said; a new leader drops asks sent to the one before', async () => {

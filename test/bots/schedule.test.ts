@@ -28,7 +28,11 @@ class FakeClock implements Clock {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function schedule(clock: FakeClock, cron: string, opts: { missed?: 'skip' | 'once'; last?: number | null; hold?: boolean } = {}) {
+function schedule(
+  clock: FakeClock,
+  cron: string,
+  opts: { missed?: 'skip' | 'once'; last?: number | null; hold?: boolean } = {},
+) {
   const fired: string[] = [];
   const skipped: string[] = [];
   let release: () => void = () => undefined;
@@ -84,7 +88,11 @@ test('runs come from the schedule, not from when the last run ended, and never o
   await new Promise((r) => setImmediate(r)); // the run's end is seen on the next turn
   await clock.advanceTo(Date.parse('2024-01-01T00:04:00Z'));
   s.stop();
-  assert.deepEqual(s.fired.at(-1), '2024-01-01T00:04:00.000Z', 'the next run is on its slot, not a minute after the long run ended');
+  assert.deepEqual(
+    s.fired.at(-1),
+    '2024-01-01T00:04:00.000Z',
+    'the next run is on its slot, not a minute after the long run ended',
+  );
 });
 
 test('after downtime: skip waits for the next slot; once runs one missed slot at start', async () => {
@@ -94,7 +102,11 @@ test('after downtime: skip waits for the next slot; once runs one missed slot at
   assert.deepEqual(skip.fired, []);
   skip.stop();
   const once = schedule(new FakeClock(at), '0 10 * * *', { missed: 'once', last });
-  assert.deepEqual(once.fired, ['2024-01-02T09:00:00.000Z'], 'three missed days give one catch-up run, for the first missed slot');
+  assert.deepEqual(
+    once.fired,
+    ['2024-01-02T09:00:00.000Z'],
+    'three missed days give one catch-up run, for the first missed slot',
+  );
   once.stop();
   const fresh = schedule(new FakeClock(at), '0 10 * * *', { missed: 'once', last: null });
   assert.deepEqual(fresh.fired, [], 'a bot that never ran has nothing to catch up');

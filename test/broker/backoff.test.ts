@@ -6,18 +6,30 @@ import { parseRoute, routeOf, serves } from '../../src/broker/routes.js';
 const exact = { ...DEFAULT_BACKOFF, jitter: false };
 
 test('exponential backoff doubles per attempt up to the cap', () => {
-  assert.deepEqual([1, 2, 3, 4].map((a) => retryDelay(exact, a)), [1000, 2000, 4000, 8000]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((a) => retryDelay(exact, a)),
+    [1000, 2000, 4000, 8000],
+  );
   assert.equal(retryDelay(exact, 30), 60_000);
   assert.equal(retryDelay(exact, 10_000), 60_000);
 });
 
 test('fixed backoff stays put', () => {
-  assert.deepEqual([1, 5].map((a) => retryDelay({ ...exact, type: 'fixed', delayMs: 250 }, a)), [250, 250]);
+  assert.deepEqual(
+    [1, 5].map((a) => retryDelay({ ...exact, type: 'fixed', delayMs: 250 }, a)),
+    [250, 250],
+  );
 });
 
 test('jitter draws from [d/2, d]', () => {
-  assert.equal(retryDelay(DEFAULT_BACKOFF, 3, () => 0), 2000);
-  assert.equal(retryDelay(DEFAULT_BACKOFF, 3, () => 0.999999), 4000);
+  assert.equal(
+    retryDelay(DEFAULT_BACKOFF, 3, () => 0),
+    2000,
+  );
+  assert.equal(
+    retryDelay(DEFAULT_BACKOFF, 3, () => 0.999999),
+    4000,
+  );
   for (let i = 0; i < 100; i++) {
     const d = retryDelay(DEFAULT_BACKOFF, 2);
     assert.ok(d >= 1000 && d <= 2000, String(d));

@@ -36,7 +36,13 @@ test('a job committed while a claim is reading the store is handed to that claim
   await broker.start();
   try {
     await broker.submit({ kind: 'k', input: 'makes the route known' });
-    const hello = { workerId: 'w', name: 'w', capabilities: [{ kind: 'k', labels: {} }], concurrency: 2, version: 'test' };
+    const hello = {
+      workerId: 'w',
+      name: 'w',
+      capabilities: [{ kind: 'k', labels: {} }],
+      concurrency: 2,
+      version: 'test',
+    };
     const [known] = await broker.claim(hello, 1, 0, new AbortController().signal);
     assert.ok(known);
     first = true;
@@ -45,7 +51,10 @@ test('a job committed while a claim is reading the store is handed to that claim
     const { job } = await broker.submit({ kind: 'k', input: 'lands during the claim' });
     gate.resolve();
     const tasks = await within(claiming, 5000, 'the claim to take the job that landed while it looked');
-    assert.deepEqual(tasks.map((t) => t.jobId), [job.id]);
+    assert.deepEqual(
+      tasks.map((t) => t.jobId),
+      [job.id],
+    );
   } finally {
     await broker.close();
     await store.close();

@@ -50,7 +50,8 @@ async function setup(leader = true, over: Partial<typeof DEFAULTS> = {}) {
   const options = { ...DEFAULTS, kinds: ['k'], ...over };
   const broker = new Broker(store, options, quietLog, cluster);
   await broker.start();
-  const behindItsBack = (input: unknown, leaseMs?: number) => store.createJob(toNewJob({ kind: 'k', input, leaseMs }, options, new Limits(), Date.now()));
+  const behindItsBack = (input: unknown, leaseMs?: number) =>
+    store.createJob(toNewJob({ kind: 'k', input, leaseMs }, options, new Limits(), Date.now()));
   return {
     store,
     cluster,
@@ -63,7 +64,13 @@ async function setup(leader = true, over: Partial<typeof DEFAULTS> = {}) {
   };
 }
 
-const hello = { workerId: 'w1', name: 'w1', capabilities: [{ kind: 'k', labels: {} }], concurrency: 1, version: 'test' };
+const hello = {
+  workerId: 'w1',
+  name: 'w1',
+  capabilities: [{ kind: 'k', labels: {} }],
+  concurrency: 1,
+  version: 'test',
+};
 
 test("another hub's notice wakes a claim waiting here for the route it names", async () => {
   const t = await setup();
@@ -73,7 +80,10 @@ test("another hub's notice wakes a claim waiting here for the route it names", a
     const { job } = await t.behindItsBack('from hub B');
     await t.cluster.deliver({ routes: ['k'] });
     const tasks = await waiting;
-    assert.deepEqual(tasks.map((x) => x.jobId), [job.id]);
+    assert.deepEqual(
+      tasks.map((x) => x.jobId),
+      [job.id],
+    );
   } finally {
     await t.close();
   }
@@ -89,7 +99,10 @@ test("another hub's results reach a long-poll here, before the final state", asy
     await t.cluster.deliver({ results: [job.id], jobs: done.changes.jobs });
     const r = await polling;
     assert.equal(r.job.state, 'succeeded');
-    assert.deepEqual(r.results.map((x) => x.output), ['made on hub B']);
+    assert.deepEqual(
+      r.results.map((x) => x.output),
+      ['made on hub B'],
+    );
   } finally {
     await t.close();
   }
@@ -120,7 +133,11 @@ test("a limit set on another hub applies to this hub's claims once its notice ar
     const { job } = await t.broker.submit({ kind: 'k', input: 1, concurrencyKey: 'bot:a' });
     await t.broker.submit({ kind: 'k', input: 2, concurrencyKey: 'bot:a' });
     const tasks = await t.broker.claim({ ...hello, concurrency: 2 }, 2, 0, new AbortController().signal);
-    assert.deepEqual(tasks.map((x) => x.jobId), [job.id], 'at most one running task for bot:a');
+    assert.deepEqual(
+      tasks.map((x) => x.jobId),
+      [job.id],
+      'at most one running task for bot:a',
+    );
   } finally {
     await t.close();
   }

@@ -27,7 +27,10 @@ test('dispatch latency quantiles: whole milliseconds come back whole, within a b
   assert.equal(quantile(histogram([0, 0, 0, 2]), 0.5), 0);
   const spread = Array.from({ length: 1000 }, (_, i) => i + 1);
   const h = histogram(spread);
-  for (const [q, truth] of [[0.5, 500], [0.99, 990]] as const) {
+  for (const [q, truth] of [
+    [0.5, 500],
+    [0.99, 990],
+  ] as const) {
     const got = quantile(h, q)!;
     assert.ok(Math.abs(got - truth) / truth < 0.25, `q${q}: ${got} vs ${truth}`);
   }
@@ -37,7 +40,17 @@ test('dispatch latency quantiles: whole milliseconds come back whole, within a b
 });
 
 function row(over: Partial<RollupRow>): RollupRow {
-  return { minute: T0, hub: 'a', kind: '', jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: 0, latency: {}, ...over };
+  return {
+    minute: T0,
+    hub: 'a',
+    kind: '',
+    jobsCreated: 0,
+    jobsSucceeded: 0,
+    jobsFailed: 0,
+    claims: 0,
+    latency: {},
+    ...over,
+  };
 }
 
 test('the minute series adds hubs and kinds up, fills empty minutes with zeros, and prefers unwritten rows', () => {
@@ -50,7 +63,10 @@ test('the minute series adds hubs and kinds up, fills empty minutes with zeros, 
   ];
   const unwritten = [row({ minute: T0 + 2 * M, kind: 'x', claims: 4, latency: histogram([3, 3, 3, 3]) })];
   const series = minuteSeries(stored, unwritten, T0 + 5, T0 + 2 * M + 30_000);
-  assert.deepEqual(series.map((p) => p.minute), [T0, T0 + M, T0 + 2 * M]);
+  assert.deepEqual(
+    series.map((p) => p.minute),
+    [T0, T0 + M, T0 + 2 * M],
+  );
   const [first, empty, last] = series;
   assert.deepEqual([first!.jobsCreated, first!.jobsSucceeded, first!.jobsFailed, first!.claims], [5, 1, 1, 4]);
   assert.deepEqual(first!.claimsByKind, { x: 2, y: 2 });
@@ -61,7 +77,17 @@ test('the minute series adds hubs and kinds up, fills empty minutes with zeros, 
 });
 
 const claimed = (kind: string, readyAt: number): ClaimedTask => ({
-  taskId: 'j.0', leaseId: '1.x', jobId: 'j', kind, index: 0, seed: 0, attempt: 1, input: null, leaseMs: 1000, leaseExpiresAt: 0, readyAt,
+  taskId: 'j.0',
+  leaseId: '1.x',
+  jobId: 'j',
+  kind,
+  index: 0,
+  seed: 0,
+  attempt: 1,
+  input: null,
+  leaseMs: 1000,
+  leaseExpiresAt: 0,
+  readyAt,
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'roost-rollups-'));
@@ -78,20 +104,40 @@ test('the recorder writes finished minutes once, the minute in progress on close
   rec.jobsEnded('failed', 1);
   await rec.flush(false);
   const written = await store.readRollups(0);
-  assert.deepEqual(written.map((r) => [r.minute, r.kind, r.jobsCreated, r.jobsSucceeded, r.claims]), [[T0, '', 3, 2, 0], [T0, 'x', 0, 0, 2], [T0, 'y', 0, 0, 1]]);
+  assert.deepEqual(
+    written.map((r) => [r.minute, r.kind, r.jobsCreated, r.jobsSucceeded, r.claims]),
+    [
+      [T0, '', 3, 2, 0],
+      [T0, 'x', 0, 0, 2],
+      [T0, 'y', 0, 0, 1],
+    ],
+  );
   assert.deepEqual(written[1]!.latency, { '4': 2 });
-  assert.deepEqual(rec.unwritten().map((r) => [r.minute, r.jobsFailed]), [[T0 + M, 1]], 'the minute in progress stays in memory');
+  assert.deepEqual(
+    rec.unwritten().map((r) => [r.minute, r.jobsFailed]),
+    [[T0 + M, 1]],
+    'the minute in progress stays in memory',
+  );
 
-  const failing = Object.create(store, { writeRollups: { value: async () => Promise.reject(new Error('disk full')) } }) as SqliteStore;
+  const failing = Object.create(store, {
+    writeRollups: { value: async () => Promise.reject(new Error('disk full')) },
+  }) as SqliteStore;
   const flaky = new RollupRecorder(failing, quietLog, () => now);
   flaky.jobsCreated(5);
   now = T0 + 2 * M + 1000;
   await flaky.flush(false);
-  assert.deepEqual(flaky.unwritten().map((r) => [r.minute, r.jobsCreated]), [[T0 + M, 5]], 'a failed write keeps its counts');
+  assert.deepEqual(
+    flaky.unwritten().map((r) => [r.minute, r.jobsCreated]),
+    [[T0 + M, 5]],
+    'a failed write keeps its counts',
+  );
 
   await rec.close();
   const all = await store.readRollups(0);
-  assert.deepEqual(all.filter((r) => r.minute === T0 + M).map((r) => [r.kind, r.jobsFailed, r.hub]), [['', 1, rec.hub]]);
+  assert.deepEqual(
+    all.filter((r) => r.minute === T0 + M).map((r) => [r.kind, r.jobsFailed, r.hub]),
+    [['', 1, rec.hub]],
+  );
   assert.deepEqual(rec.unwritten(), []);
   await store.close();
 });

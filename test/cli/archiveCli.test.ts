@@ -23,7 +23,16 @@ before(async () => {
   hub = await startHub();
   const token = await hub.client(['token', 'create', 'producer', '--scope', 'client', '--json']);
   clientToken = (JSON.parse(token.stdout) as { token: string }).token;
-  const job = await hub.client(['job', 'submit', 'text.markov', '{"prompt":"the sea","maxWords":5}', '--variants', '3', '--wait', '--json']);
+  const job = await hub.client([
+    'job',
+    'submit',
+    'text.markov',
+    '{"prompt":"the sea","maxWords":5}',
+    '--variants',
+    '3',
+    '--wait',
+    '--json',
+  ]);
   assert.equal(job.code, 0, job.stderr);
   jobId = (JSON.parse(job.stdout.trim().split('\n').at(-1)!) as { id: string }).id;
 });
@@ -38,20 +47,33 @@ async function assertWhole(file: string): Promise<void> {
   const { records } = await readContent(file);
   const jobs = new Map(records.get('jobs')!.map((j) => [j.id, j]));
   const tasks = records.get('tasks')!;
-  for (const t of tasks) assert.ok(jobs.has(t.job_id as string), `task ${t.id} of job ${t.job_id}, which the archive lacks`);
-  for (const [id, j] of jobs) assert.equal(tasks.filter((t) => t.job_id === id).length, j.variants, `the tasks of ${id}`);
+  for (const t of tasks)
+    assert.ok(jobs.has(t.job_id as string), `task ${t.id} of job ${t.job_id}, which the archive lacks`);
+  for (const [id, j] of jobs)
+    assert.equal(tasks.filter((t) => t.job_id === id).length, j.variants, `the tasks of ${id}`);
 }
 
 describe('roost export and import', () => {
   test('export while the hub runs and takes jobs: exit 0, the summary on stdout, progress on stderr, a whole archive', async () => {
     const busy = Promise.all(
-      Array.from({ length: 6 }, (_, i) => hub.client(['job', 'submit', 'text.markov', `{"prompt":"wave ${i}","maxWords":3}`, '--variants', '2'])),
+      Array.from({ length: 6 }, (_, i) =>
+        hub.client(['job', 'submit', 'text.markov', `{"prompt":"wave ${i}","maxWords":3}`, '--variants', '2']),
+      ),
     );
     const r = await roost(['export', at('live.tar.gz'), '--data', hub.dataDir]);
     await busy;
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^Exported \\d+ records from the SQLite store ${hub.dataDir}/roost\\.db to ${at('live.tar.gz')} \\([\\d.]+ kB, [\\d.]+ s\\)\\n  jobs \\d+, tasks \\d+, tokens \\d+, .*\\n$`));
-    assert.match(r.stderr, /^export jobs: \d+ records\nexport tasks: \d+ records\n/, 'plain progress lines off a terminal');
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^Exported \\d+ records from the SQLite store ${hub.dataDir}/roost\\.db to ${at('live.tar.gz')} \\([\\d.]+ kB, [\\d.]+ s\\)\\n  jobs \\d+, tasks \\d+, tokens \\d+, .*\\n$`,
+      ),
+    );
+    assert.match(
+      r.stderr,
+      /^export jobs: \d+ records\nexport tasks: \d+ records\n/,
+      'plain progress lines off a terminal',
+    );
     await assertWhole(at('live.tar.gz'));
   });
 
@@ -76,7 +98,10 @@ describe('roost export and import', () => {
     assert.ok(summary.records > 0);
     const twice = await roost(['import', at('copy.tar.gz'), '--data', at('copy')]);
     assert.equal(twice.code, 1);
-    assert.match(twice.stderr, /^roost: error: the SQLite store .*copy\/roost\.db is not empty \(it holds \d+ jobs, \d+ tasks, \d+ tokens.*\): import only into an empty store/);
+    assert.match(
+      twice.stderr,
+      /^roost: error: the SQLite store .*copy\/roost\.db is not empty \(it holds \d+ jobs, \d+ tasks, \d+ tokens.*\): import only into an empty store/,
+    );
     assert.equal(twice.stdout, '');
   });
 
@@ -94,16 +119,25 @@ describe('roost export and import', () => {
   test('errors name what to fix: no store to export, no archive, an unreachable PostgreSQL, an unknown flag', async () => {
     const none = await roost(['export', at('none.tar.gz'), '--data', at('nothing-here')]);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /^roost: error: there is no SQLite store at .*nothing-here\/roost\.db: --data \(or ROOST_DATA\) names the directory/);
+    assert.match(
+      none.stderr,
+      /^roost: error: there is no SQLite store at .*nothing-here\/roost\.db: --data \(or ROOST_DATA\) names the directory/,
+    );
     const nowhere = await roost(['export', at('no-such-folder/x.tar.gz'), '--data', hub.dataDir]);
     assert.equal(nowhere.code, 2);
-    assert.match(nowhere.stderr, /^roost: error: the FILE argument names a folder that does not exist: .*no-such-folder\n/);
+    assert.match(
+      nowhere.stderr,
+      /^roost: error: the FILE argument names a folder that does not exist: .*no-such-folder\n/,
+    );
     const missing = await roost(['import', at('no-such.tar.gz'), '--data', at('x')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^roost: error: the FILE argument names no file/);
     const down = await roost(['export', at('down.tar.gz'), '--store', 'postgres://roost:secret@127.0.0.1:9/roost']);
     assert.equal(down.code, 1);
-    assert.match(down.stderr, /^roost: error: cannot connect to the PostgreSQL store in schema public of 127\.0\.0\.1:9\/roost \(named by --store or ROOST_DATABASE_URL\)/);
+    assert.match(
+      down.stderr,
+      /^roost: error: cannot connect to the PostgreSQL store in schema public of 127\.0\.0\.1:9\/roost \(named by --store or ROOST_DATABASE_URL\)/,
+    );
     assert.doesNotMatch(down.stderr, /secret/);
     const flag = await roost(['import', at('copy.tar.gz'), '--bogus']);
     assert.equal(flag.code, 2);
@@ -119,7 +153,12 @@ describe('roost export and import', () => {
       assert.equal((await roost(['export', at('trip.tar.gz'), '--data', hub.dataDir])).code, 0);
       const toPg = await roost(['import', at('trip.tar.gz'), '--store', url]);
       assert.equal(toPg.code, 0, toPg.stderr);
-      assert.match(toPg.stdout, new RegExp(`^Imported \\d+ records into the PostgreSQL store in schema ${db.schema}_cli of 127\\.0\\.0\\.1:5432/test from `));
+      assert.match(
+        toPg.stdout,
+        new RegExp(
+          `^Imported \\d+ records into the PostgreSQL store in schema ${db.schema}_cli of 127\\.0\\.0\\.1:5432/test from `,
+        ),
+      );
       const fromPg = await roost(['export', at('trip-pg.tar.gz'), '--store', url]);
       assert.equal(fromPg.code, 0, fromPg.stderr);
       const back = await roost(['import', at('trip-pg.tar.gz'), '--data', at('trip-back')]);

@@ -9,7 +9,17 @@ const HUB = ['--host', '--port', '--data', '--config', '--store', '--kind', '--s
 const COMMANDS: Record<string, string[]> = {
   up: [...HUB, '--concurrency'],
   hub: HUB,
-  worker: [...CLIENT, '--handlers', '--no-builtins', '--concurrency', '--name', '--id', '--grace', '--wait', '--log-level'],
+  worker: [
+    ...CLIENT,
+    '--handlers',
+    '--no-builtins',
+    '--concurrency',
+    '--name',
+    '--id',
+    '--grace',
+    '--wait',
+    '--log-level',
+  ],
   'job submit': [
     ...CLIENT,
     '--json',
@@ -62,7 +72,8 @@ describe('roost CLI: help and flag checking', () => {
   test('--help lists every command', async () => {
     const r = await roost(['--help']);
     assert.equal(r.code, 0);
-    for (const name of ['up', 'hub', 'worker', 'job', 'task', 'limit', 'token', 'workers', 'stats', 'export', 'import']) assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`));
+    for (const name of ['up', 'hub', 'worker', 'job', 'task', 'limit', 'token', 'workers', 'stats', 'export', 'import'])
+      assert.match(r.stdout, new RegExp(`\\n  ${name}\\b`));
   });
 
   for (const [group, subs] of Object.entries({
@@ -136,7 +147,10 @@ describe('roost CLI: help and flag checking', () => {
   });
 
   test('job submit --file: a line that is not JSON exits 2 naming --file and the line', async () => {
-    const r = await roost(['job', 'submit', '--file', '-', '--token', 'roost_x'], '{"kind":"text.markov","input":{}}\n\n{"kind": oops}\n');
+    const r = await roost(
+      ['job', 'submit', '--file', '-', '--token', 'roost_x'],
+      '{"kind":"text.markov","input":{}}\n\n{"kind": oops}\n',
+    );
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^roost: error: --file line 3 of stdin is not valid JSON/);
   });
@@ -184,12 +198,23 @@ describe('roost up: end to end', () => {
   const client = (...args: string[]) => hub.client(args);
 
   test('prints the hub line, the local worker and a hint, but not the token', () => {
-    assert.match(hub.lines[0]!, /^Roost hub on http:\/\/127\.0\.0\.1:\d+ — dashboard: http:\/\/127\.0\.0\.1:\d+\/ — API: .*\/v1\/openapi\.json — admin token file: .*admin\.token$/);
+    assert.match(
+      hub.lines[0]!,
+      /^Roost hub on http:\/\/127\.0\.0\.1:\d+ — dashboard: http:\/\/127\.0\.0\.1:\d+\/ — API: .*\/v1\/openapi\.json — admin token file: .*admin\.token$/,
+    );
     assert.doesNotMatch(hub.lines.join('\n'), /roost_[0-9a-f]{12}_/);
   });
 
   test('job submit --wait prints each result and exits 0', async () => {
-    const r = await client('job', 'submit', 'text.markov', '{"prompt":"the sea","maxWords":10}', '--variants', '3', '--wait');
+    const r = await client(
+      'job',
+      'submit',
+      'text.markov',
+      '{"prompt":"the sea","maxWords":10}',
+      '--variants',
+      '3',
+      '--wait',
+    );
     assert.equal(r.code, 0, r.stderr);
     const results = r.stdout.split('\n').filter((l) => /^\[variant \d, seed \d+\] /.test(l));
     assert.equal(results.length, 3, r.stdout);
@@ -199,7 +224,10 @@ describe('roost up: end to end', () => {
   test('job submit --wait --json prints one JSON line per result, then the job', async () => {
     const r = await client('job', 'submit', 'text.markov', '{"maxWords":3}', '--variants', '2', '--wait', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const docs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(docs.length, 3);
     assert.equal(docs[2]!.state, 'succeeded');
   });

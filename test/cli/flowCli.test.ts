@@ -12,20 +12,34 @@ type Batch = { jobs: JobView[]; created: boolean[] };
 /** A job view with only the fields jobNotes reads set to something else than their defaults. */
 function view(over: Partial<JobView>): JobView {
   const counts = { queued: 0, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
-  return { cached: false, cachedFrom: null, enough: false, blockedBy: null, waitingForWorker: false, counts, ...over } as JobView;
+  return {
+    cached: false,
+    cachedFrom: null,
+    enough: false,
+    blockedBy: null,
+    waitingForWorker: false,
+    counts,
+    ...over,
+  } as JobView;
 }
 
 describe('CLI output and parsers for limits, cache and early stop', () => {
   test('--rate takes COUNT/DURATION, a bare unit meaning one of it', () => {
     assert.deepEqual(rate('--rate')('10/1m'), { count: 10, intervalMs: 60_000 });
     assert.deepEqual(rate('--rate')('5/s'), { count: 5, intervalMs: 1000 });
-    for (const bad of ['10', '/1m', '10/', 'x/1m', '10/1m/2', '0/1s', '10/0s']) assert.throws(() => rate('--rate')(bad), /^UsageError: --rate /, bad);
+    for (const bad of ['10', '/1m', '10/', 'x/1m', '10/1m/2', '0/1s', '10/0s'])
+      assert.throws(() => rate('--rate')(bad), /^UsageError: --rate /, bad);
   });
 
   test('a job notes its cache hit, an early stop, and the limit it waits for', () => {
     assert.deepEqual(jobNotes(view({})), []);
     assert.match(jobNotes(view({ cached: true, cachedFrom: 'job_a' })).join('\n'), /^cached from job_a\b/);
-    assert.match(jobNotes(view({ enough: true, counts: { queued: 0, leased: 0, succeeded: 1, dead: 0, cancelled: 2 } })).join('\n'), /^enough: /);
+    assert.match(
+      jobNotes(view({ enough: true, counts: { queued: 0, leased: 0, succeeded: 1, dead: 0, cancelled: 2 } })).join(
+        '\n',
+      ),
+      /^enough: /,
+    );
     // A finished job that was told it had enough has nothing cancelled: nothing to say.
     assert.deepEqual(jobNotes(view({ enough: true })), []);
     const concurrency = jobNotes(view({ blockedBy: { reason: 'concurrency', key: 'bot:frank', until: null } }));
@@ -53,11 +67,20 @@ describe('roost CLI against a hub: batches, cache, early stop, limits, purge', (
   }
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await ok([...args, '--json'])) as T;
   /** Submits a job with --wait --json and returns the finished job (the last of the JSON lines). */
-  const finished = async (...args: string[]): Promise<JobView> => JSON.parse((await ok(['job', 'submit', ...args, '--wait', '--json'])).trim().split('\n').at(-1)!) as JobView;
+  const finished = async (...args: string[]): Promise<JobView> =>
+    JSON.parse((await ok(['job', 'submit', ...args, '--wait', '--json'])).trim().split('\n').at(-1)!) as JobView;
 
   test('limit set, list --json and delete', async () => {
     assert.match(await ok(['limit', 'set', 'bot:*', '--concurrency', '1']), /^Limit for bot:\*: at most 1 running/);
-    const set = await json<{ key: string; rate: unknown }>('limit', 'set', 'model:gpt2', '--rate', '10/1m', '--concurrency', '2');
+    const set = await json<{ key: string; rate: unknown }>(
+      'limit',
+      'set',
+      'model:gpt2',
+      '--rate',
+      '10/1m',
+      '--concurrency',
+      '2',
+    );
     assert.deepEqual(set, { key: 'model:gpt2', concurrency: 2, rate: { count: 10, intervalMs: 60_000 } });
     const { limits } = await json<{ limits: Array<{ key: string }> }>('limit', 'list');
     assert.deepEqual(
@@ -78,17 +101,33 @@ describe('roost CLI against a hub: batches, cache, early stop, limits, purge', (
     writeFileSync(file, [line(3), '', line(4, ',"key":"flow-k"'), line(5)].join('\n') + '\n');
     assert.equal(await ok(['job', 'submit', '--file', file]), 'Submitted 3 jobs (3 created, 0 existing)\n');
     // Again: the keyed line finds its job; flags fill in what lines leave out.
-    const batch = await json<Batch>('job', 'submit', '--file', file, '--concurrency-key', 'bot:flow', '--priority', '7');
+    const batch = await json<Batch>(
+      'job',
+      'submit',
+      '--file',
+      file,
+      '--concurrency-key',
+      'bot:flow',
+      '--priority',
+      '7',
+    );
     assert.deepEqual(batch.created, [true, false, true]);
     assert.deepEqual(
       batch.jobs.map((j) => [j.concurrencyKey, j.priority]),
-      [['bot:flow', 7], [null, 0], ['bot:flow', 7]],
+      [
+        ['bot:flow', 7],
+        [null, 0],
+        ['bot:flow', 7],
+      ],
     );
   });
 
   test('job submit --file: a job the hub refuses is reported with its line, and none are submitted', async () => {
     const before = (await json<{ jobs: unknown[] }>('job', 'list', '--limit', '500')).jobs.length;
-    const r = await hub.client(['job', 'submit', '--file', '-'], '{"kind":"text.markov","input":{}}\n\n{"kind":"no.such.kind","input":{}}\n');
+    const r = await hub.client(
+      ['job', 'submit', '--file', '-'],
+      '{"kind":"text.markov","input":{}}\n\n{"kind":"no.such.kind","input":{}}\n',
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^roost: error: line 3 of stdin: unknown kind 'no\.such\.kind'.*\(field: kind\)/);
     assert.equal((await json<{ jobs: unknown[] }>('job', 'list', '--limit', '500')).jobs.length, before);
@@ -108,7 +147,16 @@ describe('roost CLI against a hub: batches, cache, early stop, limits, purge', (
     const viewed = await json<JobView>('job', 'get', hit);
     assert.equal(viewed.cached, true);
     assert.equal(viewed.cachedFrom, source);
-    const ttl = await json<JobView>('job', 'submit', 'text.markov', '{"prompt":"a","maxWords":5}', '--cache-ttl', '1h', '--seed', '3');
+    const ttl = await json<JobView>(
+      'job',
+      'submit',
+      'text.markov',
+      '{"prompt":"a","maxWords":5}',
+      '--cache-ttl',
+      '1h',
+      '--seed',
+      '3',
+    );
     assert.equal(ttl.cachedFrom, source, '--cache-ttl implies --cache');
   });
 
@@ -118,18 +166,31 @@ describe('roost CLI against a hub: batches, cache, early stop, limits, purge', (
     assert.equal(enough.id, done.id);
     assert.equal(enough.state, 'succeeded');
     assert.equal(enough.counts.succeeded, 2);
-    assert.match(await ok(['job', 'enough', done.id]), new RegExp(`^Job ${done.id} is now succeeded: 2 of 2 results$`, 'm'));
+    assert.match(
+      await ok(['job', 'enough', done.id]),
+      new RegExp(`^Job ${done.id} is now succeeded: 2 of 2 results$`, 'm'),
+    );
   });
 
   test('a job whose key is out of rate says what it waits for; job enough stops it early', async () => {
     await ok(['limit', 'set', 'bot:slow', '--rate', '1/1h']);
-    const job = await json<JobView>('job', 'submit', 'text.markov', '{"maxWords":3}', '--variants', '3', '--concurrency-key', 'bot:slow');
+    const job = await json<JobView>(
+      'job',
+      'submit',
+      'text.markov',
+      '{"maxWords":3}',
+      '--variants',
+      '3',
+      '--concurrency-key',
+      'bot:slow',
+    );
     assert.equal(job.concurrencyKey, 'bot:slow');
     // The first task runs; the next claim finds the key out of rate. Poll until job get says both.
     const blocked = /^waiting: key bot:slow is at its rate limit until /m;
     const oneDone = /^Tasks: +queued 2, leased 0, succeeded 1,/m;
     let shown = '';
-    for (let i = 0; i < 100 && !(blocked.test(shown) && oneDone.test(shown)); i++) shown = await ok(['job', 'get', job.id]);
+    for (let i = 0; i < 100 && !(blocked.test(shown) && oneDone.test(shown)); i++)
+      shown = await ok(['job', 'get', job.id]);
     assert.match(shown, blocked);
     assert.match(shown, oneDone);
     const stopped = await json<JobView>('job', 'enough', job.id);

@@ -21,7 +21,15 @@ if (!db) {
   });
 
   test('roost up --store postgres://: a job submitted with --wait runs and its results print', async () => {
-    const r = await hub.client(['job', 'submit', 'text.markov', '{"prompt":"the sea","maxWords":5}', '--variants', '2', '--wait']);
+    const r = await hub.client([
+      'job',
+      'submit',
+      'text.markov',
+      '{"prompt":"the sea","maxWords":5}',
+      '--variants',
+      '2',
+      '--wait',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.split('\n').filter((l) => /^\[variant \d, seed \d+\] /.test(l)).length, 2, r.stdout);
     const { rows } = await db.query(`SELECT state, count(*)::int AS n FROM ${db.schema}.tasks GROUP BY state`);

@@ -23,10 +23,15 @@ export interface Run {
 /** Runs the CLI to completion; `input` is written to its stdin (a pipe, never a terminal). */
 export function roost(args: string[], input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: packageRoot, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: packageRoot, env, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin!.end(input);
   });
 }
@@ -51,11 +56,28 @@ export async function startHub(extra: string[] = []): Promise<Hub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-cli-'));
   const db = onPostgresPass && !extra.includes('--store') ? await testDatabase() : null;
   const store = db ? ['--store', db.url] : [];
-  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', dataDir, '--bots', join(dataDir, 'bots'), '--log-level', 'warn', ...store, ...extra], {
-    cwd: packageRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'up',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--bots',
+      join(dataDir, 'bots'),
+      '--log-level',
+      'warn',
+      ...store,
+      ...extra,
+    ],
+    {
+      cwd: packageRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((resolve) => child.once('exit', resolve));
@@ -67,7 +89,9 @@ export async function startHub(extra: string[] = []): Promise<Hub> {
   };
   child.stderr!.resume();
   const lines: string[] = [];
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`roost up exited early with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`roost up exited early with ${code}`))),
+  );
   const hubLine = new Promise<string>((resolve) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       lines.push(line);
@@ -82,5 +106,12 @@ export async function startHub(extra: string[] = []): Promise<Hub> {
     throw e;
   }
   const url = /http:\/\/127\.0\.0\.1:\d+/.exec(line)![0];
-  return { child, url, dataDir, lines, stop, client: (args, input) => roost([...args, '--hub', url, '--data', dataDir], input) };
+  return {
+    child,
+    url,
+    dataDir,
+    lines,
+    stop,
+    client: (args, input) => roost([...args, '--hub', url, '--data', dataDir], input),
+  };
 }

@@ -16,7 +16,13 @@ test('CLI: roost sandbox post, ask, like and timeline (--json), with unknown fla
   assert.equal((await hub.client(['sandbox', 'like', id, '--as', 'bob'])).code, 0);
   const timeline = await hub.client(['sandbox', 'timeline', '--json']);
   const { posts } = JSON.parse(timeline.stdout) as { posts: SandboxPost[] };
-  assert.deepEqual(posts.map((p) => [p.author, p.type, p.likes]), [['newcomer', 'ask', []], ['alice', 'post', ['bob']]]);
+  assert.deepEqual(
+    posts.map((p) => [p.author, p.type, p.likes]),
+    [
+      ['newcomer', 'ask', []],
+      ['alice', 'post', ['bob']],
+    ],
+  );
   const text = await hub.client(['sandbox', 'timeline']);
   assert.match(text.stdout, /@alice posted: @frank hi {2}\(1 like\)/);
   const unknown = await hub.client(['sandbox', 'timeline', '--colour']);

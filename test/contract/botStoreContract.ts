@@ -30,7 +30,11 @@ export function botStoreContract(factory: BotStoreFactory): void {
 
     test('a bot is created once, listed, paused and resumed, and counts starts, runs and errors', async () => {
       const name = await newBot();
-      assert.equal(await bots.createBot(name, '/elsewhere.js', T0), false, 'a second create with the same name is refused');
+      assert.equal(
+        await bots.createBot(name, '/elsewhere.js', T0),
+        false,
+        'a second create with the same name is refused',
+      );
       assert.equal((await bots.getBot(name))!.module, `/bots/${name}.js`);
       assert.ok((await bots.listBots()).some((b) => b.name === name));
       assert.equal(await bots.setPaused(name, true), true);
@@ -69,12 +73,22 @@ export function botStoreContract(factory: BotStoreFactory): void {
       assert.deepEqual(await bots.publish(feed, owner, ['a', 'b'], T0), [1, 2]);
       assert.deepEqual(await bots.publish(feed, owner, ['c'], T0), [3]);
       const first = await bots.readFeed(feed, 'fast', 10);
-      assert.deepEqual(first.map((i) => i.item), ['a', 'b', 'c']);
-      assert.deepEqual((await bots.readFeed(feed, 'fast', 10)).length, 3, 'reading without an ack reads the same items again');
+      assert.deepEqual(
+        first.map((i) => i.item),
+        ['a', 'b', 'c'],
+      );
+      assert.deepEqual(
+        (await bots.readFeed(feed, 'fast', 10)).length,
+        3,
+        'reading without an ack reads the same items again',
+      );
       assert.equal(await bots.ack(feed, 'fast', 3), true);
       assert.equal(await bots.ack(feed, 'slow', 1), true);
       assert.deepEqual(await bots.readFeed(feed, 'fast', 10), []);
-      assert.deepEqual((await bots.readFeed(feed, 'slow', 1)).map((i) => i.seq), [2]);
+      assert.deepEqual(
+        (await bots.readFeed(feed, 'slow', 1)).map((i) => i.seq),
+        [2],
+      );
       assert.equal(await bots.ack(feed, 'slow', 0), false, 'no item 0');
       assert.equal(await bots.ack(feed, 'slow', 4), false, 'no item 4 yet');
       await bots.ack(feed, 'fast', 1);
@@ -91,7 +105,10 @@ export function botStoreContract(factory: BotStoreFactory): void {
       const again = await bots.beginLedger({ ...entry, hash: 'h2' });
       assert.equal(again.created, false);
       assert.equal(again.entry.hash, 'h1', 'the first write wins');
-      assert.deepEqual((await bots.pendingLedger(bot)).map((e) => e.key), ['ask:1']);
+      assert.deepEqual(
+        (await bots.pendingLedger(bot)).map((e) => e.key),
+        ['ask:1'],
+      );
       await bots.confirmLedger(bot, 'ask:1', '42', T0 + 1);
       const done = (await bots.getLedger(bot, 'ask:1'))!;
       assert.deepEqual([done.state, done.postId, done.confirmedAt], ['confirmed', '42', T0 + 1]);
@@ -101,21 +118,36 @@ export function botStoreContract(factory: BotStoreFactory): void {
     test('racing writes: one ledger entry per key, and distinct feed seqs in one run from 1', async () => {
       const bot = await newBot();
       const begins = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => bots.beginLedger({ bot, key: 'ask:race', hash: `h${i}`, platform: 'sandbox', createdAt: T0 })),
+        Array.from({ length: 8 }, (_, i) =>
+          bots.beginLedger({ bot, key: 'ask:race', hash: `h${i}`, platform: 'sandbox', createdAt: T0 }),
+        ),
       );
       assert.equal(begins.filter((b) => b.created).length, 1, 'exactly one writer creates the entry');
       assert.equal(new Set(begins.map((b) => b.entry.hash)).size, 1, 'every writer reads the one entry stored');
       const feed = `${bot}.race`;
-      const published = await Promise.all(Array.from({ length: 8 }, (_, i) => bots.publish(feed, bot, [`${i}a`, `${i}b`], T0)));
-      assert.deepEqual(published.flat().sort((x, y) => x - y), Array.from({ length: 16 }, (_, i) => i + 1), 'no seq handed out twice or skipped');
+      const published = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => bots.publish(feed, bot, [`${i}a`, `${i}b`], T0)),
+      );
+      assert.deepEqual(
+        published.flat().sort((x, y) => x - y),
+        Array.from({ length: 16 }, (_, i) => i + 1),
+        'no seq handed out twice or skipped',
+      );
       const bySeq = new Map((await bots.readFeed(feed, 'reader', 100)).map((i) => [i.seq, i.item]));
-      published.forEach(([a, b], i) => assert.deepEqual([bySeq.get(a!), bySeq.get(b!), b! - a!], [`${i}a`, `${i}b`, 1], 'each publish got its own run of seqs'));
+      published.forEach(([a, b], i) =>
+        assert.deepEqual(
+          [bySeq.get(a!), bySeq.get(b!), b! - a!],
+          [`${i}a`, `${i}b`, 1],
+          'each publish got its own run of seqs',
+        ),
+      );
     });
 
     test('ledger: the posts a bot made are its confirmed entries', async () => {
       const bot = await newBot();
       assert.equal(await bots.countPosts(bot), 0);
-      for (const key of ['a', 'b', 'c']) await bots.beginLedger({ bot, key, hash: key, platform: 'sandbox', createdAt: T0 });
+      for (const key of ['a', 'b', 'c'])
+        await bots.beginLedger({ bot, key, hash: key, platform: 'sandbox', createdAt: T0 });
       await bots.confirmLedger(bot, 'a', '1', T0);
       await bots.confirmLedger(bot, 'b', '2', T0);
       assert.equal(await bots.countPosts(bot), 2, 'a pending entry is not a post yet');
@@ -130,9 +162,21 @@ export function botStoreContract(factory: BotStoreFactory): void {
         { bot: a, at: T0 + 10, level: 'error', msg: 'two', data: undefined },
       ]);
       const all = await bots.readLogs(a, { limit: 10 });
-      assert.deepEqual(all.map((l) => [l.msg, l.level, l.data]), [['one', 'info', { x: 1 }], ['two', 'error', null]]);
-      assert.deepEqual((await bots.readLogs(a, { since: T0 + 5, limit: 10 })).map((l) => l.msg), ['two']);
-      assert.deepEqual((await bots.readLogs(a, { afterId: all[0]!.id, limit: 10 })).map((l) => l.msg), ['two']);
+      assert.deepEqual(
+        all.map((l) => [l.msg, l.level, l.data]),
+        [
+          ['one', 'info', { x: 1 }],
+          ['two', 'error', null],
+        ],
+      );
+      assert.deepEqual(
+        (await bots.readLogs(a, { since: T0 + 5, limit: 10 })).map((l) => l.msg),
+        ['two'],
+      );
+      assert.deepEqual(
+        (await bots.readLogs(a, { afterId: all[0]!.id, limit: 10 })).map((l) => l.msg),
+        ['two'],
+      );
     });
 
     test('destroying a bot removes its state, cursors, owned feeds, ledger and log', async () => {
@@ -158,16 +202,49 @@ export function botStoreContract(factory: BotStoreFactory): void {
     });
 
     test('sandbox: posts, replies, asks, mentions, likes and finding a post by its key', async () => {
-      const post = await sandbox.insertPost({ type: 'post', author: 'alice', recipient: null, replyTo: null, text: '@frank hi', mentions: ['frank'], key: null, createdAt: T0 });
+      const post = await sandbox.insertPost({
+        type: 'post',
+        author: 'alice',
+        recipient: null,
+        replyTo: null,
+        text: '@frank hi',
+        mentions: ['frank'],
+        key: null,
+        createdAt: T0,
+      });
       assert.deepEqual([post.author, post.mentions, post.likes], ['alice', ['frank'], []]);
-      const ask = await sandbox.insertPost({ type: 'ask', author: 'bob', recipient: 'frank', replyTo: null, text: 'why?', mentions: [], key: null, createdAt: T0 });
-      const reply = await sandbox.insertPost({ type: 'post', author: 'frank', recipient: null, replyTo: ask.id, text: 'because', mentions: [], key: 'ask:1', createdAt: T0 });
+      const ask = await sandbox.insertPost({
+        type: 'ask',
+        author: 'bob',
+        recipient: 'frank',
+        replyTo: null,
+        text: 'why?',
+        mentions: [],
+        key: null,
+        createdAt: T0,
+      });
+      const reply = await sandbox.insertPost({
+        type: 'post',
+        author: 'frank',
+        recipient: null,
+        replyTo: ask.id,
+        text: 'because',
+        mentions: [],
+        key: 'ask:1',
+        createdAt: T0,
+      });
       assert.ok((await sandbox.listAccounts()).includes('frank'));
       assert.equal(await sandbox.like(reply.id, 'alice', T0), true);
       assert.equal(await sandbox.like(reply.id, 'alice', T0), false, 'liking twice counts once');
       assert.deepEqual((await sandbox.getPost(reply.id))!.likes, ['alice']);
-      assert.deepEqual((await sandbox.postsAfter(post.id, 10)).map((p) => p.id), [ask.id, reply.id]);
-      assert.deepEqual((await sandbox.timeline(null, 2)).map((p) => p.id), [reply.id, ask.id]);
+      assert.deepEqual(
+        (await sandbox.postsAfter(post.id, 10)).map((p) => p.id),
+        [ask.id, reply.id],
+      );
+      assert.deepEqual(
+        (await sandbox.timeline(null, 2)).map((p) => p.id),
+        [reply.id, ask.id],
+      );
       assert.deepEqual((await sandbox.timeline(ask.id, 10)).map((p) => p.id).slice(0, 1), [post.id]);
       assert.equal((await sandbox.findByKey('frank', 'ask:1'))!.id, reply.id);
       assert.equal(await sandbox.findByKey('alice', 'ask:1'), null);

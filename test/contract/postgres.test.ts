@@ -22,9 +22,24 @@ const beside = (name: string) => `${PG_URL}?schema=${db!.schema}_${name}`;
 
 function newJob(over: Partial<NewJob>): NewJob {
   return {
-    id: 'job_x', kind: 'k', input: 1, variants: 1, priority: 0, runAt: 0, maxAttempts: 1, backoff: DEFAULT_BACKOFF,
-    leaseMs: 60_000, key: null, requires: null, seed: 0, createdAt: 0, concurrencyKey: null, route: 'k', cacheKey: null,
-    cacheTtlMs: null, ...over,
+    id: 'job_x',
+    kind: 'k',
+    input: 1,
+    variants: 1,
+    priority: 0,
+    runAt: 0,
+    maxAttempts: 1,
+    backoff: DEFAULT_BACKOFF,
+    leaseMs: 60_000,
+    key: null,
+    requires: null,
+    seed: 0,
+    createdAt: 0,
+    concurrencyKey: null,
+    route: 'k',
+    cacheKey: null,
+    cacheTtlMs: null,
+    ...over,
   };
 }
 
@@ -42,12 +57,18 @@ if (!db) {
     const committed = readFileSync('src/store/postgres/schema.sql', 'utf8');
     const file = join(tmpdir(), 'roost-schema.sql');
     if (fresh !== committed) writeFileSync(file, fresh);
-    assert.equal(fresh, committed, `the migrations and the committed dump differ; if the migrations are right, copy ${file} over src/store/postgres/schema.sql`);
+    assert.equal(
+      fresh,
+      committed,
+      `the migrations and the committed dump differ; if the migrations are right, copy ${file} over src/store/postgres/schema.sql`,
+    );
   });
 
   test('postgres: a schema written by a newer Roost is refused with a message saying what to do', async () => {
     await (await open(beside('newer'))).close();
-    await db.query(`INSERT INTO ${db.schema}_newer.schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)`);
+    await db.query(
+      `INSERT INTO ${db.schema}_newer.schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)`,
+    );
     await assert.rejects(open(beside('newer')), /schema is at version 999.*upgrade Roost.*--store/);
   });
 
@@ -55,20 +76,30 @@ if (!db) {
     const stores = await Promise.all(Array.from({ length: 4 }, () => open(beside('race'))));
     await Promise.all(stores.map((s) => s.close()));
     const { rows } = await db.query(`SELECT version FROM ${db.schema}_race.schema_migrations ORDER BY version`);
-    assert.deepEqual(rows.map((r) => r.version), loadMigrations(MIGRATIONS).map((m) => m.version), 'each migration applied once');
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      loadMigrations(MIGRATIONS).map((m) => m.version),
+      'each migration applied once',
+    );
   });
 
   test('postgres: two hubs on one database never lease a task twice, and share a key limit', async () => {
     const [a, b] = await Promise.all([open(beside('two')), open(beside('two'))]);
     try {
       await a.createJob(newJob({ id: 'job_plain', variants: 40 }));
-      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim(`w${i}`, [{ route: 'k', key: null, concurrency: null, rate: null }], 3, 0)));
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).claim(`w${i}`, [{ route: 'k', key: null, concurrency: null, rate: null }], 3, 0),
+        ),
+      );
       const leased = claims.flatMap((c) => c.tasks.map((t) => t.taskId));
       assert.equal(leased.length, 40);
       assert.equal(new Set(leased).size, 40);
       const limited = { route: 'k#key', key: 'key', concurrency: 2, rate: null };
       await b.createJob(newJob({ id: 'job_keyed', variants: 10, route: 'k#key', concurrencyKey: 'key' }));
-      const keyed = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claim(`w${i}`, [limited], 5, 0)));
+      const keyed = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claim(`w${i}`, [limited], 5, 0)),
+      );
       assert.equal(keyed.flatMap((c) => c.tasks).length, 2, 'the concurrency limit holds across hubs');
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -86,7 +117,11 @@ if (!db) {
         assert.equal((await b.getJob(job.id))!.state, 'succeeded');
         const results = await b.getResults(job.id);
         assert.deepEqual(results.map((r) => r.output).sort(), [0, 1]);
-        assert.deepEqual((await b.getResults(job.id, results[0]!.seq)).map((r) => r.output), [results[1]!.output], 'afterSeq pages in order');
+        assert.deepEqual(
+          (await b.getResults(job.id, results[0]!.seq)).map((r) => r.output),
+          [results[1]!.output],
+          'afterSeq pages in order',
+        );
       }
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -98,14 +133,25 @@ if (!db) {
     try {
       for (let round = 0; round < 10; round++) {
         const keys = Array.from({ length: 20 }, (_, i) => `r${round}-${i}`);
-        const batch = (ks: string[], hub: string) => ks.map((key, i) => newJob({ id: `job_${hub}${round}_${i}`, key, variants: 2 }));
+        const batch = (ks: string[], hub: string) =>
+          ks.map((key, i) => newJob({ id: `job_${hub}${round}_${i}`, key, variants: 2 }));
         // In opposite orders, so the two inserts wait on each other's keys.
-        const [ra, rb] = await Promise.all([a.createJobs(batch(keys, 'a')), b.createJobs(batch([...keys].reverse(), 'b'))]);
+        const [ra, rb] = await Promise.all([
+          a.createJobs(batch(keys, 'a')),
+          b.createJobs(batch([...keys].reverse(), 'b')),
+        ]);
         const idA = new Map(ra.jobs.map(({ job }) => [job.key, job.id]));
         const idB = new Map(rb.jobs.map(({ job }) => [job.key, job.id]));
         assert.deepEqual(idA, new Map([...idB].reverse()), 'both hubs answer the same job for each key');
-        assert.equal(ra.jobs.filter((j) => j.created).length + rb.jobs.filter((j) => j.created).length, keys.length, 'one job created per key');
-        const tasks: pg.QueryResult = await db.query(`SELECT count(*)::int AS n FROM ${db.schema}_keys.tasks WHERE job_id = ANY($1)`, [[...idA.values()]]);
+        assert.equal(
+          ra.jobs.filter((j) => j.created).length + rb.jobs.filter((j) => j.created).length,
+          keys.length,
+          'one job created per key',
+        );
+        const tasks: pg.QueryResult = await db.query(
+          `SELECT count(*)::int AS n FROM ${db.schema}_keys.tasks WHERE job_id = ANY($1)`,
+          [[...idA.values()]],
+        );
         assert.equal(tasks.rows[0].n, 2 * keys.length, 'the tasks of the jobs created, none of the others');
       }
     } finally {
@@ -113,37 +159,48 @@ if (!db) {
     }
   });
 
-  test('postgres: limited claims under one key in two schemas of one database do not wait for each other', { timeout: 30_000 }, async () => {
-    const [a, b] = await Promise.all([open(beside('keys_a')), open(beside('keys_b'))]);
-    // Holds schema A's lock on the key exactly as a claim under way there holds it.
-    const holder = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${db.schema}_keys_a` });
-    try {
-      const limited = { route: 'k#key', key: 'key', concurrency: 1, rate: null };
-      for (const s of [a, b]) await s.createJob(newJob({ id: 'job_keyed', route: 'k#key', concurrencyKey: 'key' }));
-      await holder.connect();
-      await holder.query('BEGIN');
-      await holder.query(sql.lockKeys, [['key']]);
-      const inA = a.claim('wa', [limited], 1, 0);
-      await waitFor('the claim in schema A waits for the key lock', async () => {
-        const { rowCount } = await db.query(
-          "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
-          [`roost ${db.schema}_keys_a`],
+  test(
+    'postgres: limited claims under one key in two schemas of one database do not wait for each other',
+    { timeout: 30_000 },
+    async () => {
+      const [a, b] = await Promise.all([open(beside('keys_a')), open(beside('keys_b'))]);
+      // Holds schema A's lock on the key exactly as a claim under way there holds it.
+      const holder = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${db.schema}_keys_a` });
+      try {
+        const limited = { route: 'k#key', key: 'key', concurrency: 1, rate: null };
+        for (const s of [a, b]) await s.createJob(newJob({ id: 'job_keyed', route: 'k#key', concurrencyKey: 'key' }));
+        await holder.connect();
+        await holder.query('BEGIN');
+        await holder.query(sql.lockKeys, [['key']]);
+        const inA = a.claim('wa', [limited], 1, 0);
+        await waitFor('the claim in schema A waits for the key lock', async () => {
+          const { rowCount } = await db.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+            [`roost ${db.schema}_keys_a`],
+          );
+          return (rowCount ?? 0) > 0;
+        });
+        assert.equal(
+          (await b.claim('wb', [limited], 1, 0)).tasks.length,
+          1,
+          'schema B claims while A holds its lock on the same key',
         );
-        return (rowCount ?? 0) > 0;
-      });
-      assert.equal((await b.claim('wb', [limited], 1, 0)).tasks.length, 1, 'schema B claims while A holds its lock on the same key');
-      await holder.query('COMMIT');
-      assert.equal((await inA).tasks.length, 1);
-    } finally {
-      await holder.end();
-      await Promise.all([a.close(), b.close()]);
-    }
-  });
+        await holder.query('COMMIT');
+        assert.equal((await inA).tasks.length, 1);
+      } finally {
+        await holder.end();
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+  );
 
   test("postgres: a text PostgreSQL cannot store (a NUL character) is refused as the caller's input", async () => {
     const s = await open(beside('nul'));
     try {
-      await assert.rejects(s.createJob(newJob({ id: 'job_nul', key: 'k\u0000' })), (e: unknown) => e instanceof InputError && /NUL/.test(e.message));
+      await assert.rejects(
+        s.createJob(newJob({ id: 'job_nul', key: 'k\u0000' })),
+        (e: unknown) => e instanceof InputError && /NUL/.test(e.message),
+      );
       assert.equal((await s.createJob(newJob({ id: 'job_fine', key: 'k' }))).created, true, 'the store carries on');
     } finally {
       await s.close();

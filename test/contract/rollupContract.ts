@@ -7,7 +7,17 @@ const M = 60_000;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % M);
 
 function row(over: Partial<RollupRow>): RollupRow {
-  return { minute: T0, hub: 'h1', kind: '', jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: 0, latency: {}, ...over };
+  return {
+    minute: T0,
+    hub: 'h1',
+    kind: '',
+    jobsCreated: 0,
+    jobsSucceeded: 0,
+    jobsFailed: 0,
+    claims: 0,
+    latency: {},
+    ...over,
+  };
 }
 
 /** The per-minute rollups behind the dashboard's charts, on every store adapter. */
@@ -32,10 +42,19 @@ export function rollupContract(factory: StoreFactory): void {
 
     test('writing a row again for the same minute, hub and kind replaces it; other hubs keep theirs', async () => {
       const minute = T0 + 10 * M;
-      await store.writeRollups([row({ minute, hub: 'a', claims: 1, kind: 'k' }), row({ minute, hub: 'b', claims: 2, kind: 'k' })]);
+      await store.writeRollups([
+        row({ minute, hub: 'a', claims: 1, kind: 'k' }),
+        row({ minute, hub: 'b', claims: 2, kind: 'k' }),
+      ]);
       await store.writeRollups([row({ minute, hub: 'a', claims: 7, kind: 'k', latency: { '2': 7 } })]);
       const back = (await store.readRollups(minute)).filter((r) => r.minute === minute);
-      assert.deepEqual(back.map((r) => [r.hub, r.claims, r.latency]), [['a', 7, { '2': 7 }], ['b', 2, {}]]);
+      assert.deepEqual(
+        back.map((r) => [r.hub, r.claims, r.latency]),
+        [
+          ['a', 7, { '2': 7 }],
+          ['b', 2, {}],
+        ],
+      );
     });
 
     test('pruning deletes the minutes before a time and says how many rows went', async () => {
@@ -46,7 +65,10 @@ export function rollupContract(factory: StoreFactory): void {
       const left = await store.readRollups(0);
       assert.equal(before - left.length, pruned);
       assert.ok(left.every((r) => r.minute >= base + 2 * M));
-      assert.deepEqual(left.map((r) => [r.minute, r.hub]), [[base + 2 * M, 'p']]);
+      assert.deepEqual(
+        left.map((r) => [r.minute, r.hub]),
+        [[base + 2 * M, 'p']],
+      );
     });
   });
 }

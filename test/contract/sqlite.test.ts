@@ -21,9 +21,23 @@ test('sqlite: committed jobs survive closing and reopening the file', async () =
   const file = join(dir, 'reopen.db');
   const a = open(file);
   const { job } = await a.createJob({
-    id: 'job_reopen', kind: 'k', input: 1, variants: 2, priority: 0, runAt: 0, maxAttempts: 1,
-    backoff: DEFAULT_BACKOFF, leaseMs: 1000, key: null, requires: null, seed: 0, createdAt: 0,
-    concurrencyKey: null, route: 'k', cacheKey: null, cacheTtlMs: null,
+    id: 'job_reopen',
+    kind: 'k',
+    input: 1,
+    variants: 2,
+    priority: 0,
+    runAt: 0,
+    maxAttempts: 1,
+    backoff: DEFAULT_BACKOFF,
+    leaseMs: 1000,
+    key: null,
+    requires: null,
+    seed: 0,
+    createdAt: 0,
+    concurrencyKey: null,
+    route: 'k',
+    cacheKey: null,
+    cacheTtlMs: null,
   });
   await a.close();
   const b = open(file);

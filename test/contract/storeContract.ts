@@ -67,7 +67,15 @@ export function storeContract(factory: StoreFactory): void {
       assert.deepEqual(job.counts, { queued: 4, leased: 0, succeeded: 0, dead: 0, cancelled: 0 });
       assert.deepEqual(changes.routes, [k]);
       const tasks = await store.listTasks(job.id);
-      assert.deepEqual(tasks.map((t) => [t.index, t.seed, t.state]), [[0, 7, 'queued'], [1, 8, 'queued'], [2, 9, 'queued'], [3, 10, 'queued']]);
+      assert.deepEqual(
+        tasks.map((t) => [t.index, t.seed, t.state]),
+        [
+          [0, 7, 'queued'],
+          [1, 8, 'queued'],
+          [2, 9, 'queued'],
+          [3, 10, 'queued'],
+        ],
+      );
     });
 
     test('the same idempotency key returns the existing job', async () => {
@@ -96,9 +104,15 @@ export function storeContract(factory: StoreFactory): void {
       const low2 = await store.createJob(newJob({ kind: k, priority: 0 }));
       assert.equal((await store.claim('w', rc(kind()), 10, T0)).tasks.length, 0);
       const { tasks } = await store.claim('w', rc(k), 2, T0);
-      assert.deepEqual(tasks.map((t) => t.jobId), [high.job.id, low.job.id]);
+      assert.deepEqual(
+        tasks.map((t) => t.jobId),
+        [high.job.id, low.job.id],
+      );
       const rest = await store.claim('w', rc(k), 2, T0);
-      assert.deepEqual(rest.tasks.map((t) => t.jobId), [low2.job.id]);
+      assert.deepEqual(
+        rest.tasks.map((t) => t.jobId),
+        [low2.job.id],
+      );
     });
 
     test('a claim across several routes takes the best tasks of all of them, so none starves', async () => {
@@ -107,8 +121,14 @@ export function storeContract(factory: StoreFactory): void {
       const urgentB = await store.createJob(newJob({ kind: b, priority: 9 }));
       const newA = await store.createJob(newJob({ kind: a }));
       const { tasks } = await store.claim('w', rc(a, b), 2, T0);
-      assert.deepEqual(tasks.map((t) => t.jobId), [urgentB.job.id, oldA.job.id]);
-      assert.deepEqual((await store.claim('w', rc(a, b), 5, T0)).tasks.map((t) => t.jobId), [newA.job.id]);
+      assert.deepEqual(
+        tasks.map((t) => t.jobId),
+        [urgentB.job.id, oldA.job.id],
+      );
+      assert.deepEqual(
+        (await store.claim('w', rc(a, b), 5, T0)).tasks.map((t) => t.jobId),
+        [newA.job.id],
+      );
     });
 
     test('a key at its concurrency limit waits while other routes flow, and frees its slot on completion', async () => {
@@ -140,7 +160,11 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal(empty.tasks.length, 0);
       assert.deepEqual(empty.blocked, [{ route, key, reason: 'rate', until: T0 + 500 }]);
       assert.equal((await store.claim('w', [limited], 10, T0 + 500)).tasks.length, 1);
-      assert.equal((await store.claim('w', [limited], 10, T0 + 1500)).tasks.length, 2, 'a bucket never holds more than count');
+      assert.equal(
+        (await store.claim('w', [limited], 10, T0 + 1500)).tasks.length,
+        2,
+        'a bucket never holds more than count',
+      );
     });
 
     test('enough: the rest is cancelled and the job succeeds with the results it has', async () => {
@@ -154,10 +178,17 @@ export function storeContract(factory: StoreFactory): void {
       const other = await store.createJob(newJob({ kind: k }));
       await store.cancelJob(other.job.id, T0);
       const late = await store.enough(other.job.id, T0 + 2);
-      assert.deepEqual([late!.job.state, late!.job.enough], ['cancelled', false], 'enough does not change a finished job');
+      assert.deepEqual(
+        [late!.job.state, late!.job.enough],
+        ['cancelled', false],
+        'enough does not change a finished job',
+      );
       assert.deepEqual(r!.job.counts, { queued: 0, leased: 0, succeeded: 1, dead: 0, cancelled: 2 });
       assert.deepEqual((await store.heartbeat([b!.leaseId], T0 + 1)).cancelled, [b!.leaseId]);
-      assert.deepEqual((await store.getResults(job.id)).map((x) => x.output), ['a']);
+      assert.deepEqual(
+        (await store.getResults(job.id)).map((x) => x.output),
+        ['a'],
+      );
       assert.equal(await store.enough('job_missing', T0), null);
     });
 
@@ -169,21 +200,36 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal(miss.job.cachedFrom, null, 'a running twin is not a cache hit');
       await store.cancelJob(miss.job.id, T0);
       const tasks = (await store.claim('w', rc(k), 2, T0)).tasks.filter((t) => t.jobId === source.id);
-      await store.complete(tasks.map((t) => ({ leaseId: t.leaseId, output: `out${t.index}` })), T0 + 10);
+      await store.complete(
+        tasks.map((t) => ({ leaseId: t.leaseId, output: `out${t.index}` })),
+        T0 + 10,
+      );
       const hit = await store.createJob(newJob({ kind: k, variants: 2, cacheKey, createdAt: T0 + 20 }));
       assert.equal(hit.job.state, 'succeeded');
       assert.equal(hit.job.cachedFrom, source.id);
-      assert.deepEqual((await store.getResults(hit.job.id)).map((r) => [r.index, r.output]).sort(), [[0, 'out0'], [1, 'out1']]);
+      assert.deepEqual((await store.getResults(hit.job.id)).map((r) => [r.index, r.output]).sort(), [
+        [0, 'out0'],
+        [1, 'out1'],
+      ]);
       assert.equal((await store.claim('w', rc(k), 5, T0 + 20)).tasks.length, 0, 'a cache hit dispatches nothing');
-      const stale = await store.createJob(newJob({ kind: k, variants: 2, cacheKey, cacheTtlMs: 5, createdAt: T0 + 20 }));
+      const stale = await store.createJob(
+        newJob({ kind: k, variants: 2, cacheKey, cacheTtlMs: 5, createdAt: T0 + 20 }),
+      );
       assert.equal(stale.job.cachedFrom, null, 'a result older than the ttl is not reused');
     });
 
     test('createJobs creates a batch in one go, honouring idempotency keys', async () => {
       const k = kind();
       const existing = await store.createJob(newJob({ kind: k, key: `b-${k}` }));
-      const r = await store.createJobs([newJob({ kind: k }), newJob({ kind: k, key: `b-${k}` }), newJob({ kind: k, variants: 2 })]);
-      assert.deepEqual(r.jobs.map((j) => j.created), [true, false, true]);
+      const r = await store.createJobs([
+        newJob({ kind: k }),
+        newJob({ kind: k, key: `b-${k}` }),
+        newJob({ kind: k, variants: 2 }),
+      ]);
+      assert.deepEqual(
+        r.jobs.map((j) => j.created),
+        [true, false, true],
+      );
       assert.equal(r.jobs[1]!.job.id, existing.job.id);
       assert.deepEqual(r.changes.routes, [k]);
       assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 4);
@@ -194,7 +240,10 @@ export function storeContract(factory: StoreFactory): void {
       const cacheKey = `cache-${k}`;
       const { job: source } = await store.createJob(newJob({ kind: k, cacheKey, variants: 2 }));
       const done = (await store.claim('w', rc(k), 2, T0)).tasks;
-      await store.complete(done.map((t) => ({ leaseId: t.leaseId, output: `src${t.index}` })), T0 + 1);
+      await store.complete(
+        done.map((t) => ({ leaseId: t.leaseId, output: `src${t.index}` })),
+        T0 + 1,
+      );
       const r = await store.createJobs([
         newJob({ kind: k, key: `dup-${k}`, variants: 2, seed: 10 }),
         newJob({ kind: k, key: `dup-${k}`, input: { other: true } }),
@@ -204,11 +253,17 @@ export function storeContract(factory: StoreFactory): void {
         newJob({ kind: k, priority: 5 }),
       ]);
       const [first, again, hit, delayed, plain, urgent] = r.jobs;
-      assert.deepEqual(r.jobs.map((j) => j.created), [true, false, true, true, true, true]);
+      assert.deepEqual(
+        r.jobs.map((j) => j.created),
+        [true, false, true, true, true, true],
+      );
       assert.equal(again!.job.id, first!.job.id);
       assert.deepEqual(again!.job.input, { n: 1 }, 'the first job of the key answers, as stored');
       assert.deepEqual([hit!.job.state, hit!.job.cachedFrom, hit!.job.counts.succeeded], ['succeeded', source.id, 2]);
-      assert.deepEqual((await store.getResults(hit!.job.id)).map((x) => x.output), (await store.getResults(source.id)).map((x) => x.output));
+      assert.deepEqual(
+        (await store.getResults(hit!.job.id)).map((x) => x.output),
+        (await store.getResults(source.id)).map((x) => x.output),
+      );
       assert.deepEqual(r.changes.routes, [k]);
       assert.equal(r.changes.nextRunAt, T0 + 5000);
       for (const { job } of r.jobs) {
@@ -218,7 +273,12 @@ export function storeContract(factory: StoreFactory): void {
       const claimed = (await store.claim('w', rc(k), 10, T0)).tasks;
       assert.deepEqual(
         claimed.map((t) => [t.jobId, t.index, t.seed]),
-        [[urgent!.job.id, 0, 100], [first!.job.id, 0, 10], [first!.job.id, 1, 11], [plain!.job.id, 0, 100]],
+        [
+          [urgent!.job.id, 0, 100],
+          [first!.job.id, 0, 10],
+          [first!.job.id, 1, 11],
+          [plain!.job.id, 0, 100],
+        ],
       );
       assert.equal((await store.getJob(delayed!.job.id))!.counts.queued, 1, 'the delayed job waits');
     });
@@ -231,13 +291,20 @@ export function storeContract(factory: StoreFactory): void {
         const created = store.createJobs([newJob({ kind: k, variants: 2 }), newJob({ kind: k })]);
         const claimed = store.claim('w', rc(k), 10, T0);
         const ids = (await created).jobs.map((j) => j.job.id);
-        assert.deepEqual((await claimed).tasks.map((t) => t.jobId), [ids[0], ids[0], ids[1]]);
+        assert.deepEqual(
+          (await claimed).tasks.map((t) => t.jobId),
+          [ids[0], ids[0], ids[1]],
+        );
         taken = ids[0]!;
       }
       const failed = store.createJobs([newJob({ kind: k, id: taken })]);
       const after = store.claim('w', rc(k), 10, T0);
       await assert.rejects(failed);
-      assert.deepEqual((await after).tasks, [], 'a claim behind a create that failed finds nothing, and fails not with it');
+      assert.deepEqual(
+        (await after).tasks,
+        [],
+        'a claim behind a create that failed finds nothing, and fails not with it',
+      );
     });
 
     test('a batch that cannot be written creates none of its jobs', async () => {
@@ -260,7 +327,11 @@ export function storeContract(factory: StoreFactory): void {
       assert.ok((await store.sweep(T0 + 1, 1000)) >= 1);
       assert.equal(await store.getJob(ok.job.id), null);
       assert.equal((await store.getResults(ok.job.id)).length, 0);
-      assert.deepEqual([await store.getTask(a!.taskId), await store.listTasks(ok.job.id)], [null, []], 'its tasks went with it');
+      assert.deepEqual(
+        [await store.getTask(a!.taskId), await store.listTasks(ok.job.id)],
+        [null, []],
+        'its tasks went with it',
+      );
       assert.equal((await store.getJob(bad.job.id))!.state, 'failed');
       assert.equal(await store.purgeDead(`${ok.job.id}.0`), 0);
       assert.equal(await store.purgeDead(b!.taskId), 1);
@@ -269,7 +340,8 @@ export function storeContract(factory: StoreFactory): void {
       const all = await Promise.all([1, 2].map(() => store.createJob(newJob({ kind: k, maxAttempts: 1 }))));
       for (const t of (await store.claim('w', rc(k), 2, T0)).tasks) await store.fail(t.leaseId, 'no', false, T0);
       assert.ok((await store.purgeDead('all')) >= 2);
-      for (const { job } of all) assert.deepEqual([await store.getJob(job.id), await store.listTasks(job.id)], [null, []]);
+      for (const { job } of all)
+        assert.deepEqual([await store.getJob(job.id), await store.listTasks(job.id)], [null, []]);
       assert.equal((await store.listDead(undefined, 100)).filter((d) => d.kind === k).length, 0);
     });
 
@@ -277,10 +349,18 @@ export function storeContract(factory: StoreFactory): void {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, concurrencyKey: `bot:${k}:a` }));
       await store.setLimit({ key: `bot:${k}:*`, concurrency: 1, rate: { count: 5, intervalMs: 60_000 } }, T0);
-      assert.deepEqual((await store.listLimits()).find((l) => l.key === `bot:${k}:*`), {
-        key: `bot:${k}:*`, concurrency: 1, rate: { count: 5, intervalMs: 60_000 },
-      });
-      const changes = await store.reroute(`bot:${k}:*`, (kind2, requires, key) => `${kind2}${requires ? '?x' : ''}#${key}`);
+      assert.deepEqual(
+        (await store.listLimits()).find((l) => l.key === `bot:${k}:*`),
+        {
+          key: `bot:${k}:*`,
+          concurrency: 1,
+          rate: { count: 5, intervalMs: 60_000 },
+        },
+      );
+      const changes = await store.reroute(
+        `bot:${k}:*`,
+        (kind2, requires, key) => `${kind2}${requires ? '?x' : ''}#${key}`,
+      );
       assert.deepEqual(changes.routes, [`${k}#bot:${k}:a`]);
       assert.equal((await store.claim('w', rc(k), 5, T0)).tasks.length, 0, 'the task left the plain route');
       assert.equal((await store.claim('w', rc(`${k}#bot:${k}:a`), 5, T0)).tasks[0]!.jobId, job.id);
@@ -345,10 +425,18 @@ export function storeContract(factory: StoreFactory): void {
       const c = tasks.find((t) => t.jobId === doomed.id)!;
       await store.cancelJob(doomed.id, T0);
       const r = await store.complete(
-        [{ leaseId: a!.leaseId, output: 1 }, { leaseId: a!.leaseId, output: 2 }, { leaseId: c.leaseId, output: 3 }, { leaseId: '1.nope', output: 4 }],
+        [
+          { leaseId: a!.leaseId, output: 1 },
+          { leaseId: a!.leaseId, output: 2 },
+          { leaseId: c.leaseId, output: 3 },
+          { leaseId: '1.nope', output: 4 },
+        ],
         T0 + 1,
       );
-      assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok', 'cancelled', 'lease_lost']);
+      assert.deepEqual(
+        r.outcomes.map((o) => o.status),
+        ['ok', 'ok', 'cancelled', 'lease_lost'],
+      );
       assert.equal(r.changes.results.length, 1);
       assert.deepEqual(r.changes.jobs, [], 'a job with a task still leased goes on running');
       const last = await store.complete([{ leaseId: b!.leaseId, output: 5 }], T0 + 2);
@@ -358,7 +446,9 @@ export function storeContract(factory: StoreFactory): void {
 
     test('fencing: after a lease expires and the task is leased again, the old lease is refused', async () => {
       const k = kind();
-      const { job } = await store.createJob(newJob({ kind: k, leaseMs: 1000, backoff: { ...DEFAULT_BACKOFF, delayMs: 0 } }));
+      const { job } = await store.createJob(
+        newJob({ kind: k, leaseMs: 1000, backoff: { ...DEFAULT_BACKOFF, delayMs: 0 } }),
+      );
       const [old] = (await store.claim('w-old', rc(k), 1, T0)).tasks;
       const reaped = await store.reapExpired(T0 + 1000, 100);
       assert.equal(reaped.reaped, 1);
@@ -366,12 +456,21 @@ export function storeContract(factory: StoreFactory): void {
       await store.promoteDue(retryAt);
       const [fresh] = (await store.claim('w-new', rc(k), 1, retryAt)).tasks;
       assert.equal(fresh!.attempt, 2);
-      assert.deepEqual((await store.complete([{ leaseId: old!.leaseId, output: 'late' }], retryAt)).outcomes[0]!.status, 'lease_lost');
+      assert.deepEqual(
+        (await store.complete([{ leaseId: old!.leaseId, output: 'late' }], retryAt)).outcomes[0]!.status,
+        'lease_lost',
+      );
       assert.equal((await store.heartbeat([old!.leaseId], retryAt)).lost[0], old!.leaseId);
       assert.equal((await store.fail(old!.leaseId, 'x', true, retryAt)).status, 'lease_lost');
-      assert.equal((await store.complete([{ leaseId: fresh!.leaseId, output: 'ok' }], retryAt)).outcomes[0]!.status, 'ok');
+      assert.equal(
+        (await store.complete([{ leaseId: fresh!.leaseId, output: 'ok' }], retryAt)).outcomes[0]!.status,
+        'ok',
+      );
       const results = await store.getResults(job.id);
-      assert.deepEqual(results.map((r) => r.output), ['ok']);
+      assert.deepEqual(
+        results.map((r) => r.output),
+        ['ok'],
+      );
     });
 
     test('heartbeats extend current leases and report lost ones', async () => {
@@ -380,7 +479,11 @@ export function storeContract(factory: StoreFactory): void {
       const [t] = (await store.claim('w', rc(k), 1, T0)).tasks;
       const hb = await store.heartbeat([t!.leaseId, '999999999.nope', 'garbage'], T0 + 900);
       assert.deepEqual(hb, { extended: [t!.leaseId], cancelled: [], lost: ['999999999.nope', 'garbage'] });
-      assert.equal((await store.reapExpired(T0 + 1000, 100)).reaped, 0, 'the extended lease must not be reaped at the old expiry');
+      assert.equal(
+        (await store.reapExpired(T0 + 1000, 100)).reaped,
+        0,
+        'the extended lease must not be reaped at the old expiry',
+      );
       assert.equal((await store.getTask(t!.taskId))!.leaseExpiresAt, T0 + 1900);
     });
 
@@ -405,7 +508,10 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal(task.state, 'dead');
       // The running sibling is cancelled under its lease: its heartbeat says so, its result is refused.
       assert.deepEqual((await store.heartbeat([b!.leaseId], T0 + RETRY_MS)).cancelled, [b!.leaseId]);
-      assert.equal((await store.complete([{ leaseId: b!.leaseId, output: 1 }], T0 + RETRY_MS)).outcomes[0]!.status, 'cancelled');
+      assert.equal(
+        (await store.complete([{ leaseId: b!.leaseId, output: 1 }], T0 + RETRY_MS)).outcomes[0]!.status,
+        'cancelled',
+      );
       const listed = await store.listDead(undefined, 500);
       assert.ok(listed.some((d) => d.id === a!.taskId && d.error === 'boom again'));
     });
@@ -422,8 +528,14 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal(r.status, 'ok');
       assert.ok(r.changes.routes.includes(k));
       const again = (await store.claim('w', rc(k), 5, T0 + 1)).tasks;
-      assert.deepEqual(again.map((t) => [t.index, t.attempt]).sort(), [[0, 1], [1, 1]]);
-      await store.complete(again.map((t) => ({ leaseId: t.leaseId, output: t.index })), T0 + 2);
+      assert.deepEqual(again.map((t) => [t.index, t.attempt]).sort(), [
+        [0, 1],
+        [1, 1],
+      ]);
+      await store.complete(
+        again.map((t) => ({ leaseId: t.leaseId, output: t.index })),
+        T0 + 2,
+      );
       assert.equal((await store.getJob(job.id))!.state, 'succeeded');
     });
 
@@ -468,10 +580,17 @@ export function storeContract(factory: StoreFactory): void {
       const k = kind();
       const { job } = await store.createJob(newJob({ kind: k, variants: 3 }));
       const tasks = (await store.claim('w', rc(k), 3, T0)).tasks;
-      for (const t of [tasks[2]!, tasks[0]!, tasks[1]!]) await store.complete([{ leaseId: t.leaseId, output: t.index }], T0 + 1);
+      for (const t of [tasks[2]!, tasks[0]!, tasks[1]!])
+        await store.complete([{ leaseId: t.leaseId, output: t.index }], T0 + 1);
       const results = await store.getResults(job.id);
-      assert.deepEqual(results.map((r) => r.index), [2, 0, 1]);
-      assert.deepEqual((await store.getResults(job.id, results[0]!.seq)).map((r) => r.index), [0, 1]);
+      assert.deepEqual(
+        results.map((r) => r.index),
+        [2, 0, 1],
+      );
+      assert.deepEqual(
+        (await store.getResults(job.id, results[0]!.seq)).map((r) => r.index),
+        [0, 1],
+      );
     });
 
     test('jobs list newest first, filter by state and kind, and page with a cursor', async () => {
@@ -479,9 +598,15 @@ export function storeContract(factory: StoreFactory): void {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await store.createJob(newJob({ kind: k, id: jobId(T0 + i) }))).job.id);
       const page1 = await store.listJobs({ kind: k, limit: 3 });
-      assert.deepEqual(page1.map((j) => j.id), ids.slice(2).reverse());
+      assert.deepEqual(
+        page1.map((j) => j.id),
+        ids.slice(2).reverse(),
+      );
       const page2 = await store.listJobs({ kind: k, limit: 3, cursor: page1.at(-1)!.id });
-      assert.deepEqual(page2.map((j) => j.id), ids.slice(0, 2).reverse());
+      assert.deepEqual(
+        page2.map((j) => j.id),
+        ids.slice(0, 2).reverse(),
+      );
       assert.equal((await store.listJobs({ kind: k, state: 'succeeded', limit: 10 })).length, 0);
     });
 
@@ -494,9 +619,15 @@ export function storeContract(factory: StoreFactory): void {
         ids.push((await store.createJob(job)).job.id);
       }
       const keyed = await store.listJobs({ kind: k, concurrencyKey: `bot:${k}`, limit: 10 });
-      assert.deepEqual(keyed.map((j) => j.id), [ids[3], ids[1]]);
+      assert.deepEqual(
+        keyed.map((j) => j.id),
+        [ids[3], ids[1]],
+      );
       const range = await store.listJobs({ kind: k, since: at(1), until: at(3), limit: 10 });
-      assert.deepEqual(range.map((j) => j.id), [ids[2], ids[1]]);
+      assert.deepEqual(
+        range.map((j) => j.id),
+        [ids[2], ids[1]],
+      );
       assert.deepEqual((await store.listJobs({ kind: k, since: at(3) + 1, limit: 10 })).length, 0);
     });
 
@@ -524,8 +655,24 @@ export function storeContract(factory: StoreFactory): void {
 
     test('workers and the kinds they offer are remembered', async () => {
       const k = kind();
-      await store.upsertWorker({ workerId: `w-${k}`, name: 'gpu1', capabilities: [{ kind: k, labels: { vram: '24' } }], concurrency: 2, version: 't', firstSeen: T0, lastSeen: T0 });
-      await store.upsertWorker({ workerId: `w-${k}`, name: 'gpu1', capabilities: [{ kind: k, labels: { vram: '24' } }], concurrency: 4, version: 't', firstSeen: T0, lastSeen: T0 + 5 });
+      await store.upsertWorker({
+        workerId: `w-${k}`,
+        name: 'gpu1',
+        capabilities: [{ kind: k, labels: { vram: '24' } }],
+        concurrency: 2,
+        version: 't',
+        firstSeen: T0,
+        lastSeen: T0,
+      });
+      await store.upsertWorker({
+        workerId: `w-${k}`,
+        name: 'gpu1',
+        capabilities: [{ kind: k, labels: { vram: '24' } }],
+        concurrency: 4,
+        version: 't',
+        firstSeen: T0,
+        lastSeen: T0 + 5,
+      });
       const w = (await store.listWorkers()).find((x) => x.workerId === `w-${k}`)!;
       assert.deepEqual([w.concurrency, w.firstSeen, w.lastSeen], [4, T0, T0 + 5]);
       assert.ok((await store.knownKinds()).includes(k));
@@ -537,7 +684,10 @@ export function storeContract(factory: StoreFactory): void {
       await store.claim('w', rc(k), 1, T0);
       const stats = await store.stats();
       const mine = stats.tasks.filter((t) => t.kind === k).sort((a, b) => a.state.localeCompare(b.state));
-      assert.deepEqual(mine, [{ kind: k, state: 'leased', count: 1 }, { kind: k, state: 'queued', count: 2 }]);
+      assert.deepEqual(mine, [
+        { kind: k, state: 'leased', count: 1 },
+        { kind: k, state: 'queued', count: 2 },
+      ]);
     });
   });
 }

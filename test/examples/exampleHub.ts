@@ -29,6 +29,7 @@ export async function startExampleHub(): Promise<ExampleHub> {
     run: (name) => t.admin.post(`/v1/bots/${name}/run`, undefined, { timeoutMs: 60_000 }),
     state: async (name) => (await t.admin.get<{ state: any }>(`/v1/bots/${name}/state`)).state,
     setState: (name, key, value) => t.admin.request('PUT', `/v1/bots/${name}/state/${key}`, { value }),
-    feed: async (feed, consumer) => (await t.admin.get<{ items: FeedItem[] }>(`/v1/feeds/${feed}/items?consumer=${consumer}`)).items,
+    feed: async (feed, consumer) =>
+      (await t.admin.get<{ items: FeedItem[] }>(`/v1/feeds/${feed}/items?consumer=${consumer}`)).items,
   };
 }

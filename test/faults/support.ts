@@ -65,7 +65,12 @@ export function watchJob(client: HubClient, jobId: string): JobWatch {
         failed.push(reject);
         check();
       });
-      return withTimeout(p, timeoutMs, () => `progress from ${count} tasks of ${jobId} did not arrive within ${timeoutMs} ms; events: ${JSON.stringify(events)}`);
+      return withTimeout(
+        p,
+        timeoutMs,
+        () =>
+          `progress from ${count} tasks of ${jobId} did not arrive within ${timeoutMs} ms; events: ${JSON.stringify(events)}`,
+      );
     },
     close() {
       failed = [];
@@ -80,7 +85,12 @@ export function watchJob(client: HubClient, jobId: string): JobWatch {
  * hub's state, not on the clock; `paceMs` only spaces the checks out so a long wait does not take
  * the CPU from the processes under test.
  */
-export async function pollUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000, paceMs = 0): Promise<void> {
+export async function pollUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  paceMs = 0,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; ; round++) {
     if (await probe()) return;
@@ -90,7 +100,11 @@ export async function pollUntil(what: string, probe: () => Promise<boolean>, tim
 }
 
 /** Runs `fn` over the items with at most `limit` at once; the first error rejects. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -125,7 +139,10 @@ export class JsonHttp {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(baseUrl: string, private readonly token: string) {
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+  ) {
     const u = new URL(baseUrl);
     this.host = u.hostname;
     this.port = Number(u.port);
@@ -136,23 +153,28 @@ export class JsonHttp {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const headers: Record<string, string | number> = { authorization: `Bearer ${this.token}` };
       if (data) Object.assign(headers, { 'content-type': 'application/json', 'content-length': data.length });
-      const req = http.request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      const req = http.request(
+        { host: this.host, port: this.port, method, path, agent: this.agent, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON: keep the text
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', reject);
       req.end(data);
     });

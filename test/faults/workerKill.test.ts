@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { HubClient } from '../../src/client/hubClient.js';
-import { cleanupProcesses, createToken, dumpOnFailure, makeTempDir, startHubProcess, startWorkerProcess } from '../helpers/processes.js';
+import {
+  cleanupProcesses,
+  createToken,
+  dumpOnFailure,
+  makeTempDir,
+  startHubProcess,
+  startWorkerProcess,
+} from '../helpers/processes.js';
 import { watchJob } from './support.js';
 
 after(cleanupProcesses);
@@ -38,7 +45,8 @@ test('kill -9 of a worker holding 4 tasks: another worker runs them, attempt 2 e
       assert.equal(done.state, 'succeeded', `job state after the kill: ${JSON.stringify(done)}`);
       assert.equal(done.results.length, 4);
       assert.deepEqual(done.results.map((r: any) => r.index).sort(), [0, 1, 2, 3]);
-      for (const r of done.results) assert.deepEqual(r.output, { ran: b.pid, index: r.index }, 'each result comes from worker B');
+      for (const r of done.results)
+        assert.deepEqual(r.output, { ran: b.pid, index: r.index }, 'each result comes from worker B');
 
       const tasks = (await admin.get<any>(`/v1/jobs/${job.id}/tasks`)).tasks;
       assert.deepEqual(

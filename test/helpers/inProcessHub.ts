@@ -31,7 +31,18 @@ export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub>
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-hub-'));
   const db = onPostgresPass && over.store === undefined ? await testDatabase() : null;
   const store = db ? { store: db.url } : {};
-  const hub = await startHub({ ...DEFAULTS, port: 0, dataDir, botsDir: join(dataDir, 'bots'), kinds: ['test.echo', 'test.sleep'], ...store, ...over }, quietLog);
+  const hub = await startHub(
+    {
+      ...DEFAULTS,
+      port: 0,
+      dataDir,
+      botsDir: join(dataDir, 'bots'),
+      kinds: ['test.echo', 'test.sleep'],
+      ...store,
+      ...over,
+    },
+    quietLog,
+  );
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   return {
     hub,

@@ -66,8 +66,13 @@ export const NO_DATABASE = `PostgreSQL at ${PG_URL} is not reachable`;
  * compare equal: no comments, session settings, restrict keys, schema names or runs of blank lines.
  */
 export function dumpSchema(schema: string): string {
-  const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', `--schema=${schema}`, PG_URL], { encoding: 'utf8' });
-  const header = '-- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.\n' +
+  const dump = execFileSync(
+    'pg_dump',
+    ['--schema-only', '--no-owner', '--no-privileges', `--schema=${schema}`, PG_URL],
+    { encoding: 'utf8' },
+  );
+  const header =
+    '-- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.\n' +
     '-- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.\n\n';
   return (
     header +
@@ -77,6 +82,7 @@ export function dumpSchema(schema: string): string {
       .join('\n')
       .replaceAll(`${schema}.`, '')
       .replace(/\n{3,}/g, '\n\n')
-      .trim() + '\n'
+      .trim() +
+    '\n'
   );
 }

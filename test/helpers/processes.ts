@@ -120,7 +120,9 @@ export class RoostProcess {
       void this.exited.then((exit) => {
         if (!this.waiters.includes(waiter)) return;
         done();
-        reject(new Error(`${this.name} exited (code ${exit.code}, signal ${exit.signal}) before ${what}\n${this.output()}`));
+        reject(
+          new Error(`${this.name} exited (code ${exit.code}, signal ${exit.signal}) before ${what}\n${this.output()}`),
+        );
       });
     });
   }
@@ -137,7 +139,11 @@ export class RoostProcess {
 
   /** Resolves with the exit, or rejects after `timeoutMs` (the process is left running). */
   waitForExit(timeoutMs = 30_000): Promise<Exit> {
-    return withTimeout(this.exited, timeoutMs, () => `${this.name} did not exit within ${timeoutMs} ms\n${this.output()}`);
+    return withTimeout(
+      this.exited,
+      timeoutMs,
+      () => `${this.name} did not exit within ${timeoutMs} ms\n${this.output()}`,
+    );
   }
 
   /** The tail of stdout and stderr, for failure messages. */
@@ -205,7 +211,11 @@ export async function dumpOnFailure<T>(body: () => Promise<T>): Promise<T> {
 export async function cleanupProcesses(): Promise<void> {
   const running = [...live];
   for (const p of running) p.kill('SIGKILL');
-  await Promise.all(running.map((p) => withTimeout(p.exited, 10_000, () => `${p.name} (pid ${p.pid}) survived SIGKILL`).catch(() => undefined)));
+  await Promise.all(
+    running.map((p) =>
+      withTimeout(p.exited, 10_000, () => `${p.name} (pid ${p.pid}) survived SIGKILL`).catch(() => undefined),
+    ),
+  );
   live.clear();
   spawned.length = 0;
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -312,7 +322,16 @@ export interface WorkerProcess {
 /** Starts `roost worker` and waits for its 'worker started' line. */
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const name = opts.name ?? 'worker';
-  const args = ['worker', '--hub', opts.url, '--token', opts.token, '--handlers', opts.handlers ?? FAULT_HANDLERS, '--no-builtins'];
+  const args = [
+    'worker',
+    '--hub',
+    opts.url,
+    '--token',
+    opts.token,
+    '--handlers',
+    opts.handlers ?? FAULT_HANDLERS,
+    '--no-builtins',
+  ];
   args.push('--concurrency', String(opts.concurrency ?? 4), '--name', name, '--log-level', 'info');
   if (opts.grace !== undefined) args.push('--grace', opts.grace);
   args.push(...(opts.args ?? []));
@@ -329,13 +348,19 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
 }
 
 /** Creates a token of the given scope with the admin token (`POST /v1/tokens`). */
-export async function createToken(url: string, adminToken: string, scope: 'admin' | 'client' | 'worker' | 'bot', name = `fault test ${scope}`): Promise<{ id: string; token: string }> {
+export async function createToken(
+  url: string,
+  adminToken: string,
+  scope: 'admin' | 'client' | 'worker' | 'bot',
+  name = `fault test ${scope}`,
+): Promise<{ id: string; token: string }> {
   const res = await fetch(`${url}/v1/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name, scope }),
   });
   const body = (await res.json()) as { id: string; token: string };
-  if (res.status !== 201) throw new Error(`creating a ${scope} token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 201)
+    throw new Error(`creating a ${scope} token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
   return body;
 }

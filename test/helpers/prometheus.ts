@@ -20,7 +20,9 @@ export function parsePrometheus(text: string): Sample[] {
 
 /** The sum of the samples of a metric whose labels include these. */
 export const sampleValue = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+  samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
 
 /** GET /metrics with a token, as Prometheus scrapes it: 200, the text format's content type, parsed. */
 export async function scrapeMetrics(url: string, token: string): Promise<Sample[]> {

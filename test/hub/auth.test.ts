@@ -100,7 +100,10 @@ test('a bot token may submit jobs but not claim', async () => {
 });
 
 test('creating a token shows its secret once; listing never shows secrets or hashes', async () => {
-  const r = await send(h.url, 'POST', '/v1/tokens', { token: h.adminToken, body: { name: 'ci runner', scope: 'worker' } });
+  const r = await send(h.url, 'POST', '/v1/tokens', {
+    token: h.adminToken,
+    body: { name: 'ci runner', scope: 'worker' },
+  });
   assert.equal(r.status, 201);
   assert.equal(typeof r.json.token, 'string');
   assert.ok(r.json.token.startsWith('roost_'), r.json.token);

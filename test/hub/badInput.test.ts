@@ -19,7 +19,14 @@ before(async () => {
 });
 after(() => h.close());
 
-const workerPaths = ['/v1/worker/claim', '/v1/worker/heartbeat', '/v1/worker/progress', '/v1/worker/complete', '/v1/worker/fail', '/v1/worker/release'];
+const workerPaths = [
+  '/v1/worker/claim',
+  '/v1/worker/heartbeat',
+  '/v1/worker/progress',
+  '/v1/worker/complete',
+  '/v1/worker/fail',
+  '/v1/worker/release',
+];
 
 test('malformed JSON is a 400 with a JSON error, on jobs and on every worker endpoint', async () => {
   const r = await send(h.url, 'POST', '/v1/jobs', { token: client.token, raw: '{"kind": "bad.kind", "input": ' });
@@ -78,7 +85,9 @@ test('an unknown kind (not declared, never offered) is 400 on kind; it becomes k
 test('options that conflict are 400 naming the field', async () => {
   await refused(client.post('/v1/jobs', { ...job, delayMs: 10, runAt: Date.now() + 1000 }), 400, { field: 'delayMs' });
   await refused(client.post('/v1/jobs', { ...job, runAt: 'next tuesday' }), 400, { field: 'runAt' });
-  await refused(client.post('/v1/jobs', { ...job, backoff: { delayMs: 5000, maxDelayMs: 10 } }), 400, { field: 'backoff.maxDelayMs' });
+  await refused(client.post('/v1/jobs', { ...job, backoff: { delayMs: 5000, maxDelayMs: 10 } }), 400, {
+    field: 'backoff.maxDelayMs',
+  });
 });
 
 test('a body over the limit is 413 with a JSON error', async () => {
@@ -86,11 +95,17 @@ test('a body over the limit is 413 with a JSON error', async () => {
   const r = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: big });
   assert.equal(r.status, 413, r.text);
   assertErrorBody(r.json);
-  const w = await send(h.url, 'POST', '/v1/worker/complete', { token: worker.token, body: { results: [{ leaseId: '1.a', output: 'y'.repeat(2000) }] } });
+  const w = await send(h.url, 'POST', '/v1/worker/complete', {
+    token: worker.token,
+    body: { results: [{ leaseId: '1.a', output: 'y'.repeat(2000) }] },
+  });
   assert.equal(w.status, 413, w.text);
   assertErrorBody(w.json);
   // Just under the limit is fine.
-  const small = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: { ...job, input: 'x'.repeat(800) } });
+  const small = await send(h.url, 'POST', '/v1/jobs', {
+    token: client.token,
+    body: { ...job, input: 'x'.repeat(800) },
+  });
   assert.equal(small.status, 201, small.text);
 });
 
@@ -103,7 +118,11 @@ test('worker endpoints refuse bad bodies with 400 naming the field', async () =>
     ['/v1/worker/claim', { ...claimBody, max: 0 }, 'max'],
     ['/v1/worker/claim', { ...claimBody, waitMs: 60_001 }, 'waitMs'],
     ['/v1/worker/claim', { ...claimBody, wait: 100 }, 'wait'],
-    ['/v1/worker/claim', { ...claimBody, capabilities: [{ kind: 'bad.kind', labels: { model: 1 } }] }, 'capabilities.0.labels.model'],
+    [
+      '/v1/worker/claim',
+      { ...claimBody, capabilities: [{ kind: 'bad.kind', labels: { model: 1 } }] },
+      'capabilities.0.labels.model',
+    ],
     ['/v1/worker/heartbeat', { leaseIds: 'a.b' }, 'leaseIds'],
     ['/v1/worker/progress', { leaseId: 'a.b', progress: 2 }, 'progress'],
     ['/v1/worker/complete', { results: [] }, 'results'],
@@ -158,7 +177,10 @@ test('wait=abc is 400 on wait; wait above the maximum is 400 too', async () => {
 });
 
 test('lease operations with unknown leases are refused, not crashes', async () => {
-  const c = await send(h.url, 'POST', '/v1/worker/complete', { token: worker.token, body: { results: [{ leaseId: 'junk', output: 1 }] } });
+  const c = await send(h.url, 'POST', '/v1/worker/complete', {
+    token: worker.token,
+    body: { results: [{ leaseId: 'junk', output: 1 }] },
+  });
   assert.equal(c.status, 409);
   assertErrorBody(c.json);
   assert.equal(c.json.error.code, 'lease_lost');

@@ -41,14 +41,23 @@ test('a batch creates its jobs in one go and answers them in request order', asy
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.created, [true, true, true]);
   assert.equal(r.json.jobs.length, 3);
-  assert.deepEqual(r.json.jobs.map((j: any) => j.input), [{ n: 0 }, { n: 1 }, { n: 2 }]);
-  assert.deepEqual(r.json.jobs.map((j: any) => j.state), ['queued', 'queued', 'queued']);
+  assert.deepEqual(
+    r.json.jobs.map((j: any) => j.input),
+    [{ n: 0 }, { n: 1 }, { n: 2 }],
+  );
+  assert.deepEqual(
+    r.json.jobs.map((j: any) => j.state),
+    ['queued', 'queued', 'queued'],
+  );
   assert.equal(new Set(r.json.jobs.map((j: any) => j.id)).size, 3);
   assert.equal(r.json.jobs[1].variants, 3);
   assert.equal(r.json.jobs[2].key, 'bc-batch-2');
   for (const j of r.json.jobs) assert.deepEqual((await client.get<any>(`/v1/jobs/${j.id}`)).input, j.input);
   const { tasks } = await client.get<any>(`/v1/jobs/${r.json.jobs[1].id}/tasks`);
-  assert.deepEqual(tasks.map((t: any) => t.seed), [7, 8, 9]);
+  assert.deepEqual(
+    tasks.map((t: any) => t.seed),
+    [7, 8, 9],
+  );
   // Listed newest first: the batch's order is its creation order.
   const listed = (await client.get<any>('/v1/jobs?kind=bc.batch')).jobs.map((j: any) => j.id);
   assert.deepEqual(listed, r.json.jobs.map((j: any) => j.id).reverse());
@@ -72,7 +81,14 @@ test('one invalid job refuses the whole batch, naming it; nothing is created', a
     [[ok, { ...ok, variants: 0 }], 'jobs.1.variants'],
     [[ok, { ...ok, kind: 'Not A Kind' }], 'jobs.1.kind'],
     [[ok, { input: 1 }], 'jobs.1.kind'],
-    [[{ ...ok, key: 'bc-atomic-new' }, { ...ok, key: 'bc-atomic-existing' }, { kind: 'bc.unknown', input: 1 }], 'jobs.2.kind'],
+    [
+      [
+        { ...ok, key: 'bc-atomic-new' },
+        { ...ok, key: 'bc-atomic-existing' },
+        { kind: 'bc.unknown', input: 1 },
+      ],
+      'jobs.2.kind',
+    ],
   ];
   for (const [jobs, field] of cases) {
     const r = await batch(jobs);
@@ -121,9 +137,14 @@ test('a batch takes up to 1000 jobs; 1001 is refused and creates nothing', { tim
   assert.equal(full.status, 200, full.text.slice(0, 300));
   assert.equal(full.json.jobs.length, 1000);
   assert.ok(full.json.created.every((c: boolean) => c));
-  assert.deepEqual(full.json.jobs.map((j: any) => j.input), jobs(1000).map((j) => j.input));
+  assert.deepEqual(
+    full.json.jobs.map((j: any) => j.input),
+    jobs(1000).map((j) => j.input),
+  );
   const stats = await client.get<any>('/v1/stats');
-  const queued = stats.tasks.filter((t: any) => t.kind === 'bc.big' && t.state === 'queued').reduce((n: number, t: any) => n + t.count, 0);
+  const queued = stats.tasks
+    .filter((t: any) => t.kind === 'bc.big' && t.state === 'queued')
+    .reduce((n: number, t: any) => n + t.count, 0);
   assert.equal(queued, 1000);
 });
 
@@ -132,96 +153,123 @@ function countingHandler(kind: string): Handler & { calls: number } {
   const h = {
     kind,
     calls: 0,
-    run: (input: unknown, ctx: { seed: number; index: number }) => ({ input, seed: ctx.seed, index: ctx.index, call: ++h.calls }),
+    run: (input: unknown, ctx: { seed: number; index: number }) => ({
+      input,
+      seed: ctx.seed,
+      index: ctx.index,
+      call: ++h.calls,
+    }),
   };
   return h;
 }
 
-const finished = (id: string) => within(client.get<any>(`/v1/jobs/${id}?wait=20s`, { timeoutMs: 30_000 }), 25_000, `job ${id} to finish`);
-const byIndex = (results: any[]) => [...results].sort((a, b) => a.index - b.index).map((r) => ({ index: r.index, seed: r.seed, output: r.output }));
+const finished = (id: string) =>
+  within(client.get<any>(`/v1/jobs/${id}?wait=20s`, { timeoutMs: 30_000 }), 25_000, `job ${id} to finish`);
+const byIndex = (results: any[]) =>
+  [...results].sort((a, b) => a.index - b.index).map((r) => ({ index: r.index, seed: r.seed, output: r.output }));
 
-test('cache: an identical job reuses the results of one that succeeded and runs nothing', { timeout: 30_000 }, async () => {
-  const kind = 'bc.cache';
-  const handler = countingHandler(kind);
-  const agents = startAgents(h, worker.token, [handler], { names: ['bc-cache-w'], concurrency: 2 });
-  try {
-    const spec = { kind, input: { prompt: 'p', opts: { a: 1, b: [1, 2] } }, variants: 2, seed: 5, cache: true };
-    const source = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: spec });
-    assert.equal(source.status, 201, source.text);
-    assert.equal(source.json.cached, false);
-    assert.equal(source.json.cachedFrom, null);
-    assert.match(source.json.cacheKey, /^[0-9a-f]{64}$/);
-    const done = await finished(source.json.id);
-    assert.equal(done.state, 'succeeded');
-    assert.equal(handler.calls, 2);
+test(
+  'cache: an identical job reuses the results of one that succeeded and runs nothing',
+  { timeout: 30_000 },
+  async () => {
+    const kind = 'bc.cache';
+    const handler = countingHandler(kind);
+    const agents = startAgents(h, worker.token, [handler], { names: ['bc-cache-w'], concurrency: 2 });
+    try {
+      const spec = { kind, input: { prompt: 'p', opts: { a: 1, b: [1, 2] } }, variants: 2, seed: 5, cache: true };
+      const source = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: spec });
+      assert.equal(source.status, 201, source.text);
+      assert.equal(source.json.cached, false);
+      assert.equal(source.json.cachedFrom, null);
+      assert.match(source.json.cacheKey, /^[0-9a-f]{64}$/);
+      const done = await finished(source.json.id);
+      assert.equal(done.state, 'succeeded');
+      assert.equal(handler.calls, 2);
 
-    const hit = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: spec });
-    assert.equal(hit.status, 201, hit.text);
-    assert.notEqual(hit.json.id, source.json.id);
-    assert.equal(hit.json.cached, true);
-    assert.equal(hit.json.cachedFrom, source.json.id);
-    assert.equal(hit.json.state, 'succeeded');
-    assert.equal(hit.json.cacheKey, source.json.cacheKey);
-    assert.equal(typeof hit.json.finishedAt, 'number');
-    assert.deepEqual(hit.json.counts, { queued: 0, leased: 0, succeeded: 2, dead: 0, cancelled: 0 });
-    const copy = await client.get<any>(`/v1/jobs/${hit.json.id}`);
-    assert.deepEqual(byIndex(copy.results), byIndex(done.results), 'the same outputs');
-    assert.deepEqual(copy.results.map((r: any) => r.taskId).sort(), [`${hit.json.id}.0`, `${hit.json.id}.1`]);
+      const hit = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: spec });
+      assert.equal(hit.status, 201, hit.text);
+      assert.notEqual(hit.json.id, source.json.id);
+      assert.equal(hit.json.cached, true);
+      assert.equal(hit.json.cachedFrom, source.json.id);
+      assert.equal(hit.json.state, 'succeeded');
+      assert.equal(hit.json.cacheKey, source.json.cacheKey);
+      assert.equal(typeof hit.json.finishedAt, 'number');
+      assert.deepEqual(hit.json.counts, { queued: 0, leased: 0, succeeded: 2, dead: 0, cancelled: 0 });
+      const copy = await client.get<any>(`/v1/jobs/${hit.json.id}`);
+      assert.deepEqual(byIndex(copy.results), byIndex(done.results), 'the same outputs');
+      assert.deepEqual(copy.results.map((r: any) => r.taskId).sort(), [`${hit.json.id}.0`, `${hit.json.id}.1`]);
 
-    // Key order in the input does not matter; other fields outside the identity do not either.
-    const reordered = await client.post<any>('/v1/jobs', { ...spec, input: { opts: { b: [1, 2], a: 1 }, prompt: 'p' }, priority: 9, leaseMs: 5000 });
-    assert.equal(reordered.cached, true);
-    assert.equal(reordered.cachedFrom, source.json.id);
+      // Key order in the input does not matter; other fields outside the identity do not either.
+      const reordered = await client.post<any>('/v1/jobs', {
+        ...spec,
+        input: { opts: { b: [1, 2], a: 1 }, prompt: 'p' },
+        priority: 9,
+        leaseMs: 5000,
+      });
+      assert.equal(reordered.cached, true);
+      assert.equal(reordered.cachedFrom, source.json.id);
 
-    // A different seed or input is a miss and runs; meanwhile the hits above ran nothing.
-    const otherSeed = await client.post<any>('/v1/jobs', { ...spec, seed: 6 });
-    assert.equal(otherSeed.cached, false);
-    assert.equal(otherSeed.state, 'queued');
-    assert.equal((await finished(otherSeed.id)).state, 'succeeded');
-    assert.equal(handler.calls, 4, 'only the miss ran; the cache hits called no handler');
-    const otherInput = await client.post<any>('/v1/jobs', { ...spec, input: { prompt: 'q', opts: { a: 1, b: [1, 2] } } });
-    assert.equal(otherInput.cached, false);
-    const otherVariants = await client.post<any>('/v1/jobs', { ...spec, variants: 3 });
-    assert.equal(otherVariants.cached, false);
-    const notAsked = await client.post<any>('/v1/jobs', { ...spec, cache: false });
-    assert.equal(notAsked.cached, false, 'without cache a job always runs');
-    for (const j of [otherInput, otherVariants, notAsked]) assert.equal((await finished(j.id)).state, 'succeeded');
-    assert.equal(handler.calls, 4 + 2 + 3 + 2);
+      // A different seed or input is a miss and runs; meanwhile the hits above ran nothing.
+      const otherSeed = await client.post<any>('/v1/jobs', { ...spec, seed: 6 });
+      assert.equal(otherSeed.cached, false);
+      assert.equal(otherSeed.state, 'queued');
+      assert.equal((await finished(otherSeed.id)).state, 'succeeded');
+      assert.equal(handler.calls, 4, 'only the miss ran; the cache hits called no handler');
+      const otherInput = await client.post<any>('/v1/jobs', {
+        ...spec,
+        input: { prompt: 'q', opts: { a: 1, b: [1, 2] } },
+      });
+      assert.equal(otherInput.cached, false);
+      const otherVariants = await client.post<any>('/v1/jobs', { ...spec, variants: 3 });
+      assert.equal(otherVariants.cached, false);
+      const notAsked = await client.post<any>('/v1/jobs', { ...spec, cache: false });
+      assert.equal(notAsked.cached, false, 'without cache a job always runs');
+      for (const j of [otherInput, otherVariants, notAsked]) assert.equal((await finished(j.id)).state, 'succeeded');
+      assert.equal(handler.calls, 4 + 2 + 3 + 2);
 
-    // A TTL is measured from when the source finished: ttlMs 0 once it is in the past is a miss.
-    const newest = await client.get<any>(`/v1/jobs/${notAsked.id}`);
-    await clockPast(Math.max(done.finishedAt, newest.finishedAt));
-    const fresh = await client.post<any>('/v1/jobs', { ...spec, cache: { ttlMs: 60_000 } });
-    assert.equal(fresh.cached, true);
-    const stale = await client.post<any>('/v1/jobs', { ...spec, cache: { ttlMs: 0 } });
-    assert.equal(stale.cached, false, 'a ttl of 0 ms does not reuse a result that finished before now');
-    assert.equal(stale.state, 'queued');
-    assert.equal((await finished(stale.id)).state, 'succeeded');
-  } finally {
-    await agents.stop();
-  }
-});
+      // A TTL is measured from when the source finished: ttlMs 0 once it is in the past is a miss.
+      const newest = await client.get<any>(`/v1/jobs/${notAsked.id}`);
+      await clockPast(Math.max(done.finishedAt, newest.finishedAt));
+      const fresh = await client.post<any>('/v1/jobs', { ...spec, cache: { ttlMs: 60_000 } });
+      assert.equal(fresh.cached, true);
+      const stale = await client.post<any>('/v1/jobs', { ...spec, cache: { ttlMs: 0 } });
+      assert.equal(stale.cached, false, 'a ttl of 0 ms does not reuse a result that finished before now');
+      assert.equal(stale.state, 'queued');
+      assert.equal((await finished(stale.id)).state, 'succeeded');
+    } finally {
+      await agents.stop();
+    }
+  },
+);
 
-test('cache: copies made by hits are never sources themselves, so a TTL cannot be refreshed by copying', { timeout: 30_000 }, async () => {
-  const kind = 'bc.copy';
-  const spec = { kind, input: 'c', cache: true };
-  const source = await client.post<any>('/v1/jobs', spec);
-  const [t] = await claim(worker, 'bc-copy-w', [{ kind }]);
-  await worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 'made once' }] });
-  const sourceDone = await client.get<any>(`/v1/jobs/${source.id}`);
-  assert.equal(sourceDone.state, 'succeeded');
+test(
+  'cache: copies made by hits are never sources themselves, so a TTL cannot be refreshed by copying',
+  { timeout: 30_000 },
+  async () => {
+    const kind = 'bc.copy';
+    const spec = { kind, input: 'c', cache: true };
+    const source = await client.post<any>('/v1/jobs', spec);
+    const [t] = await claim(worker, 'bc-copy-w', [{ kind }]);
+    await worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 'made once' }] });
+    const sourceDone = await client.get<any>(`/v1/jobs/${source.id}`);
+    assert.equal(sourceDone.state, 'succeeded');
 
-  // A copy made well after the source finished...
-  await clockPast(sourceDone.finishedAt + 300);
-  const copy = await client.post<any>('/v1/jobs', spec);
-  assert.equal(copy.cached, true);
-  assert.ok(copy.finishedAt >= sourceDone.finishedAt + 300);
-  // ...does not make a TTL that the source misses hit: the TTL reaches back 100 ms short of the source.
-  const ttlMs = Date.now() - sourceDone.finishedAt - 100;
-  const late = await client.post<any>('/v1/jobs', { ...spec, cache: { ttlMs } });
-  assert.equal(late.cached, false, `a copy (finished ${copy.finishedAt}) served a hit the source (finished ${sourceDone.finishedAt}) is too old for (ttl ${ttlMs} ms)`);
-  assert.equal(late.state, 'queued');
-});
+    // A copy made well after the source finished...
+    await clockPast(sourceDone.finishedAt + 300);
+    const copy = await client.post<any>('/v1/jobs', spec);
+    assert.equal(copy.cached, true);
+    assert.ok(copy.finishedAt >= sourceDone.finishedAt + 300);
+    // ...does not make a TTL that the source misses hit: the TTL reaches back 100 ms short of the source.
+    const ttlMs = Date.now() - sourceDone.finishedAt - 100;
+    const late = await client.post<any>('/v1/jobs', { ...spec, cache: { ttlMs } });
+    assert.equal(
+      late.cached,
+      false,
+      `a copy (finished ${copy.finishedAt}) served a hit the source (finished ${sourceDone.finishedAt}) is too old for (ttl ${ttlMs} ms)`,
+    );
+    assert.equal(late.state, 'queued');
+  },
+);
 
 test('cache: a job stopped early with enough is not a source for a job asking for every variant', async () => {
   const kind = 'bc.enough';

@@ -17,7 +17,10 @@ test('closing the hub answers open job long-polls and claims with 200', { timeou
     const poll = send(h.url, 'GET', `/v1/jobs/${job.id}?wait=60s`, { token: client.token });
     const held = claimHeldOpen(h, 'close-w');
     // A kind the job is not, so the claim stays open.
-    const claim = send(h.url, 'POST', '/v1/worker/claim', { token: worker.token, body: { workerId: 'close-w', capabilities: [{ kind: 'close.other' }], waitMs: 60_000 } });
+    const claim = send(h.url, 'POST', '/v1/worker/claim', {
+      token: worker.token,
+      body: { workerId: 'close-w', capabilities: [{ kind: 'close.other' }], waitMs: 60_000 },
+    });
     await within(Promise.all([watching, held]), 5000, 'the long-polls to be open');
 
     const t0 = Date.now();

@@ -50,7 +50,9 @@ test('the built files load nothing from another host', () => {
   const files = readdirSync(join(WEB_DIR, 'assets')).map((f) => join(WEB_DIR, 'assets', f));
   for (const file of [join(WEB_DIR, 'index.html'), ...files]) {
     // XML namespace names (the SVG and MathML ones inside Preact) are identifiers, not requests.
-    const urls = [...readFileSync(file, 'utf8').matchAll(/https?:\/\/[^\s"'`)]+/g)].map((m) => m[0]).filter((u) => !u.startsWith('http://www.w3.org/'));
+    const urls = [...readFileSync(file, 'utf8').matchAll(/https?:\/\/[^\s"'`)]+/g)]
+      .map((m) => m[0])
+      .filter((u) => !u.startsWith('http://www.w3.org/'));
     assert.deepEqual(urls, [], file);
   }
 });

@@ -14,7 +14,10 @@ test('the first start writes an admin token only its owner can read; a restart k
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.match(h.adminToken, /^roost_[0-9a-f]{12}_\S{40,}$/);
     const tokens = await h.admin.get<{ tokens: Array<{ scope: string }> }>('/v1/tokens');
-    assert.deepEqual(tokens.tokens.map((t) => t.scope), ['admin']);
+    assert.deepEqual(
+      tokens.tokens.map((t) => t.scope),
+      ['admin'],
+    );
   } finally {
     await h.hub.close();
   }

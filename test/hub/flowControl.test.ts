@@ -31,80 +31,104 @@ async function putLimit(key: string, body: unknown): Promise<void> {
 
 /** Long-polls each job until it is finished; returns the finished jobs. */
 function allFinished(ids: string[], ms: number, what: string): Promise<any[]> {
-  return within(Promise.all(ids.map((id) => client.get<any>(`/v1/jobs/${id}?wait=20s`, { timeoutMs: 30_000 }))), ms, what);
+  return within(
+    Promise.all(ids.map((id) => client.get<any>(`/v1/jobs/${id}?wait=20s`, { timeoutMs: 30_000 }))),
+    ms,
+    what,
+  );
 }
 
-test('a prefix rule limits each matching key on its own; unkeyed work runs beside them', { timeout: 30_000 }, async () => {
-  const kind = 'fc.conc';
-  const set = await send(h.url, 'PUT', '/v1/limits/bot:*', { token: h.adminToken, body: { concurrency: 1 } });
-  assert.equal(set.status, 200, set.text);
-  assert.deepEqual(set.json, { key: 'bot:*', concurrency: 1, rate: null });
+test(
+  'a prefix rule limits each matching key on its own; unkeyed work runs beside them',
+  { timeout: 30_000 },
+  async () => {
+    const kind = 'fc.conc';
+    const set = await send(h.url, 'PUT', '/v1/limits/bot:*', { token: h.adminToken, body: { concurrency: 1 } });
+    assert.equal(set.status, 200, set.text);
+    assert.deepEqual(set.json, { key: 'bot:*', concurrency: 1, rate: null });
 
-  // Interleaved, so the keyed jobs are as old as the unkeyed ones and would be claimed first.
-  const specs: any[] = [];
-  for (let i = 0; i < 6; i++) {
-    specs.push({ kind, input: { key: 'bot:a', i }, concurrencyKey: 'bot:a' });
-    specs.push({ kind, input: { key: 'bot:b', i }, concurrencyKey: 'bot:b' });
-    if (i < 4) specs.push({ kind, input: { key: null, i } });
-  }
-  const batch = await client.post<any>('/v1/jobs/batch', { jobs: specs });
-  assert.equal(batch.jobs.length, 16);
-  const idsOf = (key: string | null): string[] => batch.jobs.filter((j: any) => (j.input.key ?? null) === key).map((j: any) => j.id as string);
-  const [aIds, bIds, uIds] = [idsOf('bot:a'), idsOf('bot:b'), idsOf(null)];
-  assert.deepEqual([aIds.length, bIds.length, uIds.length], [6, 6, 4]);
-
-  const rec = new FlowRecorder(kind, 15);
-  const agents = startAgents(h, worker.token, [rec.handler()], { names: ['fc-conc-1', 'fc-conc-2'], concurrency: 4 });
-  try {
-    // Eight slots: one task of each key and all four unkeyed ones fill six of them.
-    await rec.until(() => rec.running >= 6, 10_000, 'six tasks to be running');
-    assert.equal(rec.runningOf('bot:a'), 1, 'bot:a runs one task at a time');
-    assert.equal(rec.runningOf('bot:b'), 1, 'bot:b runs one task at a time');
-    assert.equal(rec.runningOf(null), 4, 'every unkeyed job runs at once beside them');
-
-    const runningA = rec.runs.find((r) => r.key === 'bot:a')!;
-    const waitingA = aIds.filter((id) => id !== runningA.jobId);
-    const waiting = await client.get<any>(`/v1/jobs/${waitingA[0]}`);
-    assert.equal(waiting.state, 'queued');
-    assert.deepEqual(waiting.blockedBy, { reason: 'concurrency', key: 'bot:a', until: null });
-
-    // bot:a stays at its limit while everything else is let go: the rest still flows past it.
-    rec.releaseWhere((r) => r.key !== 'bot:a');
-    const others = await allFinished([...bIds, ...uIds], 15_000, 'the bot:b and unkeyed jobs to finish');
-    assert.deepEqual(others.map((j) => j.state), Array(10).fill('succeeded'));
-    assert.equal(runningA.finished, false, 'the first bot:a task is still held');
-    assert.equal(rec.runs.filter((r) => r.key === 'bot:a').length, 1, 'no second bot:a task started while the first runs');
-    for (const id of waitingA) {
-      const j = await client.get<any>(`/v1/jobs/${id}`);
-      assert.equal(j.state, 'queued', `${id} waits`);
-      assert.equal(j.counts.queued, 1);
-      assert.deepEqual(j.blockedBy, { reason: 'concurrency', key: 'bot:a', until: null }, `${id} says why it waits`);
-      const { tasks } = await client.get<any>(`/v1/jobs/${id}/tasks`);
-      assert.equal(tasks[0].attempt, 0, 'a task over the limit is never leased');
+    // Interleaved, so the keyed jobs are as old as the unkeyed ones and would be claimed first.
+    const specs: any[] = [];
+    for (let i = 0; i < 6; i++) {
+      specs.push({ kind, input: { key: 'bot:a', i }, concurrencyKey: 'bot:a' });
+      specs.push({ kind, input: { key: 'bot:b', i }, concurrencyKey: 'bot:b' });
+      if (i < 4) specs.push({ kind, input: { key: null, i } });
     }
+    const batch = await client.post<any>('/v1/jobs/batch', { jobs: specs });
+    assert.equal(batch.jobs.length, 16);
+    const idsOf = (key: string | null): string[] =>
+      batch.jobs.filter((j: any) => (j.input.key ?? null) === key).map((j: any) => j.id as string);
+    const [aIds, bIds, uIds] = [idsOf('bot:a'), idsOf('bot:b'), idsOf(null)];
+    assert.deepEqual([aIds.length, bIds.length, uIds.length], [6, 6, 4]);
 
-    rec.releaseAll();
-    const aDone = await allFinished(aIds, 15_000, 'the bot:a jobs to finish');
-    assert.deepEqual(aDone.map((j) => j.state), Array(6).fill('succeeded'));
-    for (const j of aDone) assert.equal(j.blockedBy, null);
+    const rec = new FlowRecorder(kind, 15);
+    const agents = startAgents(h, worker.token, [rec.handler()], { names: ['fc-conc-1', 'fc-conc-2'], concurrency: 4 });
+    try {
+      // Eight slots: one task of each key and all four unkeyed ones fill six of them.
+      await rec.until(() => rec.running >= 6, 10_000, 'six tasks to be running');
+      assert.equal(rec.runningOf('bot:a'), 1, 'bot:a runs one task at a time');
+      assert.equal(rec.runningOf('bot:b'), 1, 'bot:b runs one task at a time');
+      assert.equal(rec.runningOf(null), 4, 'every unkeyed job runs at once beside them');
 
-    assert.equal(rec.runs.length, 16, 'each job ran once');
-    assert.equal(rec.maxOf('bot:a'), 1, 'bot:a never ran two at once');
-    assert.equal(rec.maxOf('bot:b'), 1, 'bot:b never ran two at once');
-    assert.ok(rec.maxRunning > 2, `at most ${rec.maxRunning} ran at once; the unkeyed ones should run beside the keyed ones`);
-    for (const id of batch.jobs.map((j: any) => j.id)) {
-      const { tasks } = await client.get<any>(`/v1/jobs/${id}/tasks`);
-      assert.equal(tasks[0].attempt, 1, 'no task was failed or retried by the limit');
+      const runningA = rec.runs.find((r) => r.key === 'bot:a')!;
+      const waitingA = aIds.filter((id) => id !== runningA.jobId);
+      const waiting = await client.get<any>(`/v1/jobs/${waitingA[0]}`);
+      assert.equal(waiting.state, 'queued');
+      assert.deepEqual(waiting.blockedBy, { reason: 'concurrency', key: 'bot:a', until: null });
+
+      // bot:a stays at its limit while everything else is let go: the rest still flows past it.
+      rec.releaseWhere((r) => r.key !== 'bot:a');
+      const others = await allFinished([...bIds, ...uIds], 15_000, 'the bot:b and unkeyed jobs to finish');
+      assert.deepEqual(
+        others.map((j) => j.state),
+        Array(10).fill('succeeded'),
+      );
+      assert.equal(runningA.finished, false, 'the first bot:a task is still held');
+      assert.equal(
+        rec.runs.filter((r) => r.key === 'bot:a').length,
+        1,
+        'no second bot:a task started while the first runs',
+      );
+      for (const id of waitingA) {
+        const j = await client.get<any>(`/v1/jobs/${id}`);
+        assert.equal(j.state, 'queued', `${id} waits`);
+        assert.equal(j.counts.queued, 1);
+        assert.deepEqual(j.blockedBy, { reason: 'concurrency', key: 'bot:a', until: null }, `${id} says why it waits`);
+        const { tasks } = await client.get<any>(`/v1/jobs/${id}/tasks`);
+        assert.equal(tasks[0].attempt, 0, 'a task over the limit is never leased');
+      }
+
+      rec.releaseAll();
+      const aDone = await allFinished(aIds, 15_000, 'the bot:a jobs to finish');
+      assert.deepEqual(
+        aDone.map((j) => j.state),
+        Array(6).fill('succeeded'),
+      );
+      for (const j of aDone) assert.equal(j.blockedBy, null);
+
+      assert.equal(rec.runs.length, 16, 'each job ran once');
+      assert.equal(rec.maxOf('bot:a'), 1, 'bot:a never ran two at once');
+      assert.equal(rec.maxOf('bot:b'), 1, 'bot:b never ran two at once');
+      assert.ok(
+        rec.maxRunning > 2,
+        `at most ${rec.maxRunning} ran at once; the unkeyed ones should run beside the keyed ones`,
+      );
+      for (const id of batch.jobs.map((j: any) => j.id)) {
+        const { tasks } = await client.get<any>(`/v1/jobs/${id}/tasks`);
+        assert.equal(tasks[0].attempt, 1, 'no task was failed or retried by the limit');
+      }
+    } finally {
+      rec.releaseAll();
+      await agents.stop();
     }
-  } finally {
-    rec.releaseAll();
-    await agents.stop();
-  }
-});
+  },
+);
 
 test('a limit set after submission applies to the jobs already waiting', { timeout: 30_000 }, async () => {
   const kind = 'fc.late';
-  const batch = await client.post<any>('/v1/jobs/batch', { jobs: Array.from({ length: 5 }, (_, i) => ({ kind, input: { key: 'late:a', i }, concurrencyKey: 'late:a' })) });
+  const batch = await client.post<any>('/v1/jobs/batch', {
+    jobs: Array.from({ length: 5 }, (_, i) => ({ kind, input: { key: 'late:a', i }, concurrencyKey: 'late:a' })),
+  });
   const ids: string[] = batch.jobs.map((j: any) => j.id);
   assert.equal((await client.get<any>(`/v1/jobs/${ids[0]}`)).blockedBy, null);
   await putLimit('late:a', { concurrency: 1 });
@@ -124,7 +148,10 @@ test('a limit set after submission applies to the jobs already waiting', { timeo
     }
     rec.releaseAll();
     const done = await allFinished(ids, 15_000, 'the late:a jobs to finish');
-    assert.deepEqual(done.map((j) => j.state), Array(5).fill('succeeded'));
+    assert.deepEqual(
+      done.map((j) => j.state),
+      Array(5).fill('succeeded'),
+    );
     assert.equal(rec.runs.length, 5);
     assert.equal(rec.maxOf('late:a'), 1, 'the limit held for every job submitted before it');
   } finally {
@@ -142,7 +169,8 @@ test('a task that held a lease when its limit was set obeys the limit once it is
 
   await putLimit('late:b', { concurrency: 1 });
   // All three fail and go back to the queue, now under concurrency 1.
-  for (const t of first) await worker.post('/v1/worker/fail', { leaseId: t.leaseId, error: 'try again', retryable: true });
+  for (const t of first)
+    await worker.post('/v1/worker/fail', { leaseId: t.leaseId, error: 'try again', retryable: true });
   for (const t of first) assert.equal((await client.get<any>(`/v1/tasks/${t.taskId}`)).state, 'queued');
 
   const again = await claim(worker, 'fc-late-leased-w', [{ kind }], { max: 3 });
@@ -152,7 +180,9 @@ test('a task that held a lease when its limit was set obeys the limit once it is
 test('a rate limit spaces the starts of a key as its token bucket allows', { timeout: 30_000 }, async () => {
   const kind = 'fc.rate';
   await putLimit('model:x', { rate: { count: 2, intervalMs: 1000 } });
-  const batch = await client.post<any>('/v1/jobs/batch', { jobs: Array.from({ length: 5 }, (_, i) => ({ kind, input: { key: 'model:x', i }, concurrencyKey: 'model:x' })) });
+  const batch = await client.post<any>('/v1/jobs/batch', {
+    jobs: Array.from({ length: 5 }, (_, i) => ({ kind, input: { key: 'model:x', i }, concurrencyKey: 'model:x' })),
+  });
   const ids: string[] = batch.jobs.map((j: any) => j.id);
 
   const rec = new FlowRecorder(kind);
@@ -173,7 +203,10 @@ test('a rate limit spaces the starts of a key as its token bucket allows', { tim
     assert.ok(waiting.blockedBy.until <= before + 1000, 'the bucket refills a token within 500 ms');
 
     const done = await allFinished(ids, 15_000, 'the rate-limited jobs to finish');
-    assert.deepEqual(done.map((j) => j.state), Array(5).fill('succeeded'));
+    assert.deepEqual(
+      done.map((j) => j.state),
+      Array(5).fill('succeeded'),
+    );
     for (const id of ids) {
       const { tasks } = await client.get<any>(`/v1/jobs/${id}/tasks`);
       assert.equal(tasks[0].state, 'succeeded');
@@ -186,7 +219,10 @@ test('a rate limit spaces the starts of a key as its token bucket allows', { tim
     for (let i = 0; i < starts.length; i++) {
       for (let j = i + 2; j < starts.length; j++) {
         const gap = starts[j]! - starts[i]!;
-        assert.ok(gap >= (j - i - 1) * 500 - slack, `starts ${i} and ${j} are ${gap} ms apart; the bucket allows ${j - i + 1} starts only over ${(j - i - 1) * 500} ms (starts: ${starts.map((s) => s - starts[0]!)})`);
+        assert.ok(
+          gap >= (j - i - 1) * 500 - slack,
+          `starts ${i} and ${j} are ${gap} ms apart; the bucket allows ${j - i + 1} starts only over ${(j - i - 1) * 500} ms (starts: ${starts.map((s) => s - starts[0]!)})`,
+        );
       }
     }
     assert.ok(starts[2]! - starts[0]! >= 500 - slack, 'the third start waited for a token');
@@ -198,7 +234,8 @@ test('a rate limit spaces the starts of a key as its token bucket allows', { tim
 
 test('limits API: validation, scopes, listing and removal', async () => {
   const client2 = client;
-  const put = (key: string, body: unknown, token = h.adminToken) => send(h.url, 'PUT', `/v1/limits/${encodeURIComponent(key)}`, { token, body });
+  const put = (key: string, body: unknown, token = h.adminToken) =>
+    send(h.url, 'PUT', `/v1/limits/${encodeURIComponent(key)}`, { token, body });
 
   for (const body of [{}, { concurrency: null }, { concurrency: null, rate: null }]) {
     const r = await put('val:a', body);
@@ -209,7 +246,14 @@ test('limits API: validation, scopes, listing and removal', async () => {
   const zero = await put('val:a', { concurrency: 0 });
   assert.equal(zero.status, 400, zero.text);
   assert.equal(zero.json.error.field, 'concurrency');
-  for (const body of [{ concurrency: 1.5 }, { concurrency: '2' }, { rate: { count: 0, intervalMs: 1000 } }, { rate: { count: 1 } }, { rate: { count: 1, intervalMs: 0 } }, { concurrency: 1, extra: true }]) {
+  for (const body of [
+    { concurrency: 1.5 },
+    { concurrency: '2' },
+    { rate: { count: 0, intervalMs: 1000 } },
+    { rate: { count: 1 } },
+    { rate: { count: 1, intervalMs: 0 } },
+    { concurrency: 1, extra: true },
+  ]) {
     const r = await put('val:a', body);
     assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
     assert.equal(r.json.error.code, 'invalid_request');
@@ -227,19 +271,29 @@ test('limits API: validation, scopes, listing and removal', async () => {
   await putLimit('val:*', { concurrency: 5, rate: { count: 10, intervalMs: 1000 } });
 
   const { limits } = await client.get<any>('/v1/limits');
-  assert.deepEqual(limits.filter((l: any) => l.key.startsWith('val:')), [
-    { key: 'val:*', concurrency: 5, rate: { count: 10, intervalMs: 1000 } },
-    { key: 'val:a', concurrency: null, rate: { count: 3, intervalMs: 60_000 } },
-  ]);
+  assert.deepEqual(
+    limits.filter((l: any) => l.key.startsWith('val:')),
+    [
+      { key: 'val:*', concurrency: 5, rate: { count: 10, intervalMs: 1000 } },
+      { key: 'val:a', concurrency: null, rate: { count: 3, intervalMs: 60_000 } },
+    ],
+  );
   const keys = limits.map((l: any) => l.key);
-  assert.deepEqual(keys, [...keys].sort((a: string, b: string) => a.localeCompare(b)), 'sorted by key');
+  assert.deepEqual(
+    keys,
+    [...keys].sort((a: string, b: string) => a.localeCompare(b)),
+    'sorted by key',
+  );
 
   await refused(client.request('DELETE', `/v1/limits/${encodeURIComponent('val:a')}`), 403);
   assert.deepEqual(await h.admin.request('DELETE', `/v1/limits/${encodeURIComponent('val:a')}`), { deleted: 'val:a' });
   await refused(h.admin.request('DELETE', `/v1/limits/${encodeURIComponent('val:a')}`), 404, { code: 'not_found' });
   await refused(h.admin.request('DELETE', '/v1/limits/never-set'), 404, { code: 'not_found' });
   const left = (await client.get<any>('/v1/limits')).limits.filter((l: any) => l.key.startsWith('val:'));
-  assert.deepEqual(left.map((l: any) => l.key), ['val:*']);
+  assert.deepEqual(
+    left.map((l: any) => l.key),
+    ['val:*'],
+  );
 });
 
 test('removing a limit frees its waiting jobs and leaves no blockedBy behind', async () => {
@@ -252,7 +306,11 @@ test('removing a limit frees its waiting jobs and leaves no blockedBy behind', a
   assert.equal(rest.length, 0, 'concurrency 1');
   // The next claim finds the key at its limit, and says so on the waiting job.
   assert.deepEqual(await claim(worker, 'fc-delete-w', [{ kind }], { max: 2 }), []);
-  assert.deepEqual((await client.get<any>(`/v1/jobs/${j2.id}`)).blockedBy, { reason: 'concurrency', key: 'del:a', until: null });
+  assert.deepEqual((await client.get<any>(`/v1/jobs/${j2.id}`)).blockedBy, {
+    reason: 'concurrency',
+    key: 'del:a',
+    until: null,
+  });
 
   await h.admin.request('DELETE', `/v1/limits/${encodeURIComponent('del:a')}`);
   // No limit now: the waiting task moved to the unlimited queue, and goes out while the first still runs.
@@ -265,73 +323,88 @@ test('removing a limit frees its waiting jobs and leaves no blockedBy behind', a
   assert.equal((await client.get<any>(`/v1/jobs/${j3.id}`)).blockedBy, null);
 });
 
-test('enough stops a job early: it succeeds with the results it has, running variants are aborted, queued ones never start', { timeout: 30_000 }, async () => {
-  const kind = 'fc.enough';
-  const started: number[] = [];
-  const aborted = new Map<number, Deferred<unknown>>([2, 3, 4, 5].map((i) => [i, deferred<unknown>()]));
-  const twoBlocked = deferred();
-  const handler: Handler = {
-    kind,
-    run: (_input, ctx) => {
-      started.push(ctx.index);
-      // Variants 0 and 1 finish at once; the others run until they are told to stop.
-      if (ctx.index < 2) return { index: ctx.index };
-      return new Promise((resolve) => {
-        ctx.signal.addEventListener(
-          'abort',
-          () => {
-            aborted.get(ctx.index)?.resolve(ctx.signal.reason);
-            resolve({ index: ctx.index, late: true });
-          },
-          { once: true },
-        );
-        if (started.filter((i) => i >= 2).length === 2) twoBlocked.resolve();
-      });
-    },
-  };
-  const job = await client.post<any>('/v1/jobs', { kind, input: 'go', variants: 6, leaseMs: 1500 });
-  // Two slots: variants 0 and 1 run and finish, then 2 and 3 take the slots and block; 4 and 5 wait.
-  const agents = startAgents(h, worker.token, [handler], { names: ['fc-enough-w'], concurrency: 2 });
-  try {
-    const two = await within(client.get<any>(`/v1/jobs/${job.id}?results=2&wait=10s`, { timeoutMs: 20_000 }), 15_000, 'two results');
-    assert.equal(two.state, 'running');
-    assert.deepEqual(two.results.map((r: any) => r.index).sort(), [0, 1]);
-    await within(twoBlocked.promise, 10_000, 'variants 2 and 3 to be running');
+test(
+  'enough stops a job early: it succeeds with the results it has, running variants are aborted, queued ones never start',
+  { timeout: 30_000 },
+  async () => {
+    const kind = 'fc.enough';
+    const started: number[] = [];
+    const aborted = new Map<number, Deferred<unknown>>([2, 3, 4, 5].map((i) => [i, deferred<unknown>()]));
+    const twoBlocked = deferred();
+    const handler: Handler = {
+      kind,
+      run: (_input, ctx) => {
+        started.push(ctx.index);
+        // Variants 0 and 1 finish at once; the others run until they are told to stop.
+        if (ctx.index < 2) return { index: ctx.index };
+        return new Promise((resolve) => {
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              aborted.get(ctx.index)?.resolve(ctx.signal.reason);
+              resolve({ index: ctx.index, late: true });
+            },
+            { once: true },
+          );
+          if (started.filter((i) => i >= 2).length === 2) twoBlocked.resolve();
+        });
+      },
+    };
+    const job = await client.post<any>('/v1/jobs', { kind, input: 'go', variants: 6, leaseMs: 1500 });
+    // Two slots: variants 0 and 1 run and finish, then 2 and 3 take the slots and block; 4 and 5 wait.
+    const agents = startAgents(h, worker.token, [handler], { names: ['fc-enough-w'], concurrency: 2 });
+    try {
+      const two = await within(
+        client.get<any>(`/v1/jobs/${job.id}?results=2&wait=10s`, { timeoutMs: 20_000 }),
+        15_000,
+        'two results',
+      );
+      assert.equal(two.state, 'running');
+      assert.deepEqual(two.results.map((r: any) => r.index).sort(), [0, 1]);
+      await within(twoBlocked.promise, 10_000, 'variants 2 and 3 to be running');
 
-    // Once the agent's slots free up it claims again, and finds nothing: 4 and 5 were cancelled.
-    const held = claimHeldOpen(h, 'fc-enough-w');
-    const stopped = await client.post<any>(`/v1/jobs/${job.id}/enough`);
-    assert.equal(stopped.id, job.id);
-    assert.equal(stopped.state, 'succeeded');
-    assert.equal(stopped.enough, true);
-    assert.deepEqual(stopped.counts, { queued: 0, leased: 0, succeeded: 2, dead: 0, cancelled: 4 });
-    assert.equal(typeof stopped.finishedAt, 'number');
+      // Once the agent's slots free up it claims again, and finds nothing: 4 and 5 were cancelled.
+      const held = claimHeldOpen(h, 'fc-enough-w');
+      const stopped = await client.post<any>(`/v1/jobs/${job.id}/enough`);
+      assert.equal(stopped.id, job.id);
+      assert.equal(stopped.state, 'succeeded');
+      assert.equal(stopped.enough, true);
+      assert.deepEqual(stopped.counts, { queued: 0, leased: 0, succeeded: 2, dead: 0, cancelled: 4 });
+      assert.equal(typeof stopped.finishedAt, 'number');
 
-    const reasons = await within(Promise.all([aborted.get(2)!.promise, aborted.get(3)!.promise]), 10_000, 'the running variants to be aborted (via heartbeat)');
-    for (const r of reasons) assert.match(String((r as Error)?.message ?? r), /cancel/);
-    await within(held, 10_000, 'the agent to claim again and find nothing');
-    assert.deepEqual([...started].sort(), [0, 1, 2, 3], 'variants 4 and 5 never started');
+      const reasons = await within(
+        Promise.all([aborted.get(2)!.promise, aborted.get(3)!.promise]),
+        10_000,
+        'the running variants to be aborted (via heartbeat)',
+      );
+      for (const r of reasons) assert.match(String((r as Error)?.message ?? r), /cancel/);
+      await within(held, 10_000, 'the agent to claim again and find nothing');
+      assert.deepEqual([...started].sort(), [0, 1, 2, 3], 'variants 4 and 5 never started');
 
-    const done = await client.get<any>(`/v1/jobs/${job.id}`);
-    assert.equal(done.state, 'succeeded');
-    assert.equal(done.enough, true);
-    assert.deepEqual(done.results.map((r: any) => r.index).sort(), [0, 1], 'exactly the two results it had');
-    const { tasks } = await client.get<any>(`/v1/jobs/${job.id}/tasks`);
-    assert.deepEqual(tasks.map((t: any) => [t.index, t.state, t.attempt]), [
-      [0, 'succeeded', 1],
-      [1, 'succeeded', 1],
-      [2, 'cancelled', 1],
-      [3, 'cancelled', 1],
-      [4, 'cancelled', 0],
-      [5, 'cancelled', 0],
-    ]);
-    for (const t of tasks.slice(2)) assert.equal(t.error, 'cancelled: the client had enough results');
+      const done = await client.get<any>(`/v1/jobs/${job.id}`);
+      assert.equal(done.state, 'succeeded');
+      assert.equal(done.enough, true);
+      assert.deepEqual(done.results.map((r: any) => r.index).sort(), [0, 1], 'exactly the two results it had');
+      const { tasks } = await client.get<any>(`/v1/jobs/${job.id}/tasks`);
+      assert.deepEqual(
+        tasks.map((t: any) => [t.index, t.state, t.attempt]),
+        [
+          [0, 'succeeded', 1],
+          [1, 'succeeded', 1],
+          [2, 'cancelled', 1],
+          [3, 'cancelled', 1],
+          [4, 'cancelled', 0],
+          [5, 'cancelled', 0],
+        ],
+      );
+      for (const t of tasks.slice(2)) assert.equal(t.error, 'cancelled: the client had enough results');
 
-    // Enough on an unknown job is 404; a worker token may not call it.
-    await refused(client.post('/v1/jobs/job_nope/enough'), 404, { code: 'not_found' });
-    await refused(worker.post(`/v1/jobs/${job.id}/enough`), 403);
-  } finally {
-    for (const d of aborted.values()) d.resolve(undefined);
-    await agents.stop();
-  }
-});
+      // Enough on an unknown job is 404; a worker token may not call it.
+      await refused(client.post('/v1/jobs/job_nope/enough'), 404, { code: 'not_found' });
+      await refused(worker.post(`/v1/jobs/${job.id}/enough`), 403);
+    } finally {
+      for (const d of aborted.values()) d.resolve(undefined);
+      await agents.stop();
+    }
+  },
+);

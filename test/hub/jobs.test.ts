@@ -15,7 +15,20 @@ let worker: Client;
 
 before(async () => {
   h = await startTestHub({
-    kinds: ['jobs.create', 'jobs.seed', 'jobs.waiting', 'jobs.other', 'jobs.req', 'jobs.prio', 'jobs.prio-b', 'jobs.prio-c', 'jobs.delay', 'jobs.list', 'jobs.list-other', 'jobs.cancel'],
+    kinds: [
+      'jobs.create',
+      'jobs.seed',
+      'jobs.waiting',
+      'jobs.other',
+      'jobs.req',
+      'jobs.prio',
+      'jobs.prio-b',
+      'jobs.prio-c',
+      'jobs.delay',
+      'jobs.list',
+      'jobs.list-other',
+      'jobs.cancel',
+    ],
   });
   client = await h.as('client');
   worker = await h.as('worker');
@@ -23,7 +36,10 @@ before(async () => {
 after(() => h.close());
 
 test('create answers 201 with the job; the same key answers 200 with the same job', async () => {
-  const first = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: { kind: 'jobs.create', input: { n: 1 }, key: 'order-17' } });
+  const first = await send(h.url, 'POST', '/v1/jobs', {
+    token: client.token,
+    body: { kind: 'jobs.create', input: { n: 1 }, key: 'order-17' },
+  });
   assert.equal(first.status, 201, first.text);
   assert.equal(first.json.kind, 'jobs.create');
   assert.deepEqual(first.json.input, { n: 1 });
@@ -31,13 +47,19 @@ test('create answers 201 with the job; the same key answers 200 with the same jo
   assert.equal(first.json.variants, 1);
   assert.equal(first.json.key, 'order-17');
 
-  const again = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: { kind: 'jobs.create', input: { n: 2 }, key: 'order-17' } });
+  const again = await send(h.url, 'POST', '/v1/jobs', {
+    token: client.token,
+    body: { kind: 'jobs.create', input: { n: 2 }, key: 'order-17' },
+  });
   assert.equal(again.status, 200, again.text);
   assert.equal(again.json.id, first.json.id);
   assert.deepEqual(again.json.input, { n: 1 }, 'the first job stands; the repeat creates nothing');
   assert.equal((await client.get<any>(`/v1/jobs?kind=jobs.create`)).jobs.length, 1);
 
-  const other = await send(h.url, 'POST', '/v1/jobs', { token: client.token, body: { kind: 'jobs.create', input: { n: 1 }, key: 'order-18' } });
+  const other = await send(h.url, 'POST', '/v1/jobs', {
+    token: client.token,
+    body: { kind: 'jobs.create', input: { n: 1 }, key: 'order-18' },
+  });
   assert.equal(other.status, 201);
   assert.notEqual(other.json.id, first.json.id);
   assert.deepEqual((await client.get<any>(`/v1/jobs/${first.json.id}`)).id, first.json.id);
@@ -48,12 +70,22 @@ test('variants: 4 with seed: 10 gives tasks seeded 10..13 and results carrying t
   assert.equal(job.variants, 4);
   assert.equal(job.seed, 10);
   const { tasks } = await client.get<any>(`/v1/jobs/${job.id}/tasks`);
-  assert.deepEqual(tasks.map((t: any) => [t.index, t.seed, t.state]), [[0, 10, 'queued'], [1, 11, 'queued'], [2, 12, 'queued'], [3, 13, 'queued']]);
+  assert.deepEqual(
+    tasks.map((t: any) => [t.index, t.seed, t.state]),
+    [
+      [0, 10, 'queued'],
+      [1, 11, 'queued'],
+      [2, 12, 'queued'],
+      [3, 13, 'queued'],
+    ],
+  );
 
   const claimed = await claim(worker, 'jobs-seed-w', [{ kind: 'jobs.seed' }], { max: 4 });
   assert.equal(claimed.length, 4);
   for (const t of claimed) assert.equal(t.seed, 10 + t.index);
-  const reply = await worker.post<any>('/v1/worker/complete', { results: claimed.map((t) => ({ leaseId: t.leaseId, output: { from: t.seed } })) });
+  const reply = await worker.post<any>('/v1/worker/complete', {
+    results: claimed.map((t) => ({ leaseId: t.leaseId, output: { from: t.seed } })),
+  });
   assert.ok(reply.results.every((r: any) => r.status === 'ok'));
 
   const done = await client.get<any>(`/v1/jobs/${job.id}`);
@@ -99,7 +131,9 @@ test('a claim held open counts as a connected worker, however long it waits', as
     const job = await c.post<any>('/v1/jobs', { kind: 'jobs.held', input: 1, delayMs: 600_000 });
     assert.equal(job.waitingForWorker, true);
     const held = claimHeldOpen(h2, 'held-w');
-    const pending = claim(w, 'held-w', [{ kind: 'jobs.held' }], { waitMs: 60_000, signal: abort.signal }).catch(() => []);
+    const pending = claim(w, 'held-w', [{ kind: 'jobs.held' }], { waitMs: 60_000, signal: abort.signal }).catch(
+      () => [],
+    );
     await within(held, 5000, 'the claim to be held open');
     assert.equal((await c.get<any>(`/v1/jobs/${job.id}`)).waitingForWorker, false);
     abort.abort();
@@ -115,9 +149,18 @@ test('a job requiring a label goes only to a worker whose capability has it', as
   assert.deepEqual(job.requires, { model: 'x' });
   assert.deepEqual(await claim(worker, 'jobs-req-none', [{ kind: 'jobs.req' }], { max: 10 }), []);
   assert.deepEqual(await claim(worker, 'jobs-req-y', [{ kind: 'jobs.req', labels: { model: 'y' } }], { max: 10 }), []);
-  assert.equal((await client.get<any>(`/v1/jobs/${job.id}`)).waitingForWorker, true, 'no connected worker can serve it');
-  const got = await claim(worker, 'jobs-req-x', [{ kind: 'jobs.req', labels: { model: 'x', vram: '24' } }], { max: 10 });
-  assert.deepEqual(got.map((t) => t.jobId), [job.id]);
+  assert.equal(
+    (await client.get<any>(`/v1/jobs/${job.id}`)).waitingForWorker,
+    true,
+    'no connected worker can serve it',
+  );
+  const got = await claim(worker, 'jobs-req-x', [{ kind: 'jobs.req', labels: { model: 'x', vram: '24' } }], {
+    max: 10,
+  });
+  assert.deepEqual(
+    got.map((t) => t.jobId),
+    [job.id],
+  );
 });
 
 test('a higher priority job is claimed first', async () => {
@@ -136,7 +179,9 @@ test('priority holds across the kinds a worker serves', async () => {
   // The low one is submitted first, so its kind is the one the hub learned of first.
   const low = await client.post<any>('/v1/jobs', { kind: 'jobs.prio-b', input: 'low', priority: 0 });
   const high = await client.post<any>('/v1/jobs', { kind: 'jobs.prio-c', input: 'high', priority: 10 });
-  const [t] = await claim(worker, 'jobs-prio-two-kinds', [{ kind: 'jobs.prio-c' }, { kind: 'jobs.prio-b' }], { max: 1 });
+  const [t] = await claim(worker, 'jobs-prio-two-kinds', [{ kind: 'jobs.prio-c' }, { kind: 'jobs.prio-b' }], {
+    max: 1,
+  });
   assert.equal(t!.jobId, high.id, `got the ${t!.jobId === low.id ? 'low' : 'unexpected'} priority job`);
 });
 
@@ -148,7 +193,10 @@ test('a delayed job is not claimable before its time, and a waiting claim receiv
   assert.deepEqual(await claim(worker, 'jobs-delay-w', [{ kind: 'jobs.delay' }], { waitMs: 0 }), []);
   const tasks = await claim(worker, 'jobs-delay-w', [{ kind: 'jobs.delay' }], { waitMs: 5000 });
   const elapsed = Date.now() - t0;
-  assert.deepEqual(tasks.map((t) => t.jobId), [job.id]);
+  assert.deepEqual(
+    tasks.map((t) => t.jobId),
+    [job.id],
+  );
   assert.ok(elapsed >= 250, `handed out after ${elapsed} ms; the delay was 300 ms`);
 });
 
@@ -160,20 +208,31 @@ test('listing filters by state and kind and pages with a cursor, newest first', 
   const newestFirst = [...ids].reverse();
 
   const all = await client.get<any>('/v1/jobs?kind=jobs.list');
-  assert.deepEqual(all.jobs.map((j: any) => j.id), newestFirst);
+  assert.deepEqual(
+    all.jobs.map((j: any) => j.id),
+    newestFirst,
+  );
   assert.ok(all.jobs.every((j: any) => j.kind === 'jobs.list'));
   assert.equal(all.nextCursor, null);
 
   const cancelled = await client.get<any>('/v1/jobs?kind=jobs.list&state=cancelled');
-  assert.deepEqual(cancelled.jobs.map((j: any) => j.id), [ids[1]]);
+  assert.deepEqual(
+    cancelled.jobs.map((j: any) => j.id),
+    [ids[1]],
+  );
   const queued = await client.get<any>('/v1/jobs?state=queued&kind=jobs.list');
-  assert.deepEqual(queued.jobs.map((j: any) => j.id), newestFirst.filter((id) => id !== ids[1]));
+  assert.deepEqual(
+    queued.jobs.map((j: any) => j.id),
+    newestFirst.filter((id) => id !== ids[1]),
+  );
 
   const seen: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const page: any = await client.get(`/v1/jobs?kind=jobs.list&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: any = await client.get(
+      `/v1/jobs?kind=jobs.list&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     assert.ok(page.jobs.length <= 2);
     seen.push(...page.jobs.map((j: any) => j.id));
     cursor = page.nextCursor;
@@ -195,7 +254,10 @@ test('cancelling a queued job cancels it and its tasks, and it is never handed o
   assert.equal(got.state, 'cancelled');
   assert.deepEqual(got.results, []);
   const { tasks } = await client.get<any>(`/v1/jobs/${job.id}/tasks`);
-  assert.deepEqual(tasks.map((t: any) => t.state), ['cancelled', 'cancelled']);
+  assert.deepEqual(
+    tasks.map((t: any) => t.state),
+    ['cancelled', 'cancelled'],
+  );
   assert.deepEqual(await claim(worker, 'jobs-cancel-w', [{ kind: 'jobs.cancel' }], { max: 5 }), []);
   // Cancelling again is harmless.
   assert.equal((await client.post<any>(`/v1/jobs/${job.id}/cancel`)).state, 'cancelled');

@@ -39,7 +39,8 @@ test('the scrape counts claims, durations, lost leases, failed jobs and requests
   await worker.post('/v1/worker/fail', { leaseId: bad!.leaseId, error: 'no', retryable: false });
 
   const after = await scrape();
-  const grew = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
+  const grew = (name: string, labels: Record<string, string> = {}) =>
+    value(after, name, labels) - value(before, name, labels);
   assert.equal(grew('roost_claims_total', { kind: 'm.ok' }), 3);
   assert.equal(grew('roost_task_duration_seconds_count', { kind: 'm.ok', outcome: 'succeeded' }), 3);
   assert.equal(grew('roost_task_duration_seconds_count', { kind: 'm.bad', outcome: 'failed' }), 1);
@@ -49,7 +50,10 @@ test('the scrape counts claims, durations, lost leases, failed jobs and requests
   assert.equal(grew('roost_task_retries_total'), 0);
   assert.equal(value(after, 'roost_tasks', { kind: 'm.ok', state: 'succeeded' }), 3);
   assert.equal(value(after, 'roost_tasks', { kind: 'm.bad', state: 'dead' }), 1);
-  assert.equal(grew('roost_http_request_duration_seconds_count', { method: 'POST', route: '/v1/jobs', status_code: '201' }), 4);
+  assert.equal(
+    grew('roost_http_request_duration_seconds_count', { method: 'POST', route: '/v1/jobs', status_code: '201' }),
+    4,
+  );
   assert.equal(value(after, 'roost_workers_connected'), 1);
   assert.ok(value(after, 'process_resident_memory_bytes') > 0, 'the process metrics are there too');
 });

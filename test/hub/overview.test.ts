@@ -33,24 +33,39 @@ test('the minute series counts created and succeeded jobs, claims by kind and th
   const { minutes } = await h.admin.get<{ minutes: Point[] }>('/v1/stats/minutes');
   assert.ok(minutes.length >= 60 && minutes.length <= 62, `an hour of minutes, zeros included: ${minutes.length}`);
   assert.ok(minutes.every((p, i) => i === 0 || p.minute - minutes[i - 1]!.minute === 60_000));
-  assert.equal(sum(minutes, (p) => p.jobsCreated), 4);
-  assert.equal(sum(minutes, (p) => p.jobsSucceeded), 4);
-  assert.equal(sum(minutes, (p) => p.claimsByKind['o.run'] ?? 0), 4);
+  assert.equal(
+    sum(minutes, (p) => p.jobsCreated),
+    4,
+  );
+  assert.equal(
+    sum(minutes, (p) => p.jobsSucceeded),
+    4,
+  );
+  assert.equal(
+    sum(minutes, (p) => p.claimsByKind['o.run'] ?? 0),
+    4,
+  );
   const busy = minutes.filter((p) => p.claims > 0);
   assert.ok(busy.every((p) => p.dispatchP50Ms !== null && p.dispatchP50Ms >= 0 && p.dispatchP99Ms! >= p.dispatchP50Ms));
   await refused(h.admin.get('/v1/stats/minutes?since=soon'), 400, { field: 'since' });
-  await refused(h.admin.get(`/v1/stats/minutes?since=${Date.now()}&until=${Date.now() - 60_000}`), 400, { field: 'until' });
+  await refused(h.admin.get(`/v1/stats/minutes?since=${Date.now()}&until=${Date.now() - 60_000}`), 400, {
+    field: 'until',
+  });
 });
 
 test('the overview stream opens with a snapshot: tasks by kind and state, workers, the current minutes, dead tasks', async () => {
   const client = await h.as('client');
   const abort = new AbortController();
   let snapshot: any;
-  await client.events('/v1/stats/events', (event, data) => {
-    assert.equal(event, 'overview');
-    snapshot = data;
-    abort.abort();
-  }, abort.signal);
+  await client.events(
+    '/v1/stats/events',
+    (event, data) => {
+      assert.equal(event, 'overview');
+      snapshot = data;
+      abort.abort();
+    },
+    abort.signal,
+  );
   assert.ok(snapshot.stats.tasks.some((t: any) => t.kind === 'o.run' && t.state === 'succeeded'));
   assert.equal(typeof snapshot.workersConnected, 'number');
   assert.equal(snapshot.minutes.length, 2);
@@ -75,10 +90,17 @@ test('the per-minute rollups survive a restart of the hub', sqliteOnly, async ()
 test('jobs list by bot and by creation time, and a bad filter names its field', async () => {
   const client = await h.as('client');
   const t0 = Date.now();
-  const mine = await client.post<{ id: string }>('/v1/jobs', { kind: 'o.run', input: 'b', concurrencyKey: 'bot:frank' });
+  const mine = await client.post<{ id: string }>('/v1/jobs', {
+    kind: 'o.run',
+    input: 'b',
+    concurrencyKey: 'bot:frank',
+  });
   await client.post('/v1/jobs', { kind: 'o.run', input: 'c', concurrencyKey: 'bot:ann' });
   const byBot = await client.get<{ jobs: Array<{ id: string }> }>('/v1/jobs?bot=frank');
-  assert.deepEqual(byBot.jobs.map((j) => j.id), [mine.id]);
+  assert.deepEqual(
+    byBot.jobs.map((j) => j.id),
+    [mine.id],
+  );
   const recent = await client.get<{ jobs: unknown[] }>(`/v1/jobs?since=${t0}&kind=o.run`);
   assert.equal(recent.jobs.length, 2);
   assert.equal((await client.get<{ jobs: unknown[] }>(`/v1/jobs?until=${t0}&kind=o.run&bot=frank`)).jobs.length, 0);

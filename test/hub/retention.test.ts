@@ -13,53 +13,77 @@ const ROUNDS = 8;
 const PER_ROUND = 300;
 
 const totalJobs = (stats: any) => Object.values(stats.jobs as Record<string, number>).reduce((a, b) => a + b, 0);
-const tasksOf = (stats: any, kind: string) => stats.tasks.filter((t: any) => t.kind === kind).reduce((n: number, t: any) => n + t.count, 0);
+const tasksOf = (stats: any, kind: string) =>
+  stats.tasks.filter((t: any) => t.kind === kind).reduce((n: number, t: any) => n + t.count, 0);
 
-test('under a steady load the store does not grow: finished jobs are swept and their pages reused', { ...sqliteOnly, timeout: 40_000 }, async () => {
-  const kind = 'ret.load';
-  // The test reads the SQLite file's pages.
-  const h = await startTestHub({ store: 'sqlite', kinds: [kind], retainSucceededMs: 200, sweepIntervalMs: 100 });
-  const db = new Database(join(h.dataDir, 'roost.db'), { readonly: true, fileMustExist: true });
-  const client = await h.as('client');
-  const workerToken = (await h.as('worker')).token;
-  const agents = startAgents(h, workerToken, [echoHandler(kind)], { names: ['ret-load-w'], concurrency: 32 });
-  const pages: number[] = [];
-  const totals: number[] = [];
-  try {
-    const stats = () => client.get<any>('/v1/stats');
-    for (let round = 1; round <= ROUNDS; round++) {
-      // Some weight per job, so the pages a round needs are clearly above the fixed overhead.
-      const jobs = Array.from({ length: PER_ROUND }, (_, i) => ({ kind, input: { round, i, text: `${round}:${i} `.padEnd(200, 'x') } }));
-      const r = await client.post<any>('/v1/jobs/batch', { jobs });
-      assert.equal(r.jobs.length, PER_ROUND);
+test(
+  'under a steady load the store does not grow: finished jobs are swept and their pages reused',
+  { ...sqliteOnly, timeout: 40_000 },
+  async () => {
+    const kind = 'ret.load';
+    // The test reads the SQLite file's pages.
+    const h = await startTestHub({ store: 'sqlite', kinds: [kind], retainSucceededMs: 200, sweepIntervalMs: 100 });
+    const db = new Database(join(h.dataDir, 'roost.db'), { readonly: true, fileMustExist: true });
+    const client = await h.as('client');
+    const workerToken = (await h.as('worker')).token;
+    const agents = startAgents(h, workerToken, [echoHandler(kind)], { names: ['ret-load-w'], concurrency: 32 });
+    const pages: number[] = [];
+    const totals: number[] = [];
+    try {
+      const stats = () => client.get<any>('/v1/stats');
+      for (let round = 1; round <= ROUNDS; round++) {
+        // Some weight per job, so the pages a round needs are clearly above the fixed overhead.
+        const jobs = Array.from({ length: PER_ROUND }, (_, i) => ({
+          kind,
+          input: { round, i, text: `${round}:${i} `.padEnd(200, 'x') },
+        }));
+        const r = await client.post<any>('/v1/jobs/batch', { jobs });
+        assert.equal(r.jobs.length, PER_ROUND);
 
-      // The round is done when nothing is queued or running any more.
-      const afterRound = await pollUntil(stats, (s) => !s.jobs.queued && !s.jobs.running, 15_000, `round ${round} to finish`);
-      assert.equal(afterRound.jobs.failed ?? 0, 0);
-      assert.equal(afterRound.jobs.cancelled ?? 0, 0);
-      totals.push(totalJobs(afterRound));
-      assert.ok(totalJobs(afterRound) <= 2 * PER_ROUND, `round ${round}: ${totalJobs(afterRound)} jobs in the store`);
+        // The round is done when nothing is queued or running any more.
+        const afterRound = await pollUntil(
+          stats,
+          (s) => !s.jobs.queued && !s.jobs.running,
+          15_000,
+          `round ${round} to finish`,
+        );
+        assert.equal(afterRound.jobs.failed ?? 0, 0);
+        assert.equal(afterRound.jobs.cancelled ?? 0, 0);
+        totals.push(totalJobs(afterRound));
+        assert.ok(totalJobs(afterRound) <= 2 * PER_ROUND, `round ${round}: ${totalJobs(afterRound)} jobs in the store`);
 
-      // The sweeper removes the rounds before this one (jobs with their tasks).
-      const swept = await pollUntil(stats, (s) => totalJobs(s) <= PER_ROUND, 10_000, `the rounds before ${round} to be swept`);
-      assert.ok(tasksOf(swept, kind) <= PER_ROUND, `round ${round}: ${tasksOf(swept, kind)} tasks left; tasks go with their jobs`);
-      pages.push(db.pragma('page_count', { simple: true }) as number);
+        // The sweeper removes the rounds before this one (jobs with their tasks).
+        const swept = await pollUntil(
+          stats,
+          (s) => totalJobs(s) <= PER_ROUND,
+          10_000,
+          `the rounds before ${round} to be swept`,
+        );
+        assert.ok(
+          tasksOf(swept, kind) <= PER_ROUND,
+          `round ${round}: ${tasksOf(swept, kind)} tasks left; tasks go with their jobs`,
+        );
+        pages.push(db.pragma('page_count', { simple: true }) as number);
+      }
+      // Everything is swept in the end.
+      const last = await pollUntil(stats, (s) => totalJobs(s) === 0, 10_000, 'the last round to be swept');
+      assert.equal(tasksOf(last, kind), 0);
+
+      // At any moment at most two rounds live in the store (one waiting for its sweep, one running),
+      // so the file stays within about two rounds' worth of pages; kept, the eight rounds would
+      // need eight times the first round's pages.
+      const [firstPages, lastPages] = [pages[0]!, pages[ROUNDS - 1]!];
+      assert.ok(
+        lastPages <= firstPages * 2.5,
+        `page_count grew from ${firstPages} after round 1 to ${lastPages} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`,
+      );
+    } finally {
+      db.close();
+      await agents.stop();
+      await h.close();
     }
-    // Everything is swept in the end.
-    const last = await pollUntil(stats, (s) => totalJobs(s) === 0, 10_000, 'the last round to be swept');
-    assert.equal(tasksOf(last, kind), 0);
-
-    // At any moment at most two rounds live in the store (one waiting for its sweep, one running),
-    // so the file stays within about two rounds' worth of pages; kept, the eight rounds would
-    // need eight times the first round's pages.
-    const [firstPages, lastPages] = [pages[0]!, pages[ROUNDS - 1]!];
-    assert.ok(lastPages <= firstPages * 2.5, `page_count grew from ${firstPages} after round 1 to ${lastPages} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`);
-  } finally {
-    db.close();
-    await agents.stop();
-    await h.close();
-  }
-});
+  },
+);
 
 test('a failed job outlives the sweeps until its dead task is purged', { timeout: 20_000 }, async () => {
   const h = await startTestHub({ kinds: ['ret.dead', 'ret.ok'], retainSucceededMs: 100, sweepIntervalMs: 50 });
@@ -79,7 +103,11 @@ test('a failed job outlives the sweeps until its dead task is purged', { timeout
     await worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 'fine' }] });
     await refused(client.post(`/v1/tasks/${t!.taskId}/purge`), 409, { code: 'not_dead' });
     await pollUntil(
-      () => client.get<any>(`/v1/jobs/${okJob.id}`).then(() => 'there', (e) => (e.status === 404 ? 'gone' : Promise.reject(e))),
+      () =>
+        client.get<any>(`/v1/jobs/${okJob.id}`).then(
+          () => 'there',
+          (e) => (e.status === 404 ? 'gone' : Promise.reject(e)),
+        ),
       (s) => s === 'gone',
       10_000,
       'the succeeded job to be swept',
@@ -120,13 +148,18 @@ test('purging every dead task is for admins and deletes exactly the failed jobs'
     const tasks = await claim(worker, 'ret-all-w', [{ kind: 'ret.all' }], { max: 3 });
     assert.equal(tasks.length, 3);
     // Two fail for good; one succeeds.
-    for (const t of tasks.slice(0, 2)) await worker.post('/v1/worker/fail', { leaseId: t.leaseId, error: 'no', retryable: false });
+    for (const t of tasks.slice(0, 2))
+      await worker.post('/v1/worker/fail', { leaseId: t.leaseId, error: 'no', retryable: false });
     await worker.post('/v1/worker/complete', { results: [{ leaseId: tasks[2]!.leaseId, output: 'ok' }] });
 
     await refused(client.post('/v1/tasks/dead/purge'), 403);
     assert.deepEqual(await h.admin.post('/v1/tasks/dead/purge'), { purgedJobs: 2 });
     for (const t of tasks.slice(0, 2)) await refused(client.get(`/v1/jobs/${t.jobId}`), 404);
-    assert.equal((await client.get<any>(`/v1/jobs/${tasks[2]!.jobId}`)).state, 'succeeded', 'a succeeded job is not purged');
+    assert.equal(
+      (await client.get<any>(`/v1/jobs/${tasks[2]!.jobId}`)).state,
+      'succeeded',
+      'a succeeded job is not purged',
+    );
     assert.deepEqual((await client.get<any>('/v1/tasks/dead')).tasks, []);
     assert.deepEqual(await h.admin.post('/v1/tasks/dead/purge'), { purgedJobs: 0 });
   } finally {

@@ -19,7 +19,11 @@ interface Login {
 }
 
 async function login(token: string): Promise<Login> {
-  const res = await fetch(`${h.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const res = await fetch(`${h.url}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
   const setCookie = res.headers.get('set-cookie') ?? '';
   return { status: res.status, setCookie, cookie: setCookie.split(';')[0]!, body: await res.json() };
 }
@@ -29,7 +33,8 @@ const withCookie = (cookie: string, init: RequestInit & { csrf?: string } = {}):
   headers: { cookie, ...(init.csrf ? { 'x-roost-csrf': init.csrf } : {}), ...(init.headers as Record<string, string>) },
 });
 
-const call = (path: string, cookie: string, init: RequestInit & { csrf?: string } = {}) => fetch(`${h.url}${path}`, withCookie(cookie, init));
+const call = (path: string, cookie: string, init: RequestInit & { csrf?: string } = {}) =>
+  fetch(`${h.url}${path}`, withCookie(cookie, init));
 
 test('logging in with a token sets an httpOnly, SameSite=Strict session cookie that the API accepts', async () => {
   const s = await login(h.adminToken);
@@ -37,7 +42,10 @@ test('logging in with a token sets an httpOnly, SameSite=Strict session cookie t
   assert.match(s.setCookie, /^roost_session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=86400$/);
   // The secret is all after `roost_<id>_`: it may hold '_' itself.
   const secret = h.adminToken.slice(h.adminToken.indexOf('_', 'roost_'.length) + 1);
-  assert.ok(!s.setCookie.includes(h.adminToken) && !JSON.stringify(s.body).includes(secret), 'the token itself is neither in the cookie nor in the reply');
+  assert.ok(
+    !s.setCookie.includes(h.adminToken) && !JSON.stringify(s.body).includes(secret),
+    'the token itself is neither in the cookie nor in the reply',
+  );
   assert.equal(s.body.scope, 'admin');
   const me = (await (await call('/v1/session', s.cookie)).json()) as any;
   assert.deepEqual([me.scope, me.csrf], ['admin', s.body.csrf]);
@@ -53,7 +61,11 @@ test('a wrong token, or a worker token, cannot log in; the reply says why and na
   const worker = await login((await h.as('worker')).token);
   assert.equal(worker.status, 403);
   assert.match(worker.body.error.message, /worker token cannot log in/);
-  const empty = await fetch(`${h.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const empty = await fetch(`${h.url}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(empty.status, 400);
   assert.equal(((await empty.json()) as any).error.field, 'token');
 });
@@ -67,9 +79,19 @@ test('with the cookie, a request that changes something needs the CSRF header an
   assert.match(((await bare.json()) as any).error.message, /x-roost-csrf/);
   const forged = await call('/v1/tokens', s.cookie, { method: 'POST', body, headers: json, csrf: 'not-it' });
   assert.equal(forged.status, 403);
-  const elsewhere = await call('/v1/tokens', s.cookie, { method: 'POST', body, csrf: s.body.csrf, headers: { ...json, origin: 'https://evil.example' } });
+  const elsewhere = await call('/v1/tokens', s.cookie, {
+    method: 'POST',
+    body,
+    csrf: s.body.csrf,
+    headers: { ...json, origin: 'https://evil.example' },
+  });
   assert.equal(elsewhere.status, 403);
-  const ok = await call('/v1/tokens', s.cookie, { method: 'POST', body, csrf: s.body.csrf, headers: { ...json, origin: h.url } });
+  const ok = await call('/v1/tokens', s.cookie, {
+    method: 'POST',
+    body,
+    csrf: s.body.csrf,
+    headers: { ...json, origin: h.url },
+  });
   assert.equal(ok.status, 201);
 });
 
@@ -89,7 +111,10 @@ test('a client session reads jobs but not admin pages; logout ends the session a
 });
 
 test('revoking the token ends the sessions made with it', async () => {
-  const { token, id } = await h.admin.post<{ token: string; id: string }>('/v1/tokens', { name: 'short-lived', scope: 'client' });
+  const { token, id } = await h.admin.post<{ token: string; id: string }>('/v1/tokens', {
+    name: 'short-lived',
+    scope: 'client',
+  });
   const s = await login(token);
   assert.equal((await call('/v1/jobs', s.cookie)).status, 200);
   await h.admin.request('DELETE', `/v1/tokens/${id}`);

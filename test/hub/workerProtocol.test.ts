@@ -13,7 +13,20 @@ let h: TestHub;
 let client: Client;
 let worker: Client;
 
-const KINDS = ['wp.wake', 'wp.max', 'wp.hb', 'wp.complete', 'wp.twice', 'wp.lost', 'wp.fail', 'wp.retry', 'wp.partial', 'wp.release', 'wp.cancel-hb', 'wp.cancel-agent'];
+const KINDS = [
+  'wp.wake',
+  'wp.max',
+  'wp.hb',
+  'wp.complete',
+  'wp.twice',
+  'wp.lost',
+  'wp.fail',
+  'wp.retry',
+  'wp.partial',
+  'wp.release',
+  'wp.cancel-hb',
+  'wp.cancel-agent',
+];
 
 before(async () => {
   // A fast reaper so an expired lease is requeued soon after it runs out.
@@ -61,7 +74,10 @@ test('heartbeat extends a live lease and reports junk leases as lost', async () 
   await client.post('/v1/jobs', { kind: 'wp.hb', input: 1, leaseMs: 5000 });
   const [t] = await claim(worker, 'wp-hb-w', [{ kind: 'wp.hb' }]);
   const before = (await client.get<any>(`/v1/tasks/${t!.taskId}`)).leaseExpiresAt;
-  const reply = await worker.post<any>('/v1/worker/heartbeat', { workerId: 'wp-hb-w', leaseIds: [t!.leaseId, 'junk', '424242.deadbeef'] });
+  const reply = await worker.post<any>('/v1/worker/heartbeat', {
+    workerId: 'wp-hb-w',
+    leaseIds: [t!.leaseId, 'junk', '424242.deadbeef'],
+  });
   assert.deepEqual(reply, { extended: [t!.leaseId], cancelled: [], lost: ['junk', '424242.deadbeef'] });
   const afterHb = (await client.get<any>(`/v1/tasks/${t!.taskId}`)).leaseExpiresAt;
   assert.ok(afterHb >= before, 'the lease runs at least as long as before');
@@ -70,7 +86,10 @@ test('heartbeat extends a live lease and reports junk leases as lost', async () 
 test('complete records the result and the job succeeds', async () => {
   const job = await client.post<any>('/v1/jobs', { kind: 'wp.complete', input: 'q' });
   const [t] = await claim(worker, 'wp-complete-w', [{ kind: 'wp.complete' }]);
-  const reply = await send(h.url, 'POST', '/v1/worker/complete', { token: worker.token, body: { results: [{ leaseId: t!.leaseId, output: { answer: 42 } }] } });
+  const reply = await send(h.url, 'POST', '/v1/worker/complete', {
+    token: worker.token,
+    body: { results: [{ leaseId: t!.leaseId, output: { answer: 42 } }] },
+  });
   assert.equal(reply.status, 200, reply.text);
   assert.deepEqual(reply.json.results, [{ leaseId: t!.leaseId, status: 'ok' }]);
   const done = await client.get<any>(`/v1/jobs/${job.id}`);
@@ -86,8 +105,14 @@ test('complete records the result and the job succeeds', async () => {
 test('completing the same lease twice answers 200 both times and records one result', async () => {
   const job = await client.post<any>('/v1/jobs', { kind: 'wp.twice', input: 1 });
   const [t] = await claim(worker, 'wp-twice-w', [{ kind: 'wp.twice' }]);
-  const first = await send(h.url, 'POST', '/v1/worker/complete', { token: worker.token, body: { results: [{ leaseId: t!.leaseId, output: 'first' }] } });
-  const second = await send(h.url, 'POST', '/v1/worker/complete', { token: worker.token, body: { results: [{ leaseId: t!.leaseId, output: 'second' }] } });
+  const first = await send(h.url, 'POST', '/v1/worker/complete', {
+    token: worker.token,
+    body: { results: [{ leaseId: t!.leaseId, output: 'first' }] },
+  });
+  const second = await send(h.url, 'POST', '/v1/worker/complete', {
+    token: worker.token,
+    body: { results: [{ leaseId: t!.leaseId, output: 'second' }] },
+  });
   assert.equal(first.status, 200, first.text);
   assert.equal(second.status, 200, second.text);
   assert.deepEqual(second.json.results, [{ leaseId: t!.leaseId, status: 'ok' }]);
@@ -102,13 +127,20 @@ test('work under a lost lease is refused with 409 lease_lost after the task was 
   const [old] = await claim(worker, 'wp-lost-1', [{ kind: 'wp.lost' }]);
   assert.equal(old!.attempt, 1);
   // The first worker goes silent; a second one long-polls and gets the task once the reaper requeues it.
-  const [again] = await within(claim(worker, 'wp-lost-2', [{ kind: 'wp.lost' }], { waitMs: 10_000 }), 12_000, 'the requeued task');
+  const [again] = await within(
+    claim(worker, 'wp-lost-2', [{ kind: 'wp.lost' }], { waitMs: 10_000 }),
+    12_000,
+    'the requeued task',
+  );
   assert.ok(again, 'the requeued task reached the second worker');
   assert.equal(again.taskId, old!.taskId);
   assert.equal(again.attempt, 2);
   assert.notEqual(again.leaseId, old!.leaseId);
 
-  const stale = await send(h.url, 'POST', '/v1/worker/complete', { token: worker.token, body: { results: [{ leaseId: old!.leaseId, output: 'stale' }] } });
+  const stale = await send(h.url, 'POST', '/v1/worker/complete', {
+    token: worker.token,
+    body: { results: [{ leaseId: old!.leaseId, output: 'stale' }] },
+  });
   assert.equal(stale.status, 409, stale.text);
   assert.equal(stale.json.error.code, 'lease_lost');
   assert.equal(typeof stale.json.error.message, 'string');
@@ -118,13 +150,19 @@ test('work under a lost lease is refused with 409 lease_lost after the task was 
   await worker.post('/v1/worker/complete', { results: [{ leaseId: again.leaseId, output: 'fresh' }] });
   const done = await client.get<any>(`/v1/jobs/${job.id}`);
   assert.equal(done.state, 'succeeded');
-  assert.deepEqual(done.results.map((r: any) => r.output), ['fresh']);
+  assert.deepEqual(
+    done.results.map((r: any) => r.output),
+    ['fresh'],
+  );
 });
 
 test('a non-retryable failure kills the task and fails the job; redrive brings it back to succeed', async () => {
   const job = await client.post<any>('/v1/jobs', { kind: 'wp.fail', input: 1, maxAttempts: 5 });
   const [t] = await claim(worker, 'wp-fail-w', [{ kind: 'wp.fail' }]);
-  assert.deepEqual(await worker.post('/v1/worker/fail', { leaseId: t!.leaseId, error: 'bad input: no prompt', retryable: false }), { ok: true });
+  assert.deepEqual(
+    await worker.post('/v1/worker/fail', { leaseId: t!.leaseId, error: 'bad input: no prompt', retryable: false }),
+    { ok: true },
+  );
 
   const failed = await client.get<any>(`/v1/jobs/${job.id}`);
   assert.equal(failed.state, 'failed');
@@ -141,7 +179,10 @@ test('a non-retryable failure kills the task and fails the job; redrive brings i
   assert.equal(redriven.state, 'queued');
   assert.equal(redriven.attempt, 0);
   assert.equal((await client.get<any>(`/v1/jobs/${job.id}`)).state, 'queued');
-  assert.ok(!(await client.get<any>('/v1/tasks/dead')).tasks.some((d: any) => d.id === t!.taskId), 'no longer listed as dead');
+  assert.ok(
+    !(await client.get<any>('/v1/tasks/dead')).tasks.some((d: any) => d.id === t!.taskId),
+    'no longer listed as dead',
+  );
 
   const [retry] = await claim(worker, 'wp-fail-w', [{ kind: 'wp.fail' }]);
   assert.equal(retry!.taskId, t!.taskId);
@@ -149,11 +190,19 @@ test('a non-retryable failure kills the task and fails the job; redrive brings i
   await worker.post('/v1/worker/complete', { results: [{ leaseId: retry!.leaseId, output: 'ok now' }] });
   const done = await client.get<any>(`/v1/jobs/${job.id}`);
   assert.equal(done.state, 'succeeded');
-  assert.deepEqual(done.results.map((r: any) => r.output), ['ok now']);
+  assert.deepEqual(
+    done.results.map((r: any) => r.output),
+    ['ok now'],
+  );
 });
 
 test('a retryable failure requeues the task with its attempt counted, until attempts run out', async () => {
-  const job = await client.post<any>('/v1/jobs', { kind: 'wp.retry', input: 1, maxAttempts: 2, backoff: { delayMs: 0 } });
+  const job = await client.post<any>('/v1/jobs', {
+    kind: 'wp.retry',
+    input: 1,
+    maxAttempts: 2,
+    backoff: { delayMs: 0 },
+  });
   const [t1] = await claim(worker, 'wp-retry-w', [{ kind: 'wp.retry' }]);
   await worker.post('/v1/worker/fail', { leaseId: t1!.leaseId, error: 'gpu fell over', retryable: true });
   const requeued = await client.get<any>(`/v1/tasks/${t1!.taskId}`);
@@ -179,13 +228,22 @@ test('when one variant dies the job fails, the rest are cancelled, finished resu
   const failed = await client.get<any>(`/v1/jobs/${job.id}`);
   assert.equal(failed.state, 'failed');
   assert.deepEqual(failed.counts, { queued: 0, leased: 0, succeeded: 1, dead: 1, cancelled: 1 });
-  assert.deepEqual(failed.results.map((r: any) => r.output), ['kept']);
-  assert.deepEqual(await claim(worker, 'wp-partial-w', [{ kind: 'wp.partial' }], { max: 3 }), [], 'cancelled siblings are not handed out');
+  assert.deepEqual(
+    failed.results.map((r: any) => r.output),
+    ['kept'],
+  );
+  assert.deepEqual(
+    await claim(worker, 'wp-partial-w', [{ kind: 'wp.partial' }], { max: 3 }),
+    [],
+    'cancelled siblings are not handed out',
+  );
 
   await client.post(`/v1/tasks/${b!.taskId}/redrive`);
   const resumed = await claim(worker, 'wp-partial-w', [{ kind: 'wp.partial' }], { max: 3 });
   assert.equal(resumed.length, 2, 'the dead task and the sibling cancelled because of it run again');
-  await worker.post('/v1/worker/complete', { results: resumed.map((t) => ({ leaseId: t.leaseId, output: `redo ${t.index}` })) });
+  await worker.post('/v1/worker/complete', {
+    results: resumed.map((t) => ({ leaseId: t.leaseId, output: `redo ${t.index}` })),
+  });
   const done = await client.get<any>(`/v1/jobs/${job.id}`);
   assert.equal(done.state, 'succeeded');
   assert.equal(done.results.length, 3);
@@ -213,7 +271,9 @@ test('release puts a task back as queued without counting the attempt', async ()
   assert.equal((await client.get<any>(`/v1/jobs/${job.id}`)).state, 'queued');
   // The released lease is gone; the task goes out again as a first attempt.
   assert.deepEqual(await worker.post('/v1/worker/release', { leaseIds: [t!.leaseId] }), { released: [] });
-  await refused(worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 1 }] }), 409, { code: 'lease_lost' });
+  await refused(worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 1 }] }), 409, {
+    code: 'lease_lost',
+  });
   const [again] = await claim(worker, 'wp-release-w2', [{ kind: 'wp.release' }]);
   assert.equal(again!.taskId, t!.taskId);
   assert.equal(again!.attempt, 1);
@@ -223,16 +283,30 @@ test('cancelling a leased job: the next heartbeat says cancelled and the result 
   const job = await client.post<any>('/v1/jobs', { kind: 'wp.cancel-hb', input: 1 });
   const [t] = await claim(worker, 'wp-cancel-hb-w', [{ kind: 'wp.cancel-hb' }]);
   assert.equal((await client.post<any>(`/v1/jobs/${job.id}/cancel`)).state, 'cancelled');
-  assert.deepEqual(await worker.post('/v1/worker/heartbeat', { leaseIds: [t!.leaseId] }), { extended: [], cancelled: [t!.leaseId], lost: [] });
-  await refused(worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 'late' }] }), 409, { code: 'cancelled' });
+  assert.deepEqual(await worker.post('/v1/worker/heartbeat', { leaseIds: [t!.leaseId] }), {
+    extended: [],
+    cancelled: [t!.leaseId],
+    lost: [],
+  });
+  await refused(worker.post('/v1/worker/complete', { results: [{ leaseId: t!.leaseId, output: 'late' }] }), 409, {
+    code: 'cancelled',
+  });
   const got = await client.get<any>(`/v1/jobs/${job.id}`);
   assert.equal(got.state, 'cancelled');
   assert.deepEqual(got.results, []);
 });
 
-test("cancel reaches a running handler: its signal aborts", { timeout: 15_000 }, async () => {
+test('cancel reaches a running handler: its signal aborts', { timeout: 15_000 }, async () => {
   const { handler, started, aborted } = abortWatchingHandler('wp.cancel-agent');
-  const agent = new WorkerAgent({ hub: h.url, token: worker.token, handlers: [handler], concurrency: 1, waitMs: 5000, graceMs: 500, log: quietLog });
+  const agent = new WorkerAgent({
+    hub: h.url,
+    token: worker.token,
+    handlers: [handler],
+    concurrency: 1,
+    waitMs: 5000,
+    graceMs: 500,
+    log: quietLog,
+  });
   const running = agent.start();
   try {
     const job = await client.post<any>('/v1/jobs', { kind: 'wp.cancel-agent', input: 1, leaseMs: 1500 });

@@ -14,7 +14,10 @@ before(async () => {
 after(() => t.close());
 
 async function refused(p: Promise<unknown>): Promise<HubError> {
-  const e = await p.then(() => assert.fail('expected a 4xx'), (e: unknown) => e);
+  const e = await p.then(
+    () => assert.fail('expected a 4xx'),
+    (e: unknown) => e,
+  );
   assert.ok(e instanceof HubError, String(e));
   return e;
 }
@@ -22,15 +25,31 @@ async function refused(p: Promise<unknown>): Promise<HubError> {
 test('sandbox over HTTP: posts with mentions, replies, asks and likes; the timeline is newest first', async () => {
   const hi = await client.post<SandboxPost>('/v1/sandbox/posts', { author: 'alice', text: '@frank hi, and @Bob too' });
   assert.deepEqual(hi.mentions, ['bob', 'frank'], 'mentions, lower-cased, by name');
-  const ask = await client.post<SandboxPost>('/v1/sandbox/asks', { from: 'carol', to: 'frank', text: 'what is the sea?' });
+  const ask = await client.post<SandboxPost>('/v1/sandbox/asks', {
+    from: 'carol',
+    to: 'frank',
+    text: 'what is the sea?',
+  });
   assert.deepEqual([ask.type, ask.recipient], ['ask', 'frank']);
-  const reply = await client.post<SandboxPost>('/v1/sandbox/posts', { author: 'frank', text: 'salt water', replyTo: ask.id });
+  const reply = await client.post<SandboxPost>('/v1/sandbox/posts', {
+    author: 'frank',
+    text: 'salt water',
+    replyTo: ask.id,
+  });
   assert.equal(reply.replyTo, ask.id);
-  const liked = await client.post<{ liked: boolean; post: SandboxPost }>(`/v1/sandbox/posts/${reply.id}/likes`, { account: 'alice' });
+  const liked = await client.post<{ liked: boolean; post: SandboxPost }>(`/v1/sandbox/posts/${reply.id}/likes`, {
+    account: 'alice',
+  });
   assert.deepEqual([liked.liked, liked.post.likes], [true, ['alice']]);
-  assert.equal((await client.post<{ liked: boolean }>(`/v1/sandbox/posts/${reply.id}/likes`, { account: 'alice' })).liked, false);
+  assert.equal(
+    (await client.post<{ liked: boolean }>(`/v1/sandbox/posts/${reply.id}/likes`, { account: 'alice' })).liked,
+    false,
+  );
   const { posts } = await client.get<{ posts: SandboxPost[] }>('/v1/sandbox/posts?limit=3');
-  assert.deepEqual(posts.map((p) => p.id), [reply.id, ask.id, hi.id]);
+  assert.deepEqual(
+    posts.map((p) => p.id),
+    [reply.id, ask.id, hi.id],
+  );
   const { accounts } = await client.get<{ accounts: string[] }>('/v1/sandbox/accounts');
   for (const a of ['alice', 'carol', 'frank']) assert.ok(accounts.includes(a));
 });
@@ -40,21 +59,33 @@ test('sandbox over HTTP: bad input is refused with the field named; unknown post
   assert.deepEqual([bad.status, bad.field], [400, 'author']);
   assert.equal((await refused(client.post('/v1/sandbox/posts', { author: 'alice', text: '' }))).field, 'text');
   assert.equal((await refused(client.post('/v1/sandbox/asks', { from: 'a', text: 'q' }))).field, 'to');
-  assert.equal((await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'q', replyTo: 999_999 }))).status, 404);
+  assert.equal(
+    (await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'q', replyTo: 999_999 }))).status,
+    404,
+  );
   assert.equal((await refused(client.get('/v1/sandbox/posts/0'))).field, 'id');
   assert.equal((await refused(client.get('/v1/sandbox/posts?limit=0'))).field, 'limit');
   assert.equal((await refused((await t.as('worker')).get('/v1/sandbox/posts'))).status, 403);
   // A NUL character is refused on every store, as PostgreSQL text cannot hold it.
-  assert.deepEqual(pick(await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'x\u0000y' }))), [400, 'text']);
-  assert.deepEqual(pick(await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'x', key: 'k\u0000' }))), [400, 'key']);
+  assert.deepEqual(pick(await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'x\u0000y' }))), [
+    400,
+    'text',
+  ]);
+  assert.deepEqual(pick(await refused(client.post('/v1/sandbox/posts', { author: 'a', text: 'x', key: 'k\u0000' }))), [
+    400,
+    'key',
+  ]);
   assert.deepEqual(pick(await refused(client.post('/v1/feeds/f%00/items', { items: [1] }))), [400, 'feed']);
   assert.deepEqual(pick(await refused(client.get('/v1/feeds/f/items?consumer=c%00'))), [400, 'consumer']);
-  assert.deepEqual(pick(await refused(client.post('/v1/feeds/f/ack', { consumer: 'c\u0000', seq: 1 }))), [400, 'consumer']);
+  assert.deepEqual(pick(await refused(client.post('/v1/feeds/f/ack', { consumer: 'c\u0000', seq: 1 }))), [
+    400,
+    'consumer',
+  ]);
 });
 
 const pick = (e: HubError) => [e.status, e.field];
 
-test('a platform client polls an account with a durable cursor: asks, replies and mentions to it, others\' posts', async () => {
+test("a platform client polls an account with a durable cursor: asks, replies and mentions to it, others' posts", async () => {
   const sb = t.hub.sandbox;
   const me = new SandboxClient(sb, 'poller');
   const start = (await me.poll(null, 500)).cursor;
@@ -65,13 +96,20 @@ test('a platform client polls an account with a durable cursor: asks, replies an
   await sb.ask({ from: 'dora', to: 'poller', text: 'why?' });
   await sb.ask({ from: 'dora', to: 'someone-else', text: 'not for you' });
   const page = await me.poll(start, 500);
-  assert.deepEqual(page.events.map((e) => [e.type, e.post.text]), [
-    ['post', 'plain post'],
-    ['reply', 'nice'],
-    ['mention', 'hey @poller'],
-    ['ask', 'why?'],
-  ]);
-  assert.deepEqual(await me.poll(page.cursor, 500), { events: [], cursor: page.cursor }, 'polling from the returned cursor finds nothing new');
+  assert.deepEqual(
+    page.events.map((e) => [e.type, e.post.text]),
+    [
+      ['post', 'plain post'],
+      ['reply', 'nice'],
+      ['mention', 'hey @poller'],
+      ['ask', 'why?'],
+    ],
+  );
+  assert.deepEqual(
+    await me.poll(page.cursor, 500),
+    { events: [], cursor: page.cursor },
+    'polling from the returned cursor finds nothing new',
+  );
   assert.equal((await me.findSent('k1'))!.id, mine.id);
   assert.equal(await me.findSent('k2'), null);
 });

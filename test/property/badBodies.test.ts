@@ -3,7 +3,15 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ClaimBody, CompleteBody, FailBody, HeartbeatBody, JobBody, ProgressBody, ReleaseBody } from '../../src/hub/schemas.js';
+import {
+  ClaimBody,
+  CompleteBody,
+  FailBody,
+  HeartbeatBody,
+  JobBody,
+  ProgressBody,
+  ReleaseBody,
+} from '../../src/hub/schemas.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 
 // Thousands of generated bad bodies against the create and worker endpoints: each must get a 4xx
@@ -22,7 +30,11 @@ before(async () => {
 after(() => h.close());
 
 async function send(path: string, token: string, body: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(h.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+  const res = await fetch(h.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -40,27 +52,68 @@ async function assertRefused(path: string, token: string, body: string): Promise
   assert.equal(typeof json?.error?.code, 'string');
 }
 
-const anyField = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.boolean());
+const anyField = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.constant(null),
+  fc.boolean(),
+);
 /** Objects shaped like the schema's but with values of any type, and sometimes extra keys. */
 function nearly(keys: string[]) {
   const shape = Object.fromEntries(keys.map((k) => [k, anyField]));
-  return fc.tuple(fc.record(shape, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 8 }), anyField, { maxKeys: 2 }), fc.boolean()).map(
-    ([base, extra, addExtra]) => (addExtra ? { ...extra, ...base } : base),
-  );
+  return fc
+    .tuple(
+      fc.record(shape, { requiredKeys: [] }),
+      fc.dictionary(fc.string({ maxLength: 8 }), anyField, { maxKeys: 2 }),
+      fc.boolean(),
+    )
+    .map(([base, extra, addExtra]) => (addExtra ? { ...extra, ...base } : base));
 }
 function invalidFor(schema: TSchema, keys: string[], accept: (v: unknown) => boolean = () => true) {
   return fc.oneof(fc.jsonValue({ maxDepth: 3 }), nearly(keys)).filter((v) => !(Value.Check(schema, v) && accept(v)));
 }
 
-const endpoints: Array<{ path: string; scope: 'client' | 'worker'; schema: TSchema; keys: string[]; accept?: (v: any) => boolean }> = [
+const endpoints: Array<{
+  path: string;
+  scope: 'client' | 'worker';
+  schema: TSchema;
+  keys: string[];
+  accept?: (v: any) => boolean;
+}> = [
   // A schema-valid job is still refused when its kind is unknown, so only known kinds count as valid.
-  { path: '/v1/jobs', scope: 'client', schema: JobBody, keys: Object.keys(JobBody.properties), accept: (v) => ['test.echo', 'test.sleep'].includes(v.kind) },
+  {
+    path: '/v1/jobs',
+    scope: 'client',
+    schema: JobBody,
+    keys: Object.keys(JobBody.properties),
+    accept: (v) => ['test.echo', 'test.sleep'].includes(v.kind),
+  },
   { path: '/v1/worker/claim', scope: 'worker', schema: ClaimBody, keys: Object.keys(ClaimBody.properties) },
   { path: '/v1/worker/heartbeat', scope: 'worker', schema: HeartbeatBody, keys: Object.keys(HeartbeatBody.properties) },
   // Well-formed progress/complete/fail bodies name leases that do not exist, which is also a 4xx.
-  { path: '/v1/worker/progress', scope: 'worker', schema: ProgressBody, keys: Object.keys(ProgressBody.properties), accept: () => false },
-  { path: '/v1/worker/complete', scope: 'worker', schema: CompleteBody, keys: Object.keys(CompleteBody.properties), accept: () => false },
-  { path: '/v1/worker/fail', scope: 'worker', schema: FailBody, keys: Object.keys(FailBody.properties), accept: () => false },
+  {
+    path: '/v1/worker/progress',
+    scope: 'worker',
+    schema: ProgressBody,
+    keys: Object.keys(ProgressBody.properties),
+    accept: () => false,
+  },
+  {
+    path: '/v1/worker/complete',
+    scope: 'worker',
+    schema: CompleteBody,
+    keys: Object.keys(CompleteBody.properties),
+    accept: () => false,
+  },
+  {
+    path: '/v1/worker/fail',
+    scope: 'worker',
+    schema: FailBody,
+    keys: Object.keys(FailBody.properties),
+    accept: () => false,
+  },
   { path: '/v1/worker/release', scope: 'worker', schema: ReleaseBody, keys: Object.keys(ReleaseBody.properties) },
 ];
 
@@ -68,7 +121,9 @@ for (const ep of endpoints) {
   test(`generated invalid bodies on ${ep.path} all get a 4xx JSON error`, async () => {
     const token = ep.scope === 'client' ? clientToken : workerToken;
     await fc.assert(
-      fc.asyncProperty(invalidFor(ep.schema, ep.keys, ep.accept), async (body) => assertRefused(ep.path, token, JSON.stringify(body))),
+      fc.asyncProperty(invalidFor(ep.schema, ep.keys, ep.accept), async (body) =>
+        assertRefused(ep.path, token, JSON.stringify(body)),
+      ),
       { numRuns: RUNS },
     );
   });
@@ -84,7 +139,9 @@ test('malformed JSON text gets a 4xx on every endpoint', async () => {
     }
   });
   await fc.assert(
-    fc.asyncProperty(notJson, fc.constantFrom(...endpoints), async (text, ep) => assertRefused(ep.path, ep.scope === 'client' ? clientToken : workerToken, text)),
+    fc.asyncProperty(notJson, fc.constantFrom(...endpoints), async (text, ep) =>
+      assertRefused(ep.path, ep.scope === 'client' ? clientToken : workerToken, text),
+    ),
     { numRuns: RUNS },
   );
 });

@@ -36,7 +36,10 @@ if (!b) {
     admin.on('page', (page) => {
       page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
       // The one expected error: the session check before logging in answers 401.
-      page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && problems.push(`${page.url()}: ${m.text()}`));
+      page.on(
+        'console',
+        (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && problems.push(`${page.url()}: ${m.text()}`),
+      );
     });
   });
   after(async () => {
@@ -65,7 +68,9 @@ if (!b) {
     await textIs(page, '[data-testid=workers-online]', '1');
     const before = Number(await page.locator('[data-testid=jobs-finished]').getAttribute('data-value'));
     const client = await h.as('client');
-    await client.post('/v1/jobs/batch', { jobs: Array.from({ length: 5 }, (_, i) => ({ kind: KINDS.quick, input: i })) });
+    await client.post('/v1/jobs/batch', {
+      jobs: Array.from({ length: 5 }, (_, i) => ({ kind: KINDS.quick, input: i })),
+    });
     await numberReaches(page, '[data-testid=jobs-finished]', before + 5);
     await page.locator('[data-chart=jobs-per-second] canvas').waitFor(WAIT);
     await page.close();
@@ -78,7 +83,10 @@ if (!b) {
     await page.goto(`${h.url}/#/jobs/${job.id}`);
     await h.gated.started(3);
     const variants = page.locator('[data-testid=variants] .variant:not(.pending)');
-    for (const [i, run] of h.gated.runs.filter((r) => r.taskId.startsWith(job.id)).slice(0, 2).entries()) {
+    for (const [i, run] of h.gated.runs
+      .filter((r) => r.taskId.startsWith(job.id))
+      .slice(0, 2)
+      .entries()) {
       run.gate.resolve();
       await countIs(page, '[data-testid=variants] .variant:not(.pending)', i + 1);
     }
@@ -93,7 +101,11 @@ if (!b) {
 
   test('the jobs list filters by state and by bot', async () => {
     const client = await h.as('client');
-    const mine = await client.post<{ id: string }>('/v1/jobs', { kind: KINDS.quick, input: 'tagged', concurrencyKey: 'bot:webtest' });
+    const mine = await client.post<{ id: string }>('/v1/jobs', {
+      kind: KINDS.quick,
+      input: 'tagged',
+      concurrencyKey: 'bot:webtest',
+    });
     const page = await admin.newPage();
     await page.goto(`${h.url}/#/jobs`);
     await page.fill('input[name=bot]', 'webtest');
@@ -110,14 +122,17 @@ if (!b) {
     const row = page.locator('[data-testid=workers-table] tbody tr', { hasText: 'gpu-box-1' });
     await row.waitFor(WAIT);
     const shown = await row.innerText();
-    for (const expected of ['text.markov', KINDS.quick, 'model=echo-1', 'vram=0', '/min']) assert.ok(shown.includes(expected), `${expected} in: ${shown}`);
+    for (const expected of ['text.markov', KINDS.quick, 'model=echo-1', 'vram=0', '/min'])
+      assert.ok(shown.includes(expected), `${expected} in: ${shown}`);
     assert.ok(await row.locator('.dot.on').count(), 'shown as connected');
     await page.close();
   });
 
   test('a dead task shows its error and attempts; purge deletes its job; redrive runs it again', async () => {
     const client = await h.as('client');
-    const jobs = await Promise.all([1, 2].map((i) => client.post<{ id: string }>('/v1/jobs', { kind: KINDS.broken, input: i })));
+    const jobs = await Promise.all(
+      [1, 2].map((i) => client.post<{ id: string }>('/v1/jobs', { kind: KINDS.broken, input: i })),
+    );
     const page = await admin.newPage();
     await page.goto(`${h.url}/#/dead`);
     const row = (id: string) => page.locator('[data-testid=dead-table] tbody tr', { hasText: id });
@@ -154,7 +169,7 @@ if (!b) {
     await page.close();
   });
 
-  test('on the sandbox page, an ask made as any account gets the bot\'s answer on screen', async () => {
+  test("on the sandbox page, an ask made as any account gets the bot's answer on screen", async () => {
     const page = await admin.newPage();
     await page.goto(`${h.url}/#/sandbox`);
     await page.fill('input[name=as]', 'dora');
@@ -179,7 +194,11 @@ if (!b) {
     assert.match(await page.locator('[role=alert]').innerText(), /needs an admin token.*client token/);
     await page.click('button:has-text("Log out")');
     await page.locator('#token').waitFor(WAIT);
-    assert.equal((await context.cookies()).find((c) => c.name === 'roost_session'), undefined, 'the cookie is gone');
+    assert.equal(
+      (await context.cookies()).find((c) => c.name === 'roost_session'),
+      undefined,
+      'the cookie is gone',
+    );
     await context.close();
   });
 

@@ -19,7 +19,11 @@ export interface DashboardHub extends TestHub {
   createBot(name: string): Promise<unknown>;
 }
 
-const quick: Handler = { kind: KINDS.quick, labels: { model: 'echo-1', vram: '0' }, run: async (input) => ({ text: `echo ${JSON.stringify(input)}` }) };
+const quick: Handler = {
+  kind: KINDS.quick,
+  labels: { model: 'echo-1', vram: '0' },
+  run: async (input) => ({ text: `echo ${JSON.stringify(input)}` }),
+};
 /** Fails for good until repair() is called: what an operator fixes before redriving. */
 function brokenHandler(): { handler: Handler; repair(): void } {
   let broken = true;

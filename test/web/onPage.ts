@@ -16,16 +16,28 @@ declare const document: {
 const WAIT = { timeout: 30_000 };
 
 export async function textIs(page: Page, selector: string, expected: string): Promise<void> {
-  await page.waitForFunction(([s, e]) => document.querySelector(s!)?.textContent === e, [selector, expected] as const, WAIT);
+  await page.waitForFunction(
+    ([s, e]) => document.querySelector(s!)?.textContent === e,
+    [selector, expected] as const,
+    WAIT,
+  );
 }
 
 export async function countIs(page: Page, selector: string, n: number): Promise<void> {
-  await page.waitForFunction(([s, want]) => document.querySelectorAll(s as string).length === want, [selector, n] as const, WAIT);
+  await page.waitForFunction(
+    ([s, want]) => document.querySelectorAll(s as string).length === want,
+    [selector, n] as const,
+    WAIT,
+  );
 }
 
 /** The number the element shows (in its data-value, unformatted) reaches at least `n`. */
 export async function numberReaches(page: Page, selector: string, n: number): Promise<void> {
-  await page.waitForFunction(([s, want]) => Number(document.querySelector(s as string)?.dataset.value) >= (want as number), [selector, n] as const, WAIT);
+  await page.waitForFunction(
+    ([s, want]) => Number(document.querySelector(s as string)?.dataset.value) >= (want as number),
+    [selector, n] as const,
+    WAIT,
+  );
 }
 
 /** Exactly one element matches, and its text holds `fragment`. */

@@ -21,7 +21,8 @@ const WAIT = { timeout: 30_000 };
 
 function latencies(typical: number, n: number): LatencyHistogram {
   const h: LatencyHistogram = {};
-  for (let i = 0; i < n; i++) addLatency(h, Math.round(typical * (0.5 + ((i * 7919) % 100) / 100) * (i % 50 === 0 ? 6 : 1)));
+  for (let i = 0; i < n; i++)
+    addLatency(h, Math.round(typical * (0.5 + ((i * 7919) % 100) / 100) * (i % 50 === 0 ? 6 : 1)));
   return h;
 }
 
@@ -29,9 +30,17 @@ const b = await launchBrowser();
 if (!b) throw new Error('screenshots need Chromium at /usr/bin/chromium');
 const h = await startDashboardHub();
 const laptop = new WorkerAgent({
-  hub: h.url, token: (await h.as('worker')).token, workerId: 'laptop-7f3a', name: 'alice-laptop',
-  handlers: [{ kind: KINDS.quick, labels: { model: 'echo-1', vram: '0' }, run: async (input) => ({ text: String(input) }) }],
-  concurrency: 2, waitMs: 5000, graceMs: 200, log: quietLog,
+  hub: h.url,
+  token: (await h.as('worker')).token,
+  workerId: 'laptop-7f3a',
+  name: 'alice-laptop',
+  handlers: [
+    { kind: KINDS.quick, labels: { model: 'echo-1', vram: '0' }, run: async (input) => ({ text: String(input) }) },
+  ],
+  concurrency: 2,
+  waitMs: 5000,
+  graceMs: 200,
+  log: quietLog,
 });
 void laptop.start();
 try {
@@ -40,17 +49,46 @@ try {
     const minute = minuteOf(now) - (60 - i) * MINUTE_MS;
     const load = Math.round(600 + 400 * Math.sin(i / 6) + (i > 40 && i < 46 ? 900 : 0));
     return [
-      { minute, hub: 'seed', kind: '', jobsCreated: load, jobsSucceeded: load - (i % 9 === 0 ? 6 : 1), jobsFailed: i % 9 === 0 ? 5 : 0, claims: 0, latency: {} },
-      { minute, hub: 'seed', kind: 'text.markov', jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: load * 3, latency: latencies(i > 40 && i < 46 ? 40 : 3, 200) },
+      {
+        minute,
+        hub: 'seed',
+        kind: '',
+        jobsCreated: load,
+        jobsSucceeded: load - (i % 9 === 0 ? 6 : 1),
+        jobsFailed: i % 9 === 0 ? 5 : 0,
+        claims: 0,
+        latency: {},
+      },
+      {
+        minute,
+        hub: 'seed',
+        kind: 'text.markov',
+        jobsCreated: 0,
+        jobsSucceeded: 0,
+        jobsFailed: 0,
+        claims: load * 3,
+        latency: latencies(i > 40 && i < 46 ? 40 : 3, 200),
+      },
     ];
   }).flat();
   await h.hub.broker.store.writeRollups(rows);
 
   await Promise.all(['autoresponder', 'ledger'].map((bot) => h.createBot(bot)));
   const client = await h.as('client');
-  await client.post('/v1/jobs/batch', { jobs: Array.from({ length: 12 }, (_, i) => ({ kind: KINDS.quick, input: `item ${i}` })) });
-  await client.post('/v1/jobs', { kind: 'text.markov', input: { prompt: 'the harbour at dawn', maxWords: 24 }, variants: 6 });
-  await client.post('/v1/jobs', { kind: KINDS.gated, input: { prompt: 'a lighthouse in fog' }, variants: 4, concurrencyKey: 'bot:painter' });
+  await client.post('/v1/jobs/batch', {
+    jobs: Array.from({ length: 12 }, (_, i) => ({ kind: KINDS.quick, input: `item ${i}` })),
+  });
+  await client.post('/v1/jobs', {
+    kind: 'text.markov',
+    input: { prompt: 'the harbour at dawn', maxWords: 24 },
+    variants: 6,
+  });
+  await client.post('/v1/jobs', {
+    kind: KINDS.gated,
+    input: { prompt: 'a lighthouse in fog' },
+    variants: 4,
+    concurrencyKey: 'bot:painter',
+  });
   for (const i of [1, 2]) await client.post('/v1/jobs', { kind: KINDS.broken, input: { prompt: `castle ${i}` } });
   await client.post('/v1/jobs', { kind: KINDS.gated, input: 'later', variants: 2, delayMs: 3_600_000 });
   await h.admin.post('/v1/sandbox/posts', { author: 'poet', text: 'The sea is deep and quiet at night.' });

@@ -17,7 +17,14 @@ const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NUL_FREE });
 const StateParams = Type.Object({ name: BotName, key: Name }, strict);
 const FeedParams = Type.Object({ feed: Name }, strict);
 export const CreateBotBody = Type.Object(
-  { name: BotName, from: Type.String({ minLength: 1, maxLength: 4096, description: 'A bot module file on the hub machine; it is copied into botsDir' }) },
+  {
+    name: BotName,
+    from: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'A bot module file on the hub machine; it is copied into botsDir',
+    }),
+  },
   strict,
 );
 const StateBody = Type.Object({ value: Type.Unknown() }, strict);
@@ -48,43 +55,83 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
   const bot = { onRequest: requireScope(tokens, 'bot') };
   const tags = ['bots'];
 
-  app.get('/v1/bots', { ...reader, schema: { tags, summary: 'Bots with their stats, and whether this hub is the one running them' } }, async () => ({
-    bots: await bots.list(),
-    leads: bots.leads,
-  }));
-  app.get('/v1/bots/:name', { ...reader, schema: { tags, summary: 'One bot', params: NameParams } }, async (req) => bots.get((req.params as NameParams).name));
-  app.post('/v1/bots', { ...admin, schema: { tags, summary: 'Create a bot from a module and start it', body: CreateBotBody } }, async (req, reply) => {
-    const b = req.body as Static<typeof CreateBotBody>;
-    return reply.code(201).send(await bots.create(b.name, b.from));
-  });
-  app.post('/v1/bots/:name/pause', { ...admin, schema: { tags, summary: 'Stop a bot until resumed', params: NameParams } }, async (req) => bots.pause((req.params as NameParams).name));
-  app.post('/v1/bots/:name/resume', { ...admin, schema: { tags, summary: 'Start a paused bot', params: NameParams } }, async (req) => bots.resume((req.params as NameParams).name));
-  app.post('/v1/bots/:name/run', { ...admin, schema: { tags, summary: "Run a bot's onSchedule once, now", params: NameParams } }, async (req) => {
-    const { name } = req.params as NameParams;
-    await bots.runOnce(name);
-    return bots.get(name);
-  });
-  app.delete('/v1/bots/:name', { ...admin, schema: { tags, summary: 'Destroy a bot with its state, owned feeds, ledger and log', params: NameParams } }, async (req) => {
-    const { name } = req.params as NameParams;
-    await bots.destroy(name);
-    return { destroyed: name };
-  });
+  app.get(
+    '/v1/bots',
+    { ...reader, schema: { tags, summary: 'Bots with their stats, and whether this hub is the one running them' } },
+    async () => ({
+      bots: await bots.list(),
+      leads: bots.leads,
+    }),
+  );
+  app.get('/v1/bots/:name', { ...reader, schema: { tags, summary: 'One bot', params: NameParams } }, async (req) =>
+    bots.get((req.params as NameParams).name),
+  );
+  app.post(
+    '/v1/bots',
+    { ...admin, schema: { tags, summary: 'Create a bot from a module and start it', body: CreateBotBody } },
+    async (req, reply) => {
+      const b = req.body as Static<typeof CreateBotBody>;
+      return reply.code(201).send(await bots.create(b.name, b.from));
+    },
+  );
+  app.post(
+    '/v1/bots/:name/pause',
+    { ...admin, schema: { tags, summary: 'Stop a bot until resumed', params: NameParams } },
+    async (req) => bots.pause((req.params as NameParams).name),
+  );
+  app.post(
+    '/v1/bots/:name/resume',
+    { ...admin, schema: { tags, summary: 'Start a paused bot', params: NameParams } },
+    async (req) => bots.resume((req.params as NameParams).name),
+  );
+  app.post(
+    '/v1/bots/:name/run',
+    { ...admin, schema: { tags, summary: "Run a bot's onSchedule once, now", params: NameParams } },
+    async (req) => {
+      const { name } = req.params as NameParams;
+      await bots.runOnce(name);
+      return bots.get(name);
+    },
+  );
+  app.delete(
+    '/v1/bots/:name',
+    {
+      ...admin,
+      schema: { tags, summary: 'Destroy a bot with its state, owned feeds, ledger and log', params: NameParams },
+    },
+    async (req) => {
+      const { name } = req.params as NameParams;
+      await bots.destroy(name);
+      return { destroyed: name };
+    },
+  );
 
-  app.get('/v1/bots/:name/logs', { ...reader, schema: { tags, summary: "A bot's stored log lines, oldest first", params: NameParams } }, async (req) => {
-    const q = req.query as Query;
-    checkKnown(q, ['since', 'after', 'limit']);
-    const { name } = await bots.get((req.params as NameParams).name);
-    const lines = await store.readLogs(name, {
-      since: intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER),
-      afterId: intParam(q, 'after', 0, Number.MAX_SAFE_INTEGER),
-      limit: intParam(q, 'limit', 1, 1000) ?? 200,
-    });
-    return { lines };
-  });
+  app.get(
+    '/v1/bots/:name/logs',
+    { ...reader, schema: { tags, summary: "A bot's stored log lines, oldest first", params: NameParams } },
+    async (req) => {
+      const q = req.query as Query;
+      checkKnown(q, ['since', 'after', 'limit']);
+      const { name } = await bots.get((req.params as NameParams).name);
+      const lines = await store.readLogs(name, {
+        since: intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER),
+        afterId: intParam(q, 'after', 0, Number.MAX_SAFE_INTEGER),
+        limit: intParam(q, 'limit', 1, 1000) ?? 200,
+      });
+      return { lines };
+    },
+  );
 
   app.get(
     '/v1/bots/:name/logs/events',
-    { ...reader, schema: { tags, summary: "Server-Sent Events: a bot's last log lines (of the last hour, at most 200), then each new one", params: NameParams } },
+    {
+      ...reader,
+      schema: {
+        tags,
+        summary: "Server-Sent Events: a bot's last log lines (of the last hour, at most 200), then each new one",
+        params: NameParams,
+      },
+    },
     async (req, reply) => {
       checkKnown(req.query as Query, []);
       const { name } = await bots.get((req.params as NameParams).name);
@@ -97,7 +144,10 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
       const failed = () => stream.end();
       let reading = tail(store, name).then(send).catch(failed);
       const onLog = (bot: string) => {
-        if (bot === name) reading = reading.then(async () => send(await store.readLogs(name, { afterId: lastId, limit: PAGE }))).catch(failed);
+        if (bot === name)
+          reading = reading
+            .then(async () => send(await store.readLogs(name, { afterId: lastId, limit: PAGE })))
+            .catch(failed);
       };
       const stream = new SseStream(reply, () => bots.logged.off('log', onLog));
       bots.logged.on('log', onLog);
@@ -105,34 +155,60 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     },
   );
 
-  app.get('/v1/bots/:name/state', { ...bot, schema: { tags, summary: "A bot's state, every key", params: NameParams } }, async (req) => {
-    const { name } = await bots.get((req.params as NameParams).name);
-    return { state: await store.listState(name) };
-  });
-  app.put('/v1/bots/:name/state/:key', { ...bot, schema: { tags, summary: 'Set a state key (null deletes it)', params: StateParams, body: StateBody } }, async (req) => {
-    const { name, key } = req.params as Static<typeof StateParams>;
-    await bots.get(name);
-    const { value } = req.body as Static<typeof StateBody>;
-    await store.setState(name, key, value === null ? undefined : value, Date.now());
-    return { key, value };
-  });
+  app.get(
+    '/v1/bots/:name/state',
+    { ...bot, schema: { tags, summary: "A bot's state, every key", params: NameParams } },
+    async (req) => {
+      const { name } = await bots.get((req.params as NameParams).name);
+      return { state: await store.listState(name) };
+    },
+  );
+  app.put(
+    '/v1/bots/:name/state/:key',
+    { ...bot, schema: { tags, summary: 'Set a state key (null deletes it)', params: StateParams, body: StateBody } },
+    async (req) => {
+      const { name, key } = req.params as Static<typeof StateParams>;
+      await bots.get(name);
+      const { value } = req.body as Static<typeof StateBody>;
+      await store.setState(name, key, value === null ? undefined : value, Date.now());
+      return { key, value };
+    },
+  );
 
-  app.post('/v1/feeds/:feed/items', { ...bot, schema: { tags, summary: 'Publish items to a feed', params: FeedParams, body: PublishBody } }, async (req) => {
-    const { feed } = req.params as Static<typeof FeedParams>;
-    return { seqs: await store.publish(feed, null, (req.body as Static<typeof PublishBody>).items, Date.now()) };
-  });
-  app.get('/v1/feeds/:feed/items', { ...bot, schema: { tags, summary: "Items after a consumer's last ack", params: FeedParams } }, async (req) => {
-    const q = req.query as Query;
-    checkKnown(q, ['consumer', 'limit']);
-    const consumer = stringParam(q, 'consumer');
-    if (!consumer) throw new InputError('consumer', 'consumer is required: the name whose cursor to read from');
-    if (consumer.includes('\u0000')) throw new InputError('consumer', 'consumer may not contain the NUL character');
-    return { items: await store.readFeed((req.params as Static<typeof FeedParams>).feed, consumer, intParam(q, 'limit', 1, 1000) ?? 100) };
-  });
-  app.post('/v1/feeds/:feed/ack', { ...bot, schema: { tags, summary: "Move a consumer's cursor to seq", params: FeedParams, body: AckBody } }, async (req) => {
-    const { feed } = req.params as Static<typeof FeedParams>;
-    const { consumer, seq } = req.body as Static<typeof AckBody>;
-    if (!(await store.ack(feed, consumer, seq))) throw new NotFoundError(`feed '${feed}' has no item ${seq}`);
-    return { feed, consumer, acked: seq };
-  });
+  app.post(
+    '/v1/feeds/:feed/items',
+    { ...bot, schema: { tags, summary: 'Publish items to a feed', params: FeedParams, body: PublishBody } },
+    async (req) => {
+      const { feed } = req.params as Static<typeof FeedParams>;
+      return { seqs: await store.publish(feed, null, (req.body as Static<typeof PublishBody>).items, Date.now()) };
+    },
+  );
+  app.get(
+    '/v1/feeds/:feed/items',
+    { ...bot, schema: { tags, summary: "Items after a consumer's last ack", params: FeedParams } },
+    async (req) => {
+      const q = req.query as Query;
+      checkKnown(q, ['consumer', 'limit']);
+      const consumer = stringParam(q, 'consumer');
+      if (!consumer) throw new InputError('consumer', 'consumer is required: the name whose cursor to read from');
+      if (consumer.includes('\u0000')) throw new InputError('consumer', 'consumer may not contain the NUL character');
+      return {
+        items: await store.readFeed(
+          (req.params as Static<typeof FeedParams>).feed,
+          consumer,
+          intParam(q, 'limit', 1, 1000) ?? 100,
+        ),
+      };
+    },
+  );
+  app.post(
+    '/v1/feeds/:feed/ack',
+    { ...bot, schema: { tags, summary: "Move a consumer's cursor to seq", params: FeedParams, body: AckBody } },
+    async (req) => {
+      const { feed } = req.params as Static<typeof FeedParams>;
+      const { consumer, seq } = req.body as Static<typeof AckBody>;
+      if (!(await store.ack(feed, consumer, seq))) throw new NotFoundError(`feed '${feed}' has no item ${seq}`);
+      return { feed, consumer, acked: seq };
+    },
+  );
 }

@@ -22,7 +22,8 @@ const TYPES: Record<string, string> = {
 
 // Everything the page loads comes from this hub: no CDN, nothing inline, no framing.
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -49,13 +50,23 @@ function load(dir: string): Map<string, Asset> {
     const path = '/' + relative(dir, file).split(/[\\/]/).join('/');
     const body = readFileSync(file);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    assets.set(path, { body, type: TYPES[extname(file)] ?? 'application/octet-stream', etag, immutable: path.startsWith('/assets/') });
+    assets.set(path, {
+      body,
+      type: TYPES[extname(file)] ?? 'application/octet-stream',
+      etag,
+      immutable: path.startsWith('/assets/'),
+    });
   }
   return assets;
 }
 
 function send(asset: Asset, req: FastifyRequest, reply: FastifyReply) {
-  reply.headers({ 'content-type': asset.type, etag: asset.etag, 'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache', ...PAGE_HEADERS });
+  reply.headers({
+    'content-type': asset.type,
+    etag: asset.etag,
+    'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    ...PAGE_HEADERS,
+  });
   if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
   return reply.send(asset.body);
 }
@@ -69,7 +80,10 @@ export function dashboardRoutes(app: FastifyInstance, log: Logger, dir = WEB_DIR
   if (!existsSync(index)) {
     log.warn({ dir }, 'the dashboard is not built (run `npm run build`); / says so');
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-      reply.code(503).type('text/plain; charset=utf-8').send('The Roost dashboard is not built: run `npm run build`, then restart the hub.\n'),
+      reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The Roost dashboard is not built: run `npm run build`, then restart the hub.\n'),
     );
     return;
   }

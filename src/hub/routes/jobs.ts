@@ -43,32 +43,50 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
 
   app.post(
     '/v1/jobs/:id/enough',
-    { ...client, schema: { tags, summary: 'Early stop: cancel the rest; the job succeeds with the results it has', params: IdParams } },
+    {
+      ...client,
+      schema: {
+        tags,
+        summary: 'Early stop: cancel the rest; the job succeeds with the results it has',
+        params: IdParams,
+      },
+    },
     async (req) => broker.enough((req.params as IdParams).id),
   );
 
-  app.get('/v1/jobs', { ...client, schema: { tags, summary: 'List jobs, newest first', querystring: JobListQuery } }, async (req) => {
-    const q = req.query as Query;
-    checkKnown(q, ['state', 'kind', 'bot', 'since', 'until', 'cursor', 'limit']);
-    const limit = intParam(q, 'limit', 1, 500) ?? 50;
-    const bot = patternParam(q, 'bot', BOT_NAME, 'a bot name (lower-case letters, digits, _ and -)');
-    const filter = {
-      state: enumParam(q, 'state', JOB_STATES),
-      kind: stringParam(q, 'kind'),
-      // A bot's jobs carry its concurrency key (ctx.jobs).
-      concurrencyKey: bot === undefined ? undefined : `bot:${bot}`,
-      since: intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER),
-      until: intParam(q, 'until', 0, Number.MAX_SAFE_INTEGER),
-      cursor: stringParam(q, 'cursor'),
-      limit,
-    };
-    const jobs = broker.views(await broker.store.listJobs(filter));
-    return { jobs, nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null };
-  });
+  app.get(
+    '/v1/jobs',
+    { ...client, schema: { tags, summary: 'List jobs, newest first', querystring: JobListQuery } },
+    async (req) => {
+      const q = req.query as Query;
+      checkKnown(q, ['state', 'kind', 'bot', 'since', 'until', 'cursor', 'limit']);
+      const limit = intParam(q, 'limit', 1, 500) ?? 50;
+      const bot = patternParam(q, 'bot', BOT_NAME, 'a bot name (lower-case letters, digits, _ and -)');
+      const filter = {
+        state: enumParam(q, 'state', JOB_STATES),
+        kind: stringParam(q, 'kind'),
+        // A bot's jobs carry its concurrency key (ctx.jobs).
+        concurrencyKey: bot === undefined ? undefined : `bot:${bot}`,
+        since: intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER),
+        until: intParam(q, 'until', 0, Number.MAX_SAFE_INTEGER),
+        cursor: stringParam(q, 'cursor'),
+        limit,
+      };
+      const jobs = broker.views(await broker.store.listJobs(filter));
+      return { jobs, nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null };
+    },
+  );
 
   app.get(
     '/v1/jobs/:id',
-    { ...client, schema: { tags, summary: 'A job with its results; wait= long-polls until done or results= are in', params: IdParams } },
+    {
+      ...client,
+      schema: {
+        tags,
+        summary: 'A job with its results; wait= long-polls until done or results= are in',
+        params: IdParams,
+      },
+    },
     async (req, reply) => {
       const q = req.query as Query;
       checkKnown(q, ['wait', 'results']);
@@ -90,13 +108,22 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     },
   );
 
-  app.post('/v1/jobs/:id/cancel', { ...client, schema: { tags, summary: 'Cancel a job', params: IdParams } }, async (req) =>
-    broker.cancel((req.params as IdParams).id),
+  app.post(
+    '/v1/jobs/:id/cancel',
+    { ...client, schema: { tags, summary: 'Cancel a job', params: IdParams } },
+    async (req) => broker.cancel((req.params as IdParams).id),
   );
 
   app.get(
     '/v1/jobs/:id/events',
-    { ...client, schema: { tags, summary: 'Server-Sent Events: state, result, progress; ends when the job is done', params: IdParams } },
+    {
+      ...client,
+      schema: {
+        tags,
+        summary: 'Server-Sent Events: state, result, progress; ends when the job is done',
+        params: IdParams,
+      },
+    },
     async (req, reply) => {
       checkKnown(req.query as Query, []);
       const id = (req.params as IdParams).id;

@@ -15,23 +15,38 @@ export function overviewRoutes(app: FastifyInstance, overview: Overview, tokens:
   const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['admin'];
 
-  app.get('/v1/stats/minutes', { ...client, schema: { tags, summary: 'Per-minute jobs, claims and dispatch latency (p50, p99), up to the last 24 hours', querystring: MinutesQuery } }, async (req) => {
-    const q = req.query as Query;
-    checkKnown(q, ['since', 'until']);
-    const now = Date.now();
-    const since = intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER) ?? now - HOUR_MS;
-    const until = intParam(q, 'until', 0, Number.MAX_SAFE_INTEGER) ?? now;
-    if (until < since) throw new InputError('until', `until (${until}) must not be before since (${since})`);
-    // Older minutes are not kept: an earlier since reads from 24 hours ago.
-    return { minutes: await overview.series(Math.max(since, now - ROLLUP_RETAIN_MS), Math.min(until, now)) };
-  });
+  app.get(
+    '/v1/stats/minutes',
+    {
+      ...client,
+      schema: {
+        tags,
+        summary: 'Per-minute jobs, claims and dispatch latency (p50, p99), up to the last 24 hours',
+        querystring: MinutesQuery,
+      },
+    },
+    async (req) => {
+      const q = req.query as Query;
+      checkKnown(q, ['since', 'until']);
+      const now = Date.now();
+      const since = intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER) ?? now - HOUR_MS;
+      const until = intParam(q, 'until', 0, Number.MAX_SAFE_INTEGER) ?? now;
+      if (until < since) throw new InputError('until', `until (${until}) must not be before since (${since})`);
+      // Older minutes are not kept: an earlier since reads from 24 hours ago.
+      return { minutes: await overview.series(Math.max(since, now - ROLLUP_RETAIN_MS), Math.min(until, now)) };
+    },
+  );
 
-  app.get('/v1/stats/events', { ...client, schema: { tags, summary: `Server-Sent Events: an overview snapshot now and every 2 s` } }, async (req, reply) => {
-    checkKnown(req.query as Query, []);
-    const first = await overview.snapshot();
-    let unsubscribe = () => {};
-    const stream = new SseStream(reply, () => unsubscribe());
-    stream.send('overview', first);
-    unsubscribe = overview.subscribe((s) => stream.send('overview', s));
-  });
+  app.get(
+    '/v1/stats/events',
+    { ...client, schema: { tags, summary: `Server-Sent Events: an overview snapshot now and every 2 s` } },
+    async (req, reply) => {
+      checkKnown(req.query as Query, []);
+      const first = await overview.snapshot();
+      let unsubscribe = () => {};
+      const stream = new SseStream(reply, () => unsubscribe());
+      stream.send('overview', first);
+      unsubscribe = overview.subscribe((s) => stream.send('overview', s));
+    },
+  );
 }

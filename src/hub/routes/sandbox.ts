@@ -13,7 +13,12 @@ import type { SandboxPost } from '../../types.js';
 const strict = { additionalProperties: false } as const;
 const Account = Type.String({ pattern: ACCOUNT_PATTERN, description: 'Lower-case account name; created on first use' });
 const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT, pattern: NUL_FREE });
-const Key = Type.String({ minLength: 1, maxLength: 200, pattern: NUL_FREE, description: "The author's idempotency key, kept with the post" });
+const Key = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: NUL_FREE,
+  description: "The author's idempotency key, kept with the post",
+});
 
 export const SandboxPostBody = Type.Object(
   { author: Account, text: Text, replyTo: Type.Optional(Type.Integer({ minimum: 1 })), key: Type.Optional(Key) },
@@ -22,50 +27,73 @@ export const SandboxPostBody = Type.Object(
 export const SandboxAskBody = Type.Object({ from: Account, to: Account, text: Text, key: Type.Optional(Key) }, strict);
 export const SandboxLikeBody = Type.Object({ account: Account }, strict);
 // Path parameters arrive as text and the schema compiler does not coerce them.
-const PostParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'A post id' }) }, strict);
+const PostParams = Type.Object(
+  { id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'A post id' }) },
+  strict,
+);
 
 /** The sandbox platform over HTTP: any client or bot token may act as any sandbox account. */
 export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: Tokens): void {
   const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['sandbox'];
 
-  app.get('/v1/sandbox/posts', { ...client, schema: { tags, summary: 'The timeline: posts and asks, newest first' } }, async (req) => {
-    const q = req.query as Query;
-    checkKnown(q, ['before', 'limit']);
-    const limit = intParam(q, 'limit', 1, 500) ?? 50;
-    const posts = await sandbox.store.timeline(intParam(q, 'before', 1, Number.MAX_SAFE_INTEGER) ?? null, limit);
-    return { posts, nextCursor: posts.length === limit ? String(posts.at(-1)!.id) : null };
-  });
-
-  app.get('/v1/sandbox/posts/events', { ...client, schema: { tags, summary: 'Server-Sent Events: the 50 newest posts (oldest first), then each new one' } }, async (req, reply) => {
-    checkKnown(req.query as Query, []);
-    // Listen before reading, so a post made meanwhile is sent after the backlog rather than lost.
-    const early: SandboxPost[] = [];
-    let live: ((p: SandboxPost) => void) | null = null;
-    const onPost = (p: SandboxPost) => (live ? live(p) : early.push(p));
-    sandbox.posts.on('post', onPost);
-    const stream = new SseStream(reply, () => sandbox.posts.off('post', onPost));
-    const backlog = (await sandbox.store.timeline(null, 50)).reverse();
-    const sent = new Set(backlog.map((p) => p.id));
-    for (const p of [...backlog, ...early.filter((p) => !sent.has(p.id))]) stream.send('post', p, p.id);
-    live = (p) => stream.send('post', p, p.id);
-  });
-
-  app.get('/v1/sandbox/posts/:id', { ...client, schema: { tags, summary: 'One post', params: PostParams } }, async (req) =>
-    sandbox.get(Number((req.params as Static<typeof PostParams>).id)),
+  app.get(
+    '/v1/sandbox/posts',
+    { ...client, schema: { tags, summary: 'The timeline: posts and asks, newest first' } },
+    async (req) => {
+      const q = req.query as Query;
+      checkKnown(q, ['before', 'limit']);
+      const limit = intParam(q, 'limit', 1, 500) ?? 50;
+      const posts = await sandbox.store.timeline(intParam(q, 'before', 1, Number.MAX_SAFE_INTEGER) ?? null, limit);
+      return { posts, nextCursor: posts.length === limit ? String(posts.at(-1)!.id) : null };
+    },
   );
 
-  app.post('/v1/sandbox/posts', { ...client, schema: { tags, summary: 'Post, or reply with replyTo', body: SandboxPostBody } }, async (req, reply) =>
-    reply.code(201).send(await sandbox.post(req.body as Static<typeof SandboxPostBody>)),
+  app.get(
+    '/v1/sandbox/posts/events',
+    {
+      ...client,
+      schema: { tags, summary: 'Server-Sent Events: the 50 newest posts (oldest first), then each new one' },
+    },
+    async (req, reply) => {
+      checkKnown(req.query as Query, []);
+      // Listen before reading, so a post made meanwhile is sent after the backlog rather than lost.
+      const early: SandboxPost[] = [];
+      let live: ((p: SandboxPost) => void) | null = null;
+      const onPost = (p: SandboxPost) => (live ? live(p) : early.push(p));
+      sandbox.posts.on('post', onPost);
+      const stream = new SseStream(reply, () => sandbox.posts.off('post', onPost));
+      const backlog = (await sandbox.store.timeline(null, 50)).reverse();
+      const sent = new Set(backlog.map((p) => p.id));
+      for (const p of [...backlog, ...early.filter((p) => !sent.has(p.id))]) stream.send('post', p, p.id);
+      live = (p) => stream.send('post', p, p.id);
+    },
   );
 
-  app.post('/v1/sandbox/asks', { ...client, schema: { tags, summary: 'Send a question to an account', body: SandboxAskBody } }, async (req, reply) =>
-    reply.code(201).send(await sandbox.ask(req.body as Static<typeof SandboxAskBody>)),
+  app.get(
+    '/v1/sandbox/posts/:id',
+    { ...client, schema: { tags, summary: 'One post', params: PostParams } },
+    async (req) => sandbox.get(Number((req.params as Static<typeof PostParams>).id)),
+  );
+
+  app.post(
+    '/v1/sandbox/posts',
+    { ...client, schema: { tags, summary: 'Post, or reply with replyTo', body: SandboxPostBody } },
+    async (req, reply) => reply.code(201).send(await sandbox.post(req.body as Static<typeof SandboxPostBody>)),
+  );
+
+  app.post(
+    '/v1/sandbox/asks',
+    { ...client, schema: { tags, summary: 'Send a question to an account', body: SandboxAskBody } },
+    async (req, reply) => reply.code(201).send(await sandbox.ask(req.body as Static<typeof SandboxAskBody>)),
   );
 
   app.post(
     '/v1/sandbox/posts/:id/likes',
-    { ...client, schema: { tags, summary: 'Like a post (once per account)', params: PostParams, body: SandboxLikeBody } },
+    {
+      ...client,
+      schema: { tags, summary: 'Like a post (once per account)', params: PostParams, body: SandboxLikeBody },
+    },
     async (req) => {
       const id = Number((req.params as Static<typeof PostParams>).id);
       const liked = await sandbox.like(id, (req.body as Static<typeof SandboxLikeBody>).account);
@@ -73,13 +101,23 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: To
     },
   );
 
-  app.get('/v1/sandbox/accounts', { ...client, schema: { tags, summary: 'Accounts' } }, async () => ({ accounts: await sandbox.store.listAccounts() }));
+  app.get('/v1/sandbox/accounts', { ...client, schema: { tags, summary: 'Accounts' } }, async () => ({
+    accounts: await sandbox.store.listAccounts(),
+  }));
 
-  app.get('/v1/sandbox/events', { ...client, schema: { tags, summary: "An account's events after a cursor: what a bot over HTTP polls" } }, async (req) => {
-    const q = req.query as Query;
-    checkKnown(q, ['account', 'cursor', 'limit']);
-    const account = stringParam(q, 'account', 32);
-    if (account === undefined) throw new InputError('account', 'account is required: the account whose events to read');
-    return new SandboxClient(sandbox, account).poll(stringParam(q, 'cursor') ?? null, intParam(q, 'limit', 1, 500) ?? 100);
-  });
+  app.get(
+    '/v1/sandbox/events',
+    { ...client, schema: { tags, summary: "An account's events after a cursor: what a bot over HTTP polls" } },
+    async (req) => {
+      const q = req.query as Query;
+      checkKnown(q, ['account', 'cursor', 'limit']);
+      const account = stringParam(q, 'account', 32);
+      if (account === undefined)
+        throw new InputError('account', 'account is required: the account whose events to read');
+      return new SandboxClient(sandbox, account).poll(
+        stringParam(q, 'cursor') ?? null,
+        intParam(q, 'limit', 1, 500) ?? 100,
+      );
+    },
+  );
 }

@@ -6,7 +6,10 @@ import { HttpError } from '../httpError.js';
 import { SESSION_MS, type Session } from '../sessions.js';
 import type { Tokens } from '../tokens.js';
 
-const LoginBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'An admin, client or bot token' }) }, { additionalProperties: false });
+const LoginBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200, description: 'An admin, client or bot token' }) },
+  { additionalProperties: false },
+);
 
 /** Behind a TLS-terminating proxy the hub sees plain HTTP; the proxy says what the browser used. */
 const overHttps = (req: FastifyRequest) => req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
@@ -22,26 +25,60 @@ export function sessionRoutes(app: FastifyInstance, tokens: Tokens): void {
   const tags = ['session'];
   const anyone = { onRequest: requireScope(tokens, 'client', 'bot', 'worker') };
 
-  app.post('/v1/session', { schema: { tags, summary: 'Log in to the dashboard: exchange a token for a session cookie', body: LoginBody, security: [] } }, async (req, reply) => {
-    const token = await tokens.verify((req.body as Static<typeof LoginBody>).token);
-    if (!token) throw new HttpError(401, 'unauthorized', 'that token is not valid (unknown, revoked or mistyped)', 'token');
-    if (token.scope === 'worker') throw new HttpError(403, 'forbidden', 'a worker token cannot log in to the dashboard; use an admin or client token', 'token');
-    const { id, session } = tokens.sessions.create(token.id, token.scope);
-    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, id, { maxAgeSeconds: SESSION_MS / 1000, secure: overHttps(req) }));
-    return reply.code(201).send(view(session));
-  });
+  app.post(
+    '/v1/session',
+    {
+      schema: {
+        tags,
+        summary: 'Log in to the dashboard: exchange a token for a session cookie',
+        body: LoginBody,
+        security: [],
+      },
+    },
+    async (req, reply) => {
+      const token = await tokens.verify((req.body as Static<typeof LoginBody>).token);
+      if (!token)
+        throw new HttpError(401, 'unauthorized', 'that token is not valid (unknown, revoked or mistyped)', 'token');
+      if (token.scope === 'worker')
+        throw new HttpError(
+          403,
+          'forbidden',
+          'a worker token cannot log in to the dashboard; use an admin or client token',
+          'token',
+        );
+      const { id, session } = tokens.sessions.create(token.id, token.scope);
+      reply.header(
+        'set-cookie',
+        sessionCookie(SESSION_COOKIE, id, { maxAgeSeconds: SESSION_MS / 1000, secure: overHttps(req) }),
+      );
+      return reply.code(201).send(view(session));
+    },
+  );
 
-  app.get('/v1/session', { ...anyone, schema: { tags, summary: 'The dashboard session: scope and the CSRF value to send back' } }, async (req) => {
-    const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-    const session = id === undefined ? null : tokens.sessions.get(id);
-    if (!session || req.headers.authorization) throw new HttpError(404, 'not_found', 'no dashboard session: this request carries a bearer token, not a session cookie');
-    return view(session);
-  });
+  app.get(
+    '/v1/session',
+    { ...anyone, schema: { tags, summary: 'The dashboard session: scope and the CSRF value to send back' } },
+    async (req) => {
+      const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+      const session = id === undefined ? null : tokens.sessions.get(id);
+      if (!session || req.headers.authorization)
+        throw new HttpError(
+          404,
+          'not_found',
+          'no dashboard session: this request carries a bearer token, not a session cookie',
+        );
+      return view(session);
+    },
+  );
 
-  app.delete('/v1/session', { ...anyone, schema: { tags, summary: 'Log out: end the session and clear its cookie' } }, async (req, reply) => {
-    const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-    if (id !== undefined) tokens.sessions.delete(id);
-    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: overHttps(req) }));
-    return { loggedOut: true };
-  });
+  app.delete(
+    '/v1/session',
+    { ...anyone, schema: { tags, summary: 'Log out: end the session and clear its cookie' } },
+    async (req, reply) => {
+      const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+      if (id !== undefined) tokens.sessions.delete(id);
+      reply.header('set-cookie', sessionCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: overHttps(req) }));
+      return { loggedOut: true };
+    },
+  );
 }

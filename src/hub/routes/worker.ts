@@ -10,53 +10,88 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
   const worker = { onRequest: requireScope(tokens, 'worker') };
   const tags = ['worker'];
 
-  app.post('/v1/worker/claim', { ...worker, schema: { tags, summary: 'Lease ready tasks, waiting up to waitMs', body: ClaimBody } }, async (req, reply) => {
-    const b = req.body as ClaimBody;
-    const hello = {
-      workerId: b.workerId,
-      name: b.name ?? b.workerId,
-      capabilities: b.capabilities.map((c) => ({ kind: c.kind, labels: c.labels ?? {} })),
-      concurrency: b.concurrency ?? b.max ?? 1,
-      version: b.version ?? 'unknown',
-    };
-    const abort = new AbortController();
-    const gone = () => !reply.raw.writableFinished;
-    reply.raw.on('close', () => gone() && abort.abort());
-    const tasks = await broker.claim(hello, b.max ?? 1, b.waitMs ?? 0, abort.signal);
-    // The worker hung up while we waited: nobody will run these, so put them back now.
-    if (abort.signal.aborted && tasks.length > 0) {
-      await broker.releaseOrphans(tasks);
-      return reply.code(499).send({ tasks: [] });
-    }
-    return { tasks, hubVersion: VERSION };
-  });
+  app.post(
+    '/v1/worker/claim',
+    { ...worker, schema: { tags, summary: 'Lease ready tasks, waiting up to waitMs', body: ClaimBody } },
+    async (req, reply) => {
+      const b = req.body as ClaimBody;
+      const hello = {
+        workerId: b.workerId,
+        name: b.name ?? b.workerId,
+        capabilities: b.capabilities.map((c) => ({ kind: c.kind, labels: c.labels ?? {} })),
+        concurrency: b.concurrency ?? b.max ?? 1,
+        version: b.version ?? 'unknown',
+      };
+      const abort = new AbortController();
+      const gone = () => !reply.raw.writableFinished;
+      reply.raw.on('close', () => gone() && abort.abort());
+      const tasks = await broker.claim(hello, b.max ?? 1, b.waitMs ?? 0, abort.signal);
+      // The worker hung up while we waited: nobody will run these, so put them back now.
+      if (abort.signal.aborted && tasks.length > 0) {
+        await broker.releaseOrphans(tasks);
+        return reply.code(499).send({ tasks: [] });
+      }
+      return { tasks, hubVersion: VERSION };
+    },
+  );
 
-  app.post('/v1/worker/heartbeat', { ...worker, schema: { tags, summary: 'Extend leases; learn which were cancelled or lost', body: HeartbeatBody } }, async (req) => {
-    const b = req.body as Static<typeof HeartbeatBody>;
-    return broker.heartbeat(b.workerId, b.leaseIds);
-  });
+  app.post(
+    '/v1/worker/heartbeat',
+    { ...worker, schema: { tags, summary: 'Extend leases; learn which were cancelled or lost', body: HeartbeatBody } },
+    async (req) => {
+      const b = req.body as Static<typeof HeartbeatBody>;
+      return broker.heartbeat(b.workerId, b.leaseIds);
+    },
+  );
 
-  app.post('/v1/worker/progress', { ...worker, schema: { tags, summary: 'Report progress and a partial output', body: ProgressBody } }, async (req) => {
-    const b = req.body as Static<typeof ProgressBody>;
-    await broker.progress(b.leaseId, b.progress, b.partial);
-    return { ok: true };
-  });
+  app.post(
+    '/v1/worker/progress',
+    { ...worker, schema: { tags, summary: 'Report progress and a partial output', body: ProgressBody } },
+    async (req) => {
+      const b = req.body as Static<typeof ProgressBody>;
+      await broker.progress(b.leaseId, b.progress, b.partial);
+      return { ok: true };
+    },
+  );
 
-  app.post('/v1/worker/complete', { ...worker, schema: { tags, summary: 'Record results (batch); 409 lists leases that were lost', body: CompleteBody } }, async (req, reply) => {
-    const outcomes = await broker.complete((req.body as Static<typeof CompleteBody>).results);
-    const refused = outcomes.filter((o) => o.status !== 'ok');
-    if (refused.length === 0) return { results: outcomes };
-    const e = leaseRefused(refused.every((o) => o.status === 'cancelled') ? 'cancelled' : 'lease_lost', refused.map((o) => o.leaseId));
-    return reply.code(409).send({ error: { code: e.code, message: e.message, leaseIds: refused.map((o) => o.leaseId) }, results: outcomes });
-  });
+  app.post(
+    '/v1/worker/complete',
+    {
+      ...worker,
+      schema: { tags, summary: 'Record results (batch); 409 lists leases that were lost', body: CompleteBody },
+    },
+    async (req, reply) => {
+      const outcomes = await broker.complete((req.body as Static<typeof CompleteBody>).results);
+      const refused = outcomes.filter((o) => o.status !== 'ok');
+      if (refused.length === 0) return { results: outcomes };
+      const e = leaseRefused(
+        refused.every((o) => o.status === 'cancelled') ? 'cancelled' : 'lease_lost',
+        refused.map((o) => o.leaseId),
+      );
+      return reply
+        .code(409)
+        .send({
+          error: { code: e.code, message: e.message, leaseIds: refused.map((o) => o.leaseId) },
+          results: outcomes,
+        });
+    },
+  );
 
-  app.post('/v1/worker/fail', { ...worker, schema: { tags, summary: 'Report a failure: retried with backoff, or dead', body: FailBody } }, async (req) => {
-    const b = req.body as Static<typeof FailBody>;
-    await broker.fail(b.leaseId, b.error, b.retryable ?? true);
-    return { ok: true };
-  });
+  app.post(
+    '/v1/worker/fail',
+    { ...worker, schema: { tags, summary: 'Report a failure: retried with backoff, or dead', body: FailBody } },
+    async (req) => {
+      const b = req.body as Static<typeof FailBody>;
+      await broker.fail(b.leaseId, b.error, b.retryable ?? true);
+      return { ok: true };
+    },
+  );
 
-  app.post('/v1/worker/release', { ...worker, schema: { tags, summary: 'Give tasks back without counting an attempt', body: ReleaseBody } }, async (req) => {
-    return { released: await broker.release((req.body as Static<typeof ReleaseBody>).leaseIds) };
-  });
+  app.post(
+    '/v1/worker/release',
+    { ...worker, schema: { tags, summary: 'Give tasks back without counting an attempt', body: ReleaseBody } },
+    async (req) => {
+      return { released: await broker.release((req.body as Static<typeof ReleaseBody>).leaseIds) };
+    },
+  );
 }

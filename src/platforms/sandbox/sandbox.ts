@@ -13,7 +13,11 @@ export function mentionsIn(text: string): string[] {
 }
 
 function checkAccount(field: string, name: string): void {
-  if (!ACCOUNT.test(name)) throw new InputError(field, `${field} must be an account name of 1 to 32 lower-case letters, digits, '_' or '-', got '${name}'`);
+  if (!ACCOUNT.test(name))
+    throw new InputError(
+      field,
+      `${field} must be an account name of 1 to 32 lower-case letters, digits, '_' or '-', got '${name}'`,
+    );
 }
 
 function checkText(text: string): void {
@@ -31,22 +35,40 @@ export class Sandbox {
   /** Emits 'post' with each SandboxPost once it is committed. */
   readonly posts = new EventEmitter();
 
-  constructor(readonly store: SandboxStore, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly store: SandboxStore,
+    private readonly now: () => number = Date.now,
+  ) {
     this.posts.setMaxListeners(0);
   }
 
   async post(p: { author: string; text: string; replyTo?: number | null; key?: string | null }): Promise<SandboxPost> {
     checkAccount('author', p.author);
     checkText(p.text);
-    if (p.replyTo != null && !(await this.store.getPost(p.replyTo))) throw new NotFoundError(`no sandbox post ${p.replyTo} to reply to`);
-    return this.insert({ type: 'post', author: p.author, recipient: null, replyTo: p.replyTo ?? null, text: p.text, key: p.key ?? null });
+    if (p.replyTo != null && !(await this.store.getPost(p.replyTo)))
+      throw new NotFoundError(`no sandbox post ${p.replyTo} to reply to`);
+    return this.insert({
+      type: 'post',
+      author: p.author,
+      recipient: null,
+      replyTo: p.replyTo ?? null,
+      text: p.text,
+      key: p.key ?? null,
+    });
   }
 
   async ask(p: { from: string; to: string; text: string; key?: string | null }): Promise<SandboxPost> {
     checkAccount('from', p.from);
     checkAccount('to', p.to);
     checkText(p.text);
-    return this.insert({ type: 'ask', author: p.from, recipient: p.to, replyTo: null, text: p.text, key: p.key ?? null });
+    return this.insert({
+      type: 'ask',
+      author: p.from,
+      recipient: p.to,
+      replyTo: null,
+      text: p.text,
+      key: p.key ?? null,
+    });
   }
 
   async like(postId: number, account: string): Promise<boolean> {

@@ -3,7 +3,13 @@ import type { PlatformClient, PlatformEvent, PlatformPost, PollResult } from '..
 import type { Sandbox } from './sandbox.js';
 
 export function toPlatformPost(p: SandboxPost): PlatformPost {
-  return { id: String(p.id), author: p.author, text: p.text, replyTo: p.replyTo === null ? null : String(p.replyTo), createdAt: p.createdAt };
+  return {
+    id: String(p.id),
+    author: p.author,
+    text: p.text,
+    replyTo: p.replyTo === null ? null : String(p.replyTo),
+    createdAt: p.createdAt,
+  };
 }
 
 /** Sandbox post ids are integers; anything else names no post. */
@@ -17,7 +23,10 @@ function postId(id: string): number {
 export class SandboxClient implements PlatformClient {
   readonly platform = 'sandbox';
 
-  constructor(private readonly sandbox: Sandbox, readonly account: string) {}
+  constructor(
+    private readonly sandbox: Sandbox,
+    readonly account: string,
+  ) {}
 
   async poll(cursor: string | null, limit: number): Promise<PollResult> {
     const after = cursor === null ? 0 : postId(cursor);

@@ -33,12 +33,18 @@ export interface ExportSummary {
  * compressed into a member of its own while it is read; its tar header, which needs its size,
  * becomes a member of its own once that is known, so the data is read and compressed once.
  */
-export async function exportArchive(source: ArchiveSource, file: string, progress: Progress, now = Date.now()): Promise<ExportSummary> {
+export async function exportArchive(
+  source: ArchiveSource,
+  file: string,
+  progress: Progress,
+  now = Date.now(),
+): Promise<ExportSummary> {
   const started = performance.now();
   const dir = await mkdtemp(join(dirname(resolve(file)), '.roost-export-'));
   try {
     const entries: SectionEntry[] = [];
-    for (const section of SECTIONS) entries.push(await writeSection(source, section, join(dir, sectionFile(section.name)), progress));
+    for (const section of SECTIONS)
+      entries.push(await writeSection(source, section, join(dir, sectionFile(section.name)), progress));
     const counters = await source.counters();
     await source.close();
     const manifest: Manifest = {
@@ -69,7 +75,12 @@ export async function exportArchive(source: ArchiveSource, file: string, progres
 }
 
 /** One section as a gzip member holding its JSON Lines and the tar padding after them. */
-async function writeSection(source: ArchiveSource, section: Section, path: string, progress: Progress): Promise<SectionEntry> {
+async function writeSection(
+  source: ArchiveSource,
+  section: Section,
+  path: string,
+  progress: Progress,
+): Promise<SectionEntry> {
   const total = await source.count(section);
   progress.start('export', section.name, total);
   const hash = createHash('sha256');
@@ -91,9 +102,19 @@ async function writeSection(source: ArchiveSource, section: Section, path: strin
   gzip.end(tarPadding(bytes));
   await written;
   // Within one snapshot the count and the rows agree; a difference means the snapshot did not hold.
-  if (records !== total) throw new Error(`${section.name}: counted ${total} records but read ${records}; the export did not read one snapshot`);
+  if (records !== total)
+    throw new Error(
+      `${section.name}: counted ${total} records but read ${records}; the export did not read one snapshot`,
+    );
   progress.end();
-  return { name: section.name, file: sectionFile(section.name), records, bytes, sha256: hash.digest('hex'), fields: Object.keys(section.fields) };
+  return {
+    name: section.name,
+    file: sectionFile(section.name),
+    records,
+    bytes,
+    sha256: hash.digest('hex'),
+    fields: Object.keys(section.fields),
+  };
 }
 
 async function assemble(path: string, manifest: Manifest, dir: string, now: number): Promise<void> {

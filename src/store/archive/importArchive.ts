@@ -52,7 +52,9 @@ export async function importArchive(file: string, target: ArchiveTarget, progres
     await target.commit();
   } catch (e) {
     // The migrations are not undone: the store stays migrated and empty, which import accepts.
-    throw new Error(`${(e as Error).message}; the import was rolled back and the store holds none of it: it is left empty, so the import can be run into it again`);
+    throw new Error(
+      `${(e as Error).message}; the import was rolled back and the store holds none of it: it is left empty, so the import can be run into it again`,
+    );
   }
   return {
     file: resolve(file),

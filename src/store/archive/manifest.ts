@@ -45,7 +45,9 @@ export function checkManifest(value: unknown, where: string): Manifest {
   if (m.format !== FORMAT) throw bad(`its manifest does not say format "${FORMAT}"`);
   if (!Number.isInteger(m.formatVersion) || m.formatVersion! < 1) throw bad('its manifest has no format version');
   if (m.formatVersion! > FORMAT_VERSION) {
-    throw new Error(`${where} has format version ${m.formatVersion}, written by Roost ${String(m.roostVersion)}; this Roost reads up to version ${FORMAT_VERSION}: import it with that Roost or a newer one`);
+    throw new Error(
+      `${where} has format version ${m.formatVersion}, written by Roost ${String(m.roostVersion)}; this Roost reads up to version ${FORMAT_VERSION}: import it with that Roost or a newer one`,
+    );
   }
   if (!Array.isArray(m.sections)) throw bad('its manifest lists no sections');
   if (typeof m.counters !== 'object' || m.counters === null) throw bad('its manifest has no counters');
@@ -56,18 +58,29 @@ export function checkManifest(value: unknown, where: string): Manifest {
     if (!section) throw bad(`its manifest lists a section ${JSON.stringify(e?.name)} this Roost does not know`);
     if (seen.has(section.name)) throw bad(`its manifest lists the section ${section.name} twice`);
     seen.add(section.name);
-    if (e.file !== sectionFile(section.name) || !isCount(e.records) || !isCount(e.bytes) || typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) {
+    if (
+      e.file !== sectionFile(section.name) ||
+      !isCount(e.records) ||
+      !isCount(e.bytes) ||
+      typeof e.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(e.sha256)
+    ) {
       throw bad(`its manifest entry for ${section.name} lacks a file, a record count, a size or a sha256`);
     }
     const expected = Object.keys(section.fields);
     if (!Array.isArray(e.fields) || e.fields.join(',') !== expected.join(',')) {
-      throw bad(`its ${section.name} records have the fields ${String(e.fields)}; this Roost expects ${expected.join(', ')}`);
+      throw bad(
+        `its ${section.name} records have the fields ${String(e.fields)}; this Roost expects ${expected.join(', ')}`,
+      );
     }
   }
   for (const [name, n] of Object.entries(m.counters)) if (!isCount(n)) throw bad(`its counter ${name} is not a count`);
   // Import order is this Roost's, whatever order the manifest lists them in.
   const order = (name: string) => SECTIONS.findIndex((s) => s.name === name);
-  return { ...(m as Manifest), sections: [...(m.sections as SectionEntry[])].sort((a, b) => order(a.name) - order(b.name)) };
+  return {
+    ...(m as Manifest),
+    sections: [...(m.sections as SectionEntry[])].sort((a, b) => order(a.name) - order(b.name)),
+  };
 }
 
 function isCount(n: unknown): n is number {

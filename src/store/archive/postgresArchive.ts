@@ -71,8 +71,14 @@ export class PgArchiveSource implements ArchiveSource {
     const client = await connected(new pg.Client(pool), where);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const migrated = (await client.query('SELECT to_regclass($1) AS r', [`${ident(schema)}.schema_migrations`])).rows[0].r !== null;
-      const version = migrated ? Number((await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${ident(schema)}.schema_migrations`)).rows[0].v) : 0;
+      const migrated =
+        (await client.query('SELECT to_regclass($1) AS r', [`${ident(schema)}.schema_migrations`])).rows[0].r !== null;
+      const version = migrated
+        ? Number(
+            (await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${ident(schema)}.schema_migrations`))
+              .rows[0].v,
+          )
+        : 0;
       checkSchemaVersion(version, latestVersion(migrationsDir), where, 'point --store at another database or schema');
       return new PgArchiveSource(where, client, schema, version);
     } catch (e) {
@@ -92,7 +98,9 @@ export class PgArchiveSource implements ArchiveSource {
   async *rows(section: Section): AsyncIterable<RowValues[]> {
     const cursor = `archive_${++this.cursors}`;
     // () -> the section's rows in key order, text keys by bytes as SQLite sorts them
-    await this.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${fieldList(section)} FROM ${this.table(section)} ORDER BY ${keyOrder(section, '"C"')}`);
+    await this.client.query(
+      `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${fieldList(section)} FROM ${this.table(section)} ORDER BY ${keyOrder(section, '"C"')}`,
+    );
     for (;;) {
       const { rows } = await this.client.query<RowValues>({ text: `FETCH ${PAGE} FROM ${cursor}`, rowMode: 'array' });
       if (rows.length > 0) yield rows;
@@ -144,7 +152,11 @@ export class PgArchiveTarget implements ArchiveTarget {
   async contents(): Promise<Array<{ section: string; records: number }>> {
     const q = this.client ?? this.pool;
     // ($1 schema) -> { t }: the tables the schema has so far
-    const tables = new Set((await q.query('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1', [this.schema])).rows.map((r: Row) => r.t));
+    const tables = new Set(
+      (await q.query('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1', [this.schema])).rows.map(
+        (r: Row) => r.t,
+      ),
+    );
     const found: Array<{ section: string; records: number }> = [];
     for (const s of SECTIONS.filter((s) => tables.has(s.name))) {
       const records = Number((await q.query(`SELECT count(*) AS n FROM ${this.table(s.name)}`)).rows[0].n);
@@ -160,7 +172,9 @@ export class PgArchiveTarget implements ArchiveTarget {
     // Column types: json_to_recordset needs them, and a boolean field may be kept in an integer column.
     this.columns = await pgColumns(this.client, this.schema);
     // Hubs may still read; none writes a row until the import has committed or rolled back.
-    await this.client.query(`LOCK TABLE ${SECTIONS.map((s) => this.table(s.name)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
+    await this.client.query(
+      `LOCK TABLE ${SECTIONS.map((s) => this.table(s.name)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
+    );
   }
 
   async insert(section: Section, records: ArchiveRecord[]): Promise<void> {

@@ -35,7 +35,8 @@ export async function readArchive(file: string, options: ReadOptions): Promise<M
   const seen = new Set<string>();
   const open = (name: string, size: number): TarSink => {
     if (!manifest) {
-      if (name !== MANIFEST_FILE) throw damaged(`it does not start with ${MANIFEST_FILE} (it starts with ${name}); is it a Roost archive?`);
+      if (name !== MANIFEST_FILE)
+        throw damaged(`it does not start with ${MANIFEST_FILE} (it starts with ${name}); is it a Roost archive?`);
       if (size > MAX_MANIFEST_BYTES) throw damaged(`its ${MANIFEST_FILE} is ${size} bytes`);
       return manifestSink(file, (m) => (manifest = m));
     }
@@ -115,7 +116,8 @@ function sectionSink(entry: SectionEntry, damaged: (what: string) => Error, opti
     async end() {
       if (hash.digest('hex') !== entry.sha256) throw damaged(`${entry.file} does not match the sha256 in its manifest`);
       if (lastByte !== 0x0a || partial !== '') throw damaged(`${entry.file} does not end with a complete line`);
-      if (lines !== entry.records) throw damaged(`${entry.file} holds ${lines} records; the manifest says ${entry.records}`);
+      if (lines !== entry.records)
+        throw damaged(`${entry.file} holds ${lines} records; the manifest says ${entry.records}`);
       await flush();
       options.progress.end();
     },

@@ -17,7 +17,8 @@ export function recordLines(section: Section): (row: RowValues) => string {
   const prefixes = fields.map(([field], i) => `${i === 0 ? '{' : ','}${JSON.stringify(field)}:`);
   return (row) => {
     let line = '';
-    for (let i = 0; i < fields.length; i++) line += prefixes[i] + JSON.stringify(logical(section, fields[i]![0], fields[i]![1], row[i]));
+    for (let i = 0; i < fields.length; i++)
+      line += prefixes[i] + JSON.stringify(logical(section, fields[i]![0], fields[i]![1], row[i]));
     return line + '}';
   };
 }
@@ -34,7 +35,10 @@ function logical(section: Section, field: string, type: FieldType, v: unknown): 
       return Number(v);
     case 'integer': {
       const n = Number(v);
-      if (!Number.isSafeInteger(n)) throw new Error(`${section.name}.${field} holds ${String(v)}, which is not an integer an archive can carry exactly`);
+      if (!Number.isSafeInteger(n))
+        throw new Error(
+          `${section.name}.${field} holds ${String(v)}, which is not an integer an archive can carry exactly`,
+        );
       return n;
     }
   }
@@ -56,7 +60,8 @@ export function recordProblem(section: Section, value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a JSON object';
   const fields = Object.entries(section.fields);
   const keys = Object.keys(value);
-  if (keys.length !== fields.length) return `it has fields ${keys.join(', ')}; expected ${fields.map(([f]) => f).join(', ')}`;
+  if (keys.length !== fields.length)
+    return `it has fields ${keys.join(', ')}; expected ${fields.map(([f]) => f).join(', ')}`;
   for (const [field, type] of fields) {
     const v = (value as Record<string, unknown>)[field];
     if (v === undefined) return `it lacks the field ${field}`;
@@ -65,7 +70,13 @@ export function recordProblem(section: Section, value: unknown): string | null {
   return null;
 }
 
-const WHAT: Record<FieldType, string> = { text: 'a string', json: 'JSON text', boolean: 'true or false', real: 'a number', integer: 'an integer' };
+const WHAT: Record<FieldType, string> = {
+  text: 'a string',
+  json: 'JSON text',
+  boolean: 'true or false',
+  real: 'a number',
+  integer: 'an integer',
+};
 
 function fits(type: FieldType, v: unknown): boolean {
   switch (type) {

@@ -18,12 +18,15 @@ export function fieldList(section: Section): string {
  * so both dialects write a section's records in the same order.
  */
 export function keyOrder(section: Section, textCollation = ''): string {
-  return section.key.map((k) => (section.fields[k] === 'text' && textCollation ? `${ident(k)} COLLATE ${textCollation}` : ident(k))).join(', ');
+  return section.key
+    .map((k) => (section.fields[k] === 'text' && textCollation ? `${ident(k)} COLLATE ${textCollation}` : ident(k)))
+    .join(', ');
 }
 
 /** Refuses to export a store whose schema is not the one this Roost's migrations build. */
 export function checkSchemaVersion(current: number, latest: number, where: string, elsewhere: string): void {
-  if (current === 0) throw new Error(`${where} holds no Roost store (no migrations were ever applied to it): nothing to export`);
+  if (current === 0)
+    throw new Error(`${where} holds no Roost store (no migrations were ever applied to it): nothing to export`);
   if (current > latest) throw newerSchemaError(current, latest, elsewhere);
   if (current < latest) {
     throw new Error(

@@ -16,7 +16,9 @@ const NO_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set();
 /** Tables declared AUTOINCREMENT, whose counter lives in sqlite_sequence and outlives deleted rows. */
 function autoincrementTables(db: Database.Database): Set<string> {
   // () -> { name }
-  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'").all() as Row[];
+  const rows = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'")
+    .all() as Row[];
   return new Set(rows.map((r) => r.name));
 }
 
@@ -25,9 +27,14 @@ function counterValues(db: Database.Database): Record<string, number> {
   const values: Record<string, number> = {};
   for (const c of COUNTERS) {
     // () -> { v }: the highest number in the column
-    let v = (db.prepare(`SELECT coalesce(max(${ident(c.field)}), 0) AS v FROM ${ident(c.section)}`).get() as Row).v as number;
+    let v = (db.prepare(`SELECT coalesce(max(${ident(c.field)}), 0) AS v FROM ${ident(c.section)}`).get() as Row)
+      .v as number;
     // (table) -> { seq } | nothing
-    if (auto.has(c.section)) v = Math.max(v, (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(c.section) as Row | undefined)?.seq ?? 0);
+    if (auto.has(c.section))
+      v = Math.max(
+        v,
+        (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(c.section) as Row | undefined)?.seq ?? 0,
+      );
     values[counterName(c)] = v;
   }
   return values;
@@ -35,9 +42,14 @@ function counterValues(db: Database.Database): Record<string, number> {
 
 function contentsOf(db: Database.Database): Array<{ section: string; records: number }> {
   // () -> { name }: the tables the file has so far
-  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => r.name));
+  const tables = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => r.name),
+  );
   return SECTIONS.filter((s) => tables.has(s.name))
-    .map((s) => ({ section: s.name, records: (db.prepare(`SELECT count(*) AS n FROM ${ident(s.name)}`).get() as Row).n as number }))
+    .map((s) => ({
+      section: s.name,
+      records: (db.prepare(`SELECT count(*) AS n FROM ${ident(s.name)}`).get() as Row).n as number,
+    }))
     .filter((f) => f.records > 0);
 }
 
@@ -51,7 +63,9 @@ export class SqliteArchiveSource implements ArchiveSource {
   constructor(file: string) {
     this.where = `the SQLite store ${resolve(file)}`;
     if (!existsSync(file)) {
-      throw new Error(`there is no SQLite store at ${resolve(file)}: --data (or ROOST_DATA) names the directory holding roost.db; --store postgres://... exports a PostgreSQL store`);
+      throw new Error(
+        `there is no SQLite store at ${resolve(file)}: --data (or ROOST_DATA) names the directory holding roost.db; --store postgres://... exports a PostgreSQL store`,
+      );
     }
     this.db = new Database(file, { fileMustExist: true });
     try {
@@ -76,7 +90,9 @@ export class SqliteArchiveSource implements ArchiveSource {
   async *rows(section: Section): AsyncIterable<RowValues[]> {
     let page: RowValues[] = [];
     // () -> the section's rows in key order, as arrays of values
-    const select = this.db.prepare(`SELECT ${fieldList(section)} FROM ${ident(section.name)} ORDER BY ${keyOrder(section)}`).raw(true);
+    const select = this.db
+      .prepare(`SELECT ${fieldList(section)} FROM ${ident(section.name)} ORDER BY ${keyOrder(section)}`)
+      .raw(true);
     for (const row of select.iterate() as Iterable<RowValues>) {
       page.push(row);
       if (page.length === PAGE) {
@@ -103,7 +119,10 @@ export class SqliteArchiveTarget implements ArchiveTarget {
   private db: Database.Database | null = null;
   private readonly inserts = new Map<string, Database.Statement>();
 
-  constructor(private readonly file: string, private readonly synchronous: 'normal' | 'full') {
+  constructor(
+    private readonly file: string,
+    private readonly synchronous: 'normal' | 'full',
+  ) {
     this.where = `the SQLite store ${resolve(file)}`;
   }
 
@@ -131,7 +150,9 @@ export class SqliteArchiveTarget implements ArchiveTarget {
     if (!insert) {
       const fields = Object.keys(section.fields);
       // (each field in order) -> nothing
-      insert = db.prepare(`INSERT INTO ${ident(section.name)} (${fieldList(section)}) VALUES (${fields.map(() => '?').join(', ')})`);
+      insert = db.prepare(
+        `INSERT INTO ${ident(section.name)} (${fieldList(section)}) VALUES (${fields.map(() => '?').join(', ')})`,
+      );
       this.inserts.set(section.name, insert);
     }
     for (const r of records) insert.run(toColumns(section, r, NO_BOOLEAN_COLUMNS));
@@ -145,7 +166,11 @@ export class SqliteArchiveTarget implements ArchiveTarget {
       // Other counters are the highest number in their column, which the imported rows set.
       if (!auto.has(c.section) || v === 0) continue;
       // (:seq, :name) -> nothing
-      if (db.prepare('UPDATE sqlite_sequence SET seq = max(seq, :seq) WHERE name = :name').run({ seq: v, name: c.section }).changes === 0) {
+      if (
+        db
+          .prepare('UPDATE sqlite_sequence SET seq = max(seq, :seq) WHERE name = :name')
+          .run({ seq: v, name: c.section }).changes === 0
+      ) {
         db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :seq)').run({ seq: v, name: c.section });
       }
     }

@@ -23,7 +23,13 @@ export function tarHeader(name: string, size: number, mtimeMs: number): Buffer {
     h[124] = 0x80;
     for (let i = 135, n = size; i > 124; i--, n = Math.floor(n / 256)) h[i] = n % 256;
   }
-  h.write(Math.floor(mtimeMs / 1000).toString(8).padStart(11, '0') + '\0', 136, 'ascii');
+  h.write(
+    Math.floor(mtimeMs / 1000)
+      .toString(8)
+      .padStart(11, '0') + '\0',
+    136,
+    'ascii',
+  );
   h.write('0', 156, 'ascii');
   h.write('ustar\0', 257, 'ascii');
   h.write('00', 263, 'ascii');
@@ -43,7 +49,10 @@ function checksum(h: Buffer): number {
 }
 
 function octal(h: Buffer, at: number, length: number): number {
-  const text = h.toString('ascii', at, at + length).replace(/[\0 ]+$/, '').trim();
+  const text = h
+    .toString('ascii', at, at + length)
+    .replace(/[\0 ]+$/, '')
+    .trim();
   return /^[0-7]+$/.test(text) ? Number.parseInt(text, 8) : NaN;
 }
 
@@ -71,7 +80,10 @@ export class TarError extends Error {
 }
 
 /** Reads a tar stream entry by entry, handing each regular file to the sink `open` returns. */
-export async function readTar(source: AsyncIterable<Buffer>, open: (name: string, size: number) => TarSink | Promise<TarSink>): Promise<void> {
+export async function readTar(
+  source: AsyncIterable<Buffer>,
+  open: (name: string, size: number) => TarSink | Promise<TarSink>,
+): Promise<void> {
   let header = Buffer.alloc(0);
   let entry: { name: string; sink: TarSink; left: number; pad: number } | null = null;
   let ended = false;

@@ -77,13 +77,20 @@ export class PgBotStore implements BotStore {
     return r ? toLedger(r) : null;
   }
 
-  async beginLedger(entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>): Promise<{ entry: LedgerEntry; created: boolean }> {
-    const [fresh] = (await this.core.q('beginLedger', [entry.bot, entry.key, entry.hash, entry.platform, entry.createdAt])).rows;
+  async beginLedger(
+    entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>,
+  ): Promise<{ entry: LedgerEntry; created: boolean }> {
+    const [fresh] = (
+      await this.core.q('beginLedger', [entry.bot, entry.key, entry.hash, entry.platform, entry.createdAt])
+    ).rows;
     if (fresh) return { entry: toLedger(fresh), created: true };
     // The key was there (perhaps written a moment ago by another hub, which the insert waited for):
     // this statement runs after that commit, so it reads the entry as stored.
     const existing = await this.getLedger(entry.bot, entry.key);
-    if (!existing) throw new Error(`the ledger entry ${entry.key} of bot ${entry.bot} was deleted while being written (the bot was destroyed)`);
+    if (!existing)
+      throw new Error(
+        `the ledger entry ${entry.key} of bot ${entry.bot} was deleted while being written (the bot was destroyed)`,
+      );
     return { entry: existing, created: false };
   }
 
@@ -103,7 +110,13 @@ export class PgBotStore implements BotStore {
     if (lines.length === 0) return;
     await this.core.tx(async (q) => {
       await q('lockLogs', [lines.map((l) => l.bot)]);
-      await q('insertLogs', [lines.map((l) => l.bot), lines.map((l) => l.at), lines.map((l) => l.level), lines.map((l) => l.msg), lines.map(logData)]);
+      await q('insertLogs', [
+        lines.map((l) => l.bot),
+        lines.map((l) => l.at),
+        lines.map((l) => l.level),
+        lines.map((l) => l.msg),
+        lines.map(logData),
+      ]);
     });
   }
 

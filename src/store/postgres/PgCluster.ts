@@ -89,9 +89,14 @@ export class PgCluster implements Cluster {
       // One send at a time: commits that land meanwhile wait in the outbox and go out together next.
       // Every notification of a flush goes in one statement (one transaction, so they arrive in order).
       if (client && notices.length > 0) {
-        const payloads = packNotices(notices, MAX_PAYLOAD).map((n) => JSON.stringify({ h: this.hubId, n } satisfies Envelope));
+        const payloads = packNotices(notices, MAX_PAYLOAD).map((n) =>
+          JSON.stringify({ h: this.hubId, n } satisfies Envelope),
+        );
         // ($1 channel, $2 payloads) -> nothing: each payload notified, in order
-        await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, k) ORDER BY k', [this.channel, payloads]);
+        await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, k) ORDER BY k', [
+          this.channel,
+          payloads,
+        ]);
       }
     } catch (e) {
       // The other hubs resync when this hub's session comes back; their claims also time out and retry.
@@ -110,7 +115,12 @@ export class PgCluster implements Cluster {
     });
     client.on('notification', (m) => {
       // This session sends this hub's notices, and PostgreSQL delivers them to it too: skipped unread.
-      if (m.channel !== this.channel || !m.payload || m.processId === (client as unknown as { processID: number }).processID) return;
+      if (
+        m.channel !== this.channel ||
+        !m.payload ||
+        m.processId === (client as unknown as { processID: number }).processID
+      )
+        return;
       const env = JSON.parse(m.payload) as Envelope;
       if (env.h !== this.hubId) this.deliver(env.n);
     });
@@ -140,14 +150,19 @@ export class PgCluster implements Cluster {
       await this.lockHolder.query('SELECT 1');
       return;
     }
-    const r = await this.lockHolder.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [this.lockKey]);
+    const r = await this.lockHolder.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+      this.lockKey,
+    ]);
     this.setLeader(r.rows[0]!.ok);
   }
 
   private setLeader(leader: boolean): void {
     if (leader === this.isLeader) return;
     this.isLeader = leader;
-    this.log.info({ leader }, leader ? 'this hub now leads: it runs the reaper and retention' : 'this hub no longer leads');
+    this.log.info(
+      { leader },
+      leader ? 'this hub now leads: it runs the reaper and retention' : 'this hub no longer leads',
+    );
     for (const l of this.leaderListeners) l(leader);
   }
 
@@ -170,7 +185,8 @@ export class PgCluster implements Cluster {
       await this.tryLead();
       this.failures = 0;
     } catch (e) {
-      if (this.failures++ === 0) this.log.warn({ err: e }, 'lost the connection to PostgreSQL for hub notices; retrying');
+      if (this.failures++ === 0)
+        this.log.warn({ err: e }, 'lost the connection to PostgreSQL for hub notices; retrying');
       this.lockHolder?.end().catch(() => undefined);
       this.lockHolder = null;
       this.setLeader(false);

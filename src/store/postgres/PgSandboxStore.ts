@@ -32,7 +32,15 @@ export class PgSandboxStore implements SandboxStore {
     return this.core.tx(async (q) => {
       await q('lockPosts');
       await q('ensureAccounts', [[post.author, post.recipient].filter((a) => a !== null), post.createdAt]);
-      const { rows } = await q('insertPost', [post.type, post.author, post.recipient, post.replyTo, post.text, post.key, post.createdAt]);
+      const { rows } = await q('insertPost', [
+        post.type,
+        post.author,
+        post.recipient,
+        post.replyTo,
+        post.text,
+        post.key,
+        post.createdAt,
+      ]);
       if (post.mentions.length > 0) await q('insertMentions', [rows[0]!.id, post.mentions]);
       return (await this.toPosts(rows, q))[0]!;
     });

@@ -1,5 +1,16 @@
 import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
-import { countTasks, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
+import {
+  countTasks,
+  splitTaskId,
+  toJob,
+  toLimit,
+  toResult,
+  toStats,
+  toTask,
+  toWorker,
+  tokenInfo,
+  type Row,
+} from '../rows.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreOptions, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import { pgTarget } from './connection.js';
@@ -55,7 +66,8 @@ export class PostgresStore implements Store {
   private async toJobs(q: Query, rows: Row[]): Promise<Job[]> {
     if (rows.length === 0) return [];
     const byJob = new Map<string, Row[]>();
-    for (const c of (await q('taskCounts', [rows.map((r) => r.id)])).rows) byJob.set(c.job_id, [...(byJob.get(c.job_id) ?? []), c]);
+    for (const c of (await q('taskCounts', [rows.map((r) => r.id)])).rows)
+      byJob.set(c.job_id, [...(byJob.get(c.job_id) ?? []), c]);
     return rows.map((r) => toJob(r, countTasks(byJob.get(r.id) ?? [])));
   }
 
@@ -74,7 +86,9 @@ export class PostgresStore implements Store {
     // Keys already taken (perhaps by another hub a moment ago): those jobs answer, read after the commit.
     const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
     const byKey = new Map<string, Job>();
-    if (taken.length > 0) for (const job of await this.toJobs(this.core.q, (await this.core.q('jobsByKey', [taken])).rows)) byKey.set(job.key!, job);
+    if (taken.length > 0)
+      for (const job of await this.toJobs(this.core.q, (await this.core.q('jobsByKey', [taken])).rows))
+        byKey.set(job.key!, job);
     const out = jobs.map((j, k) => {
       const job = inserted.jobs[k];
       return job ? { job, created: true } : { job: byKey.get(j.key!)!, created: false };
@@ -89,7 +103,14 @@ export class PostgresStore implements Store {
   async listJobs(filter: JobFilter): Promise<Job[]> {
     const { state, kind, cursor, concurrencyKey, since, until } = filter;
     const range = [since === undefined ? null : jobIdFloor(since), until === undefined ? null : jobIdFloor(until)];
-    const { rows } = await this.core.q('listJobs', [state ?? null, kind ?? null, cursor ?? null, filter.limit, concurrencyKey ?? null, ...range]);
+    const { rows } = await this.core.q('listJobs', [
+      state ?? null,
+      kind ?? null,
+      cursor ?? null,
+      filter.limit,
+      concurrencyKey ?? null,
+      ...range,
+    ]);
     return this.toJobs(this.core.q, rows);
   }
 
@@ -116,7 +137,12 @@ export class PostgresStore implements Store {
   }
 
   /** Cancels what is left of a job; leased tasks keep their token so their worker hears of it. */
-  private stopJob(id: string, error: string, enough: boolean, now: number): Promise<{ job: Job; changes: Changes } | null> {
+  private stopJob(
+    id: string,
+    error: string,
+    enough: boolean,
+    now: number,
+  ): Promise<{ job: Job; changes: Changes } | null> {
     return this.core.tx(async (q) => {
       if ((await q('lockJobs', [[id]])).rowCount === 0) return null;
       const changes = noChanges();
@@ -164,7 +190,16 @@ export class PostgresStore implements Store {
 
   async upsertWorker(w: WorkerInfo): Promise<void> {
     const kinds = w.capabilities.map((c) => c.kind);
-    await this.core.q('upsertWorker', [w.workerId, w.name, JSON.stringify(w.capabilities), w.concurrency, w.version, w.firstSeen, w.lastSeen, kinds]);
+    await this.core.q('upsertWorker', [
+      w.workerId,
+      w.name,
+      JSON.stringify(w.capabilities),
+      w.concurrency,
+      w.version,
+      w.firstSeen,
+      w.lastSeen,
+      kinds,
+    ]);
   }
 
   async listWorkers(): Promise<WorkerInfo[]> {
@@ -194,7 +229,13 @@ export class PostgresStore implements Store {
   }
 
   async setLimit(limit: Limit, now: number): Promise<void> {
-    await this.core.q('setLimit', [limit.key, limit.concurrency, limit.rate?.count ?? null, limit.rate?.intervalMs ?? null, now]);
+    await this.core.q('setLimit', [
+      limit.key,
+      limit.concurrency,
+      limit.rate?.count ?? null,
+      limit.rate?.intervalMs ?? null,
+      now,
+    ]);
   }
 
   async deleteLimit(key: string): Promise<boolean> {
@@ -206,7 +247,9 @@ export class PostgresStore implements Store {
       const changes = noChanges();
       const prefix = match.endsWith('*') ? match.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + '%' : null;
       const rows = (await q('keyedWaiting', [match, prefix])).rows;
-      const routes = rows.map((r) => routeFor(r.kind, r.requires === null ? null : JSON.parse(r.requires), r.concurrency_key));
+      const routes = rows.map((r) =>
+        routeFor(r.kind, r.requires === null ? null : JSON.parse(r.requires), r.concurrency_key),
+      );
       if (rows.length > 0) await q('setRoutes', [rows.map((r) => r.id), routes]);
       for (const route of routes) if (!changes.routes.includes(route)) changes.routes.push(route);
       return changes;

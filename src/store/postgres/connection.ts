@@ -25,7 +25,14 @@ export function pgTarget(url: string): PgTarget {
   }
   parsed.searchParams.delete('schema');
   // The application name shows which Roost a connection belongs to in pg_stat_activity.
-  return { pool: { connectionString: parsed.toString(), options: `-c search_path=${schema}`, application_name: `roost ${schema}` }, schema };
+  return {
+    pool: {
+      connectionString: parsed.toString(),
+      options: `-c search_path=${schema}`,
+      application_name: `roost ${schema}`,
+    },
+    schema,
+  };
 }
 
 /** Whether a store setting names a PostgreSQL database. */

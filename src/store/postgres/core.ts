@@ -17,7 +17,13 @@ export type Statement = keyof typeof sql;
 export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
 
 /** The hot path's statements, planned once per connection (see pipeline.ts). */
-const PLANNED_ONCE: ReadonlySet<Statement> = new Set(['insertJobs', 'insertKeylessJobs', 'claim', 'lockJobsOfTasks', 'complete']);
+const PLANNED_ONCE: ReadonlySet<Statement> = new Set([
+  'insertJobs',
+  'insertKeylessJobs',
+  'claim',
+  'lockJobsOfTasks',
+  'complete',
+]);
 
 function config(name: Statement, values: unknown[]): pg.QueryConfig {
   return { name, text: sql[name], values };
@@ -46,7 +52,10 @@ export class PgCore {
   readonly pool: pg.Pool;
   private readonly lane: TurnLane;
 
-  constructor(config: pg.PoolConfig, readonly options: StoreOptions) {
+  constructor(
+    config: pg.PoolConfig,
+    readonly options: StoreOptions,
+  ) {
     // Pipelined: a connection sends each query at once rather than after the previous one's reply,
     // so statements whose parameters are known up front travel together (send).
     this.pool = new pg.Pool({ ...config, types, pipeline: true });
@@ -62,15 +71,23 @@ export class PgCore {
 
   /** One statement in its own transaction: committed when the promise resolves. */
   q: Query = (name, params = []) =>
-    this.retrying(() => (PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params))));
+    this.retrying(() =>
+      PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params)),
+    );
 
   /** q, leading this turn's lane: statements that follow it in this turn run next on its connection. */
   lead: Query = (name, params = []) =>
-    this.retrying((attempt) => (attempt === 1 ? this.lane.lead((c) => one(c, name, params)) : this.checkedOut((c) => one(c, name, params))));
+    this.retrying((attempt) =>
+      attempt === 1 ? this.lane.lead((c) => one(c, name, params)) : this.checkedOut((c) => one(c, name, params)),
+    );
 
   /** q, behind this turn's lead statement when there is one (see TurnLane). */
   follow: Query = (name, params = []) =>
-    this.retrying((attempt) => (attempt === 1 && this.lane.follow((c) => one(c, name, params))) || this.checkedOut((c) => one(c, name, params)));
+    this.retrying(
+      (attempt) =>
+        (attempt === 1 && this.lane.follow((c) => one(c, name, params))) ||
+        this.checkedOut((c) => one(c, name, params)),
+    );
 
   /** Runs `fn` in one transaction on one connection; a deadlock or serialization failure runs it again. */
   tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
@@ -90,7 +107,15 @@ export class PgCore {
    */
   steps(...steps: Array<[Statement, unknown[]]>): Promise<Array<pg.QueryResult<Row>>> {
     const planOnce = steps.some(([name]) => PLANNED_ONCE.has(name));
-    return this.retrying(() => this.checkedOut((c) => send(c, steps.map(([name, params]) => config(name, params)), planOnce)));
+    return this.retrying(() =>
+      this.checkedOut((c) =>
+        send(
+          c,
+          steps.map(([name, params]) => config(name, params)),
+          planOnce,
+        ),
+      ),
+    );
   }
 
   /** Runs `fn` on a pooled connection; one left inside a transaction by a failure is rolled back first. */
@@ -113,7 +138,11 @@ export class PgCore {
         return await run(attempt);
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
-        if (UNSTORABLE.has(code)) throw new InputError('body', 'a text value contains the NUL character (\\u0000), which PostgreSQL cannot store');
+        if (UNSTORABLE.has(code))
+          throw new InputError(
+            'body',
+            'a text value contains the NUL character (\\u0000), which PostgreSQL cannot store',
+          );
         if (attempt >= MAX_TRIES || !RETRYABLE.has(code)) throw error;
       }
     }
@@ -123,7 +152,8 @@ export class PgCore {
   async refresh(q: Query, jobIds: Iterable<string>, now: number, changes: Changes): Promise<void> {
     const ids = [...new Set(jobIds)];
     if (ids.length === 0) return;
-    for (const r of (await q('refreshJobs', [ids, now])).rows) changes.jobs.push({ jobId: r.id, state: r.state as JobState });
+    for (const r of (await q('refreshJobs', [ids, now])).rows)
+      changes.jobs.push({ jobId: r.id, state: r.state as JobState });
   }
 
   /** Cancels a job's unfinished tasks; the limited keys among its leases have a slot free again. */

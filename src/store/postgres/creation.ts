@@ -15,9 +15,23 @@ function columns(jobs: NewJob[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 17 }, () => new Array(jobs.length));
   jobs.forEach((j, k) => {
     const row = [
-      j.id, j.kind, JSON.stringify(j.input), j.variants, j.priority, j.seed, j.maxAttempts, JSON.stringify(j.backoff), j.leaseMs,
-      j.requires ? JSON.stringify(j.requires) : null, j.key, j.runAt, j.createdAt, j.concurrencyKey, j.cacheKey,
-      j.cacheTtlMs === null ? 0 : j.createdAt - j.cacheTtlMs, j.route,
+      j.id,
+      j.kind,
+      JSON.stringify(j.input),
+      j.variants,
+      j.priority,
+      j.seed,
+      j.maxAttempts,
+      JSON.stringify(j.backoff),
+      j.leaseMs,
+      j.requires ? JSON.stringify(j.requires) : null,
+      j.key,
+      j.runAt,
+      j.createdAt,
+      j.concurrencyKey,
+      j.cacheKey,
+      j.cacheTtlMs === null ? 0 : j.createdAt - j.cacheTtlMs,
+      j.route,
     ];
     row.forEach((v, c) => (cols[c]![k] = v));
   });
@@ -46,7 +60,8 @@ export async function insertJobs(q: Query, jobs: NewJob[]): Promise<Inserted> {
   }
   // Routes in job order, as jobs one by one would report them.
   jobs.forEach((job, k) => {
-    if (out[k] && out[k]!.cachedFrom === null && job.runAt <= job.createdAt && !changes.routes.includes(job.route)) changes.routes.push(job.route);
+    if (out[k] && out[k]!.cachedFrom === null && job.runAt <= job.createdAt && !changes.routes.includes(job.route))
+      changes.routes.push(job.route);
   });
   return { jobs: out, changes };
 }

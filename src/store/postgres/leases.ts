@@ -29,18 +29,37 @@ export class PgLeases {
    * leases and buckets, leases within what they leave and saves the buckets, in one transaction.
    */
   async claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
-    const limited = [...new Set(routes.flatMap((rc) => (rc.key !== null && (rc.concurrency !== null || rc.rate !== null) ? [rc.key] : [])))];
+    const limited = [
+      ...new Set(
+        routes.flatMap((rc) => (rc.key !== null && (rc.concurrency !== null || rc.rate !== null) ? [rc.key] : [])),
+      ),
+    ];
     if (limited.length === 0) {
       const names = routes.map((rc) => rc.route);
       const all = names.map(() => max);
-      const { rows } = await this.core.follow('claim', [now, workerId, names, all, names.map((r) => `route:${r}`), all, max]);
+      const { rows } = await this.core.follow('claim', [
+        now,
+        workerId,
+        names,
+        all,
+        names.map((r) => `route:${r}`),
+        all,
+        max,
+      ]);
       return this.claimed(rows, []);
     }
     return this.core.tx(async (q) => {
       await q('lockKeys', [limited]);
       const running = new Map((await q('runningByKey', [limited])).rows.map((r) => [r.key as string, r.n as number]));
-      const buckets = new Map((await q('buckets', [limited])).rows.map((r) => [r.key as string, r as { tokens: number; updated_at: number }]));
-      const gate = new LimitGate({ running: (k) => running.get(k) ?? 0, bucket: (k) => buckets.get(k) }, routes, max, now);
+      const buckets = new Map(
+        (await q('buckets', [limited])).rows.map((r) => [r.key as string, r as { tokens: number; updated_at: number }]),
+      );
+      const gate = new LimitGate(
+        { running: (k) => running.get(k) ?? 0, bucket: (k) => buckets.get(k) },
+        routes,
+        max,
+        now,
+      );
       const keyOf = new Map(routes.map((rc) => [rc.route, rc.key]));
       const allowed = [...gate.allowed];
       let rows: Row[] = [];
@@ -81,12 +100,16 @@ export class PgLeases {
   async heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply> {
     const { leases, ids, tokens } = leaseArrays(leaseIds);
     const extended = new Set((await this.core.q('extend', [now, ids, tokens])).rows.map((r) => r.id as number));
-    const rows = await this.leaseRows(this.core.q, ids.filter((id) => !extended.has(id)));
+    const rows = await this.leaseRows(
+      this.core.q,
+      ids.filter((id) => !extended.has(id)),
+    );
     const reply: HeartbeatReply = { extended: [], cancelled: [], lost: [] };
     leaseIds.forEach((leaseId, k) => {
       const lease = leases[k];
       if (lease && extended.has(lease[0])) reply.extended.push(leaseId);
-      else if (lease && leaseRefusal(rows.get(lease[0]), lease[1], 'leased') === 'cancelled') reply.cancelled.push(leaseId);
+      else if (lease && leaseRefusal(rows.get(lease[0]), lease[1], 'leased') === 'cancelled')
+        reply.cancelled.push(leaseId);
       else reply.lost.push(leaseId);
     });
     return reply;
@@ -98,7 +121,11 @@ export class PgLeases {
     const [row] = (await this.core.q('progress', [JSON.stringify(progress ?? null), lease[0], lease[1]])).rows;
     if (row) return { status: 'ok' as const, jobId: row.job_id as string, taskId: taskIdOf(row.job_id, row.idx) };
     const rows = await this.leaseRows(this.core.q, [lease[0]]);
-    return { status: leaseRefusal(rows.get(lease[0]), lease[1], 'leased') ?? ('lease_lost' as const), jobId: null, taskId: null };
+    return {
+      status: leaseRefusal(rows.get(lease[0]), lease[1], 'leased') ?? ('lease_lost' as const),
+      jobId: null,
+      taskId: null,
+    };
   }
 
   /** One round trip: the jobs' locks, then the completions with their jobs' ends, in one transaction. */
@@ -106,14 +133,24 @@ export class PgLeases {
     const { leases, positions, ids, tokens } = leaseArrays(items.map((i) => i.leaseId));
     const outputs = positions.map((k) => JSON.stringify(items[k]!.output ?? null));
     const changes = noChanges();
-    const rows = ids.length === 0 ? [] : (await this.core.steps(['lockJobsOfTasks', [ids]], ['complete', [ids, tokens, outputs, now]]))[1]!.rows;
+    const rows =
+      ids.length === 0
+        ? []
+        : (await this.core.steps(['lockJobsOfTasks', [ids]], ['complete', [ids, tokens, outputs, now]]))[1]!.rows;
     const seen = new Map<number, Row>();
     const ended = new Set<string>();
     for (const r of rows) {
       const k = positions[r.pos - 1]!;
       seen.set(k, r);
       if (!r.done) continue;
-      const result = { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output: items[k]!.output ?? null, finishedAt: now, seq: r.done_seq };
+      const result = {
+        taskId: taskIdOf(r.job_id, r.idx),
+        index: r.idx,
+        seed: r.seed,
+        output: items[k]!.output ?? null,
+        finishedAt: now,
+        seq: r.done_seq,
+      };
       changes.results.push({ jobId: r.job_id, result });
       if (r.concurrency_key !== null) changes.routes.push(r.route);
       if (r.finished && !ended.has(r.job_id)) changes.jobs.push({ jobId: r.job_id, state: 'succeeded' });
@@ -132,7 +169,14 @@ export class PgLeases {
   }
 
   /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
-  private async failTask(q: Query, r: Row, error: string, retryable: boolean, now: number, changes: Changes): Promise<void> {
+  private async failTask(
+    q: Query,
+    r: Row,
+    error: string,
+    retryable: boolean,
+    now: number,
+    changes: Changes,
+  ): Promise<void> {
     const retry = retryPlan(r, retryable, now, this.core.options, changes);
     if (retry) {
       await q('retry', [retry.state, retry.runAt, error, r.id]);
@@ -151,7 +195,8 @@ export class PgLeases {
       await q('lockJobsOfTasks', [[lease[0]]]);
       const [row] = (await q('failing', [lease[0]])).rows;
       if (!row || row.lease_token !== lease[1]) return { status: 'lease_lost' as const, changes };
-      if (row.state !== 'leased') return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
+      if (row.state !== 'leased')
+        return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
       await this.failTask(q, row, error, retryable, now, changes);
       return { status: 'ok' as const, changes };
     });
@@ -166,7 +211,12 @@ export class PgLeases {
       const rows = new Map((await q('release', [ids, tokens])).rows.map((r) => [r.id as number, r]));
       const released = leaseIds.filter((_, k) => leases[k] && rows.has(leases[k]![0]));
       for (const id of ids) if (rows.has(id)) changes.routes.push(rows.get(id)!.route);
-      await this.core.refresh(q, [...rows.values()].map((r) => r.job_id), now, changes);
+      await this.core.refresh(
+        q,
+        [...rows.values()].map((r) => r.job_id),
+        now,
+        changes,
+      );
       return { released, changes };
     });
   }
@@ -191,7 +241,7 @@ export class PgLeases {
   /** In batches, each its own statement, so a large backlog coming due holds no long transaction. */
   async promoteDue(now: number): Promise<Changes> {
     const routes = new Set<string>();
-    for (let n = PROMOTE_BATCH; n === PROMOTE_BATCH; ) {
+    for (let n = PROMOTE_BATCH; n === PROMOTE_BATCH;) {
       const { rows } = await this.core.q('promote', [now, PROMOTE_BATCH]);
       n = rows.length;
       rows.forEach((r) => routes.add(r.route));

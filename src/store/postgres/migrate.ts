@@ -10,7 +10,11 @@ export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.
  * hubs starting together on one database apply them once. Refuses a schema written by a newer Roost.
  * Creates the schema the connection's search_path names when it does not exist yet.
  */
-export async function migrate(pool: pg.Pool, schema: string, migrations: Migration[] = loadMigrations(migrationsDir)): Promise<number> {
+export async function migrate(
+  pool: pg.Pool,
+  schema: string,
+  migrations: Migration[] = loadMigrations(migrationsDir),
+): Promise<number> {
   const latest = migrations.at(-1)?.version ?? 0;
   const client = await pool.connect();
   const lock = [`roost.migrate:${schema}`];
@@ -22,12 +26,17 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: Migrati
       if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
-      const current = (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')).rows[0]!.v ?? 0;
+      const current =
+        (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')).rows[0]!.v ?? 0;
       if (current > latest) throw newerSchemaError(current, latest, 'point --store at another database or schema');
       for (const m of migrations) {
         if (m.version <= current) continue;
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          Date.now(),
+        ]);
       }
       await client.query('COMMIT');
       return latest;

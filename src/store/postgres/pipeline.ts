@@ -23,7 +23,11 @@ interface Corkable {
  * fresh snapshot. The first that fails undoes them all (the rest fail too and COMMIT rolls back)
  * and its error is thrown; `planOnce` plans them as PLAN_ONCE says.
  */
-export async function send(client: pg.PoolClient, steps: pg.QueryConfig[], planOnce: boolean): Promise<Array<pg.QueryResult<Row>>> {
+export async function send(
+  client: pg.PoolClient,
+  steps: pg.QueryConfig[],
+  planOnce: boolean,
+): Promise<Array<pg.QueryResult<Row>>> {
   const stream = (client as unknown as Corkable).connection?.stream;
   const sent: Array<Promise<pg.QueryResult<Row>>> = [];
   // Issued (and so run) in this order: the transaction's start, the steps, its end.

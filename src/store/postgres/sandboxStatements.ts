@@ -16,7 +16,8 @@ export const sandboxSql = {
   insertPost: `INSERT INTO sandbox_posts (type, author, recipient, reply_to, text, key, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
   // ($1 postId, $2 accounts) -> nothing
-  insertMentions: 'INSERT INTO sandbox_mentions (post_id, account) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING',
+  insertMentions:
+    'INSERT INTO sandbox_mentions (post_id, account) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING',
   // ($1 id) -> the post row
   post: 'SELECT * FROM sandbox_posts WHERE id = $1',
   // ($1 afterId, $2 limit) -> post rows with ids above afterId, oldest first
@@ -26,7 +27,8 @@ export const sandboxSql = {
   // ($1 author, $2 key) -> the newest post row the author made with this idempotency key
   postByKey: 'SELECT * FROM sandbox_posts WHERE author = $1 AND key = $2 ORDER BY id DESC LIMIT 1',
   // ($1 post ids) -> { post_id, account } of the mentions of these posts
-  mentionsOf: 'SELECT post_id, account FROM sandbox_mentions WHERE post_id = ANY($1::bigint[]) ORDER BY account COLLATE "C"',
+  mentionsOf:
+    'SELECT post_id, account FROM sandbox_mentions WHERE post_id = ANY($1::bigint[]) ORDER BY account COLLATE "C"',
   // ($1 post ids) -> { post_id, account } of the likes of these posts, oldest first
   likesOf: `SELECT post_id, account FROM sandbox_likes WHERE post_id = ANY($1::bigint[])
     ORDER BY created_at, account COLLATE "C"`,

@@ -85,7 +85,8 @@ export const sql = {
     AND ($6::text IS NULL OR id >= $6) AND ($7::text IS NULL OR id < $7) ORDER BY id DESC LIMIT $4`,
 
   // ($1 job ids) -> { job_id, state, n } per job and internal task state
-  taskCounts: 'SELECT job_id, state, count(*)::int AS n FROM tasks WHERE job_id = ANY($1::text[]) GROUP BY job_id, state',
+  taskCounts:
+    'SELECT job_id, state, count(*)::int AS n FROM tasks WHERE job_id = ANY($1::text[]) GROUP BY job_id, state',
 
   // ($1 job ids) -> { id } of those jobs, now locked until commit (in id order, so writers never deadlock
   // on each other's jobs)
@@ -243,7 +244,9 @@ export const sql = {
   sweep: withTheirTasks(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled')
     AND finished_at < $1 ORDER BY finished_at LIMIT $2)`),
   // ($1 jobId) -> { n } jobs deleted: the job, if a task of it is dead, with its tasks
-  purgeJobOfDead: withTheirTasks(`DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`),
+  purgeJobOfDead: withTheirTasks(
+    `DELETE FROM jobs WHERE id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`,
+  ),
   // () -> { n } jobs deleted: every job holding a dead task, with its tasks
   purgeAllDead: withTheirTasks(`DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`),
 
@@ -332,4 +335,3 @@ export const sql = {
   // () -> { state, n }: job counts
   jobStats: 'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
 } as const;
-

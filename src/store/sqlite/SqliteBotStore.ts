@@ -96,7 +96,9 @@ export class SqliteBotStore implements BotStore {
     return r ? toLedger(r) : null;
   }
 
-  beginLedger(entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>): Promise<{ entry: LedgerEntry; created: boolean }> {
+  beginLedger(
+    entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>,
+  ): Promise<{ entry: LedgerEntry; created: boolean }> {
     return this.batch.run(() => {
       const created = this.st.BEGIN_LEDGER.run(entry).changes > 0;
       return { entry: toLedger(this.st.LEDGER.get(entry.bot, entry.key) as Row), created };
@@ -122,6 +124,8 @@ export class SqliteBotStore implements BotStore {
   }
 
   async readLogs(bot: string, q: LogQuery): Promise<BotLogLine[]> {
-    return (this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit }) as Row[]).map(toLogLine);
+    return (this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit }) as Row[]).map(
+      toLogLine,
+    );
   }
 }

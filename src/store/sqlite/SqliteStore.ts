@@ -4,7 +4,19 @@ import { noChanges } from '../store.js';
 import type { TxBatcher } from './batcher.js';
 import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
-import { countTasks, newJobView, splitTaskId, toJob, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
+import {
+  countTasks,
+  newJobView,
+  splitTaskId,
+  toJob,
+  toLimit,
+  toResult,
+  toStats,
+  toTask,
+  toWorker,
+  tokenInfo,
+  type Row,
+} from '../rows.js';
 import type { Statements } from './statements.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { SqliteRollups } from './rollups.js';
@@ -75,12 +87,31 @@ export class SqliteStore implements Store {
     const hit =
       job.cacheKey === null
         ? undefined
-        : (this.st.cacheHit.get({ cacheKey: job.cacheKey, since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs }) as Row | undefined);
+        : (this.st.cacheHit.get({
+            cacheKey: job.cacheKey,
+            since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs,
+          }) as Row | undefined);
     const state = hit ? 'succeeded' : 'queued';
     this.st.insertJob.run(
-      job.id, job.kind, JSON.stringify(job.input), state, job.variants, job.priority, job.seed, job.maxAttempts,
-      JSON.stringify(job.backoff), job.leaseMs, job.requires ? JSON.stringify(job.requires) : null, job.key, job.runAt,
-      job.createdAt, job.createdAt, job.concurrencyKey, job.cacheKey, hit ? hit.id : null, hit ? job.createdAt : null,
+      job.id,
+      job.kind,
+      JSON.stringify(job.input),
+      state,
+      job.variants,
+      job.priority,
+      job.seed,
+      job.maxAttempts,
+      JSON.stringify(job.backoff),
+      job.leaseMs,
+      job.requires ? JSON.stringify(job.requires) : null,
+      job.key,
+      job.runAt,
+      job.createdAt,
+      job.createdAt,
+      job.concurrencyKey,
+      job.cacheKey,
+      hit ? hit.id : null,
+      hit ? job.createdAt : null,
     );
     if (hit) {
       // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
@@ -91,7 +122,19 @@ export class SqliteStore implements Store {
     const delayed = job.runAt > job.createdAt;
     const taskState = delayed ? 'delayed' : 'queued';
     for (let idx = 0; idx < job.variants; idx++) {
-      this.st.insertTask.run(job.id, idx, job.kind, job.route, job.priority, job.seed + idx, taskState, job.runAt, job.maxAttempts, job.leaseMs, job.concurrencyKey);
+      this.st.insertTask.run(
+        job.id,
+        idx,
+        job.kind,
+        job.route,
+        job.priority,
+        job.seed + idx,
+        taskState,
+        job.runAt,
+        job.maxAttempts,
+        job.leaseMs,
+        job.concurrencyKey,
+      );
     }
     if (delayed) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
     else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
@@ -231,7 +274,13 @@ export class SqliteStore implements Store {
   setLimit(limit: Limit, now: number): Promise<void> {
     return this.batch.run(() => {
       const rate = limit.rate;
-      this.st.setLimit.run({ key: limit.key, concurrency: limit.concurrency, rateCount: rate?.count ?? null, rateIntervalMs: rate?.intervalMs ?? null, now });
+      this.st.setLimit.run({
+        key: limit.key,
+        concurrency: limit.concurrency,
+        rateCount: rate?.count ?? null,
+        rateIntervalMs: rate?.intervalMs ?? null,
+        now,
+      });
     });
   }
 

@@ -4,7 +4,8 @@ import { prepareAll } from './prepareAll.js';
 /** The SQL of the bot store (migration 004). Each constant: its parameters, then what it returns. */
 
 // (:name, :module, :now) -> changes 0 when the bot exists
-export const INSERT_BOT = 'INSERT INTO bots (name, module, created_at) VALUES (:name, :module, :now) ON CONFLICT (name) DO NOTHING';
+export const INSERT_BOT =
+  'INSERT INTO bots (name, module, created_at) VALUES (:name, :module, :now) ON CONFLICT (name) DO NOTHING';
 // (name) -> the bot row
 export const BOT = 'SELECT * FROM bots WHERE name = ?';
 // () -> every bot row, by name
@@ -19,7 +20,8 @@ export const BOT_STARTED = 'UPDATE bots SET starts = starts + 1, restarts = rest
 export const BOT_RAN = `UPDATE bots SET runs = runs + 1, last_run_at = :at,
   last_scheduled_at = coalesce(:scheduledAt, last_scheduled_at) WHERE name = :name`;
 // (:name, :at, :message) -> nothing
-export const BOT_FAILED = 'UPDATE bots SET errors = errors + 1, last_error = :message, last_error_at = :at WHERE name = :name';
+export const BOT_FAILED =
+  'UPDATE bots SET errors = errors + 1, last_error = :message, last_error_at = :at WHERE name = :name';
 
 // (bot, key) -> { value } as JSON text
 export const STATE = 'SELECT value FROM bot_state WHERE bot = ? AND key = ?';
@@ -37,7 +39,8 @@ export const SET_CURSOR = `INSERT INTO bot_platform_cursors (bot, platform, curs
   ON CONFLICT (bot, platform) DO UPDATE SET cursor = excluded.cursor`;
 
 // (:feed, :owner, :now) -> nothing: creates the feed if it is new
-export const ENSURE_FEED = 'INSERT INTO feeds (name, owner, created_at) VALUES (:feed, :owner, :now) ON CONFLICT (name) DO NOTHING';
+export const ENSURE_FEED =
+  'INSERT INTO feeds (name, owner, created_at) VALUES (:feed, :owner, :now) ON CONFLICT (name) DO NOTHING';
 // (:feed, :count) -> { last_seq }: reserves :count sequence numbers, returning the last one
 export const RESERVE_SEQ = 'UPDATE feeds SET last_seq = last_seq + :count WHERE name = :feed RETURNING last_seq';
 // (:feed, :seq, :item, :now) -> nothing
@@ -71,10 +74,33 @@ export const INSERT_LOG = 'INSERT INTO bot_logs (bot, at, level, msg, data) VALU
 export const READ_LOGS = `SELECT * FROM bot_logs WHERE bot = :bot AND at >= :since AND id > :afterId ORDER BY id LIMIT :limit`;
 
 const ALL = {
-  INSERT_BOT, BOT, BOTS, SET_PAUSED, DELETE_BOT, BOT_STARTED, BOT_RAN, BOT_FAILED,
-  STATE, ALL_STATE, SET_STATE, DELETE_STATE, CURSOR, SET_CURSOR,
-  ENSURE_FEED, RESERVE_SEQ, INSERT_ITEM, READ_FEED, FEED, ACK,
-  LEDGER, BEGIN_LEDGER, CONFIRM_LEDGER, PENDING_LEDGER, COUNT_POSTS, INSERT_LOG, READ_LOGS,
+  INSERT_BOT,
+  BOT,
+  BOTS,
+  SET_PAUSED,
+  DELETE_BOT,
+  BOT_STARTED,
+  BOT_RAN,
+  BOT_FAILED,
+  STATE,
+  ALL_STATE,
+  SET_STATE,
+  DELETE_STATE,
+  CURSOR,
+  SET_CURSOR,
+  ENSURE_FEED,
+  RESERVE_SEQ,
+  INSERT_ITEM,
+  READ_FEED,
+  FEED,
+  ACK,
+  LEDGER,
+  BEGIN_LEDGER,
+  CONFIRM_LEDGER,
+  PENDING_LEDGER,
+  COUNT_POSTS,
+  INSERT_LOG,
+  READ_LOGS,
 };
 
 export type BotStatements = Record<keyof typeof ALL, Database.Statement>;

@@ -21,7 +21,10 @@ export class SqliteCore {
   /** The last completion sequence number handed out; results sort by it. */
   seq: number;
 
-  constructor(file: string, readonly options: SqliteOptions) {
+  constructor(
+    file: string,
+    readonly options: SqliteOptions,
+  ) {
     this.db = openDatabase(file, options.synchronous);
     // The WalCheckpointer's thread checkpoints instead, off the event loop.
     this.db.pragma('wal_autocheckpoint = 0');

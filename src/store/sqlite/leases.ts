@@ -52,7 +52,9 @@ export class SqliteLeases {
       const rows = this.core.st.claim.all({ now, worker: workerId, route: allowed[0]![0], max }) as Row[];
       return rows.sort(byClaimOrder);
     }
-    const heads = allowed.flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as Row[]).sort(byClaimOrder);
+    const heads = allowed
+      .flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as Row[])
+      .sort(byClaimOrder);
     const ids: number[] = [];
     for (const h of heads) {
       if (ids.length >= max) break;
@@ -84,9 +86,17 @@ export class SqliteLeases {
     return this.core.batch.run(() => {
       const lease = splitLeaseId(leaseId);
       if (!lease) return { status: 'lease_lost' as const, jobId: null, taskId: null };
-      const row = this.core.st.progress.get({ progress: JSON.stringify(progress ?? null), id: lease[0], token: lease[1] }) as Row | undefined;
+      const row = this.core.st.progress.get({
+        progress: JSON.stringify(progress ?? null),
+        id: lease[0],
+        token: lease[1],
+      }) as Row | undefined;
       if (row) return { status: 'ok' as const, jobId: row.job_id as string, taskId: taskIdOf(row.job_id, row.idx) };
-      return { status: this.refusal(lease[0], lease[1], 'leased') ?? ('lease_lost' as const), jobId: null, taskId: null };
+      return {
+        status: this.refusal(lease[0], lease[1], 'leased') ?? ('lease_lost' as const),
+        jobId: null,
+        taskId: null,
+      };
     });
   }
 
@@ -105,7 +115,10 @@ export class SqliteLeases {
         if (!r) return;
         this.core.seq = seq;
         done.add(k);
-        changes.results.push({ jobId: r.job_id, result: { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output, finishedAt: now, seq } });
+        changes.results.push({
+          jobId: r.job_id,
+          result: { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output, finishedAt: now, seq },
+        });
         if (r.concurrency_key !== null) changes.routes.push(r.route);
       });
       const finished = new Set<string>();
@@ -143,7 +156,8 @@ export class SqliteLeases {
       const lease = splitLeaseId(leaseId);
       const row = lease && (this.core.st.failing.get(lease[0]) as Row | undefined);
       if (!lease || !row || row.lease_token !== lease[1]) return { status: 'lease_lost' as const, changes };
-      if (row.state !== 'leased') return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
+      if (row.state !== 'leased')
+        return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
       this.failTask(row, error, retryable, now, changes);
       return { status: 'ok' as const, changes };
     });
@@ -170,7 +184,13 @@ export class SqliteLeases {
       const changes = noChanges();
       const expired = this.core.st.expired.all(now, limit) as Row[];
       for (const { id } of expired) {
-        this.failTask(this.core.st.failing.get(id) as Row, 'lease expired: the worker stopped heartbeating', true, now, changes);
+        this.failTask(
+          this.core.st.failing.get(id) as Row,
+          'lease expired: the worker stopped heartbeating',
+          true,
+          now,
+          changes,
+        );
       }
       return { reaped: expired.length, changes };
     });
@@ -200,7 +220,8 @@ export class SqliteLeases {
       if (row.state !== 'dead') return { status: 'not_dead' as const, changes };
       this.core.st.redrive.run({ now, id: row.id });
       changes.routes.push(row.route);
-      for (const s of this.core.st.redriveSiblings.all({ now, jobId: row.job_id }) as Row[]) changes.routes.push(s.route);
+      for (const s of this.core.st.redriveSiblings.all({ now, jobId: row.job_id }) as Row[])
+        changes.routes.push(s.route);
       this.core.refresh([row.job_id], now, changes);
       return { status: 'ok' as const, changes };
     });

@@ -33,7 +33,8 @@ export function prepareStatements(db: Database.Database) {
 
     // (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms,
     // concurrency_key) -> nothing
-    insertTask: p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
+    insertTask:
+      p(`INSERT INTO tasks (job_id, idx, kind, route, priority, seed, state, run_at, max_attempts, lease_ms, concurrency_key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 
     // (id) -> the job row
@@ -119,12 +120,14 @@ export function prepareStatements(db: Database.Database) {
     // (output JSON, done_seq, now, id, token) -> { job_id, idx, seed, route, concurrency_key } when
     // the lease was current and the task is now succeeded. One run per result: for small outputs a
     // statement per item costs less than handing SQLite a JSON array to take apart.
-    complete: p(`UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL
+    complete:
+      p(`UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL
       WHERE id = ? AND lease_token = ? AND state = 'leased'
       RETURNING job_id, idx, seed, route, concurrency_key`),
 
     // (id) -> the task with its job's backoff, to decide between retry and dead
-    failing: p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
+    failing:
+      p(`SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
       FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`),
 
     // (:state, :runAt, :error, :id) -> nothing: puts a failed task back (queued or delayed)
@@ -146,17 +149,22 @@ export function prepareStatements(db: Database.Database) {
       WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, route`),
 
     // (:jobId) -> { route } of leased tasks of the job that carry a concurrency key (their slots free up)
-    keyedLeases: p(`SELECT route FROM tasks WHERE job_id = :jobId AND state = 'leased' AND concurrency_key IS NOT NULL`),
+    keyedLeases: p(
+      `SELECT route FROM tasks WHERE job_id = :jobId AND state = 'leased' AND concurrency_key IS NOT NULL`,
+    ),
 
     // (:now, :id) -> nothing: the client has enough results (a finished job stays as it is)
     markEnough: p(`UPDATE jobs SET enough = 1, updated_at = :now WHERE id = :id AND state IN ('queued', 'running')`),
 
     // (before, limit) -> changes: deletes finished jobs (with their tasks) past retention
     // (jobs_retention named: the planner would rather pick jobs_by_state for the OR and sort them all)
-    sweep: p(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_retention WHERE (state = 'succeeded' OR state = 'cancelled')
+    sweep:
+      p(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_retention WHERE (state = 'succeeded' OR state = 'cancelled')
       AND finished_at < ? ORDER BY finished_at LIMIT ?)`),
     // (jobId) -> changes: deletes a job whose task is dead
-    purgeJobOfDead: p(`DELETE FROM jobs WHERE id = ? AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`),
+    purgeJobOfDead: p(
+      `DELETE FROM jobs WHERE id = ? AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`,
+    ),
     // () -> changes: deletes every job holding a dead task
     purgeAllDead: p(`DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`),
 
@@ -208,7 +216,9 @@ export function prepareStatements(db: Database.Database) {
     maxSeq: p('SELECT coalesce(max(done_seq), 0) AS m FROM tasks'),
 
     // (token columns) -> nothing
-    insertToken: p(`INSERT INTO tokens (id, name, scope, hash, created_at) VALUES (:id, :name, :scope, :hash, :createdAt)`),
+    insertToken: p(
+      `INSERT INTO tokens (id, name, scope, hash, created_at) VALUES (:id, :name, :scope, :hash, :createdAt)`,
+    ),
     // (id) -> the token row
     token: p('SELECT * FROM tokens WHERE id = ?'),
     // () -> every token row, oldest first

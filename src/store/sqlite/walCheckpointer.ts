@@ -65,4 +65,5 @@ function runThread(file: string): void {
   });
 }
 
-if (!isMainThread && (workerData as ThreadData | null)?.roostWalCheckpointer) runThread((workerData as ThreadData).file);
+if (!isMainThread && (workerData as ThreadData | null)?.roostWalCheckpointer)
+  runThread((workerData as ThreadData).file);

@@ -36,9 +36,25 @@ export function Chart({ times, lines, unit, height = 200, name }: Props) {
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1e-9) || 1] } },
       axes: [
         { stroke: '#5b6475', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#e2e5eb' } },
-        { stroke: '#5b6475', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#e2e5eb' }, size: 64, values: (_u, vals) => vals.map((v) => unit(v)) },
+        {
+          stroke: '#5b6475',
+          grid: { stroke: '#eef0f4' },
+          ticks: { stroke: '#e2e5eb' },
+          size: 64,
+          values: (_u, vals) => vals.map((v) => unit(v)),
+        },
       ],
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, dash: l.dashed ? [6, 4] : undefined, fill: l.dashed ? undefined : `${l.color}18`, value: (_u: uPlot, v: number | null) => (v === null ? '—' : unit(v)) }))],
+      series: [
+        {},
+        ...lines.map((l) => ({
+          label: l.label,
+          stroke: l.color,
+          width: 2,
+          dash: l.dashed ? [6, 4] : undefined,
+          fill: l.dashed ? undefined : `${l.color}18`,
+          value: (_u: uPlot, v: number | null) => (v === null ? '—' : unit(v)),
+        })),
+      ],
     };
     plot.current = new uPlot(opts, [times, ...lines.map((l) => l.values)] as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height }));

@@ -24,7 +24,11 @@ export function Bots({ selected }: { selected: string | undefined }) {
         <h1>Bots</h1>
       </header>
       {list.error && <Notice kind="error">{list.error}</Notice>}
-      {list.data && bots.length === 0 && <Notice>No bots. <code>roost bot create NAME --from examples/bots/autoresponder</code> makes one.</Notice>}
+      {list.data && bots.length === 0 && (
+        <Notice>
+          No bots. <code>roost bot create NAME --from examples/bots/autoresponder</code> makes one.
+        </Notice>
+      )}
       {bots.length > 0 && (
         <table class="table bots" data-testid="bots-table">
           <thead>
@@ -52,7 +56,13 @@ export function Bots({ selected }: { selected: string | undefined }) {
                   <td>
                     <span class={`badge ${s.cls}`}>{s.text}</span>
                   </td>
-                  <td>{b.nextRunAt ? ago(b.nextRunAt, now) : <span class="muted">{b.schedule ? '—' : 'no schedule'}</span>}</td>
+                  <td>
+                    {b.nextRunAt ? (
+                      ago(b.nextRunAt, now)
+                    ) : (
+                      <span class="muted">{b.schedule ? '—' : 'no schedule'}</span>
+                    )}
+                  </td>
                   <td class="num">{b.runs}</td>
                   <td class={`num ${b.errors ? 'bad' : ''}`}>{b.errors}</td>
                   <td class="num">{b.postsMade}</td>
@@ -112,7 +122,9 @@ function BotDetail({ bot, reload, now }: { bot: BotView; reload: () => void; now
             <a href={href('jobs', { bot: bot.name })}>this bot's jobs</a>
           </dd>
           <dt>last error</dt>
-          <dd class={bot.lastError ? 'bad' : ''}>{bot.lastError ? `${bot.lastError} (${ago(bot.lastErrorAt, now)})` : 'none'}</dd>
+          <dd class={bot.lastError ? 'bad' : ''}>
+            {bot.lastError ? `${bot.lastError} (${ago(bot.lastErrorAt, now)})` : 'none'}
+          </dd>
         </dl>
         <h3>Recent runs</h3>
         {bot.recentRuns.length === 0 ? (
@@ -145,7 +157,9 @@ function LogTail({ bot }: { bot: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     setLines([]);
-    return follow(`/v1/bots/${bot}/logs/events`, { log: (l: BotLogLine) => setLines((old) => [...old, l].slice(-KEEP_LINES)) });
+    return follow(`/v1/bots/${bot}/logs/events`, {
+      log: (l: BotLogLine) => setLines((old) => [...old, l].slice(-KEEP_LINES)),
+    });
   }, [bot]);
   useEffect(() => {
     const el = box.current;

@@ -8,7 +8,11 @@ import type { DeadTask } from '../types.js';
 /** Tasks that used up their attempts or failed for good: why, and redrive or purge. */
 export function Dead({ route }: { route: Route }) {
   const cursor = route.params.get('cursor') ?? undefined;
-  const list = usePolled(() => get<{ tasks: DeadTask[]; nextCursor: string | null }>(`/v1/tasks/dead${query({ cursor, limit: 50 })}`), 5000, [cursor]);
+  const list = usePolled(
+    () => get<{ tasks: DeadTask[]; nextCursor: string | null }>(`/v1/tasks/dead${query({ cursor, limit: 50 })}`),
+    5000,
+    [cursor],
+  );
   const action = useAction();
   const now = useNow();
   const act = (path: string, confirmText?: string) => {
@@ -23,7 +27,11 @@ export function Dead({ route }: { route: Route }) {
     <section class="page">
       <header class="page-head">
         <h1>Dead tasks</h1>
-        <button class="danger" disabled={tasks.length === 0 || action.busy} onClick={() => act('/v1/tasks/dead/purge', 'Delete every job that holds a dead task, with all its results?')}>
+        <button
+          class="danger"
+          disabled={tasks.length === 0 || action.busy}
+          onClick={() => act('/v1/tasks/dead/purge', 'Delete every job that holds a dead task, with all its results?')}
+        >
           Purge all
         </button>
       </header>
@@ -62,7 +70,11 @@ export function Dead({ route }: { route: Route }) {
                     <button onClick={() => act(`/v1/tasks/${t.id}/redrive`)} disabled={action.busy}>
                       Redrive
                     </button>
-                    <button class="danger" onClick={() => act(`/v1/tasks/${t.id}/purge`, `Delete job ${t.jobId} with all its results?`)} disabled={action.busy}>
+                    <button
+                      class="danger"
+                      onClick={() => act(`/v1/tasks/${t.id}/purge`, `Delete job ${t.jobId} with all its results?`)}
+                      disabled={action.busy}
+                    >
                       Purge
                     </button>
                   </div>

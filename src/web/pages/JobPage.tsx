@@ -29,7 +29,10 @@ export function JobPage({ id }: { id: string }) {
 
   const refresh = () => {
     get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`).then(setJob, (e) => setError(messageOf(e)));
-    get<{ tasks: Task[] }>(`/v1/jobs/${encodeURIComponent(id)}/tasks`).then((t) => setTasks(t.tasks), () => {});
+    get<{ tasks: Task[] }>(`/v1/jobs/${encodeURIComponent(id)}/tasks`).then(
+      (t) => setTasks(t.tasks),
+      () => {},
+    );
   };
 
   useEffect(() => {
@@ -40,33 +43,39 @@ export function JobPage({ id }: { id: string }) {
     // The hub ends the stream after a final state (or, for a finished job, after its results);
     // EventSource would only open it again.
     let final = false;
-    const stop = follow(`/v1/jobs/${encodeURIComponent(id)}/events`, {
-      job: (j: JobView) => {
-        setJob(j);
-        final = FINAL.has(j.state);
+    const stop = follow(
+      `/v1/jobs/${encodeURIComponent(id)}/events`,
+      {
+        job: (j: JobView) => {
+          setJob(j);
+          final = FINAL.has(j.state);
+        },
+        result: (r: Result) => {
+          setResults((old) => (old.some((o) => o.seq === r.seq) ? old : [...old, r].sort((a, b) => a.seq - b.seq)));
+          setPartials((old) => {
+            const { [r.taskId]: _done, ...rest } = old;
+            return rest;
+          });
+          refresh();
+        },
+        progress: (p: { taskId: string; progress: number; partial?: unknown }) =>
+          setPartials((old) => ({ ...old, [p.taskId]: p })),
+        state: (s: { state: string }) => {
+          refresh();
+          final = FINAL.has(s.state);
+        },
       },
-      result: (r: Result) => {
-        setResults((old) => (old.some((o) => o.seq === r.seq) ? old : [...old, r].sort((a, b) => a.seq - b.seq)));
-        setPartials((old) => {
-          const { [r.taskId]: _done, ...rest } = old;
-          return rest;
-        });
-        refresh();
-      },
-      progress: (p: { taskId: string; progress: number; partial?: unknown }) => setPartials((old) => ({ ...old, [p.taskId]: p })),
-      state: (s: { state: string }) => {
-        refresh();
-        final = FINAL.has(s.state);
-      },
-    }, () => final && stop());
+      () => final && stop(),
+    );
     return stop;
   }, [id, generation]);
 
-  const act = (path: string) => action.run(async () => {
-    await post(path);
-    refresh();
-    setGeneration((g) => g + 1);
-  });
+  const act = (path: string) =>
+    action.run(async () => {
+      await post(path);
+      refresh();
+      setGeneration((g) => g + 1);
+    });
 
   if (error && !job) return <Notice kind="error">{error}</Notice>;
   if (!job) return <p class="muted">Loading…</p>;
@@ -84,7 +93,11 @@ export function JobPage({ id }: { id: string }) {
           <h1 class="mono">{job.id}</h1>
         </div>
         <div class="actions">
-          <button onClick={() => act(`/v1/jobs/${job.id}/enough`)} disabled={!open || action.busy} title="keep the results so far; cancel the rest">
+          <button
+            onClick={() => act(`/v1/jobs/${job.id}/enough`)}
+            disabled={!open || action.busy}
+            title="keep the results so far; cancel the rest"
+          >
             Enough
           </button>
           <button class="danger" onClick={() => act(`/v1/jobs/${job.id}/cancel`)} disabled={!open || action.busy}>
@@ -95,7 +108,8 @@ export function JobPage({ id }: { id: string }) {
       {action.error && <Notice kind="error">{action.error}</Notice>}
       <div class="facts card">
         <Fact label="state">
-          <StateBadge state={job.state} /> {job.enough && <span class="badge">enough</span>} {job.cached && <span class="badge">cached</span>}
+          <StateBadge state={job.state} /> {job.enough && <span class="badge">enough</span>}{' '}
+          {job.cached && <span class="badge">cached</span>}
           {job.waitingForWorker && <span class="badge warn">waiting for a worker</span>}
         </Fact>
         <Fact label="kind">{job.kind}</Fact>
@@ -113,13 +127,19 @@ export function JobPage({ id }: { id: string }) {
         <pre>{JSON.stringify(job.input, null, 2)}</pre>
       </details>
       <h2>
-        Variants <span class="muted small">{results.length} of {job.variants} in</span>
+        Variants{' '}
+        <span class="muted small">
+          {results.length} of {job.variants} in
+        </span>
       </h2>
       <div class="variants" data-testid="variants">
         {results.map((r) => (
           <article class="variant" data-variant={r.index}>
             <header>
-              <span class="badge state-succeeded">#{r.index}</span> <span class="muted small">seed {r.seed} · {clock(r.finishedAt)}</span>
+              <span class="badge state-succeeded">#{r.index}</span>{' '}
+              <span class="muted small">
+                seed {r.seed} · {clock(r.finishedAt)}
+              </span>
             </header>
             <pre class="output">{outputText(r.output)}</pre>
           </article>
@@ -130,9 +150,14 @@ export function JobPage({ id }: { id: string }) {
             .map((t) => (
               <article class="variant pending">
                 <header>
-                  <span class="badge state-leased">#{t.index}</span> <span class="muted small">running{partials[t.id] ? ` · ${Math.round(100 * partials[t.id]!.progress)}%` : ''}</span>
+                  <span class="badge state-leased">#{t.index}</span>{' '}
+                  <span class="muted small">
+                    running{partials[t.id] ? ` · ${Math.round(100 * partials[t.id]!.progress)}%` : ''}
+                  </span>
                 </header>
-                <pre class="output muted">{partials[t.id]?.partial !== undefined ? outputText(partials[t.id]!.partial) : '…'}</pre>
+                <pre class="output muted">
+                  {partials[t.id]?.partial !== undefined ? outputText(partials[t.id]!.partial) : '…'}
+                </pre>
               </article>
             ))}
       </div>

@@ -7,7 +7,12 @@ import { href, type Route } from '../router.js';
 import type { JobView } from '../types.js';
 
 const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-const PERIODS: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
+const PERIODS: Record<string, number> = {
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+};
 
 /** The filters live in the address, so a filtered list can be bookmarked and shared. */
 function setFilter(route: Route, name: string, value: string): void {
@@ -23,8 +28,19 @@ export function Jobs({ route }: { route: Route }) {
   const period = p.get('period') ?? '';
   const now = useNow(5000);
   const since = PERIODS[period] ? Date.now() - PERIODS[period]! : undefined;
-  const filters = { state: p.get('state'), kind: p.get('kind'), bot: p.get('bot'), cursor: p.get('cursor'), since, limit: 50 };
-  const list = usePolled(() => get<{ jobs: JobView[]; nextCursor: string | null }>(`/v1/jobs${query(filters)}`), filters.cursor ? 60_000 : 3000, [p.toString()]);
+  const filters = {
+    state: p.get('state'),
+    kind: p.get('kind'),
+    bot: p.get('bot'),
+    cursor: p.get('cursor'),
+    since,
+    limit: 50,
+  };
+  const list = usePolled(
+    () => get<{ jobs: JobView[]; nextCursor: string | null }>(`/v1/jobs${query(filters)}`),
+    filters.cursor ? 60_000 : 3000,
+    [p.toString()],
+  );
 
   const field = (name: string, placeholder: string) => (
     <input
@@ -41,7 +57,11 @@ export function Jobs({ route }: { route: Route }) {
         <h1>Jobs</h1>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-        <select name="state" value={p.get('state') ?? ''} onChange={(e) => setFilter(route, 'state', (e.target as HTMLSelectElement).value)}>
+        <select
+          name="state"
+          value={p.get('state') ?? ''}
+          onChange={(e) => setFilter(route, 'state', (e.target as HTMLSelectElement).value)}
+        >
           <option value="">any state</option>
           {STATES.map((s) => (
             <option value={s}>{s}</option>
@@ -49,7 +69,11 @@ export function Jobs({ route }: { route: Route }) {
         </select>
         {field('kind', 'kind, e.g. text.markov')}
         {field('bot', 'bot')}
-        <select name="period" value={period} onChange={(e) => setFilter(route, 'period', (e.target as HTMLSelectElement).value)}>
+        <select
+          name="period"
+          value={period}
+          onChange={(e) => setFilter(route, 'period', (e.target as HTMLSelectElement).value)}
+        >
           <option value="">any time</option>
           {Object.keys(PERIODS).map((k) => (
             <option value={k}>last {k}</option>
@@ -87,7 +111,11 @@ export function Jobs({ route }: { route: Route }) {
                 <td>{j.kind}</td>
                 <td>
                   <StateBadge state={j.state} />
-                  {j.waitingForWorker && <span class="badge warn" title="no connected worker can run it">no worker</span>}
+                  {j.waitingForWorker && (
+                    <span class="badge warn" title="no connected worker can run it">
+                      no worker
+                    </span>
+                  )}
                 </td>
                 <td>
                   <Progress job={j} />
@@ -116,7 +144,10 @@ export function Progress({ job }: { job: JobView }) {
   const c = job.counts;
   const total = job.variants || 1;
   return (
-    <span class="progress" title={`${c.succeeded} succeeded, ${c.leased} running, ${c.queued} queued, ${c.dead} dead, ${c.cancelled} cancelled`}>
+    <span
+      class="progress"
+      title={`${c.succeeded} succeeded, ${c.leased} running, ${c.queued} queued, ${c.dead} dead, ${c.cancelled} cancelled`}
+    >
       <span class="progress-bar">
         <span class="seg succeeded" style={{ width: `${(100 * c.succeeded) / total}%` }} />
         <span class="seg leased" style={{ width: `${(100 * c.leased) / total}%` }} />

@@ -32,7 +32,16 @@ export function Login({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
         </div>
         <p class="muted">Log in with a token. An admin token sees everything; a client token sees jobs.</p>
         <label for="token">Token</label>
-        <input id="token" name="token" type="password" autocomplete="off" placeholder="roost_…" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} required />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autocomplete="off"
+          placeholder="roost_…"
+          value={token}
+          onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+          required
+        />
         {error && (
           <p class="form-error" role="alert">
             {error}
@@ -42,7 +51,8 @@ export function Login({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
           {busy ? 'Logging in…' : 'Log in'}
         </button>
         <p class="muted small">
-          The first start of a hub writes an admin token to <code>roost-data/admin.token</code>; <code>roost token create</code> makes others.
+          The first start of a hub writes an admin token to <code>roost-data/admin.token</code>;{' '}
+          <code>roost token create</code> makes others.
         </p>
       </form>
     </div>

@@ -60,8 +60,17 @@ export function Overview() {
   const times = series.map((p) => p.minute / 1000);
   const jobLines = useMemo(
     () => [
-      { label: 'finished/s', color: '#1f6f5c', values: series.map((p) => perSecond(p, p.jobsSucceeded + p.jobsFailed, at)) },
-      { label: 'created/s', color: '#3b6fd8', values: series.map((p) => perSecond(p, p.jobsCreated, at)), dashed: true },
+      {
+        label: 'finished/s',
+        color: '#1f6f5c',
+        values: series.map((p) => perSecond(p, p.jobsSucceeded + p.jobsFailed, at)),
+      },
+      {
+        label: 'created/s',
+        color: '#3b6fd8',
+        values: series.map((p) => perSecond(p, p.jobsCreated, at)),
+        dashed: true,
+      },
     ],
     [series, at],
   );
@@ -81,7 +90,11 @@ export function Overview() {
   const count = (state: string) => tasks.filter((t) => t.state === state).reduce((n, t) => n + t.count, 0);
   const kinds = [...new Set(tasks.map((t) => t.kind))].sort();
   const depth = kinds
-    .map((kind) => ({ kind, queued: tasks.find((t) => t.kind === kind && t.state === 'queued')?.count ?? 0, leased: tasks.find((t) => t.kind === kind && t.state === 'leased')?.count ?? 0 }))
+    .map((kind) => ({
+      kind,
+      queued: tasks.find((t) => t.kind === kind && t.state === 'queued')?.count ?? 0,
+      leased: tasks.find((t) => t.kind === kind && t.state === 'leased')?.count ?? 0,
+    }))
     .filter((k) => k.queued + k.leased > 0);
   const deepest = Math.max(1, ...depth.map((k) => k.queued + k.leased));
 
@@ -99,12 +112,34 @@ export function Overview() {
       </header>
       {error && <Notice kind="error">{error}</Notice>}
       <div class="tiles">
-        <Tile label="Jobs finished, last hour" value={finished} testid="jobs-finished" note={failed ? `${failed} failed` : 'none failed'} />
-        <Tile label="Jobs per second" value={current ? rate(perSecond(current, current.jobsSucceeded + current.jobsFailed, at)) : '—'} note="this minute" />
-        <Tile label="Running jobs" value={snap?.stats.jobs.running ?? 0} note={`${snap?.stats.jobs.queued ?? 0} queued`} />
+        <Tile
+          label="Jobs finished, last hour"
+          value={finished}
+          testid="jobs-finished"
+          note={failed ? `${failed} failed` : 'none failed'}
+        />
+        <Tile
+          label="Jobs per second"
+          value={current ? rate(perSecond(current, current.jobsSucceeded + current.jobsFailed, at)) : '—'}
+          note="this minute"
+        />
+        <Tile
+          label="Running jobs"
+          value={snap?.stats.jobs.running ?? 0}
+          note={`${snap?.stats.jobs.queued ?? 0} queued`}
+        />
         <Tile label="Queued tasks" value={count('queued')} note={`${count('leased')} leased`} />
-        <Tile label="Workers online" value={snap?.workersConnected ?? '—'} testid="workers-online" note={`claims waiting: ${snap?.waitingClaims ?? 0}`} />
-        <Tile label="Dead tasks" value={count('dead')} note={count('dead') ? <a href={href('dead')}>redrive or purge</a> : 'all good'} />
+        <Tile
+          label="Workers online"
+          value={snap?.workersConnected ?? '—'}
+          testid="workers-online"
+          note={`claims waiting: ${snap?.waitingClaims ?? 0}`}
+        />
+        <Tile
+          label="Dead tasks"
+          value={count('dead')}
+          note={count('dead') ? <a href={href('dead')}>redrive or purge</a> : 'all good'}
+        />
       </div>
       <div class="grid-2">
         <div class="card">
@@ -157,7 +192,8 @@ export function Overview() {
             <ul class="failures">
               {snap!.dead.map((t) => (
                 <li>
-                  <a href={href(`jobs/${t.jobId}`)}>{t.id}</a> <span class="muted">{t.kind}</span> <span class="muted small">{ago(t.finishedAt, now)}</span>
+                  <a href={href(`jobs/${t.jobId}`)}>{t.id}</a> <span class="muted">{t.kind}</span>{' '}
+                  <span class="muted small">{ago(t.finishedAt, now)}</span>
                   <pre class="error-text">{t.error}</pre>
                 </li>
               ))}
@@ -169,7 +205,17 @@ export function Overview() {
   );
 }
 
-function Tile({ label, value, note, testid }: { label: string; value: string | number; note?: ComponentChildren; testid?: string }) {
+function Tile({
+  label,
+  value,
+  note,
+  testid,
+}: {
+  label: string;
+  value: string | number;
+  note?: ComponentChildren;
+  testid?: string;
+}) {
   return (
     <div class="tile">
       <div class="tile-label">{label}</div>

@@ -12,7 +12,10 @@ export function Sandbox() {
   const now = useNow();
 
   useEffect(() => {
-    get<{ accounts: string[] }>('/v1/sandbox/accounts').then((a) => setAccounts(a.accounts), () => {});
+    get<{ accounts: string[] }>('/v1/sandbox/accounts').then(
+      (a) => setAccounts(a.accounts),
+      () => {},
+    );
     return follow('/v1/sandbox/posts/events', {
       post: (p: SandboxPost) => setPosts((old) => new Map(old).set(p.id, p)),
     });
@@ -20,7 +23,8 @@ export function Sandbox() {
 
   const all = [...posts.values()];
   const replies = new Map<number, SandboxPost[]>();
-  for (const p of all) if (p.replyTo !== null && posts.has(p.replyTo)) replies.set(p.replyTo, [...(replies.get(p.replyTo) ?? []), p]);
+  for (const p of all)
+    if (p.replyTo !== null && posts.has(p.replyTo)) replies.set(p.replyTo, [...(replies.get(p.replyTo) ?? []), p]);
   const threads = all.filter((p) => p.replyTo === null || !posts.has(p.replyTo)).sort((a, b) => b.id - a.id);
 
   return (
@@ -40,7 +44,17 @@ export function Sandbox() {
   );
 }
 
-function Post({ post: p, replies, now, nested = false }: { post: SandboxPost; replies: Map<number, SandboxPost[]>; now: number; nested?: boolean }) {
+function Post({
+  post: p,
+  replies,
+  now,
+  nested = false,
+}: {
+  post: SandboxPost;
+  replies: Map<number, SandboxPost[]>;
+  now: number;
+  nested?: boolean;
+}) {
   const below = (replies.get(p.id) ?? []).sort((a, b) => a.id - b.id);
   return (
     <article class={`post ${p.type}`} data-post={p.id}>
@@ -106,8 +120,21 @@ function Composer({ accounts }: { accounts: string[] }) {
           </label>
         )}
       </div>
-      <textarea name="text" rows={2} placeholder={mode === 'ask' ? 'a question for a bot, e.g. is the sea deep at night?' : 'say something; @name mentions'} value={text} onInput={value(setText)} required />
-      {action.error && <p class="form-error" role="alert">{action.error}</p>}
+      <textarea
+        name="text"
+        rows={2}
+        placeholder={
+          mode === 'ask' ? 'a question for a bot, e.g. is the sea deep at night?' : 'say something; @name mentions'
+        }
+        value={text}
+        onInput={value(setText)}
+        required
+      />
+      {action.error && (
+        <p class="form-error" role="alert">
+          {action.error}
+        </p>
+      )}
       <button type="submit" class="primary" disabled={action.busy || text.trim() === ''}>
         {mode === 'ask' ? 'Ask' : 'Post'}
       </button>

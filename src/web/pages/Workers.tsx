@@ -13,10 +13,16 @@ export function Workers() {
     <section class="page">
       <header class="page-head">
         <h1>Workers</h1>
-        <span class="muted">{workers.filter((w) => w.connected).length} online of {workers.length}</span>
+        <span class="muted">
+          {workers.filter((w) => w.connected).length} online of {workers.length}
+        </span>
       </header>
       {list.error && <Notice kind="error">{list.error}</Notice>}
-      {list.data && workers.length === 0 && <Notice>No worker has connected yet. Start one with <code>roost worker --hub URL --token TOKEN</code>.</Notice>}
+      {list.data && workers.length === 0 && (
+        <Notice>
+          No worker has connected yet. Start one with <code>roost worker --hub URL --token TOKEN</code>.
+        </Notice>
+      )}
       {workers.length > 0 && (
         <table class="table workers" data-testid="workers-table">
           <thead>
@@ -33,7 +39,10 @@ export function Workers() {
             {workers.map((w) => (
               <tr class={w.connected ? '' : 'offline'}>
                 <td>
-                  <span class={`dot ${w.connected ? 'on' : 'off'}`} title={w.connected ? 'connected' : 'not connected'} />
+                  <span
+                    class={`dot ${w.connected ? 'on' : 'off'}`}
+                    title={w.connected ? 'connected' : 'not connected'}
+                  />
                   <strong>{w.name}</strong>
                   {w.name !== w.workerId && <div class="muted small mono">{w.workerId}</div>}
                 </td>

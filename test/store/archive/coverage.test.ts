@@ -35,22 +35,39 @@ const STORED_AS: Record<FieldType, string[]> = {
 function sqliteColumns(db: Database.Database): Columns {
   const columns: Columns = new Map();
   // () -> { t, c, type }: each column of each table
-  const rows = db.prepare("SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'").all() as Row[];
+  const rows = db
+    .prepare(
+      "SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
+    )
+    .all() as Row[];
   for (const r of rows) columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
   return columns;
 }
 
 /** Export and import read and write every section's fields in every store, with no check of the schema at run time. */
 function assertCovered(columns: Columns, dialect: string): void {
-  const unlisted = [...columns.keys()].filter((t) => !t.startsWith('sqlite_') || t === 'sqlite_sequence').filter((t) => !SECTIONS.some((s) => s.name === t) && !(t in NOT_ARCHIVED));
-  assert.deepEqual(unlisted, [], `${dialect} tables no section archives: add them to SECTIONS in src/store/archive/sections.ts (or to NOT_ARCHIVED, saying why)`);
+  const unlisted = [...columns.keys()]
+    .filter((t) => !t.startsWith('sqlite_') || t === 'sqlite_sequence')
+    .filter((t) => !SECTIONS.some((s) => s.name === t) && !(t in NOT_ARCHIVED));
+  assert.deepEqual(
+    unlisted,
+    [],
+    `${dialect} tables no section archives: add them to SECTIONS in src/store/archive/sections.ts (or to NOT_ARCHIVED, saying why)`,
+  );
   for (const section of SECTIONS) {
     const table = columns.get(section.name);
     assert.ok(table, `the ${dialect} migrations build no table ${section.name}, which SECTIONS archives`);
-    assert.deepEqual([...table.keys()].sort(), Object.keys(section.fields).sort(), `${dialect} ${section.name}: its columns are the section's fields`);
+    assert.deepEqual(
+      [...table.keys()].sort(),
+      Object.keys(section.fields).sort(),
+      `${dialect} ${section.name}: its columns are the section's fields`,
+    );
     for (const [field, type] of Object.entries(section.fields)) {
       const stored = table.get(field)!;
-      assert.ok(STORED_AS[type].includes(stored), `${dialect} ${section.name}.${field} is ${stored}, which a ${type} field cannot carry exactly`);
+      assert.ok(
+        STORED_AS[type].includes(stored),
+        `${dialect} ${section.name}.${field} is ${stored}, which a ${type} field cannot carry exactly`,
+      );
     }
   }
 }

@@ -33,9 +33,18 @@ async function claimOne(store: Store, route: string, worker = 'w1'): Promise<str
 }
 
 export async function fillJobs(store: Store): Promise<Filled> {
-  const queued = await store.createJob(newJob({ kind: READY_KIND, input: { prompt: 'the sea, ☂ and "quotes"', big: 2 ** 52 } }));
+  const queued = await store.createJob(
+    newJob({ kind: READY_KIND, input: { prompt: 'the sea, ☂ and "quotes"', big: 2 ** 52 } }),
+  );
   await store.createJob(newJob({ kind: 'archive.delayed', runAt: T0 + 10 ** 12, priority: 5, variants: 2, seed: 40 }));
-  await store.createJob(newJob({ kind: 'archive.labels', requires: { model: 'gpt2', vram: '24' }, route: routeOf('archive.labels', { model: 'gpt2', vram: '24' }), key: 'idem-1' }));
+  await store.createJob(
+    newJob({
+      kind: 'archive.labels',
+      requires: { model: 'gpt2', vram: '24' },
+      route: routeOf('archive.labels', { model: 'gpt2', vram: '24' }),
+      key: 'idem-1',
+    }),
+  );
 
   // Leased, with progress, and its lease kept for after the import.
   await store.createJob(newJob({ kind: 'archive.lease', leaseMs: 10 ** 12 }));
@@ -45,7 +54,10 @@ export async function fillJobs(store: Store): Promise<Filled> {
   // Succeeded with results in completion order.
   await store.createJob(newJob({ kind: 'archive.done', variants: 3, seed: 7 }));
   const done = await store.claim('w2', plain('archive.done'), 3, T0 + 20);
-  await store.complete(done.tasks.map((t, i) => ({ leaseId: t.leaseId, output: { text: `variant ${i} é 🦜`, n: i / 3 } })).reverse(), T0 + 21);
+  await store.complete(
+    done.tasks.map((t, i) => ({ leaseId: t.leaseId, output: { text: `variant ${i} é 🦜`, n: i / 3 } })).reverse(),
+    T0 + 21,
+  );
 
   // Dead (a non-retryable failure) and the job failed; another waiting out its backoff.
   await store.createJob(newJob({ kind: 'archive.dead', variants: 2, maxAttempts: 1 }));
@@ -73,8 +85,26 @@ export async function fillJobs(store: Store): Promise<Filled> {
 
   // Two hubs' counts of one minute, as the dashboard's rollup recorder writes them.
   await store.writeRollups([
-    { minute: T0 - 60_000, hub: 'hub-a', kind: '', jobsCreated: 7, jobsSucceeded: 5, jobsFailed: 1, claims: 0, latency: {} },
-    { minute: T0 - 60_000, hub: 'hub-b', kind: 'archive.plain', jobsCreated: 0, jobsSucceeded: 0, jobsFailed: 0, claims: 3, latency: { '2': 2, '10': 1 } },
+    {
+      minute: T0 - 60_000,
+      hub: 'hub-a',
+      kind: '',
+      jobsCreated: 7,
+      jobsSucceeded: 5,
+      jobsFailed: 1,
+      claims: 0,
+      latency: {},
+    },
+    {
+      minute: T0 - 60_000,
+      hub: 'hub-b',
+      kind: 'archive.plain',
+      jobsCreated: 0,
+      jobsSucceeded: 0,
+      jobsFailed: 0,
+      claims: 3,
+      latency: { '2': 2, '10': 1 },
+    },
   ]);
 
   // A limited key: its rule, a leased task on its route, and the rate bucket the claim drew on.
@@ -87,10 +117,26 @@ export async function fillJobs(store: Store): Promise<Filled> {
   await store.claim('w1', [{ route: limitedRoute, key, concurrency: 2, rate }], 1, T0 + 72);
 
   await store.upsertWorker({
-    workerId: 'w1', name: 'gpu-1', concurrency: 4, version: '0.1.0', firstSeen: T0, lastSeen: T0 + 80,
-    capabilities: [{ kind: READY_KIND, labels: { model: 'gpt2' } }, { kind: 'archive.done', labels: {} }],
+    workerId: 'w1',
+    name: 'gpu-1',
+    concurrency: 4,
+    version: '0.1.0',
+    firstSeen: T0,
+    lastSeen: T0 + 80,
+    capabilities: [
+      { kind: READY_KIND, labels: { model: 'gpt2' } },
+      { kind: 'archive.done', labels: {} },
+    ],
   });
-  await store.upsertWorker({ workerId: 'w2', name: 'cpu', concurrency: 1, version: '0.1.0', firstSeen: T0, lastSeen: T0 + 81, capabilities: [{ kind: 'archive.lease', labels: {} }] });
+  await store.upsertWorker({
+    workerId: 'w2',
+    name: 'cpu',
+    concurrency: 1,
+    version: '0.1.0',
+    firstSeen: T0,
+    lastSeen: T0 + 81,
+    capabilities: [{ kind: 'archive.lease', labels: {} }],
+  });
 
   const tokens = new Tokens(store);
   const made = {
@@ -129,9 +175,36 @@ export async function fillBots(bots: BotStore, sandbox: SandboxStore): Promise<v
   await bots.appendLogs([{ bot: 'gone', at: T0 + 21, level: 'error', msg: 'about to go', data: null }]);
   await bots.deleteBot('gone');
 
-  const first = await sandbox.insertPost({ type: 'post', author: 'alice', recipient: null, replyTo: null, text: 'hello @bob', mentions: ['bob'], key: 'p1', createdAt: T0 + 30 });
-  await sandbox.insertPost({ type: 'post', author: 'bob', recipient: null, replyTo: first.id, text: 'hi alice', mentions: [], key: null, createdAt: T0 + 31 });
-  await sandbox.insertPost({ type: 'ask', author: 'carol', recipient: 'frank', replyTo: null, text: 'what is new?', mentions: [], key: null, createdAt: T0 + 32 });
+  const first = await sandbox.insertPost({
+    type: 'post',
+    author: 'alice',
+    recipient: null,
+    replyTo: null,
+    text: 'hello @bob',
+    mentions: ['bob'],
+    key: 'p1',
+    createdAt: T0 + 30,
+  });
+  await sandbox.insertPost({
+    type: 'post',
+    author: 'bob',
+    recipient: null,
+    replyTo: first.id,
+    text: 'hi alice',
+    mentions: [],
+    key: null,
+    createdAt: T0 + 31,
+  });
+  await sandbox.insertPost({
+    type: 'ask',
+    author: 'carol',
+    recipient: 'frank',
+    replyTo: null,
+    text: 'what is new?',
+    mentions: [],
+    key: null,
+    createdAt: T0 + 32,
+  });
   await sandbox.ensureAccount('dave', T0 + 33);
   await sandbox.like(first.id, 'bob', T0 + 34);
 }

@@ -5,7 +5,18 @@ import { sqliteFile } from '../../../src/store/openStore.js';
 import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
 import { newJob } from '../../contract/storeContract.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
-import { assertSameContent, exportTo, importInto, nonEmpty, onPostgres, openSqlite, readContent, sqliteAt, workDir, type StoreConfig } from './archiveHelpers.js';
+import {
+  assertSameContent,
+  exportTo,
+  importInto,
+  nonEmpty,
+  onPostgres,
+  openSqlite,
+  readContent,
+  sqliteAt,
+  workDir,
+  type StoreConfig,
+} from './archiveHelpers.js';
 import { fillBots, fillJobs } from './fixture.js';
 import { manifestOf, reseal, setManifest, tamper } from './tamper.js';
 
@@ -43,13 +54,19 @@ describe('import refuses a damaged archive before writing anything', () => {
     const at = Math.floor(bytes.length / 2);
     bytes[at] = bytes[at]! ^ 0xff;
     writeFileSync(work.path('flipped.tar.gz'), bytes);
-    await refusedIntoNothing(work.path('flipped.tar.gz'), /the archive .*flipped\.tar\.gz is damaged: .*; nothing was imported$/);
+    await refusedIntoNothing(
+      work.path('flipped.tar.gz'),
+      /the archive .*flipped\.tar\.gz is damaged: .*; nothing was imported$/,
+    );
   });
 
   test('an archive cut short', async () => {
     const bytes = readFileSync(good);
     writeFileSync(work.path('cut.tar.gz'), bytes.subarray(0, Math.floor(bytes.length * 0.7)));
-    await refusedIntoNothing(work.path('cut.tar.gz'), /cut\.tar\.gz is damaged: its gzip stream is broken \(unexpected end of file\)/);
+    await refusedIntoNothing(
+      work.path('cut.tar.gz'),
+      /cut\.tar\.gz is damaged: its gzip stream is broken \(unexpected end of file\)/,
+    );
   });
 
   test('a file that is not gzip at all', async () => {
@@ -63,7 +80,10 @@ describe('import refuses a damaged archive before writing anything', () => {
       m.sections.find((s) => s.name === 'tasks')!.sha256 = '0'.repeat(64);
       setManifest(files, m);
     });
-    await refusedIntoNothing(file, /checksum\.tar\.gz is damaged: tasks\.jsonl does not match the sha256 in its manifest/);
+    await refusedIntoNothing(
+      file,
+      /checksum\.tar\.gz is damaged: tasks\.jsonl does not match the sha256 in its manifest/,
+    );
   });
 
   test('a record count that does not match the manifest', async () => {
@@ -77,25 +97,40 @@ describe('import refuses a damaged archive before writing anything', () => {
 
   test('a record that is not one of its section, even with a matching checksum', async () => {
     const file = await tamper(good, work.path('record.tar.gz'), (files) => {
-      files.set('kinds.jsonl', Buffer.from(files.get('kinds.jsonl')!.toString() + '{"kind":"x","first_seen":"yesterday"}\n'));
+      files.set(
+        'kinds.jsonl',
+        Buffer.from(files.get('kinds.jsonl')!.toString() + '{"kind":"x","first_seen":"yesterday"}\n'),
+      );
       reseal(files, 'kinds');
     });
-    await refusedIntoNothing(file, /line 4 of kinds\.jsonl is not a kinds record: its field first_seen is "yesterday", not an integer/);
+    await refusedIntoNothing(
+      file,
+      /line 4 of kinds\.jsonl is not a kinds record: its field first_seen is "yesterday", not an integer/,
+    );
   });
 
   test('a section file the manifest does not list, and one it lists that is missing', async () => {
-    const extra = await tamper(good, work.path('extra.tar.gz'), (files) => void files.set('notes.txt', Buffer.from('hi\n')));
+    const extra = await tamper(
+      good,
+      work.path('extra.tar.gz'),
+      (files) => void files.set('notes.txt', Buffer.from('hi\n')),
+    );
     await refusedIntoNothing(extra, /it holds notes\.txt, which its manifest does not list/);
     const missing = await tamper(good, work.path('missing.tar.gz'), (files) => void files.delete('ledger.jsonl'));
     await refusedIntoNothing(missing, /it lacks ledger\.jsonl, which its manifest lists/);
   });
 
   test('a newer format version, and a section this Roost does not know', async () => {
-    const newer = await tamper(good, work.path('newer.tar.gz'), (files) => setManifest(files, { ...manifestOf(files), formatVersion: 2, roostVersion: '9.0.0' }));
+    const newer = await tamper(good, work.path('newer.tar.gz'), (files) =>
+      setManifest(files, { ...manifestOf(files), formatVersion: 2, roostVersion: '9.0.0' }),
+    );
     await refusedIntoNothing(newer, /has format version 2, written by Roost 9\.0\.0; this Roost reads up to version 1/);
     const unknown = await tamper(good, work.path('unknown.tar.gz'), (files) => {
       const m = manifestOf(files);
-      setManifest(files, { ...m, sections: [...m.sections, { ...m.sections[0]!, name: 'artifacts', file: 'artifacts.jsonl' }] });
+      setManifest(files, {
+        ...m,
+        sections: [...m.sections, { ...m.sections[0]!, name: 'artifacts', file: 'artifacts.jsonl' }],
+      });
     });
     await refusedIntoNothing(unknown, /lists a section "artifacts" this Roost does not know/);
   });
@@ -120,16 +155,34 @@ function refusedThenRetried(name: string, config: () => StoreConfig, refusal: Re
       reseal(files, 'kinds');
     });
     const target = config();
-    const error = await importInto(target, file).then(() => assert.fail('the import was refused'), (e: Error) => e);
+    const error = await importInto(target, file).then(
+      () => assert.fail('the import was refused'),
+      (e: Error) => e,
+    );
     assert.match(error.message, refusal);
-    assert.match(error.message, /; the import was rolled back and the store holds none of it: it is left empty, so the import can be run into it again$/);
-    assert.deepEqual(nonEmpty(await readContent(await exportAgain(target))), {}, 'the store, migrated by the refused import, holds nothing');
+    assert.match(
+      error.message,
+      /; the import was rolled back and the store holds none of it: it is left empty, so the import can be run into it again$/,
+    );
+    assert.deepEqual(
+      nonEmpty(await readContent(await exportAgain(target))),
+      {},
+      'the store, migrated by the refused import, holds nothing',
+    );
     await importInto(target, good);
-    assertSameContent(await readContent(good), await readContent(await exportAgain(target)), 'the store after the retried import');
+    assertSameContent(
+      await readContent(good),
+      await readContent(await exportAgain(target)),
+      'the store after the retried import',
+    );
   });
 }
 
-refusedThenRetried('sqlite', () => sqliteAt(fresh()), /the SQLite store .* refused the archive's kinds records: UNIQUE constraint failed: kinds\.kind/);
+refusedThenRetried(
+  'sqlite',
+  () => sqliteAt(fresh()),
+  /the SQLite store .* refused the archive's kinds records: UNIQUE constraint failed: kinds\.kind/,
+);
 
 /** Asserts an import into a store that holds something is refused naming it, and leaves the store as it was. */
 async function refusedIntoNonEmpty(config: StoreConfig, message: RegExp): Promise<void> {
@@ -143,7 +196,12 @@ test('import refuses a SQLite store that holds anything, naming what it found, a
   const { store } = openSqlite(dir);
   await store.createJob(newJob({ kind: 'already.here' }));
   await store.close();
-  await refusedIntoNonEmpty(sqliteAt(dir), new RegExp(`the SQLite store ${sqliteFile(dir)} is not empty \\(it holds 1 jobs, 1 tasks\\): import only into an empty store`));
+  await refusedIntoNonEmpty(
+    sqliteAt(dir),
+    new RegExp(
+      `the SQLite store ${sqliteFile(dir)} is not empty \\(it holds 1 jobs, 1 tasks\\): import only into an empty store`,
+    ),
+  );
 });
 
 if (!db) {
@@ -154,8 +212,17 @@ if (!db) {
     const store = await PostgresStore.open(url, { retryDelay: () => 1000 });
     await store.setLimit({ key: 'bot:*', concurrency: 1, rate: null }, 1);
     await store.close();
-    await refusedIntoNonEmpty(onPostgres(url, fresh()), new RegExp(`the PostgreSQL store in schema ${db.schema}_full of 127\\.0\\.0\\.1:5432/test is not empty \\(it holds 1 limits\\)`));
+    await refusedIntoNonEmpty(
+      onPostgres(url, fresh()),
+      new RegExp(
+        `the PostgreSQL store in schema ${db.schema}_full of 127\\.0\\.0\\.1:5432/test is not empty \\(it holds 1 limits\\)`,
+      ),
+    );
   });
 
-  refusedThenRetried('postgres', () => onPostgres(`${PG_URL}?schema=${db.schema}_refused`, fresh()), /the PostgreSQL store in schema \w+_refused of .* refused the archive's kinds records: duplicate key value violates unique constraint "kinds_pkey"/);
+  refusedThenRetried(
+    'postgres',
+    () => onPostgres(`${PG_URL}?schema=${db.schema}_refused`, fresh()),
+    /the PostgreSQL store in schema \w+_refused of .* refused the archive's kinds records: duplicate key value violates unique constraint "kinds_pkey"/,
+  );
 }

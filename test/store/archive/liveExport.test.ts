@@ -9,7 +9,15 @@ import type { Section } from '../../../src/store/archive/sections.js';
 import type { ClaimedTask, Job } from '../../../src/types.js';
 import { startTestHub, type TestHub } from '../../helpers/inProcessHub.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
-import { assertSameContent, exportTo, importInto, readContent, sqliteAt, workDir, type StoreConfig } from './archiveHelpers.js';
+import {
+  assertSameContent,
+  exportTo,
+  importInto,
+  readContent,
+  sqliteAt,
+  workDir,
+  type StoreConfig,
+} from './archiveHelpers.js';
 
 const work = workDir();
 const db = await testDatabase();
@@ -36,7 +44,12 @@ function writingMeanwhile(source: ArchiveSource, section: string, meanwhile: () 
 
 async function runSome(client: HubClient, worker: HubClient, jobs: number, complete: number): Promise<void> {
   for (let i = 0; i < jobs; i++) await client.post<Job>('/v1/jobs', { kind: 'test.echo', input: { i }, variants: 3 });
-  const { tasks } = await worker.post<{ tasks: ClaimedTask[] }>('/v1/worker/claim', { workerId: 'w', capabilities: [{ kind: 'test.echo' }], max: complete, waitMs: 0 });
+  const { tasks } = await worker.post<{ tasks: ClaimedTask[] }>('/v1/worker/claim', {
+    workerId: 'w',
+    capabilities: [{ kind: 'test.echo' }],
+    max: complete,
+    waitMs: 0,
+  });
   await worker.post('/v1/worker/complete', { results: tasks.map((t) => ({ leaseId: t.leaseId, output: t.taskId })) });
 }
 
@@ -53,16 +66,32 @@ function liveExport(name: string, storeOf: (hub: TestHub) => StoreConfig, over: 
 
       // After the jobs are read and before their tasks are: new jobs, results for old ones, a token.
       const during = work.path(`${name}-during.tar.gz`);
-      await exportArchive(writingMeanwhile(await openArchiveSource(config), 'jobs', () => runSome(client, worker, 5, 6).then(() => hub.as('client')).then(() => undefined)), during, NO_PROGRESS);
+      await exportArchive(
+        writingMeanwhile(await openArchiveSource(config), 'jobs', () =>
+          runSome(client, worker, 5, 6)
+            .then(() => hub.as('client'))
+            .then(() => undefined),
+        ),
+        during,
+        NO_PROGRESS,
+      );
 
       const [a, b] = [await readContent(quiet), await readContent(during)];
       // Sequences are not transactional in PostgreSQL: one may be read past the snapshot, never behind it.
       for (const [k, v] of Object.entries(a.manifest.counters)) assert.ok(b.manifest.counters[k]! >= v, k);
-      assertSameContent(a, { ...b, manifest: { ...b.manifest, counters: a.manifest.counters } }, 'the archive made while the hub wrote');
+      assertSameContent(
+        a,
+        { ...b, manifest: { ...b.manifest, counters: a.manifest.counters } },
+        'the archive made while the hub wrote',
+      );
       await importInto(sqliteAt(work.path(`${name}-imported`)), during);
 
       const later = await readContent(await exportTo(config, work.path(`${name}-later.tar.gz`)).then((s) => s.file));
-      assert.equal(later.records.get('jobs')!.length, a.records.get('jobs')!.length + 5, 'the writes made during the export were committed');
+      assert.equal(
+        later.records.get('jobs')!.length,
+        a.records.get('jobs')!.length + 5,
+        'the writes made during the export were committed',
+      );
     } finally {
       await hub.close();
     }

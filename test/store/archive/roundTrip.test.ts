@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SECTIONS } from '../../../src/store/archive/sections.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
-import { assertSameContent, exportTo, importInto, nonEmpty, onPostgres, openSqlite, readContent, sqliteAt, workDir, type ArchiveContent } from './archiveHelpers.js';
+import {
+  assertSameContent,
+  exportTo,
+  importInto,
+  nonEmpty,
+  onPostgres,
+  openSqlite,
+  readContent,
+  sqliteAt,
+  workDir,
+  type ArchiveContent,
+} from './archiveHelpers.js';
 import { fillBots, fillJobs } from './fixture.js';
 
 const work = workDir();
@@ -30,14 +41,20 @@ describe('export and import: SQLite to SQLite', () => {
   });
 
   test('the archive holds every section with the records the store had', () => {
-    assert.deepEqual(original.manifest.sections.map((s) => s.name), SECTIONS.map((s) => s.name));
+    assert.deepEqual(
+      original.manifest.sections.map((s) => s.name),
+      SECTIONS.map((s) => s.name),
+    );
     const counts = nonEmpty(original);
-    for (const name of SECTIONS.map((s) => s.name)) assert.ok(counts[name]! > 0, `the fixture leaves ${name} empty, so the round trip would not test it`);
+    for (const name of SECTIONS.map((s) => s.name))
+      assert.ok(counts[name]! > 0, `the fixture leaves ${name} empty, so the round trip would not test it`);
     const tasks = original.records.get('tasks')!;
     const states = new Set(tasks.map((t) => t.state));
-    for (const s of ['queued', 'delayed', 'leased', 'succeeded', 'dead', 'cancelled']) assert.ok(states.has(s), `a task ${s}`);
+    for (const s of ['queued', 'delayed', 'leased', 'succeeded', 'dead', 'cancelled'])
+      assert.ok(states.has(s), `a task ${s}`);
     const jobStates = new Set(original.records.get('jobs')!.map((j) => j.state));
-    for (const s of ['queued', 'running', 'succeeded', 'failed', 'cancelled']) assert.ok(jobStates.has(s), `a job ${s}`);
+    for (const s of ['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+      assert.ok(jobStates.has(s), `a job ${s}`);
   });
 
   test('records are logical: integers and booleans as JSON numbers and booleans, JSON columns as their text', () => {
@@ -85,7 +102,11 @@ if (!db) {
       await exportTo(onPostgres(url, work.path('trip-pg')), work.path('trip-pg.tar.gz'));
       const fromPg = await readContent(work.path('trip-pg.tar.gz'));
       assert.equal(fromPg.manifest.source.dialect, 'postgres');
-      assert.deepEqual(Object.keys(nonEmpty(fromPg)), SECTIONS.map((s) => s.name), 'every section holds records on PostgreSQL, bots, the sandbox and rollups too');
+      assert.deepEqual(
+        Object.keys(nonEmpty(fromPg)),
+        SECTIONS.map((s) => s.name),
+        'every section holds records on PostgreSQL, bots, the sandbox and rollups too',
+      );
       assertSameContent(original, fromPg, 'SQLite -> PostgreSQL');
 
       await importInto(sqliteAt(work.path('trip-c')), work.path('trip-pg.tar.gz'));

@@ -18,7 +18,8 @@ export async function readFiles(file: string): Promise<Files> {
 
 export function writeFiles(file: string, files: Files): void {
   const parts: Buffer[] = [];
-  for (const [name, bytes] of files) parts.push(tarHeader(name, bytes.length, Date.now()), bytes, tarPadding(bytes.length));
+  for (const [name, bytes] of files)
+    parts.push(tarHeader(name, bytes.length, Date.now()), bytes, tarPadding(bytes.length));
   writeFileSync(file, gzipSync(Buffer.concat([...parts, TAR_END])));
 }
 

@@ -16,16 +16,24 @@ if (!hasTar) console.error('\n*** tar is not installed: SKIPPING the tests that 
 const needsTar = { skip: !hasTar && 'tar is not installed' };
 
 /** Sizes around the block size, the empty file included. */
-const FILES: Array<[string, Buffer]> = [0, 1, 511, 512, 513, 5000].map((n) => [`f${n}.jsonl`, Buffer.alloc(n, `${n % 10}`)]);
+const FILES: Array<[string, Buffer]> = [0, 1, 511, 512, 513, 5000].map((n) => [
+  `f${n}.jsonl`,
+  Buffer.alloc(n, `${n % 10}`),
+]);
 
 function tarOf(files: Array<[string, Buffer]>): Buffer {
-  return Buffer.concat([...files.flatMap(([name, b]) => [tarHeader(name, b.length, Date.now()), b, tarPadding(b.length)]), TAR_END]);
+  return Buffer.concat([
+    ...files.flatMap(([name, b]) => [tarHeader(name, b.length, Date.now()), b, tarPadding(b.length)]),
+    TAR_END,
+  ]);
 }
 
 /** What the reader hands over, with the source cut into chunks of `chunk` bytes. */
 async function readAll(bytes: Buffer, chunk = 7): Promise<Array<[string, Buffer]>> {
   const got: Array<[string, Buffer]> = [];
-  const chunks = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
+  const chunks = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) =>
+    bytes.subarray(i * chunk, (i + 1) * chunk),
+  );
   await readTar(Readable.from(chunks), (name, size) => {
     const parts: Buffer[] = [];
     return {
@@ -41,14 +49,20 @@ async function readAll(bytes: Buffer, chunk = 7): Promise<Array<[string, Buffer]
 
 test('tar lists and extracts what the writer makes, byte for byte', needsTar, () => {
   writeFileSync(work.path('ours.tar'), tarOf(FILES));
-  assert.deepEqual(execFileSync('tar', ['-tf', work.path('ours.tar')], { encoding: 'utf8' }).trim().split('\n'), FILES.map(([n]) => n));
+  assert.deepEqual(
+    execFileSync('tar', ['-tf', work.path('ours.tar')], { encoding: 'utf8' })
+      .trim()
+      .split('\n'),
+    FILES.map(([n]) => n),
+  );
   mkdirSync(work.path('out'));
   execFileSync('tar', ['-xf', work.path('ours.tar'), '-C', work.path('out')]);
   for (const [name, bytes] of FILES) assert.deepEqual(readFileSync(work.path(`out/${name}`)), bytes, name);
 });
 
 test('the reader reads what the writer makes in chunks of any size, and what tar makes', needsTar, async () => {
-  for (const chunk of [1, 7, 512, 100_000]) assert.deepEqual(await readAll(tarOf(FILES), chunk), FILES, `chunks of ${chunk}`);
+  for (const chunk of [1, 7, 512, 100_000])
+    assert.deepEqual(await readAll(tarOf(FILES), chunk), FILES, `chunks of ${chunk}`);
   mkdirSync(work.path('in'));
   for (const [name, bytes] of FILES) writeFileSync(work.path(`in/${name}`), bytes);
   const theirs = execFileSync('tar', ['--format=ustar', '-cf', '-', '-C', work.path('in'), ...FILES.map(([n]) => n)]);
