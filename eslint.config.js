@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'roost-data/'] },
+  { ignores: ['dist/', '**/node_modules/', 'roost-data/', 'test/servers/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { installTestServers } from './install-test-servers.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -46,7 +47,9 @@ if (files.length === 0) {
   console.error('no test files found under dist/test; run `npm run build` first');
   process.exit(1);
 }
-let status = run(files);
+// Test-only packages first: a failed install fails the run (the tests needing it would fail anyway).
+let status = installTestServers();
+status = run(files) || status;
 // The hub tests that are about PostgreSQL itself already ran above.
 const again = ['hub', 'platforms', 'examples'].map((d) => join('dist', 'test', d));
 const pgPassFiles = files.filter((f) => again.some((d) => f.startsWith(d + '/')) && !f.includes('postgres'));
