@@ -39,17 +39,23 @@ async function reachable() {
   }
 }
 
-const only = process.argv.slice(2);
+// `--unit`: the fast tier (`npm run test:unit`): no test that starts processes (hubs, workers, bot
+// runtimes, the CLI) or a browser, no test-only servers, no second pass on PostgreSQL.
+const unit = process.argv.includes('--unit');
+const SPAWNING = ['faults', 'cli', 'web', 'examples', 'bots'].map((d) => join('dist', 'test', d) + '/');
+const only = process.argv.slice(2).filter((a) => a !== '--unit');
 const files = find('dist/test')
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .filter((f) => !unit || !SPAWNING.some((d) => f.startsWith(d)))
   .sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test; run `npm run build` first');
   process.exit(1);
 }
 // Test-only packages first: a failed install fails the run (the tests needing it would fail anyway).
-let status = installTestServers();
+let status = unit ? 0 : installTestServers();
 status = run(files) || status;
+if (unit) process.exit(status);
 // The hub tests that are about PostgreSQL itself already ran above.
 const again = ['hub', 'platforms', 'examples'].map((d) => join('dist', 'test', d));
 const pgPassFiles = files.filter((f) => again.some((d) => f.startsWith(d + '/')) && !f.includes('postgres'));
