@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
 import { soloCluster, type Cluster } from '../broker/cluster.js';
@@ -16,10 +16,10 @@ import { BotProcess } from './botProcess.js';
 import { BotRelay } from './botRelay.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BotMeta } from './messages.js';
+import { BOT_NAME_PATTERN, findModule, installModule, modulesIn, removeModule } from './botModules.js';
 
-export const BOT_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
+export { BOT_NAME_PATTERN } from './botModules.js';
 const RECENT_RUNS = 20;
-const MODULE_EXTENSIONS = ['.js', '.mjs'];
 
 export interface SupervisorOptions {
   bots: BotStore;
@@ -33,14 +33,6 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** The other hubs on the store: bots run on the leader only. */
   cluster?: Cluster;
-}
-
-/** A module path given to `create`: the file, or FILE.js, or FOLDER/index.js. */
-function findModule(from: string): string {
-  for (const candidate of [from, ...MODULE_EXTENSIONS.map((e) => from + e), join(from, 'index.js')]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return resolve(candidate);
-  }
-  throw new InputError('from', `no bot module at ${resolve(from)} (tried .js, .mjs and index.js too)`);
 }
 
 /**
@@ -89,11 +81,8 @@ export class BotSupervisor {
   async start(): Promise<void> {
     mkdirSync(this.o.botsDir, { recursive: true });
     this.linkPackage();
-    for (const file of readdirSync(this.o.botsDir)) {
-      const name = basename(file, extname(file));
-      if (!MODULE_EXTENSIONS.includes(extname(file)) || !new RegExp(BOT_NAME_PATTERN).test(name)) continue;
-      await this.o.bots.createBot(name, resolve(join(this.o.botsDir, file)), this.clock.now());
-    }
+    for (const { name, module } of modulesIn(this.o.botsDir))
+      await this.o.bots.createBot(name, module, this.clock.now());
     this.o.sandbox.posts.on('post', this.onPost);
     this.relay.listen();
     this.cluster.onLeadership(() => void this.lead());
@@ -271,9 +260,7 @@ export class BotSupervisor {
     const exists = () =>
       new ConflictError('exists', `a bot named '${name}' exists; pick another name or destroy it first`);
     if (await this.o.bots.getBot(name)) throw exists();
-    const source = findModule(from);
-    const target = resolve(join(this.o.botsDir, `${name}${extname(source) || '.js'}`));
-    if (source !== target) copyFileSync(source, target);
+    const target = installModule(findModule(from), this.o.botsDir, name);
     // Another hub may have created it since the check.
     if (!(await this.o.bots.createBot(name, target, this.clock.now()))) throw exists();
     await this.apply(name);
@@ -302,7 +289,7 @@ export class BotSupervisor {
     await this.apply(name);
     await this.o.bots.deleteBot(name);
     this.runs.delete(name);
-    if (resolve(bot.module).startsWith(resolve(this.o.botsDir))) rmSync(bot.module, { force: true });
+    removeModule(bot.module, this.o.botsDir);
   }
 
   /** Runs the bot's onSchedule now (after anything it is running), whether or not it has a schedule. */

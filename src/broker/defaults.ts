@@ -31,6 +31,10 @@ export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, no
   if (backoff.maxDelayMs < backoff.delayMs) {
     throw new InputError('backoff.maxDelayMs', 'backoff.maxDelayMs must be at least backoff.delayMs');
   }
+  // PostgreSQL text cannot hold U+0000: refused here, for every caller (HTTP, bots) on every store alike.
+  for (const field of ['key', 'concurrencyKey'] as const) {
+    if (spec[field]?.includes('\u0000')) throw new InputError(field, `${field} must not contain a NUL character`);
+  }
   const requires = spec.requires && Object.keys(spec.requires).length > 0 ? spec.requires : null;
   // A cached job without a seed gets seed 0: a random seed would make every submission unique.
   const seed = spec.seed ?? (spec.cache ? 0 : Math.floor(Math.random() * 2 ** 31));

@@ -50,4 +50,11 @@ async function main(argv: string[]): Promise<void> {
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
+// A reader that stops early (`roost sandbox timeline | head`) closes the pipe: end quietly with
+// status 0, as Unix tools do, instead of crashing on the write that finds it closed.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 await main(process.argv);

@@ -1,20 +1,55 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { loadConfig } from '../config.js';
 import { SCOPES, type Scope, type TokenInfo } from '../types.js';
-import { choice } from './flags.js';
+import { choice, storeOption, text, UsageError } from './flags.js';
 import { clientCommand, connect, iso, out, printJson, seg, table, type ClientFlags } from './shared.js';
+
+type CreateFlags = ClientFlags & { scope: Scope; store?: string };
+
+/**
+ * `token create --store`: the token is written straight into the store, no hub and no token needed,
+ * so whoever holds the store (the database URL, or the SQLite file) can always get an admin token.
+ */
+async function createInStore(name: string, f: CreateFlags): Promise<TokenInfo & { token: string }> {
+  if (f.hub !== undefined || f.token !== undefined)
+    throw new UsageError('--store creates the token in the store directly: leave out --hub and --token');
+  const config = loadConfig({ configFile: f.config, flags: { store: f.store, dataDir: f.data } });
+  const [{ openStore, sqliteFile }, { Tokens }] = await Promise.all([
+    import('../store/openStore.js'),
+    import('../hub/tokens.js'),
+  ]);
+  // Opening a missing SQLite file would create an empty store that no hub reads: say where we looked.
+  if (config.store === 'sqlite' && !existsSync(sqliteFile(config.dataDir)))
+    throw new UsageError(`--store sqlite: no store in ${resolve(config.dataDir)} (--data names the directory)`);
+  const store = await openStore(config);
+  try {
+    const { token, info } = await new Tokens(store).create(name, f.scope);
+    return { ...info, token };
+  } finally {
+    await store.close();
+  }
+}
 
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('Create, list and revoke tokens (needs an admin token)');
 
   clientCommand(token, 'create', 'Create a token; it is printed once and never shown again')
-    .argument('<name>', 'a name saying who or what uses the token')
+    .argument('<name>', 'a name saying who or what uses the token', text('NAME', 100))
     .addOption(
       new Option('--scope <scope>', `what the token may do: ${SCOPES.join(', ')}`)
         .argParser(choice('--scope', SCOPES))
         .makeOptionMandatory(),
     )
-    .action(async (name: string, f: ClientFlags & { scope: Scope }) => {
-      const created = await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', { name, scope: f.scope });
+    .addOption(
+      storeOption('create the token in this store directly, with no hub or token (a way back in for its operator)'),
+    )
+    .action(async (name: string, f: CreateFlags) => {
+      const created =
+        f.store !== undefined
+          ? await createInStore(name, f)
+          : await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', { name, scope: f.scope });
       if (f.json) return printJson(created);
       out(`Created ${created.scope} token ${created.id} (${created.name}):`);
       out(created.token);

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -33,13 +33,15 @@ export interface RunningHub {
 
 /**
  * The first start of a hub with no tokens creates an admin token and writes it to a file only the
- * owner can read. The token itself never reaches a log line.
+ * owner can read. The file is written before the store records the token, so a failed write leaves
+ * the store empty and the next start tries again (a PostgreSQL store keeps no file in the data
+ * directory, so the directory may not exist yet). The token itself never reaches a log line.
  */
 async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): Promise<void> {
   if ((await tokens.list()).length > 0) return;
   const file = resolve(join(dataDir, 'admin.token'));
-  const { token } = await tokens.create('admin (first start)', 'admin');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  await tokens.create('admin (first start)', 'admin', (token) => writeFileSync(file, token + '\n', { mode: 0o600 }));
   log.info({ file }, 'created an admin token; it is in this file (readable by you only)');
 }
 

@@ -34,15 +34,22 @@ export class Tokens {
 
   constructor(private readonly store: Store) {}
 
-  async create(name: string, scope: Scope): Promise<{ token: string; info: TokenInfo }> {
+  /**
+   * `keep`, when given, receives the whole token before the store records it: a token that must
+   * not be lost (the first admin token, written to a file) is kept before it can lock anyone out.
+   */
+  async create(
+    name: string,
+    scope: Scope,
+    keep?: (token: string) => void,
+  ): Promise<{ token: string; info: TokenInfo }> {
     const id = randomBytes(ID_LENGTH / 2).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = Date.now();
+    const token = `${PREFIX}${id}_${secret}`;
+    keep?.(token);
     await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt });
-    return {
-      token: `${PREFIX}${id}_${secret}`,
-      info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null },
-    };
+    return { token, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null } };
   }
 
   /** The token row, from the cache when it was read within CACHE_MS; null when there is none. */

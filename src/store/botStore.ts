@@ -74,8 +74,12 @@ export interface SandboxStore {
   /** Creates the account if it is new; true when it was. */
   ensureAccount(name: string, now: number): Promise<boolean>;
   listAccounts(): Promise<string[]>;
-  /** Creates the accounts it names (author, recipient) as needed. */
-  insertPost(post: NewSandboxPost): Promise<SandboxPost>;
+  /**
+   * Creates the accounts it names (author, recipient) as needed. At most once per key: when the
+   * author made a post with this key before, nothing is written and that post is answered with
+   * `created: false` (checked in the same transaction as the insert, so concurrent requests agree).
+   */
+  insertPost(post: NewSandboxPost): Promise<{ post: SandboxPost; created: boolean }>;
   getPost(id: number): Promise<SandboxPost | null>;
   /** Posts and asks with ids above `afterId`, oldest first. */
   postsAfter(afterId: number, limit: number): Promise<SandboxPost[]>;

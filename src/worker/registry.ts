@@ -1,3 +1,4 @@
+import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KIND_PATTERN } from '../types.js';
@@ -12,11 +13,21 @@ function isHandler(value: unknown): value is Handler {
   return typeof h === 'object' && h !== null && typeof h.kind === 'string' && typeof h.run === 'function';
 }
 
+let hooked = false;
+
+/** Lets `import 'roost/worker'` resolve in handler modules anywhere (see resolveRoost.ts). */
+function resolveRoostAnywhere(): void {
+  if (hooked) return;
+  hooked = true;
+  register(new URL('./resolveRoost.js', import.meta.url));
+}
+
 /**
  * Loads user handler modules. A module exports handlers as its default export or as `handlers`,
  * each either an array of handlers or an object mapping kind to a handler or to a bare function.
  */
 export async function loadHandlerModule(path: string): Promise<Handler[]> {
+  resolveRoostAnywhere();
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;

@@ -53,7 +53,7 @@ const COMMANDS: Record<string, string[]> = {
   'limit set': [...CLIENT, '--json', '--concurrency', '--rate'],
   'limit list': [...CLIENT, '--json'],
   'limit delete': [...CLIENT, '--json'],
-  'token create': [...CLIENT, '--json', '--scope'],
+  'token create': [...CLIENT, '--json', '--scope', '--store'],
   'token list': [...CLIENT, '--json'],
   'token revoke': [...CLIENT, '--json'],
   workers: [...CLIENT, '--json'],

@@ -202,7 +202,7 @@ export function botStoreContract(factory: BotStoreFactory): void {
     });
 
     test('sandbox: posts, replies, asks, mentions, likes and finding a post by its key', async () => {
-      const post = await sandbox.insertPost({
+      const { post } = await sandbox.insertPost({
         type: 'post',
         author: 'alice',
         recipient: null,
@@ -213,7 +213,7 @@ export function botStoreContract(factory: BotStoreFactory): void {
         createdAt: T0,
       });
       assert.deepEqual([post.author, post.mentions, post.likes], ['alice', ['frank'], []]);
-      const ask = await sandbox.insertPost({
+      const { post: ask } = await sandbox.insertPost({
         type: 'ask',
         author: 'bob',
         recipient: 'frank',
@@ -223,7 +223,7 @@ export function botStoreContract(factory: BotStoreFactory): void {
         key: null,
         createdAt: T0,
       });
-      const reply = await sandbox.insertPost({
+      const { post: reply } = await sandbox.insertPost({
         type: 'post',
         author: 'frank',
         recipient: null,
@@ -249,6 +249,22 @@ export function botStoreContract(factory: BotStoreFactory): void {
       assert.equal((await sandbox.findByKey('frank', 'ask:1'))!.id, reply.id);
       assert.equal(await sandbox.findByKey('alice', 'ask:1'), null);
       assert.equal(await sandbox.getPost(999_999), null);
+    });
+
+    test('sandbox: a key is posted at most once per author, even by concurrent inserts', async () => {
+      const base = { type: 'post' as const, recipient: null, replyTo: null, mentions: [], createdAt: T0 };
+      const tries = await Promise.all(
+        ['one', 'two', 'three'].map((text) => sandbox.insertPost({ ...base, author: 'gina', text, key: 'once' })),
+      );
+      assert.deepEqual(tries.map((t) => t.created).sort(), [false, false, true]);
+      assert.equal(new Set(tries.map((t) => t.post.id)).size, 1, 'every try answers the one post');
+      const again = await sandbox.insertPost({ ...base, author: 'gina', text: 'other text', key: 'once' });
+      assert.deepEqual(
+        [again.created, again.post.id, again.post.text],
+        [false, tries[0]!.post.id, tries[0]!.post.text],
+      );
+      const other = await sandbox.insertPost({ ...base, author: 'hank', text: 'one', key: 'once' });
+      assert.equal(other.created, true, 'keys are per author');
     });
   });
 }

@@ -61,7 +61,7 @@ if (!db) {
                   key: null,
                   createdAt: 1,
                 };
-                ids.push((await (w % 2 ? a : b).sandbox.insertPost(post)).id);
+                ids.push((await (w % 2 ? a : b).sandbox.insertPost(post)).post.id);
               }
               return ids;
             }),

@@ -63,6 +63,24 @@ test('wrong types are refused, not coerced, with error.field naming the field', 
   }
 });
 
+test('a NUL character in key or concurrencyKey is 400 naming the field, on every store alike', async () => {
+  await refused(client.post('/v1/jobs', { ...job, key: 'a\u0000b' }), 400, { field: 'key' });
+  await refused(client.post('/v1/jobs', { ...job, concurrencyKey: 'bot:\u0000' }), 400, { field: 'concurrencyKey' });
+  const batch = {
+    jobs: [
+      { ...job, key: 'fine' },
+      { ...job, key: '\u0000' },
+    ],
+  };
+  await refused(client.post('/v1/jobs/batch', batch), 400, { field: 'jobs.1.key' });
+  const listed = await client.get<{ jobs: Array<{ key: string | null }> }>('/v1/jobs?limit=100');
+  assert.equal(
+    listed.jobs.some((j) => j.key === 'fine'),
+    false,
+    'a refused batch creates none of its jobs',
+  );
+});
+
 test('a missing kind or an unknown top-level property is 400 naming it', async () => {
   await refused(client.post('/v1/jobs', { input: 1 }), 400, { field: 'kind' });
   const e = await refused(client.post('/v1/jobs', { ...job, varients: 3 }), 400, { field: 'varients' });

@@ -54,6 +54,38 @@ test('sandbox over HTTP: posts with mentions, replies, asks and likes; the timel
   for (const a of ['alice', 'carol', 'frank']) assert.ok(accounts.includes(a));
 });
 
+test('sandbox over HTTP: a key posts at most once per author (201, then 200 with the same post)', async () => {
+  const send = async (path: string, body: object) => {
+    const res = await fetch(`${t.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, post: (await res.json()) as SandboxPost };
+  };
+  const first = await send('/v1/sandbox/posts', { author: 'ivy', text: 'once only', key: 'k1' });
+  assert.equal(first.status, 201);
+  // Retries of a request whose answer was lost, and one racing it, all get the first post back.
+  const again = await Promise.all([
+    send('/v1/sandbox/posts', { author: 'ivy', text: 'once only', key: 'k1' }),
+    send('/v1/sandbox/posts', { author: 'ivy', text: 'a different text', key: 'k1' }),
+  ]);
+  assert.deepEqual(
+    again.map((r) => [r.status, r.post.id, r.post.text]),
+    [
+      [200, first.post.id, 'once only'],
+      [200, first.post.id, 'once only'],
+    ],
+  );
+  const ask = await send('/v1/sandbox/asks', { from: 'ivy', to: 'frank', text: 'q?', key: 'k2' });
+  assert.equal(ask.status, 201);
+  const askAgain = await send('/v1/sandbox/asks', { from: 'ivy', to: 'frank', text: 'q?', key: 'k2' });
+  assert.deepEqual([askAgain.status, askAgain.post.id], [200, ask.post.id]);
+  assert.equal((await send('/v1/sandbox/posts', { author: 'jo', text: 'once only', key: 'k1' })).status, 201);
+  const { posts } = await client.get<{ posts: SandboxPost[] }>('/v1/sandbox/posts?limit=500');
+  assert.equal(posts.filter((p) => p.author === 'ivy').length, 2, 'one post and one ask by ivy, no more');
+});
+
 test('sandbox over HTTP: bad input is refused with the field named; unknown posts are 404', async () => {
   const bad = await refused(client.post('/v1/sandbox/posts', { author: 'Alice Smith', text: 'x' }));
   assert.deepEqual([bad.status, bad.field], [400, 'author']);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { InputError } from '../../errors.js';
 import { ACCOUNT_PATTERN, MAX_TEXT, type Sandbox } from '../../platforms/sandbox/sandbox.js';
@@ -31,6 +31,11 @@ const PostParams = Type.Object(
   { id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'A post id' }) },
   strict,
 );
+
+/** 201 with a new post; 200 with the earlier one when its author used the key before (as POST /v1/jobs does). */
+function created(reply: FastifyReply, r: { post: SandboxPost; created: boolean }): FastifyReply {
+  return reply.code(r.created ? 201 : 200).send(r.post);
+}
 
 /** The sandbox platform over HTTP: any client or bot token may act as any sandbox account. */
 export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: Tokens): void {
@@ -79,13 +84,13 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: To
   app.post(
     '/v1/sandbox/posts',
     { ...client, schema: { tags, summary: 'Post, or reply with replyTo', body: SandboxPostBody } },
-    async (req, reply) => reply.code(201).send(await sandbox.post(req.body as Static<typeof SandboxPostBody>)),
+    async (req, reply) => created(reply, await sandbox.post(req.body as Static<typeof SandboxPostBody>)),
   );
 
   app.post(
     '/v1/sandbox/asks',
     { ...client, schema: { tags, summary: 'Send a question to an account', body: SandboxAskBody } },
-    async (req, reply) => reply.code(201).send(await sandbox.ask(req.body as Static<typeof SandboxAskBody>)),
+    async (req, reply) => created(reply, await sandbox.ask(req.body as Static<typeof SandboxAskBody>)),
   );
 
   app.post(

@@ -42,7 +42,13 @@ export class Sandbox {
     this.posts.setMaxListeners(0);
   }
 
-  async post(p: { author: string; text: string; replyTo?: number | null; key?: string | null }): Promise<SandboxPost> {
+  /** A key the author used before answers that post, `created: false`, and posts nothing. */
+  async post(p: {
+    author: string;
+    text: string;
+    replyTo?: number | null;
+    key?: string | null;
+  }): Promise<{ post: SandboxPost; created: boolean }> {
     checkAccount('author', p.author);
     checkText(p.text);
     if (p.replyTo != null && !(await this.store.getPost(p.replyTo)))
@@ -57,7 +63,13 @@ export class Sandbox {
     });
   }
 
-  async ask(p: { from: string; to: string; text: string; key?: string | null }): Promise<SandboxPost> {
+  /** As post(): at most once per key of the asker. */
+  async ask(p: {
+    from: string;
+    to: string;
+    text: string;
+    key?: string | null;
+  }): Promise<{ post: SandboxPost; created: boolean }> {
     checkAccount('from', p.from);
     checkAccount('to', p.to);
     checkText(p.text);
@@ -83,9 +95,11 @@ export class Sandbox {
     return post;
   }
 
-  private async insert(p: Omit<SandboxPost, 'id' | 'mentions' | 'likes' | 'createdAt'>): Promise<SandboxPost> {
-    const post = await this.store.insertPost({ ...p, mentions: mentionsIn(p.text), createdAt: this.now() });
-    this.posts.emit('post', post);
-    return post;
+  private async insert(
+    p: Omit<SandboxPost, 'id' | 'mentions' | 'likes' | 'createdAt'>,
+  ): Promise<{ post: SandboxPost; created: boolean }> {
+    const inserted = await this.store.insertPost({ ...p, mentions: mentionsIn(p.text), createdAt: this.now() });
+    if (inserted.created) this.posts.emit('post', inserted.post);
+    return inserted;
   }
 }

@@ -48,15 +48,15 @@ export class SandboxClient implements PlatformClient {
   }
 
   async post(text: string, key: string): Promise<PlatformPost> {
-    return toPlatformPost(await this.sandbox.post({ author: this.account, text, key }));
+    return toPlatformPost((await this.sandbox.post({ author: this.account, text, key })).post);
   }
 
   async reply(id: string, text: string, key: string): Promise<PlatformPost> {
-    return toPlatformPost(await this.sandbox.post({ author: this.account, text, key, replyTo: postId(id) }));
+    return toPlatformPost((await this.sandbox.post({ author: this.account, text, key, replyTo: postId(id) })).post);
   }
 
   async ask(to: string, text: string, key: string): Promise<PlatformPost> {
-    return toPlatformPost(await this.sandbox.ask({ from: this.account, to, text, key }));
+    return toPlatformPost((await this.sandbox.ask({ from: this.account, to, text, key })).post);
   }
 
   async like(id: string): Promise<void> {

@@ -28,9 +28,14 @@ export class PgSandboxStore implements SandboxStore {
     return (await this.core.q('accounts')).rows.map((r) => r.name);
   }
 
-  insertPost(post: NewSandboxPost): Promise<SandboxPost> {
+  insertPost(post: NewSandboxPost): Promise<{ post: SandboxPost; created: boolean }> {
     return this.core.tx(async (q) => {
+      // Every insert holds this lock, so no post with the key can land between the look-up and the insert.
       await q('lockPosts');
+      if (post.key !== null) {
+        const earlier = (await q('postByKey', [post.author, post.key])).rows;
+        if (earlier.length > 0) return { post: (await this.toPosts(earlier, q))[0]!, created: false };
+      }
       await q('ensureAccounts', [[post.author, post.recipient].filter((a) => a !== null), post.createdAt]);
       const { rows } = await q('insertPost', [
         post.type,
@@ -42,7 +47,7 @@ export class PgSandboxStore implements SandboxStore {
         post.createdAt,
       ]);
       if (post.mentions.length > 0) await q('insertMentions', [rows[0]!.id, post.mentions]);
-      return (await this.toPosts(rows, q))[0]!;
+      return { post: (await this.toPosts(rows, q))[0]!, created: true };
     });
   }
 

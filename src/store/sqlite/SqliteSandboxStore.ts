@@ -30,13 +30,17 @@ export class SqliteSandboxStore implements SandboxStore {
     return (this.st.ACCOUNTS.all() as Row[]).map((r) => r.name);
   }
 
-  insertPost(post: NewSandboxPost): Promise<SandboxPost> {
+  insertPost(post: NewSandboxPost): Promise<{ post: SandboxPost; created: boolean }> {
     return this.batch.run(() => {
+      // The batcher is the only writer, so nothing can come between this read and the insert.
+      const earlier =
+        post.key === null ? undefined : (this.st.POST_BY_KEY.get(post.author, post.key) as Row | undefined);
+      if (earlier) return { post: this.toPosts([earlier])[0]!, created: false };
       this.st.ENSURE_ACCOUNT.run(post.author, post.createdAt);
       if (post.recipient !== null) this.st.ENSURE_ACCOUNT.run(post.recipient, post.createdAt);
       const { id } = this.st.INSERT_POST.get(post) as Row;
       for (const account of post.mentions) this.st.INSERT_MENTION.run(id, account);
-      return this.toPosts([this.st.POST.get(id) as Row])[0]!;
+      return { post: this.toPosts([this.st.POST.get(id) as Row])[0]!, created: true };
     });
   }
 

@@ -175,7 +175,7 @@ export async function fillBots(bots: BotStore, sandbox: SandboxStore): Promise<v
   await bots.appendLogs([{ bot: 'gone', at: T0 + 21, level: 'error', msg: 'about to go', data: null }]);
   await bots.deleteBot('gone');
 
-  const first = await sandbox.insertPost({
+  const { post: first } = await sandbox.insertPost({
     type: 'post',
     author: 'alice',
     recipient: null,
