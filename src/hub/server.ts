@@ -6,6 +6,7 @@ import type { Broker } from '../broker/broker.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { HttpError } from './httpError.js';
+import { maxDepthKeyword } from './jsonDepth.js';
 import { adminRoutes } from './routes/admin.js';
 import { endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -73,6 +74,8 @@ export interface ServerDeps {
   tokens: Tokens;
   log: Logger;
   maxBodyBytes: number;
+  /** A request must arrive whole (headers and body) within this; answering it may take longer. */
+  requestTimeoutMs: number;
   /** More route groups (the sandbox, bots), registered beside the job routes. */
   routes?: Array<(app: FastifyInstance) => void>;
 }
@@ -82,6 +85,7 @@ export async function buildServer({
   tokens,
   log,
   maxBodyBytes,
+  requestTimeoutMs,
   routes = [],
 }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -89,7 +93,21 @@ export async function buildServer({
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
     // Bodies are validated as sent: no coercion of "5" into 5, no silent removal of unknown fields.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+      plugins: [maxDepthKeyword],
+    },
+    // A half-sent body would otherwise hold its socket for good. The clock stops once the request
+    // is in, so long-polls and event streams run as long as they need. Node checks every 30 s
+    // unless told, and ignores the request timeout while the headers timeout is the longer one.
+    requestTimeout: requestTimeoutMs,
+    http:
+      requestTimeoutMs > 0
+        ? {
+            connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+            headersTimeout: Math.min(60_000, requestTimeoutMs),
+          }
+        : {},
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
@@ -118,16 +136,16 @@ export async function buildServer({
         .header('connection', 'close')
         .send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
   });
+  // JSON only: a body of another type gets 415 rather than being read as a string the schema refuses.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((e, _req, reply) => {
     const { status, body } = toReply(e, log);
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
-      }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
+    }),
   );
   await app.register(swagger, {
     openapi: {
