@@ -7,6 +7,8 @@ import { ConflictError, InputError, NotFoundError, UnavailableError } from '../e
 import { VERSION } from '../version.js';
 import { HttpError } from './httpError.js';
 import { maxDepthKeyword } from './jsonDepth.js';
+import { COMPONENTS } from './responses.js';
+import { documentRoute } from './routeDocs.js';
 import { adminRoutes } from './routes/admin.js';
 import { endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -147,8 +149,17 @@ export async function buildServer({
       error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
     }),
   );
+  // Reply schemas document the API; replies are still written as they are, so a field the
+  // schema does not name is never dropped nor a value coerced (tests check them against the schemas).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const schema of COMPONENTS) app.addSchema(schema);
+  app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
+    // Components are named by their $id (Job, Task...), not def-0, def-1...
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
+      // 3.1: schemas are JSON Schema 2020-12, so `null` is a type (3.0 has no way to say it).
+      openapi: '3.1.0',
       info: {
         title: 'Roost hub API',
         version: VERSION,
@@ -162,6 +173,8 @@ export async function buildServer({
   workerRoutes(app, broker, tokens);
   adminRoutes(app, broker, tokens);
   for (const add of routes) add(app);
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/v1/openapi.json', { schema: { summary: 'This document: the API in OpenAPI 3.1' } }, async () =>
+    app.swagger(),
+  );
   return app;
 }
