@@ -145,9 +145,11 @@ export async function buildServer({
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
-      error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
-    }),
+    reply
+      .code(404)
+      .send({
+        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
+      }),
   );
   // Reply schemas document the API; replies are still written as they are, so a field the
   // schema does not name is never dropped nor a value coerced (tests check them against the schemas).
