@@ -124,7 +124,12 @@ test('every query parameter is declared, and routes needing no token say so', ()
   };
   for (const [path, names] of Object.entries(expected))
     for (const name of names) assert.ok(params(path).includes(`query:${name}`), `GET ${path} documents ${name}`);
-  assert.ok(params('/v1/jobs/{id}').includes('path:id'));
+  for (const { path, method, op } of operations())
+    for (const [, name] of path.matchAll(/\{(\w+)\}/g))
+      assert.ok(
+        (op.parameters ?? []).some((p: { name: string; in: string }) => p.in === 'path' && p.name === name),
+        `${method.toUpperCase()} ${path} declares its path parameter ${name}`,
+      );
 
   assert.deepEqual(doc.security, [{ bearer: [] }], 'a token is needed unless an operation says otherwise');
   for (const [path, method] of [
