@@ -17,6 +17,8 @@ export interface Config {
   /** SQLite durability: `normal` survives a hub crash, `full` also a power loss. */
   synchronous: 'normal' | 'full';
   maxBodyBytes: number;
+  /** A request's headers and body must arrive within this (a half-sent body is cut); replies may take longer. */
+  requestTimeoutMs: number;
   maxVariants: number;
   defaultLeaseMs: number;
   defaultMaxAttempts: number;
@@ -46,6 +48,7 @@ export const DEFAULTS: Config = {
   store: 'sqlite',
   synchronous: 'normal',
   maxBodyBytes: 1024 * 1024,
+  requestTimeoutMs: 30_000,
   maxVariants: 1000,
   defaultLeaseMs: 30_000,
   defaultMaxAttempts: 3,

@@ -81,6 +81,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     tokens,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     routes: [
       (a) => metrics.attach(a, tokens),
       (a) => overviewRoutes(a, overview, tokens),

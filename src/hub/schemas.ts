@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { KIND_PATTERN } from '../types.js';
+import { MAX_DEPTH_KEYWORD, MAX_JSON_DEPTH } from './jsonDepth.js';
 
 /** Request schemas of the HTTP API. Fastify compiles them; the OpenAPI document is built from them. */
 
@@ -13,11 +14,24 @@ export const Kind = Type.String({
   maxLength: 100,
   description: 'Dotted lower-case name, e.g. text.markov',
 });
-const LabelValue = Type.String({ maxLength: 200 });
-export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), LabelValue, {
+export const LABEL_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+/** Text that is valid Unicode (no lone surrogate, which no store or URL encoding can hold) and NUL-free. */
+export const WELL_FORMED = '^[^\\u0000\\uD800-\\uDFFF]*$';
+const LabelValue = Type.String({ maxLength: 200, pattern: WELL_FORMED });
+export const Labels = Type.Record(Type.String({ pattern: LABEL_PATTERN }), LabelValue, {
+  // patternProperties alone lets other names through: a job no worker could ever claim.
+  propertyNames: { pattern: LABEL_PATTERN },
+  additionalProperties: false,
   maxProperties: 32,
   description: 'Label names to values, e.g. {"model": "gpt2-xl"}',
 });
+
+/** Any JSON value, held to MAX_JSON_DEPTH levels of nesting. */
+export const JsonValue = (description: string) =>
+  Type.Unknown({
+    description: `${description}; at most ${MAX_JSON_DEPTH} levels deep`,
+    [MAX_DEPTH_KEYWORD]: MAX_JSON_DEPTH,
+  });
 
 export const BackoffBody = Type.Object(
   {
@@ -32,7 +46,7 @@ export const BackoffBody = Type.Object(
 export const JobBody = Type.Object(
   {
     kind: Kind,
-    input: Type.Unknown({ description: 'Any JSON value; the handler of the kind defines it' }),
+    input: JsonValue('Any JSON value; the handler of the kind defines it'),
     variants: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of tasks; task i gets seed + i' })),
     priority: Type.Optional(
       Type.Integer({ minimum: -1000, maximum: 1000, description: 'Higher runs first (default 0)' }),
@@ -126,7 +140,7 @@ export const ProgressBody = Type.Object(
   {
     leaseId: LeaseId,
     progress: Type.Number({ minimum: 0, maximum: 1, description: 'Fraction done' }),
-    partial: Type.Optional(Type.Unknown({ description: 'A partial output streamed to watchers, not stored' })),
+    partial: Type.Optional(JsonValue('A partial output streamed to watchers, not stored')),
   },
   strict,
 );

@@ -6,6 +6,9 @@ import type { Broker } from '../broker/broker.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { HttpError } from './httpError.js';
+import { maxDepthKeyword } from './jsonDepth.js';
+import { COMPONENTS } from './responses.js';
+import { documentRoute } from './routeDocs.js';
 import { adminRoutes } from './routes/admin.js';
 import { endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -73,6 +76,8 @@ export interface ServerDeps {
   tokens: Tokens;
   log: Logger;
   maxBodyBytes: number;
+  /** A request must arrive whole (headers and body) within this; answering it may take longer. */
+  requestTimeoutMs: number;
   /** More route groups (the sandbox, bots), registered beside the job routes. */
   routes?: Array<(app: FastifyInstance) => void>;
 }
@@ -82,6 +87,7 @@ export async function buildServer({
   tokens,
   log,
   maxBodyBytes,
+  requestTimeoutMs,
   routes = [],
 }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -89,7 +95,21 @@ export async function buildServer({
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
     // Bodies are validated as sent: no coercion of "5" into 5, no silent removal of unknown fields.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+      plugins: [maxDepthKeyword],
+    },
+    // A half-sent body would otherwise hold its socket for good. The clock stops once the request
+    // is in, so long-polls and event streams run as long as they need. Node checks every 30 s
+    // unless told, and ignores the request timeout while the headers timeout is the longer one.
+    requestTimeout: requestTimeoutMs,
+    http:
+      requestTimeoutMs > 0
+        ? {
+            connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+            headersTimeout: Math.min(60_000, requestTimeoutMs),
+          }
+        : {},
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
@@ -118,6 +138,8 @@ export async function buildServer({
         .header('connection', 'close')
         .send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
   });
+  // JSON only: a body of another type gets 415 rather than being read as a string the schema refuses.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((e, _req, reply) => {
     const { status, body } = toReply(e, log);
     return reply.code(status).send(body);
@@ -129,8 +151,17 @@ export async function buildServer({
         error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
       }),
   );
+  // Reply schemas document the API; replies are still written as they are, so a field the
+  // schema does not name is never dropped nor a value coerced (tests check them against the schemas).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const schema of COMPONENTS) app.addSchema(schema);
+  app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
+    // Components are named by their $id (Job, Task...), not def-0, def-1...
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
+      // 3.1: schemas are JSON Schema 2020-12, so `null` is a type (3.0 has no way to say it).
+      openapi: '3.1.0',
       info: {
         title: 'Roost hub API',
         version: VERSION,
@@ -144,6 +175,8 @@ export async function buildServer({
   workerRoutes(app, broker, tokens);
   adminRoutes(app, broker, tokens);
   for (const add of routes) add(app);
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/v1/openapi.json', { schema: { summary: 'This document: the API in OpenAPI 3.1' } }, async () =>
+    app.swagger(),
+  );
   return app;
 }

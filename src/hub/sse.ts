@@ -39,6 +39,8 @@ export class SseStream {
       clearInterval(this.keepalive);
       onClose();
     });
+    // HEAD asks for the headers only: a response left open would never end.
+    if (reply.request.method === 'HEAD') this.end();
   }
 
   send(event: string, data: unknown, id?: number | string): void {

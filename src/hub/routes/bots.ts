@@ -5,7 +5,7 @@ import { InputError, NotFoundError } from '../../errors.js';
 import type { BotStore } from '../../store/botStore.js';
 import { requireScope } from '../auth.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
-import { NUL_FREE } from '../schemas.js';
+import { JsonValue, NUL_FREE } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
 import type { BotLogLine } from '../../types.js';
@@ -27,8 +27,11 @@ export const CreateBotBody = Type.Object(
   },
   strict,
 );
-const StateBody = Type.Object({ value: Type.Unknown() }, strict);
-const PublishBody = Type.Object({ items: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }) }, strict);
+const StateBody = Type.Object({ value: JsonValue('Any JSON value; null deletes the key') }, strict);
+const PublishBody = Type.Object(
+  { items: Type.Array(JsonValue('Any JSON value'), { minItems: 1, maxItems: 1000 }) },
+  strict,
+);
 const AckBody = Type.Object({ consumer: Name, seq: Type.Integer({ minimum: 1 }) }, strict);
 
 type NameParams = Static<typeof NameParams>;

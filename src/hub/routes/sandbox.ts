@@ -119,8 +119,9 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: To
       const account = stringParam(q, 'account', 32);
       if (account === undefined)
         throw new InputError('account', 'account is required: the account whose events to read');
+      const cursor = intParam(q, 'cursor', 1, Number.MAX_SAFE_INTEGER);
       return new SandboxClient(sandbox, account).poll(
-        stringParam(q, 'cursor') ?? null,
+        cursor === undefined ? null : String(cursor),
         intParam(q, 'limit', 1, 500) ?? 100,
       );
     },

@@ -5,6 +5,7 @@ import { requireScope } from '../auth.js';
 import { ClaimBody, CompleteBody, FailBody, HeartbeatBody, ProgressBody, ReleaseBody } from '../schemas.js';
 import type { Tokens } from '../tokens.js';
 import type { Static } from '@sinclair/typebox';
+import { completeWithout, tooDeep } from '../completeBatch.js';
 
 export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
   const worker = { onRequest: requireScope(tokens, 'worker') };
@@ -61,7 +62,10 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
       schema: { tags, summary: 'Record results (batch); 409 lists leases that were lost', body: CompleteBody },
     },
     async (req, reply) => {
-      const outcomes = await broker.complete((req.body as Static<typeof CompleteBody>).results);
+      const { results } = req.body as Static<typeof CompleteBody>;
+      const deep = tooDeep(results);
+      if (deep.length > 0) return completeWithout(broker, results, deep, reply);
+      const outcomes = await broker.complete(results);
       const refused = outcomes.filter((o) => o.status !== 'ok');
       if (refused.length === 0) return { results: outcomes };
       const e = leaseRefused(
