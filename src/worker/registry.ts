@@ -1,4 +1,4 @@
-import { register } from 'node:module';
+import nodeModule from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KIND_PATTERN } from '../types.js';
@@ -19,7 +19,8 @@ let hooked = false;
 function resolveRoostAnywhere(): void {
   if (hooked) return;
   hooked = true;
-  register(new URL('./resolveRoost.js', import.meta.url));
+  // Node 20.6 added register(); on older releases such modules need node_modules/roost, as before.
+  if (typeof nodeModule.register === 'function') nodeModule.register(new URL('./resolveRoost.js', import.meta.url));
 }
 
 /**
