@@ -47,7 +47,7 @@ async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): P
 const CLOSE_GRACE_MS = 3000;
 
 export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
-  const store = await openStore(config);
+  const store = await openStore(config, log);
   const cluster = await openCluster(config, log);
   const metrics = new HubMetrics();
   const rollups = new RollupRecorder(store, log);

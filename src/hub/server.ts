@@ -120,14 +120,14 @@ export async function buildServer({
   });
   app.setErrorHandler((e, _req, reply) => {
     const { status, body } = toReply(e, log);
+    // An outage or a hub that cannot answer yet: a proxy may try another hub, a client this one later.
+    if (status === 503) void reply.header('retry-after', '1');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
-      }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
+    }),
   );
   await app.register(swagger, {
     openapi: {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LatencyHistogram } from '../broker/latencyHistogram.js';
 import type {
   Backoff,
@@ -96,6 +97,8 @@ export interface StoredToken extends TokenInfo {
 export interface StoreOptions {
   /** How long a failed task waits before its next attempt. */
   retryDelay(backoff: Backoff, attempt: number): number;
+  /** Where a store that can lose its server (PostgreSQL) says so, once per outage. */
+  log?: Logger;
 }
 
 /**
