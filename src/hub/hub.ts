@@ -19,6 +19,9 @@ import { observeAll } from '../broker/observer.js';
 import { RollupRecorder } from '../broker/rollupRecorder.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
+import { LogSink } from './logSink.js';
+import { logRoutes } from './routes/logs.js';
+import { openLogStore } from '../store/logStore.js';
 
 export interface RunningHub {
   url: string;
@@ -46,8 +49,14 @@ async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): P
 /** How long close() lets open requests finish before it cuts their connections. */
 const CLOSE_GRACE_MS = 3000;
 
-export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
+/**
+ * `logs` is the tap on `log` (createLogger) whose warn and error lines the hub keeps in its store;
+ * without one, only the requests answered 4xx/5xx and the workers' lines are kept.
+ */
+export async function startHub(config: Config, log: Logger, logs = new LogSink()): Promise<RunningHub> {
   const store = await openStore(config, log);
+  const logStore = openLogStore(store);
+  logs.attach(logStore, config.logRetentionMs);
   const cluster = await openCluster(config, log);
   const metrics = new HubMetrics();
   const rollups = new RollupRecorder(store, log);
@@ -79,7 +88,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     tokens,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    logs,
     routes: [
+      (a) => logRoutes(a, logStore, logs, tokens),
       (a) => metrics.attach(a, tokens),
       (a) => overviewRoutes(a, overview, tokens),
       (a) => sessionRoutes(a, tokens),
@@ -123,6 +134,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         clearTimeout(force);
         // After the last request, so the minute in progress is written whole.
         await rollups.close();
+        await logs.close();
         await cluster.close();
         await store.close();
       })()),

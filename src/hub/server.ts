@@ -1,11 +1,20 @@
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { newLogId } from '../log.js';
 import { HttpError } from './httpError.js';
+import type { LogSink } from './logSink.js';
+import { accessLog } from './routes/logs.js';
 import { adminRoutes } from './routes/admin.js';
 import { endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -28,7 +37,7 @@ function fieldOf(e: FastifyError): string | undefined {
 }
 
 /** Turns any thrown error into a JSON error reply; 5xx only for what is truly our fault. */
-function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
+function toReply(e: unknown, log: Logger, req: FastifyRequest): { status: number; body: ErrorBody } {
   if (e instanceof HttpError) {
     return {
       status: e.status,
@@ -64,8 +73,15 @@ function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
           : 'bad_request';
     return { status: fe.statusCode, body: { error: { code, message: fe.message, field: 'body' } } };
   }
-  log.error({ err: e }, 'request failed');
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error; the hub log has the details' } } };
+  // The reply names the log line, so that whoever got it can find the details (roost logs --id).
+  const logId = newLogId();
+  log.error({ err: e, logId, route: req.routeOptions.url, tokenId: req.token?.id }, 'request failed');
+  return {
+    status: 500,
+    body: {
+      error: { code: 'internal', message: `internal error; the hub log has the details under id ${logId}`, id: logId },
+    },
+  };
 }
 
 export interface ServerDeps {
@@ -73,6 +89,8 @@ export interface ServerDeps {
   tokens: Tokens;
   log: Logger;
   maxBodyBytes: number;
+  /** Where requests answered 4xx/5xx are kept (routes/logs.ts). */
+  logs?: LogSink;
   /** More route groups (the sandbox, bots), registered beside the job routes. */
   routes?: Array<(app: FastifyInstance) => void>;
 }
@@ -82,6 +100,7 @@ export async function buildServer({
   tokens,
   log,
   maxBodyBytes,
+  logs,
   routes = [],
 }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -118,8 +137,8 @@ export async function buildServer({
         .header('connection', 'close')
         .send({ error: { code: 'shutting_down', message: 'the hub is shutting down; retry shortly' } });
   });
-  app.setErrorHandler((e, _req, reply) => {
-    const { status, body } = toReply(e, log);
+  app.setErrorHandler((e, req, reply) => {
+    const { status, body } = toReply(e, log, req);
     // An outage or a hub that cannot answer yet: a proxy may try another hub, a client this one later.
     if (status === 503) void reply.header('retry-after', '1');
     return reply.code(status).send(body);
@@ -140,6 +159,7 @@ export async function buildServer({
       security: [{ bearer: [] }],
     },
   });
+  if (logs) accessLog(app, logs);
   jobRoutes(app, broker, tokens);
   workerRoutes(app, broker, tokens);
   adminRoutes(app, broker, tokens);

@@ -170,6 +170,11 @@ export const SECTIONS: readonly Section[] = [
     key: ['id'],
     fields: { id: 'integer', bot: 'text', at: 'integer', level: 'text', msg: 'text', data: 'json' },
   },
+  {
+    name: 'hub_logs',
+    key: ['id'],
+    fields: { id: 'text', at: 'integer', level: 'integer', source: 'text', msg: 'text', data: 'json' },
+  },
   { name: 'sandbox_accounts', key: ['name'], fields: { name: 'text', created_at: 'integer' } },
   {
     // In id order a reply comes after the post it answers (reply_to points back).
