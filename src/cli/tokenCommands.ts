@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { SCOPES, type Scope, type TokenInfo } from '../types.js';
-import { choice } from './flags.js';
+import { choice, UsageError } from './flags.js';
 import { clientCommand, connect, iso, out, printJson, seg, table, type ClientFlags } from './shared.js';
 
 export function registerTokenCommands(program: Command): void {
@@ -13,10 +13,23 @@ export function registerTokenCommands(program: Command): void {
         .argParser(choice('--scope', SCOPES))
         .makeOptionMandatory(),
     )
-    .action(async (name: string, f: ClientFlags & { scope: Scope }) => {
-      const created = await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', { name, scope: f.scope });
+    .option(
+      '--kinds <kinds>',
+      'a worker token: serve only these kinds (comma-separated; repeatable)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)],
+    )
+    .action(async (name: string, f: ClientFlags & { scope: Scope; kinds?: string[] }) => {
+      if (f.kinds && f.scope !== 'worker')
+        throw new UsageError('--kinds confines a worker token: use it with --scope worker');
+      const created = await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', {
+        name,
+        scope: f.scope,
+        ...(f.kinds ? { kinds: f.kinds } : {}),
+      });
       if (f.json) return printJson(created);
-      out(`Created ${created.scope} token ${created.id} (${created.name}):`);
+      out(
+        `Created ${created.scope} token ${created.id} (${created.name})${created.kinds ? ` serving ${created.kinds.join(', ')}` : ''}:`,
+      );
       out(created.token);
       out('This token will not be shown again: store it now.');
     });

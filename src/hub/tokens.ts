@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Scope, TokenInfo } from '../types.js';
+import { InputError } from '../errors.js';
 import { Sessions } from './sessions.js';
 
 const PREFIX = 'roost_';
@@ -15,8 +16,17 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
+/** Who a verified request comes from, and what its token is confined to. */
+export interface Caller {
+  id: string;
+  scope: Scope;
+  /** A worker token serves only these kinds; null: any. */
+  kinds: string[] | null;
+}
+
 interface Cached {
   scope: Scope;
+  kinds: string[] | null;
   hash: Buffer;
   revoked: boolean;
   loadedAt: number;
@@ -34,14 +44,21 @@ export class Tokens {
 
   constructor(private readonly store: Store) {}
 
-  async create(name: string, scope: Scope): Promise<{ token: string; info: TokenInfo }> {
+  /** `kinds` confines a worker token to those kinds (see docs/protocol.md, isolation). */
+  async create(
+    name: string,
+    scope: Scope,
+    { kinds = null }: { kinds?: string[] | null } = {},
+  ): Promise<{ token: string; info: TokenInfo }> {
+    if (kinds !== null && scope !== 'worker')
+      throw new InputError('kinds', `only a worker token may be confined to kinds, not a ${scope} token`);
     const id = randomBytes(ID_LENGTH / 2).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = Date.now();
-    await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt });
+    await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt, kinds });
     return {
       token: `${PREFIX}${id}_${secret}`,
-      info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null },
+      info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null, kinds },
     };
   }
 
@@ -53,6 +70,7 @@ export class Tokens {
       if (!row) return null;
       entry = {
         scope: row.scope,
+        kinds: row.kinds,
         hash: Buffer.from(row.hash, 'hex'),
         revoked: row.revokedAt !== null,
         loadedAt: now,
@@ -63,14 +81,14 @@ export class Tokens {
     return entry;
   }
 
-  /** True while the token with this id exists and is not revoked (a session made with it lives on). */
-  async active(id: string): Promise<boolean> {
+  /** The token's confinement while it exists and is not revoked (a session made with it lives on); else null. */
+  async active(id: string): Promise<{ kinds: string[] | null } | null> {
     const entry = await this.entry(id, Date.now());
-    return entry !== null && !entry.revoked;
+    return entry !== null && !entry.revoked ? { kinds: entry.kinds } : null;
   }
 
   /** The token's id and scope, or null when it is malformed, unknown, revoked or wrong. */
-  async verify(token: string): Promise<{ id: string; scope: Scope } | null> {
+  async verify(token: string): Promise<Caller | null> {
     if (!token.startsWith(PREFIX) || token[PREFIX.length + ID_LENGTH] !== '_') return null;
     const id = token.slice(PREFIX.length, PREFIX.length + ID_LENGTH);
     const secret = token.slice(PREFIX.length + ID_LENGTH + 1);
@@ -83,7 +101,7 @@ export class Tokens {
       entry.touchedAt = now;
       void this.store.touchToken(id, now).catch(() => undefined);
     }
-    return { id, scope: entry.scope };
+    return { id, scope: entry.scope, kinds: entry.kinds };
   }
 
   list(): Promise<TokenInfo[]> {

@@ -88,6 +88,8 @@ export interface NewToken {
   scope: Scope;
   hash: string;
   createdAt: number;
+  /** A worker token confined to these kinds; null for any. */
+  kinds?: string[] | null;
 }
 
 export interface StoredToken extends TokenInfo {

@@ -92,6 +92,7 @@ export const SECTIONS: readonly Section[] = [
       created_at: 'integer',
       revoked_at: 'integer',
       last_used_at: 'integer',
+      kinds: 'json',
     },
   },
   {

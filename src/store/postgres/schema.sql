@@ -231,7 +231,8 @@ CREATE TABLE tokens (
     hash text NOT NULL,
     created_at bigint NOT NULL,
     revoked_at bigint,
-    last_used_at bigint
+    last_used_at bigint,
+    kinds text
 );
 
 CREATE TABLE workers (

@@ -10,3 +10,6 @@ CREATE TABLE hub_logs (
   data   text
 );
 CREATE INDEX hub_logs_by_time ON hub_logs (at);
+
+-- A worker token may be confined to kinds: a JSON array of kind names, or NULL for any kind.
+ALTER TABLE tokens ADD COLUMN kinds text;
