@@ -26,6 +26,8 @@ export interface Config {
   workerTimeoutMs: number;
   /** Succeeded and cancelled jobs are deleted this long after they finish (failed ones stay until purged). */
   retainSucceededMs: number;
+  /** The kept log (`roost logs`) forgets lines older than this. */
+  logRetentionMs: number;
   sweepIntervalMs: number;
   /** Kinds the hub accepts jobs for before any worker has offered them. */
   kinds: string[];
@@ -55,6 +57,7 @@ export const DEFAULTS: Config = {
   reapIntervalMs: 1000,
   workerTimeoutMs: 60_000,
   retainSucceededMs: 7 * 86_400_000,
+  logRetentionMs: 14 * 86_400_000,
   sweepIntervalMs: 60_000,
   kinds: [],
   logLevel: 'info',

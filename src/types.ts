@@ -222,6 +222,8 @@ export interface TokenInfo {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** The kinds a worker token may serve; null for any. */
+  kinds: string[] | null;
 }
 
 /** Something the broker tells listeners about a job while it runs. */

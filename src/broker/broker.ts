@@ -26,6 +26,7 @@ import { Retention } from './retention.js';
 import { parseRoute, routeOf } from './routes.js';
 import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
 import { WorkerThroughput } from './workerThroughput.js';
+import { logFailure } from '../store/outage.js';
 
 export interface BrokerOptions extends JobLimits {
   reapIntervalMs: number;
@@ -83,7 +84,7 @@ export class Broker {
       },
       (w) => this.workers.routesFor(w.workerId),
       (tasks) => void this.releaseOrphans(tasks),
-      (e) => this.log.error({ err: e }, 'waking claims failed'),
+      (e) => logFailure(this.log, e, 'waking claims failed'),
     );
     this.reaper = new Reaper(
       store,
@@ -227,10 +228,7 @@ export class Broker {
       for (const jobId of n.results) if (this.events.isWatched(jobId)) await this.emitResults(jobId);
       for (const { jobId, state } of n.jobs) this.events.emit({ type: 'state', jobId, state });
     } catch (e) {
-      this.log.error(
-        { err: e },
-        "applying another hub's change failed; waiting claims still wake on their own timeout",
-      );
+      logFailure(this.log, e, "applying another hub's change failed; waiting claims still wake on their own timeout");
     }
   }
 
@@ -500,7 +498,7 @@ export class Broker {
     try {
       await this.release(tasks.map((t) => t.leaseId));
     } catch (e) {
-      this.log.error({ err: e }, 'releasing tasks of a closed claim failed; their leases will expire');
+      logFailure(this.log, e, 'releasing tasks of a closed claim failed; their leases will expire');
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Changes, Store } from '../store/store.js';
+import { logFailure } from '../store/outage.js';
 
 // setTimeout cannot wait longer than 2^31-1 ms; re-check at least this often.
 const MAX_WAIT_MS = 60_000;
@@ -31,7 +32,7 @@ export class DelayTimer {
       this.apply(await this.store.promoteDue(Date.now()));
       this.schedule(await this.store.nextDueAt());
     } catch (e) {
-      this.log.error({ err: e }, 'promoting delayed tasks failed; retrying in a second');
+      logFailure(this.log, e, 'promoting delayed tasks failed; retrying in a second');
       this.schedule(Date.now() + 1000);
     }
   }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Changes, Store } from '../store/store.js';
+import { logFailure } from '../store/outage.js';
 
 /**
  * Requeues tasks whose lease ran out (the worker died or lost its network), counting the attempt,
@@ -45,7 +46,7 @@ export class Reaper {
         this.log.info({ reaped: total }, 'requeued tasks whose lease expired');
       }
     } catch (e) {
-      this.log.error({ err: e }, 'reaping expired leases failed; will retry');
+      logFailure(this.log, e, 'reaping expired leases failed; will retry');
     } finally {
       this.running = false;
     }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import { logFailure } from '../store/outage.js';
 
 /**
  * Deletes succeeded and cancelled jobs (with their tasks and results) once they are older than the
@@ -41,7 +42,7 @@ export class Retention {
       }
       if (total > 0) this.log.info({ deleted: total }, 'deleted finished jobs past retention');
     } catch (e) {
-      this.log.error({ err: e }, 'retention sweep failed; will retry');
+      logFailure(this.log, e, 'retention sweep failed; will retry');
     } finally {
       this.running = false;
     }

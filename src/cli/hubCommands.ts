@@ -89,19 +89,21 @@ async function localWorkerToken(hub: RunningHub, dataDir: string): Promise<strin
 
 /** The hub and worker modules (Fastify, SQLite) load only for the commands that run them. */
 async function load() {
-  const [{ startHub }, { createLogger }, { WorkerAgent }, { loadHandlers }] = await Promise.all([
+  const [{ startHub }, { createLogger }, { WorkerAgent }, { loadHandlers }, { LogSink }] = await Promise.all([
     import('../hub/hub.js'),
     import('../log.js'),
     import('../worker/agent.js'),
     import('../worker/registry.js'),
+    import('../hub/logSink.js'),
   ]);
-  return { startHub, createLogger, WorkerAgent, loadHandlers };
+  return { startHub, createLogger, WorkerAgent, loadHandlers, LogSink };
 }
 
 async function runHub(f: HubFlags): Promise<number> {
   const config = hubConfig(f);
-  const { startHub, createLogger } = await load();
-  const hub = await startHub(config, createLogger(config.logLevel));
+  const { startHub, createLogger, LogSink } = await load();
+  const logs = new LogSink();
+  const hub = await startHub(config, createLogger(config.logLevel, 'roost', logs), logs);
   const service = stopOnSignals(() => hub.close(), FORCE_EXIT_MS);
   out(hubLine(hub, config));
   return service.done;
@@ -110,13 +112,14 @@ async function runHub(f: HubFlags): Promise<number> {
 /** The hub plus an in-process worker serving the built-in handlers: one command to try Roost. */
 async function runUp(f: HubFlags & { concurrency: number; examples?: boolean }): Promise<number> {
   const config = hubConfig(f);
-  const { startHub, createLogger, WorkerAgent, loadHandlers } = await load();
+  const { startHub, createLogger, WorkerAgent, loadHandlers, LogSink } = await load();
   const handlers = await loadHandlers({ builtins: true, modules: [] });
   const kinds = handlers.map((h) => h.kind);
   // Accept the built-in kinds at once, before the local worker's first claim reaches the hub.
   config.kinds = [...new Set([...config.kinds, ...kinds])];
-  const log = createLogger(config.logLevel);
-  const hub = await startHub(config, log);
+  const logs = new LogSink();
+  const log = createLogger(config.logLevel, 'roost', logs);
+  const hub = await startHub(config, log, logs);
   let agent: WorkerAgent;
   try {
     const token = await localWorkerToken(hub, config.dataDir);

@@ -6,6 +6,7 @@ import { registerBotCommands } from './botCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerLimitCommands } from './limitCommands.js';
+import { registerLogsCommand } from './logsCommand.js';
 import { registerSandboxCommands } from './sandboxCommands.js';
 import { reportError } from './shared.js';
 import { registerTaskCommands } from './taskCommands.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerBotCommands(program);
   registerArchiveCommands(program);
+  registerLogsCommand(program);
   return program;
 }
 

@@ -6,7 +6,7 @@ import { SCOPES, type Scope, type TokenInfo } from '../types.js';
 import { choice, storeOption, text, UsageError } from './flags.js';
 import { clientCommand, connect, iso, out, printJson, seg, table, type ClientFlags } from './shared.js';
 
-type CreateFlags = ClientFlags & { scope: Scope; store?: string };
+type CreateFlags = ClientFlags & { scope: Scope; store?: string; kinds?: string[] };
 
 /**
  * `token create --store`: the token is written straight into the store, no hub and no token needed,
@@ -25,7 +25,7 @@ async function createInStore(name: string, f: CreateFlags): Promise<TokenInfo & 
     throw new UsageError(`--store sqlite: no store in ${resolve(config.dataDir)} (--data names the directory)`);
   const store = await openStore(config);
   try {
-    const { token, info } = await new Tokens(store).create(name, f.scope);
+    const { token, info } = await new Tokens(store).create(name, f.scope, { kinds: f.kinds ?? null });
     return { ...info, token };
   } finally {
     await store.close();
@@ -45,13 +45,26 @@ export function registerTokenCommands(program: Command): void {
     .addOption(
       storeOption('create the token in this store directly, with no hub or token (a way back in for its operator)'),
     )
+    .option(
+      '--kinds <kinds>',
+      'a worker token: serve only these kinds (comma-separated; repeatable)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)],
+    )
     .action(async (name: string, f: CreateFlags) => {
+      if (f.kinds && f.scope !== 'worker')
+        throw new UsageError('--kinds confines a worker token: use it with --scope worker');
       const created =
         f.store !== undefined
           ? await createInStore(name, f)
-          : await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', { name, scope: f.scope });
+          : await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', {
+              name,
+              scope: f.scope,
+              ...(f.kinds ? { kinds: f.kinds } : {}),
+            });
       if (f.json) return printJson(created);
-      out(`Created ${created.scope} token ${created.id} (${created.name}):`);
+      out(
+        `Created ${created.scope} token ${created.id} (${created.name})${created.kinds ? ` serving ${created.kinds.join(', ')}` : ''}:`,
+      );
       out(created.token);
       out('This token will not be shown again: store it now.');
     });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
 import { duration, integer, list, logLevelOption, text } from './flags.js';
 import { addClientOptions, clientConfig, out, resolveToken, stopOnSignals, type ClientFlags } from './shared.js';
@@ -23,11 +24,16 @@ async function runWorker(f: WorkerFlags): Promise<number> {
   // A worker prefers the worker token `roost up` keeps over the admin token.
   const token = resolveToken(config, ['worker.token', 'admin.token']);
   // Loaded here so that the other commands start without the worker's modules.
-  const [{ createLogger }, { WorkerAgent }, { loadHandlers }] = await Promise.all([
+  const [{ createLogger }, { WorkerAgent }, { loadHandlers }, { LogShipper }, { HubClient }] = await Promise.all([
     import('../log.js'),
     import('../worker/agent.js'),
     import('../worker/registry.js'),
+    import('../worker/logShipper.js'),
+    import('../client/hubClient.js'),
   ]);
+  // Warn and error lines also go to the hub's kept log (roost logs).
+  const shipper = new LogShipper(f.name ?? hostname());
+  shipper.start(new HubClient(config.hub, token));
   const handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers });
   const agent = new WorkerAgent({
     hub: config.hub,
@@ -38,9 +44,12 @@ async function runWorker(f: WorkerFlags): Promise<number> {
     workerId: f.id,
     waitMs: f.wait,
     graceMs: f.grace,
-    log: createLogger(config.logLevel, 'roost-worker'),
+    log: createLogger(config.logLevel, 'roost-worker', shipper),
   });
-  const service = stopOnSignals(() => agent.stop(), f.grace + STOP_MARGIN_MS);
+  const service = stopOnSignals(async () => {
+    await agent.stop();
+    await shipper.close();
+  }, f.grace + STOP_MARGIN_MS);
   // start() returns once stop() has been called, and throws when the hub refuses the token.
   agent.start().catch((e: unknown) => service.fail(e));
   out(`Worker ${agent.workerId} pulling from ${config.hub}, serving: ${handlers.map((h) => h.kind).join(', ')}`);

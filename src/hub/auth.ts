@@ -3,11 +3,11 @@ import type { Scope } from '../types.js';
 import { parseCookies } from './cookies.js';
 import { HttpError } from './httpError.js';
 import { csrfMatches } from './sessions.js';
-import type { Tokens } from './tokens.js';
+import type { Caller, Tokens } from './tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    token?: { id: string; scope: Scope };
+    token?: Caller;
   }
 }
 
@@ -23,7 +23,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * the session's CSRF value in a header (which another site's page cannot set) and, when the
  * browser names an Origin, come from this hub's.
  */
-async function caller(tokens: Tokens, req: FastifyRequest): Promise<{ id: string; scope: Scope }> {
+async function caller(tokens: Tokens, req: FastifyRequest): Promise<Caller> {
   const header = req.headers.authorization;
   const cookie = header ? undefined : parseCookies(req.headers.cookie).get(SESSION_COOKIE);
   if (!header && !cookie)
@@ -40,7 +40,8 @@ async function caller(tokens: Tokens, req: FastifyRequest): Promise<{ id: string
     return token;
   }
   const session = tokens.sessions.get(cookie!);
-  if (!session || !(await tokens.active(session.tokenId))) {
+  const active = session ? await tokens.active(session.tokenId) : null;
+  if (!session || !active) {
     throw new HttpError(
       401,
       'unauthorized',
@@ -60,7 +61,7 @@ async function caller(tokens: Tokens, req: FastifyRequest): Promise<{ id: string
       );
     }
   }
-  return { id: session.tokenId, scope: session.scope };
+  return { id: session.tokenId, scope: session.scope, kinds: active.kinds };
 }
 
 const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

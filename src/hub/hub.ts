@@ -19,6 +19,9 @@ import { observeAll } from '../broker/observer.js';
 import { RollupRecorder } from '../broker/rollupRecorder.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
+import { LogSink } from './logSink.js';
+import { logRoutes } from './routes/logs.js';
+import { openLogStore } from '../store/logStore.js';
 
 export interface RunningHub {
   url: string;
@@ -41,15 +44,23 @@ async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): P
   if ((await tokens.list()).length > 0) return;
   const file = resolve(join(dataDir, 'admin.token'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  await tokens.create('admin (first start)', 'admin', (token) => writeFileSync(file, token + '\n', { mode: 0o600 }));
+  await tokens.create('admin (first start)', 'admin', {
+    keep: (token) => writeFileSync(file, token + '\n', { mode: 0o600 }),
+  });
   log.info({ file }, 'created an admin token; it is in this file (readable by you only)');
 }
 
 /** How long close() lets open requests finish before it cuts their connections. */
 const CLOSE_GRACE_MS = 3000;
 
-export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
-  const store = await openStore(config);
+/**
+ * `logs` is the tap on `log` (createLogger) whose warn and error lines the hub keeps in its store;
+ * without one, only the requests answered 4xx/5xx and the workers' lines are kept.
+ */
+export async function startHub(config: Config, log: Logger, logs = new LogSink()): Promise<RunningHub> {
+  const store = await openStore(config, log);
+  const logStore = openLogStore(store);
+  logs.attach(logStore, config.logRetentionMs);
   const cluster = await openCluster(config, log);
   const metrics = new HubMetrics();
   const rollups = new RollupRecorder(store, log);
@@ -82,7 +93,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     log,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    logs,
     routes: [
+      (a) => logRoutes(a, logStore, logs, tokens),
       (a) => metrics.attach(a, tokens),
       (a) => overviewRoutes(a, overview, tokens),
       (a) => sessionRoutes(a, tokens),
@@ -126,6 +139,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         clearTimeout(force);
         // After the last request, so the minute in progress is written whole.
         await rollups.close();
+        await logs.close();
         await cluster.close();
         await store.close();
       })()),

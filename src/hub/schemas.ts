@@ -167,6 +167,9 @@ export const TokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     scope: Type.Union([Type.Literal('admin'), Type.Literal('client'), Type.Literal('worker'), Type.Literal('bot')]),
+    kinds: Type.Optional(
+      Type.Array(Kind, { minItems: 1, maxItems: 100, description: 'A worker token serves only these kinds' }),
+    ),
   },
   strict,
 );

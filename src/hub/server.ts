@@ -1,14 +1,23 @@
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { newLogId } from '../log.js';
 import { HttpError } from './httpError.js';
 import { maxDepthKeyword } from './jsonDepth.js';
 import { COMPONENTS } from './responses.js';
 import { documentRoute } from './routeDocs.js';
+import type { LogSink } from './logSink.js';
+import { accessLog } from './routes/logs.js';
 import { adminRoutes } from './routes/admin.js';
 import { endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -31,7 +40,7 @@ function fieldOf(e: FastifyError): string | undefined {
 }
 
 /** Turns any thrown error into a JSON error reply; 5xx only for what is truly our fault. */
-function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
+function toReply(e: unknown, log: Logger, req: FastifyRequest): { status: number; body: ErrorBody } {
   if (e instanceof HttpError) {
     return {
       status: e.status,
@@ -67,8 +76,15 @@ function toReply(e: unknown, log: Logger): { status: number; body: ErrorBody } {
           : 'bad_request';
     return { status: fe.statusCode, body: { error: { code, message: fe.message, field: 'body' } } };
   }
-  log.error({ err: e }, 'request failed');
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error; the hub log has the details' } } };
+  // The reply names the log line, so that whoever got it can find the details (roost logs --id).
+  const logId = newLogId();
+  log.error({ err: e, logId, route: req.routeOptions.url, tokenId: req.token?.id }, 'request failed');
+  return {
+    status: 500,
+    body: {
+      error: { code: 'internal', message: `internal error; the hub log has the details under id ${logId}`, id: logId },
+    },
+  };
 }
 
 export interface ServerDeps {
@@ -78,6 +94,8 @@ export interface ServerDeps {
   maxBodyBytes: number;
   /** A request must arrive whole (headers and body) within this; answering it may take longer. */
   requestTimeoutMs: number;
+  /** Where requests answered 4xx/5xx are kept (routes/logs.ts). */
+  logs?: LogSink;
   /** More route groups (the sandbox, bots), registered beside the job routes. */
   routes?: Array<(app: FastifyInstance) => void>;
 }
@@ -88,6 +106,7 @@ export async function buildServer({
   log,
   maxBodyBytes,
   requestTimeoutMs,
+  logs,
   routes = [],
 }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -140,16 +159,16 @@ export async function buildServer({
   });
   // JSON only: a body of another type gets 415 rather than being read as a string the schema refuses.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((e, _req, reply) => {
-    const { status, body } = toReply(e, log);
+  app.setErrorHandler((e, req, reply) => {
+    const { status, body } = toReply(e, log, req);
+    // An outage or a hub that cannot answer yet: a proxy may try another hub, a client this one later.
+    if (status === 503) void reply.header('retry-after', '1');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
-      }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see /v1/openapi.json` },
+    }),
   );
   // Reply schemas document the API; replies are still written as they are, so a field the
   // schema does not name is never dropped nor a value coerced (tests check them against the schemas).
@@ -171,6 +190,7 @@ export async function buildServer({
       security: [{ bearer: [] }],
     },
   });
+  if (logs) accessLog(app, logs);
   jobRoutes(app, broker, tokens);
   workerRoutes(app, broker, tokens);
   adminRoutes(app, broker, tokens);

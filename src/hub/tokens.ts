@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import type { Scope, TokenInfo } from '../types.js';
+import { InputError } from '../errors.js';
 import { Sessions } from './sessions.js';
 
 const PREFIX = 'roost_';
@@ -15,8 +16,17 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
+/** Who a verified request comes from, and what its token is confined to. */
+export interface Caller {
+  id: string;
+  scope: Scope;
+  /** A worker token serves only these kinds; null: any. */
+  kinds: string[] | null;
+}
+
 interface Cached {
   scope: Scope;
+  kinds: string[] | null;
   hash: Buffer;
   revoked: boolean;
   loadedAt: number;
@@ -35,21 +45,24 @@ export class Tokens {
   constructor(private readonly store: Store) {}
 
   /**
-   * `keep`, when given, receives the whole token before the store records it: a token that must
-   * not be lost (the first admin token, written to a file) is kept before it can lock anyone out.
+   * `kinds` confines a worker token to those kinds (see docs/protocol.md, isolation). `keep`, when
+   * given, receives the whole token before the store records it: a token that must not be lost (the
+   * first admin token, written to a file) is kept before it can lock anyone out.
    */
   async create(
     name: string,
     scope: Scope,
-    keep?: (token: string) => void,
+    { kinds = null, keep }: { kinds?: string[] | null; keep?: (token: string) => void } = {},
   ): Promise<{ token: string; info: TokenInfo }> {
+    if (kinds !== null && scope !== 'worker')
+      throw new InputError('kinds', `only a worker token may be confined to kinds, not a ${scope} token`);
     const id = randomBytes(ID_LENGTH / 2).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = Date.now();
     const token = `${PREFIX}${id}_${secret}`;
     keep?.(token);
-    await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt });
-    return { token, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null } };
+    await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt, kinds });
+    return { token, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null, kinds } };
   }
 
   /** The token row, from the cache when it was read within CACHE_MS; null when there is none. */
@@ -60,6 +73,7 @@ export class Tokens {
       if (!row) return null;
       entry = {
         scope: row.scope,
+        kinds: row.kinds,
         hash: Buffer.from(row.hash, 'hex'),
         revoked: row.revokedAt !== null,
         loadedAt: now,
@@ -70,14 +84,14 @@ export class Tokens {
     return entry;
   }
 
-  /** True while the token with this id exists and is not revoked (a session made with it lives on). */
-  async active(id: string): Promise<boolean> {
+  /** The token's confinement while it exists and is not revoked (a session made with it lives on); else null. */
+  async active(id: string): Promise<{ kinds: string[] | null } | null> {
     const entry = await this.entry(id, Date.now());
-    return entry !== null && !entry.revoked;
+    return entry !== null && !entry.revoked ? { kinds: entry.kinds } : null;
   }
 
   /** The token's id and scope, or null when it is malformed, unknown, revoked or wrong. */
-  async verify(token: string): Promise<{ id: string; scope: Scope } | null> {
+  async verify(token: string): Promise<Caller | null> {
     if (!token.startsWith(PREFIX) || token[PREFIX.length + ID_LENGTH] !== '_') return null;
     const id = token.slice(PREFIX.length, PREFIX.length + ID_LENGTH);
     const secret = token.slice(PREFIX.length + ID_LENGTH + 1);
@@ -90,7 +104,7 @@ export class Tokens {
       entry.touchedAt = now;
       void this.store.touchToken(id, now).catch(() => undefined);
     }
-    return { id, scope: entry.scope };
+    return { id, scope: entry.scope, kinds: entry.kinds };
   }
 
   list(): Promise<TokenInfo[]> {

@@ -19,8 +19,11 @@ export function sqliteFile(dataDir: string): string {
  * Opens the store the config names: `sqlite` (a file in the data directory) or a postgres:// URL,
  * with its migrations applied.
  */
-export async function openStore(config: Pick<Config, 'store' | 'dataDir' | 'synchronous'>): Promise<Store> {
-  const options: StoreOptions = { retryDelay: (b, a) => retryDelay(b, a) };
+export async function openStore(
+  config: Pick<Config, 'store' | 'dataDir' | 'synchronous'>,
+  log?: Logger,
+): Promise<Store> {
+  const options: StoreOptions = { retryDelay: (b, a) => retryDelay(b, a), log };
   if (isPostgresUrl(config.store)) return PostgresStore.open(config.store, options);
   if (config.store !== 'sqlite')
     throw new Error("the store setting must be 'sqlite' (the default) or a postgres:// URL");

@@ -73,6 +73,7 @@ export function tokenInfo(r: Row): TokenInfo {
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
+    kinds: r.kinds ? (JSON.parse(r.kinds) as string[]) : null,
   };
 }
 

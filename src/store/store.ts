@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { LatencyHistogram } from '../broker/latencyHistogram.js';
 import type {
   Backoff,
@@ -87,6 +88,8 @@ export interface NewToken {
   scope: Scope;
   hash: string;
   createdAt: number;
+  /** A worker token confined to these kinds; null for any. */
+  kinds?: string[] | null;
 }
 
 export interface StoredToken extends TokenInfo {
@@ -96,6 +99,8 @@ export interface StoredToken extends TokenInfo {
 export interface StoreOptions {
   /** How long a failed task waits before its next attempt. */
   retryDelay(backoff: Backoff, attempt: number): number;
+  /** Where a store that can lose its server (PostgreSQL) says so, once per outage. */
+  log?: Logger;
 }
 
 /**

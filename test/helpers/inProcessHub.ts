@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import type { LogSink } from '../../src/hub/logSink.js';
 import { HubClient } from '../../src/client/hubClient.js';
 import { DEFAULTS, type Config } from '../../src/config.js';
 import { startHub, type RunningHub } from '../../src/hub/hub.js';
@@ -27,7 +28,11 @@ export const sqliteOnly = { skip: onPostgresPass && 'about the SQLite file: runs
  * A hub in this process on a free port with its own data directory (for API-level tests); in the
  * PostgreSQL pass its store is a schema of its own, unless the test names a store.
  */
-export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub> {
+export async function startTestHub(
+  over: Partial<Config> = {},
+  log: Logger = quietLog,
+  logs?: LogSink,
+): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roost-hub-'));
   const db = onPostgresPass && over.store === undefined ? await testDatabase() : null;
   const store = db ? { store: db.url } : {};
@@ -41,7 +46,8 @@ export async function startTestHub(over: Partial<Config> = {}): Promise<TestHub>
       ...store,
       ...over,
     },
-    quietLog,
+    log,
+    logs,
   );
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   return {

@@ -22,7 +22,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...admin, schema: { tags: ['admin'], summary: 'Create a token (shown once)', body: TokenBody } },
     async (req, reply) => {
       const b = req.body as Static<typeof TokenBody>;
-      const { token, info } = await tokens.create(b.name, b.scope);
+      const { token, info } = await tokens.create(b.name, b.scope, { kinds: b.kinds ?? null });
       return reply.code(201).send({ ...info, token });
     },
   );

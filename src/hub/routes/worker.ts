@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { leaseRefused, type Broker } from '../../broker/broker.js';
 import { VERSION } from '../../version.js';
 import { requireScope } from '../auth.js';
+import { HttpError } from '../httpError.js';
 import { ClaimBody, CompleteBody, FailBody, HeartbeatBody, ProgressBody, ReleaseBody } from '../schemas.js';
 import type { Tokens } from '../tokens.js';
 import type { Static } from '@sinclair/typebox';
@@ -16,6 +17,15 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
     { ...worker, schema: { tags, summary: 'Lease ready tasks, waiting up to waitMs', body: ClaimBody } },
     async (req, reply) => {
       const b = req.body as ClaimBody;
+      const allowed = req.token!.kinds;
+      const refused = allowed ? b.capabilities.filter((c) => !allowed.includes(c.kind)).map((c) => c.kind) : [];
+      if (refused.length > 0)
+        throw new HttpError(
+          403,
+          'forbidden',
+          `this worker token serves only ${allowed!.join(', ')}; it may not offer ${refused.join(', ')}`,
+          'capabilities',
+        );
       const hello = {
         workerId: b.workerId,
         name: b.name ?? b.workerId,

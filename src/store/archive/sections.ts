@@ -92,6 +92,7 @@ export const SECTIONS: readonly Section[] = [
       created_at: 'integer',
       revoked_at: 'integer',
       last_used_at: 'integer',
+      kinds: 'json',
     },
   },
   {
@@ -169,6 +170,11 @@ export const SECTIONS: readonly Section[] = [
     name: 'bot_logs',
     key: ['id'],
     fields: { id: 'integer', bot: 'text', at: 'integer', level: 'text', msg: 'text', data: 'json' },
+  },
+  {
+    name: 'hub_logs',
+    key: ['id'],
+    fields: { id: 'text', at: 'integer', level: 'integer', source: 'text', msg: 'text', data: 'json' },
   },
   { name: 'sandbox_accounts', key: ['name'], fields: { name: 'text', created_at: 'integer' } },
   {

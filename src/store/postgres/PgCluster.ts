@@ -6,7 +6,18 @@ import { pgTarget } from './connection.js';
 
 /** NOTIFY payloads must stay under 8000 bytes; leave room for the envelope. */
 const MAX_PAYLOAD = 7000;
-const RECONNECT_MS = [250, 500, 1000, 2000, 5000];
+/**
+ * Waits between reconnection attempts while the database is away. They stop growing at half a
+ * second, so a hub is back (listening, and leading if it can) within about that of the server's
+ * return; an attempt against a server that is down costs one refused connect.
+ */
+const RECONNECT_MS = [100, 250, 500];
+/**
+ * A connect or statement the server does not answer (a host that vanished without a reset) fails
+ * after this long, so the check loop goes on rather than waiting on it for ever.
+ */
+const CONNECT_TIMEOUT_MS = 2000;
+const QUERY_TIMEOUT_MS = 5000;
 
 interface Envelope {
   /** The hub that sent it: a hub hears its own notifications and skips them. */
@@ -32,6 +43,7 @@ export class PgCluster implements Cluster {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private failures = 0;
+  private ticking = false;
   isLeader = false;
 
   private constructor(
@@ -48,7 +60,18 @@ export class PgCluster implements Cluster {
   static async connect(url: string, checkMs: number, log: Logger): Promise<PgCluster> {
     const target = pgTarget(url);
     const { connectionString, application_name } = target.pool;
-    const cluster = new PgCluster({ connectionString, application_name }, target.schema, checkMs, log);
+    const cluster = new PgCluster(
+      {
+        connectionString,
+        application_name,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        query_timeout: QUERY_TIMEOUT_MS,
+        keepAlive: true,
+      },
+      target.schema,
+      checkMs,
+      log,
+    );
     await cluster.listen();
     await cluster.tryLead();
     cluster.schedule();
@@ -111,7 +134,9 @@ export class PgCluster implements Cluster {
     const client = new pg.Client(this.config);
     client.on('error', () => undefined);
     client.on('end', () => {
-      if (this.listener === client) this.listener = null;
+      if (this.listener !== client) return;
+      this.listener = null;
+      this.lost();
     });
     client.on('notification', (m) => {
       // This session sends this hub's notices, and PostgreSQL delivers them to it too: skipped unread.
@@ -124,8 +149,13 @@ export class PgCluster implements Cluster {
       const env = JSON.parse(m.payload) as Envelope;
       if (env.h !== this.hubId) this.deliver(env.n);
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.channel}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (e) {
+      void client.end().catch(() => undefined);
+      throw e;
+    }
     this.listener = client;
   }
 
@@ -141,8 +171,14 @@ export class PgCluster implements Cluster {
         if (this.lockHolder !== client) return;
         this.lockHolder = null;
         this.setLeader(false);
+        this.lost();
       });
-      await client.connect();
+      try {
+        await client.connect();
+      } catch (e) {
+        void client.end().catch(() => undefined);
+        throw e;
+      }
       this.lockHolder = client;
     }
     if (this.isLeader) {
@@ -166,6 +202,15 @@ export class PgCluster implements Cluster {
     for (const l of this.leaderListeners) l(leader);
   }
 
+  /** A session ended under this hub: reconnect now rather than at the next check. */
+  private lost(): void {
+    if (this.closed || this.ticking) return;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.failures === 0) this.log.warn('lost the connection to PostgreSQL for hub notices; reconnecting');
+    this.failures = Math.max(this.failures, 1);
+    this.schedule();
+  }
+
   /** Every checkMs: reconnect what dropped (then resync), and ask for leadership. */
   private schedule(): void {
     if (this.closed) return;
@@ -175,6 +220,7 @@ export class PgCluster implements Cluster {
   }
 
   private async tick(): Promise<void> {
+    this.ticking = true;
     try {
       if (!this.listener) {
         await this.listen();
@@ -191,6 +237,7 @@ export class PgCluster implements Cluster {
       this.lockHolder = null;
       this.setLeader(false);
     } finally {
+      this.ticking = false;
       this.schedule();
     }
   }

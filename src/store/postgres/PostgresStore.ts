@@ -168,7 +168,8 @@ export class PostgresStore implements Store {
   }
 
   async createToken(t: NewToken): Promise<void> {
-    await this.core.q('insertToken', [t.id, t.name, t.scope, t.hash, t.createdAt]);
+    const kinds = t.kinds ? JSON.stringify(t.kinds) : null;
+    await this.core.q('insertToken', [t.id, t.name, t.scope, t.hash, t.createdAt, kinds]);
   }
 
   async getToken(id: string): Promise<StoredToken | null> {

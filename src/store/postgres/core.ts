@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { InputError } from '../../errors.js';
+import { isConnectionError, OutageWatch } from '../outage.js';
 import type { JobState } from '../../types.js';
 import type { Row } from '../rows.js';
 import type { Changes, StoreOptions } from '../store.js';
@@ -51,6 +52,8 @@ const types = {
 export class PgCore {
   readonly pool: pg.Pool;
   private readonly lane: TurnLane;
+  /** Says once in the log when the database stops answering and once when it is back. */
+  readonly outage: OutageWatch;
 
   constructor(
     config: pg.PoolConfig,
@@ -60,6 +63,7 @@ export class PgCore {
     // so statements whose parameters are known up front travel together (send).
     this.pool = new pg.Pool({ ...config, types, pipeline: true });
     this.lane = new TurnLane(this.pool);
+    this.outage = new OutageWatch(options.log);
     // A pooled connection the server drops while idle is replaced at the next checkout; without a
     // listener the error would end the process.
     this.pool.on('error', () => {});
@@ -135,8 +139,13 @@ export class PgCore {
   private async retrying<T>(run: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await run(attempt);
+        const result = await run(attempt);
+        this.outage.answered();
+        return result;
       } catch (error) {
+        // Not retried here: a write whose connection broke may have committed; the 503 lets the
+        // client retry with its idempotency key.
+        if (isConnectionError(error)) throw this.outage.failed(error);
         const code = (error as { code?: string }).code ?? '';
         if (UNSTORABLE.has(code))
           throw new InputError(

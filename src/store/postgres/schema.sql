@@ -67,6 +67,15 @@ CREATE TABLE feeds (
     created_at bigint NOT NULL
 );
 
+CREATE TABLE hub_logs (
+    id text NOT NULL,
+    at bigint NOT NULL,
+    level integer NOT NULL,
+    source text NOT NULL,
+    msg text NOT NULL,
+    data text
+);
+
 CREATE TABLE jobs (
     id text NOT NULL,
     kind text NOT NULL,
@@ -222,7 +231,8 @@ CREATE TABLE tokens (
     hash text NOT NULL,
     created_at bigint NOT NULL,
     revoked_at bigint,
-    last_used_at bigint
+    last_used_at bigint,
+    kinds text
 );
 
 CREATE TABLE workers (
@@ -255,6 +265,9 @@ ALTER TABLE ONLY feed_items
 
 ALTER TABLE ONLY feeds
     ADD CONSTRAINT feeds_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY hub_logs
+    ADD CONSTRAINT hub_logs_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
@@ -302,6 +315,8 @@ ALTER TABLE ONLY workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
 
 CREATE INDEX bot_logs_by_bot ON bot_logs USING btree (bot, at);
+
+CREATE INDEX hub_logs_by_time ON hub_logs USING btree (at);
 
 CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
 

@@ -292,8 +292,8 @@ export const sql = {
       error = NULL, lease_token = NULL, worker_id = NULL
     WHERE job_id = $2 AND state = 'cancelled' RETURNING route`,
 
-  // ($1 id, $2 name, $3 scope, $4 hash, $5 createdAt) -> nothing
-  insertToken: 'INSERT INTO tokens (id, name, scope, hash, created_at) VALUES ($1, $2, $3, $4, $5)',
+  // ($1 id, $2 name, $3 scope, $4 hash, $5 createdAt, $6 kinds as JSON or null) -> nothing
+  insertToken: 'INSERT INTO tokens (id, name, scope, hash, created_at, kinds) VALUES ($1, $2, $3, $4, $5, $6)',
   // ($1 id) -> the token row
   token: 'SELECT * FROM tokens WHERE id = $1',
   // () -> every token row, oldest first

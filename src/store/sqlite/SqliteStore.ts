@@ -216,7 +216,8 @@ export class SqliteStore implements Store {
   }
 
   createToken(token: NewToken): Promise<void> {
-    return this.batch.run(() => void this.st.insertToken.run(token));
+    const kinds = token.kinds ? JSON.stringify(token.kinds) : null;
+    return this.batch.run(() => void this.st.insertToken.run({ ...token, kinds }));
   }
 
   async getToken(id: string): Promise<StoredToken | null> {

@@ -215,9 +215,10 @@ export function prepareStatements(db: Database.Database) {
     // () -> { m }: the highest completion sequence number
     maxSeq: p('SELECT coalesce(max(done_seq), 0) AS m FROM tasks'),
 
-    // (token columns) -> nothing
+    // (token columns, kinds as JSON or null) -> nothing
     insertToken: p(
-      `INSERT INTO tokens (id, name, scope, hash, created_at) VALUES (:id, :name, :scope, :hash, :createdAt)`,
+      `INSERT INTO tokens (id, name, scope, hash, created_at, kinds)
+        VALUES (:id, :name, :scope, :hash, :createdAt, :kinds)`,
     ),
     // (id) -> the token row
     token: p('SELECT * FROM tokens WHERE id = ?'),

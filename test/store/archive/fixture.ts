@@ -10,6 +10,7 @@ import type { BotStore, SandboxStore } from '../../../src/store/botStore.js';
 import type { Store } from '../../../src/store/store.js';
 import type { RouteClaim } from '../../../src/types.js';
 import { newJob } from '../../contract/storeContract.js';
+import { openLogStore } from '../../../src/store/logStore.js';
 
 const T0 = 1_700_000_000_000;
 /** A worker claiming this kind after an import finds the fixture's queued job. */
@@ -147,6 +148,17 @@ export async function fillJobs(store: Store): Promise<Filled> {
   };
   await tokens.verify(made.client);
   await tokens.revoke((await tokens.list()).find((t) => t.name === 'old laptop')!.id);
+  await openLogStore(store).append([
+    {
+      id: '00000000000000a1',
+      at: T0 + 30,
+      level: 50,
+      source: 'hub',
+      msg: 'request failed',
+      data: { route: '/v1/jobs' },
+    },
+    { id: '00000000000000a2', at: T0 + 31, level: 40, source: 'worker gpu box', msg: 'slow ☂', data: null },
+  ]);
   return { tokens: made, queuedJobId: queued.job.id, heldLeaseId };
 }
 

@@ -1,0 +1,52 @@
+import { PostgresStore } from './postgres/PostgresStore.js';
+import { PgLogStore } from './postgres/PgLogStore.js';
+import { SqliteStore } from './sqlite/SqliteStore.js';
+import { SqliteLogStore } from './sqlite/SqliteLogStore.js';
+import type { Store } from './store.js';
+import type { LogEntry } from '../log.js';
+
+export type { LogEntry };
+
+export interface LogQuery {
+  /** Lines at or after this time (epoch ms). */
+  since?: number;
+  /** Lines at this level or worse. */
+  minLevel: number;
+  /** The one line with this id. */
+  id?: string;
+  /** The newest this many lines, given oldest first. */
+  limit: number;
+}
+
+/** The hub's kept log on the main store's connection. A resolved write is committed. */
+export interface LogStore {
+  append(entries: LogEntry[]): Promise<void>;
+  list(query: LogQuery): Promise<LogEntry[]>;
+  /** Deletes lines older than `before`; answers how many. */
+  prune(before: number): Promise<number>;
+}
+
+export function openLogStore(store: Store): LogStore {
+  if (store instanceof SqliteStore) return new SqliteLogStore(store.core);
+  if (store instanceof PostgresStore) return new PgLogStore(store.core);
+  throw new Error(`no log store for a ${store.dialect} store`);
+}
+
+/** A stored row as an entry. */
+export function toLogEntry(r: {
+  id: string;
+  at: number;
+  level: number;
+  source: string;
+  msg: string;
+  data: string | null;
+}): LogEntry {
+  return {
+    id: r.id,
+    at: r.at,
+    level: r.level,
+    source: r.source,
+    msg: r.msg,
+    data: r.data === null ? null : JSON.parse(r.data),
+  };
+}
