@@ -16,6 +16,7 @@ interface WorkerFlags extends ClientFlags {
   grace: number;
   wait: number;
   logLevel?: string;
+  exec: string[];
 }
 
 async function runWorker(f: WorkerFlags): Promise<number> {
@@ -23,12 +24,21 @@ async function runWorker(f: WorkerFlags): Promise<number> {
   // A worker prefers the worker token `roost up` keeps over the admin token.
   const token = resolveToken(config, ['worker.token', 'admin.token']);
   // Loaded here so that the other commands start without the worker's modules.
-  const [{ createLogger }, { WorkerAgent }, { loadHandlers }] = await Promise.all([
+  const [{ createLogger }, { WorkerAgent }, { loadHandlers }, { startBackends }] = await Promise.all([
     import('../log.js'),
     import('../worker/agent.js'),
     import('../worker/registry.js'),
+    import('../worker/backends/backends.js'),
   ]);
-  const handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers });
+  const log = createLogger(config.logLevel, 'roost-worker');
+  const backends = await startBackends(f, log);
+  let handlers;
+  try {
+    handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers, extra: backends.handlers });
+  } catch (e) {
+    await backends.stop();
+    throw e;
+  }
   const agent = new WorkerAgent({
     hub: config.hub,
     token,
@@ -38,9 +48,9 @@ async function runWorker(f: WorkerFlags): Promise<number> {
     workerId: f.id,
     waitMs: f.wait,
     graceMs: f.grace,
-    log: createLogger(config.logLevel, 'roost-worker'),
+    log,
   });
-  const service = stopOnSignals(() => agent.stop(), f.grace + STOP_MARGIN_MS);
+  const service = stopOnSignals(() => agent.stop().finally(() => backends.stop()), f.grace + STOP_MARGIN_MS);
   // start() returns once stop() has been called, and throws when the hub refuses the token.
   agent.start().catch((e: unknown) => service.fail(e));
   out(`Worker ${agent.workerId} pulling from ${config.hub}, serving: ${handlers.map((h) => h.kind).join(', ')}`);
@@ -51,6 +61,12 @@ export function registerWorkerCommand(program: Command): void {
   addClientOptions(program.command('worker'))
     .description('Run a worker: pull tasks from the hub and run them with the built-in and your handlers')
     .option('--handlers <file>', 'a module exporting handlers (default export or `handlers`); repeatable', list, [])
+    .option(
+      '--exec <command>',
+      "a kept subprocess speaking JSON Lines on stdin/stdout, e.g. 'python3 handler.py' (docs/python-handlers.md); repeatable",
+      list,
+      [],
+    )
     .option('--no-builtins', 'do not serve the built-in handlers (text.markov)')
     .option('--concurrency <n>', 'tasks run at once', integer('--concurrency', 1, 10_000), 4)
     .option('--name <name>', 'name shown in `roost workers` (default: the host name)', text('--name', 200))
