@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { duration, integer, list, logLevelOption, text } from './flags.js';
+import { duration, httpUrl, integer, list, logLevelOption, text, UsageError } from './flags.js';
 import { addClientOptions, clientConfig, out, resolveToken, stopOnSignals, type ClientFlags } from './shared.js';
 
 /** Past the grace period, releasing tasks and delivering results may take this much longer. */
@@ -17,9 +17,14 @@ interface WorkerFlags extends ClientFlags {
   wait: number;
   logLevel?: string;
   exec: string[];
+  openai?: string;
+  model: string[];
+  apiKeyFile?: string;
 }
 
 async function runWorker(f: WorkerFlags): Promise<number> {
+  if (!f.openai && (f.model.length > 0 || f.apiKeyFile))
+    throw new UsageError('--model and --api-key-file go with --openai URL');
   const config = clientConfig(f, { logLevel: f.logLevel });
   // A worker prefers the worker token `roost up` keeps over the admin token.
   const token = resolveToken(config, ['worker.token', 'admin.token']);
@@ -67,6 +72,13 @@ export function registerWorkerCommand(program: Command): void {
       list,
       [],
     )
+    .option(
+      '--openai <url>',
+      'serve llm.chat (and llm.complete, llm.embed) from an OpenAI-compatible server: its base URL, e.g. http://127.0.0.1:8080/v1',
+      httpUrl('--openai'),
+    )
+    .option('--model <name>', 'with --openai: a model to offer (default: all it lists); repeatable', list, [])
+    .option('--api-key-file <file>', 'with --openai: a file holding the API key to send', text('--api-key-file', 4096))
     .option('--no-builtins', 'do not serve the built-in handlers (text.markov)')
     .option('--concurrency <n>', 'tasks run at once', integer('--concurrency', 1, 10_000), 4)
     .option('--name <name>', 'name shown in `roost workers` (default: the host name)', text('--name', 200))

@@ -4,6 +4,9 @@ import type { Handler } from '../handler.js';
 /** What `roost worker` asks of its backends: which to start, from its flags. */
 export interface BackendFlags {
   exec: string[];
+  openai?: string;
+  model: string[];
+  apiKeyFile?: string;
 }
 
 /** The handlers of every backend named by the flags, and how to stop what they started. */
@@ -21,6 +24,10 @@ export async function startBackends(
         handlers.push(...started.handlers);
         stops.push(() => started.process.stop());
       }
+    }
+    if (f.openai) {
+      const { openaiHandlers } = await import('./openai.js');
+      handlers.push(...(await openaiHandlers({ url: f.openai, models: f.model, apiKeyFile: f.apiKeyFile, log })));
     }
   } catch (e) {
     await Promise.all(stops.map((s) => s()));
