@@ -11,6 +11,7 @@ import { reportError } from './shared.js';
 import { registerTaskCommands } from './taskCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerWorkerCommand } from './workerCommand.js';
+import { registerUsageCommands } from './usageCommands.js';
 
 /** Exit codes: 0 done, 1 failed (hub error, job failed, unreachable), 2 bad flag or argument. */
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerBotCommands(program);
   registerArchiveCommands(program);
+  registerUsageCommands(program);
   return program;
 }
 

@@ -19,6 +19,9 @@ import { observeAll } from '../broker/observer.js';
 import { RollupRecorder } from '../broker/rollupRecorder.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
+import { openaiRoutes } from './routes/openai.js';
+import { usageRoutes } from './routes/openaiUsage.js';
+import { openUsageStore } from '../store/usageStore.js';
 
 export interface RunningHub {
   url: string;
@@ -69,9 +72,12 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     log: log.child({ component: 'bots' }),
     cluster,
   });
+  const usage = openUsageStore(store);
   const routes = [
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
+    (a: FastifyInstance) => openaiRoutes(a, { broker, tokens, usage, log }),
+    (a: FastifyInstance) => usageRoutes(a, usage, tokens),
   ];
   metrics.watch(broker, bots);
   const app = await buildServer({
