@@ -20,6 +20,9 @@ interface WorkerFlags extends ClientFlags {
   openai?: string;
   model: string[];
   apiKeyFile?: string;
+  gguf?: string;
+  threads?: number;
+  gpu: boolean;
 }
 
 async function runWorker(f: WorkerFlags): Promise<number> {
@@ -36,7 +39,7 @@ async function runWorker(f: WorkerFlags): Promise<number> {
     import('../worker/backends/backends.js'),
   ]);
   const log = createLogger(config.logLevel, 'roost-worker');
-  const backends = await startBackends(f, log);
+  const backends = await startBackends(f, { dataDir: config.dataDir, llamaModules: config.llamaModules }, log);
   let handlers;
   try {
     handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers, extra: backends.handlers });
@@ -79,6 +82,13 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option('--model <name>', 'with --openai: a model to offer (default: all it lists); repeatable', list, [])
     .option('--api-key-file <file>', 'with --openai: a file holding the API key to send', text('--api-key-file', 4096))
+    .option(
+      '--gguf <file>',
+      'serve llm.chat, llm.complete and llm.embed from a GGUF model file run in process by llama.cpp (node-llama-cpp, installed on first use)',
+      text('--gguf', 4096),
+    )
+    .option('--threads <n>', 'with --gguf: CPU threads (default: llama.cpp chooses)', integer('--threads', 1, 1024))
+    .option('--no-gpu', 'with --gguf: run on the CPU even when a GPU is present')
     .option('--no-builtins', 'do not serve the built-in handlers (text.markov)')
     .option('--concurrency <n>', 'tasks run at once', integer('--concurrency', 1, 10_000), 4)
     .option('--name <name>', 'name shown in `roost workers` (default: the host name)', text('--name', 200))

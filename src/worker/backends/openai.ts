@@ -131,7 +131,12 @@ export async function* sseData(res: Response): AsyncGenerator<Record<string, unk
       const data = line.slice(5).trim();
       if (data === '[DONE]') return;
       const parsed = JSON.parse(data) as Record<string, unknown>;
-      if (parsed.error) throw new Error(`the model server sent an error mid-stream: ${JSON.stringify(parsed.error)}`);
+      if (parsed.error) {
+        // A stream that started fine can still end in an error; a request error is not retried.
+        const e = parsed.error as { message?: string; type?: string };
+        const what = `the model server sent an error mid-stream: ${e.message ?? JSON.stringify(e)}`;
+        throw e.type === 'invalid_request_error' ? new NonRetryableError(what) : new Error(what);
+      }
       yield parsed;
     }
   }
