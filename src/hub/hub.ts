@@ -22,6 +22,8 @@ import { Tokens } from './tokens.js';
 import { openaiRoutes } from './routes/openai.js';
 import { usageRoutes } from './routes/openaiUsage.js';
 import { openUsageStore } from '../store/usageStore.js';
+import { openChatStore } from '../store/chatStore.js';
+import { ChatMemory } from '../broker/chatMemory.js';
 
 export interface RunningHub {
   url: string;
@@ -76,7 +78,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   const routes = [
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
-    (a: FastifyInstance) => openaiRoutes(a, { broker, tokens, usage, log }),
+    (a: FastifyInstance) =>
+      openaiRoutes(a, { broker, tokens, usage, memory: new ChatMemory(openChatStore(store)), log }),
     (a: FastifyInstance) => usageRoutes(a, usage, tokens),
   ];
   metrics.watch(broker, bots);

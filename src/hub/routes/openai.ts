@@ -4,6 +4,7 @@ import type { Broker } from '../../broker/broker.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import type { JobSpec, Limit } from '../../types.js';
 import type { UsageStore } from '../../store/usageStore.js';
+import type { ChatMemory } from '../../broker/chatMemory.js';
 import { requireScope } from '../auth.js';
 import { HttpError } from '../httpError.js';
 import type { Tokens } from '../tokens.js';
@@ -25,8 +26,12 @@ export interface FrontDoorDeps {
   broker: Broker;
   tokens: Tokens;
   usage: UsageStore;
+  memory: ChatMemory;
   log: Logger;
 }
+
+/** The token budget of a remembered conversation when the request names none. */
+const DEFAULT_CONTEXT_TOKENS = 4096;
 
 /** Token buckets per key, refilled from the key's flow-control rate (in memory, per hub). */
 class KeyBuckets {
@@ -154,8 +159,23 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
     const b = body(req);
     const m = model(b);
     let input: Record<string, unknown>;
-    if (shape === 'chat') input = { messages: chatMessages(b) };
-    else {
+    // Roost's extension: `conversation` names a remembered chat; the request sends only the new turns.
+    let remember: ((reply: string) => Promise<void>) | null = null;
+    if (shape === 'chat') {
+      let messages = chatMessages(b);
+      if (b.conversation !== undefined) {
+        if (typeof b.conversation !== 'string' || b.conversation === '' || b.conversation.length > 200)
+          bad('conversation', 'conversation must be a string of 1 to 200 characters');
+        const budget = b.context_tokens ?? DEFAULT_CONTEXT_TOKENS;
+        if (!isInt(budget) || budget < 16) bad('context_tokens', 'context_tokens must be an integer of at least 16');
+        const id = `openai:${req.token!.id}:${b.conversation}`;
+        const system = messages.filter((m) => m.role === 'system' || m.role === 'developer');
+        const incoming = messages.filter((m) => !system.includes(m));
+        messages = await deps.memory.context(id, system, incoming, budget);
+        remember = (reply) => deps.memory.remember(id, [...incoming, { role: 'assistant', content: reply }]);
+      }
+      input = { messages };
+    } else {
       const prompt = Array.isArray(b.prompt) && b.prompt.length === 1 ? b.prompt[0] : b.prompt;
       if (typeof prompt !== 'string') bad('prompt', 'prompt must be a string');
       input = { prompt };
@@ -202,6 +222,11 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
           }),
         },
         includeUsage,
+        async (outcomes) => {
+          await remember?.(outcomes[0]?.text ?? '').catch((e: unknown) =>
+            log.error({ err: e }, 'remembering a conversation failed'),
+          );
+        },
       );
       if (outcomes) record(req, m, totalUsage(outcomes));
       return reply;
@@ -210,6 +235,7 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
     const outcomes: Outcome[] = done.outcomes(shape);
     const u = totalUsage(outcomes);
     record(req, m, u);
+    if (outcomes.length > 0) await remember?.(outcomes[0]!.text);
     const choices = outcomes.map((o, index) =>
       shape === 'chat'
         ? {
@@ -251,16 +277,14 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
         return reply.code(status).send({ error: { message, type: errorType(status), code, param } });
       });
       api.setNotFoundHandler((req, reply) =>
-        reply
-          .code(404)
-          .send({
-            error: {
-              message: `no route ${req.method} ${req.url.split('?')[0]}`,
-              type: 'invalid_request_error',
-              code: 'not_found',
-              param: null,
-            },
-          }),
+        reply.code(404).send({
+          error: {
+            message: `no route ${req.method} ${req.url.split('?')[0]}`,
+            type: 'invalid_request_error',
+            code: 'not_found',
+            param: null,
+          },
+        }),
       );
       api.addHook('onRequest', requireScope(deps.tokens, 'client', 'bot'));
       const hide = { schema: { hide: true } };

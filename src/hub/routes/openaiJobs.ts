@@ -102,6 +102,8 @@ export function stream(
   reply: FastifyReply,
   format: StreamFormat,
   includeUsage: boolean,
+  /** Runs before the end is sent (memory is written before the client can ask again). */
+  beforeEnd?: (outcomes: Outcome[]) => Promise<void>,
 ): Promise<Outcome[] | null> {
   return new Promise((resolve) => {
     const choices: Choice[] = Array.from({ length: variants }, () => ({
@@ -150,6 +152,7 @@ export function stream(
       } else {
         for (const r of await broker.store.getResults(jobId)) result(r);
         if (includeUsage) sse.data(format.usage(totalUsage(outcomes.filter(Boolean))));
+        if (state === 'succeeded') await beforeEnd?.(outcomes);
       }
       sse.data('[DONE]');
       sse.end();
