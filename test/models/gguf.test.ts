@@ -12,6 +12,8 @@ import { openaiHandlers } from '../../src/worker/backends/openai.js';
 import type { Handler } from '../../src/worker/handler.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 import { writeTinyGguf } from '../fixtures/tinyGguf.js';
+import { cleanupProcesses, startWorkerProcess } from '../helpers/processes.js';
+import { copyFileSync } from 'node:fs';
 
 // Real inference: a tiny random-weight GGUF written here, run by llama.cpp (node-llama-cpp from
 // the test package test/servers/llama, which `npm test` installs) on one CPU thread, behind a
@@ -73,6 +75,7 @@ before(async () => {
 });
 
 after(async () => {
+  await cleanupProcesses();
   for (const { agent, loop } of agents) {
     await agent.stop();
     await loop;
@@ -160,5 +163,30 @@ test(
       viaB.chat.completions.create({ model: 'tiny-chat', messages: [{ role: 'assistant', content: 'x' }] }),
       (e: any) => e instanceof OpenAI.BadRequestError && /last message/.test(e.message),
     );
+  },
+);
+
+test(
+  '`roost worker --gguf` finds node-llama-cpp through ROOST_LLAMA_MODULES and serves the file',
+  { skip, timeout: 120_000 },
+  async () => {
+    const file = join(dir, 'cli-tiny.gguf');
+    copyFileSync(join(dir, 'tiny-chat.gguf'), file);
+    const w = await startWorkerProcess({
+      url: a.url,
+      token: (await a.as('worker')).token,
+      name: 'cli-gguf',
+      concurrency: 1,
+      env: { ROOST_LLAMA_MODULES: LLAMA },
+      args: ['--gguf', file, '--threads', '1', '--no-gpu'],
+      startTimeoutMs: 60_000,
+    });
+    const client = await openai(a);
+    for (let i = 0; i < 500 && !(await client.models.list()).data.some((m) => m.id === 'cli-tiny'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const r = await client.chat.completions.create({ model: 'cli-tiny', messages: ask, seed: 5, max_tokens: 4 });
+    assert.ok(r.usage!.completion_tokens > 0);
+    w.kill('SIGTERM');
+    assert.equal((await w.exited).code, 0);
   },
 );
