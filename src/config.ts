@@ -41,6 +41,8 @@ export interface Config {
   /** Client and worker side: the hub to talk to and the token to use. */
   hub: string;
   token: string | undefined;
+  /** Worker side: a folder whose node_modules holds node-llama-cpp, for `roost worker --gguf` (docs/models.md). */
+  llamaModules: string | undefined;
 }
 
 export const DEFAULTS: Config = {
@@ -66,6 +68,7 @@ export const DEFAULTS: Config = {
   botPollMs: 5000,
   hub: 'http://127.0.0.1:7070',
   token: undefined,
+  llamaModules: undefined,
 };
 
 type Key = keyof Config;
@@ -78,6 +81,7 @@ const ENV: Partial<Record<Key, string>> = {
   botsDir: 'ROOST_BOTS',
   hub: 'ROOST_HUB',
   token: 'ROOST_TOKEN',
+  llamaModules: 'ROOST_LLAMA_MODULES',
 };
 
 function coerce(key: Key, value: unknown, source: string): unknown {

@@ -12,6 +12,7 @@ import { reportError } from './shared.js';
 import { registerTaskCommands } from './taskCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerWorkerCommand } from './workerCommand.js';
+import { registerUsageCommands } from './usageCommands.js';
 
 /** Exit codes: 0 done, 1 failed (hub error, job failed, unreachable), 2 bad flag or argument. */
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerBotCommands(program);
   registerArchiveCommands(program);
   registerLogsCommand(program);
+  registerUsageCommands(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
-import { duration, integer, list, logLevelOption, text } from './flags.js';
+import { duration, httpUrl, integer, list, logLevelOption, text, UsageError } from './flags.js';
 import { addClientOptions, clientConfig, out, resolveToken, stopOnSignals, type ClientFlags } from './shared.js';
 
 /** Past the grace period, releasing tasks and delivering results may take this much longer. */
@@ -17,24 +17,44 @@ interface WorkerFlags extends ClientFlags {
   grace: number;
   wait: number;
   logLevel?: string;
+  exec: string[];
+  openai?: string;
+  model: string[];
+  apiKeyFile?: string;
+  gguf?: string;
+  threads?: number;
+  gpu: boolean;
 }
 
 async function runWorker(f: WorkerFlags): Promise<number> {
+  if (!f.openai && (f.model.length > 0 || f.apiKeyFile))
+    throw new UsageError('--model and --api-key-file go with --openai URL');
   const config = clientConfig(f, { logLevel: f.logLevel });
   // A worker prefers the worker token `roost up` keeps over the admin token.
   const token = resolveToken(config, ['worker.token', 'admin.token']);
   // Loaded here so that the other commands start without the worker's modules.
-  const [{ createLogger }, { WorkerAgent }, { loadHandlers }, { LogShipper }, { HubClient }] = await Promise.all([
-    import('../log.js'),
-    import('../worker/agent.js'),
-    import('../worker/registry.js'),
-    import('../worker/logShipper.js'),
-    import('../client/hubClient.js'),
-  ]);
+  const [{ createLogger }, { WorkerAgent }, { loadHandlers }, { LogShipper }, { HubClient }, { startBackends }] =
+    await Promise.all([
+      import('../log.js'),
+      import('../worker/agent.js'),
+      import('../worker/registry.js'),
+      import('../worker/logShipper.js'),
+      import('../client/hubClient.js'),
+      import('../worker/backends/backends.js'),
+    ]);
   // Warn and error lines also go to the hub's kept log (roost logs).
   const shipper = new LogShipper(f.name ?? hostname());
   shipper.start(new HubClient(config.hub, token));
-  const handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers });
+  const log = createLogger(config.logLevel, 'roost-worker', shipper);
+  const backends = await startBackends(f, { dataDir: config.dataDir, llamaModules: config.llamaModules }, log);
+  let handlers;
+  try {
+    handlers = await loadHandlers({ builtins: f.builtins, modules: f.handlers, extra: backends.handlers });
+  } catch (e) {
+    await backends.stop();
+    await shipper.close();
+    throw e;
+  }
   const agent = new WorkerAgent({
     hub: config.hub,
     token,
@@ -44,10 +64,10 @@ async function runWorker(f: WorkerFlags): Promise<number> {
     workerId: f.id,
     waitMs: f.wait,
     graceMs: f.grace,
-    log: createLogger(config.logLevel, 'roost-worker', shipper),
+    log,
   });
   const service = stopOnSignals(async () => {
-    await agent.stop();
+    await agent.stop().finally(() => backends.stop());
     await shipper.close();
   }, f.grace + STOP_MARGIN_MS);
   // start() returns once stop() has been called, and throws when the hub refuses the token.
@@ -60,6 +80,26 @@ export function registerWorkerCommand(program: Command): void {
   addClientOptions(program.command('worker'))
     .description('Run a worker: pull tasks from the hub and run them with the built-in and your handlers')
     .option('--handlers <file>', 'a module exporting handlers (default export or `handlers`); repeatable', list, [])
+    .option(
+      '--exec <command>',
+      "a kept subprocess speaking JSON Lines on stdin/stdout, e.g. 'python3 handler.py' (docs/python-handlers.md); repeatable",
+      list,
+      [],
+    )
+    .option(
+      '--openai <url>',
+      'serve llm.chat (and llm.complete, llm.embed) from an OpenAI-compatible server: its base URL, e.g. http://127.0.0.1:8080/v1',
+      httpUrl('--openai'),
+    )
+    .option('--model <name>', 'with --openai: a model to offer (default: all it lists); repeatable', list, [])
+    .option('--api-key-file <file>', 'with --openai: a file holding the API key to send', text('--api-key-file', 4096))
+    .option(
+      '--gguf <file>',
+      'serve llm.chat, llm.complete and llm.embed from a GGUF model file run in process by llama.cpp (node-llama-cpp, installed on first use)',
+      text('--gguf', 4096),
+    )
+    .option('--threads <n>', 'with --gguf: CPU threads (default: llama.cpp chooses)', integer('--threads', 1, 1024))
+    .option('--no-gpu', 'with --gguf: run on the CPU even when a GPU is present')
     .option('--no-builtins', 'do not serve the built-in handlers (text.markov)')
     .option('--concurrency <n>', 'tasks run at once', integer('--concurrency', 1, 10_000), 4)
     .option('--name <name>', 'name shown in `roost workers` (default: the host name)', text('--name', 200))

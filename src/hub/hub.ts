@@ -22,6 +22,11 @@ import { Tokens } from './tokens.js';
 import { LogSink } from './logSink.js';
 import { logRoutes } from './routes/logs.js';
 import { openLogStore } from '../store/logStore.js';
+import { openaiRoutes } from './routes/openai.js';
+import { usageRoutes } from './routes/openaiUsage.js';
+import { openUsageStore } from '../store/usageStore.js';
+import { openChatStore } from '../store/chatStore.js';
+import { ChatMemory } from '../broker/chatMemory.js';
 
 export interface RunningHub {
   url: string;
@@ -82,9 +87,13 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     log: log.child({ component: 'bots' }),
     cluster,
   });
+  const usage = openUsageStore(store);
   const routes = [
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
+    (a: FastifyInstance) =>
+      openaiRoutes(a, { broker, tokens, usage, memory: new ChatMemory(openChatStore(store)), log }),
+    (a: FastifyInstance) => usageRoutes(a, usage, tokens),
   ];
   metrics.watch(broker, bots);
   const app = await buildServer({

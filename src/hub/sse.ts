@@ -49,6 +49,12 @@ export class SseStream {
     this.reply.raw.write(`event: ${event}\n${idLine}data: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** A `data:` line without an event name (what OpenAI's clients read). */
+  data(payload: unknown): void {
+    if (!this.closed)
+      this.reply.raw.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
+  }
+
   end(): void {
     if (this.closed) return;
     this.closed = true;

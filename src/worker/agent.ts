@@ -108,7 +108,9 @@ export class WorkerAgent {
     const body = {
       workerId: this.workerId,
       name: this.options.name ?? hostname(),
-      capabilities: [...this.handlers.values()].map((h) => ({ kind: h.kind, labels: h.labels ?? {} })),
+      capabilities: [...this.handlers.values()].flatMap((h) =>
+        (h.offers ?? [h.labels ?? {}]).map((labels) => ({ kind: h.kind, labels })),
+      ),
       concurrency: this.options.concurrency,
       version: VERSION,
       max,

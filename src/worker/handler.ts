@@ -22,6 +22,8 @@ export interface Handler {
   kind: string;
   /** Labels this worker offers for the kind (`model=gpt2`); jobs may require a subset of them. */
   labels?: Record<string, string>;
+  /** Several label sets for the one kind (a backend serving several models); replaces `labels`. */
+  offers?: Array<Record<string, string>>;
   /** Called once before the worker starts claiming (load a model, train a chain). */
   init?(): Promise<void> | void;
   run(input: unknown, ctx: TaskContext): Promise<unknown> | unknown;

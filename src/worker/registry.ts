@@ -53,10 +53,15 @@ export async function loadHandlerModule(path: string): Promise<Handler[]> {
   return list;
 }
 
-/** Built-ins (unless turned off) plus the user modules; a kind given twice is an error. */
-export async function loadHandlers(opts: { builtins: boolean; modules: string[] }): Promise<Handler[]> {
+/** Built-ins (unless turned off), the user modules and backends' handlers; a kind given twice is an error. */
+export async function loadHandlers(opts: {
+  builtins: boolean;
+  modules: string[];
+  extra?: Handler[];
+}): Promise<Handler[]> {
   const all = opts.builtins ? [...BUILTIN_HANDLERS] : [];
   for (const path of opts.modules) all.push(...(await loadHandlerModule(path)));
+  all.push(...(opts.extra ?? []));
   const seen = new Set<string>();
   const valid = new RegExp(KIND_PATTERN);
   for (const h of all) {
@@ -69,6 +74,9 @@ export async function loadHandlers(opts: { builtins: boolean; modules: string[] 
       throw new Error(`two handlers for kind '${h.kind}'; each kind may be handled once per worker`);
     seen.add(h.kind);
   }
-  if (all.length === 0) throw new Error('no handlers: pass --handlers FILE or leave the built-in handlers on');
+  if (all.length === 0)
+    throw new Error(
+      'no handlers: pass --handlers FILE, a backend (--exec, --openai, --gguf) or leave the built-in handlers on',
+    );
   return all;
 }

@@ -213,6 +213,32 @@ export const SECTIONS: readonly Section[] = [
       latency: 'json',
     },
   },
+  {
+    // The front door's usage per API key, day and model (migration 011).
+    name: 'model_usage',
+    key: ['token_id', 'day', 'model'],
+    fields: {
+      token_id: 'text',
+      day: 'text',
+      model: 'text',
+      requests: 'integer',
+      prompt_tokens: 'integer',
+      completion_tokens: 'integer',
+    },
+  },
+  {
+    // Chat memory: conversations' turns (migration 011).
+    name: 'chat_turns',
+    key: ['conversation', 'seq'],
+    fields: {
+      conversation: 'text',
+      seq: 'integer',
+      role: 'text',
+      content: 'text',
+      tokens: 'integer',
+      created_at: 'integer',
+    },
+  },
 ];
 
 /** Tables of the schema that are not archived, and why. */

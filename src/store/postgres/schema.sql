@@ -47,6 +47,15 @@ CREATE TABLE bots (
     last_scheduled_at bigint
 );
 
+CREATE TABLE chat_turns (
+    conversation text NOT NULL,
+    seq bigint NOT NULL,
+    role text NOT NULL,
+    content text NOT NULL,
+    tokens bigint NOT NULL,
+    created_at bigint NOT NULL
+);
+
 CREATE TABLE feed_cursors (
     feed text NOT NULL,
     consumer text NOT NULL,
@@ -122,6 +131,15 @@ CREATE TABLE limits (
     rate_count integer,
     rate_interval_ms bigint,
     updated_at bigint NOT NULL
+);
+
+CREATE TABLE model_usage (
+    token_id text NOT NULL,
+    day text NOT NULL,
+    model text NOT NULL,
+    requests bigint DEFAULT 0 NOT NULL,
+    prompt_tokens bigint DEFAULT 0 NOT NULL,
+    completion_tokens bigint DEFAULT 0 NOT NULL
 );
 
 CREATE TABLE rate_buckets (
@@ -257,6 +275,9 @@ ALTER TABLE ONLY bot_state
 ALTER TABLE ONLY bots
     ADD CONSTRAINT bots_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY chat_turns
+    ADD CONSTRAINT chat_turns_pkey PRIMARY KEY (conversation, seq);
+
 ALTER TABLE ONLY feed_cursors
     ADD CONSTRAINT feed_cursors_pkey PRIMARY KEY (feed, consumer);
 
@@ -280,6 +301,9 @@ ALTER TABLE ONLY ledger
 
 ALTER TABLE ONLY limits
     ADD CONSTRAINT limits_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY model_usage
+    ADD CONSTRAINT model_usage_pkey PRIMARY KEY (token_id, day, model);
 
 ALTER TABLE ONLY rate_buckets
     ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (key);

@@ -11,6 +11,8 @@ import type { Store } from '../../../src/store/store.js';
 import type { RouteClaim } from '../../../src/types.js';
 import { newJob } from '../../contract/storeContract.js';
 import { openLogStore } from '../../../src/store/logStore.js';
+import { openUsageStore } from '../../../src/store/usageStore.js';
+import { openChatStore } from '../../../src/store/chatStore.js';
 
 const T0 = 1_700_000_000_000;
 /** A worker claiming this kind after an import finds the fixture's queued job. */
@@ -159,6 +161,19 @@ export async function fillJobs(store: Store): Promise<Filled> {
     },
     { id: '00000000000000a2', at: T0 + 31, level: 40, source: 'worker gpu box', msg: 'slow ☂', data: null },
   ]);
+
+  // The front door's usage and a remembered conversation (migration 011).
+  const usage = openUsageStore(store);
+  await usage.add('a1b2c3d4e5f6', '2026-11-20', 'tiny-chat', 12, 30);
+  await usage.add('a1b2c3d4e5f6', '2026-11-20', 'tiny-chat', 8, 2);
+  await openChatStore(store).append(
+    'openai:a1b2c3d4e5f6:c1',
+    [
+      { role: 'user', content: 'is the sea deep?', tokens: 9 },
+      { role: 'assistant', content: 'very', tokens: 5 },
+    ],
+    T0,
+  );
   return { tokens: made, queuedJobId: queued.job.id, heldLeaseId };
 }
 

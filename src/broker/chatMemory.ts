@@ -1,0 +1,69 @@
+import { countTokens } from 'gpt-tokenizer';
+import type { ChatStore } from '../store/chatStore.js';
+
+/**
+ * Chat memory (seed 001): a conversation's turns are stored (per bot and counterpart, or per
+ * front-door key and conversation id), and each request gets the system prompt plus as many of
+ * the newest turns as fit a token budget; turns that no longer fit are dropped from the store,
+ * oldest first. The system prompt is never dropped.
+ *
+ * Tokens are counted with OpenAI's o200k_base tokenizer (gpt-tokenizer) plus 4 per message for
+ * the chat format's framing: the hub does not hold the worker's model, so this is the maintained
+ * stand-in for it; budgets should leave a margin for models whose tokenizers are less compact.
+ */
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+/** Tokens a message takes in a chat prompt. */
+export function messageTokens(m: ChatMessage): number {
+  return countTokens(m.content) + 4;
+}
+
+/**
+ * The system messages plus the newest turns that fit `budget` tokens together, and the index of
+ * the oldest turn kept (turns before it no longer fit).
+ */
+export function fitToBudget<T extends ChatMessage & { tokens?: number }>(
+  system: ChatMessage[],
+  turns: T[],
+  budget: number,
+): { messages: ChatMessage[]; firstKept: number } {
+  let left = budget - system.reduce((n, m) => n + messageTokens(m), 0);
+  let first = turns.length;
+  while (first > 0) {
+    const t = turns[first - 1]!;
+    const cost = t.tokens ?? messageTokens(t);
+    if (cost > left) break;
+    left -= cost;
+    first--;
+  }
+  const kept = turns.slice(first).map(({ role, content }) => ({ role, content }));
+  return { messages: [...system, ...kept], firstKept: first };
+}
+
+export class ChatMemory {
+  constructor(private readonly store: ChatStore) {}
+
+  /**
+   * The messages to send: `system`, the remembered turns that fit, then the new ones (which must
+   * fit themselves: they are never dropped). Turns that no longer fit are forgotten.
+   */
+  async context(conversation: string, system: ChatMessage[], incoming: ChatMessage[], budget: number) {
+    const turns = await this.store.turns(conversation);
+    const fresh = incoming.reduce((n, m) => n + messageTokens(m), 0);
+    const { messages, firstKept } = fitToBudget(system, turns, budget - fresh);
+    if (firstKept > 0) await this.store.dropBefore(conversation, turns[firstKept]!.seq);
+    return [...messages, ...incoming];
+  }
+
+  /** Remembers turns (the user's message and the model's reply). */
+  remember(conversation: string, messages: ChatMessage[]): Promise<void> {
+    return this.store.append(
+      conversation,
+      messages.map((m) => ({ role: m.role, content: m.content, tokens: messageTokens(m) })),
+      Date.now(),
+    );
+  }
+}

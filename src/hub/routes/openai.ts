@@ -1,0 +1,328 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Broker } from '../../broker/broker.js';
+import { InputError, NotFoundError } from '../../errors.js';
+import type { JobSpec, Limit } from '../../types.js';
+import type { UsageStore } from '../../store/usageStore.js';
+import type { ChatMemory } from '../../broker/chatMemory.js';
+import { requireScope } from '../auth.js';
+import { HttpError } from '../httpError.js';
+import type { Tokens } from '../tokens.js';
+import { collect, errorType, stream, totalUsage, type Outcome, type Shape, type Usage } from './openaiJobs.js';
+
+/**
+ * The OpenAI-compatible front door, under its own base URL `/openai/v1` (Roost's own API holds
+ * `/v1`, with its own error shape): any OpenAI client works with `baseURL: <hub>/openai/v1` and a
+ * Roost client or bot token as its API key. Each request becomes a job for pull workers (kinds
+ * llm.chat, llm.complete, llm.embed; `model` is the required label `model`), `n` its variants.
+ * Errors are OpenAI's `{error: {message, type, code, param}}`. A key whose flow-control rule
+ * (`PUT /v1/limits/openai:<token id>`, or `openai:*` for every key) has a rate is answered 429
+ * with Retry-After when its bucket is empty; usage is recorded per key, day and model.
+ */
+export const FRONT_DOOR_BASE = '/openai/v1';
+const MAX_N = 128;
+
+export interface FrontDoorDeps {
+  broker: Broker;
+  tokens: Tokens;
+  usage: UsageStore;
+  memory: ChatMemory;
+  log: Logger;
+}
+
+/** The token budget of a remembered conversation when the request names none. */
+const DEFAULT_CONTEXT_TOKENS = 4096;
+
+/** Token buckets per key, refilled from the key's flow-control rate (in memory, per hub). */
+class KeyBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Takes `n` tokens; returns 0, or how many ms until there are enough. */
+  take(rule: Limit | null, key: string, n: number, now: number): number {
+    if (!rule?.rate) return 0;
+    const { count, intervalMs } = rule.rate;
+    const perMs = count / intervalMs;
+    const b = this.buckets.get(key) ?? { tokens: count, at: now };
+    b.tokens = Math.min(count, b.tokens + (now - b.at) * perMs);
+    b.at = now;
+    this.buckets.set(key, b);
+    const need = Math.min(n, count);
+    if (b.tokens >= need) {
+      b.tokens -= need;
+      return 0;
+    }
+    return Math.ceil((need - b.tokens) / perMs);
+  }
+}
+
+function bad(param: string, message: string): never {
+  throw new HttpError(400, 'invalid_request_error', message, param);
+}
+
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+/** The generation options every text request shares, checked; OpenAI's other fields are ignored. */
+function options(b: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  const max = b.max_completion_tokens ?? b.max_tokens;
+  if (max !== undefined && max !== null) {
+    if (!isInt(max) || max < 1) bad('max_tokens', 'max_tokens must be a positive integer');
+    out.max_tokens = max;
+  }
+  if (b.temperature !== undefined && b.temperature !== null) {
+    if (typeof b.temperature !== 'number' || b.temperature < 0 || b.temperature > 2)
+      bad('temperature', 'temperature must be a number from 0 to 2');
+    out.temperature = b.temperature;
+  }
+  if (b.stop !== undefined && b.stop !== null) {
+    const stop = typeof b.stop === 'string' ? [b.stop] : b.stop;
+    if (!Array.isArray(stop) || stop.length > 4 || !stop.every((s) => typeof s === 'string' && s !== ''))
+      bad('stop', 'stop must be a string or a list of up to 4 strings');
+    out.stop = stop;
+  }
+  return out;
+}
+
+function body(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) bad('body', 'the body must be a JSON object');
+  return b as Record<string, unknown>;
+}
+
+function model(b: Record<string, unknown>): string {
+  if (typeof b.model !== 'string' || b.model === '') bad('model', 'model is required: GET /models lists them');
+  return b.model;
+}
+
+function chatMessages(b: Record<string, unknown>): Array<{ role: string; content: string }> {
+  if (!Array.isArray(b.messages) || b.messages.length === 0) bad('messages', 'messages must be a non-empty list');
+  return b.messages.map((m: unknown, i) => {
+    const msg = m as { role?: unknown; content?: unknown };
+    if (typeof msg !== 'object' || msg === null || typeof msg.role !== 'string')
+      bad(`messages.${i}.role`, `messages[${i}] must be an object with a role`);
+    // Content parts: only text ones are understood.
+    const content = Array.isArray(msg.content)
+      ? msg.content.map((p: { type?: string; text?: string }) => (p?.type === 'text' ? (p.text ?? '') : '')).join('')
+      : msg.content;
+    if (typeof content !== 'string') bad(`messages.${i}.content`, `messages[${i}].content must be a string`);
+    return { role: msg.role, content };
+  });
+}
+
+export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
+  const { broker, usage, log } = deps;
+  const buckets = new KeyBuckets();
+
+  /** Submits the job: checks the model is offered, the key's rate, then creates it. */
+  async function submit(req: FastifyRequest, kind: string, m: string, input: object, n: number, seed: unknown) {
+    if (!broker.workers.canServe(kind, { model: m }, Date.now()))
+      throw new HttpError(
+        404,
+        'model_not_found',
+        `no connected worker offers model '${m}' for ${kind}; GET /models lists those that do`,
+        'model',
+      );
+    if (seed !== undefined && seed !== null && (!isInt(seed) || seed < 0 || seed > 2 ** 31 - 1))
+      bad('seed', 'seed must be an integer from 0 to 2147483647');
+    const key = `openai:${req.token!.id}`;
+    const waitMs = buckets.take(broker.limits.match(key), key, n, Date.now());
+    if (waitMs > 0)
+      throw new HttpError(
+        429,
+        'rate_limit_exceeded',
+        `rate limit reached for this key; retry in ${Math.ceil(waitMs / 1000)} s`,
+        undefined,
+        {
+          retryAfterS: Math.ceil(waitMs / 1000),
+        },
+      );
+    const spec: JobSpec = {
+      kind,
+      input: { ...input, model: m },
+      variants: n,
+      requires: { model: m },
+      concurrencyKey: key,
+    };
+    if (isInt(seed)) spec.seed = seed;
+    return (await broker.submit(spec)).job;
+  }
+
+  function record(req: FastifyRequest, m: string, u: Usage): void {
+    const day = new Date().toISOString().slice(0, 10);
+    usage
+      .add(req.token!.id, day, m, u.prompt_tokens, u.completion_tokens)
+      .catch((e: unknown) => log.error({ err: e }, 'recording usage failed'));
+  }
+
+  /** Chat and text completions share everything but their shapes. */
+  async function generate(req: FastifyRequest, reply: FastifyReply, shape: Shape) {
+    const b = body(req);
+    const m = model(b);
+    let input: Record<string, unknown>;
+    // Roost's extension: `conversation` names a remembered chat; the request sends only the new turns.
+    let remember: ((reply: string) => Promise<void>) | null = null;
+    if (shape === 'chat') {
+      let messages = chatMessages(b);
+      if (b.conversation !== undefined) {
+        if (typeof b.conversation !== 'string' || b.conversation === '' || b.conversation.length > 200)
+          bad('conversation', 'conversation must be a string of 1 to 200 characters');
+        const budget = b.context_tokens ?? DEFAULT_CONTEXT_TOKENS;
+        if (!isInt(budget) || budget < 16) bad('context_tokens', 'context_tokens must be an integer of at least 16');
+        const id = `openai:${req.token!.id}:${b.conversation}`;
+        const system = messages.filter((m) => m.role === 'system' || m.role === 'developer');
+        const incoming = messages.filter((m) => !system.includes(m));
+        messages = await deps.memory.context(id, system, incoming, budget);
+        remember = (reply) => deps.memory.remember(id, [...incoming, { role: 'assistant', content: reply }]);
+      }
+      input = { messages };
+    } else {
+      const prompt = Array.isArray(b.prompt) && b.prompt.length === 1 ? b.prompt[0] : b.prompt;
+      if (typeof prompt !== 'string') bad('prompt', 'prompt must be a string');
+      input = { prompt };
+    }
+    Object.assign(input, options(b));
+    const n = b.n ?? 1;
+    if (!isInt(n) || n < 1 || n > MAX_N) bad('n', `n must be an integer from 1 to ${MAX_N}`);
+    if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean')
+      bad('stream', 'stream must be a boolean');
+    const kind = shape === 'chat' ? 'llm.chat' : 'llm.complete';
+    const job = await submit(req, kind, m, input, n, b.seed);
+    const id = `${shape === 'chat' ? 'chatcmpl' : 'cmpl'}-${job.id}`;
+    const object = shape === 'chat' ? 'chat.completion' : 'text_completion';
+    const created = Math.floor(job.createdAt / 1000);
+    const head = { id, created, model: m };
+    if (b.stream === true) {
+      const includeUsage = (b.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      const outcomes = await stream(
+        broker,
+        job.id,
+        n,
+        reply,
+        {
+          shape,
+          chunk: (index, text, finish_reason, first) => ({
+            ...head,
+            object: shape === 'chat' ? 'chat.completion.chunk' : object,
+            choices: [
+              shape === 'chat'
+                ? {
+                    index,
+                    delta: first ? { role: 'assistant', content: text } : text ? { content: text } : {},
+                    logprobs: null,
+                    finish_reason,
+                  }
+                : { index, text, logprobs: null, finish_reason },
+            ],
+          }),
+          usage: (u) => ({
+            ...head,
+            object: shape === 'chat' ? 'chat.completion.chunk' : object,
+            choices: [],
+            usage: u,
+          }),
+        },
+        includeUsage,
+        async (outcomes) => {
+          await remember?.(outcomes[0]?.text ?? '').catch((e: unknown) =>
+            log.error({ err: e }, 'remembering a conversation failed'),
+          );
+        },
+      );
+      if (outcomes) record(req, m, totalUsage(outcomes));
+      return reply;
+    }
+    const done = await collect(broker, job.id, reply);
+    const outcomes: Outcome[] = done.outcomes(shape);
+    const u = totalUsage(outcomes);
+    record(req, m, u);
+    if (outcomes.length > 0) await remember?.(outcomes[0]!.text);
+    const choices = outcomes.map((o, index) =>
+      shape === 'chat'
+        ? {
+            index,
+            message: { role: 'assistant', content: o.text, refusal: null },
+            logprobs: null,
+            finish_reason: o.finishReason,
+          }
+        : { index, text: o.text, logprobs: null, finish_reason: o.finishReason },
+    );
+    return { ...head, object, choices, usage: u };
+  }
+
+  void app.register(
+    async (api) => {
+      api.setErrorHandler((e: FastifyError, _req, reply) => {
+        const status =
+          e instanceof HttpError
+            ? e.status
+            : e instanceof InputError
+              ? 400
+              : e instanceof NotFoundError
+                ? 404
+                : (e.statusCode ?? 500);
+        if (status >= 500) log.error({ err: e }, 'front door request failed');
+        const code =
+          e instanceof HttpError
+            ? e.code
+            : e instanceof InputError
+              ? 'invalid_request_error'
+              : status >= 500
+                ? 'internal'
+                : (e.code ?? null);
+        const param = e instanceof HttpError ? (e.field ?? null) : e instanceof InputError ? e.field : null;
+        if (e instanceof HttpError && e.details?.retryAfterS)
+          reply.header('retry-after', String(e.details.retryAfterS));
+        const message =
+          status === 500 && !(e instanceof HttpError) ? 'internal error; the hub log has the details' : e.message;
+        return reply.code(status).send({ error: { message, type: errorType(status), code, param } });
+      });
+      api.setNotFoundHandler((req, reply) =>
+        reply.code(404).send({
+          error: {
+            message: `no route ${req.method} ${req.url.split('?')[0]}`,
+            type: 'invalid_request_error',
+            code: 'not_found',
+            param: null,
+          },
+        }),
+      );
+      api.addHook('onRequest', requireScope(deps.tokens, 'client', 'bot'));
+      const hide = { schema: { hide: true } };
+
+      api.get('/models', hide, async () => {
+        const ids = new Set<string>();
+        for (const w of broker.workers.connected(Date.now()))
+          for (const c of w.capabilities) if (c.kind.startsWith('llm.') && c.labels.model) ids.add(c.labels.model);
+        return {
+          object: 'list',
+          data: [...ids].sort().map((id) => ({ id, object: 'model', created: 0, owned_by: 'roost' })),
+        };
+      });
+      api.post('/chat/completions', hide, (req, reply) => generate(req, reply, 'chat'));
+      api.post('/completions', hide, (req, reply) => generate(req, reply, 'text'));
+      api.post('/embeddings', hide, async (req, reply) => {
+        const b = body(req);
+        const m = model(b);
+        const texts = typeof b.input === 'string' ? [b.input] : b.input;
+        if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
+          bad('input', 'input must be a string or a non-empty list of strings');
+        const format = b.encoding_format ?? 'float';
+        if (format !== 'float' && format !== 'base64')
+          bad('encoding_format', "encoding_format must be 'float' or 'base64'");
+        const job = await submit(req, 'llm.embed', m, { input: texts }, 1, undefined);
+        const { results } = await collect(broker, job.id, reply);
+        const out = (results[0]?.output ?? {}) as { embeddings?: number[][]; usage?: Usage | null };
+        const prompt = out.usage?.prompt_tokens ?? 0;
+        record(req, m, { prompt_tokens: prompt, completion_tokens: 0, total_tokens: prompt });
+        const data = (out.embeddings ?? []).map((e, index) => ({
+          object: 'embedding',
+          index,
+          // base64: the little-endian float32 bytes, as OpenAI sends them (its SDK asks for this).
+          embedding: format === 'base64' ? Buffer.from(new Float32Array(e).buffer).toString('base64') : e,
+        }));
+        return { object: 'list', data, model: m, usage: { prompt_tokens: prompt, total_tokens: prompt } };
+      });
+    },
+    { prefix: FRONT_DOOR_BASE },
+  );
+}

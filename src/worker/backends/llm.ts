@@ -1,0 +1,145 @@
+import { NonRetryableError, type TaskContext } from '../handler.js';
+
+/**
+ * The kinds language-model backends offer, and their inputs and outputs: a subset of OpenAI's
+ * requests, so the hub's front door passes a request through nearly as it came.
+ *
+ *   llm.chat      { model?, messages: [{role, content}], max_tokens?, temperature?, stop? }
+ *                 -> { model, message: {role: 'assistant', content}, finish_reason, usage }
+ *   llm.complete  { model?, prompt, max_tokens?, temperature?, stop? } -> { model, text, finish_reason, usage }
+ *   llm.embed     { model?, input: string | string[] } -> { model, embeddings: number[][], usage }
+ *
+ * The seed is the task's (the job's seed plus the variant index). While generating, a backend
+ * streams the text as progress partials `{ offset, text }`: `text` starts at character `offset` of
+ * the output, so a reader can put pieces back in order and skip any it already has.
+ */
+export const LLM_KINDS = ['llm.chat', 'llm.complete', 'llm.embed'] as const;
+export type LlmKind = (typeof LLM_KINDS)[number];
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface GenerateOptions {
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface TextPartial {
+  offset: number;
+  text: string;
+}
+
+function fail(field: string, what: string): never {
+  throw new NonRetryableError(`input.${field} must be ${what}`);
+}
+
+function object(input: unknown): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new NonRetryableError('input must be an object');
+  return input as Record<string, unknown>;
+}
+
+/** The model a task asks for: input.model, or the backend's only model. */
+export function pickModel(input: Record<string, unknown>, models: string[]): string {
+  const model = input.model;
+  if (model === undefined) {
+    if (models.length === 1) return models[0]!;
+    throw new NonRetryableError(`input.model is required: this worker serves ${models.join(', ')}`);
+  }
+  if (typeof model !== 'string' || !models.includes(model))
+    throw new NonRetryableError(
+      `input.model '${String(model)}' is not served here: this worker serves ${models.join(', ')}`,
+    );
+  return model;
+}
+
+export function generateOptions(input: Record<string, unknown>): GenerateOptions {
+  const o: GenerateOptions = {};
+  const { max_tokens: max, temperature: t, stop } = input;
+  if (max !== undefined && max !== null) {
+    if (!Number.isInteger(max) || (max as number) < 1) fail('max_tokens', 'a positive integer');
+    o.maxTokens = max as number;
+  }
+  if (t !== undefined && t !== null) {
+    if (typeof t !== 'number' || t < 0 || t > 2) fail('temperature', 'a number from 0 to 2');
+    o.temperature = t;
+  }
+  if (stop !== undefined && stop !== null) {
+    const list = typeof stop === 'string' ? [stop] : stop;
+    if (!Array.isArray(list) || list.length > 4 || !list.every((s) => typeof s === 'string' && s !== ''))
+      fail('stop', 'a string or a list of up to 4 strings');
+    o.stop = list as string[];
+  }
+  return o;
+}
+
+export function chatInput(input: unknown, models: string[]) {
+  const i = object(input);
+  const messages = i.messages;
+  if (!Array.isArray(messages) || messages.length === 0) fail('messages', 'a non-empty list');
+  for (const [n, m] of messages.entries()) {
+    const msg = m as ChatMessage;
+    if (typeof msg !== 'object' || msg === null) fail(`messages.${n}`, 'an object {role, content}');
+    if (!['system', 'user', 'assistant', 'developer', 'tool'].includes(msg.role))
+      fail(`messages.${n}.role`, 'system, user or assistant');
+    if (typeof msg.content !== 'string') fail(`messages.${n}.content`, 'a string');
+  }
+  return { model: pickModel(i, models), messages: messages as ChatMessage[], ...generateOptions(i) };
+}
+
+export function completeInput(input: unknown, models: string[]) {
+  const i = object(input);
+  if (typeof i.prompt !== 'string') fail('prompt', 'a string');
+  return { model: pickModel(i, models), prompt: i.prompt, ...generateOptions(i) };
+}
+
+export function embedInput(input: unknown, models: string[]) {
+  const i = object(input);
+  const texts = typeof i.input === 'string' ? [i.input] : i.input;
+  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
+    fail('input', 'a string or a non-empty list of strings');
+  return { model: pickModel(i, models), texts: texts as string[] };
+}
+
+/**
+ * Streams generated text to watchers as progress partials. Pieces that arrive in one event-loop
+ * turn go out in one report, so a fast model does not cost the hub a request per token.
+ */
+export class PartialStream {
+  private sent = 0;
+  private pending = '';
+  private scheduled = false;
+  private tokens = 0;
+
+  constructor(
+    private readonly ctx: TaskContext,
+    private readonly maxTokens: number | undefined,
+  ) {}
+
+  push(text: string, tokens = 1): void {
+    this.tokens += tokens;
+    if (text === '') return;
+    this.pending += text;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.pending === '') return;
+    const partial: TextPartial = { offset: this.sent, text: this.pending };
+    this.sent += this.pending.length;
+    this.pending = '';
+    this.ctx.progress(this.maxTokens ? Math.min(1, this.tokens / this.maxTokens) : 0, partial);
+  }
+}
