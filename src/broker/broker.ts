@@ -17,6 +17,7 @@ import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
 import { DelayTimer } from './delayTimer.js';
+import { HeldHeartbeats } from './heldHeartbeats.js';
 import { toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
 import { Limits, ruleCovers } from './limits.js';
@@ -53,6 +54,7 @@ export class Broker {
   readonly events = new JobEvents();
   readonly workers: WorkerRegistry;
   private readonly waiters: ClaimWaiters;
+  private readonly heldBeats = new HeldHeartbeats();
   private readonly reaper: Reaper;
   private readonly delays: DelayTimer;
   private readonly kinds = new Set<string>();
@@ -116,6 +118,7 @@ export class Broker {
     this.limits.replace(await this.store.listLimits());
     this.blocked.clear();
     this.wake(await this.store.pendingRoutes());
+    this.heldBeats.pokeAll();
     this.delays.schedule(await this.store.nextDueAt());
     for (const jobId of this.events.watchedJobs()) {
       const job = await this.store.getJob(jobId);
@@ -145,6 +148,7 @@ export class Broker {
     this.delays.stop();
     for (const t of this.rateWakes.values()) clearTimeout(t);
     this.waiters.closeAll();
+    this.heldBeats.closeAll();
     this.events.closeAll();
   }
 
@@ -153,6 +157,7 @@ export class Broker {
     this.wake(c.routes);
     for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
+    this.heldBeats.jobsChanged(c.jobs);
     if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
     if (this.observer && c.jobs.length > 0) this.countEnded(c.jobs);
     const notice: HubNotice = {
@@ -226,6 +231,7 @@ export class Broker {
       // Results before states: a watcher stops at a final state and must have the results by then.
       for (const jobId of n.results) if (this.events.isWatched(jobId)) await this.emitResults(jobId);
       for (const { jobId, state } of n.jobs) this.events.emit({ type: 'state', jobId, state });
+      this.heldBeats.jobsChanged(n.jobs);
     } catch (e) {
       this.log.error(
         { err: e },
@@ -439,12 +445,25 @@ export class Broker {
     }
   }
 
+  /**
+   * How often a worker's last-seen time is written to the store: a third of the time after which it
+   * no longer counts as connected, so the other hubs on the store see it connected while it is.
+   */
+  private get persistEveryMs(): number {
+    return this.options.workerTimeoutMs / 3;
+  }
+
   /** Records that a worker was heard from, telling the store about new workers and kinds. */
   async hello(hello: WorkerHello): Promise<void> {
-    const info = this.workers.seen(hello, Date.now(), 30_000);
+    const info = this.workers.seen(hello, Date.now(), this.persistEveryMs);
     if (!info) return;
     for (const c of info.capabilities) this.kinds.add(c.kind);
     await this.store.upsertWorker(info);
+  }
+
+  private async heardFrom(workerId: string): Promise<void> {
+    const info = this.workers.touch(workerId, Date.now(), this.persistEveryMs);
+    if (info) await this.store.upsertWorker(info);
   }
 
   private async claimNow(workerId: string, routes: string[], max: number): Promise<{ tasks: ClaimedTask[] }> {
@@ -504,8 +523,32 @@ export class Broker {
     }
   }
 
-  async heartbeat(workerId: string | undefined, leaseIds: string[]): Promise<HeartbeatReply> {
-    if (workerId) this.workers.touch(workerId, Date.now());
+  /**
+   * Extends leases. Held (`hold.waitMs` > 0): when none is cancelled or lost, answers only once one
+   * of `hold.jobIds` changes state (then reading the leases again) or the wait ends, so a worker
+   * hears of a cancel at once while the number of lease writes stays one per heartbeat.
+   */
+  async heartbeat(
+    workerId: string | undefined,
+    leaseIds: string[],
+    hold?: { waitMs: number; jobIds: string[]; signal: AbortSignal },
+  ): Promise<HeartbeatReply> {
+    if (workerId) await this.heardFrom(workerId);
+    if (!hold || hold.waitMs <= 0 || hold.jobIds.length === 0 || this.closed) return this.extend(leaseIds);
+    const watch = this.heldBeats.watch(hold.jobIds);
+    const until = Date.now() + hold.waitMs;
+    try {
+      for (;;) {
+        const reply = await this.extend(leaseIds);
+        if (reply.cancelled.length > 0 || reply.lost.length > 0) return reply;
+        if (!(await watch.next(until - Date.now(), hold.signal))) return reply;
+      }
+    } finally {
+      watch.close();
+    }
+  }
+
+  private async extend(leaseIds: string[]): Promise<HeartbeatReply> {
     const reply = await this.store.heartbeat(leaseIds, Date.now());
     if (reply.lost.length > 0) this.observer?.leasesLost('heartbeat', reply.lost.length);
     return reply;
