@@ -25,6 +25,7 @@ import type { BrokerObserver } from './observer.js';
 import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
 import { parseRoute, routeOf } from './routes.js';
+import { StoreWorkers } from './storeWorkers.js';
 import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
 import { WorkerThroughput } from './workerThroughput.js';
 
@@ -55,6 +56,7 @@ export class Broker {
   readonly workers: WorkerRegistry;
   private readonly waiters: ClaimWaiters;
   private readonly heldBeats = new HeldHeartbeats();
+  private readonly storeWorkers: StoreWorkers;
   private readonly reaper: Reaper;
   private readonly delays: DelayTimer;
   private readonly kinds = new Set<string>();
@@ -77,6 +79,7 @@ export class Broker {
     private readonly observer: BrokerObserver | null = null,
   ) {
     this.workers = new WorkerRegistry(options.workerTimeoutMs);
+    this.storeWorkers = new StoreWorkers(store, options.workerTimeoutMs);
     this.waiters = new ClaimWaiters(
       async (w) => {
         const routes = this.workers.routesFor(w.workerId);
@@ -244,20 +247,46 @@ export class Broker {
     return this.views([job], now)[0]!;
   }
 
+  /** True when an open job has no leased task and no worker connected to this hub serves it. */
+  private unservedHere(job: Job, now: number): boolean {
+    return (
+      !TERMINAL_JOB_STATES.has(job.state) &&
+      job.counts.leased === 0 &&
+      !this.workers.canServe(job.kind, job.requires, now)
+    );
+  }
+
+  /**
+   * Before views() of these jobs: when this hub's own workers serve none of some job, reads which
+   * workers the other hubs on the store have (at most once a second), so that views() answers from
+   * the cluster's view. Returns the jobs.
+   */
+  async seeCluster<T extends Job>(jobs: T[], now = Date.now()): Promise<T[]> {
+    if (jobs.some((j) => this.unservedHere(j, now))) await this.storeWorkers.fresh(now);
+    return jobs;
+  }
+
   /**
    * Jobs as clients see them. Whether a connected worker serves a kind is asked once per kind and
-   * requires, not once per job (it goes through every worker). The jobs are the caller's own,
-   * fresh from the store, so they gain their fields in place rather than being copied.
+   * requires, not once per job (it goes through every worker). A job is waiting for a worker when
+   * none of its tasks is leased and no worker connected to any hub on the store serves it (the
+   * other hubs' workers as of the last seeCluster()). The jobs are the caller's own, fresh from
+   * the store, so they gain their fields in place rather than being copied.
    */
   views(jobs: Job[], now = Date.now()): JobView[] {
     const serves = new Map<string, boolean>();
     return jobs.map((job) => {
       const open = !TERMINAL_JOB_STATES.has(job.state);
       let waitingForWorker = false;
-      if (open) {
+      if (open && job.counts.leased === 0) {
         const what = job.requires === null ? job.kind : `${job.kind}\n${JSON.stringify(job.requires)}`;
         let can = serves.get(what);
-        if (can === undefined) serves.set(what, (can = this.workers.canServe(job.kind, job.requires, now)));
+        if (can === undefined) {
+          can =
+            this.workers.canServe(job.kind, job.requires, now) ||
+            this.storeWorkers.canServe(job.kind, job.requires, now);
+          serves.set(what, can);
+        }
         waitingForWorker = !can;
       }
       const b =
@@ -294,6 +323,7 @@ export class Broker {
     const { job, created, changes } = await this.create([newJob], () => this.store.createJob(newJob));
     this.apply(changes);
     this.countCreated([{ job, created }]);
+    await this.seeCluster([job], now);
     return { job: this.view(job, now), created };
   }
 
@@ -314,7 +344,10 @@ export class Broker {
     this.apply(r.changes);
     this.countCreated(r.jobs);
     const views = this.views(
-      r.jobs.map((j) => j.job),
+      await this.seeCluster(
+        r.jobs.map((j) => j.job),
+        now,
+      ),
       now,
     );
     return r.jobs.map(({ created }, i) => ({ job: views[i]!, created }));
@@ -324,6 +357,7 @@ export class Broker {
     const r = await this.store.enough(jobId, Date.now());
     if (!r) throw new NotFoundError(`no job with id '${jobId}'`);
     this.apply(r.changes);
+    await this.seeCluster([r.job]);
     return this.view(r.job);
   }
 
@@ -374,6 +408,7 @@ export class Broker {
   async get(jobId: string): Promise<JobView> {
     const job = await this.store.getJob(jobId);
     if (!job) throw new NotFoundError(`no job with id '${jobId}'`);
+    await this.seeCluster([job]);
     return this.view(job);
   }
 
@@ -381,6 +416,7 @@ export class Broker {
     const r = await this.store.cancelJob(jobId, Date.now());
     if (!r) throw new NotFoundError(`no job with id '${jobId}'`);
     this.apply(r.changes);
+    await this.seeCluster([r.job]);
     return this.view(r.job);
   }
 

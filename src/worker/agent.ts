@@ -100,7 +100,13 @@ export class WorkerAgent {
     this.heartbeats = new Heartbeats(
       this.client,
       this.workerId,
-      () => [...this.leases.values()].map((r) => ({ leaseId: r.task.leaseId, jobId: r.task.jobId, since: r.since })),
+      () =>
+        [...this.leases.values()].map((r) => ({
+          leaseId: r.task.leaseId,
+          jobId: r.task.jobId,
+          since: r.since,
+          running: !r.done,
+        })),
       (reply) => this.onHeartbeat(reply),
       () => this.hubAnswered(),
       log,

@@ -9,6 +9,8 @@ export interface HeldLease {
   jobId: string;
   /** When it was claimed (ms). */
   since: number;
+  /** Its handler still runs (else its outcome waits to be delivered). */
+  running: boolean;
 }
 
 /** How long a task may run before the held heartbeat is renewed to cover it (at most a third of its lease). */
@@ -72,10 +74,16 @@ export class Heartbeats {
     await this.loop;
   }
 
-  /** Leases claimed long enough ago that a task of theirs may run long: they want a held heartbeat. */
+  /**
+   * Some lease the open heartbeat does not cover wants one: a task that has run for COVER_AFTER_MS
+   * (it may run long: it should hear of a cancel), or any lease held for a beat (it needs extending).
+   */
   private due(): boolean {
-    const old = Date.now() - Math.min(COVER_AFTER_MS, this.everyMs);
-    return this.leases().some((l) => l.since <= old && !this.open?.covered.has(l.leaseId));
+    const now = Date.now();
+    const cover = Math.min(COVER_AFTER_MS, this.everyMs);
+    return this.leases().some(
+      (l) => now - l.since >= (l.running ? cover : this.everyMs) && !this.open?.covered.has(l.leaseId),
+    );
   }
 
   /** Renews the held heartbeat (or starts one) when a lease that wants one is not in it. */
