@@ -259,10 +259,11 @@ export class Broker {
   /**
    * Before views() of these jobs: when this hub's own workers serve none of some job, reads which
    * workers the other hubs on the store have (at most once a second), so that views() answers from
-   * the cluster's view. Returns the jobs.
+   * the cluster's view; `maxAgeMs` 0 reads afresh (a submit: its answer is the CLI's warning, and a
+   * worker may have just appeared). Returns the jobs.
    */
-  async seeCluster<T extends Job>(jobs: T[], now = Date.now()): Promise<T[]> {
-    if (jobs.some((j) => this.unservedHere(j, now))) await this.storeWorkers.fresh(now);
+  async seeCluster<T extends Job>(jobs: T[], now = Date.now(), maxAgeMs?: number): Promise<T[]> {
+    if (jobs.some((j) => this.unservedHere(j, now))) await this.storeWorkers.fresh(now, maxAgeMs);
     return jobs;
   }
 
@@ -323,7 +324,7 @@ export class Broker {
     const { job, created, changes } = await this.create([newJob], () => this.store.createJob(newJob));
     this.apply(changes);
     this.countCreated([{ job, created }]);
-    await this.seeCluster([job], now);
+    await this.seeCluster([job], now, 0);
     return { job: this.view(job, now), created };
   }
 
@@ -347,6 +348,7 @@ export class Broker {
       await this.seeCluster(
         r.jobs.map((j) => j.job),
         now,
+        0,
       ),
       now,
     );

@@ -6,7 +6,8 @@ import { serves } from './routes.js';
  * The workers the store knows, as every hub on it wrote them: a worker is seen by the hub it talks
  * to, which records it at least every third of `connectedForMs` (WorkerRegistry). With several hubs
  * on one PostgreSQL, this is how hub B knows that a worker talking to hub A serves a kind. Read at
- * most once per `maxAgeMs`, and only by callers whose own registry had no worker for a kind.
+ * most once per `maxAgeMs` (a submit reads afresh), and only by callers whose own registry had no
+worker for a kind.
  */
 export class StoreWorkers {
   private workers: WorkerInfo[] = [];
@@ -19,9 +20,9 @@ export class StoreWorkers {
     private readonly maxAgeMs = 1000,
   ) {}
 
-  /** Reads the store's workers again when the copy is older than maxAgeMs. */
-  async fresh(now: number): Promise<void> {
-    if (now - this.readAt < this.maxAgeMs) return;
+  /** Reads the store's workers again when the copy is older than `maxAgeMs` (0: always). */
+  async fresh(now: number, maxAgeMs = this.maxAgeMs): Promise<void> {
+    if (now - this.readAt < maxAgeMs) return;
     this.reading ??= this.store
       .listWorkers()
       .then((workers) => {

@@ -24,7 +24,13 @@ test(
       const { a, b } = await startHubPair(db, { kinds: ['test.hold'] });
       const { token } = await createToken(b.url, b.adminToken, 'worker');
       const onB = new HubClient(b.url, b.adminToken);
-      await startWorkerProcess({ url: a.url, token, concurrency: 1, env: { HOLD: '1' }, name: 'holder-on-a' });
+      const worker = await startWorkerProcess({
+        url: a.url,
+        token,
+        concurrency: 1,
+        env: { HOLD: '1' },
+        name: 'holder-on-a',
+      });
 
       // The worker on A holds one task of the first job (its only slot); the other task stays queued.
       const first = await onB.post<any>('/v1/jobs', { kind: 'test.hold', input: {}, variants: 2 });
@@ -53,6 +59,13 @@ test(
       assert.equal(nobody.waitingForWorker, true);
       const onA = new HubClient(a.url, a.adminToken);
       assert.equal((await onA.get<any>(`/v1/jobs/${nobody.id}`)).waitingForWorker, true);
+
+      // A cancel on B reaches the handler on A's worker through A's held heartbeat (issue 16, item 10).
+      const sent = Date.now();
+      assert.equal((await onB.post<any>(`/v1/jobs/${first.id}/cancel`)).state, 'cancelled');
+      const line = await worker.handle.waitForLog((l) => l.msg === 'task cancelled', 10_000);
+      const tookMs = Number(line.time) - sent;
+      assert.ok(tookMs < 1500, `the worker on A heard of the cancel on B ${tookMs} ms after it`);
     });
   },
 );
