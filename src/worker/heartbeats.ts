@@ -45,7 +45,7 @@ export class Heartbeats {
     private readonly hubAnswered: () => void,
     private readonly log: Logger,
   ) {
-    // Unref'd: the loop's open request or pause (held while a lease is) keeps a busy worker alive.
+    // Unref'd: the loop's open request or its pause (both held) keeps the worker alive; stop() ends them.
     this.coverTimer = setInterval(() => this.cover(), Math.min(COVER_AFTER_MS, this.everyMs) / 2);
     this.coverTimer.unref();
     this.loop = this.run();
