@@ -58,6 +58,7 @@ for (const how of ['cancel', 'enough'] as const) {
       const reason = await within(a.aborted, 5000, "the handler's signal to abort");
       const tookMs = Date.now() - sent;
       assert.match(String((reason as Error)?.message ?? reason), /cancel/);
+      process.stderr.write(`# cancelNotice: a running handler heard of the ${how} ${tookMs} ms after it\n`);
       assert.ok(tookMs < 1000, `the handler heard of the ${how} ${tookMs} ms after it`);
     } finally {
       await a.stop();
