@@ -17,6 +17,7 @@ import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
 import { DelayTimer } from './delayTimer.js';
+import { HeldHeartbeats } from './heldHeartbeats.js';
 import { toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
 import { Limits, ruleCovers } from './limits.js';
@@ -24,6 +25,7 @@ import type { BrokerObserver } from './observer.js';
 import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
 import { parseRoute, routeOf } from './routes.js';
+import { StoreWorkers } from './storeWorkers.js';
 import { WorkerRegistry, type WorkerHello } from './workerRegistry.js';
 import { WorkerThroughput } from './workerThroughput.js';
 import { logFailure } from '../store/outage.js';
@@ -54,6 +56,8 @@ export class Broker {
   readonly events = new JobEvents();
   readonly workers: WorkerRegistry;
   private readonly waiters: ClaimWaiters;
+  private readonly heldBeats = new HeldHeartbeats();
+  private readonly storeWorkers: StoreWorkers;
   private readonly reaper: Reaper;
   private readonly delays: DelayTimer;
   private readonly kinds = new Set<string>();
@@ -76,6 +80,7 @@ export class Broker {
     private readonly observer: BrokerObserver | null = null,
   ) {
     this.workers = new WorkerRegistry(options.workerTimeoutMs);
+    this.storeWorkers = new StoreWorkers(store, options.workerTimeoutMs);
     this.waiters = new ClaimWaiters(
       async (w) => {
         const routes = this.workers.routesFor(w.workerId);
@@ -117,6 +122,7 @@ export class Broker {
     this.limits.replace(await this.store.listLimits());
     this.blocked.clear();
     this.wake(await this.store.pendingRoutes());
+    this.heldBeats.pokeAll();
     this.delays.schedule(await this.store.nextDueAt());
     for (const jobId of this.events.watchedJobs()) {
       const job = await this.store.getJob(jobId);
@@ -146,6 +152,7 @@ export class Broker {
     this.delays.stop();
     for (const t of this.rateWakes.values()) clearTimeout(t);
     this.waiters.closeAll();
+    this.heldBeats.closeAll();
     this.events.closeAll();
   }
 
@@ -154,6 +161,7 @@ export class Broker {
     this.wake(c.routes);
     for (const { jobId, result } of c.results) this.events.emit({ type: 'result', jobId, result });
     for (const { jobId, state } of c.jobs) this.events.emit({ type: 'state', jobId, state });
+    this.heldBeats.jobsChanged(c.jobs);
     if (c.nextRunAt !== null) this.delays.schedule(c.nextRunAt);
     if (this.observer && c.jobs.length > 0) this.countEnded(c.jobs);
     const notice: HubNotice = {
@@ -227,6 +235,7 @@ export class Broker {
       // Results before states: a watcher stops at a final state and must have the results by then.
       for (const jobId of n.results) if (this.events.isWatched(jobId)) await this.emitResults(jobId);
       for (const { jobId, state } of n.jobs) this.events.emit({ type: 'state', jobId, state });
+      this.heldBeats.jobsChanged(n.jobs);
     } catch (e) {
       logFailure(this.log, e, "applying another hub's change failed; waiting claims still wake on their own timeout");
     }
@@ -236,20 +245,47 @@ export class Broker {
     return this.views([job], now)[0]!;
   }
 
+  /** True when an open job has no leased task and no worker connected to this hub serves it. */
+  private unservedHere(job: Job, now: number): boolean {
+    return (
+      !TERMINAL_JOB_STATES.has(job.state) &&
+      job.counts.leased === 0 &&
+      !this.workers.canServe(job.kind, job.requires, now)
+    );
+  }
+
+  /**
+   * Before views() of these jobs: when this hub's own workers serve none of some job, reads which
+   * workers the other hubs on the store have (at most once a second), so that views() answers from
+   * the cluster's view; `maxAgeMs` 0 reads afresh (a submit: its answer is the CLI's warning, and a
+   * worker may have just appeared). Returns the jobs.
+   */
+  async seeCluster<T extends Job>(jobs: T[], now = Date.now(), maxAgeMs?: number): Promise<T[]> {
+    if (jobs.some((j) => this.unservedHere(j, now))) await this.storeWorkers.fresh(now, maxAgeMs);
+    return jobs;
+  }
+
   /**
    * Jobs as clients see them. Whether a connected worker serves a kind is asked once per kind and
-   * requires, not once per job (it goes through every worker). The jobs are the caller's own,
-   * fresh from the store, so they gain their fields in place rather than being copied.
+   * requires, not once per job (it goes through every worker). A job is waiting for a worker when
+   * none of its tasks is leased and no worker connected to any hub on the store serves it (the
+   * other hubs' workers as of the last seeCluster()). The jobs are the caller's own, fresh from
+   * the store, so they gain their fields in place rather than being copied.
    */
   views(jobs: Job[], now = Date.now()): JobView[] {
     const serves = new Map<string, boolean>();
     return jobs.map((job) => {
       const open = !TERMINAL_JOB_STATES.has(job.state);
       let waitingForWorker = false;
-      if (open) {
+      if (open && job.counts.leased === 0) {
         const what = job.requires === null ? job.kind : `${job.kind}\n${JSON.stringify(job.requires)}`;
         let can = serves.get(what);
-        if (can === undefined) serves.set(what, (can = this.workers.canServe(job.kind, job.requires, now)));
+        if (can === undefined) {
+          can =
+            this.workers.canServe(job.kind, job.requires, now) ||
+            this.storeWorkers.canServe(job.kind, job.requires, now);
+          serves.set(what, can);
+        }
         waitingForWorker = !can;
       }
       const b =
@@ -286,6 +322,7 @@ export class Broker {
     const { job, created, changes } = await this.create([newJob], () => this.store.createJob(newJob));
     this.apply(changes);
     this.countCreated([{ job, created }]);
+    await this.seeCluster([job], now, 0);
     return { job: this.view(job, now), created };
   }
 
@@ -306,7 +343,11 @@ export class Broker {
     this.apply(r.changes);
     this.countCreated(r.jobs);
     const views = this.views(
-      r.jobs.map((j) => j.job),
+      await this.seeCluster(
+        r.jobs.map((j) => j.job),
+        now,
+        0,
+      ),
       now,
     );
     return r.jobs.map(({ created }, i) => ({ job: views[i]!, created }));
@@ -316,6 +357,7 @@ export class Broker {
     const r = await this.store.enough(jobId, Date.now());
     if (!r) throw new NotFoundError(`no job with id '${jobId}'`);
     this.apply(r.changes);
+    await this.seeCluster([r.job]);
     return this.view(r.job);
   }
 
@@ -366,6 +408,7 @@ export class Broker {
   async get(jobId: string): Promise<JobView> {
     const job = await this.store.getJob(jobId);
     if (!job) throw new NotFoundError(`no job with id '${jobId}'`);
+    await this.seeCluster([job]);
     return this.view(job);
   }
 
@@ -373,6 +416,7 @@ export class Broker {
     const r = await this.store.cancelJob(jobId, Date.now());
     if (!r) throw new NotFoundError(`no job with id '${jobId}'`);
     this.apply(r.changes);
+    await this.seeCluster([r.job]);
     return this.view(r.job);
   }
 
@@ -437,12 +481,25 @@ export class Broker {
     }
   }
 
+  /**
+   * How often a worker's last-seen time is written to the store: a third of the time after which it
+   * no longer counts as connected, so the other hubs on the store see it connected while it is.
+   */
+  private get persistEveryMs(): number {
+    return this.options.workerTimeoutMs / 3;
+  }
+
   /** Records that a worker was heard from, telling the store about new workers and kinds. */
   async hello(hello: WorkerHello): Promise<void> {
-    const info = this.workers.seen(hello, Date.now(), 30_000);
+    const info = this.workers.seen(hello, Date.now(), this.persistEveryMs);
     if (!info) return;
     for (const c of info.capabilities) this.kinds.add(c.kind);
     await this.store.upsertWorker(info);
+  }
+
+  private async heardFrom(workerId: string): Promise<void> {
+    const info = this.workers.touch(workerId, Date.now(), this.persistEveryMs);
+    if (info) await this.store.upsertWorker(info);
   }
 
   private async claimNow(workerId: string, routes: string[], max: number): Promise<{ tasks: ClaimedTask[] }> {
@@ -502,8 +559,32 @@ export class Broker {
     }
   }
 
-  async heartbeat(workerId: string | undefined, leaseIds: string[]): Promise<HeartbeatReply> {
-    if (workerId) this.workers.touch(workerId, Date.now());
+  /**
+   * Extends leases. Held (`hold.waitMs` > 0): when none is cancelled or lost, answers only once one
+   * of `hold.jobIds` changes state (then reading the leases again) or the wait ends, so a worker
+   * hears of a cancel at once while the number of lease writes stays one per heartbeat.
+   */
+  async heartbeat(
+    workerId: string | undefined,
+    leaseIds: string[],
+    hold?: { waitMs: number; jobIds: string[]; signal: AbortSignal },
+  ): Promise<HeartbeatReply> {
+    if (workerId) await this.heardFrom(workerId);
+    if (!hold || hold.waitMs <= 0 || hold.jobIds.length === 0 || this.closed) return this.extend(leaseIds);
+    const watch = this.heldBeats.watch(hold.jobIds);
+    const until = Date.now() + hold.waitMs;
+    try {
+      for (;;) {
+        const reply = await this.extend(leaseIds);
+        if (reply.cancelled.length > 0 || reply.lost.length > 0) return reply;
+        if (!(await watch.next(until - Date.now(), hold.signal))) return reply;
+      }
+    } finally {
+      watch.close();
+    }
+  }
+
+  private async extend(leaseIds: string[]): Promise<HeartbeatReply> {
     const reply = await this.store.heartbeat(leaseIds, Date.now());
     if (reply.lost.length > 0) this.observer?.leasesLost('heartbeat', reply.lost.length);
     return reply;

@@ -79,9 +79,18 @@ export class WorkerRegistry {
     return e.info;
   }
 
-  touch(workerId: string, now: number): void {
+  /**
+   * Records that a known worker was heard from (a heartbeat, a claim answered). Returns its info when
+   * its last-seen time in the store is older than `persistEveryMs`, so that the other hubs on the
+   * store see a worker busy with long tasks (it heartbeats, it does not claim) as connected.
+   */
+  touch(workerId: string, now: number, persistEveryMs = Infinity): WorkerInfo | null {
     const e = this.workers.get(workerId);
-    if (e) e.info.lastSeen = now;
+    if (!e) return null;
+    e.info.lastSeen = now;
+    if (now - e.persistedAt < persistEveryMs) return null;
+    e.persistedAt = now;
+    return e.info;
   }
 
   waiting(workerId: string, delta: 1 | -1): void {

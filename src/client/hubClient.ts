@@ -146,11 +146,14 @@ export class HubClient {
   private unreachable(err: Error): HubError {
     const why =
       (err as NodeJS.ErrnoException).code ?? (err.cause as { code?: string } | undefined)?.code ?? err.message;
-    return new HubError(
+    const e = new HubError(
       0,
       'unreachable',
       `cannot reach the hub at ${this.baseUrl} (${why}); is it running? (--hub or ROOST_HUB)`,
     );
+    // The socket error, for callers that retry differently on a refused connection (the worker's Reconnect).
+    e.cause = err;
+    return e;
   }
 
   get<T>(path: string, opts?: RequestOptions): Promise<T> {

@@ -133,7 +133,23 @@ const LeaseId = Type.String({ minLength: 1, maxLength: 100 });
 const LeaseIds = Type.Array(LeaseId, { maxItems: 10_000 });
 
 export const HeartbeatBody = Type.Object(
-  { workerId: Type.Optional(Type.String({ maxLength: 100 })), leaseIds: LeaseIds },
+  {
+    workerId: Type.Optional(Type.String({ maxLength: 100 })),
+    leaseIds: LeaseIds,
+    waitMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 60_000,
+        description: 'Hold the request open until one of jobIds changes state, at most this long',
+      }),
+    ),
+    jobIds: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        maxItems: 10_000,
+        description: 'The jobs of the leases, for waitMs',
+      }),
+    ),
+  },
   strict,
 );
 export const ProgressBody = Type.Object(

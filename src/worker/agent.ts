@@ -5,6 +5,7 @@ import type { ClaimedTask, HeartbeatReply } from '../types.js';
 import { randomText } from '../util/ids.js';
 import { VERSION } from '../version.js';
 import { isNonRetryable, NonRetryableError, type Handler, type TaskContext } from './handler.js';
+import { Heartbeats } from './heartbeats.js';
 import { Reconnect } from './reconnect.js';
 
 export interface AgentOptions {
@@ -28,25 +29,34 @@ interface Running {
   done: boolean;
   /** The hub has the outcome (or no longer wants it); the lease is dropped. */
   settled: boolean;
+  /** When it was claimed. */
+  since: number;
 }
 
 /**
  * The worker agent: pulls tasks from the hub over outbound HTTP only, runs them, heartbeats their
  * leases, reports results in batches, and reconnects with jittered backoff when the hub is away.
+ *
+ * A lease is held from its claim until the hub has its outcome, and the worker holds at most twice
+ * its concurrency (at most `concurrency` running, the rest finished and not yet delivered): when
+ * the hub takes claims but not results, the worker stops rather than running ahead of what it can
+ * report. Claims, outcomes and heartbeats back off separately, and whichever reaches the hub first
+ * wakes the others, so results parked during an outage go out as soon as the hub answers again.
  */
 export class WorkerAgent {
   readonly workerId: string;
   private readonly client: HubClient;
   private readonly handlers: Map<string, Handler>;
   private readonly leases = new Map<string, Running>();
-  private readonly reconnect = new Reconnect();
+  private readonly claimRetry = new Reconnect('claims');
+  private readonly reportRetry = new Reconnect('results');
   private readonly claimAbort = new AbortController();
   private stopping = false;
+  /** After stop(): when reporting outcomes to an unreachable hub is given up. */
+  private giveUpAt = Infinity;
   private stopped: Promise<void> | null = null;
   private slotFreed: (() => void) | null = null;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
-  // A third of the shortest lease held leaves two more chances before it runs out.
-  private heartbeatMs = 5000;
+  private heartbeats: Heartbeats | null = null;
   private completions: Array<{ leaseId: string; output: unknown }> = [];
   private flushing: Promise<void> | null = null;
 
@@ -65,42 +75,68 @@ export class WorkerAgent {
     return this.running;
   }
 
+  /** How many tasks the next claim may take: free handler slots, within the bound on leases held. */
+  private room(): number {
+    const c = this.options.concurrency;
+    return Math.min(c - this.running, 2 * c - this.leases.size);
+  }
+
+  /** Leases held: running, or finished with the outcome not yet delivered. */
+  get held(): number {
+    return this.leases.size;
+  }
+
+  /** A request reached the hub: retries waiting on the others go now. */
+  private hubAnswered(): void {
+    this.reportRetry.wake();
+    this.claimRetry.wake();
+    this.heartbeats?.wake();
+  }
+
   /** Initialises the handlers, then claims and runs tasks until stop() is called. */
   async start(): Promise<void> {
     for (const h of this.handlers.values()) await h.init?.();
-    this.startHeartbeat();
     const log = this.options.log;
+    this.heartbeats = new Heartbeats(
+      this.client,
+      this.workerId,
+      () =>
+        [...this.leases.values()].map((r) => ({
+          leaseId: r.task.leaseId,
+          jobId: r.task.jobId,
+          since: r.since,
+          running: !r.done,
+        })),
+      (reply) => this.onHeartbeat(reply),
+      () => this.hubAnswered(),
+      log,
+    );
     log.info({ workerId: this.workerId, hub: this.options.hub, kinds: [...this.handlers.keys()] }, 'worker started');
     while (!this.stopping) {
-      if (this.busy >= this.options.concurrency) {
+      const room = this.room();
+      if (room <= 0) {
         await new Promise<void>((r) => (this.slotFreed = r));
         continue;
       }
       let tasks: ClaimedTask[];
       try {
-        tasks = await this.claim(this.options.concurrency - this.busy);
-        this.reconnect.succeeded(log);
+        tasks = await this.claim(room);
+        this.claimRetry.succeeded(log);
+        this.hubAnswered();
       } catch (e) {
         if (this.stopping) break;
         // A 4xx other than throttling will not change by retrying (a refused token, a hub that
         // does not accept this worker's capabilities): stop with the hub's reason.
         if (e instanceof HubError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
           log.error({ status: e.status, code: e.code, field: e.field }, `the hub refused this worker: ${e.message}`);
-          if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+          await this.heartbeats.stop();
           throw e;
         }
-        await this.reconnect.wait(e as Error, log, this.claimAbort.signal);
+        await this.claimRetry.wait(e as Error, log, this.claimAbort.signal);
         continue;
       }
       for (const t of tasks) this.run(t);
     }
-  }
-
-  private startHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    // Held, not unref'd: a worker whose handlers wait on nothing the event loop can see (a GPU
-    // call in a native addon, a promise that only a cancel settles) must stay up; stop() clears it.
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
   }
 
   private claim(max: number): Promise<ClaimedTask[]> {
@@ -126,9 +162,9 @@ export class WorkerAgent {
 
   private run(task: ClaimedTask): void {
     const controller = new AbortController();
-    const entry: Running = { task, controller, done: false, settled: false };
+    const entry: Running = { task, controller, done: false, settled: false, since: Date.now() };
     this.leases.set(task.leaseId, entry);
-    this.adjustHeartbeat(task.leaseMs);
+    this.heartbeats?.adjust(task.leaseMs);
     // Made when first used: most handlers never log, and a child logger per task costs more than
     // a no-op task itself.
     let taskLog: Logger | null = null;
@@ -194,32 +230,30 @@ export class WorkerAgent {
     r?.();
   }
 
-  private adjustHeartbeat(leaseMs: number): void {
-    const every = Math.max(200, Math.floor(leaseMs / 3));
-    if (every >= this.heartbeatMs) return;
-    this.heartbeatMs = every;
-    this.startHeartbeat();
-  }
-
-  /** Sends an outcome to the hub, retrying while it is unreachable; a 4xx means it no longer wants it. */
+  /**
+   * Sends an outcome to the hub, retrying while it is unreachable (a lease outlives an outage; one
+   * that did not is answered 409); a 4xx means it no longer wants it. Only a stopping worker gives up.
+   */
   private async report(send: () => Promise<unknown>): Promise<void> {
-    for (let tries = 0; ; tries++) {
+    for (;;) {
       try {
         await send();
+        this.reportRetry.succeeded(this.options.log);
+        this.hubAnswered();
         return;
       } catch (e) {
         if (e instanceof HubError && e.status >= 400 && e.status < 500) {
           this.options.log.warn({ code: e.code }, `the hub refused a task outcome: ${e.message}`);
           return;
         }
-        if (tries >= 20) {
+        if (Date.now() >= this.giveUpAt) {
           this.options.log.error(
             { err: e },
-            'giving up on reporting a task outcome; the lease will expire and the task will run again',
+            'stopping with the hub unreachable: a task outcome is not reported; its lease will expire and the task will run again',
           );
           return;
         }
-        await this.reconnect.wait(e as Error, this.options.log);
+        await this.reportRetry.wait(e as Error, this.options.log);
       }
     }
   }
@@ -265,16 +299,7 @@ export class WorkerAgent {
     }
   }
 
-  private async heartbeat(): Promise<void> {
-    const leaseIds = [...this.leases.keys()];
-    if (leaseIds.length === 0) return;
-    let reply: HeartbeatReply;
-    try {
-      reply = await this.client.post<HeartbeatReply>('/v1/worker/heartbeat', { workerId: this.workerId, leaseIds });
-    } catch (e) {
-      this.options.log.warn({ err: (e as Error).message }, 'heartbeat failed; will retry');
-      return;
-    }
+  private onHeartbeat(reply: HeartbeatReply): void {
     for (const leaseId of [...reply.cancelled, ...reply.lost]) {
       const entry = this.leases.get(leaseId);
       if (!entry) continue;
@@ -296,7 +321,9 @@ export class WorkerAgent {
       this.stopping = true;
       this.claimAbort.abort();
       this.wake();
-      const deadline = Date.now() + (this.options.graceMs ?? 10_000);
+      const graceMs = this.options.graceMs ?? 10_000;
+      const deadline = Date.now() + graceMs;
+      this.giveUpAt = deadline + graceMs;
       while (this.busy > 0 && Date.now() < deadline) {
         await new Promise<void>((r) => {
           this.slotFreed = r;
@@ -313,7 +340,7 @@ export class WorkerAgent {
         this.options.log.info({ released: left.length }, 'released unfinished tasks');
       }
       while (this.flushing) await this.flushing;
-      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+      await this.heartbeats?.stop();
       this.options.log.info('worker stopped');
     })());
   }

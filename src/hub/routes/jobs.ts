@@ -72,7 +72,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
         cursor: stringParam(q, 'cursor'),
         limit,
       };
-      const jobs = broker.views(await broker.store.listJobs(filter));
+      const jobs = broker.views(await broker.seeCluster(await broker.store.listJobs(filter)));
       return { jobs, nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null };
     },
   );

@@ -49,9 +49,13 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
   app.post(
     '/v1/worker/heartbeat',
     { ...worker, schema: { tags, summary: 'Extend leases; learn which were cancelled or lost', body: HeartbeatBody } },
-    async (req) => {
+    async (req, reply) => {
       const b = req.body as Static<typeof HeartbeatBody>;
-      return broker.heartbeat(b.workerId, b.leaseIds);
+      if (!b.waitMs || !b.jobIds) return broker.heartbeat(b.workerId, b.leaseIds);
+      // Held open: let go of it when the worker hangs up (it renews a heartbeat by abandoning it).
+      const abort = new AbortController();
+      reply.raw.on('close', () => !reply.raw.writableFinished && abort.abort());
+      return broker.heartbeat(b.workerId, b.leaseIds, { waitMs: b.waitMs, jobIds: b.jobIds, signal: abort.signal });
     },
   );
 
