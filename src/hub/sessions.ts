@@ -20,6 +20,9 @@ export interface Session {
   expiresAt: number;
 }
 
+/** A session logged out (by its id), or every session and use of a revoked token (by the token's id). */
+export type EndedSessions = { sessionId: string } | { tokenId: string };
+
 const digest = (id: string) => createHash('sha256').update(id).digest('hex');
 
 /**
@@ -29,6 +32,8 @@ const digest = (id: string) => createHash('sha256').update(id).digest('hex');
  */
 export class Sessions {
   private readonly byDigest = new Map<string, Session>();
+  /** Told when sessions end by logout or revocation, so what was opened with them (streams) closes too. */
+  private readonly endListeners = new Set<(ended: EndedSessions) => void>();
   /** Login allowance per token id: what is left of the burst as of `at`. */
   private readonly logins = new Map<string, { left: number; at: number }>();
 
@@ -75,12 +80,24 @@ export class Sessions {
   }
 
   delete(id: string): boolean {
-    return this.byDigest.delete(digest(id));
+    const key = digest(id);
+    const s = this.byDigest.get(key);
+    if (!s) return false;
+    this.byDigest.delete(key);
+    for (const l of this.endListeners) l({ sessionId: id });
+    return true;
   }
 
-  /** Ends every session opened with a token (it was revoked). */
+  /** Ends every session opened with a token, and tells listeners the token is revoked. */
   deleteForToken(tokenId: string): void {
     for (const [key, s] of this.byDigest) if (s.tokenId === tokenId) this.byDigest.delete(key);
+    for (const l of this.endListeners) l({ tokenId });
+  }
+
+  /** Calls `listener` whenever a session is logged out or a token revoked; returns the unsubscribe. */
+  onEnd(listener: (ended: EndedSessions) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   private sweep(now: number): void {
