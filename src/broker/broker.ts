@@ -17,7 +17,7 @@ import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
 import { DelayTimer } from './delayTimer.js';
-import { toNewJob, type JobLimits } from './defaults.js';
+import { checkBatchSize, toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
 import { Limits, ruleCovers } from './limits.js';
 import type { BrokerObserver } from './observer.js';
@@ -304,6 +304,7 @@ export class Broker {
         throw e;
       }
     });
+    checkBatchSize(jobs.map((j) => j.variants));
     const r = await this.create(jobs, () => this.store.createJobs(jobs));
     this.apply(r.changes);
     this.countCreated(r.jobs);
