@@ -18,7 +18,7 @@ import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
 import { DelayTimer } from './delayTimer.js';
 import { HeldHeartbeats } from './heldHeartbeats.js';
-import { toNewJob, type JobLimits } from './defaults.js';
+import { checkBatchSize, toNewJob, type JobLimits } from './defaults.js';
 import { JobEvents } from './jobEvents.js';
 import { Limits, ruleCovers } from './limits.js';
 import type { BrokerObserver } from './observer.js';
@@ -339,6 +339,7 @@ export class Broker {
         throw e;
       }
     });
+    checkBatchSize(jobs.map((j) => j.variants));
     const r = await this.create(jobs, () => this.store.createJobs(jobs));
     this.apply(r.changes);
     this.countCreated(r.jobs);

@@ -10,6 +10,12 @@ export const MINUTE_MS = 60_000;
 export const ROLLUP_RETAIN_MS = 24 * 60 * MINUTE_MS;
 
 export const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+/** The hub name on rows rebuilt from the jobs (see recover): one row per minute, shared by all hubs. */
+export const RECOVERED_HUB = 'recovered';
+/** How long after a minute ends its rows are surely written by every live hub (they write at +100 ms). */
+const WRITTEN_AFTER_MS = 5_000;
+
+type JobCounts = { created: number; succeeded: number; failed: number };
 
 interface MinuteCounts {
   jobsCreated: number;
@@ -25,12 +31,17 @@ const emptyMinute = (): MinuteCounts => ({ jobsCreated: 0, jobsSucceeded: 0, job
  * once a minute (a few rows; never a write per task), so the dashboard's charts cover the last 24
  * hours after a restart. Closing writes the minute in progress too. A write that fails is logged
  * and tried again with the next one.
+ *
+ * A hub killed before writing loses its unwritten minutes; the job counters of those are rebuilt at
+ * start from the jobs' own times (recover), which costs nothing on the hot path. Claims and their
+ * latencies are not in the store and stay lost.
  */
 export class RollupRecorder implements BrokerObserver {
   /** This process's name on its rows: hubs sharing a store, or a restart within a minute, never overwrite each other. */
   readonly hub = randomBytes(4).toString('hex');
   private readonly minutes = new Map<number, MinuteCounts>();
   private timer: NodeJS.Timeout | null = null;
+  private recoverTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private writing: Promise<void> = Promise.resolve();
 
@@ -40,12 +51,30 @@ export class RollupRecorder implements BrokerObserver {
     private readonly now: () => number = Date.now,
   ) {}
 
-  start(): void {
+  /**
+   * Rebuilds what killed hubs lost, then writes once a minute. On SQLite (one hub per file) every
+   * minute is rebuilt at once, before this hub counts anything; on PostgreSQL other live hubs hold
+   * their last minutes unwritten, so the minutes up to now are rebuilt once those are written.
+   */
+  async start(): Promise<void> {
+    const now = this.now();
+    await this.recover(this.store.dialect === 'sqlite' ? now : minuteOf(now - WRITTEN_AFTER_MS) - MINUTE_MS);
+    if (this.store.dialect === 'postgres') {
+      this.recoverTimer = setTimeout(
+        () => void this.recover(minuteOf(now)),
+        minuteOf(now) + MINUTE_MS + WRITTEN_AFTER_MS - now,
+      );
+      this.recoverTimer.unref();
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
     const now = this.now();
     // Just after the minute turns, so the minute that ended is complete.
     this.timer = setTimeout(
       () => {
-        void this.flush(false).finally(() => !this.closed && this.start());
+        void this.flush(false).finally(() => !this.closed && this.schedule());
       },
       minuteOf(now) + MINUTE_MS - now + 100,
     );
@@ -55,6 +84,7 @@ export class RollupRecorder implements BrokerObserver {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.recoverTimer) clearTimeout(this.recoverTimer);
     await this.flush(true);
   }
 
@@ -134,6 +164,66 @@ export class RollupRecorder implements BrokerObserver {
     }
   }
 
+  /**
+   * Writes, for each minute up to `until`, the jobs created, succeeded and failed that the jobs
+   * kept show and no hub's rows count: what a hub killed before writing lost. Rows are written
+   * under RECOVERED_HUB and replaced, so running it again, or on two hubs at once, adds nothing.
+   * A hub counts a job just after the store times it, so one at a minute's end may sit in the next
+   * minute's rows: going back from now, a minute's surplus first makes up the later minute's
+   * shortfall. Jobs deleted since (retention, purges) only make it rebuild less.
+   */
+  async recover(until: number): Promise<void> {
+    const now = this.now();
+    const since = minuteOf(now - ROLLUP_RETAIN_MS);
+    try {
+      const [kept, stored] = await Promise.all([this.store.jobMinutes(since), this.store.readRollups(since)]);
+      const counted = new Map<number, JobCounts>();
+      const recoveredBefore = new Set<number>();
+      const rows = new Map<string, RollupRow>();
+      for (const r of [...stored, ...this.unwritten()]) rows.set(`${r.minute}|${r.hub}|${r.kind}`, r);
+      for (const r of rows.values()) {
+        if (r.hub === RECOVERED_HUB) recoveredBefore.add(r.minute);
+        else addCounts(counted, r.minute, { created: r.jobsCreated, succeeded: r.jobsSucceeded, failed: r.jobsFailed });
+      }
+      const inStore = new Map<number, JobCounts>();
+      for (const m of kept) addCounts(inStore, m.minute, m);
+      const rebuilt: RollupRow[] = [];
+      const carry: JobCounts = { created: 0, succeeded: 0, failed: 0 };
+      for (let minute = minuteOf(now); minute >= since; minute -= MINUTE_MS) {
+        const lost: JobCounts = { created: 0, succeeded: 0, failed: 0 };
+        for (const f of ['created', 'succeeded', 'failed'] as const) {
+          const x = (inStore.get(minute)?.[f] ?? 0) - (counted.get(minute)?.[f] ?? 0) + carry[f];
+          lost[f] = Math.max(0, x);
+          carry[f] = Math.min(0, x);
+        }
+        if (minute > until || (lost.created + lost.succeeded + lost.failed === 0 && !recoveredBefore.has(minute)))
+          continue;
+        rebuilt.push({
+          minute,
+          hub: RECOVERED_HUB,
+          kind: '',
+          jobsCreated: lost.created,
+          jobsSucceeded: lost.succeeded,
+          jobsFailed: lost.failed,
+          claims: 0,
+          latency: {},
+        });
+      }
+      if (rebuilt.length > 0) await this.store.writeRollups(rebuilt);
+      const total = rebuilt.reduce((n, r) => n + r.jobsCreated + r.jobsSucceeded + r.jobsFailed, 0);
+      if (total > 0)
+        this.log.info(
+          { minutes: rebuilt.length, jobs: total },
+          'rebuilt per-minute job counts a stopped hub had not written',
+        );
+    } catch (e) {
+      this.log.warn(
+        { err: e },
+        'rebuilding lost per-minute rollups failed; the charts may miss minutes before this start',
+      );
+    }
+  }
+
   private mergeBack(minute: number, m: MinuteCounts): void {
     const into = this.at(minute);
     into.jobsCreated += m.jobsCreated;
@@ -147,5 +237,15 @@ export class RollupRecorder implements BrokerObserver {
         mergeInto(to.latency, k.latency);
       }
     }
+  }
+}
+
+function addCounts(into: Map<number, JobCounts>, minute: number, c: JobCounts): void {
+  const m = into.get(minute);
+  if (!m) into.set(minute, { created: c.created, succeeded: c.succeeded, failed: c.failed });
+  else {
+    m.created += c.created;
+    m.succeeded += c.succeeded;
+    m.failed += c.failed;
   }
 }

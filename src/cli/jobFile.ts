@@ -1,4 +1,5 @@
 import type { JobView } from '../broker/broker.js';
+import { MAX_TASKS_PER_REQUEST } from '../broker/defaults.js';
 import { HubError } from '../client/hubClient.js';
 import { UsageError } from './flags.js';
 import { parseJson, readSource } from './input.js';
@@ -50,15 +51,22 @@ function atLine(e: unknown, chunk: Line[], name: string, submitted: number): unk
 
 /**
  * Submits the jobs of a JSON Lines file (`-`: stdin) through /v1/jobs/batch, in chunks of 1000
- * (each chunk all or none). `defaults` (from the flags) fill in what a line does not set.
+ * jobs and at most MAX_TASKS_PER_REQUEST tasks (each chunk all or none). `defaults` (from the
+ * flags) fill in what a line does not set.
  */
 export async function submitFile(file: string, defaults: Record<string, unknown>, f: ClientFlags): Promise<void> {
   const name = file === '-' ? 'stdin' : file;
   const lines = parseJobLines(await readSource(file, '--file'), name);
   const client = connect(f);
   const all: Batch = { jobs: [], created: [] };
-  for (let start = 0; start < lines.length; start += BATCH_SIZE) {
-    const chunk = lines.slice(start, start + BATCH_SIZE);
+  for (let start = 0; start < lines.length;) {
+    let end = start;
+    for (let tasks = 0; end < lines.length && end - start < BATCH_SIZE; end++) {
+      const variants = { ...defaults, ...lines[end]!.job }.variants;
+      tasks += typeof variants === 'number' ? variants : 1;
+      if (end > start && tasks > MAX_TASKS_PER_REQUEST) break;
+    }
+    const chunk = lines.slice(start, end);
     let reply: Batch;
     try {
       reply = await client.post<Batch>(
@@ -69,6 +77,7 @@ export async function submitFile(file: string, defaults: Record<string, unknown>
     } catch (e) {
       throw atLine(e, chunk, name, start);
     }
+    start = end;
     all.jobs.push(...reply.jobs);
     all.created.push(...reply.created);
   }

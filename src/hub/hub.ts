@@ -71,7 +71,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
   const rollups = new RollupRecorder(store, log);
   const broker = new Broker(store, config, log, cluster, observeAll(metrics, rollups));
   await broker.start();
-  rollups.start();
+  await rollups.start();
   const overview = new Overview(broker, rollups, log);
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);

@@ -19,7 +19,7 @@ import { documentRoute } from './routeDocs.js';
 import type { LogSink } from './logSink.js';
 import { accessLog } from './routes/logs.js';
 import { adminRoutes } from './routes/admin.js';
-import { endStreams } from './sse.js';
+import { closeStreamsWithTheirTokens, endStreams } from './sse.js';
 import { jobRoutes } from './routes/jobs.js';
 import { workerRoutes } from './routes/worker.js';
 import type { Tokens } from './tokens.js';
@@ -145,8 +145,10 @@ export async function buildServer({
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  const stopStreamChecks = closeStreamsWithTheirTokens(app.server, tokens);
   app.addHook('preClose', async () => {
     closing = true;
+    stopStreamChecks();
     endStreams(app.server);
     for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   });

@@ -1,8 +1,17 @@
 import type { Server } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { SESSION_COOKIE } from './auth.js';
+import { parseCookies } from './cookies.js';
+import type { Tokens } from './tokens.js';
 
 // Proxies drop connections that stay silent; a comment line every so often keeps them open.
 const KEEPALIVE_MS = 15_000;
+/**
+ * How often open streams check that their token and session still hold: a revoke on another hub
+ * (or an expired session) closes them within this plus the token cache's 10 s. A revoke or logout
+ * on this hub closes them at once.
+ */
+export const STREAM_CHECK_MS = 5_000;
 
 /** Open streams per HTTP server, so a closing hub can end them rather than wait for its grace to cut them. */
 const open = new WeakMap<object, Set<SseStream>>();
@@ -12,15 +21,58 @@ export function endStreams(server: Server): void {
   for (const s of open.get(server) ?? []) s.end();
 }
 
-/** A Server-Sent Events stream on a hijacked reply. */
+/**
+ * Closes the server's streams when what opened them ends: at once for a revoke or logout on this
+ * hub, and by a check every STREAM_CHECK_MS for one elsewhere. Returns the function that stops it.
+ */
+export function closeStreamsWithTheirTokens(server: Server, tokens: Tokens): () => void {
+  const streams = () => [...(open.get(server) ?? [])];
+  const unsubscribe = tokens.sessions.onEnd((ended) => {
+    for (const s of streams()) {
+      if ('tokenId' in ended ? s.tokenId === ended.tokenId : s.sessionId === ended.sessionId) s.end();
+    }
+  });
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void check(streams(), tokens).finally(() => (checking = false));
+  }, STREAM_CHECK_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+  };
+}
+
+async function check(streams: SseStream[], tokens: Tokens): Promise<void> {
+  const active = new Map<string, boolean>();
+  for (const s of streams) {
+    if (s.tokenId === undefined) continue;
+    try {
+      if (!active.has(s.tokenId)) active.set(s.tokenId, (await tokens.active(s.tokenId)) !== null);
+    } catch {
+      continue; // the store is unreachable: the next check decides
+    }
+    if (!active.get(s.tokenId) || (s.sessionId !== undefined && !tokens.sessions.get(s.sessionId))) s.end();
+  }
+}
+
+/** A Server-Sent Events stream on a hijacked reply, open while the token (and session) it was opened with holds. */
 export class SseStream {
   private readonly keepalive: NodeJS.Timeout;
   private closed = false;
+  /** The token the stream was opened with (set by requireScope), and the session cookie when it came by one. */
+  readonly tokenId: string | undefined;
+  readonly sessionId: string | undefined;
 
   constructor(
     private readonly reply: FastifyReply,
     onClose: () => void,
   ) {
+    const req = reply.request;
+    this.tokenId = req.token?.id;
+    this.sessionId = req.headers.authorization ? undefined : parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

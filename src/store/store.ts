@@ -82,6 +82,14 @@ export interface RollupRow {
   latency: LatencyHistogram;
 }
 
+/** Jobs created, and jobs that ended succeeded or failed, in one minute, by the jobs' own times. */
+export interface JobMinute {
+  minute: number;
+  created: number;
+  succeeded: number;
+  failed: number;
+}
+
 export interface NewToken {
   id: string;
   name: string;
@@ -200,6 +208,8 @@ export interface Store {
   readRollups(since: number): Promise<RollupRow[]>;
   /** Deletes the rollups of minutes before `before`; returns how many rows went. */
   pruneRollups(before: number): Promise<number>;
+  /** Job counts per minute from `since` on, from the jobs kept: what rebuilds rollups a killed hub never wrote. */
+  jobMinutes(since: number): Promise<JobMinute[]>;
 
   listLimits(): Promise<Limit[]>;
   setLimit(limit: Limit, now: number): Promise<void>;

@@ -122,6 +122,14 @@ describe('roost CLI against a hub: batches, cache, early stop, limits, purge', (
     );
   });
 
+  test('job submit --file splits a file asking for more tasks than one request may create', async () => {
+    const file = join(hub.dataDir, 'many-variants.jsonl');
+    // 11,000 tasks: past the 10,000 one batch may ask for. Delayed, so nothing runs them here.
+    const line = `{"kind":"text.markov","input":{"maxWords":1},"variants":1000,"delayMs":3600000}`;
+    writeFileSync(file, Array.from({ length: 11 }, () => line).join('\n') + '\n');
+    assert.equal(await ok(['job', 'submit', '--file', file]), 'Submitted 11 jobs (11 created, 0 existing)\n');
+  });
+
   test('job submit --file: a job the hub refuses is reported with its line, and none are submitted', async () => {
     const before = (await json<{ jobs: unknown[] }>('job', 'list', '--limit', '500')).jobs.length;
     const r = await hub.client(

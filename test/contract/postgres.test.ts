@@ -11,6 +11,7 @@ import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
 import { sql } from '../../src/store/postgres/statements.js';
 import type { NewJob } from '../../src/types.js';
 import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
+import { countContract } from './countContract.js';
 import { rollupContract } from './rollupContract.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
@@ -50,6 +51,8 @@ if (!db) {
 
   storeContract({ name: 'postgres', open: () => open(db.url) });
   rollupContract({ name: 'postgres', open: () => open(beside('rollups')) });
+  // Two stores on one schema: two hubs.
+  countContract({ name: 'postgres', open: () => open(beside('counts')) }, true);
 
   test('postgres: the migrations build exactly the committed schema dump (src/store/postgres/schema.sql)', async () => {
     await (await open(beside('dump'))).close();

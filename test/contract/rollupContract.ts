@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RollupRow, Store } from '../../src/store/store.js';
-import type { StoreFactory } from './storeContract.js';
+import { jobId } from '../../src/util/ids.js';
+import { newJob, type StoreFactory } from './storeContract.js';
 
 const M = 60_000;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % M);
@@ -55,6 +56,26 @@ export function rollupContract(factory: StoreFactory): void {
           ['b', 2, {}],
         ],
       );
+    });
+
+    test('job counts per minute come from the jobs: created by creation time, succeeded and failed by their end', async () => {
+      // Far from the other tests' times, so only these jobs are counted.
+      const base = T0 + 1000 * M;
+      const at = (ms: number, kind: string) => newJob({ id: jobId(ms), kind, route: kind, createdAt: ms, runAt: ms });
+      await store.createJob(at(base - 2 * M, 'jm.old'));
+      for (const ms of [base + 5, base + 30_000, base + M + 1]) await store.createJob(at(ms, 'jm.a'));
+      const route = [{ route: 'jm.a', key: null, concurrency: null, rate: null }];
+      const claimed = await store.claim('w', route, 3, base + M + 2);
+      assert.equal(claimed.tasks.length, 3);
+      const [a, b, c] = claimed.tasks;
+      await store.complete([{ leaseId: a!.leaseId, output: 1 }], base + M + 10);
+      await store.complete([{ leaseId: b!.leaseId, output: 2 }], base + 2 * M + 10);
+      await store.fail(c!.leaseId, 'no', false, base + 2 * M + 20);
+      assert.deepEqual(await store.jobMinutes(base), [
+        { minute: base, created: 2, succeeded: 0, failed: 0 },
+        { minute: base + M, created: 1, succeeded: 1, failed: 0 },
+        { minute: base + 2 * M, created: 0, succeeded: 1, failed: 1 },
+      ]);
     });
 
     test('pruning deletes the minutes before a time and says how many rows went', async () => {

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { countContract } from './countContract.js';
 import { rollupContract } from './rollupContract.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
@@ -16,6 +17,7 @@ const open = (file = join(dir, `s${++n}.db`)) => new SqliteStore(file, { retryDe
 
 storeContract({ name: 'sqlite', open: async () => open() });
 rollupContract({ name: 'sqlite', open: async () => open() });
+countContract({ name: 'sqlite', open: async () => open() }, false);
 
 test('sqlite: committed jobs survive closing and reopening the file', async () => {
   const file = join(dir, 'reopen.db');

@@ -15,7 +15,7 @@ let h: TestHub;
 let client: Client;
 let worker: Client;
 
-const KINDS = ['bc.batch', 'bc.atomic', 'bc.key', 'bc.big', 'bc.cache', 'bc.copy', 'bc.enough'];
+const KINDS = ['bc.batch', 'bc.atomic', 'bc.key', 'bc.big', 'bc.tasks', 'bc.cache', 'bc.copy', 'bc.enough'];
 
 before(async () => {
   h = await startTestHub({ kinds: KINDS });
@@ -146,6 +146,22 @@ test('a batch takes up to 1000 jobs; 1001 is refused and creates nothing', { tim
     .filter((t: any) => t.kind === 'bc.big' && t.state === 'queued')
     .reduce((n: number, t: any) => n + t.count, 0);
   assert.equal(queued, 1000);
+});
+
+test('a batch may ask for at most 10,000 tasks in all; more is refused naming jobs, and creates nothing', async () => {
+  // 1000 jobs x 1000 variants (1M tasks) held the hub 3.5 s in one transaction (issue 16, item 15).
+  const jobs = (n: number, variants: number) =>
+    Array.from({ length: n }, (_, i) => ({ kind: 'bc.tasks', input: i, variants }));
+  const huge = await batch(jobs(1000, 1000));
+  assert.equal(huge.status, 400, huge.text.slice(0, 300));
+  assert.deepEqual([huge.json.error.code, huge.json.error.field], ['invalid_request', 'jobs']);
+  assert.match(huge.json.error.message, /1000000 tasks .* at most 10000/);
+  const over = await batch(jobs(11, 1000));
+  assert.equal(over.status, 400, over.text.slice(0, 300));
+  assert.equal(await countOf('bc.tasks'), 0);
+  const atBound = await batch(jobs(10, 1000));
+  assert.equal(atBound.status, 200, atBound.text.slice(0, 300));
+  assert.equal(atBound.json.jobs.length, 10);
 });
 
 /** A handler that counts its calls; each output carries the call number, so a rerun shows. */

@@ -120,3 +120,31 @@ test('revoking the token ends the sessions made with it', async () => {
   await h.admin.request('DELETE', `/v1/tokens/${id}`);
   assert.equal((await call('/v1/jobs', s.cookie)).status, 401);
 });
+
+test("a client token logging in again and again is refused with 429 and Retry-After, and the admin's session stays", async () => {
+  const admin = await login(h.adminToken);
+  const client = (await h.as('client')).token;
+  const statuses: number[] = [];
+  let refused: Response | null = null;
+  for (let i = 0; i < 30; i++) {
+    const res = await fetch(`${h.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: client }),
+    });
+    statuses.push(res.status);
+    if (res.status === 429) refused ??= res;
+    else await res.arrayBuffer();
+  }
+  assert.ok(
+    statuses.slice(0, 10).every((s) => s === 201),
+    `the first logins succeed: ${statuses.join(',')}`,
+  );
+  assert.ok(refused, `later logins are refused: ${statuses.join(',')}`);
+  const wait = Number(refused.headers.get('retry-after'));
+  assert.ok(Number.isInteger(wait) && wait >= 1, `Retry-After: ${refused.headers.get('retry-after')}`);
+  const body = (await refused.json()) as any;
+  assert.deepEqual([body.error.code, body.error.field], ['rate_limited', 'token']);
+  assert.equal((await call('/v1/workers', admin.cookie)).status, 200, "the admin's session still works");
+  assert.equal((await login((await h.as('client')).token)).status, 201, 'another token still logs in');
+});

@@ -19,7 +19,7 @@ const view = (s: Session) => ({ tokenId: s.tokenId, scope: s.scope, csrf: s.csrf
 /**
  * Dashboard login: a token is exchanged for a session cookie (HttpOnly, SameSite=Strict), so the
  * token itself is neither kept by the page nor sent again. Worker tokens cannot log in: they may
- * call nothing the dashboard shows.
+ * call nothing the dashboard shows. Logins are rate-limited per token (429 with Retry-After).
  */
 export function sessionRoutes(app: FastifyInstance, tokens: Tokens): void {
   const tags = ['session'];
@@ -46,7 +46,19 @@ export function sessionRoutes(app: FastifyInstance, tokens: Tokens): void {
           'a worker token cannot log in to the dashboard; use an admin or client token',
           'token',
         );
-      const { id, session } = tokens.sessions.create(token.id, token.scope);
+      const made = tokens.sessions.create(token.id, token.scope);
+      if ('retryAfterMs' in made)
+        return reply
+          .code(429)
+          .header('retry-after', String(Math.ceil(made.retryAfterMs / 1000)))
+          .send({
+            error: {
+              code: 'rate_limited',
+              message: `too many logins with this token; try again in ${Math.ceil(made.retryAfterMs / 1000)} s`,
+              field: 'token',
+            },
+          });
+      const { id, session } = made;
       reply.header(
         'set-cookie',
         sessionCookie(SESSION_COOKIE, id, { maxAgeSeconds: SESSION_MS / 1000, secure: overHttps(req) }),

@@ -245,6 +245,8 @@ export const SECTIONS: readonly Section[] = [
 export const NOT_ARCHIVED: Readonly<Record<string, string>> = {
   schema_migrations: 'the importing store applies its own migrations',
   sqlite_sequence: "SQLite's AUTOINCREMENT counters travel as the manifest's counters",
+  state_counts: 'derived: the triggers that keep it count the tasks and jobs as they are imported',
+  state_count_deltas: 'derived, as state_counts',
 };
 
 /**

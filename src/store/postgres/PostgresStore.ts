@@ -1,16 +1,5 @@
 import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
-import {
-  countTasks,
-  splitTaskId,
-  toJob,
-  toLimit,
-  toResult,
-  toStats,
-  toTask,
-  toWorker,
-  tokenInfo,
-  type Row,
-} from '../rows.js';
+import { countTasks, splitTaskId, toJob, toLimit, toResult, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreOptions, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import { pgTarget } from './connection.js';
@@ -19,6 +8,7 @@ import { PgLeases } from './leases.js';
 import { migrate } from './migrate.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { PgRollups } from './rollups.js';
+import { PgCounts } from './counts.js';
 import { insertJobs } from './creation.js';
 
 /**
@@ -29,10 +19,12 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
+  private readonly counts: PgCounts;
 
   private constructor(readonly core: PgCore) {
     this.leases = new PgLeases(core);
     this.rollups = new PgRollups(core);
+    this.counts = new PgCounts(core);
   }
 
   /** Connects, applies pending migrations and answers once the store is ready. */
@@ -49,6 +41,7 @@ export class PostgresStore implements Store {
   }
 
   close(): Promise<void> {
+    this.counts.close();
     return this.core.pool.end();
   }
 
@@ -258,11 +251,11 @@ export class PostgresStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const [tasks, jobs] = await Promise.all([this.core.q('taskStats'), this.core.q('jobStats')]);
-    return toStats(tasks.rows, jobs.rows);
+    return this.counts.read();
   }
 
   writeRollups: Store['writeRollups'] = (...a) => this.rollups.write(...a);
   readRollups: Store['readRollups'] = (...a) => this.rollups.read(...a);
   pruneRollups: Store['pruneRollups'] = (...a) => this.rollups.prune(...a);
+  jobMinutes: Store['jobMinutes'] = (...a) => this.rollups.jobMinutes(...a);
 }

@@ -1,8 +1,12 @@
-import type { RollupRow } from '../store.js';
+import { jobIdFloor } from '../../util/ids.js';
+import { JOB_MINUTE_SQL, toJobMinutes } from '../jobMinutes.js';
+import type { JobMinute, RollupRow } from '../store.js';
 import { toRollup } from '../rows.js';
 import type { PgCore } from './core.js';
 
 /** The dashboard's per-minute rollups in PostgreSQL: one statement a minute per hub. */
+const JOB_MINUTES = JOB_MINUTE_SQL('postgres');
+
 export class PgRollups {
   constructor(private readonly core: PgCore) {}
 
@@ -22,6 +26,15 @@ export class PgRollups {
 
   async read(since: number): Promise<RollupRow[]> {
     return (await this.core.q('readRollups', [since])).rows.map(toRollup);
+  }
+
+  async jobMinutes(since: number): Promise<JobMinute[]> {
+    const [created, succeeded, failed] = await Promise.all([
+      this.core.pool.query(JOB_MINUTES.created, [jobIdFloor(since), since]),
+      this.core.pool.query(JOB_MINUTES.succeeded, [since]),
+      this.core.pool.query(JOB_MINUTES.failed, [since]),
+    ]);
+    return toJobMinutes(created.rows, succeeded.rows, failed.rows);
   }
 
   async prune(before: number): Promise<number> {

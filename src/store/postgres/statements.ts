@@ -318,9 +318,6 @@ export const sql = {
   // () -> { kind } of every kind ever offered
   kinds: 'SELECT kind FROM kinds ORDER BY kind',
 
-  // () -> { kind, state, n }: task counts
-  taskStats: 'SELECT kind, state, count(*)::int AS n FROM tasks GROUP BY kind, state',
-
   // ($1 minutes, $2 hubs, $3 kinds, $4 jobs created, $5 succeeded, $6 failed, $7 claims, $8 latency
   //  JSON, arrays of one length) -> nothing: one row each, replacing a row with the same key
   writeRollups: `INSERT INTO rollups (minute, hub, kind, jobs_created, jobs_succeeded, jobs_failed, claims, latency)
@@ -332,6 +329,4 @@ export const sql = {
   readRollups: 'SELECT * FROM rollups WHERE minute >= $1 ORDER BY minute, hub, kind',
   // ($1 before) -> rowCount = rows deleted
   pruneRollups: 'DELETE FROM rollups WHERE minute < $1',
-  // () -> { state, n }: job counts
-  jobStats: 'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
 } as const;

@@ -310,4 +310,5 @@ export class SqliteStore implements Store {
   writeRollups: Store['writeRollups'] = (...a) => this.rollups.write(...a);
   readRollups: Store['readRollups'] = (...a) => this.rollups.read(...a);
   pruneRollups: Store['pruneRollups'] = (...a) => this.rollups.prune(...a);
+  jobMinutes: Store['jobMinutes'] = (...a) => this.rollups.jobMinutes(...a);
 }

@@ -1,4 +1,6 @@
-import type { RollupRow } from '../store.js';
+import { jobIdFloor } from '../../util/ids.js';
+import { JOB_MINUTE_SQL, toJobMinutes } from '../jobMinutes.js';
+import type { JobMinute, RollupRow } from '../store.js';
 import { toRollup, type Row } from '../rows.js';
 import type { SqliteCore } from './core.js';
 import { prepareAll } from './prepareAll.js';
@@ -11,6 +13,7 @@ const SQL = {
   read: 'SELECT * FROM rollups WHERE minute >= ? ORDER BY minute, hub, kind',
   // (before) -> nothing; changes = rows deleted
   prune: 'DELETE FROM rollups WHERE minute < ?',
+  ...JOB_MINUTE_SQL('sqlite'),
 };
 
 /** The dashboard's per-minute rollups in the SQLite store: a few rows a minute, in one batched write. */
@@ -29,6 +32,14 @@ export class SqliteRollups {
 
   async read(since: number): Promise<RollupRow[]> {
     return (this.st.read.all(since) as Row[]).map(toRollup);
+  }
+
+  async jobMinutes(since: number): Promise<JobMinute[]> {
+    return toJobMinutes(
+      this.st.created.all(jobIdFloor(since), since) as Row[],
+      this.st.succeeded.all(since) as Row[],
+      this.st.failed.all(since) as Row[],
+    );
   }
 
   prune(before: number): Promise<number> {

@@ -1,0 +1,42 @@
+import type { JobMinute } from './store.js';
+import type { Row } from './rows.js';
+
+/**
+ * The statements both dialects run to count jobs per minute by their own times, each with its
+ * parameters and what it returns. The bounds keep each one on an index: the id range of the
+ * primary key (ids start with their creation time), jobs_retention (finished_at, spelled with its
+ * predicate; SQLite's planner would rather scan every succeeded job by jobs_by_state, so it is
+ * told) and jobs_by_state.
+ */
+export const JOB_MINUTE_SQL = (dialect: 'sqlite' | 'postgres') => {
+  const p = (n: number) => (dialect === 'sqlite' ? '?' : `$${n}`);
+  const byEnd = dialect === 'sqlite' ? 'INDEXED BY jobs_retention' : '';
+  return {
+    // (lowest id of the first minute, first minute) -> rows (minute, n): jobs created per minute
+    created: `SELECT (created_at / 60000) * 60000 AS minute, count(*) AS n FROM jobs
+    WHERE id >= ${p(1)} AND created_at >= ${p(2)} GROUP BY 1`,
+    // (first minute) -> rows (minute, n): jobs that ended succeeded, per minute of their end
+    succeeded: `SELECT (finished_at / 60000) * 60000 AS minute, count(*) AS n FROM jobs ${byEnd}
+    WHERE (state = 'succeeded' OR state = 'cancelled') AND state = 'succeeded' AND finished_at >= ${p(1)} GROUP BY 1`,
+    // (first minute) -> rows (minute, n): jobs that ended failed, per minute of their end
+    failed: `SELECT (finished_at / 60000) * 60000 AS minute, count(*) AS n FROM jobs
+    WHERE state = 'failed' AND finished_at >= ${p(1)} GROUP BY 1`,
+  };
+};
+
+/** The three counts merged into one entry per minute, oldest first. */
+export function toJobMinutes(created: Row[], succeeded: Row[], failed: Row[]): JobMinute[] {
+  const byMinute = new Map<number, JobMinute>();
+  const add = (rows: Row[], field: 'created' | 'succeeded' | 'failed') => {
+    for (const r of rows) {
+      const minute = Number(r.minute);
+      let m = byMinute.get(minute);
+      if (!m) byMinute.set(minute, (m = { minute, created: 0, succeeded: 0, failed: 0 }));
+      m[field] += Number(r.n);
+    }
+  };
+  add(created, 'created');
+  add(succeeded, 'succeeded');
+  add(failed, 'failed');
+  return [...byMinute.values()].sort((a, b) => a.minute - b.minute);
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Store, StoreStats } from '../../src/store/store.js';
+import { jobId } from '../../src/util/ids.js';
+import { newJob, type StoreFactory } from './storeContract.js';
+
+const T0 = 1_700_000_000_000;
+const rc = (route: string) => [{ route, key: null, concurrency: null, rate: null }];
+
+/** Stats in a comparable order. */
+function sorted(s: StoreStats): StoreStats {
+  return {
+    tasks: [...s.tasks].sort((a, b) => `${a.kind}|${a.state}`.localeCompare(`${b.kind}|${b.state}`)),
+    jobs: Object.fromEntries(Object.entries(s.jobs).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+/**
+ * The counts /v1/stats, /metrics and the overview read are kept as work changes, not counted each
+ * time (issue 16, item 15): after every kind of change they equal a tally of the jobs and tasks
+ * themselves. `shared` opens a second store on the same data, as a second hub would.
+ */
+export function countContract(factory: StoreFactory, shared: boolean): void {
+  describe(`count contract: ${factory.name}`, () => {
+    let a: Store;
+    let b: Store;
+    const ids: string[] = [];
+    before(async () => {
+      a = await factory.open();
+      b = shared ? await factory.open() : a;
+    });
+    after(async () => {
+      if (b !== a) await b.close();
+      await a.close();
+    });
+
+    /** What the stats must say: every task and job still stored, counted one by one. */
+    async function tally(): Promise<StoreStats> {
+      const tasks = new Map<string, { kind: string; state: string; count: number }>();
+      const jobs: Record<string, number> = {};
+      for (const id of ids) {
+        const job = await a.getJob(id);
+        if (!job) continue;
+        jobs[job.state] = (jobs[job.state] ?? 0) + 1;
+        for (const t of await a.listTasks(id)) {
+          const key = `${t.kind}|${t.state}`;
+          const e = tasks.get(key) ?? { kind: t.kind, state: t.state, count: 0 };
+          e.count++;
+          tasks.set(key, e);
+        }
+      }
+      return sorted({ tasks: [...tasks.values()], jobs });
+    }
+
+    async function check(step: string): Promise<void> {
+      const expected = await tally();
+      assert.deepEqual(sorted(await a.stats()), expected, `after ${step}, read on the first store`);
+      assert.deepEqual(sorted(await b.stats()), expected, `after ${step}, read on the second store`);
+    }
+
+    const job = (kind: string, variants: number, at: number, over = {}) => {
+      const id = jobId(at);
+      ids.push(id);
+      return newJob({ id, kind, route: kind, variants, createdAt: at, runAt: at, maxAttempts: 1, ...over });
+    };
+
+    test('counts follow creates, claims, completes, failures, cancels, releases, sweeps and purges', async () => {
+      await check('nothing');
+      await a.createJob(job('cnt.a', 3, T0));
+      await b.createJobs([job('cnt.b', 2, T0 + 1), job('cnt.a', 1, T0 + 2), job('cnt.a', 1, T0 + 3)]);
+      await a.createJob(job('cnt.b', 1, T0 + 4, { runAt: T0 + 3_600_000 }));
+      await check('creates (one delayed)');
+
+      const claimed = await a.claim('w1', rc('cnt.a'), 5, T0 + 10);
+      assert.equal(claimed.tasks.length, 5);
+      const [t1, t2, t3, t4, t5] = claimed.tasks;
+      await check('a claim');
+      await b.complete(
+        [
+          { leaseId: t1!.leaseId, output: 1 },
+          { leaseId: t4!.leaseId, output: 4 },
+        ],
+        T0 + 20,
+      );
+      await a.fail(t5!.leaseId, 'broken', false, T0 + 21);
+      await check('completes and a failure');
+      await b.release([t2!.leaseId], T0 + 22);
+      await check('a release');
+      await a.cancelJob(ids[1]!, T0 + 23);
+      await check('a cancel');
+      await b.heartbeat([t3!.leaseId], T0 + 24);
+      await check('a heartbeat (no state changes)');
+      assert.ok((await a.reapExpired(T0 + 10_000_000, 100)).reaped >= 1);
+      await check('leases reaped');
+      await a.promoteDue(T0 + 3_600_001);
+      await check('a delayed task promoted');
+
+      assert.ok((await b.sweep(T0 + 100_000_000, 100)) >= 1);
+      await check('a retention sweep');
+      assert.ok((await a.purgeDead('all')) >= 1);
+      await check('purging the dead');
+    });
+  });
+}
