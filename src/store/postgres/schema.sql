@@ -1,27 +1,6 @@
 -- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.
 -- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.
 
-CREATE FUNCTION roost_count_states() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO state_count_deltas (tbl, kind, state, n)
-      SELECT TG_ARGV[0], CASE WHEN TG_ARGV[0] = 'jobs' THEN '' ELSE kind END, state, count(*)
-      FROM new_rows GROUP BY 2, 3;
-  ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO state_count_deltas (tbl, kind, state, n)
-      SELECT TG_ARGV[0], CASE WHEN TG_ARGV[0] = 'jobs' THEN '' ELSE kind END, state, -count(*)
-      FROM old_rows GROUP BY 2, 3;
-  ELSE
-    INSERT INTO state_count_deltas (tbl, kind, state, n)
-      SELECT TG_ARGV[0], CASE WHEN TG_ARGV[0] = 'jobs' THEN '' ELSE kind END, state, sum(d)
-      FROM (SELECT kind, state, 1 AS d FROM new_rows UNION ALL SELECT kind, state, -1 FROM old_rows) AS c
-      GROUP BY 2, 3 HAVING sum(d) <> 0;
-  END IF;
-  RETURN NULL;
-END $$;
-
 CREATE TABLE bot_logs (
     id bigint NOT NULL,
     bot text NOT NULL,
@@ -230,20 +209,6 @@ CREATE TABLE schema_migrations (
     applied_at bigint NOT NULL
 );
 
-CREATE TABLE state_count_deltas (
-    tbl text NOT NULL,
-    kind text NOT NULL,
-    state text NOT NULL,
-    n bigint NOT NULL
-);
-
-CREATE TABLE state_counts (
-    tbl text NOT NULL,
-    kind text NOT NULL,
-    state text NOT NULL,
-    n bigint NOT NULL
-);
-
 CREATE TABLE tasks (
     id bigint NOT NULL,
     job_id text NOT NULL,
@@ -361,9 +326,6 @@ ALTER TABLE ONLY sandbox_posts
 ALTER TABLE ONLY schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
-ALTER TABLE ONLY state_counts
-    ADD CONSTRAINT state_counts_pkey PRIMARY KEY (tbl, kind, state);
-
 ALTER TABLE ONLY tasks
     ADD CONSTRAINT tasks_job_id_idx_key UNIQUE (job_id, idx);
 
@@ -407,18 +369,6 @@ CREATE INDEX tasks_leased ON tasks USING btree (lease_expires_at) WHERE (state =
 CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
 
 CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE ((state = 'leased'::text) AND (concurrency_key IS NOT NULL));
-
-CREATE TRIGGER jobs_counted_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('jobs');
-
-CREATE TRIGGER jobs_counted_insert AFTER INSERT ON jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('jobs');
-
-CREATE TRIGGER jobs_counted_update AFTER UPDATE ON jobs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('jobs');
-
-CREATE TRIGGER tasks_counted_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('tasks');
-
-CREATE TRIGGER tasks_counted_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('tasks');
-
-CREATE TRIGGER tasks_counted_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('tasks');
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
