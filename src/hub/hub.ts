@@ -19,6 +19,9 @@ import { observeAll } from '../broker/observer.js';
 import { RollupRecorder } from '../broker/rollupRecorder.js';
 import { buildServer } from './server.js';
 import { Tokens } from './tokens.js';
+import { openArtifacts } from '../artifacts/openArtifacts.js';
+import type { Artifacts } from '../artifacts/artifacts.js';
+import { artifactRoutes } from './routes/artifacts.js';
 
 export interface RunningHub {
   url: string;
@@ -27,6 +30,7 @@ export interface RunningHub {
   sandbox: Sandbox;
   /** On several hubs sharing a PostgreSQL store, the bots run on the leader only. */
   bots: BotSupervisor;
+  artifacts: Artifacts;
   /** Stops the bots, answers open long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -69,7 +73,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     log: log.child({ component: 'bots' }),
     cluster,
   });
+  const artifacts = openArtifacts(config, store, cluster, log.child({ component: 'artifacts' }));
   const routes = [
+    (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
   ];
@@ -111,6 +117,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     tokens,
     sandbox,
     bots,
+    artifacts,
     close: () =>
       (closing ??= (async () => {
         await bots.close();
@@ -121,6 +128,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         await app.close();
         overview.stop();
         clearTimeout(force);
+        await artifacts.close();
         // After the last request, so the minute in progress is written whole.
         await rollups.close();
         await cluster.close();
