@@ -38,6 +38,8 @@ async function runWorker(f: WorkerFlags): Promise<number> {
     workerId: f.id,
     waitMs: f.wait,
     graceMs: f.grace,
+    artifactCacheDir: config.artifactCacheDir,
+    artifactCacheBytes: config.artifactCacheBytes,
     log: createLogger(config.logLevel, 'roost-worker'),
   });
   const service = stopOnSignals(() => agent.stop(), f.grace + STOP_MARGIN_MS);
