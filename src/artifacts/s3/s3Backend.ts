@@ -8,6 +8,8 @@ import {
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+// Pinned to 3.1175.0 (package.json): it runs on Node 20 (printing a notice that releases after
+// January 2027 will need Node 22); later releases may not.
 import { Upload } from '@aws-sdk/lib-storage';
 import { randomText } from '../../util/ids.js';
 import type { ArtifactBackend, ByteRange, Staged } from '../backend.js';
