@@ -43,6 +43,23 @@ export interface Config {
   token: string | undefined;
   /** Worker side: a folder whose node_modules holds node-llama-cpp, for `roost worker --gguf` (docs/models.md). */
   llamaModules: string | undefined;
+  /** Where artifact bytes live: `data` (`<dataDir>/artifacts`) or `s3://BUCKET/PREFIX` (docs/artifacts.md). */
+  artifactStore: string;
+  /** An S3-compatible server's URL (MinIO, Garage, R2); unset means AWS itself. */
+  artifactS3Endpoint: string | undefined;
+  artifactS3Region: string;
+  /** Unset: the AWS SDK finds credentials itself (AWS_* variables, ~/.aws, instance roles). */
+  artifactS3AccessKeyId: string | undefined;
+  artifactS3SecretAccessKey: string | undefined;
+  /** The largest artifact the hub accepts (413 past it). */
+  artifactMaxBytes: number;
+  /** An artifact nothing references is deleted this long after its last upload. */
+  artifactGraceMs: number;
+  /** The key that signs artifact links; unset: a random one kept in `<dataDir>/link.secret`. */
+  linkSecret: string | undefined;
+  /** Worker side: the folder of its artifact cache, and how much it may hold. */
+  artifactCacheDir: string | undefined;
+  artifactCacheBytes: number;
 }
 
 export const DEFAULTS: Config = {
@@ -69,6 +86,16 @@ export const DEFAULTS: Config = {
   hub: 'http://127.0.0.1:7070',
   token: undefined,
   llamaModules: undefined,
+  artifactStore: 'data',
+  artifactS3Endpoint: undefined,
+  artifactS3Region: 'us-east-1',
+  artifactS3AccessKeyId: undefined,
+  artifactS3SecretAccessKey: undefined,
+  artifactMaxBytes: 2 * 1024 ** 3,
+  artifactGraceMs: 86_400_000,
+  linkSecret: undefined,
+  artifactCacheDir: undefined,
+  artifactCacheBytes: 10 * 1024 ** 3,
 };
 
 type Key = keyof Config;
@@ -82,6 +109,9 @@ const ENV: Partial<Record<Key, string>> = {
   hub: 'ROOST_HUB',
   token: 'ROOST_TOKEN',
   llamaModules: 'ROOST_LLAMA_MODULES',
+  artifactS3AccessKeyId: 'ROOST_S3_ACCESS_KEY_ID',
+  artifactS3SecretAccessKey: 'ROOST_S3_SECRET_ACCESS_KEY',
+  linkSecret: 'ROOST_LINK_SECRET',
 };
 
 function coerce(key: Key, value: unknown, source: string): unknown {
@@ -99,6 +129,11 @@ function coerce(key: Key, value: unknown, source: string): unknown {
         `${source}: store must be 'sqlite' or a postgres:// URL (postgres://USER@HOST:PORT/DATABASE?schema=NAME)`,
       );
     }
+    return value;
+  }
+  if (key === 'artifactStore') {
+    if (value !== 'data' && !(typeof value === 'string' && /^s3:\/\/[^/?#]+(\/[^?#]*)?$/.test(value)))
+      throw fail("'data' or s3://BUCKET/PREFIX");
     return value;
   }
   if (key === 'kinds') {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerArchiveCommands } from './archiveCommands.js';
+import { registerArtifactCommands } from './artifactCommands.js';
 import { registerBotCommands } from './botCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerArchiveCommands(program);
   registerLogsCommand(program);
   registerUsageCommands(program);
+  registerArtifactCommands(program);
   return program;
 }
 

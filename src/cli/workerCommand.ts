@@ -64,6 +64,8 @@ async function runWorker(f: WorkerFlags): Promise<number> {
     workerId: f.id,
     waitMs: f.wait,
     graceMs: f.grace,
+    artifactCacheDir: config.artifactCacheDir,
+    artifactCacheBytes: config.artifactCacheBytes,
     log,
   });
   const service = stopOnSignals(async () => {

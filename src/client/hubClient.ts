@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 
 /** A reply from the hub that was not 2xx, or no reply at all (`status` 0: unreachable or timed out). */
 export class HubError extends Error {
@@ -162,6 +163,58 @@ export class HubClient {
 
   post<T>(path: string, body: unknown = {}, opts?: RequestOptions): Promise<T> {
     return this.request<T>('POST', path, body, opts);
+  }
+
+  /** Streams a body up (an artifact) as `contentType`; the reply is read as JSON, errors as HubError. */
+  upload<T>(path: string, body: Readable, contentType: string, size?: number): Promise<{ status: number; body: T }> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = { 'content-type': contentType };
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      if (size !== undefined) headers['content-length'] = size;
+      const req = this.transport.request(this.baseUrl + path, { method: 'PUT', headers, agent: this.agent });
+      req.on('error', (e) => reject(this.unreachable(e)));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(this.unreachable(e)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const parsed = (text ? JSON.parse(text) : undefined) as T;
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve({ status, body: parsed });
+          const e = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+          reject(new HubError(status, e?.code ?? `http_${status}`, e?.message ?? `HTTP ${status}`, e?.field, parsed));
+        });
+      });
+      body.on('error', (e) => req.destroy(e));
+      body.pipe(req);
+    });
+  }
+
+  /** A GET whose reply body is streamed (an artifact): the response once its status is 2xx, else HubError. */
+  download(path: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const all = { ...headers, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
+      const req = this.transport.request(this.baseUrl + path, { method: 'GET', headers: all, agent: this.agent });
+      req.on('error', (e) => reject(this.unreachable(e)));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let parsed: { error?: { code?: string; message?: string; field?: string } } | undefined;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            parsed = undefined;
+          }
+          const e = parsed?.error;
+          reject(new HubError(status, e?.code ?? `http_${status}`, e?.message ?? `HTTP ${status}`, e?.field, parsed));
+        });
+      });
+      req.end();
+    });
   }
 
   /**

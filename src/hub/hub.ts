@@ -27,6 +27,9 @@ import { usageRoutes } from './routes/openaiUsage.js';
 import { openUsageStore } from '../store/usageStore.js';
 import { openChatStore } from '../store/chatStore.js';
 import { ChatMemory } from '../broker/chatMemory.js';
+import { openArtifacts } from '../artifacts/openArtifacts.js';
+import type { Artifacts } from '../artifacts/artifacts.js';
+import { artifactRoutes } from './routes/artifacts.js';
 
 export interface RunningHub {
   url: string;
@@ -35,6 +38,7 @@ export interface RunningHub {
   sandbox: Sandbox;
   /** On several hubs sharing a PostgreSQL store, the bots run on the leader only. */
   bots: BotSupervisor;
+  artifacts: Artifacts;
   /** Stops the bots, answers open long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -88,7 +92,9 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     cluster,
   });
   const usage = openUsageStore(store);
+  const artifacts = openArtifacts(config, store, cluster, log.child({ component: 'artifacts' }));
   const routes = [
+    (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
     (a: FastifyInstance) =>
@@ -136,6 +142,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     tokens,
     sandbox,
     bots,
+    artifacts,
     close: () =>
       (closing ??= (async () => {
         await bots.close();
@@ -146,6 +153,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
         await app.close();
         overview.stop();
         clearTimeout(force);
+        await artifacts.close();
         // After the last request, so the minute in progress is written whole.
         await rollups.close();
         await logs.close();

@@ -37,6 +37,18 @@ export function outputText(output: unknown): string {
   return JSON.stringify(output, null, 2);
 }
 
+/** The image artifacts an output references (`{ $artifact: "sha256:...", type: "image/..." }`), at any depth. */
+export function imagesIn(output: unknown, found: string[] = []): string[] {
+  if (Array.isArray(output)) for (const v of output) imagesIn(v, found);
+  else if (output && typeof output === 'object') {
+    const ref = output as { $artifact?: unknown; type?: unknown };
+    const m = typeof ref.$artifact === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(ref.$artifact) : null;
+    if (m && typeof ref.type === 'string' && ref.type.startsWith('image/')) found.push(m[1]!);
+    else for (const v of Object.values(output)) imagesIn(v, found);
+  }
+  return found;
+}
+
 /** The bot a job came from: bots submit under the concurrency key `bot:NAME`. */
 export function botOf(concurrencyKey: string | null): string | null {
   return concurrencyKey?.startsWith('bot:') ? concurrencyKey.slice(4) : null;

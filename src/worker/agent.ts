@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { isNonRetryable, NonRetryableError, type Handler, type TaskContext } from './handler.js';
 import { Heartbeats } from './heartbeats.js';
 import { Reconnect } from './reconnect.js';
+import { defaultCacheDir, WorkerArtifacts } from './artifacts.js';
 
 export interface AgentOptions {
   hub: string;
@@ -20,6 +21,9 @@ export interface AgentOptions {
   /** On stop, how long in-flight tasks may run before they are released. */
   graceMs?: number;
   log: Logger;
+  /** The local artifact cache: its folder (default: under the system's temp folder) and bound (default 10 GiB). */
+  artifactCacheDir?: string | undefined;
+  artifactCacheBytes?: number | undefined;
 }
 
 interface Running {
@@ -64,7 +68,15 @@ export class WorkerAgent {
     this.workerId = options.workerId ?? `${hostname()}-${randomText(6)}`;
     this.client = new HubClient(options.hub, options.token);
     this.handlers = new Map(options.handlers.map((h) => [h.kind, h]));
+    this.artifacts = new WorkerArtifacts(
+      this.client,
+      options.artifactCacheDir ?? defaultCacheDir(),
+      options.artifactCacheBytes ?? 10 * 1024 ** 3,
+    );
   }
+
+  /** Shared by every task this worker runs, so they share its cache. */
+  readonly artifacts: WorkerArtifacts;
 
   /**
    * Handlers still running, including those told to stop that have not returned yet: a slot is
@@ -176,6 +188,7 @@ export class WorkerAgent {
       seed: task.seed,
       attempt: task.attempt,
       signal: controller.signal,
+      artifacts: this.artifacts,
       get log() {
         return log();
       },

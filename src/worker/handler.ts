@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TaskArtifacts } from './artifacts.js';
 
 /** What a handler gets besides its input while it runs one task. */
 export interface TaskContext {
@@ -15,6 +16,8 @@ export interface TaskContext {
   /** Reports progress (0..1) and optionally a partial output that clients can stream. */
   progress(progress: number, partial?: unknown): void;
   log: Logger;
+  /** Files in and out: `put` returns a reference for an output, `get` a local copy of one (docs/artifacts.md). */
+  artifacts: TaskArtifacts;
 }
 
 /** A kind of work a worker can do. */

@@ -239,6 +239,17 @@ export const SECTIONS: readonly Section[] = [
       created_at: 'integer',
     },
   },
+  {
+    // The metadata only: the bytes stay in the artifact store (docs/operations.md says how to move them).
+    name: 'artifacts',
+    key: ['sha256'],
+    fields: { sha256: 'text', size: 'integer', type: 'text', created_at: 'integer', put_at: 'integer' },
+  },
+  {
+    name: 'artifact_refs',
+    key: ['sha256', 'owner'],
+    fields: { sha256: 'text', owner: 'text', created_at: 'integer' },
+  },
 ];
 
 /** Tables of the schema that are not archived, and why. */

@@ -1,6 +1,20 @@
 -- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.
 -- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.
 
+CREATE TABLE artifact_refs (
+    sha256 text NOT NULL,
+    owner text NOT NULL,
+    created_at bigint NOT NULL
+);
+
+CREATE TABLE artifacts (
+    sha256 text NOT NULL,
+    size bigint NOT NULL,
+    type text NOT NULL,
+    created_at bigint NOT NULL,
+    put_at bigint NOT NULL
+);
+
 CREATE TABLE bot_logs (
     id bigint NOT NULL,
     bot text NOT NULL,
@@ -263,6 +277,12 @@ CREATE TABLE workers (
     last_seen bigint NOT NULL
 );
 
+ALTER TABLE ONLY artifact_refs
+    ADD CONSTRAINT artifact_refs_pkey PRIMARY KEY (sha256, owner);
+
+ALTER TABLE ONLY artifacts
+    ADD CONSTRAINT artifacts_pkey PRIMARY KEY (sha256);
+
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_pkey PRIMARY KEY (id);
 
@@ -338,6 +358,10 @@ ALTER TABLE ONLY tokens
 ALTER TABLE ONLY workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
 
+CREATE INDEX artifact_refs_owner ON artifact_refs USING btree (owner);
+
+CREATE INDEX artifacts_put_at ON artifacts USING btree (put_at);
+
 CREATE INDEX bot_logs_by_bot ON bot_logs USING btree (bot, at);
 
 CREATE INDEX hub_logs_by_time ON hub_logs USING btree (at);
@@ -369,6 +393,9 @@ CREATE INDEX tasks_leased ON tasks USING btree (lease_expires_at) WHERE (state =
 CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
 
 CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE ((state = 'leased'::text) AND (concurrency_key IS NOT NULL));
+
+ALTER TABLE ONLY artifact_refs
+    ADD CONSTRAINT artifact_refs_sha256_fkey FOREIGN KEY (sha256) REFERENCES artifacts(sha256) ON DELETE CASCADE;
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;

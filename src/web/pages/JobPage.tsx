@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { follow, get, post } from '../api.js';
 import { Notice } from '../components/Notice.js';
 import { StateBadge } from '../components/StateBadge.js';
-import { ago, botOf, clock, outputText } from '../format.js';
+import { ago, botOf, clock, imagesIn, outputText } from '../format.js';
 import { messageOf, useAction, useNow } from '../hooks.js';
 import { href } from '../router.js';
 import type { JobView, Result, Task } from '../types.js';
@@ -141,6 +141,15 @@ export function JobPage({ id }: { id: string }) {
                 seed {r.seed} · {clock(r.finishedAt)}
               </span>
             </header>
+            {/* Same origin: the session cookie authorises the image like any other read. */}
+            {imagesIn(r.output).map((hash) => (
+              <img
+                class="artifact"
+                src={`/v1/artifacts/${hash}`}
+                alt={`artifact ${hash.slice(0, 12)}`}
+                loading="lazy"
+              />
+            ))}
             <pre class="output">{outputText(r.output)}</pre>
           </article>
         ))}

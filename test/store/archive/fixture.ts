@@ -2,8 +2,9 @@
  * A store holding something of everything an archive carries, written through the store
  * interfaces as the hub writes it: jobs in every state, results, tokens, workers, limits and rate
  * buckets, rollups, bots with state, feeds, ledgers and logs, and sandbox posts, replies, asks,
- * mentions and likes.
+ * mentions and likes, artifact metadata.
  */
+import { openArtifactMeta } from '../../../src/artifacts/meta/openMeta.js';
 import { routeOf } from '../../../src/broker/routes.js';
 import { Tokens } from '../../../src/hub/tokens.js';
 import type { BotStore, SandboxStore } from '../../../src/store/botStore.js';
@@ -174,6 +175,12 @@ export async function fillJobs(store: Store): Promise<Filled> {
     ],
     T0,
   );
+
+  // Artifact metadata (the bytes stay in the artifact store): one held by a pipeline, one loose.
+  const artifacts = openArtifactMeta(store);
+  await artifacts.record({ sha256: 'a'.repeat(64), size: 2 ** 40, type: 'image/png' }, T0 + 90);
+  await artifacts.record({ sha256: 'b'.repeat(64), size: 0, type: 'text/plain; charset=utf-8' }, T0 + 91);
+  await artifacts.hold('a'.repeat(64), 'pipeline:p1', T0 + 92);
   return { tokens: made, queuedJobId: queued.job.id, heldLeaseId };
 }
 

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { ArtifactBackend } from './backend.js';
+import { DirBackend } from './dir/dirBackend.js';
+import { S3Backend } from './s3/s3Backend.js';
+
+/** The backend the config names: `data` (the data directory) or `s3://BUCKET/PREFIX`. */
+export function openArtifactBackend(config: Config): ArtifactBackend {
+  if (config.artifactStore === 'data') return new DirBackend(join(config.dataDir, 'artifacts'));
+  const url = new URL(config.artifactStore);
+  const prefix = url.pathname.replace(/^\/+/, '');
+  const id = config.artifactS3AccessKeyId;
+  const secret = config.artifactS3SecretAccessKey;
+  if ((id === undefined) !== (secret === undefined))
+    throw new Error(
+      'set both artifactS3AccessKeyId and artifactS3SecretAccessKey, or neither (then the AWS SDK finds them)',
+    );
+  return new S3Backend({
+    bucket: url.hostname,
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    endpoint: config.artifactS3Endpoint,
+    region: config.artifactS3Region,
+    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
+  });
+}
