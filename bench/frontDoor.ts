@@ -19,6 +19,8 @@ import { WorkerAgent } from '../src/worker/agent.js';
 import { ggufHandlers } from '../src/worker/backends/gguf.js';
 import type { TaskContext } from '../src/worker/handler.js';
 import { writeTinyGguf } from '../test/fixtures/tinyGguf.js';
+import { HubClient } from '../src/client/hubClient.js';
+import { defaultCacheDir, WorkerArtifacts } from '../src/worker/artifacts.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
       signal: new AbortController().signal,
       progress: () => (first ||= performance.now()),
       log,
+      // The chat handler moves no files: artifacts whose hub (port 9, discard) is never called.
+      artifacts: new WorkerArtifacts(new HubClient('http://127.0.0.1:9', undefined), defaultCacheDir(), 0),
     } as TaskContext;
     const out = (await chat.run({ messages, max_tokens: TOKENS, temperature: 0.8 }, ctx)) as {
       usage: { completion_tokens: number };

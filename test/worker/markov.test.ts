@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { NonRetryableError, type TaskContext } from '../../src/worker/handler.js';
-import { HubClient } from '../../src/client/hubClient.js';
-import { defaultCacheDir, WorkerArtifacts } from '../../src/worker/artifacts.js';
+import { idleArtifacts } from '../helpers/idleArtifacts.js';
 import { markovHandler, type MarkovOutput } from '../../src/worker/handlers/markov.js';
 import { MarkovChain } from '../../src/worker/handlers/markovChain.js';
 import { createRandom } from '../../src/worker/handlers/random.js';
@@ -19,7 +18,7 @@ function context(seed: number, signal: AbortSignal = new AbortController().signa
     progress() {},
     log: pino({ enabled: false }),
     // The markov handler moves no files: a worker's artifacts object whose hub is never called.
-    artifacts: new WorkerArtifacts(new HubClient('http://127.0.0.1:9', undefined), defaultCacheDir(), 0),
+    artifacts: idleArtifacts(),
   };
 }
 

@@ -5,6 +5,7 @@ import { isNonRetryable, type Handler, type TaskContext } from '../../src/worker
 import { openaiHandlers } from '../../src/worker/backends/openai.js';
 import type { TextPartial } from '../../src/worker/backends/llm.js';
 import { FakeOpenAI } from '../fixtures/fakeOpenAI.js';
+import { idleArtifacts } from '../helpers/idleArtifacts.js';
 
 // The --openai backend against a documented-API fake (test/fixtures/fakeOpenAI.ts) for the quirks
 // and error statuses; test/models/openaiFrontDoor.test.ts runs it against a real server.
@@ -22,6 +23,7 @@ function context(seed = 11): TaskContext & { partials: TextPartial[] } {
     signal: new AbortController().signal,
     progress: (_p, partial) => partials.push(partial as TextPartial),
     log,
+    artifacts: idleArtifacts(),
     partials,
   };
 }
