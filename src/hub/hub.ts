@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -30,6 +30,7 @@ import { ChatMemory } from '../broker/chatMemory.js';
 import { openArtifacts } from '../artifacts/openArtifacts.js';
 import type { Artifacts } from '../artifacts/artifacts.js';
 import { artifactRoutes } from './routes/artifacts.js';
+import { warnIfDataDirOpen } from './dataDirMode.js';
 
 export interface RunningHub {
   url: string;
@@ -53,6 +54,8 @@ async function ensureAdminToken(tokens: Tokens, dataDir: string, log: Logger): P
   if ((await tokens.list()).length > 0) return;
   const file = resolve(join(dataDir, 'admin.token'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // A stale file left from an older store would keep its own mode: the mode below applies to new files only.
+  rmSync(file, { force: true });
   await tokens.create('admin (first start)', 'admin', {
     keep: (token) => writeFileSync(file, token + '\n', { mode: 0o600 }),
   });
@@ -79,6 +82,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
   const overview = new Overview(broker, rollups, log);
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
+  warnIfDataDirOpen(config.dataDir, log);
   const botStores = openBotStores(store);
   const sandbox = new Sandbox(botStores.sandbox);
   const bots = new BotSupervisor({

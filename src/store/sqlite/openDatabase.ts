@@ -1,11 +1,14 @@
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.js';
+import { ownerOnlyStoreFiles } from './ownerOnly.js';
 
 /**
  * Opens (creating when missing) a store file the way the hub does: WAL, the chosen durability,
- * foreign keys enforced, a wait for locks instead of an error; with its migrations applied.
+ * foreign keys enforced, a wait for locks instead of an error; with its migrations applied. Its files
+ * are readable by the owner only.
  */
 export function openDatabase(file: string, synchronous: 'normal' | 'full' = 'normal'): Database.Database {
+  ownerOnlyStoreFiles(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
