@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAccountCommands } from './accountCommands.js';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerArchiveCommands } from './archiveCommands.js';
 import { registerBotCommands } from './botCommands.js';
+import { registerCallsCommands } from './callsCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerLimitCommands } from './limitCommands.js';
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerBotCommands(program);
   registerArchiveCommands(program);
+  registerAccountCommands(program);
+  registerCallsCommands(program);
   return program;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { InputError } from '../../errors.js';
 import { ACCOUNT_PATTERN, MAX_TEXT, type Sandbox } from '../../platforms/sandbox/sandbox.js';
-import { SandboxClient } from '../../platforms/sandbox/sandboxClient.js';
+import { sandboxEvents } from '../../platforms/sandbox/sandboxConnector.js';
 import { requireScope } from '../auth.js';
 import { NUL_FREE } from '../schemas.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
@@ -114,10 +114,7 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: To
       const account = stringParam(q, 'account', 32);
       if (account === undefined)
         throw new InputError('account', 'account is required: the account whose events to read');
-      return new SandboxClient(sandbox, account).poll(
-        stringParam(q, 'cursor') ?? null,
-        intParam(q, 'limit', 1, 500) ?? 100,
-      );
+      return sandboxEvents(sandbox, account, stringParam(q, 'cursor') ?? null, intParam(q, 'limit', 1, 500) ?? 100);
     },
   );
 }

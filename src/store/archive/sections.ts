@@ -22,6 +22,8 @@ export interface Section {
   key: readonly string[];
   /** Field name to type, in the order every record lists them. */
   fields: Readonly<Record<string, FieldType>>;
+  /** Fields holding secrets: written as null unless the export is asked for them (`--with-secrets`). */
+  secret?: readonly string[];
 }
 
 /** In import order: a table comes after those its foreign keys point to. */
@@ -136,6 +138,7 @@ export const SECTIONS: readonly Section[] = [
       last_error_at: 'integer',
       last_run_at: 'integer',
       last_scheduled_at: 'integer',
+      paused_reason: 'text',
     },
   },
   {
@@ -193,6 +196,20 @@ export const SECTIONS: readonly Section[] = [
     fields: { post_id: 'integer', account: 'text', created_at: 'integer' },
   },
   {
+    // sealed: the credentials, sealed with the hub's key; left out (null) unless asked for.
+    name: 'platform_accounts',
+    key: ['name'],
+    fields: {
+      name: 'text',
+      platform: 'text',
+      instance: 'text',
+      sealed: 'text',
+      created_at: 'integer',
+      updated_at: 'integer',
+    },
+    secret: ['sealed'],
+  },
+  {
     // The dashboard's charts of the last 24 hours, so they survive a move as they survive a restart.
     name: 'rollups',
     key: ['minute', 'hub', 'kind'],
@@ -213,6 +230,7 @@ export const SECTIONS: readonly Section[] = [
 export const NOT_ARCHIVED: Readonly<Record<string, string>> = {
   schema_migrations: 'the importing store applies its own migrations',
   sqlite_sequence: "SQLite's AUTOINCREMENT counters travel as the manifest's counters",
+  platform_calls: 'a record of platform calls kept for days (platformCallRetentionMs); the new store starts its own',
 };
 
 /**

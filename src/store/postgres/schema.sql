@@ -44,7 +44,8 @@ CREATE TABLE bots (
     last_error text,
     last_error_at bigint,
     last_run_at bigint,
-    last_scheduled_at bigint
+    last_scheduled_at bigint,
+    paused_reason text
 );
 
 CREATE TABLE feed_cursors (
@@ -113,6 +114,38 @@ CREATE TABLE limits (
     rate_count integer,
     rate_interval_ms bigint,
     updated_at bigint NOT NULL
+);
+
+CREATE TABLE platform_accounts (
+    name text NOT NULL,
+    platform text NOT NULL,
+    instance text,
+    sealed text,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+);
+
+CREATE TABLE platform_calls (
+    id bigint NOT NULL,
+    at bigint NOT NULL,
+    platform text NOT NULL,
+    account text NOT NULL,
+    method text NOT NULL,
+    status integer NOT NULL,
+    duration_ms bigint NOT NULL,
+    remaining bigint,
+    wait_ms bigint NOT NULL,
+    attempt integer NOT NULL,
+    error text
+);
+
+ALTER TABLE platform_calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME platform_calls_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 CREATE TABLE rate_buckets (
@@ -268,6 +301,12 @@ ALTER TABLE ONLY ledger
 ALTER TABLE ONLY limits
     ADD CONSTRAINT limits_pkey PRIMARY KEY (key);
 
+ALTER TABLE ONLY platform_accounts
+    ADD CONSTRAINT platform_accounts_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY platform_calls
+    ADD CONSTRAINT platform_calls_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY rate_buckets
     ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (key);
 
@@ -314,6 +353,10 @@ CREATE UNIQUE INDEX jobs_key ON jobs USING btree (key) WHERE (key IS NOT NULL);
 CREATE INDEX jobs_retention ON jobs USING btree (finished_at) WHERE (state = ANY (ARRAY['succeeded'::text, 'cancelled'::text]));
 
 CREATE INDEX ledger_pending ON ledger USING btree (bot) WHERE (state = 'pending'::text);
+
+CREATE INDEX platform_calls_account ON platform_calls USING btree (account, at);
+
+CREATE INDEX platform_calls_at ON platform_calls USING btree (at);
 
 CREATE INDEX sandbox_posts_by_key ON sandbox_posts USING btree (author, key) WHERE (key IS NOT NULL);
 
