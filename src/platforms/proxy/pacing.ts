@@ -54,9 +54,10 @@ class Signals {
     if (s.limit !== undefined) this.limit = s.limit;
     if (s.resetAt !== undefined) this.resetAt = s.resetAt;
     if (s.remaining !== undefined) this.remaining = s.remaining;
+    // Retry-After says when to try again, whatever the window's reset said.
     if (s.retryAfterMs !== undefined) {
       this.remaining = 0;
-      this.resetAt = Math.max(this.resetAt, now + s.retryAfterMs);
+      this.resetAt = now + s.retryAfterMs;
     }
   }
 

@@ -22,8 +22,9 @@ const SQL = {
   // (at, platform, account, method, status, duration_ms, remaining, wait_ms, attempt, error) -> nothing
   RECORD: `INSERT INTO platform_calls (at, platform, account, method, status, duration_ms, remaining, wait_ms, attempt, error)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  // (account or null, since, limit) -> call rows, newest first
-  CALLS: `SELECT * FROM platform_calls WHERE (?1 IS NULL OR account = ?1) AND at >= ?2 ORDER BY at DESC, id DESC LIMIT ?3`,
+  // (:account or null, :since, :limit) -> call rows, newest first
+  CALLS: `SELECT * FROM platform_calls WHERE (:account IS NULL OR account = :account) AND at >= :since
+    ORDER BY at DESC, id DESC LIMIT :limit`,
   // (before) -> changes: the calls deleted
   PRUNE: 'DELETE FROM platform_calls WHERE at < ?',
   // (reason, bot) -> nothing
@@ -70,7 +71,7 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async listCalls(q: CallQuery): Promise<PlatformCall[]> {
-    return (this.st.CALLS.all(q.account ?? null, q.since ?? 0, q.limit) as Row[]).map(toCall);
+    return (this.st.CALLS.all({ account: q.account ?? null, since: q.since ?? 0, limit: q.limit }) as Row[]).map(toCall);
   }
 
   deleteCallsBefore(at: number): Promise<number> {
