@@ -243,8 +243,9 @@ export class BotSupervisor {
   /** Pauses a bot that met bad credentials or a refused post, keeping why for `roost bot list`. */
   private async halt(name: string, reason: string): Promise<void> {
     this.o.log.warn({ bot: name, reason }, 'bot paused: it needs a person to act');
-    await this.o.bots.setPaused(name, true);
+    // The reason first: whoever sees the bot paused sees why.
     await this.o.platformStore.setPauseReason(name, reason);
+    await this.o.bots.setPaused(name, true);
     await this.apply(name);
   }
 

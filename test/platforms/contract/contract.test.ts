@@ -76,7 +76,7 @@ for (const entry of CONNECTORS) {
       );
       assert.equal(posted.duplicate, false);
       assert.equal(await h.sentWith('contract post'), 1);
-      let { cursor } = await drain(c, null);
+      const { cursor } = await drain(c, null);
       await h.incoming('reply-to-me');
       const { events } = await drain(c, cursor);
       const asked = events.find((e) => e.post.text.includes('reply-to-me'))!;
