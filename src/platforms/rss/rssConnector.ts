@@ -104,7 +104,9 @@ export class RssConnector implements Connector {
     const lastModified = res.headers.get('last-modified') ?? undefined;
     if (res.status === 304) return { events: [], cursor: JSON.stringify({ ...c, notBefore: undefined }) };
     const feed = this.parse(res);
-    const ttl = Number(feed.element.findElementWithName('channel')?.findElementWithName('ttl')?.textContent);
+    const ttl = Number(
+      (feed.element.findElementWithName('channel') ?? feed.element).findElementWithName('ttl')?.textContent,
+    );
     const notBefore = Number.isFinite(ttl) && ttl > 0 ? now + ttl * 60_000 : undefined;
     const seen = [...c.seen];
     const known = new Set(seen);
