@@ -71,7 +71,9 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async listCalls(q: CallQuery): Promise<PlatformCall[]> {
-    return (this.st.CALLS.all({ account: q.account ?? null, since: q.since ?? 0, limit: q.limit }) as Row[]).map(toCall);
+    return (this.st.CALLS.all({ account: q.account ?? null, since: q.since ?? 0, limit: q.limit }) as Row[]).map(
+      toCall,
+    );
   }
 
   deleteCallsBefore(at: number): Promise<number> {
