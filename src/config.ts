@@ -38,6 +38,12 @@ export interface Config {
   botHangMs: number;
   /** How often bots poll their platforms (the sandbox also wakes them at once on a new post). */
   botPollMs: number;
+  /** The key sealing platform credentials (32 bytes, base64 or hex); default: `<dataDir>/secret.key`. Hubs sharing a store share it. */
+  secretKey: string | undefined;
+  /** Call budgets: `PLATFORM` (all its accounts) or `PLATFORM:ACCOUNT` to `{ count, intervalMs }`. */
+  platformBudgets: Record<string, { count: number; intervalMs: number }>;
+  /** Platform calls are recorded (`roost calls`) and deleted this long after. */
+  platformCallRetentionMs: number;
   /** Client and worker side: the hub to talk to and the token to use. */
   hub: string;
   token: string | undefined;
@@ -83,6 +89,9 @@ export const DEFAULTS: Config = {
   botsDir: './bots',
   botHangMs: 10_000,
   botPollMs: 5000,
+  secretKey: undefined,
+  platformBudgets: {},
+  platformCallRetentionMs: 3 * 86_400_000,
   hub: 'http://127.0.0.1:7070',
   token: undefined,
   llamaModules: undefined,
@@ -112,6 +121,7 @@ const ENV: Partial<Record<Key, string>> = {
   artifactS3AccessKeyId: 'ROOST_S3_ACCESS_KEY_ID',
   artifactS3SecretAccessKey: 'ROOST_S3_SECRET_ACCESS_KEY',
   linkSecret: 'ROOST_LINK_SECRET',
+  secretKey: 'ROOST_SECRET_KEY',
 };
 
 function coerce(key: Key, value: unknown, source: string): unknown {
@@ -141,6 +151,13 @@ function coerce(key: Key, value: unknown, source: string): unknown {
     if (!Array.isArray(list) || !list.every((k) => typeof k === 'string')) throw fail('a list of kind names');
     return list;
   }
+  if (key === 'platformBudgets') return budgets(value, source);
+  // A secret: never repeated in a message.
+  if (key === 'secretKey') {
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new InputError(key, `${source}: secretKey must be 32 bytes as base64 or hex (the value is not shown)`);
+    return value;
+  }
   if (typeof expected === 'number') {
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw fail('a non-negative integer');
@@ -149,6 +166,22 @@ function coerce(key: Key, value: unknown, source: string): unknown {
   }
   if (typeof value !== 'string' || value === '') throw fail('a non-empty string');
   return value;
+}
+
+function budgets(value: unknown, source: string): Config['platformBudgets'] {
+  const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  const ok = (b: unknown) => {
+    const { count, intervalMs } = (b ?? {}) as Record<string, unknown>;
+    return (
+      Number.isInteger(count) && (count as number) > 0 && Number.isInteger(intervalMs) && (intervalMs as number) > 0
+    );
+  };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every(ok))
+    throw new InputError(
+      'platformBudgets',
+      `${source}: platformBudgets must map PLATFORM or PLATFORM:ACCOUNT to { "count": N, "intervalMs": M } (positive integers)`,
+    );
+  return parsed as Config['platformBudgets'];
 }
 
 function layer(target: Config, values: Record<string, unknown>, source: string, strict: boolean): void {
@@ -173,7 +206,7 @@ export interface LoadOptions {
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const config: Config = { ...DEFAULTS, kinds: [] };
+  const config: Config = { ...DEFAULTS, kinds: [], platformBudgets: {} };
   const file =
     opts.configFile ?? env.ROOST_CONFIG ?? (existsSync('roost.config.json') ? 'roost.config.json' : undefined);
   if (file) {

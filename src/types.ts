@@ -268,6 +268,12 @@ export interface BotView extends BotInfo {
   schedule: string | null;
   timezone: string | null;
   account: string | null;
+  /** The accounts whose events it handles; null while it is not running. */
+  reads: string[] | null;
+  /** Why the hub paused it (bad credentials, a post its platform refused); null when a person paused it or it runs. */
+  pausedReason: string | null;
+  /** Why it is not started though not paused (its module is missing); it starts once that is fixed. */
+  waitingFor: string | null;
   /** When its schedule runs it next; null without a schedule or while it is not running. */
   nextRunAt: number | null;
   /** Posts it made (confirmed in its ledger). */

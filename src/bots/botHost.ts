@@ -1,5 +1,6 @@
 import type { Broker } from '../broker/broker.js';
-import type { PlatformClient } from '../platforms/platformClient.js';
+import type { Connector, PostDraft } from '../platforms/connector.js';
+import { PlatformRefusal } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
 import type { BotLogLevel, Result } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
@@ -13,20 +14,34 @@ export interface HostDeps {
 
 /**
  * The hub's side of one bot's context: each call from the bot's thread lands here, on the hub's
- * store, broker and platform clients.
+ * store, broker and the connectors of the bot's accounts.
  */
 export class BotHost {
   constructor(
     private readonly deps: HostDeps,
     readonly bot: string,
-    readonly clients: Map<string, PlatformClient>,
+    /** By account name: the one it posts with and those it reads. */
+    readonly connectors: Map<string, Connector>,
+    /** The account it posts with unless told otherwise. */
+    private readonly account: string,
     private readonly log: (level: BotLogLevel, msg: string, data?: unknown) => void,
   ) {}
 
-  private client(platform: string | null): PlatformClient {
-    const c = platform === null ? this.clients.values().next().value : this.clients.get(platform);
-    if (!c) throw new Error(`bot ${this.bot} has no platform '${platform}'; list it in the bot's platforms`);
+  private connector(account: string | null): Connector {
+    const c = this.connectors.get(account ?? this.account);
+    if (!c)
+      throw new PlatformRefusal(
+        'account',
+        `bot ${this.bot} has no account '${account}'; it has ${[...this.connectors.keys()].join(', ')} (name it in account or reads)`,
+      );
     return c;
+  }
+
+  /** For a reply: the account that read the post if it can answer, else the bot's own. */
+  private replier(account: string | null, readBy: string | null): Connector {
+    if (account !== null || readBy === null) return this.connector(account);
+    const reader = this.connectors.get(readBy);
+    return reader?.capabilities.reply ? reader : this.connector(null);
   }
 
   /** Runs a call from the bot's thread; `onResult` streams a running job's results back to it. */
@@ -47,29 +62,36 @@ export class BotHost {
         if (!(await bots.ack(String(args[0]), this.bot, Number(args[1]))))
           throw new Error(`feed '${args[0]}' has no item ${args[1]} to acknowledge`);
         return undefined;
-      case 'post':
+      case 'post': {
+        const draft = args[1] as PostDraft;
         return sendOnce(
           bots,
           this.bot,
-          this.client(args[0]),
-          { kind: args[1] === null ? 'post' : 'reply', target: args[1], text: String(args[2]), key: args[3] },
+          this.replier(args[0], args[3] ?? null),
+          { kind: 'post', to: null, draft, key: args[2] },
           now,
         );
+      }
       case 'ask':
         return sendOnce(
           bots,
           this.bot,
-          this.client(args[0]),
-          { kind: 'ask', target: String(args[1]), text: String(args[2]), key: args[3] },
+          this.connector(args[0]),
+          { kind: 'ask', to: String(args[1]), draft: args[2] as PostDraft, key: args[3] },
           now,
         );
       case 'like': {
-        const c = this.client(args[0]);
-        if (!c.like) throw new Error(`${c.platform} has no likes`);
+        const c = this.connector(args[0]);
+        if (!c.like) throw new PlatformRefusal('like', `${c.platform} has no likes`);
         return c.like(String(args[1]));
       }
+      case 'boost': {
+        const c = this.connector(args[0]);
+        if (!c.boost) throw new PlatformRefusal('boost', `${c.platform} has no boosts`);
+        return c.boost(String(args[1]));
+      }
       case 'likesOf': {
-        const c = this.client(args[0]);
+        const c = this.connector(args[0]);
         return Object.fromEntries((await c.likesOf?.(args[1])) ?? []);
       }
       case 'jobs.run':

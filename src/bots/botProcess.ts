@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { retryDelay } from '../broker/backoff.js';
-import type { PlatformEvent } from '../platforms/platformClient.js';
+import type { EventType, PlatformEvent } from '../platforms/connector.js';
+import { stopsTheBot } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
 import type { BotLogLevel, BotRun } from '../types.js';
 import type { BotHost } from './botHost.js';
@@ -26,7 +27,10 @@ export interface BotProcessOptions {
   /** A thread that sends no heartbeat for this long is terminated and restarted. */
   hangMs: number;
   pollMs: number;
-  makeHost(meta: BotMeta): BotHost;
+  /** Makes the hub side of the context, with the connectors of the bot's accounts. */
+  makeHost(meta: BotMeta): Promise<BotHost>;
+  /** The bot met something only a person can fix (bad credentials, a refused post): it stops, and is paused. */
+  halt(reason: string): void;
   log(level: BotLogLevel, msg: string, data?: unknown): void;
   /** Called when `running` changes: the thread has loaded the module, or it is gone. */
   onRunning?(running: boolean): void;
@@ -34,12 +38,18 @@ export interface BotProcessOptions {
   ran(run: BotRun): void;
 }
 
-const EVENT_HANDLERS: Record<PlatformEvent['type'], HandlerName> = {
+const EVENT_HANDLERS: Record<EventType, HandlerName> = {
   ask: 'onAsk',
   mention: 'onMention',
   reply: 'onReply',
   post: 'onPost',
+  message: 'onMessage',
+  like: 'onLike',
+  boost: 'onBoost',
 };
+
+/** Cursors were kept per platform before accounts: a sandbox account reads on from the old one. */
+const LEGACY_CURSOR: Record<string, string> = { sandbox: 'sandbox' };
 
 /**
  * One bot: its worker thread, restarted with backoff when it crashes, hangs or a handler fails;
@@ -64,8 +74,9 @@ export class BotProcess {
   private pollAgain = false;
   private stopped = false;
   private starts = 0;
-  /** Resolves when the thread is ready (its module loaded). */
+  /** Resolves when the thread is ready (its module loaded), or torn down before that. */
   ready: Promise<void> = Promise.resolve();
+  private settleReady: (() => void) | null = null;
 
   constructor(private readonly o: BotProcessOptions) {}
 
@@ -78,12 +89,14 @@ export class BotProcess {
     schedule: string | null;
     timezone: string | null;
     account: string | null;
+    reads: string[] | null;
     nextRunAt: number | null;
   } {
     return {
       schedule: this.meta?.schedule ?? null,
       timezone: this.meta?.timezone ?? null,
       account: this.meta?.account ?? null,
+      reads: this.meta?.reads ?? null,
       nextRunAt: this.schedule?.nextAt ?? null,
     };
   }
@@ -98,9 +111,12 @@ export class BotProcess {
     this.worker = worker;
     this.lastBeat = this.o.clock.now();
     this.ready = new Promise<void>((resolve) => {
+      this.settleReady = resolve;
       worker.on('message', (m: FromBot) => {
         if (m.type === 'ready') {
-          this.onReady(m.meta).then(resolve, (e: Error) => this.crash(e.message));
+          this.onReady(m.meta).then(resolve, (e: Error) =>
+            stopsTheBot(e) ? this.halt(e.message) : this.crash(e.message),
+          );
         } else this.onMessage(m);
       });
     });
@@ -122,8 +138,8 @@ export class BotProcess {
   private async onReady(meta: BotMeta): Promise<void> {
     this.meta = meta;
     this.o.onRunning?.(true);
-    this.host = this.o.makeHost(meta);
-    const confirmed = await reconcileLedger(this.o.store, this.o.name, this.host.clients, this.o.clock.now);
+    this.host = await this.o.makeHost(meta);
+    const confirmed = await reconcileLedger(this.o.store, this.o.name, this.host.connectors.values(), this.o.clock.now);
     if (confirmed > 0)
       this.o.log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
     if (meta.handlers.includes('onStart')) void this.invoke('onStart', null, null).catch(() => undefined);
@@ -162,7 +178,11 @@ export class BotProcess {
         this.worker?.postMessage({ type: 'jobResult', id: m.id, jobId, result } satisfies ToBot),
       ).then(
         (value) => reply({ ok: true, value }),
-        (e: Error) => reply({ ok: false, error: e.message }),
+        (e: Error) => {
+          // Before the thread hears of it, so its handler's failure restarts nothing.
+          if (stopsTheBot(e)) this.halt(e.message);
+          reply({ ok: false, error: e.message });
+        },
       );
     }
   }
@@ -207,7 +227,10 @@ export class BotProcess {
     }
     this.polling = true;
     this.pollOnce()
-      .catch((e: Error) => this.o.log('warn', `polling failed: ${e.message}`))
+      .catch((e: Error) => {
+        if (stopsTheBot(e)) this.halt(e.message);
+        else this.o.log('warn', `polling failed: ${e.message}`);
+      })
       .finally(() => {
         this.polling = false;
         if (this.pollAgain && !this.stopped) {
@@ -219,16 +242,20 @@ export class BotProcess {
 
   private async pollOnce(): Promise<void> {
     const meta = this.meta!;
-    for (const client of this.host!.clients.values()) {
-      const cursor = await this.o.store.getCursor(this.o.name, client.platform);
-      const page = await client.poll(cursor, POLL_LIMIT);
+    for (const account of meta.reads) {
+      const connector = this.host!.connectors.get(account)!;
+      const legacy = LEGACY_CURSOR[connector.platform];
+      const cursor =
+        (await this.o.store.getCursor(this.o.name, account)) ??
+        (legacy ? await this.o.store.getCursor(this.o.name, legacy) : null);
+      const page = await connector.poll(cursor, POLL_LIMIT);
       for (const event of page.events) {
         const handler = EVENT_HANDLERS[event.type];
         if (meta.handlers.includes(handler) && !(await this.handle(handler, event))) return;
-        await this.o.store.setCursor(this.o.name, client.platform, event.cursor);
+        await this.o.store.setCursor(this.o.name, account, event.cursor);
       }
       if (page.cursor !== null && page.cursor !== cursor)
-        await this.o.store.setCursor(this.o.name, client.platform, page.cursor);
+        await this.o.store.setCursor(this.o.name, account, page.cursor);
       if (page.events.length === POLL_LIMIT) this.pollAgain = true;
     }
   }
@@ -246,6 +273,17 @@ export class BotProcess {
       this.o.log('error', `gave up on ${event.type} ${event.post.id} after ${n} failed attempts; it is skipped`);
       return true;
     }
+  }
+
+  /** Stops for good (until resumed): said once, never restarted, so there is no crash loop. */
+  private halt(reason: string): void {
+    if (this.stopped) return;
+    this.o.log('error', `bot stopped and paused: ${reason}; fix it, then \`roost bot resume ${this.o.name}\``);
+    void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message: reason });
+    this.stopped = true;
+    this.restartCancel?.();
+    this.teardown();
+    this.o.halt(reason);
   }
 
   /** Terminates the thread and starts it again after a backoff. */
@@ -274,6 +312,7 @@ export class BotProcess {
     if (wasRunning) this.o.onRunning?.(false);
     for (const c of this.calls.values()) c.reject(new Error('the bot was stopped'));
     this.calls.clear();
+    this.settleReady?.();
     void worker?.terminate();
   }
 

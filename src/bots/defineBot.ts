@@ -1,4 +1,4 @@
-import type { PlatformEvent, PlatformPost } from '../platforms/platformClient.js';
+import type { PlatformEvent, PlatformPost, PostDraft } from '../platforms/connector.js';
 import type { BotLogLevel, FeedItem, Result } from '../types.js';
 
 /** What a bot module exports (as its default export): its name, schedule and handlers. */
@@ -11,23 +11,37 @@ export interface BotDefinition {
   timezone?: string;
   /** After downtime: `skip` the runs missed (default), or run `once` at start to catch up. */
   missed?: 'skip' | 'once';
-  /** Platforms the bot reads and posts on (default ['sandbox']). */
-  platforms?: string[];
-  /** The account the bot acts as on its platforms (default: the bot's name). */
+  /**
+   * The account the bot posts with (default: the bot's name): an account of `roost account add`,
+   * or else the sandbox account of that name. Moving a bot to a real platform is adding an account
+   * of this name; its code does not change.
+   */
   account?: string;
+  /** The accounts whose events it handles (default: [account]); one may be a feed, another a network. */
+  reads?: string[];
   onStart?(ctx: BotContext): unknown;
   onSchedule?(ctx: BotContext, run: { scheduledAt: number | null }): unknown;
   onAsk?(event: PlatformEvent, ctx: BotContext): unknown;
   onMention?(event: PlatformEvent, ctx: BotContext): unknown;
   onReply?(event: PlatformEvent, ctx: BotContext): unknown;
   onPost?(event: PlatformEvent, ctx: BotContext): unknown;
+  /** A direct message to one of its accounts. */
+  onMessage?(event: PlatformEvent, ctx: BotContext): unknown;
+  /** Someone liked one of its posts (event.actor). */
+  onLike?(event: PlatformEvent, ctx: BotContext): unknown;
+  /** Someone boosted (reblogged, reposted) one of its posts (event.actor). */
+  onBoost?(event: PlatformEvent, ctx: BotContext): unknown;
 }
 
 export interface SendOptions {
   /** The post's idempotency key; default: a hash of the platform, the post answered and the text, so the same text is never posted twice. */
   key?: string;
-  platform?: string;
+  /** The account to send with; default the bot's account (for a reply: the account that read the post, when the bot has it). */
+  account?: string;
 }
+
+/** Text, or a whole post: mentions, tags, images, content warning, language, visibility. */
+export type Draft = string | Omit<PostDraft, 'replyTo'>;
 
 export interface JobRunOptions {
   variants?: number;
@@ -56,11 +70,12 @@ export interface BotContext {
     ack(feed: string, seq: number): Promise<void>;
   };
   /** Posts through the ledger: a key posted once is never posted again, even after a crash. */
-  post(text: string, options?: SendOptions): Promise<SentPost>;
-  reply(to: PlatformPost | string, text: string, options?: SendOptions): Promise<SentPost>;
-  ask(to: string, text: string, options?: SendOptions): Promise<SentPost>;
-  like(postId: string, options?: { platform?: string }): Promise<void>;
-  likesOf(postIds: string[], options?: { platform?: string }): Promise<Record<string, number>>;
+  post(draft: Draft, options?: SendOptions): Promise<SentPost>;
+  reply(to: PlatformPost | string, draft: Draft, options?: SendOptions): Promise<SentPost>;
+  ask(to: string, draft: Draft, options?: SendOptions): Promise<SentPost>;
+  like(postId: string, options?: { account?: string }): Promise<void>;
+  boost(postId: string, options?: { account?: string }): Promise<void>;
+  likesOf(postIds: string[], options?: { account?: string }): Promise<Record<string, number>>;
   jobs: {
     /** Submits a job and resolves with its results once it is finished (or stopped early). */
     run(
@@ -74,7 +89,17 @@ export interface BotContext {
   log: Record<BotLogLevel, (msg: string, data?: unknown) => void>;
 }
 
-const HANDLERS = ['onStart', 'onSchedule', 'onAsk', 'onMention', 'onReply', 'onPost'] as const;
+const HANDLERS = [
+  'onStart',
+  'onSchedule',
+  'onAsk',
+  'onMention',
+  'onReply',
+  'onPost',
+  'onMessage',
+  'onLike',
+  'onBoost',
+] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 /** Checks a definition where it is written, so a mistake is reported with the bot's name. */
@@ -82,6 +107,12 @@ export function defineBot(def: BotDefinition): BotDefinition {
   if (typeof def !== 'object' || def === null)
     throw new Error('defineBot takes an object: { name, schedule?, onAsk?, ... }');
   if (typeof def.name !== 'string' || def.name === '') throw new Error('defineBot: name must be a non-empty string');
+  if ('platforms' in def)
+    throw new Error(`bot ${def.name}: 'platforms' is gone; name the accounts it posts with and reads (account, reads)`);
+  if (def.account !== undefined && (typeof def.account !== 'string' || def.account === ''))
+    throw new Error(`bot ${def.name}: account must be an account name`);
+  if (def.reads !== undefined && (!Array.isArray(def.reads) || !def.reads.every((a) => typeof a === 'string' && a)))
+    throw new Error(`bot ${def.name}: reads must be a list of account names`);
   if (def.missed !== undefined && def.missed !== 'skip' && def.missed !== 'once')
     throw new Error(`bot ${def.name}: missed must be 'skip' or 'once'`);
   if (def.schedule !== undefined && typeof def.onSchedule !== 'function')

@@ -1,78 +1,87 @@
-import { createHash } from 'node:crypto';
-import type { PlatformClient, PlatformPost } from '../platforms/platformClient.js';
+import {
+  contentHash,
+  idempotencyKey,
+  type Connector,
+  type PlatformPost,
+  type PostDraft,
+  type SendIntent,
+} from '../platforms/connector.js';
+import { checkDraft, PlatformRefusal } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
-
-export function contentHash(platform: string, replyTo: string | null, text: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([platform, replyTo, text]))
-    .digest('hex');
-}
+import type { LedgerEntry } from '../types.js';
 
 export interface Send {
-  kind: 'post' | 'reply' | 'ask';
-  /** The post answered (reply) or the account asked (ask). */
-  target: string | null;
-  text: string;
+  kind: 'post' | 'ask';
+  /** The account asked (ask). */
+  to: string | null;
+  draft: PostDraft;
   key: string | null;
+}
+
+function intent(bot: string, e: Pick<LedgerEntry, 'key' | 'hash' | 'createdAt'>): SendIntent {
+  return { key: e.key, idempotencyKey: idempotencyKey(bot, e.key), hash: e.hash, createdAt: e.createdAt };
 }
 
 /**
  * Posts at most once per key. The entry is written (pending) before sending and confirmed after;
  * a pending entry found later means a crash came between the two, so the platform is asked
- * whether the post went out before it is sent again.
+ * whether the post went out (findSent) before it is sent again, with the same idempotency key
+ * where the platform deduplicates on one.
  */
 export async function sendOnce(
   store: BotStore,
   bot: string,
-  client: PlatformClient,
+  c: Connector,
   s: Send,
   now: () => number,
 ): Promise<PlatformPost & { duplicate: boolean }> {
-  const hash = contentHash(client.platform, s.target, s.text);
-  const key = s.key ?? `${s.kind}:${hash}`;
-  const { entry, created } = await store.beginLedger({ bot, key, hash, platform: client.platform, createdAt: now() });
+  checkDraft(c.platform, c.capabilities, s.draft);
+  if (s.kind === 'ask' && !c.ask) throw new PlatformRefusal('ask', `${c.platform} has no asks; post or reply instead`);
+  const target = s.kind === 'ask' ? s.to : (s.draft.replyTo ?? null);
+  const hash = contentHash(c.platform, target, s.draft.text);
+  const key = s.key ?? `${s.kind === 'ask' ? 'ask' : target === null ? 'post' : 'reply'}:${hash}`;
+  const { entry, created } = await store.beginLedger({ bot, key, hash, platform: c.platform, createdAt: now() });
   if (entry.state === 'confirmed') {
     return {
       id: entry.postId!,
-      author: client.account,
-      text: s.text,
-      replyTo: s.kind === 'reply' ? s.target : null,
+      author: c.account,
+      text: s.draft.text,
+      replyTo: s.draft.replyTo ?? null,
       createdAt: entry.confirmedAt!,
+      account: c.account,
       duplicate: true,
     };
   }
+  const i = intent(bot, entry);
   if (!created) {
-    const sent = await client.findSent(key);
+    const sent = await c.findSent(i);
     if (sent) {
       await store.confirmLedger(bot, key, sent.id, now());
       return { ...sent, duplicate: true };
     }
   }
-  const post = await deliver(client, s, key);
+  const post = s.kind === 'ask' ? await c.ask!(s.to!, s.draft, i) : await c.send(s.draft, i);
   await store.confirmLedger(bot, key, post.id, now());
   return { ...post, duplicate: false };
 }
 
-function deliver(client: PlatformClient, s: Send, key: string): Promise<PlatformPost> {
-  if (s.kind === 'post') return client.post(s.text, key);
-  if (s.kind === 'reply') return client.reply(s.target!, s.text, key);
-  if (!client.ask) throw new Error(`${client.platform} has no asks; post or reply instead`);
-  return client.ask(s.target!, s.text, key);
-}
-
-/** At a bot's start: confirms the pending entries whose post the platform has. */
+/** At a bot's start: confirms the pending entries whose post one of its accounts on that platform has. */
 export async function reconcileLedger(
   store: BotStore,
   bot: string,
-  clients: Map<string, PlatformClient>,
+  connectors: Iterable<Connector>,
   now: () => number,
 ): Promise<number> {
   let confirmed = 0;
   for (const entry of await store.pendingLedger(bot)) {
-    const sent = await clients.get(entry.platform)?.findSent(entry.key);
-    if (!sent) continue;
-    await store.confirmLedger(bot, entry.key, sent.id, now());
-    confirmed++;
+    for (const c of connectors) {
+      if (c.platform !== entry.platform) continue;
+      const sent = await c.findSent(intent(bot, entry));
+      if (!sent) continue;
+      await store.confirmLedger(bot, entry.key, sent.id, now());
+      confirmed++;
+      break;
+    }
   }
   return confirmed;
 }

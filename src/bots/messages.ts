@@ -1,4 +1,4 @@
-import type { PlatformEvent } from '../platforms/platformClient.js';
+import type { PlatformEvent } from '../platforms/connector.js';
 import type { Result } from '../types.js';
 import type { HandlerName } from './defineBot.js';
 
@@ -8,8 +8,10 @@ export interface BotMeta {
   schedule: string | null;
   timezone: string;
   missed: 'skip' | 'once';
-  platforms: string[];
+  /** The account it posts with by default. */
   account: string;
+  /** The accounts whose events it handles. */
+  reads: string[];
   handlers: HandlerName[];
 }
 

@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { defineBot, handlersOf, type BotContext, type BotDefinition } from './defineBot.js';
+import { defineBot, handlersOf, type BotContext, type BotDefinition, type Draft } from './defineBot.js';
+import type { PostDraft } from '../platforms/connector.js';
 import type { BotMeta, FromBot, ToBot } from './messages.js';
 import type { Result } from '../types.js';
 
@@ -26,6 +27,10 @@ function call<T>(method: string, ...args: unknown[]): Promise<T> {
   });
 }
 
+function draft(d: Draft, replyTo: string | null): PostDraft {
+  return typeof d === 'string' ? { text: d, replyTo } : { ...d, replyTo };
+}
+
 function context(account: string): BotContext {
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, data?: unknown) =>
     void call('log', level, String(msg), data).catch(() => undefined);
@@ -43,12 +48,20 @@ function context(account: string): BotContext {
       read: (feed, limit = 100) => call('feeds.read', feed, limit),
       ack: (feed, seq) => call('feeds.ack', feed, seq),
     },
-    post: (text, o = {}) => call('post', o.platform ?? null, null, text, o.key ?? null),
-    reply: (to, text, o = {}) =>
-      call('post', o.platform ?? null, typeof to === 'string' ? to : to.id, text, o.key ?? null),
-    ask: (to, text, o = {}) => call('ask', o.platform ?? null, to, text, o.key ?? null),
-    like: (postId, o = {}) => call('like', o.platform ?? null, postId),
-    likesOf: (ids, o = {}) => call('likesOf', o.platform ?? null, ids),
+    post: (d, o = {}) => call('post', o.account ?? null, draft(d, null), o.key ?? null, null),
+    // The account that read the post answers it, where it can; the hub decides.
+    reply: (to, d, o = {}) =>
+      call(
+        'post',
+        o.account ?? null,
+        draft(d, typeof to === 'string' ? to : to.id),
+        o.key ?? null,
+        typeof to === 'string' ? null : (to.account ?? null),
+      ),
+    ask: (to, d, o = {}) => call('ask', o.account ?? null, to, draft(d, null), o.key ?? null),
+    like: (postId, o = {}) => call('like', o.account ?? null, postId),
+    boost: (postId, o = {}) => call('boost', o.account ?? null, postId),
+    likesOf: (ids, o = {}) => call('likesOf', o.account ?? null, ids),
     jobs: {
       async run(kind, input, options = {}) {
         const id = nextId++;
@@ -92,8 +105,8 @@ async function main(): Promise<void> {
     schedule: def.schedule ?? null,
     timezone: def.timezone ?? 'UTC',
     missed: def.missed ?? 'skip',
-    platforms: def.platforms ?? ['sandbox'],
     account: def.account ?? bot,
+    reads: def.reads ?? [def.account ?? bot],
     handlers: handlersOf(def),
   };
   const ctx = context(meta.account);

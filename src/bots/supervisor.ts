@@ -6,10 +6,11 @@ import type { Broker } from '../broker/broker.js';
 import { soloCluster, type Cluster } from '../broker/cluster.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import type { PlatformClient } from '../platforms/platformClient.js';
-import type { Sandbox } from '../platforms/sandbox/sandbox.js';
-import { SandboxClient } from '../platforms/sandbox/sandboxClient.js';
+import type { Accounts } from '../platforms/accounts.js';
+import type { Connector } from '../platforms/connector.js';
+import { AuthError } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
+import type { PlatformStore } from '../store/platformStore.js';
 import type { BotInfo, BotLogLevel, BotRun, BotView } from '../types.js';
 import { BotHost } from './botHost.js';
 import { BotProcess } from './botProcess.js';
@@ -20,10 +21,15 @@ import { BOT_NAME_PATTERN, findModule, installModule, modulesIn, removeModule } 
 
 export { BOT_NAME_PATTERN } from './botModules.js';
 const RECENT_RUNS = 20;
+/** How often the hub looks for the modules of bots waiting for theirs. */
+const MODULE_WATCH_MS = 1000;
 
 export interface SupervisorOptions {
   bots: BotStore;
-  sandbox: Sandbox;
+  /** The accounts bots act as; their platforms' activity wakes the bots' polls. */
+  accounts: Accounts;
+  /** Where the hub keeps why it paused a bot. */
+  platformStore: PlatformStore;
   broker: Broker;
   /** Where bot modules live; `roost bot create` copies modules here. */
   botsDir: string;
@@ -42,6 +48,9 @@ export interface SupervisorOptions {
  */
 export class BotSupervisor {
   private readonly running = new Map<string, BotProcess>();
+  /** Bots whose module file is missing, with why: not started (no crash loop) until the file appears. */
+  private readonly waiting = new Map<string, string>();
+  private moduleWatch: NodeJS.Timeout | null = null;
   /** The last handler runs of each bot, newest first, since the hub started. */
   private readonly runs = new Map<string, BotRun[]>();
   /** Emits 'log' with a bot's name once lines it logged are stored (the dashboard's live tail). */
@@ -83,7 +92,7 @@ export class BotSupervisor {
     this.linkPackage();
     for (const { name, module } of modulesIn(this.o.botsDir))
       await this.o.bots.createBot(name, module, this.clock.now());
-    this.o.sandbox.posts.on('post', this.onPost);
+    this.o.accounts.activity.on('activity', this.onPost);
     this.relay.listen();
     this.cluster.onLeadership(() => void this.lead());
     await this.lead();
@@ -130,6 +139,7 @@ export class BotSupervisor {
         await p.stop();
       }
       this.relay.announce(this.runningHere());
+      for (const name of this.waiting.keys()) if (!wanted.has(name)) this.waiting.delete(name);
       for (const bot of bots) if (wanted.has(bot.name) && !this.running.has(bot.name)) this.launch(bot);
       this.wake();
     });
@@ -141,6 +151,7 @@ export class BotSupervisor {
       const bot = await this.o.bots.getBot(name);
       const p = this.running.get(name);
       if (bot && !bot.paused && this.leads) return p ?? this.launch(bot);
+      this.waiting.delete(name);
       if (p) {
         this.running.delete(name);
         await p.stop();
@@ -166,15 +177,20 @@ export class BotSupervisor {
     symlinkSync(packageRoot, link, 'dir');
   }
 
-  private launch(bot: BotInfo): BotProcess {
+  /** Starts a bot; one whose module is missing waits for the file (said once), started when it appears. */
+  private launch(bot: BotInfo): BotProcess | null {
     if (!existsSync(bot.module)) {
-      void this.o.bots.recordBotEvent(bot.name, {
-        type: 'error',
-        at: this.clock.now(),
-        message: `its module ${bot.module} is missing`,
-      });
-      this.o.log.warn({ bot: bot.name, module: bot.module }, 'bot module missing; the bot is not started');
+      if (!this.waiting.has(bot.name)) {
+        const reason = `its module ${bot.module} is missing; it starts when the file is there again`;
+        this.waiting.set(bot.name, reason);
+        void this.o.bots.recordBotEvent(bot.name, { type: 'error', at: this.clock.now(), message: reason });
+        this.logger(bot.name)('error', `not started: ${reason}`);
+        this.o.log.warn({ bot: bot.name, module: bot.module }, 'bot module missing; the bot waits for it');
+      }
+      this.watchModules();
+      return null;
     }
+    this.waiting.delete(bot.name);
     const p = new BotProcess({
       name: bot.name,
       module: bot.module,
@@ -184,13 +200,15 @@ export class BotSupervisor {
       pollMs: this.o.pollMs,
       log: this.logger(bot.name),
       ran: (run) => this.noteRun(bot.name, run),
-      makeHost: (meta) =>
+      makeHost: async (meta) =>
         new BotHost(
           { bots: this.o.bots, broker: this.o.broker, now: this.clock.now },
           bot.name,
-          this.clients(meta),
+          await this.connectors(meta),
+          meta.account,
           this.logger(bot.name),
         ),
+      halt: (reason) => void this.halt(bot.name, reason),
       onRunning: (running) => this.relay.running(bot.name, running),
     });
     this.running.set(bot.name, p);
@@ -198,14 +216,42 @@ export class BotSupervisor {
     return p;
   }
 
-  private clients(meta: BotMeta): Map<string, PlatformClient> {
-    const clients = new Map<string, PlatformClient>();
-    for (const platform of meta.platforms) {
-      if (platform !== 'sandbox')
-        throw new Error(`bot ${meta.name}: unknown platform '${platform}'; this hub has: sandbox`);
-      clients.set(platform, new SandboxClient(this.o.sandbox, meta.account));
+  /** The connectors of the accounts a bot names; one that cannot be made stops the bot (a person must fix it). */
+  private async connectors(meta: BotMeta): Promise<Map<string, Connector>> {
+    const out = new Map<string, Connector>();
+    for (const account of new Set([meta.account, ...meta.reads])) {
+      try {
+        out.set(account, await this.o.accounts.connector(account));
+      } catch (e) {
+        throw new AuthError(account, (e as Error).message);
+      }
     }
-    return clients;
+    return out;
+  }
+
+  /** Pauses a bot that met bad credentials or a refused post, keeping why for `roost bot list`. */
+  private async halt(name: string, reason: string): Promise<void> {
+    this.o.log.warn({ bot: name, reason }, 'bot paused: it needs a person to act');
+    // The reason first: whoever sees the bot paused sees why.
+    await this.o.platformStore.setPauseReason(name, reason);
+    await this.o.bots.setPaused(name, true);
+    await this.apply(name);
+  }
+
+  private watchModules(): void {
+    if (this.moduleWatch) return;
+    this.moduleWatch = setInterval(() => {
+      for (const name of this.waiting.keys()) {
+        void this.o.bots.getBot(name).then((bot) => {
+          if (bot && existsSync(bot.module)) void this.reconcile(name, false);
+        });
+      }
+      if (this.waiting.size === 0 && this.moduleWatch) {
+        clearInterval(this.moduleWatch);
+        this.moduleWatch = null;
+      }
+    }, MODULE_WATCH_MS);
+    this.moduleWatch.unref();
   }
 
   private noteRun(bot: string, run: BotRun): void {
@@ -232,11 +278,13 @@ export class BotSupervisor {
    * A bot's record with what only its running process knows: its schedule's next run and its
    * recent runs. A hub that does not lead runs no bot process, so it has neither to show.
    */
-  private async view(bot: BotInfo): Promise<BotView> {
+  private async view(bot: BotInfo, reasons?: Map<string, string>): Promise<BotView> {
     const p = this.running.get(bot.name);
-    const details = p?.details ?? { schedule: null, timezone: null, account: null, nextRunAt: null };
+    const details = p?.details ?? { schedule: null, timezone: null, account: null, reads: null, nextRunAt: null };
     return {
       ...bot,
+      pausedReason: (reasons ?? (await this.o.platformStore.pauseReasons())).get(bot.name) ?? null,
+      waitingFor: this.waiting.get(bot.name) ?? null,
       running: this.isRunning(bot.name),
       ...details,
       postsMade: await this.o.bots.countPosts(bot.name),
@@ -251,7 +299,8 @@ export class BotSupervisor {
   }
 
   async list(): Promise<BotView[]> {
-    return Promise.all((await this.o.bots.listBots()).map((b) => this.view(b)));
+    const reasons = await this.o.platformStore.pauseReasons();
+    return Promise.all((await this.o.bots.listBots()).map((b) => this.view(b, reasons)));
   }
 
   async create(name: string, from: string): Promise<BotView> {
@@ -276,6 +325,7 @@ export class BotSupervisor {
 
   async resume(name: string): Promise<BotView> {
     await this.get(name);
+    await this.o.platformStore.setPauseReason(name, null);
     await this.o.bots.setPaused(name, false);
     await this.apply(name, true);
     return this.get(name);
@@ -303,6 +353,9 @@ export class BotSupervisor {
   }
 
   private async stopAll(): Promise<void> {
+    this.waiting.clear();
+    if (this.moduleWatch) clearInterval(this.moduleWatch);
+    this.moduleWatch = null;
     const all = [...this.running.values()];
     this.running.clear();
     await Promise.all(all.map((p) => p.stop()));
@@ -310,7 +363,7 @@ export class BotSupervisor {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.o.sandbox.posts.off('post', this.onPost);
+    this.o.accounts.activity.off('activity', this.onPost);
     this.relay.close();
     await this.serial(() => this.stopAll());
   }

@@ -58,7 +58,11 @@ export function registerArchiveCommands(program: Command): void {
     )
     .argument('<file>', 'the archive to write, e.g. roost-backup.tar.gz')
     .option('--force', 'replace FILE if it exists')
-    .action(async (file: string, f: ArchiveFlags & { force?: boolean }) => {
+    .option(
+      '--with-secrets',
+      "include platform credentials (sealed with the hub's key: the importing hub needs the same secretKey)",
+    )
+    .action(async (file: string, f: ArchiveFlags & { force?: boolean; withSecrets?: boolean }) => {
       if (existsSync(file) && !f.force)
         throw new UsageError(`--force is needed to replace ${file}, which exists (or name another FILE)`);
       if (!existsSync(dirname(resolve(file))))
@@ -66,8 +70,9 @@ export function registerArchiveCommands(program: Command): void {
       const config = storeConfig(f);
       const { openArchiveSource, exportArchive } = await load();
       const progress = progressOn(process.stderr);
-      const summary = await exportArchive(await openArchiveSource(config), file, progress).finally(() =>
-        progress.close(),
+      const options = { withSecrets: f.withSecrets ?? false };
+      const summary = await exportArchive(await openArchiveSource(config), file, progress, Date.now(), options).finally(
+        () => progress.close(),
       );
       if (f.json) return printJson(summary);
       out(

@@ -17,10 +17,12 @@ import {
   type ClientFlags,
 } from './shared.js';
 
-type BotView = BotInfo & { running: boolean };
+type BotView = BotInfo & { running: boolean; pausedReason?: string | null; waitingFor?: string | null };
 
 function status(b: BotView): string {
-  return b.paused ? 'paused' : b.running ? 'running' : 'starting';
+  if (b.paused) return b.pausedReason ? `paused: ${b.pausedReason}` : 'paused';
+  if (b.waitingFor) return `stopped: ${b.waitingFor}`;
+  return b.running ? 'running' : 'starting';
 }
 
 function logLine(l: BotLogLine): string {

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAccountCommands } from './accountCommands.js';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerArchiveCommands } from './archiveCommands.js';
 import { registerArtifactCommands } from './artifactCommands.js';
 import { registerBotCommands } from './botCommands.js';
+import { registerCallsCommands } from './callsCommands.js';
 import { registerHubCommands } from './hubCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerLimitCommands } from './limitCommands.js';
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerLogsCommand(program);
   registerUsageCommands(program);
   registerArtifactCommands(program);
+  registerAccountCommands(program);
+  registerCallsCommands(program);
   return program;
 }
 

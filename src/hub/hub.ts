@@ -6,7 +6,13 @@ import { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
 import { BotSupervisor } from '../bots/supervisor.js';
 import { Sandbox } from '../platforms/sandbox/sandbox.js';
-import { openBotStores } from '../store/openBotStores.js';
+import { openBotStores, openPlatformStore } from '../store/openBotStores.js';
+import { Accounts } from '../platforms/accounts.js';
+import { platformBudgets } from '../platforms/budgets.js';
+import { ProxyMetrics } from '../platforms/proxy/metrics.js';
+import { PlatformProxy } from '../platforms/proxy/proxy.js';
+import { SecretBox } from '../platforms/secretBox.js';
+import { accountRoutes } from './routes/accounts.js';
 import { openCluster, openStore } from '../store/openStore.js';
 import { botRoutes } from './routes/bots.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -37,6 +43,8 @@ export interface RunningHub {
   broker: Broker;
   tokens: Tokens;
   sandbox: Sandbox;
+  /** The accounts bots act as, and their connectors. */
+  accounts: Accounts;
   /** On several hubs sharing a PostgreSQL store, the bots run on the leader only. */
   bots: BotSupervisor;
   artifacts: Artifacts;
@@ -85,9 +93,26 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
   warnIfDataDirOpen(config.dataDir, log);
   const botStores = openBotStores(store);
   const sandbox = new Sandbox(botStores.sandbox);
+  const platformStore = openPlatformStore(store);
+  const proxy = new PlatformProxy({
+    store: platformStore,
+    budgets: platformBudgets(config.platformBudgets),
+    retentionMs: config.platformCallRetentionMs,
+    log: log.child({ component: 'platforms' }),
+    observer: new ProxyMetrics(metrics.registry),
+  });
+  proxy.start();
+  const accounts = new Accounts({
+    store: platformStore,
+    box: new SecretBox(config),
+    proxy,
+    sandbox,
+    now: Date.now,
+  });
   const bots = new BotSupervisor({
     bots: botStores.bots,
-    sandbox,
+    accounts,
+    platformStore,
     broker,
     botsDir: config.botsDir,
     hangMs: config.botHangMs,
@@ -104,6 +129,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     (a: FastifyInstance) =>
       openaiRoutes(a, { broker, tokens, usage, memory: new ChatMemory(openChatStore(store)), log }),
     (a: FastifyInstance) => usageRoutes(a, usage, tokens),
+    (a: FastifyInstance) => accountRoutes(a, accounts, platformStore, tokens),
   ];
   metrics.watch(broker, bots);
   const app = await buildServer({
@@ -145,11 +171,13 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     broker,
     tokens,
     sandbox,
+    accounts,
     bots,
     artifacts,
     close: () =>
       (closing ??= (async () => {
         await bots.close();
+        proxy.close();
         await broker.close();
         // Long-polls are answered by now; whatever a client still holds open after the grace is cut.
         const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);

@@ -1,4 +1,7 @@
 import type { BotStore, SandboxStore } from './botStore.js';
+import type { PlatformStore } from './platformStore.js';
+import { PgPlatformStore } from './postgres/PgPlatformStore.js';
+import { SqlitePlatformStore } from './sqlite/SqlitePlatformStore.js';
 import { PgBotStore } from './postgres/PgBotStore.js';
 import { PgSandboxStore } from './postgres/PgSandboxStore.js';
 import { PostgresStore } from './postgres/PostgresStore.js';
@@ -14,4 +17,11 @@ export function openBotStores(store: Store): { bots: BotStore; sandbox: SandboxS
   if (store instanceof PostgresStore)
     return { bots: new PgBotStore(store.core), sandbox: new PgSandboxStore(store.core) };
   throw new Error(`no bot store for a ${store.dialect} store`);
+}
+
+/** The platform store (accounts, calls) on the main store's connection. */
+export function openPlatformStore(store: Store): PlatformStore {
+  if (store instanceof SqliteStore) return new SqlitePlatformStore(store.core);
+  if (store instanceof PostgresStore) return new PgPlatformStore(store.core);
+  throw new Error(`no platform store for a ${store.dialect} store`);
 }

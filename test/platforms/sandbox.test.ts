@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HubError, type HubClient } from '../../src/client/hubClient.js';
-import { SandboxClient } from '../../src/platforms/sandbox/sandboxClient.js';
+import { idempotencyKey, type SendIntent } from '../../src/platforms/connector.js';
 import type { SandboxPost } from '../../src/types.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 
@@ -117,12 +117,14 @@ test('sandbox over HTTP: bad input is refused with the field named; unknown post
 
 const pick = (e: HubError) => [e.status, e.field];
 
-test("a platform client polls an account with a durable cursor: asks, replies and mentions to it, others' posts", async () => {
+const intent = (key: string): SendIntent => ({ key, idempotencyKey: idempotencyKey('b', key), hash: '', createdAt: 0 });
+
+test("a sandbox account's connector polls with a durable cursor: asks, replies and mentions to it, others' posts", async () => {
   const sb = t.hub.sandbox;
-  const me = new SandboxClient(sb, 'poller');
+  const me = await t.hub.accounts.connector('poller');
   const start = (await me.poll(null, 500)).cursor;
   await sb.post({ author: 'dora', text: 'plain post' });
-  const mine = await me.post('my post', 'k1');
+  const mine = await me.send({ text: 'my post' }, intent('k1'));
   await sb.post({ author: 'dora', text: 'nice', replyTo: Number(mine.id) });
   await sb.post({ author: 'dora', text: 'hey @poller' });
   await sb.ask({ from: 'dora', to: 'poller', text: 'why?' });
@@ -142,6 +144,6 @@ test("a platform client polls an account with a durable cursor: asks, replies an
     { events: [], cursor: page.cursor },
     'polling from the returned cursor finds nothing new',
   );
-  assert.equal((await me.findSent('k1'))!.id, mine.id);
-  assert.equal(await me.findSent('k2'), null);
+  assert.equal((await me.findSent(intent('k1')))!.id, mine.id);
+  assert.equal(await me.findSent(intent('k2')), null);
 });

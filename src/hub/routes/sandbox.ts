@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { InputError } from '../../errors.js';
 import { ACCOUNT_PATTERN, MAX_TEXT, type Sandbox } from '../../platforms/sandbox/sandbox.js';
-import { SandboxClient } from '../../platforms/sandbox/sandboxClient.js';
+import { sandboxEvents } from '../../platforms/sandbox/sandboxConnector.js';
 import { requireScope } from '../auth.js';
 import { NUL_FREE } from '../schemas.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
@@ -120,7 +120,9 @@ export function sandboxRoutes(app: FastifyInstance, sandbox: Sandbox, tokens: To
       if (account === undefined)
         throw new InputError('account', 'account is required: the account whose events to read');
       const cursor = intParam(q, 'cursor', 1, Number.MAX_SAFE_INTEGER);
-      return new SandboxClient(sandbox, account).poll(
+      return sandboxEvents(
+        sandbox,
+        account,
         cursor === undefined ? null : String(cursor),
         intParam(q, 'limit', 1, 500) ?? 100,
       );

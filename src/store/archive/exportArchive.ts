@@ -38,13 +38,22 @@ export async function exportArchive(
   file: string,
   progress: Progress,
   now = Date.now(),
+  options: { withSecrets?: boolean } = {},
 ): Promise<ExportSummary> {
   const started = performance.now();
   const dir = await mkdtemp(join(dirname(resolve(file)), '.roost-export-'));
   try {
     const entries: SectionEntry[] = [];
     for (const section of SECTIONS)
-      entries.push(await writeSection(source, section, join(dir, sectionFile(section.name)), progress));
+      entries.push(
+        await writeSection(
+          source,
+          section,
+          join(dir, sectionFile(section.name)),
+          progress,
+          options.withSecrets ?? false,
+        ),
+      );
     const counters = await source.counters();
     await source.close();
     const manifest: Manifest = {
@@ -80,6 +89,7 @@ async function writeSection(
   section: Section,
   path: string,
   progress: Progress,
+  withSecrets: boolean,
 ): Promise<SectionEntry> {
   const total = await source.count(section);
   progress.start('export', section.name, total);
@@ -87,11 +97,16 @@ async function writeSection(
   const gzip = createGzip();
   const written = pipeline(gzip, createWriteStream(path));
   const line = recordLines(section);
+  const names = Object.keys(section.fields);
+  const hidden = withSecrets ? [] : (section.secret ?? []).map((f) => names.indexOf(f));
   let records = 0;
   let bytes = 0;
   for await (const page of source.rows(section)) {
     let text = '';
-    for (const row of page) text += line(row) + '\n';
+    for (const row of page) {
+      for (const i of hidden) row[i] = null;
+      text += line(row) + '\n';
+    }
     const chunk = Buffer.from(text);
     hash.update(chunk);
     bytes += chunk.length;

@@ -22,6 +22,8 @@ export interface Section {
   key: readonly string[];
   /** Field name to type, in the order every record lists them. */
   fields: Readonly<Record<string, FieldType>>;
+  /** Fields holding secrets: written as null unless the export is asked for them (`--with-secrets`). */
+  secret?: readonly string[];
 }
 
 /** In import order: a table comes after those its foreign keys point to. */
@@ -137,6 +139,7 @@ export const SECTIONS: readonly Section[] = [
       last_error_at: 'integer',
       last_run_at: 'integer',
       last_scheduled_at: 'integer',
+      paused_reason: 'text',
     },
   },
   {
@@ -199,6 +202,20 @@ export const SECTIONS: readonly Section[] = [
     fields: { post_id: 'integer', account: 'text', created_at: 'integer' },
   },
   {
+    // sealed: the credentials, sealed with the hub's key; left out (null) unless asked for.
+    name: 'platform_accounts',
+    key: ['name'],
+    fields: {
+      name: 'text',
+      platform: 'text',
+      instance: 'text',
+      sealed: 'text',
+      created_at: 'integer',
+      updated_at: 'integer',
+    },
+    secret: ['sealed'],
+  },
+  {
     // The dashboard's charts of the last 24 hours, so they survive a move as they survive a restart.
     name: 'rollups',
     key: ['minute', 'hub', 'kind'],
@@ -258,6 +275,7 @@ export const NOT_ARCHIVED: Readonly<Record<string, string>> = {
   sqlite_sequence: "SQLite's AUTOINCREMENT counters travel as the manifest's counters",
   state_counts: 'derived: the triggers that keep it count the tasks and jobs as they are imported',
   state_count_deltas: 'derived, as state_counts',
+  platform_calls: 'a record of platform calls kept for days (platformCallRetentionMs); the new store starts its own',
 };
 
 /**

@@ -1,20 +1,6 @@
 -- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.
 -- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.
 
-CREATE TABLE artifact_refs (
-    sha256 text NOT NULL,
-    owner text NOT NULL,
-    created_at bigint NOT NULL
-);
-
-CREATE TABLE artifacts (
-    sha256 text NOT NULL,
-    size bigint NOT NULL,
-    type text NOT NULL,
-    created_at bigint NOT NULL,
-    put_at bigint NOT NULL
-);
-
 CREATE TABLE bot_logs (
     id bigint NOT NULL,
     bot text NOT NULL,
@@ -58,16 +44,8 @@ CREATE TABLE bots (
     last_error text,
     last_error_at bigint,
     last_run_at bigint,
-    last_scheduled_at bigint
-);
-
-CREATE TABLE chat_turns (
-    conversation text NOT NULL,
-    seq bigint NOT NULL,
-    role text NOT NULL,
-    content text NOT NULL,
-    tokens bigint NOT NULL,
-    created_at bigint NOT NULL
+    last_scheduled_at bigint,
+    paused_reason text
 );
 
 CREATE TABLE feed_cursors (
@@ -88,15 +66,6 @@ CREATE TABLE feeds (
     owner text,
     last_seq bigint DEFAULT 0 NOT NULL,
     created_at bigint NOT NULL
-);
-
-CREATE TABLE hub_logs (
-    id text NOT NULL,
-    at bigint NOT NULL,
-    level integer NOT NULL,
-    source text NOT NULL,
-    msg text NOT NULL,
-    data text
 );
 
 CREATE TABLE jobs (
@@ -147,13 +116,36 @@ CREATE TABLE limits (
     updated_at bigint NOT NULL
 );
 
-CREATE TABLE model_usage (
-    token_id text NOT NULL,
-    day text NOT NULL,
-    model text NOT NULL,
-    requests bigint DEFAULT 0 NOT NULL,
-    prompt_tokens bigint DEFAULT 0 NOT NULL,
-    completion_tokens bigint DEFAULT 0 NOT NULL
+CREATE TABLE platform_accounts (
+    name text NOT NULL,
+    platform text NOT NULL,
+    instance text,
+    sealed text,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+);
+
+CREATE TABLE platform_calls (
+    id bigint NOT NULL,
+    at bigint NOT NULL,
+    platform text NOT NULL,
+    account text NOT NULL,
+    method text NOT NULL,
+    status integer NOT NULL,
+    duration_ms bigint NOT NULL,
+    remaining bigint,
+    wait_ms bigint NOT NULL,
+    attempt integer NOT NULL,
+    error text
+);
+
+ALTER TABLE platform_calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME platform_calls_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 CREATE TABLE rate_buckets (
@@ -263,8 +255,7 @@ CREATE TABLE tokens (
     hash text NOT NULL,
     created_at bigint NOT NULL,
     revoked_at bigint,
-    last_used_at bigint,
-    kinds text
+    last_used_at bigint
 );
 
 CREATE TABLE workers (
@@ -276,12 +267,6 @@ CREATE TABLE workers (
     first_seen bigint NOT NULL,
     last_seen bigint NOT NULL
 );
-
-ALTER TABLE ONLY artifact_refs
-    ADD CONSTRAINT artifact_refs_pkey PRIMARY KEY (sha256, owner);
-
-ALTER TABLE ONLY artifacts
-    ADD CONSTRAINT artifacts_pkey PRIMARY KEY (sha256);
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_pkey PRIMARY KEY (id);
@@ -295,9 +280,6 @@ ALTER TABLE ONLY bot_state
 ALTER TABLE ONLY bots
     ADD CONSTRAINT bots_pkey PRIMARY KEY (name);
 
-ALTER TABLE ONLY chat_turns
-    ADD CONSTRAINT chat_turns_pkey PRIMARY KEY (conversation, seq);
-
 ALTER TABLE ONLY feed_cursors
     ADD CONSTRAINT feed_cursors_pkey PRIMARY KEY (feed, consumer);
 
@@ -306,9 +288,6 @@ ALTER TABLE ONLY feed_items
 
 ALTER TABLE ONLY feeds
     ADD CONSTRAINT feeds_pkey PRIMARY KEY (name);
-
-ALTER TABLE ONLY hub_logs
-    ADD CONSTRAINT hub_logs_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
@@ -322,8 +301,11 @@ ALTER TABLE ONLY ledger
 ALTER TABLE ONLY limits
     ADD CONSTRAINT limits_pkey PRIMARY KEY (key);
 
-ALTER TABLE ONLY model_usage
-    ADD CONSTRAINT model_usage_pkey PRIMARY KEY (token_id, day, model);
+ALTER TABLE ONLY platform_accounts
+    ADD CONSTRAINT platform_accounts_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY platform_calls
+    ADD CONSTRAINT platform_calls_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY rate_buckets
     ADD CONSTRAINT rate_buckets_pkey PRIMARY KEY (key);
@@ -358,13 +340,7 @@ ALTER TABLE ONLY tokens
 ALTER TABLE ONLY workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
 
-CREATE INDEX artifact_refs_owner ON artifact_refs USING btree (owner);
-
-CREATE INDEX artifacts_put_at ON artifacts USING btree (put_at);
-
 CREATE INDEX bot_logs_by_bot ON bot_logs USING btree (bot, at);
-
-CREATE INDEX hub_logs_by_time ON hub_logs USING btree (at);
 
 CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
 
@@ -377,6 +353,10 @@ CREATE UNIQUE INDEX jobs_key ON jobs USING btree (key) WHERE (key IS NOT NULL);
 CREATE INDEX jobs_retention ON jobs USING btree (finished_at) WHERE (state = ANY (ARRAY['succeeded'::text, 'cancelled'::text]));
 
 CREATE INDEX ledger_pending ON ledger USING btree (bot) WHERE (state = 'pending'::text);
+
+CREATE INDEX platform_calls_account ON platform_calls USING btree (account, at);
+
+CREATE INDEX platform_calls_at ON platform_calls USING btree (at);
 
 CREATE INDEX sandbox_posts_by_key ON sandbox_posts USING btree (author, key) WHERE (key IS NOT NULL);
 
@@ -393,9 +373,6 @@ CREATE INDEX tasks_leased ON tasks USING btree (lease_expires_at) WHERE (state =
 CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
 
 CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE ((state = 'leased'::text) AND (concurrency_key IS NOT NULL));
-
-ALTER TABLE ONLY artifact_refs
-    ADD CONSTRAINT artifact_refs_sha256_fkey FOREIGN KEY (sha256) REFERENCES artifacts(sha256) ON DELETE CASCADE;
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;

@@ -18,7 +18,7 @@ import {
   workDir,
   type StoreConfig,
 } from './archiveHelpers.js';
-import { fillBots, fillJobs, READY_KIND, type Filled } from './fixture.js';
+import { fillBots, fillJobs, fillPlatforms, READY_KIND, type Filled } from './fixture.js';
 
 const work = workDir();
 const db = await testDatabase();
@@ -31,9 +31,10 @@ after(async () => {
 async function archived(
   name: string,
 ): Promise<{ file: string; filled: Filled; maxSeq: number; maxTaskId: number; counters: Record<string, number> }> {
-  const { store, bots, sandbox } = openSqlite(work.path(name));
+  const { store, bots, sandbox, platforms } = openSqlite(work.path(name));
   const filled = await fillJobs(store);
   await fillBots(bots, sandbox);
+  await fillPlatforms(platforms);
   await store.close();
   const file = work.path(`${name}.tar.gz`);
   await exportTo(sqliteAt(work.path(name)), file);

@@ -11,7 +11,7 @@ import { openArchiveSource, openArchiveTarget } from '../../../src/store/archive
 import { NO_PROGRESS } from '../../../src/store/archive/progress.js';
 import type { ArchiveRecord } from '../../../src/store/archive/records.js';
 import { readArchive } from '../../../src/store/archive/readArchive.js';
-import { openBotStores } from '../../../src/store/openBotStores.js';
+import { openBotStores, openPlatformStore } from '../../../src/store/openBotStores.js';
 import { sqliteFile } from '../../../src/store/openStore.js';
 import { SqliteStore } from '../../../src/store/sqlite/SqliteStore.js';
 
@@ -35,7 +35,7 @@ export function onPostgres(url: string, dataDir: string): StoreConfig {
 export function openSqlite(dataDir: string) {
   mkdirSync(dataDir, { recursive: true });
   const store = new SqliteStore(sqliteFile(dataDir), { retryDelay: () => 1000 });
-  return { store, ...openBotStores(store)! };
+  return { store, ...openBotStores(store)!, platforms: openPlatformStore(store) };
 }
 
 export async function exportTo(config: StoreConfig, file: string): Promise<ExportSummary> {

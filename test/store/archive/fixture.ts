@@ -7,6 +7,7 @@
 import { openArtifactMeta } from '../../../src/artifacts/meta/openMeta.js';
 import { routeOf } from '../../../src/broker/routes.js';
 import { Tokens } from '../../../src/hub/tokens.js';
+import type { PlatformStore } from '../../../src/store/platformStore.js';
 import type { BotStore, SandboxStore } from '../../../src/store/botStore.js';
 import type { Store } from '../../../src/store/store.js';
 import type { RouteClaim } from '../../../src/types.js';
@@ -241,4 +242,17 @@ export async function fillBots(bots: BotStore, sandbox: SandboxStore): Promise<v
   });
   await sandbox.ensureAccount('dave', T0 + 33);
   await sandbox.like(first.id, 'bob', T0 + 34);
+}
+
+/** An account with sealed credentials (stand-in bytes: sealing is secretBox's test), and a paused reason. */
+export async function fillPlatforms(platforms: PlatformStore): Promise<void> {
+  await platforms.addAccount({
+    name: 'news',
+    platform: 'rss',
+    instance: 'https://example.org/feed.xml',
+    sealed: 'v1:c2VhbGVk',
+    createdAt: T0 + 40,
+    updatedAt: T0 + 41,
+  });
+  await platforms.setPauseReason('ada', "account 'news': the feed answers HTTP 404");
 }

@@ -17,7 +17,7 @@ import {
   workDir,
   type StoreConfig,
 } from './archiveHelpers.js';
-import { fillBots, fillJobs } from './fixture.js';
+import { fillBots, fillJobs, fillPlatforms } from './fixture.js';
 import { manifestOf, reseal, setManifest, tamper } from './tamper.js';
 
 const work = workDir();
@@ -29,9 +29,10 @@ after(async () => {
 
 let good: string;
 before(async () => {
-  const { store, bots, sandbox } = openSqlite(work.path('source'));
+  const { store, bots, sandbox, platforms } = openSqlite(work.path('source'));
   await fillJobs(store);
   await fillBots(bots, sandbox);
+  await fillPlatforms(platforms);
   await store.close();
   good = work.path('good.tar.gz');
   await exportTo(sqliteAt(work.path('source')), good);

@@ -14,7 +14,7 @@ import {
   workDir,
   type ArchiveContent,
 } from './archiveHelpers.js';
-import { fillBots, fillJobs } from './fixture.js';
+import { fillBots, fillJobs, fillPlatforms } from './fixture.js';
 
 const work = workDir();
 const db = await testDatabase();
@@ -25,9 +25,10 @@ after(async () => {
 
 /** A SQLite store filled by the fixture, exported. */
 async function exportedFixture(name: string): Promise<ArchiveContent & { file: string }> {
-  const { store, bots, sandbox } = openSqlite(work.path(name));
+  const { store, bots, sandbox, platforms } = openSqlite(work.path(name));
   await fillJobs(store);
   await fillBots(bots, sandbox);
+  await fillPlatforms(platforms);
   await store.close();
   const file = work.path(`${name}.tar.gz`);
   await exportTo(sqliteAt(work.path(name)), file);

@@ -1,0 +1,44 @@
+/** What a platform folder exports: how to make a connector for one of its accounts, and what it needs for one. */
+import type { Connector } from './connector.js';
+import type { Budget, RateSignal } from './proxy/pacing.js';
+import type { AccountChannel, ProxyResponse } from './proxy/proxy.js';
+import type { Sandbox } from './sandbox/sandbox.js';
+
+export type Credentials = Record<string, string>;
+
+/** An account as a connector is made from: its credentials opened. */
+export interface AccountSpec {
+  name: string;
+  platform: string;
+  instance: string | null;
+  credentials: Credentials;
+}
+
+export interface ConnectorDeps {
+  /** Every call to the platform goes through it (paced, retried, recorded). */
+  channel: AccountChannel;
+  /** The hub's built-in platform, for the sandbox connector. */
+  sandbox: Sandbox;
+  now(): number;
+  /** Seals and stores renewed credentials (a refreshed session or token). */
+  saveCredentials(c: Credentials): Promise<void>;
+}
+
+export interface PlatformDefinition {
+  name: string;
+  /** One line for `roost account add --help` and docs. */
+  summary: string;
+  /** Whether an account names its server (`--instance URL`): a Mastodon instance, a feed's URL. */
+  instance: 'none' | 'required';
+  /** Keys the credentials file must hold. */
+  credentials: readonly string[];
+  /** Keys it may hold besides. */
+  optionalCredentials?: readonly string[];
+  /** Any account name is an account, with no `roost account add` (the sandbox). */
+  implicit?: boolean;
+  /** Budgets applied unless the config gives others (`platformBudgets`). */
+  budgets?: { platform?: Budget; account?: Budget };
+  /** Rate-limit signals beyond the common headers (a 429's body, say). */
+  signal?(res: ProxyResponse, now: number): RateSignal | null;
+  connect(account: AccountSpec, deps: ConnectorDeps): Connector;
+}

@@ -1,0 +1,19 @@
+/**
+ * Every platform Roost can act on, one line each. A connector is one folder `src/platforms/<name>/`
+ * exporting its PlatformDefinition; adding one = that folder, a line here and a line in
+ * test/platforms/contract/connectors.ts. Nothing else in the hub names a platform.
+ */
+import { InputError } from '../errors.js';
+import type { PlatformDefinition } from './platform.js';
+import { mastodonPlatform } from './mastodon/mastodonConnector.js';
+import { rssPlatform } from './rss/rssConnector.js';
+import { sandboxPlatform } from './sandbox/sandboxConnector.js';
+
+export const PLATFORMS: readonly PlatformDefinition[] = [sandboxPlatform, mastodonPlatform, rssPlatform];
+
+export function platformNamed(name: string): PlatformDefinition {
+  const p = PLATFORMS.find((d) => d.name === name);
+  if (!p)
+    throw new InputError('platform', `no platform '${name}'; Roost has: ${PLATFORMS.map((d) => d.name).join(', ')}`);
+  return p;
+}

@@ -1,0 +1,101 @@
+/**
+ * The connectors the contract suite runs against, one entry each (the sandbox first): how to
+ * reach its platform here (a real server where one runs, else a documented-API fake), and how to
+ * make the other side act. Adding a connector = its folder, a line in src/platforms/registry.ts
+ * and an entry here.
+ */
+import type { Connector } from '../../../src/platforms/connector.js';
+import { FeedServer } from '../../fixtures/feedServer.js';
+import { MastodonFake } from '../../fixtures/mastodonFake.js';
+import type { TestHub } from '../../helpers/inProcessHub.js';
+
+export interface Harness {
+  /** The bot's account, connected afresh (as after a restart). */
+  connect(): Promise<Connector>;
+  /** The account with credentials the platform refuses; null where there are none (the sandbox). */
+  badCredentials(): Promise<Connector> | null;
+  /** Someone else makes something the account sees as an event (a mention, a feed item). */
+  incoming(text: string): Promise<void>;
+  /** Posts the account made with this text, as the platform has them. */
+  sentWith(text: string): Promise<number>;
+  /** The next request is answered 429 with Retry-After; null for an in-process platform. */
+  rateLimitNext: (() => void) | null;
+  close(): Promise<void>;
+}
+
+export interface ConnectorEntry {
+  name: string;
+  setup(t: TestHub): Promise<Harness>;
+}
+
+const ACCOUNT = 'contract-bot';
+
+export const CONNECTORS: ConnectorEntry[] = [
+  {
+    name: 'sandbox (built in)',
+    async setup(t) {
+      const sb = t.hub.sandbox;
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => null,
+        incoming: async (text) => void (await sb.post({ author: 'someone', text: `@${ACCOUNT} ${text}` })),
+        sentWith: async (text) =>
+          (await sb.store.postsAfter(0, 10_000)).filter((p) => p.author === ACCOUNT && p.text === text).length,
+        rateLimitNext: null,
+        close: async () => undefined,
+      };
+    },
+  },
+  {
+    name: 'mastodon (documented-API fake, test/fixtures/mastodonFake.ts)',
+    async setup(t) {
+      const fake = await new MastodonFake().start();
+      fake.addAccount('roostbot', 'good-token');
+      fake.addAccount('someone', 'other-token');
+      await t.hub.accounts.add({
+        name: ACCOUNT,
+        platform: 'mastodon',
+        instance: fake.url,
+        credentials: { accessToken: 'good-token' },
+      });
+      await t.hub.accounts.add({
+        name: 'contract-bad',
+        platform: 'mastodon',
+        instance: fake.url,
+        credentials: { accessToken: 'revoked' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void fake.post('someone', `@roostbot ${text}`),
+        sentWith: async (text) =>
+          fake.statuses.filter((s) => s.account.username === 'roostbot' && s.text === text).length,
+        rateLimitNext: () => fake.failNext(429),
+        close: () => fake.close(),
+      };
+    },
+  },
+  ...(['rss', 'atom'] as const).map((format): ConnectorEntry => ({
+    name: `rss (a real ${format === 'rss' ? 'RSS 2.0' : 'Atom 1.0'} document from a local HTTP server)`,
+    async setup(t) {
+      const feed = await new FeedServer(format).start();
+      feed.add('an old line');
+      await t.hub.accounts.add({ name: ACCOUNT, platform: 'rss', instance: feed.url });
+      await t.hub.accounts.add({
+        name: 'contract-bad',
+        platform: 'rss',
+        instance: feed.url.replace('/feed.xml', '/gone.xml'),
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void feed.add(text),
+        sentWith: async () => 0,
+        rateLimitNext: () => feed.failNext(429),
+        close: () => feed.close(),
+      };
+    },
+  })),
+];
