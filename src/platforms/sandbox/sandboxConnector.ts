@@ -101,12 +101,14 @@ export class SandboxConnector implements Connector {
   send(d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
     return this.channel.call(d.replyTo ? 'reply' : 'post', async () =>
       toPlatformPost(
-        await this.sandbox.post({
-          author: this.account,
-          text: render(d),
-          key: intent.key,
-          replyTo: d.replyTo ? postId(d.replyTo) : null,
-        }),
+        (
+          await this.sandbox.post({
+            author: this.account,
+            text: render(d),
+            key: intent.key,
+            replyTo: d.replyTo ? postId(d.replyTo) : null,
+          })
+        ).post,
         this.account,
       ),
     );
@@ -115,7 +117,7 @@ export class SandboxConnector implements Connector {
   ask(to: string, d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
     return this.channel.call('ask', async () =>
       toPlatformPost(
-        await this.sandbox.ask({ from: this.account, to, text: render(d), key: intent.key }),
+        (await this.sandbox.ask({ from: this.account, to, text: render(d), key: intent.key })).post,
         this.account,
       ),
     );
