@@ -11,9 +11,10 @@
  * `CHAT:MESSAGE` (Telegram's message ids are per chat): a reply goes to the chat of the message it
  * answers; a post without replyTo goes to the account's `chat` credential (a channel or group).
  *
- * Pacing: Telegram allows about 1 message a second per chat and ~30 a second per bot; the account
- * budget below is the proxy's (configurable as `platformBudgets["telegram:ACCOUNT"]`), and the
- * per-chat second, which the proxy's budgets (per platform and account) cannot key, is kept here.
+ * Pacing: Telegram allows about 1 message a second per chat, 20 a minute per group and ~30 a
+ * second per bot; the account budget below is the proxy's (configurable as
+ * `platformBudgets["telegram:ACCOUNT"]`), and the per-chat spacing, which the proxy's budgets (per
+ * platform and account) cannot key, is kept here.
  * A 429's `parameters.retry_after` is the proxy's signal (`signal` below): it waits, then sends.
  *
  * At most once: the Bot API cannot list what a bot has sent, so nothing can be searched after a
@@ -67,8 +68,9 @@ interface Update {
 
 /** Seconds a getUpdates waits for an update when there is none: short, since a bot reading several accounts polls them in turn. */
 const LONG_POLL_S = 1;
-/** Telegram's limit for one chat: about a message a second. */
+/** Telegram's limits for one chat: about a message a second; 20 a minute in a group or channel. */
 export const PER_CHAT_MS = 1000;
+export const PER_GROUP_MS = 3000;
 const MAX_CAPTION = 1024;
 const MIME: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
@@ -200,15 +202,19 @@ export class TelegramConnector implements Connector {
     };
   }
 
-  /** Null cursor: from the newest update on (offset -1 also confirms the ones before it). */
+  /**
+   * The cursor is `tg:UPDATE_ID`. Null, or a cursor of another platform's (the bot's account moved
+   * from the sandbox to Telegram): from the newest update on (offset -1 also confirms those before it).
+   */
   async poll(cursor: string | null, limit: number): Promise<PollResult> {
     const me = await this.self();
-    if (cursor === null) {
+    const last = /^tg:(\d+)$/.exec(cursor ?? '')?.[1];
+    if (last === undefined) {
       const [newest] = await this.api<Update[]>('getUpdates', { offset: -1, limit: 1, timeout: 0 });
-      return { events: [], cursor: String(newest?.update_id ?? 0) };
+      return { events: [], cursor: `tg:${newest?.update_id ?? 0}` };
     }
     const updates = await this.api<Update[]>('getUpdates', {
-      offset: Number(cursor) + 1,
+      offset: Number(last) + 1,
       limit: Math.min(Math.max(limit, 1), 100),
       timeout: LONG_POLL_S,
       allowed_updates: ['message'],
@@ -224,10 +230,10 @@ export class TelegramConnector implements Connector {
         account: this.account,
         post,
         actor: post.author,
-        cursor: String(u.update_id),
+        cursor: `tg:${u.update_id}`,
       });
     }
-    return { events, cursor: updates.length ? String(updates.at(-1)!.update_id) : cursor };
+    return { events, cursor: updates.length ? `tg:${updates.at(-1)!.update_id}` : cursor };
   }
 
   /** Waits for the chat's next free second; concurrent sends queue in order. */
@@ -235,7 +241,8 @@ export class TelegramConnector implements Connector {
     const key = `${this.account}\0${chat}`;
     const now = this.deps.now();
     const at = Math.max(now, chatSlots.get(key) ?? 0);
-    chatSlots.set(key, at + PER_CHAT_MS);
+    // Groups and channels have negative ids or @names.
+    chatSlots.set(key, at + (/^[-@]/.test(chat) ? PER_GROUP_MS : PER_CHAT_MS));
     if (at > now) await new Promise((r) => setTimeout(r, at - now).unref());
   }
 
