@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { sendOnce } from '../../src/bots/ledger.js';
 import type { Connector, PlatformEvent } from '../../src/platforms/connector.js';
 import { PlatformRefusal } from '../../src/platforms/errors.js';
-import { PER_CHAT_MS } from '../../src/platforms/telegram/telegramConnector.js';
+import { PER_CHAT_MS, PER_GROUP_MS } from '../../src/platforms/telegram/telegramConnector.js';
 import type { BotStore } from '../../src/store/botStore.js';
 import { openBotStores } from '../../src/store/openBotStores.js';
 import { TelegramTestServer } from '../fixtures/telegramServer.js';
@@ -143,10 +143,32 @@ describe('telegram connector', () => {
         },
         Date.now,
       ).then(() => Date.now() - started);
-    const [a1, a2, a3, b1] = await Promise.all([send(20, 1), send(20, 2), send(20, 3), send(21, 1)]);
+    const [a1, a2, a3, b1, g1, g2] = await Promise.all([
+      send(20, 1),
+      send(20, 2),
+      send(20, 3),
+      send(21, 1),
+      send(-30, 1),
+      send(-30, 2),
+    ]);
+    assert.ok(g2! >= PER_GROUP_MS - 50 && g1! < PER_CHAT_MS, `a group takes 20 a minute (${g1}, ${g2} ms)`);
     assert.ok(a3! >= 2 * PER_CHAT_MS - 50, `the third message to one chat waited two seconds (${a3} ms)`);
     assert.ok(a2! >= PER_CHAT_MS - 50, `the second waited a second (${a2} ms)`);
     assert.ok(a1! < PER_CHAT_MS && b1! < PER_CHAT_MS, `the first, and another chat's, went at once (${a1}, ${b1} ms)`);
     assert.equal(tg.sent(TOKEN).filter((m) => String(m.text).startsWith('paced 20')).length, 3);
+  });
+
+  test('a send Telegram refused is sent when tried again: it did not go out (the contract covers a crash)', async () => {
+    const draft = { text: 'after a refusal', replyTo: '9:1' };
+    tg.failNext(403, 'Forbidden: bot was blocked by the user');
+    const refused = await sendOnce(bots, 'tg', c, { kind: 'post', to: null, draft, key: 'blocked' }, Date.now).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof PlatformRefusal, String(refused));
+    assert.match((refused as Error).message, /blocked by the user/);
+    assert.equal((await bots.getLedger('tg', 'blocked'))!.state, 'pending');
+    const again = await sendOnce(bots, 'tg', c, { kind: 'post', to: null, draft, key: 'blocked' }, Date.now);
+    assert.equal(again.duplicate, false, 'it did not go out the first time, so it is sent now');
+    assert.equal(tg.sent(TOKEN).filter((m) => m.text === 'after a refusal').length, 1);
   });
 });
