@@ -240,6 +240,7 @@ export class TelegramConnector implements Connector {
   private async paceChat(chat: string): Promise<void> {
     const key = `${this.account}\0${chat}`;
     const now = this.deps.now();
+    if (chatSlots.size > 10_000) for (const [k, t] of chatSlots) if (t < now) chatSlots.delete(k);
     const at = Math.max(now, chatSlots.get(key) ?? 0);
     // Groups and channels have negative ids or @names.
     chatSlots.set(key, at + (/^[-@]/.test(chat) ? PER_GROUP_MS : PER_CHAT_MS));
@@ -269,6 +270,7 @@ export class TelegramConnector implements Connector {
     const bytes = img ? (img.data ?? (await readFile(img.file!))) : null;
     if (bytes && bytes.length > this.capabilities.maxImageBytes)
       throw new PlatformRefusal('images', `a Telegram photo may be at most 10 MB; this one has ${bytes.length} bytes`);
+    // reply_parameters since Bot API 7.0; reply_to_message_id for servers from before it (telegram-test-api).
     const reply = replyTo === null ? {} : { reply_parameters: { message_id: replyTo }, reply_to_message_id: replyTo };
     await this.paceChat(chat);
     try {
