@@ -8,8 +8,14 @@ import type { PlatformDefinition } from './platform.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
+import { telegramPlatform } from './telegram/telegramConnector.js';
 
-export const PLATFORMS: readonly PlatformDefinition[] = [sandboxPlatform, mastodonPlatform, rssPlatform];
+export const PLATFORMS: readonly PlatformDefinition[] = [
+  sandboxPlatform,
+  mastodonPlatform,
+  rssPlatform,
+  telegramPlatform,
+];
 
 export function platformNamed(name: string): PlatformDefinition {
   const p = PLATFORMS.find((d) => d.name === name);

@@ -7,6 +7,7 @@
 import type { Connector } from '../../../src/platforms/connector.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
+import { TelegramTestServer } from '../../fixtures/telegramServer.js';
 import type { TestHub } from '../../helpers/inProcessHub.js';
 
 export interface Harness {
@@ -73,6 +74,35 @@ export const CONNECTORS: ConnectorEntry[] = [
           fake.statuses.filter((s) => s.account.username === 'roostbot' && s.text === text).length,
         rateLimitNext: () => fake.failNext(429),
         close: () => fake.close(),
+      };
+    },
+  },
+  {
+    name: 'telegram (telegram-test-api, a local Bot API server; test/fixtures/telegramServer.ts)',
+    async setup(t) {
+      const tg = await new TelegramTestServer().start();
+      tg.addBot('111:good');
+      await t.hub.accounts.add({
+        name: ACCOUNT,
+        platform: 'telegram',
+        instance: tg.url,
+        credentials: { token: '111:good', chat: '42' },
+      });
+      await t.hub.accounts.add({
+        name: 'contract-bad',
+        platform: 'telegram',
+        instance: tg.url,
+        credentials: { token: '222:revoked' },
+        test: false,
+      });
+      const person = tg.client('111:good');
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void (await person.sendMessage(person.makeMessage(text))),
+        sentWith: async (text) => tg.sent('111:good').filter((m) => m.text === text).length,
+        rateLimitNext: () => tg.failNext429(1),
+        close: () => tg.close(),
       };
     },
   },
