@@ -23,6 +23,13 @@ const events = (what: string) => ({
 const job = ref(R.Job);
 const bot = ref(R.Bot);
 const post = ref(R.SandboxPost);
+const artifact = obj({
+  sha256: Type.String(),
+  size: Type.Integer(),
+  type: Type.String(),
+  ref: obj({ $artifact: Type.String(), size: Type.Integer(), type: Type.String() }),
+});
+const account = obj({ name: Type.String(), platform: Type.String() });
 
 /** The reply of each route on success, by `METHOD /url` as Fastify names it. */
 const SUCCESS: Record<string, Record<number, unknown>> = {
@@ -91,10 +98,40 @@ const SUCCESS: Record<string, Record<number, unknown>> = {
   'GET /v1/sandbox/posts': { 200: list('posts', R.SandboxPost, { nextCursor: NextCursor }) },
   'GET /v1/sandbox/posts/events': { 200: events('the 50 newest posts, then each new one') },
   'GET /v1/sandbox/posts/:id': { 200: post },
-  'POST /v1/sandbox/posts': { 201: post },
-  'POST /v1/sandbox/asks': { 201: post },
   'POST /v1/sandbox/posts/:id/likes': { 200: obj({ liked: Type.Boolean(), post }) },
   'GET /v1/sandbox/accounts': { 200: obj({ accounts: Type.Array(Type.String()) }) },
+  'POST /v1/sandbox/posts': { 201: post, 200: post },
+  'POST /v1/sandbox/asks': { 201: post, 200: post },
+  'GET /v1/logs': {
+    200: obj({
+      logs: Type.Array(
+        obj({ id: Type.String(), at: Type.Integer(), level: Type.String(), source: Type.String(), msg: Type.String() }),
+      ),
+    }),
+  },
+  'POST /v1/logs': { 202: obj({ accepted: Type.Integer() }) },
+  'GET /v1/artifacts': { 200: obj({ artifacts: Type.Array(artifact), nextCursor: NextCursor }) },
+  'PUT /v1/artifacts': { 201: artifact, 200: artifact },
+  'GET /v1/artifacts/:sha256': {
+    200: {
+      description: 'The bytes, with their content type',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+    206: {
+      description: 'The bytes of the Range asked for',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+  },
+  'DELETE /v1/artifacts/:sha256': { 200: obj({ deleted: Type.String() }) },
+  'POST /v1/artifacts/:sha256/link': { 200: obj({ url: Type.String(), expiresAt: Type.Integer() }) },
+  'POST /v1/artifacts/gc': { 200: obj({ deleted: Type.Array(Type.String()) }) },
+  'GET /v1/usage': { 200: obj({ since: Type.String(), usage: Type.Array(obj({})) }) },
+  'GET /v1/platforms': { 200: obj({ platforms: Type.Array(obj({ name: Type.String() })) }) },
+  'GET /v1/accounts': { 200: obj({ accounts: Type.Array(account) }) },
+  'POST /v1/accounts': { 201: account },
+  'POST /v1/accounts/:name/test': { 200: obj({}) },
+  'DELETE /v1/accounts/:name': { 204: { description: 'Removed, with its credentials' } },
+  'GET /v1/platform-calls': { 200: obj({ calls: Type.Array(obj({})) }) },
   'GET /v1/sandbox/events': {
     200: obj({
       events: Type.Array(obj({ type: Type.String(), platform: Type.String(), post: obj({}), cursor: Type.String() })),

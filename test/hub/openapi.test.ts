@@ -88,7 +88,8 @@ test('every operation declares its success reply with a schema and its errors wi
     assert.ok(success.length > 0, `${where} declares a 2xx reply`);
     for (const [status, reply] of success as Array<[string, any]>) {
       assert.notEqual(reply.description, 'Default Response', `${where} ${status} says what it is`);
-      const content = reply.content?.['application/json'] ?? reply.content?.['text/event-stream'];
+      if (status === '204') continue; // No Content: nothing to describe
+      const content = Object.values(reply.content ?? {})[0] as { schema?: unknown } | undefined;
       assert.ok(content?.schema, `${where} ${status} has a schema`);
     }
     const needsToken = !(Array.isArray(op.security) && op.security.length === 0);
