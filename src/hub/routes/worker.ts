@@ -86,12 +86,10 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
         refused.every((o) => o.status === 'cancelled') ? 'cancelled' : 'lease_lost',
         refused.map((o) => o.leaseId),
       );
-      return reply
-        .code(409)
-        .send({
-          error: { code: e.code, message: e.message, leaseIds: refused.map((o) => o.leaseId) },
-          results: outcomes,
-        });
+      return reply.code(409).send({
+        error: { code: e.code, message: e.message, leaseIds: refused.map((o) => o.leaseId) },
+        results: outcomes,
+      });
     },
   );
 
