@@ -1,6 +1,41 @@
 -- pg_dump --schema-only of a freshly migrated schema, normalised by test/helpers/postgres.ts.
 -- Do not edit: test/contract/postgres.test.ts checks that the migrations build exactly this.
 
+CREATE FUNCTION roost_count_states() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO state_count_deltas (tbl, kind, state, n)
+      SELECT TG_ARGV[0], CASE WHEN TG_ARGV[0] = 'jobs' THEN '' ELSE kind END, state, count(*)
+      FROM new_rows GROUP BY 2, 3;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO state_count_deltas (tbl, kind, state, n)
+      SELECT TG_ARGV[0], CASE WHEN TG_ARGV[0] = 'jobs' THEN '' ELSE kind END, state, -count(*)
+      FROM old_rows GROUP BY 2, 3;
+  ELSE
+    INSERT INTO state_count_deltas (tbl, kind, state, n)
+      SELECT TG_ARGV[0], CASE WHEN TG_ARGV[0] = 'jobs' THEN '' ELSE kind END, state, sum(d)
+      FROM (SELECT kind, state, 1 AS d FROM new_rows UNION ALL SELECT kind, state, -1 FROM old_rows) AS c
+      GROUP BY 2, 3 HAVING sum(d) <> 0;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TABLE artifact_refs (
+    sha256 text NOT NULL,
+    owner text NOT NULL,
+    created_at bigint NOT NULL
+);
+
+CREATE TABLE artifacts (
+    sha256 text NOT NULL,
+    size bigint NOT NULL,
+    type text NOT NULL,
+    created_at bigint NOT NULL,
+    put_at bigint NOT NULL
+);
+
 CREATE TABLE bot_logs (
     id bigint NOT NULL,
     bot text NOT NULL,
@@ -48,6 +83,15 @@ CREATE TABLE bots (
     paused_reason text
 );
 
+CREATE TABLE chat_turns (
+    conversation text NOT NULL,
+    seq bigint NOT NULL,
+    role text NOT NULL,
+    content text NOT NULL,
+    tokens bigint NOT NULL,
+    created_at bigint NOT NULL
+);
+
 CREATE TABLE feed_cursors (
     feed text NOT NULL,
     consumer text NOT NULL,
@@ -66,6 +110,15 @@ CREATE TABLE feeds (
     owner text,
     last_seq bigint DEFAULT 0 NOT NULL,
     created_at bigint NOT NULL
+);
+
+CREATE TABLE hub_logs (
+    id text NOT NULL,
+    at bigint NOT NULL,
+    level integer NOT NULL,
+    source text NOT NULL,
+    msg text NOT NULL,
+    data text
 );
 
 CREATE TABLE jobs (
@@ -114,6 +167,15 @@ CREATE TABLE limits (
     rate_count integer,
     rate_interval_ms bigint,
     updated_at bigint NOT NULL
+);
+
+CREATE TABLE model_usage (
+    token_id text NOT NULL,
+    day text NOT NULL,
+    model text NOT NULL,
+    requests bigint DEFAULT 0 NOT NULL,
+    prompt_tokens bigint DEFAULT 0 NOT NULL,
+    completion_tokens bigint DEFAULT 0 NOT NULL
 );
 
 CREATE TABLE platform_accounts (
@@ -215,6 +277,20 @@ CREATE TABLE schema_migrations (
     applied_at bigint NOT NULL
 );
 
+CREATE TABLE state_count_deltas (
+    tbl text NOT NULL,
+    kind text NOT NULL,
+    state text NOT NULL,
+    n bigint NOT NULL
+);
+
+CREATE TABLE state_counts (
+    tbl text NOT NULL,
+    kind text NOT NULL,
+    state text NOT NULL,
+    n bigint NOT NULL
+);
+
 CREATE TABLE tasks (
     id bigint NOT NULL,
     job_id text NOT NULL,
@@ -255,7 +331,8 @@ CREATE TABLE tokens (
     hash text NOT NULL,
     created_at bigint NOT NULL,
     revoked_at bigint,
-    last_used_at bigint
+    last_used_at bigint,
+    kinds text
 );
 
 CREATE TABLE workers (
@@ -267,6 +344,12 @@ CREATE TABLE workers (
     first_seen bigint NOT NULL,
     last_seen bigint NOT NULL
 );
+
+ALTER TABLE ONLY artifact_refs
+    ADD CONSTRAINT artifact_refs_pkey PRIMARY KEY (sha256, owner);
+
+ALTER TABLE ONLY artifacts
+    ADD CONSTRAINT artifacts_pkey PRIMARY KEY (sha256);
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_pkey PRIMARY KEY (id);
@@ -280,6 +363,9 @@ ALTER TABLE ONLY bot_state
 ALTER TABLE ONLY bots
     ADD CONSTRAINT bots_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY chat_turns
+    ADD CONSTRAINT chat_turns_pkey PRIMARY KEY (conversation, seq);
+
 ALTER TABLE ONLY feed_cursors
     ADD CONSTRAINT feed_cursors_pkey PRIMARY KEY (feed, consumer);
 
@@ -288,6 +374,9 @@ ALTER TABLE ONLY feed_items
 
 ALTER TABLE ONLY feeds
     ADD CONSTRAINT feeds_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY hub_logs
+    ADD CONSTRAINT hub_logs_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
@@ -300,6 +389,9 @@ ALTER TABLE ONLY ledger
 
 ALTER TABLE ONLY limits
     ADD CONSTRAINT limits_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY model_usage
+    ADD CONSTRAINT model_usage_pkey PRIMARY KEY (token_id, day, model);
 
 ALTER TABLE ONLY platform_accounts
     ADD CONSTRAINT platform_accounts_pkey PRIMARY KEY (name);
@@ -328,6 +420,9 @@ ALTER TABLE ONLY sandbox_posts
 ALTER TABLE ONLY schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
+ALTER TABLE ONLY state_counts
+    ADD CONSTRAINT state_counts_pkey PRIMARY KEY (tbl, kind, state);
+
 ALTER TABLE ONLY tasks
     ADD CONSTRAINT tasks_job_id_idx_key UNIQUE (job_id, idx);
 
@@ -340,7 +435,13 @@ ALTER TABLE ONLY tokens
 ALTER TABLE ONLY workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
 
+CREATE INDEX artifact_refs_owner ON artifact_refs USING btree (owner);
+
+CREATE INDEX artifacts_put_at ON artifacts USING btree (put_at);
+
 CREATE INDEX bot_logs_by_bot ON bot_logs USING btree (bot, at);
+
+CREATE INDEX hub_logs_by_time ON hub_logs USING btree (at);
 
 CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
 
@@ -373,6 +474,21 @@ CREATE INDEX tasks_leased ON tasks USING btree (lease_expires_at) WHERE (state =
 CREATE INDEX tasks_ready ON tasks USING btree (route, priority DESC, run_at, id) WHERE (state = 'queued'::text);
 
 CREATE INDEX tasks_running_by_key ON tasks USING btree (concurrency_key) WHERE ((state = 'leased'::text) AND (concurrency_key IS NOT NULL));
+
+CREATE TRIGGER jobs_counted_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('jobs');
+
+CREATE TRIGGER jobs_counted_insert AFTER INSERT ON jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('jobs');
+
+CREATE TRIGGER jobs_counted_update AFTER UPDATE ON jobs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('jobs');
+
+CREATE TRIGGER tasks_counted_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('tasks');
+
+CREATE TRIGGER tasks_counted_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('tasks');
+
+CREATE TRIGGER tasks_counted_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION roost_count_states('tasks');
+
+ALTER TABLE ONLY artifact_refs
+    ADD CONSTRAINT artifact_refs_sha256_fkey FOREIGN KEY (sha256) REFERENCES artifacts(sha256) ON DELETE CASCADE;
 
 ALTER TABLE ONLY bot_logs
     ADD CONSTRAINT bot_logs_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
