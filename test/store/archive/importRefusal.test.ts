@@ -130,10 +130,10 @@ describe('import refuses a damaged archive before writing anything', () => {
       const m = manifestOf(files);
       setManifest(files, {
         ...m,
-        sections: [...m.sections, { ...m.sections[0]!, name: 'artifacts', file: 'artifacts.jsonl' }],
+        sections: [...m.sections, { ...m.sections[0]!, name: 'from_the_future', file: 'from_the_future.jsonl' }],
       });
     });
-    await refusedIntoNothing(unknown, /lists a section "artifacts" this Roost does not know/);
+    await refusedIntoNothing(unknown, /lists a section "from_the_future" this Roost does not know/);
   });
 });
 
