@@ -5,8 +5,8 @@
 // skipping it. (test/bots stays on SQLite: the runtime does not depend on the store, whose bot
 // contract runs on both, and the examples run the runtime on PostgreSQL end to end.)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { installTestServers } from './install-test-servers.js';
 
@@ -43,10 +43,27 @@ async function reachable() {
 // runtimes, the CLI) or a browser, no test-only servers, no second pass on PostgreSQL.
 const unit = process.argv.includes('--unit');
 const SPAWNING = ['faults', 'cli', 'web', 'examples', 'bots'].map((d) => join('dist', 'test', d) + '/');
+// Elsewhere, a test file is left out when it starts processes itself, or when it or a test helper
+// it imports (transitively) starts a test-only server from test/servers/.
+const SPAWNS = /node:child_process|helpers\/processes\.js|roostCli\.js/;
+const SERVER = /helpers\/s3rver\.js|fixtures\/telegramServer\.js|servers\/llama/;
+const serverCache = new Map();
+function needsServer(file) {
+  if (serverCache.has(file)) return serverCache.get(file);
+  serverCache.set(file, false); // an import cycle ends here
+  const text = readFileSync(file, 'utf8');
+  const local = [...text.matchAll(/from '(\.{1,2}\/[^']+\.js)'/g)]
+    .map((m) => join(dirname(file), m[1]))
+    .filter((f) => f.startsWith(join('dist', 'test')) && existsSync(f));
+  const result = SERVER.test(text) || local.some(needsServer);
+  serverCache.set(file, result);
+  return result;
+}
+const heavy = (file) => SPAWNS.test(readFileSync(file, 'utf8')) || needsServer(file);
 const only = process.argv.slice(2).filter((a) => a !== '--unit');
 const files = find('dist/test')
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  .filter((f) => !unit || !SPAWNING.some((d) => f.startsWith(d)))
+  .filter((f) => !unit || (!SPAWNING.some((d) => f.startsWith(d)) && !heavy(f)))
   .sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test; run `npm run build` first');
