@@ -26,8 +26,20 @@ export interface LogEntry {
   data: Record<string, unknown> | null;
 }
 
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * 24 hex digits: the time in ms, a sequence within that millisecond, and a random tail. The kept
+ * log lists lines by time, then id: lines of one millisecond (a warning and the error after it)
+ * come back in the order they were added, and the random tail keeps several hubs' ids apart.
+ */
 export function newLogId(): string {
-  return randomBytes(8).toString('hex');
+  const now = Date.now();
+  seq = now === lastMs ? seq + 1 : 0;
+  lastMs = now;
+  const time = now.toString(16).padStart(12, '0');
+  return `${time}${(seq & 0xffff).toString(16).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
 }
 
 /** Where a logger also sends its warn and error lines (the hub's store, a worker's hub). */

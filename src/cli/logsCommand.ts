@@ -29,7 +29,7 @@ export function registerLogsCommand(program: Command): void {
         .choices(Object.keys(LOG_LEVELS))
         .default('info'),
     )
-    .option('--id <id>', 'the one line with this id (a 500 reply names it)', text('--id', 16))
+    .option('--id <id>', 'the one line with this id (a 500 reply names it)', text('--id', 24))
     .option('--limit <n>', 'the newest this many lines', integer('--limit', 1, 10_000), 200)
     .action(async (f: ClientFlags & { since?: number; level: string; id?: string; limit: number }) => {
       const since = f.since === undefined ? undefined : Date.now() - f.since;

@@ -42,7 +42,7 @@ test("a 500's reply carries an id that finds its log line, over HTTP and with ro
   h.hub.broker.wait = wait;
   assert.ok(e instanceof HubError && e.status === 500, String(e));
   const { id } = (e.body as { error: { id: string; message: string } }).error;
-  assert.match(id, /^[0-9a-f]{16}$/);
+  assert.match(id, /^[0-9a-f]{24}$/);
   assert.match(e.message, new RegExp(id));
 
   const [line, ...more] = await kept(`?id=${id}`);
@@ -113,6 +113,24 @@ test("a worker's warn and error lines reach the kept log in batches", async () =
   await assert.rejects(
     worker.post('/v1/logs', { lines: [{ at: Date.now(), level: 'loud', msg: 'x' }] }),
     (e: HubError) => e.status === 400 && /lines/.test(e.field ?? ''),
+  );
+});
+
+test('lines of one millisecond come back in the order they were sent', async () => {
+  const worker = await h.as('worker');
+  const at = Date.now();
+  const msgs = Array.from({ length: 20 }, (_, i) => `step ${i}`);
+  await worker.post('/v1/logs', { source: 'ordered', lines: msgs.map((msg) => ({ at, level: 'warn', msg })) });
+  await pollUntil(
+    'the lines are written',
+    async () => (await kept('?level=warn')).filter((l) => l.source === 'worker ordered').length === 20,
+    10_000,
+    50,
+  );
+  const lines = (await kept('?level=warn')).filter((l) => l.source === 'worker ordered');
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    msgs,
   );
 });
 

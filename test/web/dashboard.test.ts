@@ -108,7 +108,12 @@ if (!b) {
     });
     const page = await admin.newPage();
     await page.goto(`${h.url}/#/jobs`);
+    await page.locator('[data-testid=jobs-table]').waitFor(WAIT);
     await page.fill('input[name=bot]', 'webtest');
+    // The list refreshes itself while the filter is typed but not yet committed: the text stays.
+    const other = await client.post<{ id: string }>('/v1/jobs', { kind: KINDS.quick, input: 'untagged' });
+    await page.locator(`[data-testid=jobs-table] >> text=${other.id}`).waitFor(WAIT);
+    assert.equal(await page.inputValue('input[name=bot]'), 'webtest');
     await page.press('input[name=bot]', 'Enter');
     await onlyOneWith(page, '[data-testid=jobs-table] tbody tr', mine.id);
     await page.selectOption('select[name=state]', 'cancelled');

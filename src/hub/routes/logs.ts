@@ -90,7 +90,12 @@ export function logRoutes(app: FastifyInstance, logs: LogStore, sink: LogSink, t
       const q = req.query as Query;
       checkKnown(q, ['since', 'level', 'id', 'limit']);
       const level = enumParam(q, 'level', LEVEL_NAMES) ?? 'info';
-      const id = patternParam(q, 'id', /^[0-9a-f]{16}$/, 'a log line id (16 hex digits)');
+      const id = patternParam(
+        q,
+        'id',
+        /^[0-9a-f]{16}(?:[0-9a-f]{8})?$/,
+        'a log line id (24 hex digits; 16 for older lines)',
+      );
       // Lines held in memory are written first, so a line logged a moment ago is found.
       await sink.flush();
       const lines = await logs.list({

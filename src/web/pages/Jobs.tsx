@@ -1,4 +1,5 @@
 import { get, query } from '../api.js';
+import { FilterInput } from '../components/FilterInput.js';
 import { Notice } from '../components/Notice.js';
 import { StateBadge } from '../components/StateBadge.js';
 import { ago, botOf } from '../format.js';
@@ -43,11 +44,11 @@ export function Jobs({ route }: { route: Route }) {
   );
 
   const field = (name: string, placeholder: string) => (
-    <input
+    <FilterInput
       name={name}
       placeholder={placeholder}
       value={p.get(name) ?? ''}
-      onChange={(e) => setFilter(route, name, (e.target as HTMLInputElement).value.trim())}
+      onCommit={(v) => setFilter(route, name, v)}
     />
   );
 
