@@ -8,9 +8,14 @@ import { openArtifactMeta } from './meta/openMeta.js';
 import { openArtifactBackend } from './openBackend.js';
 
 /** The hub's artifacts as the config describes them; the leading hub runs their gc with the retention sweep. */
-export function openArtifacts(config: Config, store: Store, cluster: Cluster, log: Logger): Artifacts {
+export async function openArtifacts(
+  config: Config,
+  store: Store,
+  cluster: Cluster,
+  log: Logger,
+): Promise<Artifacts> {
   const artifacts = new Artifacts(
-    openArtifactBackend(config),
+    await openArtifactBackend(config),
     openArtifactMeta(store),
     new LinkSigner(loadLinkSecret(config.linkSecret, config.dataDir)),
     { maxBytes: config.artifactMaxBytes, graceMs: config.artifactGraceMs, log },

@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { ArtifactBackend } from './backend.js';
 import { DirBackend } from './dir/dirBackend.js';
-import { S3Backend } from './s3/s3Backend.js';
 
-/** The backend the config names: `data` (the data directory) or `s3://BUCKET/PREFIX`. */
-export function openArtifactBackend(config: Config): ArtifactBackend {
+/**
+ * The backend the config names: `data` (the data directory) or `s3://BUCKET/PREFIX`. The AWS SDK
+ * is loaded only for S3: it takes longer to load than the rest of the hub together.
+ */
+export async function openArtifactBackend(config: Config): Promise<ArtifactBackend> {
   if (config.artifactStore === 'data') return new DirBackend(join(config.dataDir, 'artifacts'));
   const url = new URL(config.artifactStore);
   const prefix = url.pathname.replace(/^\/+/, '');
@@ -15,6 +17,7 @@ export function openArtifactBackend(config: Config): ArtifactBackend {
     throw new Error(
       'set both artifactS3AccessKeyId and artifactS3SecretAccessKey, or neither (then the AWS SDK finds them)',
     );
+  const { S3Backend } = await import('./s3/s3Backend.js');
   return new S3Backend({
     bucket: url.hostname,
     prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Scope } from '../types.js';
-import { parseCookies } from './cookies.js';
 import { HttpError } from './httpError.js';
 import { csrfMatches } from './sessions.js';
 import type { Caller, Tokens } from './tokens.js';
@@ -25,7 +24,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 async function caller(tokens: Tokens, req: FastifyRequest): Promise<Caller> {
   const header = req.headers.authorization;
-  const cookie = header ? undefined : parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  const cookie = header ? undefined : req.cookies[SESSION_COOKIE];
   if (!header && !cookie)
     throw new HttpError(
       401,

@@ -121,7 +121,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     cluster,
   });
   const usage = openUsageStore(store);
-  const artifacts = openArtifacts(config, store, cluster, log.child({ component: 'artifacts' }));
+  const artifacts = await openArtifacts(config, store, cluster, log.child({ component: 'artifacts' }));
   const routes = [
     (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
@@ -192,6 +193,8 @@ export async function buildServer({
       security: [{ bearer: [] }],
     },
   });
+  // @fastify/cookie pinned to 11.1.0: 11.1.1 and later need cookie 2, which needs Node 22.
+  await app.register(cookie);
   if (logs) accessLog(app, logs);
   jobRoutes(app, broker, tokens);
   workerRoutes(app, broker, tokens);

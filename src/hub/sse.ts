@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { SESSION_COOKIE } from './auth.js';
-import { parseCookies } from './cookies.js';
 import type { Tokens } from './tokens.js';
 
 // Proxies drop connections that stay silent; a comment line every so often keeps them open.
@@ -72,7 +71,7 @@ export class SseStream {
   ) {
     const req = reply.request;
     this.tokenId = req.token?.id;
-    this.sessionId = req.headers.authorization ? undefined : parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    this.sessionId = req.headers.authorization ? undefined : req.cookies[SESSION_COOKIE];
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

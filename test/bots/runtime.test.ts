@@ -9,7 +9,9 @@ import { getBot, until, writeBot } from './botHelpers.js';
 let t: TestHub;
 let src: string;
 before(async () => {
-  t = await startTestHub({ botHangMs: 1000, botPollMs: 200 });
+  // A bot silent for 3 s is judged stuck: short enough for the busy-loop test, long enough that a
+  // healthy bot on a loaded test machine is not (at 1 s, one was, now and then).
+  t = await startTestHub({ botHangMs: 3000, botPollMs: 200 });
   src = join(t.dataDir, 'src');
 });
 after(() => t.close());

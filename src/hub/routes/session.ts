@@ -1,7 +1,7 @@
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { requireScope, SESSION_COOKIE } from '../auth.js';
-import { parseCookies, sessionCookie } from '../cookies.js';
 import { HttpError } from '../httpError.js';
 import { SESSION_MS, type Session } from '../sessions.js';
 import type { Tokens } from '../tokens.js';
@@ -13,6 +13,18 @@ const LoginBody = Type.Object(
 
 /** Behind a TLS-terminating proxy the hub sees plain HTTP; the proxy says what the browser used. */
 const overHttps = (req: FastifyRequest) => req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
+
+/**
+ * The dashboard session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's
+ * page sends it), Path=/ (the dashboard and the API it calls), Secure when reached by HTTPS.
+ */
+const sessionCookie = (maxAge: number, req: FastifyRequest): CookieSerializeOptions => ({
+  httpOnly: true,
+  sameSite: 'strict',
+  path: '/',
+  maxAge,
+  secure: overHttps(req),
+});
 
 const view = (s: Session) => ({ tokenId: s.tokenId, scope: s.scope, csrf: s.csrf, expiresAt: s.expiresAt });
 
@@ -59,10 +71,7 @@ export function sessionRoutes(app: FastifyInstance, tokens: Tokens): void {
             },
           });
       const { id, session } = made;
-      reply.header(
-        'set-cookie',
-        sessionCookie(SESSION_COOKIE, id, { maxAgeSeconds: SESSION_MS / 1000, secure: overHttps(req) }),
-      );
+      reply.setCookie(SESSION_COOKIE, id, sessionCookie(SESSION_MS / 1000, req));
       return reply.code(201).send(view(session));
     },
   );
@@ -71,7 +80,7 @@ export function sessionRoutes(app: FastifyInstance, tokens: Tokens): void {
     '/v1/session',
     { ...anyone, schema: { tags, summary: 'The dashboard session: scope and the CSRF value to send back' } },
     async (req) => {
-      const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+      const id = req.cookies[SESSION_COOKIE];
       const session = id === undefined ? null : tokens.sessions.get(id);
       if (!session || req.headers.authorization)
         throw new HttpError(
@@ -87,9 +96,9 @@ export function sessionRoutes(app: FastifyInstance, tokens: Tokens): void {
     '/v1/session',
     { ...anyone, schema: { tags, summary: 'Log out: end the session and clear its cookie' } },
     async (req, reply) => {
-      const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+      const id = req.cookies[SESSION_COOKIE];
       if (id !== undefined) tokens.sessions.delete(id);
-      reply.header('set-cookie', sessionCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: overHttps(req) }));
+      reply.setCookie(SESSION_COOKIE, '', sessionCookie(0, req));
       return { loggedOut: true };
     },
   );
