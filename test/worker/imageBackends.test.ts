@@ -293,6 +293,7 @@ test('comfyui: a rejected workflow fails for good; a failed run or a lost prompt
     stop.abort(new Error('cancelled'));
     await assert.rejects(async () => running, /cancelled/);
     assert.equal(comfy.queued(id!), false, 'the prompt was taken out of the queue');
+    assert.deepEqual(comfy.interrupted, [id], 'the running prompt was interrupted, by its id');
   } finally {
     await comfy.close();
   }

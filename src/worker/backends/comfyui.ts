@@ -142,7 +142,7 @@ async function finished(server: ImageServer, id: string, signal: AbortSignal): P
       if (entry.status?.status_str === 'error')
         throw new Error(`ComfyUI failed the workflow: ${executionError(entry)}`);
       if (entry.status?.completed !== false) return entry;
-    } else if (polls % QUEUE_CHECK_EVERY === 0 && !(await queued(server, id, signal))) {
+    } else if (polls % QUEUE_CHECK_EVERY === 0 && (await queued(server, id, signal)) === null) {
       // Finished between the two requests, or lost (ComfyUI restarted): the history tells.
       const last = await historyOf(server, id, signal);
       if (!last) throw new Error(`ComfyUI lost prompt ${id} (restarted?): it is neither queued nor in the history`);
@@ -157,10 +157,12 @@ async function historyOf(server: ImageServer, id: string, signal: AbortSignal): 
   return ((await res.json()) as Record<string, HistoryEntry>)[id];
 }
 
-async function queued(server: ImageServer, id: string, signal: AbortSignal): Promise<boolean> {
+/** Where the prompt is in ComfyUI's queue: running, pending, or not there (finished or lost). */
+async function queued(server: ImageServer, id: string, signal: AbortSignal): Promise<'running' | 'pending' | null> {
   const res = await callImageServer(server, '/queue', { signal });
   const q = (await res.json()) as { queue_running?: unknown[][]; queue_pending?: unknown[][] };
-  return [...(q.queue_running ?? []), ...(q.queue_pending ?? [])].some((item) => item[1] === id);
+  if ((q.queue_running ?? []).some((item) => item[1] === id)) return 'running';
+  return (q.queue_pending ?? []).some((item) => item[1] === id) ? 'pending' : null;
 }
 
 function executionError(entry: HistoryEntry): string {
@@ -172,8 +174,8 @@ function executionError(entry: HistoryEntry): string {
 async function cancel(server: ImageServer, id: string): Promise<void> {
   const never = new AbortController().signal;
   await callImageServer(server, '/queue', { body: { delete: [id] } }).catch(() => undefined);
-  // Interrupting stops whatever runs now, so only while it is ours (ComfyUI newer than 0.3.4x also
-  // reads the prompt_id and interrupts nothing else).
-  if (await queued(server, id, never).catch(() => false))
+  // Interrupting stops whatever runs now, so only while it is ours (newer ComfyUI also reads the
+  // prompt_id and interrupts nothing else).
+  if ((await queued(server, id, never).catch(() => null)) === 'running')
     await callImageServer(server, '/interrupt', { body: { prompt_id: id } }).catch(() => undefined);
 }
