@@ -32,6 +32,8 @@ export interface Sizes {
   /** Simulated long-polling workers. */
   longPollers: number;
   longPollWaitMs: number;
+  /** Requests timed on each path of the front-door rows (after a warm-up of 3). */
+  frontDoorRuns: number;
   /** A bound on each scenario. */
   scenarioTimeoutMs: number;
   /** A bound on the whole run; past it the bench cleans up and exits with an error. */
@@ -49,6 +51,7 @@ export const FULL: Sizes = {
   endToEnd: 20_000,
   warmup: 500,
   latencyJobs: 500,
+  frontDoorRuns: 20,
   latencyPerSec: 100,
   workerConcurrency: 100,
   ceiling: 100_000,
@@ -71,6 +74,7 @@ export const QUICK: Sizes = {
   endToEnd: 500,
   warmup: 100,
   latencyJobs: 30,
+  frontDoorRuns: 5,
   ceiling: 5000,
   backlogLarge: 100_000,
   claims: 300,

@@ -1,11 +1,10 @@
 /**
- * `npm run bench:models`: the OpenAI front door against calling the same backend directly.
+ * The front-door rows of `npm run bench` (alone: `npm run bench -- --only front-door`, or
+ * `npm run bench:models`): the OpenAI front door against calling the same backend directly.
  * The backend is the --gguf one running the tiny random-weight test model on one CPU thread
  * (node-llama-cpp from test/servers/llama, or ROOST_LLAMA_MODULES); the hub, its worker and the
  * `openai` client run in this process. For each path: time to first token and tokens per second
  * (completion tokens over the whole request), medians over the runs.
- *
- *   node dist/bench/frontDoor.js [--runs N] [--tokens N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,20 +21,39 @@ import { writeTinyGguf } from '../test/fixtures/tinyGguf.js';
 import { HubClient } from '../src/client/hubClient.js';
 import { defaultCacheDir, WorkerArtifacts } from '../src/worker/artifacts.js';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const RUNS = arg('--runs', 30);
-const TOKENS = arg('--tokens', 64);
+/** Tokens generated per request. */
+const TOKENS = 64;
+const WARMUP = 3;
 const log = pino({ level: 'silent' });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const messages = [{ role: 'user' as const, content: 'Tell me about the sea at night.' }];
 
-async function main(): Promise<void> {
+export interface PathFigures {
+  /** Median time to first token (ms). */
+  ttftMs: number;
+  /** Median tokens per second over whole requests. */
+  tokensPerSec: number;
+}
+
+export interface FrontDoorFigures {
+  runs: number;
+  tokens: number;
+  direct: PathFigures;
+  hub: PathFigures;
+}
+
+export async function frontDoor(runs: number): Promise<FrontDoorFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'roost-bench-models-'));
   const file = join(dir, 'tiny.gguf');
   writeTinyGguf(file);
+  try {
+    return await measure(file, dir, runs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(file: string, dir: string, runs: number): Promise<FrontDoorFigures> {
   const handlers = await ggufHandlers({
     file,
     concurrency: 1,
@@ -50,7 +68,7 @@ async function main(): Promise<void> {
   const hub = { ttft: [] as number[], tps: [] as number[] };
 
   // Directly: the handler as the worker calls it; the first partial is the first token out.
-  for (let i = 0; i < RUNS + 3; i++) {
+  for (let i = 0; i < runs + WARMUP; i++) {
     const start = performance.now();
     let first = 0;
     const ctx = {
@@ -69,7 +87,7 @@ async function main(): Promise<void> {
       usage: { completion_tokens: number };
     };
     const end = performance.now();
-    if (i < 3) continue; // warm-up
+    if (i < WARMUP) continue;
     direct.ttft.push(first - start);
     direct.tps.push(out.usage.completion_tokens / ((end - start) / 1000));
   }
@@ -86,12 +104,22 @@ async function main(): Promise<void> {
     log,
   });
   const loop = worker.start();
-  const client = new OpenAI({
-    baseURL: `${running.url}/openai/v1`,
-    apiKey: (await running.tokens.create('bench client', 'client')).token,
-  });
+  try {
+    await throughHub(running.url, (await running.tokens.create('bench client', 'client')).token, runs, hub);
+  } finally {
+    await worker.stop();
+    await loop;
+    await running.close();
+  }
+  const figures = (r: typeof direct): PathFigures => ({ ttftMs: median(r.ttft), tokensPerSec: median(r.tps) });
+  return { runs, tokens: TOKENS, direct: figures(direct), hub: figures(hub) };
+}
+
+/** Streams `runs` chats through the front door with the official client, after the warm-up. */
+async function throughHub(url: string, apiKey: string, runs: number, hub: { ttft: number[]; tps: number[] }) {
+  const client = new OpenAI({ baseURL: `${url}/openai/v1`, apiKey });
   while ((await client.models.list()).data.length === 0) await new Promise((r) => setTimeout(r, 20));
-  for (let i = 0; i < RUNS + 3; i++) {
+  for (let i = 0; i < runs + WARMUP; i++) {
     const start = performance.now();
     let first = 0;
     let tokens = 0;
@@ -109,25 +137,38 @@ async function main(): Promise<void> {
       if (chunk.usage) tokens = chunk.usage.completion_tokens;
     }
     const end = performance.now();
-    if (i < 3) continue;
+    if (i < WARMUP) continue;
     hub.ttft.push(first - start);
     hub.tps.push(tokens / ((end - start) / 1000));
   }
-  await worker.stop();
-  await loop;
-  await running.close();
-  rmSync(dir, { recursive: true, force: true });
-
-  const row = (name: string, r: typeof direct) =>
-    `| ${name} | ${median(r.ttft).toFixed(2)} ms | ${median(r.tps).toFixed(0)} tokens/s |`;
-  console.log(`Front door vs direct: tiny GGUF, 1 CPU thread, ${TOKENS} tokens, median of ${RUNS}`);
-  console.log('| path | time to first token | tokens/s |');
-  console.log('|---|---|---|');
-  console.log(row('direct (the --gguf handler)', direct));
-  console.log(row('through the hub (openai client, streaming)', hub));
-  console.log(
-    `first token: +${(median(hub.ttft) - median(direct.ttft)).toFixed(2)} ms through the hub; tokens/s: ${((100 * median(hub.tps)) / median(direct.tps)).toFixed(1)}% of direct`,
-  );
 }
 
-await main();
+const fmt = (v: number) => (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+
+/** The report's rows: each path, and the hub against direct. */
+export function frontDoorRows(f: FrontDoorFigures): string[][] {
+  return [
+    ['time to first token, direct (ms)', fmt(f.direct.ttftMs)],
+    ['time to first token, through the hub (ms)', fmt(f.hub.ttftMs)],
+    ['tokens/s, direct', fmt(f.direct.tokensPerSec)],
+    ['tokens/s, through the hub', fmt(f.hub.tokensPerSec)],
+  ];
+}
+
+/** The issue's targets: first token within 5 ms of direct, tokens/s at least 95% of direct. */
+export function frontDoorTargets(f: FrontDoorFigures | null) {
+  return [
+    {
+      target: 'front door: first token within 5 ms of direct',
+      value: f && f.hub.ttftMs - f.direct.ttftMs,
+      ok: (v: number) => v <= 5,
+      show: (v: number) => `+${fmt(v)} ms`,
+    },
+    {
+      target: 'front door: tokens/s >= 95% of direct',
+      value: f && f.hub.tokensPerSec / f.direct.tokensPerSec,
+      ok: (v: number) => v >= 0.95,
+      show: (v: number) => `${(100 * v).toFixed(1)}%`,
+    },
+  ];
+}

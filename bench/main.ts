@@ -4,7 +4,7 @@
  *   npm run bench                      full run (tens of minutes: a 1,000,000-task backlog)
  *   npm run bench -- --quick           small sizes, under a minute
  *   npm run bench -- --profile [DIR]   hub processes run under node --cpu-prof; profiles summarized
- *   npm run bench -- --only roost,roost-pg,ceiling,bullmq,graphile,pgboss
+ *   npm run bench -- --only roost,roost-pg,ceiling,bullmq,graphile,pgboss,front-door
  *   npm run bench -- --json FILE       also writes every figure as JSON
  *
  * Progress goes to stderr, the report to stdout. Every process, temp directory, Redis key and
@@ -21,6 +21,7 @@ import { graphile, runGraphileWorker } from './graphile.js';
 import { CpuMeter, machine, type Machine } from './machine.js';
 import { runPeer, type PeerFigures, type PeerResult, type WorkerConfig } from './peers.js';
 import { freshRoostStore, postgresVersion } from './postgres.js';
+import { frontDoor, frontDoorRows, frontDoorTargets, type FrontDoorFigures } from './frontDoor.js';
 import { pgboss, runPgbossWorker } from './pgboss.js';
 import { cleanupAll } from './processes.js';
 import { formatProfile, summarizeProfiles } from './profile.js';
@@ -28,7 +29,7 @@ import { KIND, runRoost, runRoostPostgres, type RoostFigures, type Value } from 
 import type { Summary } from './stats.js';
 import { storeCeiling, type Ceiling } from './storeCeiling.js';
 
-const ALL = ['roost', 'roost-pg', 'ceiling', 'bullmq', 'graphile', 'pgboss'] as const;
+const ALL = ['roost', 'roost-pg', 'ceiling', 'bullmq', 'graphile', 'pgboss', 'front-door'] as const;
 type Part = (typeof ALL)[number];
 
 interface Flags {
@@ -41,7 +42,7 @@ interface Flags {
 
 function usage(): never {
   process.stderr.write(
-    'usage: node dist/bench/main.js [--quick] [--profile [DIR]] [--only roost,roost-pg,ceiling,bullmq,graphile,pgboss] [--json FILE]\n',
+    'usage: node dist/bench/main.js [--quick] [--profile [DIR]] [--only roost,roost-pg,ceiling,bullmq,graphile,pgboss,front-door] [--json FILE]\n',
   );
   process.exit(2);
 }
@@ -121,6 +122,8 @@ interface Results {
   roostPg: PeerFigures | string | null;
   ceiling: Ceiling | string | null;
   peers: PeerResult[];
+  /** The OpenAI front door against the --gguf backend called directly, or why not. */
+  frontDoor: FrontDoorFigures | string | null;
 }
 
 /** `name`'s figures beside each peer's, with ours/theirs ratios. */
@@ -334,7 +337,15 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
     (v) => v < 0,
     () => `${fmtMs(pgP99!)} ms vs ${fmtMs(gP99!)} ms`,
   );
+  const door = typeof r.frontDoor === 'object' ? r.frontDoor : null;
+  for (const t of frontDoorTargets(door)) judge(t.target, t.value, t.ok, t.show);
   return out;
+}
+
+function frontDoorSection(f: FrontDoorFigures | string): string {
+  if (typeof f === 'string') return table(['front door', 'value'], [['front door vs direct', f]]);
+  const head = `front door vs direct: tiny GGUF, 1 CPU thread, ${f.tokens} tokens, median of ${f.runs}`;
+  return table([head, 'value'], frontDoorRows(f));
 }
 
 function report(r: Results, s: typeof FULL): string {
@@ -373,6 +384,7 @@ function report(r: Results, s: typeof FULL): string {
         ]),
     '',
     roostOnly(r, s),
+    ...(r.frontDoor === null ? [] : ['', frontDoorSection(r.frontDoor)]),
     '',
     table(
       ['target', 'measured', 'verdict'],
@@ -421,6 +433,7 @@ async function main(): Promise<number> {
     roostPg: null,
     ceiling: null,
     peers: [],
+    frontDoor: null,
   };
   const meter = new CpuMeter();
   // Interrupted or out of time: clean up, print what was measured so far, exit with an error.
@@ -462,6 +475,12 @@ async function main(): Promise<number> {
       flags.only.has('pgboss') ? pgboss(sizes.inFlight) : null,
     ];
     for (const p of peers) if (p) results.peers.push(await runPeer(ctx, p));
+    if (flags.only.has('front-door')) {
+      log('front door vs direct (tiny GGUF)');
+      results.frontDoor = await frontDoor(sizes.frontDoorRuns).catch(
+        (e: unknown) => `skipped (${(e as Error).message.split('\n')[0]})`,
+      );
+    }
   } finally {
     clearTimeout(watchdog);
     if (stopping) await new Promise(() => undefined); // abort() prints and exits

@@ -1,4 +1,5 @@
 import type { Broker } from '../broker/broker.js';
+import type { BotChat } from './botChat.js';
 import type { Connector, PostDraft } from '../platforms/connector.js';
 import { PlatformRefusal } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
@@ -9,6 +10,7 @@ import { sendOnce } from './ledger.js';
 export interface HostDeps {
   bots: BotStore;
   broker: Broker;
+  chat: BotChat;
   now: () => number;
 }
 
@@ -94,6 +96,10 @@ export class BotHost {
         const c = this.connector(args[0]);
         return Object.fromEntries((await c.likesOf?.(args[1])) ?? []);
       }
+      case 'chat.say':
+        return this.deps.chat.say(this.bot, args[0], args[1], args[2] ?? {});
+      case 'chat.available':
+        return this.deps.chat.available(args[0] ?? undefined);
       case 'jobs.run':
         return this.runJob(String(args[0]), args[1], args[2] ?? {}, onResult);
       case 'jobs.enough':

@@ -1,5 +1,8 @@
 import type { PlatformEvent, PlatformPost, PostDraft } from '../platforms/connector.js';
 import type { BotLogLevel, FeedItem, Result } from '../types.js';
+import type { ChatOptions, ChatReply } from './botChat.js';
+
+export type { ChatOptions, ChatReply } from './botChat.js';
 
 /** What a bot module exports (as its default export): its name, schedule and handlers. */
 export interface BotDefinition {
@@ -85,6 +88,17 @@ export interface BotContext {
     ): Promise<{ jobId: string; state: string; results: Result[] }>;
     /** Submits a job to run later (e.g. a reminder) and resolves with its id. */
     submit(kind: string, input: unknown, options?: { delayMs?: number; key?: string }): Promise<string>;
+  };
+  /** Conversations with memory, answered by llm.chat workers (docs/models.md, "Chat memory"). */
+  chat: {
+    /**
+     * `text`, said by `counterpart` (a user name, one conversation each), goes to the model with
+     * the remembered conversation pruned to its token budget; resolves with the model's reply,
+     * which is remembered too. Rejects when no worker answers llm.chat (see available).
+     */
+    say(counterpart: string, text: string, options?: ChatOptions): Promise<ChatReply>;
+    /** Whether a connected worker answers llm.chat now (for that model, when named). */
+    available(model?: string): Promise<boolean>;
   };
   log: Record<BotLogLevel, (msg: string, data?: unknown) => void>;
 }

@@ -93,6 +93,10 @@ function context(account: string): BotContext {
       },
       submit: (kind, input, o = {}) => call('jobs.submit', kind, input, o),
     },
+    chat: {
+      say: (counterpart, text, o = {}) => call('chat.say', counterpart, text, o),
+      available: (model) => call('chat.available', model ?? null),
+    },
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   };
 }

@@ -12,6 +12,7 @@ import { AuthError } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
 import type { PlatformStore } from '../store/platformStore.js';
 import type { BotInfo, BotLogLevel, BotRun, BotView } from '../types.js';
+import type { BotChat } from './botChat.js';
 import { BotHost } from './botHost.js';
 import { BotProcess } from './botProcess.js';
 import { BotRelay } from './botRelay.js';
@@ -31,6 +32,8 @@ export interface SupervisorOptions {
   /** Where the hub keeps why it paused a bot. */
   platformStore: PlatformStore;
   broker: Broker;
+  /** ctx.chat: conversations in the chat memory, answered by llm.chat workers. */
+  chat: BotChat;
   /** Where bot modules live; `roost bot create` copies modules here. */
   botsDir: string;
   hangMs: number;
@@ -202,7 +205,7 @@ export class BotSupervisor {
       ran: (run) => this.noteRun(bot.name, run),
       makeHost: async (meta) =>
         new BotHost(
-          { bots: this.o.bots, broker: this.o.broker, now: this.clock.now },
+          { bots: this.o.bots, broker: this.o.broker, chat: this.o.chat, now: this.clock.now },
           bot.name,
           await this.connectors(meta),
           meta.account,

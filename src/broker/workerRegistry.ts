@@ -122,6 +122,14 @@ export class WorkerRegistry {
     return false;
   }
 
+  /** The values of `label` that connected workers offer on kinds starting with `kindPrefix`, sorted (the models of `llm.`). */
+  labelValues(kindPrefix: string, label: string, now: number): string[] {
+    const values = new Set<string>();
+    for (const w of this.connected(now))
+      for (const c of w.capabilities) if (c.kind.startsWith(kindPrefix) && c.labels[label]) values.add(c.labels[label]);
+    return [...values].sort();
+  }
+
   connected(now: number): WorkerInfo[] {
     return [...this.workers.keys()].filter((id) => this.isConnected(id, now)).map((id) => this.workers.get(id)!.info);
   }

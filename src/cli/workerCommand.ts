@@ -22,13 +22,24 @@ interface WorkerFlags extends ClientFlags {
   model: string[];
   apiKeyFile?: string;
   gguf?: string;
+  sdWebui?: string;
+  comfyui?: string;
+  workflow?: string;
   threads?: number;
   gpu: boolean;
 }
 
 async function runWorker(f: WorkerFlags): Promise<number> {
-  if (!f.openai && (f.model.length > 0 || f.apiKeyFile))
-    throw new UsageError('--model and --api-key-file go with --openai URL');
+  if (!f.openai && f.apiKeyFile) throw new UsageError('--api-key-file goes with --openai URL');
+  if (!f.comfyui && f.workflow) throw new UsageError('--workflow goes with --comfyui URL');
+  // --model names models of one server; a worker for several servers is several workers.
+  const servers = [f.openai && '--openai', f.sdWebui && '--sd-webui', f.comfyui && '--comfyui'].filter(Boolean);
+  if (f.model.length > 0 && servers.length !== 1)
+    throw new UsageError(
+      servers.length === 0
+        ? '--model goes with --openai, --sd-webui or --comfyui URL'
+        : `--model names the models of one server, but ${servers.join(' and ')} are given: run a worker for each`,
+    );
   const config = clientConfig(f, { logLevel: f.logLevel });
   // A worker prefers the worker token `roost up` keeps over the admin token.
   const token = resolveToken(config, ['worker.token', 'admin.token']);
@@ -93,7 +104,27 @@ export function registerWorkerCommand(program: Command): void {
       'serve llm.chat (and llm.complete, llm.embed) from an OpenAI-compatible server: its base URL, e.g. http://127.0.0.1:8080/v1',
       httpUrl('--openai'),
     )
-    .option('--model <name>', 'with --openai: a model to offer (default: all it lists); repeatable', list, [])
+    .option(
+      '--sd-webui <url>',
+      'serve image.generate from a Stable Diffusion WebUI (AUTOMATIC1111, Forge) started with --api, e.g. http://127.0.0.1:7860',
+      httpUrl('--sd-webui'),
+    )
+    .option(
+      '--comfyui <url>',
+      'serve image.generate from a ComfyUI server, e.g. http://127.0.0.1:8188',
+      httpUrl('--comfyui'),
+    )
+    .option(
+      '--workflow <file>',
+      'with --comfyui: a workflow in API format with {{prompt}}, {{seed}}... placeholders (default: plain txt2img)',
+      text('--workflow', 4096),
+    )
+    .option(
+      '--model <name>',
+      'with --openai, --sd-webui or --comfyui: a model (checkpoint) to offer (default: --openai and --comfyui all they list, --sd-webui the loaded one); repeatable',
+      list,
+      [],
+    )
     .option('--api-key-file <file>', 'with --openai: a file holding the API key to send', text('--api-key-file', 4096))
     .option(
       '--gguf <file>',

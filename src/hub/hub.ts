@@ -33,6 +33,7 @@ import { usageRoutes } from './routes/openaiUsage.js';
 import { openUsageStore } from '../store/usageStore.js';
 import { openChatStore } from '../store/chatStore.js';
 import { ChatMemory } from '../broker/chatMemory.js';
+import { BotChat } from '../bots/botChat.js';
 import { openArtifacts } from '../artifacts/openArtifacts.js';
 import type { Artifacts } from '../artifacts/artifacts.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -109,11 +110,14 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     sandbox,
     now: Date.now,
   });
+  // One chat memory for the front door's conversations and the bots' (ctx.chat).
+  const memory = new ChatMemory(openChatStore(store));
   const bots = new BotSupervisor({
     bots: botStores.bots,
     accounts,
     platformStore,
     broker,
+    chat: new BotChat(broker, memory),
     botsDir: config.botsDir,
     hangMs: config.botHangMs,
     pollMs: config.botPollMs,
@@ -126,8 +130,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
-    (a: FastifyInstance) =>
-      openaiRoutes(a, { broker, tokens, usage, memory: new ChatMemory(openChatStore(store)), log }),
+    (a: FastifyInstance) => openaiRoutes(a, { broker, tokens, usage, memory, log }),
     (a: FastifyInstance) => usageRoutes(a, usage, tokens),
     (a: FastifyInstance) => accountRoutes(a, accounts, platformStore, tokens),
   ];

@@ -9,6 +9,7 @@ import { Jobs } from './pages/Jobs.js';
 import { Login } from './pages/Login.js';
 import { Overview } from './pages/Overview.js';
 import { Sandbox } from './pages/Sandbox.js';
+import { Usage } from './pages/Usage.js';
 import { Workers } from './pages/Workers.js';
 import { href, useRoute, type Route } from './router.js';
 import type { SessionInfo } from './types.js';
@@ -28,9 +29,10 @@ const PAGES: Page[] = [
   { path: 'dead', title: 'Dead tasks', adminOnly: true },
   { path: 'bots', title: 'Bots', adminOnly: true },
   { path: 'sandbox', title: 'Sandbox', adminOnly: true },
+  { path: 'usage', title: 'Usage', adminOnly: false },
 ];
 
-function content(route: Route) {
+function content(route: Route, session: SessionInfo) {
   const [page, id] = route.path;
   switch (page) {
     case undefined:
@@ -45,6 +47,8 @@ function content(route: Route) {
       return <Bots selected={id} />;
     case 'sandbox':
       return <Sandbox />;
+    case 'usage':
+      return <Usage route={route} admin={session.scope === 'admin'} />;
     default:
       return <Notice kind="error">There is no page “{page}”.</Notice>;
   }
@@ -88,7 +92,7 @@ function Shell({ session, onLogout }: { session: SessionInfo; onLogout: () => vo
             sees jobs only. Log out and log in with an admin token to see it.
           </Notice>
         ) : (
-          content(route)
+          content(route, session)
         )}
       </main>
     </div>

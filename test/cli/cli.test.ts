@@ -19,6 +19,13 @@ const COMMANDS: Record<string, string[]> = {
     '--grace',
     '--wait',
     '--log-level',
+    '--exec',
+    '--openai',
+    '--model',
+    '--gguf',
+    '--sd-webui',
+    '--comfyui',
+    '--workflow',
   ],
   'job submit': [
     ...CLIENT,
@@ -131,6 +138,10 @@ describe('roost CLI: help and flag checking', () => {
     [['limit', 'set', 'bot:*', '--concurrency', '0'], '--concurrency'],
     [['task', 'purge', 'task_x', '--yes'], '--yes'],
     [['task', 'purge', 'task_x', '--all-dead'], '--all-dead'],
+    [['worker', '--sd-webui', 'ftp://host'], '--sd-webui'],
+    [['worker', '--workflow', 'wf.json'], '--workflow'],
+    [['worker', '--model', 'm'], '--model'],
+    [['worker', '--sd-webui', 'http://a', '--comfyui', 'http://b', '--model', 'm'], '--model'],
   ] as const) {
     test(`${args.join(' ')} exits 2 naming ${flag}`, async () => {
       const r = await roost([...args]);

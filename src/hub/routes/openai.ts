@@ -290,12 +290,11 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
       const hide = { schema: { hide: true } };
 
       api.get('/models', hide, async () => {
-        const ids = new Set<string>();
-        for (const w of broker.workers.connected(Date.now()))
-          for (const c of w.capabilities) if (c.kind.startsWith('llm.') && c.labels.model) ids.add(c.labels.model);
         return {
           object: 'list',
-          data: [...ids].sort().map((id) => ({ id, object: 'model', created: 0, owned_by: 'roost' })),
+          data: broker.workers
+            .labelValues('llm.', 'model', Date.now())
+            .map((id) => ({ id, object: 'model', created: 0, owned_by: 'roost' })),
         };
       });
       api.post('/chat/completions', hide, (req, reply) => generate(req, reply, 'chat'));

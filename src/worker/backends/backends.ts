@@ -8,6 +8,9 @@ export interface BackendFlags {
   model: string[];
   apiKeyFile?: string;
   gguf?: string;
+  sdWebui?: string;
+  comfyui?: string;
+  workflow?: string;
   threads?: number;
   /** commander's --no-gpu */
   gpu: boolean;
@@ -54,6 +57,14 @@ export async function startBackends(
           log,
         })),
       );
+    }
+    if (f.sdWebui) {
+      const { sdWebuiHandlers } = await import('./sdWebui.js');
+      handlers.push(...sdWebuiHandlers({ url: f.sdWebui, models: f.model, log }));
+    }
+    if (f.comfyui) {
+      const { comfyuiHandlers } = await import('./comfyui.js');
+      handlers.push(...(await comfyuiHandlers({ url: f.comfyui, workflowFile: f.workflow, models: f.model, log })));
     }
   } catch (e) {
     await Promise.all(stops.map((s) => s()));
