@@ -3,10 +3,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { adoptSession, api, get } from './api.js';
 import { Notice } from './components/Notice.js';
 import { Bots } from './pages/Bots.js';
+import { Calls } from './pages/Calls.js';
 import { Dead } from './pages/Dead.js';
 import { JobPage } from './pages/JobPage.js';
 import { Jobs } from './pages/Jobs.js';
 import { Login } from './pages/Login.js';
+import { Logs } from './pages/Logs.js';
 import { Overview } from './pages/Overview.js';
 import { Sandbox } from './pages/Sandbox.js';
 import { Workers } from './pages/Workers.js';
@@ -27,7 +29,9 @@ const PAGES: Page[] = [
   { path: 'workers', title: 'Workers', adminOnly: true },
   { path: 'dead', title: 'Dead tasks', adminOnly: true },
   { path: 'bots', title: 'Bots', adminOnly: true },
+  { path: 'calls', title: 'Platform calls', adminOnly: true },
   { path: 'sandbox', title: 'Sandbox', adminOnly: true },
+  { path: 'logs', title: 'Logs', adminOnly: true },
 ];
 
 function content(route: Route) {
@@ -45,6 +49,10 @@ function content(route: Route) {
       return <Bots selected={id} />;
     case 'sandbox':
       return <Sandbox />;
+    case 'calls':
+      return <Calls route={route} />;
+    case 'logs':
+      return <Logs route={route} />;
     default:
       return <Notice kind="error">There is no page “{page}”.</Notice>;
   }
