@@ -108,3 +108,19 @@ test('sqlite: a large batch cut off after its jobs were shown has all its tasks 
   assert.equal((await b.claim('w', rc, 2000, Date.now())).tasks.length, 1000);
   await b.close();
 });
+
+test("sqlite: a key held by a large batch still being written is refused, then answers the batch's job", async () => {
+  const file = join(dir, 'held-key.db');
+  const a = open(file);
+  const jobs = [newJob({ kind: 'held', key: 'held-1', variants: 500 }), newJob({ kind: 'held', variants: 500 })];
+  const creating = a.createJobs(jobs);
+  while (countIn(a.core.db, "SELECT count(*) AS n FROM jobs WHERE key = 'held-1'") === 0) await setImmediate();
+  await assert.rejects(a.createJob(newJob({ kind: 'held', key: 'held-1' })), { code: 'key_being_created' });
+  assert.deepEqual(
+    (await creating).jobs.map((j) => j.created),
+    [true, true],
+  );
+  const again = await a.createJob(newJob({ kind: 'held', key: 'held-1' }));
+  assert.deepEqual([again.created, again.job.id], [false, jobs[0]!.id]);
+  await a.close();
+});
