@@ -5,8 +5,8 @@ import { noChanges, type Changes } from '../store.js';
 import type { SqliteCore } from './core.js';
 
 /**
- * Tasks one transaction of a large batch writes: about 2 ms of the event loop on an idle machine
- * (docs/benchmarks.md, "Creating a large batch"). Smaller creations take one transaction.
+ * Tasks one transaction of a large batch writes: 1.5-6 ms of the event loop on the loaded test
+ * machine (docs/benchmarks.md, "Creating a large batch"). Smaller creations take one transaction.
  */
 export const CHUNK_TASKS = 250;
 
