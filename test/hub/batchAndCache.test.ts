@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { HubClient } from '../../src/client/hubClient.js';
 import type { Handler } from '../../src/worker/handler.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
-import { claim, nextCall, send, within } from '../fixtures/apiHandlers.js';
+import { claim, claimHeldOpen, nextCall, send, within } from '../fixtures/apiHandlers.js';
 import { startAgents } from '../fixtures/flowHandlers.js';
 
 // Batch submission (all or none, in order, idempotency keys inside a batch) and the result cache
@@ -212,6 +212,17 @@ test('/v1/health is answered while a 10,000-task batch is being created, before 
   assert.equal(r.status, 200, r.text.slice(0, 300));
   assert.deepEqual(finished, ['health', 'batch'], 'the health request waited for the batch');
   assert.equal(await countOf('bc.health'), 10);
+});
+
+test('a worker waiting on a kind gets tasks of a 10,000-task batch as soon as it is answered', async () => {
+  const held = claimHeldOpen(h, 'bc-woken-w');
+  const waiting = claim(worker, 'bc-woken-w', [{ kind: 'bc.woken' }], { max: 50, waitMs: 20_000 });
+  await held;
+  const r = await batch(Array.from({ length: 10 }, (_, i) => ({ kind: 'bc.woken', input: i, variants: 1000 })));
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  const got = await within(waiting, 15_000, 'the waiting claim');
+  assert.equal(got.length, 50);
+  assert.ok(got.every((t) => r.json.jobs.some((j: any) => j.id === t.jobId)));
 });
 
 /** A handler that counts its calls; each output carries the call number, so a rerun shows. */
