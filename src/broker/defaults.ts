@@ -7,9 +7,9 @@ import type { Limits } from './limits.js';
 import { routeOf } from './routes.js';
 
 /**
- * Tasks one request may create (variants summed over a batch's jobs): a batch is one transaction,
- * and one of 10,000 tasks keeps the hub from other work for tens of milliseconds (measured with
- * bench/statsCost.ts); 1000 jobs of 1000 variants held it 3.5 s.
+ * Tasks one request may create (variants summed over a batch's jobs): 1000 jobs of 1000 variants
+ * held the hub 3.5 s. SQLite writes a large batch in chunks that yield to other work (store/sqlite/
+ * creation.ts), but the request's parsing, checks and reply still grow with it (bench/batchBlock.ts).
  */
 export const MAX_TASKS_PER_REQUEST = 10_000;
 

@@ -41,8 +41,9 @@ export function byClaimOrder(a: Row, b: Row): number {
   return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
 }
 
+/** A task's state as clients see it: delayed ones, and those of a large batch not yet shown, are queued. */
 export function publicState(s: string): TaskState {
-  return (s === 'delayed' ? 'queued' : s) as TaskState;
+  return (s === 'delayed' || s === 'staged' ? 'queued' : s) as TaskState;
 }
 
 export function toTask(r: Row): Task {

@@ -129,7 +129,7 @@ export interface Store {
    * the create's connection, right after the create's commit (TurnLane).
    */
   createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }>;
-  /** createJob for many, in one transaction: all are created (or found by key), or none. */
+  /** createJob for many: all are created (or found by key), or none; answered once all are committed. */
   createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }>;
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<Job[]>;

@@ -3,10 +3,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { adoptSession, api, get } from './api.js';
 import { Notice } from './components/Notice.js';
 import { Bots } from './pages/Bots.js';
+import { Calls } from './pages/Calls.js';
 import { Dead } from './pages/Dead.js';
 import { JobPage } from './pages/JobPage.js';
 import { Jobs } from './pages/Jobs.js';
 import { Login } from './pages/Login.js';
+import { Logs } from './pages/Logs.js';
 import { Overview } from './pages/Overview.js';
 import { Sandbox } from './pages/Sandbox.js';
 import { Usage } from './pages/Usage.js';
@@ -28,8 +30,10 @@ const PAGES: Page[] = [
   { path: 'workers', title: 'Workers', adminOnly: true },
   { path: 'dead', title: 'Dead tasks', adminOnly: true },
   { path: 'bots', title: 'Bots', adminOnly: true },
+  { path: 'calls', title: 'Platform calls', adminOnly: true },
   { path: 'sandbox', title: 'Sandbox', adminOnly: true },
   { path: 'usage', title: 'Usage', adminOnly: false },
+  { path: 'logs', title: 'Logs', adminOnly: true },
 ];
 
 function content(route: Route, session: SessionInfo) {
@@ -49,6 +53,10 @@ function content(route: Route, session: SessionInfo) {
       return <Sandbox />;
     case 'usage':
       return <Usage route={route} admin={session.scope === 'admin'} />;
+    case 'calls':
+      return <Calls route={route} />;
+    case 'logs':
+      return <Logs route={route} />;
     default:
       return <Notice kind="error">There is no page “{page}”.</Notice>;
   }

@@ -316,6 +316,71 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal((await store.claim('w', rc(k), 10, T0)).tasks.length, 1, "only the first call's task is there");
     });
 
+    test('a large batch that fails at its end creates none of its jobs, and no count sees them', async () => {
+      // 1000 tasks: SQLite writes them in several transactions (SqliteCreation) before the failing job.
+      const k = kind();
+      const { job } = await store.createJob(newJob({ kind: k }));
+      const before = await store.stats();
+      const jobs = Array.from({ length: 40 }, (_, i) => newJob({ kind: k, variants: 25, key: `late-${k}-${i}` }));
+      await assert.rejects(store.createJobs([...jobs, newJob({ kind: k, id: job.id })]));
+      for (const j of jobs) assert.equal(await store.getJob(j.id), null);
+      assert.deepEqual(await store.stats(), before);
+      assert.deepEqual(
+        (await store.listJobs({ kind: k, limit: 100 })).map((j) => j.id),
+        [job.id],
+      );
+      assert.equal((await store.claim('w', rc(k), 2000, T0)).tasks.length, 1);
+      const again = await store.createJobs(jobs.map((j) => ({ ...j, id: jobId(T0) })));
+      assert.ok(
+        again.jobs.every((j) => j.created),
+        'the keys of the failed batch were never taken',
+      );
+    });
+
+    test('a large batch answers as a small one: keys, delays, cache hits, counts and claim order', async () => {
+      const k = kind();
+      const cacheKey = `cache-${k}`;
+      const { job: source } = await store.createJob(newJob({ kind: k, cacheKey, variants: 2 }));
+      const done = (await store.claim('w', rc(k), 2, T0)).tasks;
+      await store.complete(
+        done.map((t) => ({ leaseId: t.leaseId, output: `src${t.index}` })),
+        T0 + 1,
+      );
+      const r = await store.createJobs([
+        newJob({ kind: k, key: `big-${k}`, variants: 600 }),
+        newJob({ kind: k, key: `big-${k}` }),
+        newJob({ kind: k, cacheKey, variants: 2, createdAt: T0 + 2 }),
+        newJob({ kind: k, runAt: T0 + 5000, variants: 300 }),
+        newJob({ kind: k, priority: 5 }),
+      ]);
+      const [first, again, hit, , urgent] = r.jobs;
+      assert.deepEqual(
+        r.jobs.map((j) => j.created),
+        [true, false, true, true, true],
+      );
+      assert.equal(again!.job.id, first!.job.id);
+      assert.deepEqual([hit!.job.state, hit!.job.cachedFrom, hit!.job.counts.succeeded], ['succeeded', source.id, 2]);
+      assert.deepEqual(r.changes.routes, [k]);
+      assert.equal(r.changes.nextRunAt, T0 + 5000);
+      for (const { job } of r.jobs) assert.deepEqual(job, (await store.getJob(job.id))!, 'a job answers as stored');
+      const counts = (await store.stats()).tasks.filter((t) => t.kind === k);
+      assert.deepEqual(Object.fromEntries(counts.filter((t) => t.count > 0).map((t) => [t.state, t.count])), {
+        queued: 901,
+        succeeded: 4,
+      });
+      assert.equal((await store.listJobs({ kind: k, limit: 10 })).length, 5);
+      const claimed = (await store.claim('w', rc(k), 1000, T0)).tasks;
+      assert.equal(claimed.length, 601, 'the delayed tasks wait');
+      assert.deepEqual(
+        claimed.slice(0, 3).map((t) => [t.jobId, t.index]),
+        [
+          [urgent!.job.id, 0],
+          [first!.job.id, 0],
+          [first!.job.id, 1],
+        ],
+      );
+    });
+
     test('retention deletes finished jobs past their age and keeps failed ones until purged', async () => {
       const k = kind();
       const ok = await store.createJob(newJob({ kind: k }));

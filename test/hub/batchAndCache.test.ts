@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { HubClient } from '../../src/client/hubClient.js';
 import type { Handler } from '../../src/worker/handler.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
-import { claim, send, within } from '../fixtures/apiHandlers.js';
+import { claim, claimHeldOpen, nextCall, send, within } from '../fixtures/apiHandlers.js';
 import { startAgents } from '../fixtures/flowHandlers.js';
 
 // Batch submission (all or none, in order, idempotency keys inside a batch) and the result cache
@@ -15,7 +15,18 @@ let h: TestHub;
 let client: Client;
 let worker: Client;
 
-const KINDS = ['bc.batch', 'bc.atomic', 'bc.key', 'bc.big', 'bc.tasks', 'bc.cache', 'bc.copy', 'bc.enough'];
+const KINDS = [
+  'bc.batch',
+  'bc.atomic',
+  'bc.key',
+  'bc.big',
+  'bc.tasks',
+  'bc.late',
+  'bc.health',
+  'bc.cache',
+  'bc.copy',
+  'bc.enough',
+];
 
 before(async () => {
   h = await startTestHub({ kinds: KINDS });
@@ -162,6 +173,56 @@ test('a batch may ask for at most 10,000 tasks in all; more is refused naming jo
   const atBound = await batch(jobs(10, 1000));
   assert.equal(atBound.status, 200, atBound.text.slice(0, 300));
   assert.equal(atBound.json.jobs.length, 10);
+});
+
+test('a bad job at the end of a 10,000-task batch refuses all of it: nothing is created or counted', async () => {
+  const jobs = Array.from({ length: 10 }, (_, i) => ({
+    kind: 'bc.late',
+    input: i,
+    variants: 999,
+    key: `bc-late-${i}`,
+  }));
+  const queuedOf = async () =>
+    (await client.get<any>('/v1/stats')).tasks
+      .filter((t: any) => t.kind === 'bc.late')
+      .reduce((n: number, t: any) => n + t.count, 0);
+  const r = await batch([...jobs, { kind: 'bc.late', input: 'bad', variants: 10, priority: 1e9 }]);
+  assert.equal(r.status, 400, r.text.slice(0, 300));
+  assert.equal(r.json.error.field, 'jobs.10.priority');
+  assert.equal(await countOf('bc.late'), 0);
+  assert.equal(await queuedOf(), 0);
+  // Its keys were never taken: the same jobs go in afterwards, all of them new.
+  const ok = await batch(jobs);
+  assert.equal(ok.status, 200, ok.text.slice(0, 300));
+  assert.ok(ok.json.created.every((c: boolean) => c));
+  assert.equal(await queuedOf(), 9990);
+});
+
+test('/v1/health is answered while a 10,000-task batch is being created, before the batch is', async () => {
+  // The store has begun creating the batch when the health request is sent; on SQLite the batch
+  // is written in chunks with turns of the event loop between them, on PostgreSQL by the server.
+  const creating = nextCall(h.hub.broker.store, 'createJobs');
+  const finished: string[] = [];
+  const jobs = Array.from({ length: 10 }, (_, i) => ({ kind: 'bc.health', input: i, variants: 1000 }));
+  const big = batch(jobs).then((r) => (finished.push('batch'), r));
+  await creating;
+  const health = await send(h.url, 'GET', '/v1/health').then((r) => (finished.push('health'), r));
+  assert.equal(health.status, 200, health.text);
+  const r = await big;
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.deepEqual(finished, ['health', 'batch'], 'the health request waited for the batch');
+  assert.equal(await countOf('bc.health'), 10);
+});
+
+test('a worker waiting on a kind gets tasks of a 10,000-task batch as soon as it is answered', async () => {
+  const held = claimHeldOpen(h, 'bc-woken-w');
+  const waiting = claim(worker, 'bc-woken-w', [{ kind: 'bc.woken' }], { max: 50, waitMs: 20_000 });
+  await held;
+  const r = await batch(Array.from({ length: 10 }, (_, i) => ({ kind: 'bc.woken', input: i, variants: 1000 })));
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  const got = await within(waiting, 15_000, 'the waiting claim');
+  assert.equal(got.length, 50);
+  assert.ok(got.every((t) => r.json.jobs.some((j: any) => j.id === t.jobId)));
 });
 
 /** A handler that counts its calls; each output carries the call number, so a rerun shows. */

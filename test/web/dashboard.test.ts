@@ -3,6 +3,10 @@ import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, NO_CHROMIUM, type TestBrowser } from '../helpers/browser.js';
 import { KINDS, startDashboardHub, type DashboardHub } from './dashboardHub.js';
+import { PlatformProxy } from '../../src/platforms/proxy/proxy.js';
+import { openPlatformStore } from '../../src/store/openBotStores.js';
+import { MastodonFake } from '../fixtures/mastodonFake.js';
+import { quietLog } from '../helpers/inProcessHub.js';
 import { countIs, numberReaches, onlyOneWith, textIs } from './onPage.js';
 
 // The dashboard in Chromium against a live hub: what a person sees on each page, as work runs.
@@ -171,6 +175,87 @@ if (!b) {
     await textIs(page, '[data-testid=bots-table] .badge', 'running');
     await h.admin.post('/v1/sandbox/asks', { from: 'carol', to: 'frank', text: 'how tall is the lighthouse?' });
     await page.locator('[data-testid=log-tail] .log-line', { hasText: 'answered an ask' }).waitFor(WAIT);
+    await page.close();
+  });
+
+  test('the logs page shows kept lines newest first, by level and source; a refresh keeps a half-typed id', async () => {
+    const worker = await h.as('worker');
+    const ship = (msg: string, level: string, at = Date.now()) =>
+      worker.post('/v1/logs', { source: 'web-logs', lines: [{ at, level, msg }] });
+    await ship('the disk is nearly full', 'warn', Date.now() - 2000);
+    await ship('the model failed to load', 'error', Date.now() - 1000);
+    await assert.rejects(h.admin.get('/v1/jobs/job_not_there'), /no job/);
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/logs?source=${encodeURIComponent('worker web-logs')}`);
+    const rows = '[data-testid=logs-table] tbody tr';
+    await countIs(page, rows, 2);
+    assert.deepEqual(
+      (await page.locator(rows).allInnerTexts()).map((r) => r.match(/the \w+ \w+ \w+ \w+/)?.[0]),
+      ['the model failed to load', 'the disk is nearly full'],
+      'newest first',
+    );
+    await page.selectOption('select[name=level]', 'error');
+    await onlyOneWith(page, rows, 'the model failed to load');
+    // Every source at info and worse: the 404 answered a moment ago is there too, from the hub.
+    await page.click('a.button:has-text("clear")');
+    await page.locator(rows, { hasText: 'GET /v1/jobs/:id 404' }).first().waitFor(WAIT);
+
+    const { logs } = await h.admin.get<{ logs: Array<{ id: string; msg: string }> }>('/v1/logs?level=error');
+    const id = logs.find((l) => l.msg === 'the model failed to load')!.id;
+    await page.fill('input[name=id]', id.slice(0, 8));
+    // A line shipped now shows once the list has refreshed, which must leave the typing alone.
+    await ship('a line logged while someone types', 'warn');
+    await page.locator(rows, { hasText: 'a line logged while someone types' }).waitFor(WAIT);
+    assert.equal(await page.inputValue('input[name=id]'), id.slice(0, 8));
+    await page.fill('input[name=id]', id);
+    await page.press('input[name=id]', 'Enter');
+    await onlyOneWith(page, rows, 'the model failed to load');
+    assert.match(page.url(), new RegExp(`id=${id}`), 'the search is in the address');
+    await page.close();
+  });
+
+  test('the platform calls page, linked from the bots page, shows calls per account and filters by account', async () => {
+    const fake = await new MastodonFake().start();
+    fake.addAccount('web-a', 'tok');
+    const proxy = new PlatformProxy({
+      store: openPlatformStore(h.hub.broker.store),
+      budgets: () => undefined,
+      retentionMs: 86_400_000,
+      log: quietLog,
+      backoffMs: 20,
+    });
+    const call = {
+      method: 'GET',
+      url: `${fake.url}/api/v1/accounts/verify_credentials`,
+      headers: { authorization: 'Bearer tok' },
+    };
+    try {
+      assert.equal((await proxy.channel('mastodon', 'web-a').fetch(call)).status, 200);
+      fake.failNext(400);
+      assert.equal((await proxy.channel('mastodon', 'web-a').fetch(call)).status, 400);
+      assert.equal((await proxy.channel('mastodon', 'web-b').fetch(call)).status, 200);
+    } finally {
+      proxy.close();
+      await fake.close();
+    }
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/bots`);
+    await page.click('a:has-text("platform calls")');
+    const ours = '[data-testid=calls-table] tbody tr[data-account^=web-]';
+    await countIs(page, ours, 3);
+    const refused = page.locator(`${ours}.failed`);
+    assert.equal(await refused.count(), 1);
+    const shown = await refused.innerText();
+    for (const expected of ['mastodon', 'web-a', 'GET /api/v1/accounts/verify_credentials', '400'])
+      assert.ok(shown.includes(expected), `${expected} in: ${shown}`);
+    const summary = page.locator('[data-testid=calls-accounts] tr[data-account=web-a]');
+    assert.match(await summary.innerText(), /web-a\s+mastodon\s+2\s+1/, 'two calls, one failed');
+    await summary.locator('a').click();
+    await countIs(page, '[data-testid=calls-table] tbody tr', 2);
+    await countIs(page, '[data-testid=calls-table] tbody tr[data-account=web-a]', 2);
+    assert.equal(await page.inputValue('select[name=account]'), 'web-a');
+    await page.selectOption('select[name=account]', '');
+    await countIs(page, ours, 3);
     await page.close();
   });
 

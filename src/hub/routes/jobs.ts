@@ -33,7 +33,10 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
 
   app.post(
     '/v1/jobs/batch',
-    { ...client, schema: { tags, summary: 'Submit up to 1000 jobs in one transaction: all or none', body: BatchBody } },
+    {
+      ...client,
+      schema: { tags, summary: 'Submit up to 1000 jobs (10,000 tasks): all are created or none', body: BatchBody },
+    },
     async (req) => {
       const specs = (req.body as Static<typeof BatchBody>).jobs.map((b, i) => toSpec(b, `jobs.${i}.runAt`));
       const out = await broker.submitBatch(specs);

@@ -4,22 +4,11 @@ import { noChanges } from '../store.js';
 import type { TxBatcher } from './batcher.js';
 import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
-import {
-  countTasks,
-  newJobView,
-  splitTaskId,
-  toJob,
-  toLimit,
-  toResult,
-  toStats,
-  toTask,
-  toWorker,
-  tokenInfo,
-  type Row,
-} from '../rows.js';
+import { splitTaskId, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
 import type { Statements } from './statements.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { SqliteRollups } from './rollups.js';
+import { SqliteCreation } from './creation.js';
 
 export type { SqliteOptions } from './core.js';
 export { taskIdOf } from '../rows.js';
@@ -36,6 +25,7 @@ export class SqliteStore implements Store {
   private readonly batch: TxBatcher;
   private readonly leases: SqliteLeases;
   private readonly rollups: SqliteRollups;
+  private readonly creation: SqliteCreation;
 
   constructor(file: string, options: SqliteOptions) {
     this.core = new SqliteCore(file, options);
@@ -43,6 +33,10 @@ export class SqliteStore implements Store {
     this.batch = this.core.batch;
     this.leases = new SqliteLeases(this.core);
     this.rollups = new SqliteRollups(this.core);
+    this.creation = new SqliteCreation(this.core);
+    const settled = this.creation.settle(Date.now());
+    if (settled.removed + settled.shown > 0)
+      options.log?.warn(settled, 'finished the batches a stop cut off: removed unsealed jobs, showed the rest');
   }
 
   async close(): Promise<void> {
@@ -62,93 +56,22 @@ export class SqliteStore implements Store {
   redrive: Store['redrive'] = (...a) => this.leases.redrive(...a);
 
   private toJob(r: Row): Job {
-    return toJob(r, countTasks(this.st.taskCounts.all(r.id) as Row[]));
+    return this.core.toJob(r);
   }
 
   createJob(job: NewJob): Promise<{ job: Job; created: boolean; changes: Changes }> {
-    return this.batch.run(() => {
-      const changes = noChanges();
-      return { ...this.insertJob(job, changes), changes };
-    });
+    return this.creation.create([job]).then(({ jobs, changes }) => ({ ...jobs[0]!, changes }));
   }
 
-  createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
-    return this.batch.run(() => {
-      const changes = noChanges();
-      return { jobs: jobs.map((job) => this.insertJob(job, changes)), changes };
-    });
-  }
-
-  private insertJob(job: NewJob, changes: Changes): { job: Job; created: boolean } {
-    if (job.key !== null) {
-      const existing = this.st.jobIdByKey.get({ key: job.key }) as Row | undefined;
-      if (existing) return { job: this.toJob(this.st.job.get(existing.id) as Row), created: false };
-    }
-    const hit =
-      job.cacheKey === null
-        ? undefined
-        : (this.st.cacheHit.get({
-            cacheKey: job.cacheKey,
-            since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs,
-          }) as Row | undefined);
-    const state = hit ? 'succeeded' : 'queued';
-    this.st.insertJob.run(
-      job.id,
-      job.kind,
-      JSON.stringify(job.input),
-      state,
-      job.variants,
-      job.priority,
-      job.seed,
-      job.maxAttempts,
-      JSON.stringify(job.backoff),
-      job.leaseMs,
-      job.requires ? JSON.stringify(job.requires) : null,
-      job.key,
-      job.runAt,
-      job.createdAt,
-      job.createdAt,
-      job.concurrencyKey,
-      job.cacheKey,
-      hit ? hit.id : null,
-      hit ? job.createdAt : null,
-    );
-    if (hit) {
-      // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
-      this.st.copyResults.run({ jobId: job.id, from: hit.id, seq: this.core.seq + 1, now: job.createdAt });
-      this.core.seq += job.variants;
-      return { job: this.toJob(this.st.job.get(job.id) as Row), created: true };
-    }
-    const delayed = job.runAt > job.createdAt;
-    const taskState = delayed ? 'delayed' : 'queued';
-    for (let idx = 0; idx < job.variants; idx++) {
-      this.st.insertTask.run(
-        job.id,
-        idx,
-        job.kind,
-        job.route,
-        job.priority,
-        job.seed + idx,
-        taskState,
-        job.runAt,
-        job.maxAttempts,
-        job.leaseMs,
-        job.concurrencyKey,
-      );
-    }
-    if (delayed) changes.nextRunAt = Math.min(changes.nextRunAt ?? Infinity, job.runAt);
-    else if (!changes.routes.includes(job.route)) changes.routes.push(job.route);
-    // What was just written, without reading it back: creation is the hot path of a producer.
-    return { job: newJobView(job), created: true };
-  }
+  createJobs: Store['createJobs'] = (jobs) => this.creation.create(jobs);
 
   async getJob(id: string): Promise<Job | null> {
     const row = this.st.job.get(id) as Row | undefined;
-    return row ? this.toJob(row) : null;
+    return row && row.state !== 'staged' ? this.toJob(row) : null;
   }
 
   async listJobs(filter: JobFilter): Promise<Job[]> {
-    const where: string[] = [];
+    const where = ["state <> 'staged'"];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
       where.push(sql);
@@ -160,8 +83,8 @@ export class SqliteStore implements Store {
     if (filter.cursor) add('id < ?', filter.cursor);
     if (filter.since !== undefined) add('id >= ?', jobIdFloor(filter.since));
     if (filter.until !== undefined) add('id < ?', jobIdFloor(filter.until));
-    // (state?, kind?, concurrencyKey?, cursor?, since?, until?, limit) -> job rows, newest first
-    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    // (state?, kind?, concurrencyKey?, cursor?, since?, until?, limit) -> visible job rows, newest first
+    const sql = `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
     const rows = this.core.db.prepare(sql).all(...params, filter.limit) as Row[];
     return rows.map((r) => this.toJob(r));
   }

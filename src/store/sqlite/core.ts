@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { JobState } from '../../types.js';
+import type { Job, JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { TxBatcher } from './batcher.js';
 import { openDatabase } from './openDatabase.js';
-import type { Row } from '../rows.js';
+import { countTasks, toJob, type Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WalCheckpointer } from './walCheckpointer.js';
 
@@ -35,6 +35,11 @@ export class SqliteCore {
       if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
     });
     this.seq = (this.st.maxSeq.get() as Row).m;
+  }
+
+  /** The job of a row, with its task counts. */
+  toJob(r: Row): Job {
+    return toJob(r, countTasks(this.st.taskCounts.all(r.id) as Row[]));
   }
 
   /** Recomputes the states of these jobs from their tasks, noting the ones that moved. */

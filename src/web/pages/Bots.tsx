@@ -22,6 +22,7 @@ export function Bots({ selected }: { selected: string | undefined }) {
     <section class="page">
       <header class="page-head">
         <h1>Bots</h1>
+        <a href={href('calls')}>platform calls →</a>
       </header>
       {list.error && <Notice kind="error">{list.error}</Notice>}
       {list.data && bots.length === 0 && (
@@ -51,7 +52,12 @@ export function Bots({ selected }: { selected: string | undefined }) {
                     <a href={href(`bots/${b.name}`)}>
                       <strong>{b.name}</strong>
                     </a>
-                    {b.account && <span class="muted small"> @{b.account}</span>}
+                    {b.account && (
+                      <a class="muted small" href={href('calls', { account: b.account })} title="its platform calls">
+                        {' '}
+                        @{b.account}
+                      </a>
+                    )}
                   </td>
                   <td>
                     <span class={`badge ${s.cls}`}>{s.text}</span>
