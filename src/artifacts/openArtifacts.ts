@@ -8,12 +8,7 @@ import { openArtifactMeta } from './meta/openMeta.js';
 import { openArtifactBackend } from './openBackend.js';
 
 /** The hub's artifacts as the config describes them; the leading hub runs their gc with the retention sweep. */
-export async function openArtifacts(
-  config: Config,
-  store: Store,
-  cluster: Cluster,
-  log: Logger,
-): Promise<Artifacts> {
+export async function openArtifacts(config: Config, store: Store, cluster: Cluster, log: Logger): Promise<Artifacts> {
   const artifacts = new Artifacts(
     await openArtifactBackend(config),
     openArtifactMeta(store),

@@ -1,4 +1,3 @@
-import { countTokens } from 'gpt-tokenizer';
 import type { ChatStore } from '../store/chatStore.js';
 
 /**
@@ -16,8 +15,20 @@ export interface ChatMessage {
   content: string;
 }
 
-/** Tokens a message takes in a chat prompt. */
+let countTokens: ((text: string) => number) | null = null;
+let loading: Promise<void> | null = null;
+
+/**
+ * Loads the tokenizer (its tables take longer to load than the rest of the hub, so a hub without
+ * chat memory never loads them). ChatMemory calls it; call it before `messageTokens` elsewhere.
+ */
+export function loadTokenizer(): Promise<void> {
+  return (loading ??= import('gpt-tokenizer').then((m) => void (countTokens = m.countTokens)));
+}
+
+/** Tokens a message takes in a chat prompt (after `loadTokenizer`). */
 export function messageTokens(m: ChatMessage): number {
+  if (!countTokens) throw new Error('the tokenizer is not loaded yet: await loadTokenizer() first');
   return countTokens(m.content) + 4;
 }
 
@@ -51,6 +62,7 @@ export class ChatMemory {
    * fit themselves: they are never dropped). Turns that no longer fit are forgotten.
    */
   async context(conversation: string, system: ChatMessage[], incoming: ChatMessage[], budget: number) {
+    await loadTokenizer();
     const turns = await this.store.turns(conversation);
     const fresh = incoming.reduce((n, m) => n + messageTokens(m), 0);
     const { messages, firstKept } = fitToBudget(system, turns, budget - fresh);
@@ -59,7 +71,8 @@ export class ChatMemory {
   }
 
   /** Remembers turns (the user's message and the model's reply). */
-  remember(conversation: string, messages: ChatMessage[]): Promise<void> {
+  async remember(conversation: string, messages: ChatMessage[]): Promise<void> {
+    await loadTokenizer();
     return this.store.append(
       conversation,
       messages.map((m) => ({ role: m.role, content: m.content, tokens: messageTokens(m) })),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BotChat } from '../../src/bots/botChat.js';
-import { ChatMemory, messageTokens } from '../../src/broker/chatMemory.js';
+import { ChatMemory, loadTokenizer, messageTokens } from '../../src/broker/chatMemory.js';
 import { packageRoot } from '../../src/paths.js';
 import type { SandboxPost } from '../../src/types.js';
 import { openChatStore } from '../../src/store/chatStore.js';
@@ -21,6 +21,7 @@ let h: ExampleHub;
 let stop: () => Promise<void>;
 
 before(async () => {
+  await loadTokenizer();
   h = await startExampleHub();
   const { handlers, process } = await execHandlers(`exec python3 ${SCRIPT}`, quietLog);
   const agent = new WorkerAgent({

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer';
 import OpenAI from 'openai';
-import { fitToBudget, messageTokens, type ChatMessage } from '../../src/broker/chatMemory.js';
+import { fitToBudget, loadTokenizer, messageTokens, type ChatMessage } from '../../src/broker/chatMemory.js';
 import { openChatStore } from '../../src/store/chatStore.js';
 import { WorkerAgent } from '../../src/worker/agent.js';
 import type { Handler } from '../../src/worker/handler.js';
 import { quietLog, startTestHub } from '../helpers/inProcessHub.js';
+
+before(loadTokenizer);
 
 // Chat memory: pruning to a token budget counted by a real tokenizer (o200k_base through
 // gpt-tokenizer), and conversations remembered by the front door.

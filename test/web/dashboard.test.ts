@@ -279,7 +279,7 @@ if (!b) {
     const context = await browser.browser.newContext();
     const page = await logIn(context, (await h.as('client')).token);
     const nav = await page.locator('nav[aria-label=pages] a.nav').allInnerTexts();
-    assert.deepEqual(nav, ['Overview', 'Jobs']);
+    assert.deepEqual(nav, ['Overview', 'Jobs', 'Usage']);
     await page.goto(`${h.url}/#/workers`);
     assert.match(await page.locator('[role=alert]').innerText(), /needs an admin token.*client token/);
     await page.click('button:has-text("Log out")');
