@@ -52,6 +52,7 @@ export class SqliteStore implements Store {
   }
 
   claim: Store['claim'] = (...a) => this.leases.claim(...a);
+  leaseOwners: Store['leaseOwners'] = (...a) => this.leases.leaseOwners(...a);
   heartbeat: Store['heartbeat'] = (...a) => this.leases.heartbeat(...a);
   progress: Store['progress'] = (...a) => this.leases.progress(...a);
   complete: Store['complete'] = (...a) => this.leases.complete(...a);
@@ -112,6 +113,7 @@ export class SqliteStore implements Store {
       job.cacheKey,
       hit ? hit.id : null,
       hit ? job.createdAt : null,
+      job.createdBy ?? null,
     );
     if (hit) {
       // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
@@ -157,10 +159,11 @@ export class SqliteStore implements Store {
     if (filter.state) add('state = ?', filter.state);
     if (filter.kind) add('kind = ?', filter.kind);
     if (filter.concurrencyKey) add('concurrency_key = ?', filter.concurrencyKey);
+    if (filter.createdBy) add('created_by = ?', filter.createdBy);
     if (filter.cursor) add('id < ?', filter.cursor);
     if (filter.since !== undefined) add('id >= ?', jobIdFloor(filter.since));
     if (filter.until !== undefined) add('id < ?', jobIdFloor(filter.until));
-    // (state?, kind?, concurrencyKey?, cursor?, since?, until?, limit) -> job rows, newest first
+    // (state?, kind?, concurrencyKey?, createdBy?, cursor?, since?, until?, limit) -> job rows, newest first
     const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.core.db.prepare(sql).all(...params, filter.limit) as Row[];
     return rows.map((r) => this.toJob(r));
@@ -217,7 +220,8 @@ export class SqliteStore implements Store {
 
   createToken(token: NewToken): Promise<void> {
     const kinds = token.kinds ? JSON.stringify(token.kinds) : null;
-    return this.batch.run(() => void this.st.insertToken.run({ ...token, kinds }));
+    const confinement = { kinds, ownJobs: token.ownJobs ? 1 : 0, bot: token.bot ?? null };
+    return this.batch.run(() => void this.st.insertToken.run({ ...token, ...confinement }));
   }
 
   async getToken(id: string): Promise<StoredToken | null> {
