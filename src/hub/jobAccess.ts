@@ -31,12 +31,12 @@ export async function checkJob(broker: Broker, caller: Caller, jobId: string): P
  * A submit whose idempotency key another token used answers that token's job: a confined caller
  * gets 409 on the key instead (it learns the key is taken, not the job).
  */
-export function checkSubmitted(caller: Caller, jobs: Array<{ job: JobView; created: boolean }>): void {
+export function checkSubmitted(caller: Caller, jobs: Array<{ job: JobView; created: boolean }>, batch: boolean): void {
   const owner = ownerOf(caller);
   if (owner === undefined) return;
   const k = jobs.findIndex(({ job, created }) => !created && job.createdBy !== owner);
   if (k < 0) return;
-  const field = jobs.length === 1 ? 'key' : `jobs.${k}.key`;
+  const field = batch ? `jobs.${k}.key` : 'key';
   throw new ConflictError('key_taken', `the key '${jobs[k]!.job.key}' is taken by a job this token did not create`, {
     field,
   });

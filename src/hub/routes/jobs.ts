@@ -29,7 +29,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
 
   app.post('/v1/jobs', { ...client, schema: { tags, summary: 'Submit a job', body: JobBody } }, async (req, reply) => {
     const out = await broker.submit(toSpec(req.body as JobBody), req.token!.id);
-    checkSubmitted(req.token!, [out]);
+    checkSubmitted(req.token!, [out], false);
     return reply.code(out.created ? 201 : 200).send(out.job);
   });
 
@@ -39,7 +39,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     async (req) => {
       const specs = (req.body as Static<typeof BatchBody>).jobs.map((b, i) => toSpec(b, `jobs.${i}.runAt`));
       const out = await broker.submitBatch(specs, req.token!.id);
-      checkSubmitted(req.token!, out);
+      checkSubmitted(req.token!, out, true);
       return { jobs: out.map((o) => o.job), created: out.map((o) => o.created) };
     },
   );
