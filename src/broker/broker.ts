@@ -507,11 +507,8 @@ export class Broker {
     if (info) await this.store.upsertWorker(info);
   }
 
-  private async claimNow(
-    { workerId, owner }: { workerId: string; owner: string | null },
-    routes: string[],
-    max: number,
-  ): Promise<{ tasks: ClaimedTask[] }> {
+  private async claimNow(w: Pick<Waiter, 'workerId' | 'owner'>, routes: string[], max: number) {
+    const { workerId, owner } = w;
     if (routes.length === 0 || this.closed) return { tasks: [] };
     const claims = routes.map((r) => this.limits.claimFor(r));
     const now = Date.now();

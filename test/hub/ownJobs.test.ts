@@ -43,6 +43,20 @@ async function refusal(p: Promise<unknown>): Promise<HubError> {
   assert.fail('the request succeeded');
 }
 
+/** The data of the first Server-Sent Event of a stream. */
+async function firstEvent<T>(c: HubClient, path: string): Promise<T> {
+  const abort = new AbortController();
+  const res = await fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${c.token}` }, signal: abort.signal });
+  const reader = res.body!.getReader();
+  let text = '';
+  try {
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+  } finally {
+    abort.abort();
+  }
+  return JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as T;
+}
+
 /** What the routes answer for a job id; another token's job must answer as a missing one. */
 async function answers(c: HubClient, id: string): Promise<Array<[number, string]>> {
   const sse = await fetch(`${h.url}/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${c.token}` } });
@@ -115,6 +129,12 @@ test("a task of another token's job answers 404 on the task routes; dead-task li
   const dead = (await alice.get<{ tasks: Array<{ id: string }> }>('/v1/tasks/dead?limit=500')).tasks.map((t) => t.id);
   assert.ok(dead.includes(myTask) && !dead.includes(theirTask));
   assert.equal((await bob.get<{ state: string }>(`/v1/tasks/${theirTask}`)).state, 'dead', 'not redriven');
+  // The overview's newest dead tasks, too, are its own only.
+  const overview = await firstEvent<{ dead: Array<{ id: string }> }>(alice, '/v1/stats/events');
+  const shown = overview.dead.map((t) => t.id);
+  assert.ok(shown.includes(myTask) && !shown.includes(theirTask));
+  const adminView = await firstEvent<{ dead: Array<{ id: string }> }>(h.admin, '/v1/stats/events');
+  assert.ok(adminView.dead.some((t) => t.id === theirTask));
 });
 
 test("an idempotency key another token used is 409 on key, never that token's job", async () => {
