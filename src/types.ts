@@ -89,6 +89,8 @@ export interface NewJob {
   /** The identity hash when submitted with cache, and how old a reused result may be. */
   cacheKey: string | null;
   cacheTtlMs: number | null;
+  /** The id of the token that submitted it; null when the hub itself did (a bot running in it). */
+  createdBy?: string | null;
 }
 
 export interface TaskCounts {
@@ -99,7 +101,9 @@ export interface TaskCounts {
   cancelled: number;
 }
 
-export interface Job extends Omit<NewJob, 'route' | 'cacheTtlMs'> {
+export interface Job extends Omit<NewJob, 'route' | 'cacheTtlMs' | 'createdBy'> {
+  /** The id of the token that submitted it; null for the hub's own and for jobs older than the column. */
+  createdBy: string | null;
   state: JobState;
   updatedAt: number;
   finishedAt: number | null;
@@ -224,6 +228,10 @@ export interface TokenInfo {
   lastUsedAt: number | null;
   /** The kinds a worker token may serve; null for any. */
   kinds: string[] | null;
+  /** A client token that sees and changes only the jobs it created. */
+  ownJobs: boolean;
+  /** The bot a bot token acts for (its state, its feeds); null for any bot. */
+  bot: string | null;
 }
 
 /** Something the broker tells listeners about a job while it runs. */

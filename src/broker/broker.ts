@@ -84,7 +84,7 @@ export class Broker {
     this.waiters = new ClaimWaiters(
       async (w) => {
         const routes = this.workers.routesFor(w.workerId);
-        const { tasks } = await this.claimNow(w.workerId, routes, w.max);
+        const { tasks } = await this.claimNow(w, routes, w.max);
         return { tasks, routes };
       },
       (w) => this.workers.routesFor(w.workerId),
@@ -314,11 +314,12 @@ export class Broker {
     );
   }
 
-  async submit(spec: JobSpec): Promise<{ job: JobView; created: boolean }> {
+  /** Submits a job; `createdBy` names the token submitting it (null: the hub itself). */
+  async submit(spec: JobSpec, createdBy: string | null = null): Promise<{ job: JobView; created: boolean }> {
     await this.learnKinds([spec.kind]);
     this.checkKind(spec.kind, 'kind');
     const now = Date.now();
-    const newJob = toNewJob(spec, this.options, this.limits, now);
+    const newJob = { ...toNewJob(spec, this.options, this.limits, now), createdBy };
     const { job, created, changes } = await this.create([newJob], () => this.store.createJob(newJob));
     this.apply(changes);
     this.countCreated([{ job, created }]);
@@ -327,13 +328,16 @@ export class Broker {
   }
 
   /** Submits many jobs in one transaction: all are accepted, or none (the error names the index). */
-  async submitBatch(specs: JobSpec[]): Promise<Array<{ job: JobView; created: boolean }>> {
+  async submitBatch(
+    specs: JobSpec[],
+    createdBy: string | null = null,
+  ): Promise<Array<{ job: JobView; created: boolean }>> {
     await this.learnKinds(specs.map((s) => s.kind));
     const now = Date.now();
     const jobs = specs.map((spec, i) => {
       this.checkKind(spec.kind, `jobs.${i}.kind`);
       try {
-        return toNewJob(spec, this.options, this.limits, now);
+        return { ...toNewJob(spec, this.options, this.limits, now), createdBy };
       } catch (e) {
         if (e instanceof InputError) throw new InputError(`jobs.${i}.${e.field}`, `jobs[${i}]: ${e.message}`);
         throw e;
@@ -503,11 +507,12 @@ export class Broker {
     if (info) await this.store.upsertWorker(info);
   }
 
-  private async claimNow(workerId: string, routes: string[], max: number): Promise<{ tasks: ClaimedTask[] }> {
+  private async claimNow(w: Pick<Waiter, 'workerId' | 'owner'>, routes: string[], max: number) {
+    const { workerId, owner } = w;
     if (routes.length === 0 || this.closed) return { tasks: [] };
     const claims = routes.map((r) => this.limits.claimFor(r));
     const now = Date.now();
-    const { tasks, changes, blocked } = await this.store.claim(workerId, claims, max, now);
+    const { tasks, changes, blocked } = await this.store.claim(workerId, claims, max, now, owner);
     this.apply(changes);
     this.noteBlocked(blocked);
     if (tasks.length > 0) {
@@ -517,13 +522,22 @@ export class Broker {
     return { tasks };
   }
 
-  /** Leases up to `max` ready tasks, waiting up to `waitMs` for one when none is ready. */
-  async claim(hello: WorkerHello, max: number, waitMs: number, signal: AbortSignal): Promise<ClaimedTask[]> {
+  /**
+   * Leases up to `max` ready tasks, waiting up to `waitMs` for one when none is ready. `owner`, the
+   * claiming token, is recorded on the leases: only it may then report on them (leaseAccess.ts).
+   */
+  async claim(
+    hello: WorkerHello,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+    owner: string | null = null,
+  ): Promise<ClaimedTask[]> {
     await this.hello(hello);
     for (;;) {
       const before = this.wakeSeq;
       const routes = this.workers.routesFor(hello.workerId);
-      const { tasks } = await this.claimNow(hello.workerId, routes, max);
+      const { tasks } = await this.claimNow({ workerId: hello.workerId, owner }, routes, max);
       if (tasks.length > 0 || waitMs <= 0 || this.closed || signal.aborted) return tasks;
       // Work that became ready while the claim read the store would wake nobody: look again.
       if (!this.workers.routesFor(hello.workerId).some((r) => (this.wokenAt.get(r) ?? 0) > before)) break;
@@ -531,6 +545,7 @@ export class Broker {
     return new Promise<ClaimedTask[]>((resolve) => {
       const waiter: Waiter = {
         workerId: hello.workerId,
+        owner,
         max,
         resolve: (t) => {
           clearTimeout(timer);

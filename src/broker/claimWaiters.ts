@@ -2,6 +2,8 @@ import type { ClaimedTask } from '../types.js';
 
 export interface Waiter {
   workerId: string;
+  /** The token claiming, recorded on its leases. */
+  owner: string | null;
   max: number;
   resolve(tasks: ClaimedTask[]): void;
 }

@@ -1,12 +1,45 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { BOT_NAME_PATTERN } from '../bots/botModules.js';
 import { loadConfig } from '../config.js';
 import { SCOPES, type Scope, type TokenInfo } from '../types.js';
 import { choice, storeOption, text, UsageError } from './flags.js';
 import { clientCommand, connect, iso, out, printJson, seg, table, type ClientFlags } from './shared.js';
 
-type CreateFlags = ClientFlags & { scope: Scope; store?: string; kinds?: string[] };
+type CreateFlags = ClientFlags & { scope: Scope; store?: string; kinds?: string[]; ownJobs?: boolean; bot?: string };
+
+const BOT_NAME = new RegExp(BOT_NAME_PATTERN);
+
+function botName(value: string): string {
+  if (!BOT_NAME.test(value))
+    throw new UsageError(`--bot must be a bot name (lower-case letters, digits, _ and -), not '${value}'`);
+  return value;
+}
+
+/** What a token is confined to, in words; '' when it is not (docs/protocol.md, isolation). */
+function confinedTo(t: TokenInfo): string {
+  if (t.kinds) return `kinds ${t.kinds.join(', ')}`;
+  if (t.ownJobs) return 'own jobs';
+  return t.bot ? `bot ${t.bot}` : '';
+}
+
+/** The confinement flags as the body of POST /v1/tokens (and Tokens.create), after checking they fit the scope. */
+function confinement(f: CreateFlags): { kinds?: string[]; ownJobs?: boolean; bot?: string } {
+  const fits: Array<[unknown, string, Scope]> = [
+    [f.kinds, '--kinds', 'worker'],
+    [f.ownJobs, '--own-jobs', 'client'],
+    [f.bot, '--bot', 'bot'],
+  ];
+  for (const [given, flag, scope] of fits)
+    if (given !== undefined && f.scope !== scope)
+      throw new UsageError(`${flag} confines a ${scope} token: use it with --scope ${scope}`);
+  return {
+    ...(f.kinds ? { kinds: f.kinds } : {}),
+    ...(f.ownJobs ? { ownJobs: true } : {}),
+    ...(f.bot ? { bot: f.bot } : {}),
+  };
+}
 
 /**
  * `token create --store`: the token is written straight into the store, no hub and no token needed,
@@ -25,7 +58,7 @@ async function createInStore(name: string, f: CreateFlags): Promise<TokenInfo & 
     throw new UsageError(`--store sqlite: no store in ${resolve(config.dataDir)} (--data names the directory)`);
   const store = await openStore(config);
   try {
-    const { token, info } = await new Tokens(store).create(name, f.scope, { kinds: f.kinds ?? null });
+    const { token, info } = await new Tokens(store).create(name, f.scope, confinement(f));
     return { ...info, token };
   } finally {
     await store.close();
@@ -50,21 +83,17 @@ export function registerTokenCommands(program: Command): void {
       'a worker token: serve only these kinds (comma-separated; repeatable)',
       (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)],
     )
+    .option('--own-jobs', 'a client token: see and change only the jobs it creates')
+    .option('--bot <name>', 'a bot token: act only for this bot (its state, its feeds)', botName)
     .action(async (name: string, f: CreateFlags) => {
-      if (f.kinds && f.scope !== 'worker')
-        throw new UsageError('--kinds confines a worker token: use it with --scope worker');
+      const confined = confinement(f);
       const created =
         f.store !== undefined
           ? await createInStore(name, f)
-          : await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', {
-              name,
-              scope: f.scope,
-              ...(f.kinds ? { kinds: f.kinds } : {}),
-            });
+          : await connect(f).post<TokenInfo & { token: string }>('/v1/tokens', { name, scope: f.scope, ...confined });
       if (f.json) return printJson(created);
-      out(
-        `Created ${created.scope} token ${created.id} (${created.name})${created.kinds ? ` serving ${created.kinds.join(', ')}` : ''}:`,
-      );
+      const to = confinedTo(created);
+      out(`Created ${created.scope} token ${created.id} (${created.name})${to ? `, confined to ${to}` : ''}:`);
       out(created.token);
       out('This token will not be shown again: store it now.');
     });
@@ -73,8 +102,8 @@ export function registerTokenCommands(program: Command): void {
     const { tokens } = await connect(f).get<{ tokens: TokenInfo[] }>('/v1/tokens');
     if (f.json) return printJson({ tokens });
     table(
-      ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', 'REVOKED'],
-      tokens.map((t) => [t.id, t.name, t.scope, iso(t.createdAt), iso(t.lastUsedAt), iso(t.revokedAt)]),
+      ['ID', 'NAME', 'SCOPE', 'CONFINED TO', 'CREATED', 'LAST USED', 'REVOKED'],
+      tokens.map((t) => [t.id, t.name, t.scope, confinedTo(t), iso(t.createdAt), iso(t.lastUsedAt), iso(t.revokedAt)]),
     );
   });
 

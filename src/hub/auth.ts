@@ -60,7 +60,7 @@ async function caller(tokens: Tokens, req: FastifyRequest): Promise<Caller> {
       );
     }
   }
-  return { id: session.tokenId, scope: session.scope, kinds: active.kinds };
+  return { id: session.tokenId, scope: session.scope, ...active };
 }
 
 const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

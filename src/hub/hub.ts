@@ -145,7 +145,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     routes: [
       (a) => logRoutes(a, logStore, logs, tokens),
       (a) => metrics.attach(a, tokens),
-      (a) => overviewRoutes(a, overview, tokens),
+      (a) => overviewRoutes(a, overview, broker, tokens),
       (a) => sessionRoutes(a, tokens),
       (a) => dashboardRoutes(a, log),
       ...routes,

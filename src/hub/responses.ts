@@ -77,6 +77,7 @@ const jobFields = {
   finishedAt: Nullable(Ms()),
   counts: TaskCounts,
   cachedFrom: Nullable(Type.String()),
+  createdBy: Nullable(Type.String({ description: 'The id of the token that submitted it; null: the hub itself' })),
   enough: Type.Boolean(),
   cached: Type.Boolean(),
   waitingForWorker: Type.Boolean(),
@@ -176,6 +177,9 @@ export const TokenInfo = Type.Object(
     createdAt: Ms(),
     revokedAt: Nullable(Ms()),
     lastUsedAt: Nullable(Ms()),
+    kinds: Nullable(Type.Array(Type.String(), { description: 'A worker token serves only these; null: any' })),
+    ownJobs: Type.Boolean({ description: 'A client token that sees and changes only the jobs it created' }),
+    bot: Nullable(Type.String({ description: 'A bot token that acts only for this bot; null: any' })),
   },
   { ...open, $id: 'TokenInfo' },
 );

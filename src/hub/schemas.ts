@@ -1,3 +1,4 @@
+import { BOT_NAME_PATTERN } from '../bots/supervisor.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { KIND_PATTERN } from '../types.js';
 import { MAX_DEPTH_KEYWORD, MAX_JSON_DEPTH } from './jsonDepth.js';
@@ -185,6 +186,15 @@ export const TokenBody = Type.Object(
     scope: Type.Union([Type.Literal('admin'), Type.Literal('client'), Type.Literal('worker'), Type.Literal('bot')]),
     kinds: Type.Optional(
       Type.Array(Kind, { minItems: 1, maxItems: 100, description: 'A worker token serves only these kinds' }),
+    ),
+    ownJobs: Type.Optional(
+      Type.Boolean({ description: 'A client token that sees and changes only the jobs it created' }),
+    ),
+    bot: Type.Optional(
+      Type.String({
+        pattern: BOT_NAME_PATTERN,
+        description: 'A bot token that acts only for this bot: its state, its feeds',
+      }),
     ),
   },
   strict,

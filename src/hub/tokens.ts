@@ -22,11 +22,17 @@ export interface Caller {
   scope: Scope;
   /** A worker token serves only these kinds; null: any. */
   kinds: string[] | null;
+  /** A client token sees and changes only the jobs it created. */
+  ownJobs: boolean;
+  /** A bot token acts only for this bot; null: any. */
+  bot: string | null;
 }
 
-interface Cached {
+/** What a token is confined to (docs/protocol.md, isolation between tokens). */
+export type Confinement = Pick<Caller, 'kinds' | 'ownJobs' | 'bot'>;
+
+interface Cached extends Confinement {
   scope: Scope;
-  kinds: string[] | null;
   hash: Buffer;
   revoked: boolean;
   loadedAt: number;
@@ -45,24 +51,30 @@ export class Tokens {
   constructor(private readonly store: Store) {}
 
   /**
-   * `kinds` confines a worker token to those kinds (see docs/protocol.md, isolation). `keep`, when
+   * `kinds` confines a worker token to those kinds, `ownJobs` a client token to its own jobs, `bot`
+   * a bot token to one bot (see docs/protocol.md, isolation). `keep`, when
    * given, receives the whole token before the store records it: a token that must not be lost (the
    * first admin token, written to a file) is kept before it can lock anyone out.
    */
   async create(
     name: string,
     scope: Scope,
-    { kinds = null, keep }: { kinds?: string[] | null; keep?: (token: string) => void } = {},
+    { kinds = null, ownJobs = false, bot = null, keep }: Partial<Confinement> & { keep?: (token: string) => void } = {},
   ): Promise<{ token: string; info: TokenInfo }> {
     if (kinds !== null && scope !== 'worker')
       throw new InputError('kinds', `only a worker token may be confined to kinds, not a ${scope} token`);
+    if (ownJobs && scope !== 'client')
+      throw new InputError('ownJobs', `only a client token may be confined to its own jobs, not a ${scope} token`);
+    if (bot !== null && scope !== 'bot')
+      throw new InputError('bot', `only a bot token may be confined to a bot, not a ${scope} token`);
     const id = randomBytes(ID_LENGTH / 2).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = Date.now();
     const token = `${PREFIX}${id}_${secret}`;
     keep?.(token);
-    await this.store.createToken({ id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt, kinds });
-    return { token, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null, kinds } };
+    const hash = hashSecret(secret).toString('hex');
+    await this.store.createToken({ id, name, scope, hash, createdAt, kinds, ownJobs, bot });
+    return { token, info: { id, name, scope, createdAt, revokedAt: null, lastUsedAt: null, kinds, ownJobs, bot } };
   }
 
   /** The token row, from the cache when it was read within CACHE_MS; null when there is none. */
@@ -74,6 +86,8 @@ export class Tokens {
       entry = {
         scope: row.scope,
         kinds: row.kinds,
+        ownJobs: row.ownJobs,
+        bot: row.bot,
         hash: Buffer.from(row.hash, 'hex'),
         revoked: row.revokedAt !== null,
         loadedAt: now,
@@ -85,9 +99,9 @@ export class Tokens {
   }
 
   /** The token's confinement while it exists and is not revoked (a session made with it lives on); else null. */
-  async active(id: string): Promise<{ kinds: string[] | null } | null> {
+  async active(id: string): Promise<Confinement | null> {
     const entry = await this.entry(id, Date.now());
-    return entry !== null && !entry.revoked ? { kinds: entry.kinds } : null;
+    return entry !== null && !entry.revoked ? confinement(entry) : null;
   }
 
   /** The token's id and scope, or null when it is malformed, unknown, revoked or wrong. */
@@ -104,7 +118,7 @@ export class Tokens {
       entry.touchedAt = now;
       void this.store.touchToken(id, now).catch(() => undefined);
     }
-    return { id, scope: entry.scope, kinds: entry.kinds };
+    return { id, scope: entry.scope, ...confinement(entry) };
   }
 
   list(): Promise<TokenInfo[]> {
@@ -116,4 +130,8 @@ export class Tokens {
     this.sessions.deleteForToken(id);
     return this.store.revokeToken(id, Date.now());
   }
+}
+
+function confinement(entry: Cached): Confinement {
+  return { kinds: entry.kinds, ownJobs: entry.ownJobs, bot: entry.bot };
 }

@@ -45,8 +45,17 @@ export interface BotStore {
   getCursor(bot: string, platform: string): Promise<string | null>;
   setCursor(bot: string, platform: string, cursor: string): Promise<void>;
 
-  /** Appends items to a feed (created on first use, owned by `owner`); returns their seqs. */
-  publish(feed: string, owner: string | null, items: unknown[], now: number): Promise<number[]>;
+  /**
+   * Appends items to a feed (created on first use, owned by `owner`); returns their seqs. `exclusive`:
+   * only to a new feed or one `owner` owns; null, with nothing written, when another owns it.
+   */
+  publish(
+    feed: string,
+    owner: string | null,
+    items: unknown[],
+    now: number,
+    exclusive?: boolean,
+  ): Promise<number[] | null>;
   /** Up to `limit` items after the consumer's last ack, oldest first. */
   readFeed(feed: string, consumer: string, limit: number): Promise<FeedItem[]>;
   /** Moves the consumer's cursor to `seq` (never backwards); false when the feed has no such item. */

@@ -75,6 +75,9 @@ export function tokenInfo(r: Row): TokenInfo {
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
     kinds: r.kinds ? (JSON.parse(r.kinds) as string[]) : null,
+    // SQLite stores 0/1, PostgreSQL a boolean.
+    ownJobs: r.own_jobs === 1 || r.own_jobs === true,
+    bot: r.bot ?? null,
   };
 }
 
@@ -107,6 +110,7 @@ export function toJob(r: Row, counts: TaskCounts): Job {
     concurrencyKey: r.concurrency_key,
     cacheKey: r.cache_key,
     cachedFrom: r.cached_from,
+    createdBy: r.created_by ?? null,
     // SQLite stores 0/1, PostgreSQL a boolean.
     enough: r.enough === 1 || r.enough === true,
   };
@@ -135,6 +139,7 @@ export function newJobView(j: NewJob): Job {
     concurrencyKey: j.concurrencyKey,
     cacheKey: j.cacheKey,
     cachedFrom: null,
+    createdBy: j.createdBy ?? null,
     enough: false,
   };
 }

@@ -44,6 +44,8 @@ export interface JobFilter {
   state?: JobState;
   kind?: string;
   concurrencyKey?: string;
+  /** Jobs submitted with this token (a confined client token's view). */
+  createdBy?: string;
   /** Jobs created at or after this time (epoch ms). */
   since?: number;
   /** Jobs created before this time (epoch ms). */
@@ -98,6 +100,10 @@ export interface NewToken {
   createdAt: number;
   /** A worker token confined to these kinds; null for any. */
   kinds?: string[] | null;
+  /** A client token confined to the jobs it creates. */
+  ownJobs?: boolean;
+  /** A bot token confined to this bot; null for any. */
+  bot?: string | null;
 }
 
 export interface StoredToken extends TokenInfo {
@@ -154,7 +160,11 @@ export interface Store {
     routes: RouteClaim[],
     max: number,
     now: number,
+    /** The token claiming: only it may report on the leases (see leaseOwners); null for none. */
+    owner?: string | null,
   ): Promise<{ tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] }>;
+  /** The claiming token of each lease that is current (absent: not current, or malformed); null: none recorded. */
+  leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>>;
   heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply>;
   progress(
     leaseId: string,

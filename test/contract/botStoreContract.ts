@@ -96,6 +96,25 @@ export function botStoreContract(factory: BotStoreFactory): void {
       assert.deepEqual(await bots.readFeed('no.such.feed', 'fast', 10), []);
     });
 
+    test('an exclusive publish writes only a new feed or one its owner owns; others are left untouched', async () => {
+      const owner = await newBot();
+      const other = await newBot();
+      assert.deepEqual(await bots.publish(`${owner}.mine`, owner, ['a'], T0, true), [1], 'a new feed is created');
+      assert.deepEqual(await bots.publish(`${owner}.mine`, owner, ['b'], T0, true), [2]);
+      assert.equal(await bots.publish(`${owner}.mine`, other, ['x'], T0, true), null, "another bot's feed");
+      await bots.publish(`${owner}.open`, null, ['o'], T0);
+      assert.equal(await bots.publish(`${owner}.open`, owner, ['x'], T0, true), null, 'a feed of no bot');
+      assert.deepEqual(
+        (await bots.readFeed(`${owner}.mine`, 'r', 10)).map((i) => i.item),
+        ['a', 'b'],
+      );
+      assert.deepEqual(
+        (await bots.readFeed(`${owner}.open`, 'r', 10)).map((i) => i.item),
+        ['o'],
+      );
+      assert.deepEqual(await bots.publish(`${owner}.mine`, other, ['y'], T0), [3], 'not exclusive: as before');
+    });
+
     test('ledger: an entry is written pending once, then confirmed with the post id', async () => {
       const bot = await newBot();
       const entry = { bot, key: 'ask:1', hash: 'h1', platform: 'sandbox', createdAt: T0 };
@@ -126,7 +145,7 @@ export function botStoreContract(factory: BotStoreFactory): void {
       assert.equal(new Set(begins.map((b) => b.entry.hash)).size, 1, 'every writer reads the one entry stored');
       const feed = `${bot}.race`;
       const published = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => bots.publish(feed, bot, [`${i}a`, `${i}b`], T0)),
+        Array.from({ length: 8 }, async (_, i) => (await bots.publish(feed, bot, [`${i}a`, `${i}b`], T0))!),
       );
       assert.deepEqual(
         published.flat().sort((x, y) => x - y),

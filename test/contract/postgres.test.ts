@@ -12,6 +12,7 @@ import { sql } from '../../src/store/postgres/statements.js';
 import type { NewJob } from '../../src/types.js';
 import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
 import { countContract } from './countContract.js';
+import { isolationContract } from './isolationContract.js';
 import { rollupContract } from './rollupContract.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
@@ -50,6 +51,7 @@ if (!db) {
   after(() => db.drop());
 
   storeContract({ name: 'postgres', open: () => open(db.url) });
+  isolationContract({ name: 'postgres', open: () => open(beside('isolation')) });
   rollupContract({ name: 'postgres', open: () => open(beside('rollups')) });
   // Two stores on one schema: two hubs.
   countContract({ name: 'postgres', open: () => open(beside('counts')) }, true);

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
 import { countContract } from './countContract.js';
+import { isolationContract } from './isolationContract.js';
 import { rollupContract } from './rollupContract.js';
 import { newJob, RETRY_MS, storeContract } from './storeContract.js';
 
@@ -17,6 +18,7 @@ let n = 0;
 const open = (file = join(dir, `s${++n}.db`)) => new SqliteStore(file, { retryDelay: () => RETRY_MS });
 
 storeContract({ name: 'sqlite', open: async () => open() });
+isolationContract({ name: 'sqlite', open: async () => open() });
 rollupContract({ name: 'sqlite', open: async () => open() });
 countContract({ name: 'sqlite', open: async () => open() }, false);
 

@@ -75,7 +75,7 @@ test('only a worker token may be confined to kinds: 400 naming kinds, and the CL
     h.adminToken,
   ]);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /serving test\.echo, test\.sleep/);
+  assert.match(ok.stdout, /confined to kinds test\.echo, test\.sleep/);
   const bad = await roost([
     'token',
     'create',

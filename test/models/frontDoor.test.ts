@@ -178,3 +178,14 @@ test('a key over its flow-control rate gets 429 with Retry-After, and usage is r
   const json = JSON.parse((await roost(['usage', '--json', '--hub', h.url, '--token', h.adminToken])).stdout);
   assert.ok(json.usage.some((u: any) => u.tokenId === id && u.completionTokens === 6));
 });
+
+test('a confined client token (ownJobs) is answered, and the job the front door made is its own', async () => {
+  const { token, info } = await h.hub.tokens.create('api key', 'client', { ownJobs: true });
+  const own = new OpenAI({ baseURL: `${h.url}/openai/v1`, apiKey: token, maxRetries: 0 });
+  const r = await own.chat.completions.create({ model: 'echo-1', messages: ask, seed: 5 });
+  assert.equal(r.choices[0]!.message.content, 'echo 5: the sea at night');
+  const res = await fetch(`${h.url}/v1/jobs?kind=llm.chat`, { headers: { authorization: `Bearer ${token}` } });
+  const { jobs } = (await res.json()) as { jobs: Array<{ createdBy: string }> };
+  assert.equal(jobs.length, 1, 'only its own job, not the others made here');
+  assert.equal(jobs[0]!.createdBy, info.id);
+});

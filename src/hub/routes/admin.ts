@@ -7,6 +7,7 @@ import { requireScope } from '../auth.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
 import { IdParams, KeyParams, LimitBody, TokenBody } from '../schemas.js';
 import type { Tokens } from '../tokens.js';
+import { visibleTask, visibleTasks } from '../jobAccess.js';
 
 export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
   const admin = { onRequest: requireScope(tokens) };
@@ -22,7 +23,11 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...admin, schema: { tags: ['admin'], summary: 'Create a token (shown once)', body: TokenBody } },
     async (req, reply) => {
       const b = req.body as Static<typeof TokenBody>;
-      const { token, info } = await tokens.create(b.name, b.scope, { kinds: b.kinds ?? null });
+      const { token, info } = await tokens.create(b.name, b.scope, {
+        kinds: b.kinds ?? null,
+        ownJobs: b.ownJobs ?? false,
+        bot: b.bot ?? null,
+      });
       return reply.code(201).send({ ...info, token });
     },
   );
@@ -116,8 +121,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...client, schema: { tags: ['tasks'], summary: "Delete a dead task's job", params: IdParams } },
     async (req) => {
       const id = (req.params as IdParams).id;
-      const task = await broker.store.getTask(id);
-      if (!task) throw new NotFoundError(`no task with id '${id}'`);
+      const task = await visibleTask(broker, req.token!, id);
       if (task.state !== 'dead')
         throw new ConflictError('not_dead', `task '${id}' is not dead; only dead tasks are purged`);
       return { purgedJobs: await broker.store.purgeDead(id) };
@@ -131,8 +135,10 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
       const q = req.query as Query;
       checkKnown(q, ['cursor', 'limit']);
       const limit = intParam(q, 'limit', 1, 500) ?? 50;
-      const tasks = await broker.store.listDead(stringParam(q, 'cursor'), limit);
-      return { tasks, nextCursor: tasks.length === limit ? tasks.at(-1)!.cursor : null };
+      const page = await broker.store.listDead(stringParam(q, 'cursor'), limit);
+      // A confined token's page keeps its own jobs' tasks: it may be short, and paging goes on.
+      const tasks = await visibleTasks(broker, req.token!, page);
+      return { tasks, nextCursor: page.length === limit ? page.at(-1)!.cursor : null };
     },
   );
 
@@ -140,10 +146,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     '/v1/tasks/:id',
     { ...client, schema: { tags: ['tasks'], summary: 'One task', params: IdParams } },
     async (req) => {
-      const id = (req.params as IdParams).id;
-      const task = await broker.store.getTask(id);
-      if (!task) throw new NotFoundError(`no task with id '${id}'`);
-      return task;
+      return visibleTask(broker, req.token!, (req.params as IdParams).id);
     },
   );
 
@@ -152,6 +155,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...client, schema: { tags: ['tasks'], summary: 'Give a dead task fresh attempts', params: IdParams } },
     async (req) => {
       const id = (req.params as IdParams).id;
+      await visibleTask(broker, req.token!, id);
       await broker.redrive(id);
       return broker.store.getTask(id);
     },

@@ -9,6 +9,7 @@ import { JsonValue, NUL_FREE } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
 import type { BotLogLine } from '../../types.js';
+import { checkBot, feedRefused, feedWriter } from '../botAccess.js';
 
 const strict = { additionalProperties: false } as const;
 const BotName = Type.String({ pattern: BOT_NAME_PATTERN, description: "Lower-case letters, digits, '_' and '-'" });
@@ -162,6 +163,7 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     '/v1/bots/:name/state',
     { ...bot, schema: { tags, summary: "A bot's state, every key", params: NameParams } },
     async (req) => {
+      checkBot(req.token!, (req.params as NameParams).name, 'name');
       const { name } = await bots.get((req.params as NameParams).name);
       return { state: await store.listState(name) };
     },
@@ -171,6 +173,7 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     { ...bot, schema: { tags, summary: 'Set a state key (null deletes it)', params: StateParams, body: StateBody } },
     async (req) => {
       const { name, key } = req.params as Static<typeof StateParams>;
+      checkBot(req.token!, name, 'name');
       await bots.get(name);
       const { value } = req.body as Static<typeof StateBody>;
       await store.setState(name, key, value === null ? undefined : value, Date.now());
@@ -183,7 +186,13 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     { ...bot, schema: { tags, summary: 'Publish items to a feed', params: FeedParams, body: PublishBody } },
     async (req) => {
       const { feed } = req.params as Static<typeof FeedParams>;
-      return { seqs: await store.publish(feed, null, (req.body as Static<typeof PublishBody>).items, Date.now()) };
+      const { items } = req.body as Static<typeof PublishBody>;
+      const writer = feedWriter(req.token!);
+      // The feed it creates is its bot's (destroyed with it), so the bot must exist.
+      if (writer !== null) await bots.get(writer);
+      const seqs = await store.publish(feed, writer, items, Date.now(), writer !== null);
+      if (!seqs) throw feedRefused(req.token!, feed);
+      return { seqs };
     },
   );
   app.get(
@@ -210,6 +219,7 @@ export function botRoutes(app: FastifyInstance, bots: BotSupervisor, store: BotS
     async (req) => {
       const { feed } = req.params as Static<typeof FeedParams>;
       const { consumer, seq } = req.body as Static<typeof AckBody>;
+      checkBot(req.token!, consumer, 'consumer');
       if (!(await store.ack(feed, consumer, seq))) throw new NotFoundError(`feed '${feed}' has no item ${seq}`);
       return { feed, consumer, acked: seq };
     },

@@ -10,6 +10,7 @@ import { BatchBody, IdParams, JobBody, JobListQuery } from '../schemas.js';
 import type { Static } from '@sinclair/typebox';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
+import { checkJob, checkSubmitted, ownerOf, visibleJob } from '../jobAccess.js';
 
 const MAX_WAIT_MS = 300_000;
 const BOT_NAME = new RegExp(BOT_NAME_PATTERN);
@@ -27,8 +28,9 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
   const tags = ['jobs'];
 
   app.post('/v1/jobs', { ...client, schema: { tags, summary: 'Submit a job', body: JobBody } }, async (req, reply) => {
-    const { job, created } = await broker.submit(toSpec(req.body as JobBody));
-    return reply.code(created ? 201 : 200).send(job);
+    const out = await broker.submit(toSpec(req.body as JobBody), req.token!.id);
+    checkSubmitted(req.token!, [out], false);
+    return reply.code(out.created ? 201 : 200).send(out.job);
   });
 
   app.post(
@@ -39,7 +41,8 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     },
     async (req) => {
       const specs = (req.body as Static<typeof BatchBody>).jobs.map((b, i) => toSpec(b, `jobs.${i}.runAt`));
-      const out = await broker.submitBatch(specs);
+      const out = await broker.submitBatch(specs, req.token!.id);
+      checkSubmitted(req.token!, out, true);
       return { jobs: out.map((o) => o.job), created: out.map((o) => o.created) };
     },
   );
@@ -54,7 +57,11 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
         params: IdParams,
       },
     },
-    async (req) => broker.enough((req.params as IdParams).id),
+    async (req) => {
+      const id = (req.params as IdParams).id;
+      await checkJob(broker, req.token!, id);
+      return broker.enough(id);
+    },
   );
 
   app.get(
@@ -73,6 +80,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
         since: intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER),
         until: intParam(q, 'until', 0, Number.MAX_SAFE_INTEGER),
         cursor: stringParam(q, 'cursor'),
+        createdBy: ownerOf(req.token!),
         limit,
       };
       const jobs = broker.views(await broker.seeCluster(await broker.store.listJobs(filter)));
@@ -95,9 +103,11 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
       checkKnown(q, ['wait', 'results']);
       const waitMs = durationParam(q, 'wait', MAX_WAIT_MS) ?? 0;
       const minResults = intParam(q, 'results', 0, 1_000_000);
+      const id = (req.params as IdParams).id;
+      await checkJob(broker, req.token!, id);
       const abort = new AbortController();
       reply.raw.on('close', () => abort.abort());
-      const { job, results } = await broker.wait((req.params as IdParams).id, minResults, waitMs, abort.signal);
+      const { job, results } = await broker.wait(id, minResults, waitMs, abort.signal);
       return { ...job, results };
     },
   );
@@ -106,7 +116,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
     '/v1/jobs/:id/tasks',
     { ...client, schema: { tags, summary: "A job's tasks with their states and attempts", params: IdParams } },
     async (req) => {
-      const job = await broker.get((req.params as IdParams).id);
+      const job = await visibleJob(broker, req.token!, (req.params as IdParams).id);
       return { tasks: await broker.store.listTasks(job.id) };
     },
   );
@@ -114,7 +124,11 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
   app.post(
     '/v1/jobs/:id/cancel',
     { ...client, schema: { tags, summary: 'Cancel a job', params: IdParams } },
-    async (req) => broker.cancel((req.params as IdParams).id),
+    async (req) => {
+      const id = (req.params as IdParams).id;
+      await checkJob(broker, req.token!, id);
+      return broker.cancel(id);
+    },
   );
 
   app.get(
@@ -139,7 +153,7 @@ export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens):
       });
       let job;
       try {
-        job = await broker.get(id);
+        job = await visibleJob(broker, req.token!, id);
       } catch (e) {
         unsubscribe();
         throw e;

@@ -144,7 +144,7 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
       concurrencyKey: key,
     };
     if (isInt(seed)) spec.seed = seed;
-    return (await broker.submit(spec)).job;
+    return (await broker.submit(spec, req.token!.id)).job;
   }
 
   function record(req: FastifyRequest, m: string, u: Usage): void {

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { ROLLUP_RETAIN_MS } from '../../broker/rollupRecorder.js';
 import { InputError } from '../../errors.js';
 import { requireScope } from '../auth.js';
-import type { Overview } from '../overview.js';
+import type { Broker } from '../../broker/broker.js';
+import { visibleTasks } from '../jobAccess.js';
+import type { Overview, OverviewSnapshot } from '../overview.js';
 import { checkKnown, intParam, type Query } from '../query.js';
 import { MinutesQuery } from '../schemas.js';
 import { SseStream } from '../sse.js';
@@ -11,7 +13,7 @@ import type { Tokens } from '../tokens.js';
 const HOUR_MS = 3_600_000;
 
 /** The dashboard overview's data: per-minute series of the last day, and a stream of live snapshots. */
-export function overviewRoutes(app: FastifyInstance, overview: Overview, tokens: Tokens): void {
+export function overviewRoutes(app: FastifyInstance, overview: Overview, broker: Broker, tokens: Tokens): void {
   const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['admin'];
 
@@ -42,11 +44,20 @@ export function overviewRoutes(app: FastifyInstance, overview: Overview, tokens:
     { ...client, schema: { tags, summary: `Server-Sent Events: an overview snapshot now and every 2 s` } },
     async (req, reply) => {
       checkKnown(req.query as Query, []);
-      const first = await overview.snapshot();
+      // A token confined to its own jobs sees only their dead tasks.
+      const own = async (s: OverviewSnapshot) => ({ ...s, dead: await visibleTasks(broker, req.token!, s.dead) });
+      const first = await own(await overview.snapshot());
       let unsubscribe = () => {};
       const stream = new SseStream(reply, () => unsubscribe());
       stream.send('overview', first);
-      unsubscribe = overview.subscribe((s) => stream.send('overview', s));
+      // A read that fails skips this tick's snapshot; the next comes a tick later.
+      unsubscribe = overview.subscribe(
+        (s) =>
+          void own(s).then(
+            (mine) => stream.send('overview', mine),
+            () => undefined,
+          ),
+      );
     },
   );
 }

@@ -7,6 +7,7 @@ import { ClaimBody, CompleteBody, FailBody, HeartbeatBody, ProgressBody, Release
 import type { Tokens } from '../tokens.js';
 import type { Static } from '@sinclair/typebox';
 import { completeWithout, tooDeep } from '../completeBatch.js';
+import { checkLeases } from '../leaseAccess.js';
 
 export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
   const worker = { onRequest: requireScope(tokens, 'worker') };
@@ -36,7 +37,7 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
       const abort = new AbortController();
       const gone = () => !reply.raw.writableFinished;
       reply.raw.on('close', () => gone() && abort.abort());
-      const tasks = await broker.claim(hello, b.max ?? 1, b.waitMs ?? 0, abort.signal);
+      const tasks = await broker.claim(hello, b.max ?? 1, b.waitMs ?? 0, abort.signal, req.token!.id);
       // The worker hung up while we waited: nobody will run these, so put them back now.
       if (abort.signal.aborted && tasks.length > 0) {
         await broker.releaseOrphans(tasks);
@@ -51,6 +52,7 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
     { ...worker, schema: { tags, summary: 'Extend leases; learn which were cancelled or lost', body: HeartbeatBody } },
     async (req, reply) => {
       const b = req.body as Static<typeof HeartbeatBody>;
+      await checkLeases(broker.store, req.token!, b.leaseIds, 'leaseIds');
       if (!b.waitMs || !b.jobIds) return broker.heartbeat(b.workerId, b.leaseIds);
       // Held open: let go of it when the worker hangs up (it renews a heartbeat by abandoning it).
       const abort = new AbortController();
@@ -64,6 +66,7 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
     { ...worker, schema: { tags, summary: 'Report progress and a partial output', body: ProgressBody } },
     async (req) => {
       const b = req.body as Static<typeof ProgressBody>;
+      await checkLeases(broker.store, req.token!, [b.leaseId], 'leaseId');
       await broker.progress(b.leaseId, b.progress, b.partial);
       return { ok: true };
     },
@@ -77,6 +80,12 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
     },
     async (req, reply) => {
       const { results } = req.body as Static<typeof CompleteBody>;
+      await checkLeases(
+        broker.store,
+        req.token!,
+        results.map((r) => r.leaseId),
+        'results',
+      );
       const deep = tooDeep(results);
       if (deep.length > 0) return completeWithout(broker, results, deep, reply);
       const outcomes = await broker.complete(results);
@@ -98,6 +107,7 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
     { ...worker, schema: { tags, summary: 'Report a failure: retried with backoff, or dead', body: FailBody } },
     async (req) => {
       const b = req.body as Static<typeof FailBody>;
+      await checkLeases(broker.store, req.token!, [b.leaseId], 'leaseId');
       await broker.fail(b.leaseId, b.error, b.retryable ?? true);
       return { ok: true };
     },
@@ -107,7 +117,9 @@ export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Token
     '/v1/worker/release',
     { ...worker, schema: { tags, summary: 'Give tasks back without counting an attempt', body: ReleaseBody } },
     async (req) => {
-      return { released: await broker.release((req.body as Static<typeof ReleaseBody>).leaseIds) };
+      const { leaseIds } = req.body as Static<typeof ReleaseBody>;
+      await checkLeases(broker.store, req.token!, leaseIds, 'leaseIds');
+      return { released: await broker.release(leaseIds) };
     },
   );
 }

@@ -52,6 +52,7 @@ export const SECTIONS: readonly Section[] = [
       enough: 'boolean',
       cache_key: 'text',
       cached_from: 'text',
+      created_by: 'text',
     },
   },
   {
@@ -80,6 +81,7 @@ export const SECTIONS: readonly Section[] = [
       done_seq: 'integer',
       finished_at: 'integer',
       concurrency_key: 'text',
+      lease_owner: 'text',
     },
   },
   {
@@ -95,6 +97,8 @@ export const SECTIONS: readonly Section[] = [
       revoked_at: 'integer',
       last_used_at: 'integer',
       kinds: 'json',
+      own_jobs: 'boolean',
+      bot: 'text',
     },
   },
   {

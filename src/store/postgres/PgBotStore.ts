@@ -59,9 +59,9 @@ export class PgBotStore implements BotStore {
     await this.core.q('setCursor', [bot, platform, cursor]);
   }
 
-  async publish(feed: string, owner: string | null, items: unknown[], now: number): Promise<number[]> {
-    const { rows } = await this.core.q('publish', [feed, owner, items.map(feedItemText), now]);
-    return reservedSeqs(rows[0]!.last_seq, items.length);
+  async publish(feed: string, owner: string | null, items: unknown[], now: number, exclusive = false) {
+    const { rows } = await this.core.q('publish', [feed, owner, items.map(feedItemText), now, exclusive]);
+    return rows.length === 0 ? null : reservedSeqs(rows[0]!.last_seq, items.length);
   }
 
   async readFeed(feed: string, consumer: string, limit: number): Promise<FeedItem[]> {

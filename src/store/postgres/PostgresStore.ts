@@ -46,6 +46,7 @@ export class PostgresStore implements Store {
   }
 
   claim: Store['claim'] = (...a) => this.leases.claim(...a);
+  leaseOwners: Store['leaseOwners'] = (...a) => this.leases.leaseOwners(...a);
   heartbeat: Store['heartbeat'] = (...a) => this.leases.heartbeat(...a);
   progress: Store['progress'] = (...a) => this.leases.progress(...a);
   complete: Store['complete'] = (...a) => this.leases.complete(...a);
@@ -94,7 +95,7 @@ export class PostgresStore implements Store {
   }
 
   async listJobs(filter: JobFilter): Promise<Job[]> {
-    const { state, kind, cursor, concurrencyKey, since, until } = filter;
+    const { state, kind, cursor, concurrencyKey, createdBy, since, until } = filter;
     const range = [since === undefined ? null : jobIdFloor(since), until === undefined ? null : jobIdFloor(until)];
     const { rows } = await this.core.q('listJobs', [
       state ?? null,
@@ -103,6 +104,7 @@ export class PostgresStore implements Store {
       filter.limit,
       concurrencyKey ?? null,
       ...range,
+      createdBy ?? null,
     ]);
     return this.toJobs(this.core.q, rows);
   }
@@ -162,7 +164,16 @@ export class PostgresStore implements Store {
 
   async createToken(t: NewToken): Promise<void> {
     const kinds = t.kinds ? JSON.stringify(t.kinds) : null;
-    await this.core.q('insertToken', [t.id, t.name, t.scope, t.hash, t.createdAt, kinds]);
+    await this.core.q('insertToken', [
+      t.id,
+      t.name,
+      t.scope,
+      t.hash,
+      t.createdAt,
+      kinds,
+      t.ownJobs ?? false,
+      t.bot ?? null,
+    ]);
   }
 
   async getToken(id: string): Promise<StoredToken | null> {

@@ -37,12 +37,14 @@ export const botSql = {
   setCursor: `INSERT INTO bot_platform_cursors (bot, platform, cursor) VALUES ($1, $2, $3)
     ON CONFLICT (bot, platform) DO UPDATE SET cursor = excluded.cursor`,
 
-  // ($1 feed, $2 owner, $3 items as JSON texts, $4 now) -> { last_seq }: creates the feed if it is
-  // new (owned by $2), reserves one seq per item under the feed row's lock and inserts the items,
-  // so publishers on any hub number a feed's items in commit order
+  // ($1 feed, $2 owner, $3 items as JSON texts, $4 now, $5 exclusive) -> { last_seq }: creates the feed
+  // if it is new (owned by $2), reserves one seq per item under the feed row's lock and inserts the
+  // items, so publishers on any hub number a feed's items in commit order. Exclusive: no row, and
+  // nothing written, when another owns the feed.
   publish: `WITH feed AS (
       INSERT INTO feeds (name, owner, last_seq, created_at) VALUES ($1, $2, cardinality($3::text[]), $4)
       ON CONFLICT (name) DO UPDATE SET last_seq = feeds.last_seq + excluded.last_seq
+        WHERE NOT $5::boolean OR feeds.owner IS NOT DISTINCT FROM excluded.owner
       RETURNING last_seq),
     items AS (
       INSERT INTO feed_items (feed, seq, item, created_at)

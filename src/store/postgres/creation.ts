@@ -12,7 +12,7 @@ export interface Inserted {
 
 /** The jobs' columns as parallel arrays, one element per job, in insertJobs' parameter order. */
 function columns(jobs: NewJob[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 17 }, () => new Array(jobs.length));
+  const cols: unknown[][] = Array.from({ length: 18 }, () => new Array(jobs.length));
   jobs.forEach((j, k) => {
     const row = [
       j.id,
@@ -32,6 +32,7 @@ function columns(jobs: NewJob[]): unknown[][] {
       j.cacheKey,
       j.cacheTtlMs === null ? 0 : j.createdAt - j.cacheTtlMs,
       j.route,
+      j.createdBy ?? null,
     ];
     row.forEach((v, c) => (cols[c]![k] = v));
   });

@@ -28,7 +28,7 @@ export class PgLeases {
    * then sees the new tasks). Under limits, the claim holds its keys' locks, reads their
    * leases and buckets, leases within what they leave and saves the buckets, in one transaction.
    */
-  async claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
+  async claim(workerId: string, routes: RouteClaim[], max: number, now: number, owner: string | null = null) {
     const limited = [
       ...new Set(
         routes.flatMap((rc) => (rc.key !== null && (rc.concurrency !== null || rc.rate !== null) ? [rc.key] : [])),
@@ -45,6 +45,7 @@ export class PgLeases {
         names.map((r) => `route:${r}`),
         all,
         max,
+        owner,
       ]);
       return this.claimed(rows, []);
     }
@@ -69,7 +70,7 @@ export class PgLeases {
           return key != null && gate.keyLeft.has(key) ? `key:${key}` : `route:${route}`;
         });
         const caps = allowed.map(([route]) => gate.keyLeft.get(keyOf.get(route) ?? '') ?? max);
-        const params = [now, workerId, allowed.map(([r]) => r), allowed.map(([, n]) => n), capKeys, caps, max];
+        const params = [now, workerId, allowed.map(([r]) => r), allowed.map(([, n]) => n), capKeys, caps, max, owner];
         rows = (await q('claim', params)).rows;
       }
       const save = gate.consume(rows.map((r) => r.concurrency_key));
@@ -89,6 +90,18 @@ export class PgLeases {
       return toClaimedTask(r, inputs.get(r.job_id));
     });
     return { tasks, changes, blocked };
+  }
+
+  async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
+    const { leases, ids, tokens } = leaseArrays(leaseIds);
+    const { rows } = await this.core.q('leaseOwners', [ids, tokens]);
+    const owner = new Map(rows.map((r) => [`${r.id}.${r.lease_token}`, r.owner as string | null]));
+    const owners = new Map<string, string | null>();
+    leaseIds.forEach((leaseId, k) => {
+      const key = leases[k] && `${leases[k][0]}.${leases[k][1]}`;
+      if (key && owner.has(key)) owners.set(leaseId, owner.get(key) ?? null);
+    });
+    return owners;
   }
 
   /** The task rows of these leases by task id, to say why an operation on them was refused. */

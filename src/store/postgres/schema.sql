@@ -141,7 +141,8 @@ CREATE TABLE jobs (
     concurrency_key text,
     enough boolean DEFAULT false NOT NULL,
     cache_key text,
-    cached_from text
+    cached_from text,
+    created_by text
 );
 
 CREATE TABLE kinds (
@@ -312,7 +313,8 @@ CREATE TABLE tasks (
     error text,
     done_seq bigint,
     finished_at bigint,
-    concurrency_key text
+    concurrency_key text,
+    lease_owner text
 );
 
 ALTER TABLE tasks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -332,7 +334,9 @@ CREATE TABLE tokens (
     created_at bigint NOT NULL,
     revoked_at bigint,
     last_used_at bigint,
-    kinds text
+    kinds text,
+    own_jobs boolean DEFAULT false NOT NULL,
+    bot text
 );
 
 CREATE TABLE workers (
@@ -442,6 +446,8 @@ CREATE INDEX artifacts_put_at ON artifacts USING btree (put_at);
 CREATE INDEX bot_logs_by_bot ON bot_logs USING btree (bot, at);
 
 CREATE INDEX hub_logs_by_time ON hub_logs USING btree (at);
+
+CREATE INDEX jobs_by_creator ON jobs USING btree (created_by, id) WHERE (created_by IS NOT NULL);
 
 CREATE INDEX jobs_by_kind ON jobs USING btree (kind, id);
 

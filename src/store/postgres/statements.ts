@@ -1,6 +1,6 @@
 // ($1 ids, $2 kinds, $3 inputs, $4 variants, $5 priorities, $6 seeds, $7 max_attempts, $8 backoffs,
 //  $9 lease_ms, $10 requires, $11 keys, $12 run_at, $13 created_at, $14 concurrency keys, $15 cache keys,
-//  $16 cache since, $17 routes: arrays of one length, an element per job) -> { pos, cached_from, copied }
+//  $16 cache since, $17 routes, $18 creating tokens: arrays of one length, an element per job) -> { pos, cached_from, copied }
 // of each job created, pos its 1-based place in the arrays (copied: results a cache hit copied); a job
 // whose key is taken (also by an earlier job of the batch, or another hub a moment ago) has no row.
 // A batch of any size is this one statement, committed on its own. Jobs and tasks are inserted in
@@ -12,15 +12,16 @@
 function insertJobs(onConflict: string): string {
   return `WITH i AS (
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::int[], $8::text[],
-          $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::bigint[], $17::text[])
+          $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::bigint[], $17::text[],
+          $18::text[])
         WITH ORDINALITY AS i(id, kind, input, variants, priority, seed, max_attempts, backoff, lease_ms, requires, key,
-          run_at, created_at, concurrency_key, cache_key, cache_since, route, pos)),
+          run_at, created_at, concurrency_key, cache_key, cache_since, route, created_by, pos)),
     job AS (
       INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
-        key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
+        key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at, created_by)
       SELECT id, kind, input, CASE WHEN hit IS NULL THEN 'queued' ELSE 'succeeded' END, variants, priority, seed,
         max_attempts, backoff, lease_ms, requires, key, run_at, created_at, created_at, concurrency_key, cache_key, hit,
-        CASE WHEN hit IS NULL THEN NULL ELSE created_at END
+        CASE WHEN hit IS NULL THEN NULL ELSE created_at END, created_by
       FROM (SELECT i.*, (SELECT id FROM jobs WHERE i.cache_key IS NOT NULL AND cache_key = i.cache_key AND state = 'succeeded'
             AND finished_at >= i.cache_since AND cached_from IS NULL AND NOT enough ORDER BY finished_at DESC LIMIT 1) AS hit
           FROM i ORDER BY pos) AS c
@@ -79,10 +80,12 @@ export const sql = {
   job: 'SELECT * FROM jobs WHERE id = $1',
 
   // ($1 state or null, $2 kind or null, $3 cursor or null, $4 limit, $5 concurrency key or null,
-  //  $6 lowest id or null, $7 id bound or null: a time range as ids) -> job rows, newest first
+  //  $6 lowest id or null, $7 id bound or null: a time range as ids, $8 creating token or null) -> job rows,
+  //  newest first
   listJobs: `SELECT * FROM jobs WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR kind = $2)
     AND ($3::text IS NULL OR id < $3) AND ($5::text IS NULL OR concurrency_key = $5)
-    AND ($6::text IS NULL OR id >= $6) AND ($7::text IS NULL OR id < $7) ORDER BY id DESC LIMIT $4`,
+    AND ($6::text IS NULL OR id >= $6) AND ($7::text IS NULL OR id < $7)
+    AND ($8::text IS NULL OR created_by = $8) ORDER BY id DESC LIMIT $4`,
 
   // ($1 job ids) -> { job_id, state, n } per job and internal task state
   taskCounts:
@@ -108,6 +111,10 @@ export const sql = {
 
   // ($1 task ids) -> { id, state, lease_token } of those tasks, to say why a lease operation was refused
   leasesOf: 'SELECT id, state, lease_token FROM tasks WHERE id = ANY($1::bigint[])',
+  // ($1 task ids, $2 lease tokens: parallel arrays) -> { id, lease_token, owner } of each lease that
+  // is current: owner is the token that claimed it
+  leaseOwners: `SELECT t.id, t.lease_token, t.lease_owner AS owner FROM unnest($1::bigint[], $2::text[]) AS l(id, token)
+    JOIN tasks t ON t.id = l.id AND t.lease_token = l.token AND t.state = 'leased'`,
 
   // ($1 job ids, $2 now) -> { id, state } of each job whose state changed: recomputes job states from
   // their tasks. Run after lockJobs, in its own statement, so it sees every commit made before the lock.
@@ -125,7 +132,8 @@ export const sql = {
     WHERE jobs.id = agg.job_id AND jobs.state <> agg.s
     RETURNING jobs.id, jobs.state`,
 
-  // ($1 now, $2 worker, $3 routes, $4 most per route, $5 cap key per route, $6 cap per route, $7 max) ->
+  // ($1 now, $2 worker, $3 routes, $4 most per route, $5 cap key per route, $6 cap per route, $7 max,
+  //  $8 the claiming token or null) ->
   // the tasks leased with their job's input, `started` when their job moved from queued to running.
   // Takes the head of each route's ready index, skipping rows another claim holds, keeps at most
   // the cap of each cap key (routes of one concurrency key share it; unlimited routes pass their own
@@ -142,7 +150,7 @@ export const sql = {
     pick AS (SELECT id FROM heads WHERE nth <= cap ORDER BY priority DESC, run_at, id LIMIT $7),
     leased AS (
       UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = substr(md5(gen_random_uuid()::text), 1, 16),
-        lease_expires_at = $1 + lease_ms, worker_id = $2
+        lease_expires_at = $1 + lease_ms, worker_id = $2, lease_owner = $8::text
       WHERE id = ANY(ARRAY(SELECT id FROM pick))
       RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key),
     started AS (
@@ -292,8 +300,10 @@ export const sql = {
       error = NULL, lease_token = NULL, worker_id = NULL
     WHERE job_id = $2 AND state = 'cancelled' RETURNING route`,
 
-  // ($1 id, $2 name, $3 scope, $4 hash, $5 createdAt, $6 kinds as JSON or null) -> nothing
-  insertToken: 'INSERT INTO tokens (id, name, scope, hash, created_at, kinds) VALUES ($1, $2, $3, $4, $5, $6)',
+  // ($1 id, $2 name, $3 scope, $4 hash, $5 createdAt, $6 kinds as JSON or null, $7 own jobs, $8 bot or null)
+  // -> nothing
+  insertToken: `INSERT INTO tokens (id, name, scope, hash, created_at, kinds, own_jobs, bot)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   // ($1 id) -> the token row
   token: 'SELECT * FROM tokens WHERE id = $1',
   // () -> every token row, oldest first

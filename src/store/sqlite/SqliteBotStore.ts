@@ -69,9 +69,10 @@ export class SqliteBotStore implements BotStore {
     return this.batch.run(() => void this.st.SET_CURSOR.run({ bot, platform, cursor }));
   }
 
-  publish(feed: string, owner: string | null, items: unknown[], now: number): Promise<number[]> {
+  publish(feed: string, owner: string | null, items: unknown[], now: number, exclusive = false) {
     return this.batch.run(() => {
       this.st.ENSURE_FEED.run({ feed, owner, now });
+      if (exclusive && (this.st.FEED.get(feed) as Row).owner !== owner) return null;
       const seqs = reservedSeqs((this.st.RESERVE_SEQ.get({ feed, count: items.length }) as Row).last_seq, items.length);
       items.forEach((item, i) => this.st.INSERT_ITEM.run({ feed, seq: seqs[i], item: feedItemText(item), now }));
       return seqs;

@@ -46,6 +46,7 @@ export class SqliteStore implements Store {
   }
 
   claim: Store['claim'] = (...a) => this.leases.claim(...a);
+  leaseOwners: Store['leaseOwners'] = (...a) => this.leases.leaseOwners(...a);
   heartbeat: Store['heartbeat'] = (...a) => this.leases.heartbeat(...a);
   progress: Store['progress'] = (...a) => this.leases.progress(...a);
   complete: Store['complete'] = (...a) => this.leases.complete(...a);
@@ -80,6 +81,7 @@ export class SqliteStore implements Store {
     if (filter.state) add('state = ?', filter.state);
     if (filter.kind) add('kind = ?', filter.kind);
     if (filter.concurrencyKey) add('concurrency_key = ?', filter.concurrencyKey);
+    if (filter.createdBy) add('created_by = ?', filter.createdBy);
     if (filter.cursor) add('id < ?', filter.cursor);
     if (filter.since !== undefined) add('id >= ?', jobIdFloor(filter.since));
     if (filter.until !== undefined) add('id < ?', jobIdFloor(filter.until));
@@ -140,7 +142,8 @@ export class SqliteStore implements Store {
 
   createToken(token: NewToken): Promise<void> {
     const kinds = token.kinds ? JSON.stringify(token.kinds) : null;
-    return this.batch.run(() => void this.st.insertToken.run({ ...token, kinds }));
+    const confinement = { kinds, ownJobs: token.ownJobs ? 1 : 0, bot: token.bot ?? null };
+    return this.batch.run(() => void this.st.insertToken.run({ ...token, ...confinement }));
   }
 
   async getToken(id: string): Promise<StoredToken | null> {

@@ -49,8 +49,8 @@ export const INSERT_ITEM = 'INSERT INTO feed_items (feed, seq, item, created_at)
 export const READ_FEED = `SELECT seq, item, created_at FROM feed_items
   WHERE feed = :feed AND seq > coalesce((SELECT acked FROM feed_cursors WHERE feed = :feed AND consumer = :consumer), 0)
   ORDER BY seq LIMIT :limit`;
-// (feed) -> { last_seq }
-export const FEED = 'SELECT last_seq FROM feeds WHERE name = ?';
+// (feed) -> { last_seq, owner }
+export const FEED = 'SELECT last_seq, owner FROM feeds WHERE name = ?';
 // (:feed, :consumer, :seq) -> nothing: the cursor only moves forward
 export const ACK = `INSERT INTO feed_cursors (feed, consumer, acked) VALUES (:feed, :consumer, :seq)
   ON CONFLICT (feed, consumer) DO UPDATE SET acked = max(acked, excluded.acked)`;

@@ -171,6 +171,7 @@ export class SqliteCreation {
       job.cacheKey,
       hit ? hit.id : null,
       hit ? job.createdAt : null,
+      job.createdBy ?? null,
     );
     if (!hit) return { created: true, hit: false };
     // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.

@@ -13,7 +13,7 @@ import { retryPlan } from '../retryPlan.js';
 export class SqliteLeases {
   constructor(private readonly core: SqliteCore) {}
 
-  claim(workerId: string, routes: RouteClaim[], max: number, now: number) {
+  claim(workerId: string, routes: RouteClaim[], max: number, now: number, owner: string | null = null) {
     return this.core.batch.run(() => {
       const tasks: ClaimedTask[] = [];
       const changes = noChanges();
@@ -24,7 +24,7 @@ export class SqliteLeases {
         bucket: (key) => st.bucket.get(key) as ReturnType<LimitReads['bucket']>,
       };
       const gate = new LimitGate(reads, routes, max, now);
-      const rows = this.leaseHeads(workerId, gate, max, now);
+      const rows = this.leaseHeads({ worker: workerId, owner }, gate, max, now);
       for (const r of rows) {
         let input = inputs.get(r.job_id);
         if (input === undefined) {
@@ -45,11 +45,11 @@ export class SqliteLeases {
    * then oldest, so no route starves another, and no key beyond its limits. One unlimited route
    * (the common case) is one statement.
    */
-  private leaseHeads(workerId: string, gate: LimitGate, max: number, now: number): Row[] {
+  private leaseHeads(by: { worker: string; owner: string | null }, gate: LimitGate, max: number, now: number): Row[] {
     const allowed = [...gate.allowed];
     if (allowed.length === 0) return [];
     if (allowed.length === 1 && gate.keyLeft.size === 0) {
-      const rows = this.core.st.claim.all({ now, worker: workerId, route: allowed[0]![0], max }) as Row[];
+      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as Row[];
       return rows.sort(byClaimOrder);
     }
     const heads = allowed
@@ -61,7 +61,17 @@ export class SqliteLeases {
       if (gate.take(h.concurrency_key)) ids.push(h.id);
     }
     if (ids.length === 0) return [];
-    return (this.core.st.leaseIds.all({ now, worker: workerId, ids: JSON.stringify(ids) }) as Row[]).sort(byClaimOrder);
+    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as Row[]).sort(byClaimOrder);
+  }
+
+  async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
+    const owners = new Map<string, string | null>();
+    for (const leaseId of leaseIds) {
+      const lease = splitLeaseId(leaseId);
+      const row = lease && (this.core.st.leaseOwner.get({ id: lease[0], token: lease[1] }) as Row | undefined);
+      if (row) owners.set(leaseId, row.owner);
+    }
+    return owners;
   }
 
   /** Why an operation on this lease cannot go ahead, or null when the lease matches in `okState`. */

@@ -12,11 +12,13 @@ export function prepareStatements(db: Database.Database) {
     jobIdByKey: p('SELECT id, state FROM jobs WHERE key = :key'),
 
     // (id, kind, input, state, variants, priority, seed, max_attempts, backoff, lease_ms, requires,
-    // key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at) -> nothing.
+    // key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at,
+    // created_by) -> nothing.
     // Positional: binding by name costs a lookup per parameter, and this runs for every job.
     insertJob: p(`INSERT INTO jobs (id, kind, input, state, variants, priority, seed, max_attempts, backoff,
-        lease_ms, requires, key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        lease_ms, requires, key, run_at, created_at, updated_at, concurrency_key, cache_key, cached_from, finished_at,
+        created_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 
     // (:cacheKey, :since) -> { id } of the newest job with this identity that ran and succeeded since
     // then (copies made by earlier hits do not count: they would keep an old result fresh forever)
@@ -79,6 +81,10 @@ export function prepareStatements(db: Database.Database) {
 
     // (id) -> the state and lease token of a task, to say why a lease operation was refused
     leaseOf: p('SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?'),
+    // (:id, :token) -> { owner } of the lease when it is current: the token that claimed it
+    leaseOwner: p(
+      `SELECT lease_owner AS owner FROM tasks WHERE id = :id AND lease_token = :token AND state = 'leased'`,
+    ),
 
     // (:ids JSON array of job ids, :now) -> { id, state } of each job whose state changed:
     // recomputes job states from their tasks, for a whole batch in one statement
@@ -96,9 +102,10 @@ export function prepareStatements(db: Database.Database) {
       WHERE jobs.id = agg.job_id AND jobs.state <> agg.s
       RETURNING jobs.id, jobs.state`),
 
-    // (:now, :worker, :route, :max) -> the tasks leased: the head of the route's ready index (in no order)
+    // (:now, :worker, :owner, :route, :max) -> the tasks leased: the head of the route's ready index
+    // (in no order); :owner is the claiming token
     claim: p(`UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
-        lease_expires_at = :now + lease_ms, worker_id = :worker
+        lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner
       WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
                    ORDER BY priority DESC, run_at, id LIMIT :max)
       RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`),
@@ -107,9 +114,9 @@ export function prepareStatements(db: Database.Database) {
     readyHead: p(`SELECT id, priority, run_at, concurrency_key FROM tasks WHERE route = ? AND state = 'queued'
       ORDER BY priority DESC, run_at, id LIMIT ?`),
 
-    // (:now, :worker, :ids JSON array of task ids) -> the tasks leased, as for claim
+    // (:now, :worker, :owner, :ids JSON array of task ids) -> the tasks leased, as for claim
     leaseIds: p(`UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
-        lease_expires_at = :now + lease_ms, worker_id = :worker
+        lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner
       WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'queued'
       RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`),
 
@@ -239,10 +246,10 @@ export function prepareStatements(db: Database.Database) {
     // () -> { m }: the highest completion sequence number
     maxSeq: p('SELECT coalesce(max(done_seq), 0) AS m FROM tasks'),
 
-    // (token columns, kinds as JSON or null) -> nothing
+    // (token columns, kinds as JSON or null, ownJobs 0/1, bot or null) -> nothing
     insertToken: p(
-      `INSERT INTO tokens (id, name, scope, hash, created_at, kinds)
-        VALUES (:id, :name, :scope, :hash, :createdAt, :kinds)`,
+      `INSERT INTO tokens (id, name, scope, hash, created_at, kinds, own_jobs, bot)
+        VALUES (:id, :name, :scope, :hash, :createdAt, :kinds, :ownJobs, :bot)`,
     ),
     // (id) -> the token row
     token: p('SELECT * FROM tokens WHERE id = ?'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { HubClient } from '../../../src/client/hubClient.js';
+import { HubClient, type HubError } from '../../../src/client/hubClient.js';
 import { DEFAULTS } from '../../../src/config.js';
 import { startHub } from '../../../src/hub/hub.js';
 import { openBotStores } from '../../../src/store/openBotStores.js';
@@ -86,6 +86,10 @@ function hubWorksAfterImport(name: string, target: (dataDir: string) => StoreCon
       await worker.post('/v1/worker/complete', {
         results: [{ leaseId: tasks[0]!.leaseId, output: { after: 'import' } }],
       });
+      // The lease still names the token that claimed it: another worker token may not complete it.
+      const other = new HubClient(hub.url, (await hub.tokens.create('other box', 'worker')).token);
+      const held = [{ leaseId: before.filled.heldLeaseId, output: 'stolen' }];
+      await assert.rejects(other.post('/v1/worker/complete', { results: held }), (e: HubError) => e.status === 403);
       await worker.post('/v1/worker/complete', {
         results: [{ leaseId: before.filled.heldLeaseId, output: 'held across the move' }],
       });

@@ -31,13 +31,25 @@ export interface Filled {
   heldLeaseId: string;
 }
 
-async function claimOne(store: Store, route: string, worker = 'w1'): Promise<string> {
-  const { tasks } = await store.claim(worker, plain(route), 1, T0 + 10);
+async function claimOne(store: Store, route: string, worker = 'w1', owner: string | null = null): Promise<string> {
+  const { tasks } = await store.claim(worker, plain(route), 1, T0 + 10, owner);
   if (tasks.length !== 1) throw new Error(`fixture: nothing to claim on ${route}`);
   return tasks[0]!.leaseId;
 }
 
 export async function fillJobs(store: Store): Promise<Filled> {
+  const tokens = new Tokens(store);
+  const producer = await tokens.create('producer', 'client');
+  const gpuBox = await tokens.create('gpu box', 'worker');
+  const made = {
+    admin: (await tokens.create('admin (first start)', 'admin')).token,
+    client: producer.token,
+    worker: gpuBox.token,
+    revoked: (await tokens.create('old laptop', 'client')).token,
+  };
+  // Confined tokens (docs/protocol.md, isolation between tokens).
+  await tokens.create('api key', 'client', { ownJobs: true });
+  await tokens.create('frank in go', 'bot', { bot: 'frank' });
   const queued = await store.createJob(
     newJob({ kind: READY_KIND, input: { prompt: 'the sea, ☂ and "quotes"', big: 2 ** 52 } }),
   );
@@ -51,9 +63,9 @@ export async function fillJobs(store: Store): Promise<Filled> {
     }),
   );
 
-  // Leased, with progress, and its lease kept for after the import.
-  await store.createJob(newJob({ kind: 'archive.lease', leaseMs: 10 ** 12 }));
-  const heldLeaseId = await claimOne(store, 'archive.lease');
+  // Leased, with progress, and its lease kept for after the import; made and claimed by tokens.
+  await store.createJob(newJob({ kind: 'archive.lease', leaseMs: 10 ** 12, createdBy: producer.info.id }));
+  const heldLeaseId = await claimOne(store, 'archive.lease', 'w1', gpuBox.info.id);
   await store.progress(heldLeaseId, { pct: 40, note: 'halfway' }, T0 + 11);
 
   // Succeeded with results in completion order.
@@ -143,13 +155,6 @@ export async function fillJobs(store: Store): Promise<Filled> {
     capabilities: [{ kind: 'archive.lease', labels: {} }],
   });
 
-  const tokens = new Tokens(store);
-  const made = {
-    admin: (await tokens.create('admin (first start)', 'admin')).token,
-    client: (await tokens.create('producer', 'client')).token,
-    worker: (await tokens.create('gpu box', 'worker')).token,
-    revoked: (await tokens.create('old laptop', 'client')).token,
-  };
   await tokens.verify(made.client);
   await tokens.revoke((await tokens.list()).find((t) => t.name === 'old laptop')!.id);
   await openLogStore(store).append([
