@@ -160,17 +160,13 @@ export class IrcConnector implements Connector {
   async poll(cursor: string | null, limit: number): Promise<PollResult> {
     const s = this.session;
     // The first poll waits for the connection; later ones, while it is down, read what is buffered.
-    if (!s.isStarted || !s.isUp) await s.whenUp(CONNECT_TIMEOUT_MS).catch((e: Error) => this.unlessKnown(e));
+    if (s.connections === 0) await s.whenUp(CONNECT_TIMEOUT_MS);
+    s.throwIfRefused();
     await s.sync(SYNC_TIMEOUT_MS);
     const last = /^irc:(\d+)$/.exec(cursor ?? '')?.[1];
     if (last === undefined) return { events: [], cursor: `irc:${s.newest()}` };
     const events = s.after(Number(last), Math.max(limit, 1)).map((h) => this.event(h));
     return { events, cursor: events.length ? events.at(-1)!.cursor : cursor };
-  }
-
-  /** A connection that came up before and dropped is not an error for a poll; anything else is. */
-  private unlessKnown(e: Error): void {
-    if (this.session.connections === 0 || e.name === 'AuthError') throw e;
   }
 
   private where(d: PostDraft): { to: string; address: string | null } {

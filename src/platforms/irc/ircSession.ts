@@ -106,6 +106,7 @@ export class IrcSession {
       if (++this.nickTries > 3) return this.refuse(`the nick ${this.o.nick} is in use`);
       c.changeNick(`${this.o.nick}${'_'.repeat(this.nickTries)}`);
     });
+    c.on('nick invalid', (e) => this.refuse(`the server does not take the nick ${this.o.nick} (${String(e.reason)})`));
     c.on('privmsg', (e) => {
       const text = String(e.message ?? '');
       // Server notices and CTCP (\x01VERSION\x01, /me) are not messages to answer.
@@ -190,9 +191,9 @@ export class IrcSession {
       );
   }
 
-  /** Whether it ever asked to connect (a poll before that starts it). */
-  get isStarted(): boolean {
-    return this.started;
+  /** After a reconnect the server refused: the credentials changed under the bot. */
+  throwIfRefused(): void {
+    if (this.refused) throw this.refused;
   }
 
   /**
