@@ -76,7 +76,7 @@ function checkInstance(p: PlatformDefinition, instance: string | null): string |
   }
   if (!instance) throw new InputError('instance', `a ${p.name} account needs --instance URL (its server)`);
   const schemes = p.instanceSchemes ?? ['http:', 'https:'];
-  const must = `--instance must be a ${schemes.map((s) => s.slice(0, -1)).join(' or ')} URL, got '${instance}'`;
+  const must = `--instance must be an ${schemes.map((s) => s.slice(0, -1)).join(' or ')} URL, got '${instance}'`;
   let url: URL;
   try {
     url = new URL(instance);
