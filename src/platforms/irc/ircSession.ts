@@ -35,6 +35,7 @@ export interface Heard {
 export const BUFFER_MAX = 1000;
 const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_MAX_MS = 60_000;
+const SYNC_SPACING_MS = 1000;
 /** Replies that mean the server will not take these credentials, whatever the retries. */
 const REFUSED = /password|access denied|banned|k-?lined|not authori[sz]ed/i;
 
@@ -59,6 +60,8 @@ export class IrcSession {
   private readonly waiters = new Set<() => void>();
   private readonly pongs = new Map<string, (ok: boolean) => void>();
   private syncs = 0;
+  private lastSyncAt = 0;
+  private nextSync: Promise<boolean> | null = null;
   /** How many times the connection came up (registered and joined): 1 until a drop. */
   connections = 0;
 
@@ -199,9 +202,23 @@ export class IrcSession {
   /**
    * A PING answered: everything the server relayed to this connection before it is in the buffer,
    * and every line this connection sent before it has been handled by the server. False when the
-   * connection is down or the answer did not come in time.
+   * connection is down or the answer did not come in time. PINGs go at most one a second (servers
+   * count them against flood limits too): callers within that second share the next one, which
+   * still leaves after each of them asked.
    */
   sync(timeoutMs: number): Promise<boolean> {
+    if (!this.up) return Promise.resolve(false);
+    if (this.nextSync) return this.nextSync;
+    const wait = Math.max(0, this.lastSyncAt + SYNC_SPACING_MS - Date.now());
+    this.nextSync = new Promise<void>((r) => setTimeout(r, wait).unref()).then(() => {
+      this.nextSync = null;
+      this.lastSyncAt = Date.now();
+      return this.ping(timeoutMs);
+    });
+    return this.nextSync;
+  }
+
+  private ping(timeoutMs: number): Promise<boolean> {
     if (!this.up) return Promise.resolve(false);
     const token = `roost-${++this.syncs}`;
     return new Promise((resolve) => {
