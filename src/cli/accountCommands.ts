@@ -55,7 +55,12 @@ export function registerAccountCommands(program: Command): void {
   )
     .argument('<platform>', 'the platform, e.g. mastodon or rss (`roost account platforms` lists them)')
     .argument('<name>', 'the account name bots use (a bot with `account: NAME` posts with it)')
-    .option('--instance <url>', 'the server: a Mastodon instance, a feed URL', httpUrl('--instance'))
+    // Any scheme a platform takes; the hub checks the platform's own (IRC's irc: and ircs:).
+    .option(
+      '--instance <url>',
+      'the server: a Mastodon instance, a feed URL, irc://host:6667',
+      httpUrl('--instance', ['http:', 'https:', 'irc:', 'ircs:']),
+    )
     .option('--credentials-file <file>', 'a JSON file of the credentials (docs/platforms.md says which per platform)')
     .option('--no-test', 'store the account without checking its credentials first')
     .action(

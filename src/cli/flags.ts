@@ -83,7 +83,7 @@ export function keyValue(
   };
 }
 
-export function httpUrl(flag: string): (value: string) => string {
+export function httpUrl(flag: string, schemes: readonly string[] = ['http:', 'https:']): (value: string) => string {
   return (value) => {
     let url: URL | undefined;
     try {
@@ -91,8 +91,8 @@ export function httpUrl(flag: string): (value: string) => string {
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-      throw new UsageError(`${flag} must be an http:// or https:// URL, got '${value}'`);
+    if (!url || !schemes.includes(url.protocol))
+      throw new UsageError(`${flag} must be an ${schemes.map((s) => `${s}//`).join(' or ')} URL, got '${value}'`);
     return value;
   };
 }

@@ -180,6 +180,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     close: () =>
       (closing ??= (async () => {
         await bots.close();
+        await accounts.close();
         proxy.close();
         await broker.close();
         // Long-polls are answered by now; whatever a client still holds open after the grace is cut.

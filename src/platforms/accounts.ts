@@ -75,14 +75,15 @@ function checkInstance(p: PlatformDefinition, instance: string | null): string |
     return null;
   }
   if (!instance) throw new InputError('instance', `a ${p.name} account needs --instance URL (its server)`);
+  const schemes = p.instanceSchemes ?? ['http:', 'https:'];
+  const must = `--instance must be an ${schemes.map((s) => s.slice(0, -1)).join(' or ')} URL, got '${instance}'`;
   let url: URL;
   try {
     url = new URL(instance);
   } catch {
-    throw new InputError('instance', `--instance must be an http(s) URL, got '${instance}'`);
+    throw new InputError('instance', must);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new InputError('instance', `--instance must be an http(s) URL, got '${instance}'`);
+  if (!schemes.includes(url.protocol)) throw new InputError('instance', must);
   return url.href.replace(/\/$/, '');
 }
 
@@ -113,6 +114,7 @@ export class Accounts {
         sandbox,
         now,
         saveCredentials: (fresh) => store.setSealed(a.name, box.seal(a.name, fresh), now()),
+        wake: () => this.activity.emit('activity'),
       },
     );
   }
@@ -134,9 +136,13 @@ export class Accounts {
     let connector: Connector | null = null;
     if (n.test !== false) {
       connector = this.connect(p, { name: n.name, instance }, credentials);
-      identity = await connector.whoami().catch((e: Error) => {
-        throw new InputError('credentials', `${p.name} refused the credentials of '${n.name}': ${e.message}`);
-      });
+      identity = await connector
+        .whoami()
+        .catch((e: Error) => {
+          throw new InputError('credentials', `${p.name} refused the credentials of '${n.name}': ${e.message}`);
+        })
+        // Only a check: the account's own connector is made when a bot needs it.
+        .finally(() => connector!.close?.());
     }
     const now = this.o.now();
     const sealed =
@@ -168,7 +174,19 @@ export class Accounts {
   async remove(name: string): Promise<void> {
     await this.stored(name);
     await this.o.store.removeAccount(name);
+    await this.forget(name);
+  }
+
+  /** Drops the cached connector of an account, closing what it holds open. */
+  private async forget(name: string): Promise<void> {
+    const cached = this.cache.get(name);
     this.cache.delete(name);
+    await cached?.connector.close?.();
+  }
+
+  /** At shutdown: closes every connector that holds something open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.cache.keys()].map((name) => this.forget(name)));
   }
 
   /** The connector of an account: a stored one, else the sandbox account of that name. */
@@ -177,6 +195,7 @@ export class Accounts {
     const version = a?.updatedAt ?? 0;
     const cached = this.cache.get(name);
     if (cached && cached.version === version) return cached.connector;
+    if (cached) void this.forget(name);
     const p = a ? platformNamed(a.platform) : IMPLICIT;
     const credentials = a?.sealed ? (this.o.box.open(name, a.sealed) as Credentials) : {};
     const connector = this.connect(p, { name, instance: a?.instance ?? null }, credentials);

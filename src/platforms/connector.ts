@@ -142,6 +142,8 @@ export interface Connector {
   boost?(postId: string): Promise<void>;
   /** How many likes each of these posts has, where the platform tells. */
   likesOf?(postIds: string[]): Promise<Map<string, number>>;
+  /** Ends what the connector holds open (IRC's connection): at shutdown, or when its account changes. */
+  close?(): Promise<void>;
 }
 
 /** The hash the ledger keeps of a post, and connectors compare recent posts against. */

@@ -22,6 +22,8 @@ export interface ConnectorDeps {
   now(): number;
   /** Seals and stores renewed credentials (a refreshed session or token). */
   saveCredentials(c: Credentials): Promise<void>;
+  /** A live connection (IRC) heard something: the bots reading the account poll at once. */
+  wake(): void;
 }
 
 export interface PlatformDefinition {
@@ -30,6 +32,8 @@ export interface PlatformDefinition {
   summary: string;
   /** Whether an account names its server (`--instance URL`): a Mastodon instance, a feed's URL. */
   instance: 'none' | 'required';
+  /** The URL schemes an instance may have (default http: and https:; IRC's irc: and ircs:). */
+  instanceSchemes?: readonly string[];
   /** Keys the credentials file must hold. */
   credentials: readonly string[];
   /** Keys it may hold besides. */

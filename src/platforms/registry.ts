@@ -4,6 +4,7 @@
  * test/platforms/contract/connectors.ts. Nothing else in the hub names a platform.
  */
 import { InputError } from '../errors.js';
+import { ircPlatform } from './irc/ircConnector.js';
 import type { PlatformDefinition } from './platform.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
@@ -15,6 +16,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   mastodonPlatform,
   rssPlatform,
   telegramPlatform,
+  ircPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

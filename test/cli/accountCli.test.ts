@@ -62,4 +62,14 @@ test('CLI: roost account add|list|test|remove and roost calls; a bad credentials
   assert.match(unknown.stderr, /no platform 'myspace'; Roost has: sandbox, mastodon, rss/);
   assert.equal((await hub.client(['account', 'remove', 'frank'])).code, 0);
   assert.match((await hub.client(['account', 'list'])).stdout, /No accounts yet/);
+  // An IRC server is an irc:// or ircs:// URL; other schemes are refused naming the flag.
+  const irc = join(hub.dataDir, 'irc.json');
+  writeFileSync(irc, JSON.stringify({ nick: 'roostbot', channels: '#roost' }));
+  const ircArgs = ['account', 'add', 'irc', 'ircbot', '--no-test', '--credentials-file', irc, '--instance'];
+  const ftp = await hub.client([...ircArgs, 'ftp://irc.example.org']);
+  assert.equal(ftp.code, 2);
+  assert.match(ftp.stderr, /--instance must be an http:\/\/ or https:\/\/ or irc:\/\/ or ircs:\/\/ URL/);
+  const viaHttp = await hub.client([...ircArgs, 'https://irc.example.org']);
+  assert.match(viaHttp.stderr, /--instance must be an irc or ircs URL/, "the hub checks the platform's own schemes");
+  assert.equal((await hub.client([...ircArgs, 'ircs://irc.example.org:6697'])).code, 0);
 });

@@ -18,10 +18,8 @@
  * A 429's `parameters.retry_after` is the proxy's signal (`signal` below): it waits, then sends.
  *
  * At most once: the Bot API cannot list what a bot has sent, so nothing can be searched after a
- * crash. A ledger entry left pending by a send that failed in this process is sent again (it did
- * not go out, or the platform refused it); one left pending across a restart (the crash came
- * between sending and recording) is taken as sent. Telegram then loses at most the one message in
- * flight at a crash, and never sends one twice.
+ * crash; see ../unsearchable.ts for what that means (at most the one message in flight at a crash
+ * is lost; none is sent twice).
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -40,6 +38,7 @@ import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/proxy.js';
 import type { RateSignal } from '../proxy/pacing.js';
+import { sendFailedHere, unsearchableFindSent } from '../unsearchable.js';
 
 interface User {
   id: number;
@@ -73,9 +72,6 @@ export const PER_CHAT_MS = 1000;
 export const PER_GROUP_MS = 3000;
 const MAX_CAPTION = 1024;
 const MIME: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
-
-/** Sends that failed in this process (ACCOUNT\0KEY): they did not go out, so findSent says so. */
-const failedHere = new Set<string>();
 
 /** The earliest time each chat may take the next message (ACCOUNT\0CHAT), shared by the account's connectors. */
 const chatSlots = new Map<string, number>();
@@ -292,23 +288,14 @@ export class TelegramConnector implements Connector {
       // Some servers (telegram-test-api) leave the reply out of the answer; the post is what was sent.
       return { ...this.toPost(m), text: m.text ?? m.caption ?? text, replyTo: d.replyTo ?? null };
     } catch (e) {
-      failedHere.add(`${this.account}\0${intent.key}`);
+      sendFailedHere(this.platform, this.account, intent.key);
       throw e;
     }
   }
 
-  /** See the header: nothing to search on Telegram; a send that failed here is sent again, any other is taken as sent. */
+  /** See the header: nothing to search on Telegram. */
   findSent(intent: SendIntent): Promise<PlatformPost | null> {
-    if (failedHere.delete(`${this.account}\0${intent.key}`)) return Promise.resolve(null);
-    return Promise.resolve({
-      id: `unconfirmed:${intent.key}`,
-      author: this.account,
-      text: '',
-      replyTo: null,
-      createdAt: intent.createdAt,
-      account: this.account,
-      extra: { unconfirmed: true },
-    });
+    return Promise.resolve(unsearchableFindSent(this.platform, this.account, intent));
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Connector } from '../../../src/platforms/connector.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
+import { CHANNEL, NgircdServer } from '../../fixtures/ircServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
 import { TelegramTestServer } from '../../fixtures/telegramServer.js';
 import type { TestHub } from '../../helpers/inProcessHub.js';
@@ -19,7 +20,7 @@ export interface Harness {
   incoming(text: string): Promise<void>;
   /** Posts the account made with this text, as the platform has them. */
   sentWith(text: string): Promise<number>;
-  /** The next request is answered 429 with Retry-After; null for an in-process platform. */
+  /** The next request is answered 429 with Retry-After; null where the platform has no such answer (in-process; IRC). */
   rateLimitNext: (() => void) | null;
   close(): Promise<void>;
 }
@@ -103,6 +104,35 @@ export const CONNECTORS: ConnectorEntry[] = [
         sentWith: async (text) => tg.sent('111:good').filter((m) => m.text === text).length,
         rateLimitNext: () => tg.failNext429(1),
         close: () => tg.close(),
+      };
+    },
+  },
+  {
+    name: 'irc (a real ngircd; test/fixtures/ircServer.ts)',
+    async setup(t) {
+      const server = await new NgircdServer('letmein').start();
+      const base = { platform: 'irc', instance: server.url };
+      await t.hub.accounts.add({
+        ...base,
+        name: ACCOUNT,
+        credentials: { nick: ACCOUNT, channels: CHANNEL, password: 'letmein' },
+      });
+      await t.hub.accounts.add({
+        ...base,
+        name: 'contract-bad',
+        credentials: { nick: 'contract-bad', password: 'wrong' },
+        test: false,
+      });
+      const person = await server.person('someone');
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: (text) => person.say(CHANNEL, `${ACCOUNT}: ${text}`),
+        // A reply in a channel is addressed to whom it answers ("someone: ...").
+        sentWith: async (text) =>
+          (await person.from(ACCOUNT)).filter((l) => l.text.replace(/^someone: /, '') === text).length,
+        rateLimitNext: null,
+        close: () => server.close(),
       };
     },
   },

@@ -162,7 +162,8 @@ for (const entry of CONNECTORS) {
     });
 
     test('a 429 waits as the platform says and loses nothing', async (tc) => {
-      if (!h.rateLimitNext) return tc.skip('does not apply: an in-process platform has no rate limit answers');
+      if (!h.rateLimitNext)
+        return tc.skip('does not apply: the platform answers no 429 (in-process; IRC paces lines instead)');
       const c = await h.connect();
       const { cursor } = await drain(c, null);
       await h.incoming('after-429');
