@@ -83,7 +83,7 @@ if (!db) {
       try {
         await client.query(`PREPARE claim AS ${sql.claim}`);
         await client.query(`PREPARE complete AS ${sql.complete}`);
-        const claimArgs = [0, 'w', ['k'], [100], ['route:k'], [100], 100];
+        const claimArgs = [0, 'w', ['k'], [100], ['route:k'], [100], 100, 'worker-token'];
         await explain('claim', claimArgs);
         await explain('complete', [[1], ['x'], ['null'], 0]);
         for (let b = 0; b < 20; b++) await store.createJobs(Array.from({ length: 1000 }, (_, i) => job(b * 1000 + i)));
