@@ -74,7 +74,10 @@ function checkInstance(p: PlatformDefinition, instance: string | null): string |
     if (instance) throw new InputError('instance', `${p.name} has no instances; leave --instance out`);
     return null;
   }
-  if (!instance) throw new InputError('instance', `a ${p.name} account needs --instance URL (its server)`);
+  if (!instance) {
+    if (p.instance === 'optional') return null;
+    throw new InputError('instance', `a ${p.name} account needs --instance URL (its server)`);
+  }
   let url: URL;
   try {
     url = new URL(instance);

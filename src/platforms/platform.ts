@@ -28,8 +28,8 @@ export interface PlatformDefinition {
   name: string;
   /** One line for `roost account add --help` and docs. */
   summary: string;
-  /** Whether an account names its server (`--instance URL`): a Mastodon instance, a feed's URL. */
-  instance: 'none' | 'required';
+  /** Whether an account names its server (`--instance URL`): a Mastodon instance, a feed's URL; optional: a default (Bluesky's). */
+  instance: 'none' | 'required' | 'optional';
   /** Keys the credentials file must hold. */
   credentials: readonly string[];
   /** Keys it may hold besides. */

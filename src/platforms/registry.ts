@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import type { PlatformDefinition } from './platform.js';
+import { blueskyPlatform } from './bluesky/blueskyConnector.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
@@ -15,6 +16,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   mastodonPlatform,
   rssPlatform,
   telegramPlatform,
+  blueskyPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

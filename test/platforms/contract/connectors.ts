@@ -5,6 +5,7 @@
  * and an entry here.
  */
 import type { Connector } from '../../../src/platforms/connector.js';
+import { BlueskyNetwork } from '../../fixtures/blueskyNetwork.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
 import { TelegramTestServer } from '../../fixtures/telegramServer.js';
@@ -103,6 +104,35 @@ export const CONNECTORS: ConnectorEntry[] = [
         sentWith: async (text) => tg.sent('111:good').filter((m) => m.text === text).length,
         rateLimitNext: () => tg.failNext429(1),
         close: () => tg.close(),
+      };
+    },
+  },
+  {
+    name: 'bluesky (a real PDS and AppView from @atproto/dev-env; test/fixtures/blueskyNetwork.ts)',
+    async setup(t) {
+      const net = await new BlueskyNetwork().start();
+      const bot = await net.createUser('roostbot');
+      const someone = await net.createUser('someone');
+      await t.hub.accounts.add({
+        name: ACCOUNT,
+        platform: 'bluesky',
+        instance: net.url,
+        credentials: { identifier: bot.handle, appPassword: await net.appPassword(bot) },
+      });
+      await t.hub.accounts.add({
+        name: 'contract-bad',
+        platform: 'bluesky',
+        instance: net.url,
+        credentials: { identifier: bot.handle, appPassword: 'aaaa-bbbb-cccc-dddd' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void (await net.post(someone, `@${bot.handle} ${text}`)),
+        sentWith: async (text) => (await net.postsOf(bot)).filter((r) => r.value.text === text).length,
+        rateLimitNext: () => net.failNext429(),
+        close: () => net.close(),
       };
     },
   },
