@@ -4,11 +4,11 @@
  * through the hub's bot runtime, the proxy and telegram-test-api (a local Bot API server).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { allPosts, until, writeBot } from '../bots/botHelpers.js';
+import { until } from '../bots/botHelpers.js';
 import { TelegramTestServer } from '../fixtures/telegramServer.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
+import { echoMovedFromSandbox, removeEcho } from './support/echoBot.js';
 
 const TOKEN = '777:echo';
 const GROUP = -200;
@@ -25,26 +25,8 @@ after(async () => {
   await t.close();
 });
 
-const ECHO = `{
-  name: 'echo',
-  account: 'echoer',
-  async onMention(event, ctx) { await ctx.reply(event.post, 'echo: ' + event.post.text.replace(/@\\S+\\s*/g, ''), { key: 'echo:' + event.post.id }); },
-}`;
-
 test('the same bot answers on the sandbox, then on Telegram by adding an account of its name', async () => {
-  await t.admin.post('/v1/bots', { name: 'echo', from: writeBot(join(t.dataDir, 'src'), 'echo', ECHO) });
-  await t.hub.sandbox.post({ author: 'bob', text: '@echoer in the sandbox' });
-  await until('the echo in the sandbox', async () =>
-    (await allPosts(t.admin)).some((p) => p.author === 'echoer' && p.text === 'echo: in the sandbox'),
-  );
-  await t.admin.post('/v1/bots/echo/pause');
-  await t.admin.post('/v1/accounts', {
-    platform: 'telegram',
-    name: 'echoer',
-    instance: tg.url,
-    credentials: { token: TOKEN },
-  });
-  await t.admin.post('/v1/bots/echo/resume');
+  await echoMovedFromSandbox(t, { platform: 'telegram', instance: tg.url, credentials: { token: TOKEN } });
   // A bot's first poll of a new account starts from the newest update: wait until it is reading.
   await until('the bot polls Telegram', async () => tg.requests.includes('getUpdates'));
   const person = tg.client(TOKEN, { chatId: GROUP, userName: 'alice', type: 'group' });
@@ -55,5 +37,5 @@ test('the same bot answers on the sandbox, then on Telegram by adding an account
   assert.equal(String(reply.chat_id), String(GROUP), 'answered in the chat it was asked in');
   assert.ok((reply as { reply_to_message_id?: number }).reply_to_message_id, 'as a reply to the message');
   assert.equal(tg.sent(TOKEN).filter((m) => m.text === 'echo: on telegram').length, 1, 'once');
-  await t.admin.request('DELETE', '/v1/bots/echo');
+  await removeEcho(t);
 });
