@@ -55,7 +55,11 @@ export function registerAccountCommands(program: Command): void {
   )
     .argument('<platform>', 'the platform, e.g. mastodon or rss (`roost account platforms` lists them)')
     .argument('<name>', 'the account name bots use (a bot with `account: NAME` posts with it)')
-    .option('--instance <url>', 'the server: a Mastodon instance, a feed URL', httpUrl('--instance'))
+    .option(
+      '--instance <url>',
+      'the server: a Mastodon instance, a feed URL, a Bluesky PDS (default https://bsky.social)',
+      httpUrl('--instance'),
+    )
     .option('--credentials-file <file>', 'a JSON file of the credentials (docs/platforms.md says which per platform)')
     .option('--no-test', 'store the account without checking its credentials first')
     .action(
@@ -117,7 +121,9 @@ export function registerAccountCommands(program: Command): void {
           p.name,
           p.implicit
             ? 'nothing'
-            : [p.instance === 'required' && '--instance', ...p.credentials].filter(Boolean).join(', ') || '-',
+            : [p.instance === 'required' ? '--instance' : p.instance === 'optional' && '[--instance]', ...p.credentials]
+                .filter(Boolean)
+                .join(', ') || '-',
           p.summary,
         ]),
       );
