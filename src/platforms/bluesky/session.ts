@@ -42,6 +42,7 @@ function proxiedFetch(channel: AccountChannel): typeof fetch {
 export class BlueskySession {
   readonly agent: AtpAgent;
   private ready: Promise<AtpSessionData> | null = null;
+  private savedJwt: string | undefined;
 
   constructor(
     private readonly account: string,
@@ -49,12 +50,16 @@ export class BlueskySession {
     private readonly credentials: Credentials,
     deps: ConnectorDeps,
   ) {
+    this.savedJwt = credentials.accessJwt;
     this.agent = new AtpAgent({
       service,
       fetch: proxiedFetch(deps.channel),
       persistSession: (event, s) => {
-        if ((event === 'create' || event === 'update') && s)
+        // Saved only when the tokens changed: each save renews the account's connectors.
+        if ((event === 'create' || event === 'update') && s && s.accessJwt !== this.savedJwt) {
+          this.savedJwt = s.accessJwt;
           void deps.saveCredentials(this.withSession(s)).catch(() => undefined);
+        }
       },
     });
   }
