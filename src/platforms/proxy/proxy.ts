@@ -157,7 +157,13 @@ export class PlatformProxy {
     for (let attempt = 1; ; attempt++) {
       const gateStarted = this.now();
       const answered = await this.gate.enter(`${platform}:${account}`);
-      const waitMs = (await this.pace(platform, account, req.cost)) + (this.now() - gateStarted);
+      let waitMs = this.now() - gateStarted;
+      try {
+        waitMs += await this.pace(platform, account, req.cost);
+      } catch (e) {
+        answered(false); // shutting down: the next call in line is told the same, not left waiting
+        throw e;
+      }
       const started = this.now();
       let res: ProxyResponse | null = null;
       let error: Error | null = null;
