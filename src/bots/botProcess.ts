@@ -52,6 +52,12 @@ const EVENT_HANDLERS: Record<EventType, HandlerName> = {
 const LEGACY_CURSOR: Record<string, string> = { sandbox: 'sandbox' };
 
 /**
+ * A cursor means something only to the platform that gave it: kept per platform and account, an
+ * account moved to another platform (the sandbox's `echoer` added on Bluesky) starts afresh there.
+ */
+const cursorKey = (platform: string, account: string) => `${platform}:${account}`;
+
+/**
  * One bot: its worker thread, restarted with backoff when it crashes, hangs or a handler fails;
  * its schedule; and its platform polls, whose cursors move only once an event is handled.
  */
@@ -244,18 +250,18 @@ export class BotProcess {
     const meta = this.meta!;
     for (const account of meta.reads) {
       const connector = this.host!.connectors.get(account)!;
+      const key = cursorKey(connector.platform, account);
       const legacy = LEGACY_CURSOR[connector.platform];
       const cursor =
-        (await this.o.store.getCursor(this.o.name, account)) ??
+        (await this.o.store.getCursor(this.o.name, key)) ??
         (legacy ? await this.o.store.getCursor(this.o.name, legacy) : null);
       const page = await connector.poll(cursor, POLL_LIMIT);
       for (const event of page.events) {
         const handler = EVENT_HANDLERS[event.type];
         if (meta.handlers.includes(handler) && !(await this.handle(handler, event))) return;
-        await this.o.store.setCursor(this.o.name, account, event.cursor);
+        await this.o.store.setCursor(this.o.name, key, event.cursor);
       }
-      if (page.cursor !== null && page.cursor !== cursor)
-        await this.o.store.setCursor(this.o.name, account, page.cursor);
+      if (page.cursor !== null && page.cursor !== cursor) await this.o.store.setCursor(this.o.name, key, page.cursor);
       if (page.events.length === POLL_LIMIT) this.pollAgain = true;
     }
   }

@@ -58,7 +58,7 @@ export function registerAccountCommands(program: Command): void {
     // Any scheme a platform takes; the hub checks the platform's own (IRC's irc: and ircs:).
     .option(
       '--instance <url>',
-      'the server: a Mastodon instance, a feed URL, irc://host:6667',
+      'the server: a Mastodon instance, a feed URL, irc://host:6667, a Bluesky PDS (default https://bsky.social)',
       httpUrl('--instance', ['http:', 'https:', 'irc:', 'ircs:']),
     )
     .option('--credentials-file <file>', 'a JSON file of the credentials (docs/platforms.md says which per platform)')
@@ -122,7 +122,9 @@ export function registerAccountCommands(program: Command): void {
           p.name,
           p.implicit
             ? 'nothing'
-            : [p.instance === 'required' && '--instance', ...p.credentials].filter(Boolean).join(', ') || '-',
+            : [p.instance === 'required' ? '--instance' : p.instance === 'optional' && '[--instance]', ...p.credentials]
+                .filter(Boolean)
+                .join(', ') || '-',
           p.summary,
         ]),
       );

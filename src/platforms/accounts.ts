@@ -74,7 +74,10 @@ function checkInstance(p: PlatformDefinition, instance: string | null): string |
     if (instance) throw new InputError('instance', `${p.name} has no instances; leave --instance out`);
     return null;
   }
-  if (!instance) throw new InputError('instance', `a ${p.name} account needs --instance URL (its server)`);
+  if (!instance) {
+    if (p.instance === 'optional') return null;
+    throw new InputError('instance', `a ${p.name} account needs --instance URL (its server)`);
+  }
   const schemes = p.instanceSchemes ?? ['http:', 'https:'];
   const must = `--instance must be an ${schemes.map((s) => s.slice(0, -1)).join(' or ')} URL, got '${instance}'`;
   let url: URL;

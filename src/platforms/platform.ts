@@ -30,8 +30,8 @@ export interface PlatformDefinition {
   name: string;
   /** One line for `roost account add --help` and docs. */
   summary: string;
-  /** Whether an account names its server (`--instance URL`): a Mastodon instance, a feed's URL. */
-  instance: 'none' | 'required';
+  /** Whether an account names its server (`--instance URL`): a Mastodon instance, a feed's URL; optional: a default (Bluesky's). */
+  instance: 'none' | 'required' | 'optional';
   /** The URL schemes an instance may have (default http: and https:; IRC's irc: and ircs:). */
   instanceSchemes?: readonly string[];
   /** Keys the credentials file must hold. */

@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import { ircPlatform } from './irc/ircConnector.js';
 import type { PlatformDefinition } from './platform.js';
+import { blueskyPlatform } from './bluesky/blueskyConnector.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
@@ -17,6 +18,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   rssPlatform,
   telegramPlatform,
   ircPlatform,
+  blueskyPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

@@ -42,8 +42,9 @@ export interface BotStore {
   /** `undefined` deletes the key. */
   setState(bot: string, key: string, value: unknown, now: number): Promise<void>;
   listState(bot: string): Promise<Record<string, unknown>>;
-  getCursor(bot: string, platform: string): Promise<string | null>;
-  setCursor(bot: string, platform: string, cursor: string): Promise<void>;
+  /** A poll cursor by its key: PLATFORM:ACCOUNT (`sandbox`: the sandbox's from before accounts). */
+  getCursor(bot: string, key: string): Promise<string | null>;
+  setCursor(bot: string, key: string, cursor: string): Promise<void>;
 
   /**
    * Appends items to a feed (created on first use, owned by `owner`); returns their seqs. `exclusive`:

@@ -9,7 +9,7 @@ import { openBotStores } from '../../src/store/openBotStores.js';
 import { until } from '../bots/botHelpers.js';
 import { CHANNEL, NgircdServer } from '../fixtures/ircServer.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
-import { ECHO_ACCOUNT, echoOnSandboxThenOn } from './sameBot.js';
+import { ECHO_ACCOUNT, echoMovedFromSandbox, removeEcho } from './support/echoBot.js';
 
 let t: TestHub;
 let server: NgircdServer;
@@ -24,14 +24,14 @@ after(async () => {
 
 test('the same bot answers on the sandbox, then on IRC by adding an account of its name', async () => {
   const alice = await server.person('alice');
-  await echoOnSandboxThenOn(t, {
+  await echoMovedFromSandbox(t, {
     platform: 'irc',
     instance: server.url,
     credentials: { nick: ECHO_ACCOUNT, channels: CHANNEL },
   });
   // A bot's first poll of a new account starts from now: wait until it is reading, in the channel.
   const bots = openBotStores(t.hub.broker.store).bots;
-  await until('the bot reads IRC', async () => (await bots.getCursor('echo', ECHO_ACCOUNT))?.startsWith('irc:'));
+  await until('the bot reads IRC', async () => (await bots.getCursor('echo', `irc:${ECHO_ACCOUNT}`))?.startsWith('irc:'));
   await until('the bot is in the channel', async () => alice.present.has(ECHO_ACCOUNT));
   await alice.say(CHANNEL, `@${ECHO_ACCOUNT} on irc`);
   const answer = await until('the echo on IRC', async () =>
@@ -39,5 +39,5 @@ test('the same bot answers on the sandbox, then on IRC by adding an account of i
   );
   assert.deepEqual([answer.target, answer.text], [CHANNEL, 'alice: echo: on irc'], 'in the channel, to alice');
   assert.equal((await alice.from(ECHO_ACCOUNT)).length, 1, 'once');
-  await t.admin.request('DELETE', '/v1/bots/echo');
+  await removeEcho(t);
 });

@@ -64,6 +64,28 @@ test("the proxy paces calls by the platform's X-RateLimit headers, where the sam
   fake.limit = { max: 300, windowMs: 300_000 };
 });
 
+test('calls started together before any answer go one at a time until the platform has said its limit', async () => {
+  fake.addAccount('together', 'tok-together');
+  fake.limit = { max: 3, windowMs: 1000 };
+  const proxy = proxyWith();
+  const line = proxy.channel('mastodon', 'together');
+  const req = {
+    method: 'GET',
+    url: `${fake.url}/api/v1/accounts/verify_credentials`,
+    headers: { authorization: 'Bearer tok-together' },
+  };
+  // Sent all at once, 6 calls would overrun the 3 the platform allows: the first answer says so.
+  const statuses = await Promise.all([1, 2, 3, 4, 5, 6].map(() => line.fetch(req).then((r) => r.status)));
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200]);
+  const calls = await until('every call recorded', async () => {
+    const all = await store.listCalls({ account: 'together', limit: 20 });
+    return all.length >= 6 && all;
+  });
+  assert.deepEqual(calls.filter((c) => c.status === 429).length, 0, 'no call went out past the limit');
+  proxy.close();
+  fake.limit = { max: 300, windowMs: 300_000 };
+});
+
 test('a configured budget paces an account below what the platform would allow', async () => {
   const proxy = proxyWith({ 'mastodon:budgeted': { count: 4, intervalMs: 1000 } });
   const line = proxy.channel('mastodon', 'budgeted');

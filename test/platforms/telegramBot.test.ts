@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { until } from '../bots/botHelpers.js';
 import { TelegramTestServer } from '../fixtures/telegramServer.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
-import { echoOnSandboxThenOn } from './sameBot.js';
+import { echoMovedFromSandbox, removeEcho } from './support/echoBot.js';
 
 const TOKEN = '777:echo';
 const GROUP = -200;
@@ -26,7 +26,7 @@ after(async () => {
 });
 
 test('the same bot answers on the sandbox, then on Telegram by adding an account of its name', async () => {
-  await echoOnSandboxThenOn(t, { platform: 'telegram', instance: tg.url, credentials: { token: TOKEN } });
+  await echoMovedFromSandbox(t, { platform: 'telegram', instance: tg.url, credentials: { token: TOKEN } });
   // A bot's first poll of a new account starts from the newest update: wait until it is reading.
   await until('the bot polls Telegram', async () => tg.requests.includes('getUpdates'));
   const person = tg.client(TOKEN, { chatId: GROUP, userName: 'alice', type: 'group' });
@@ -37,5 +37,5 @@ test('the same bot answers on the sandbox, then on Telegram by adding an account
   assert.equal(String(reply.chat_id), String(GROUP), 'answered in the chat it was asked in');
   assert.ok((reply as { reply_to_message_id?: number }).reply_to_message_id, 'as a reply to the message');
   assert.equal(tg.sent(TOKEN).filter((m) => m.text === 'echo: on telegram').length, 1, 'once');
-  await t.admin.request('DELETE', '/v1/bots/echo');
+  await removeEcho(t);
 });

@@ -10,8 +10,6 @@
  * repeat within an hour with the first status), and after a crash findSent reads the account's
  * recent statuses and compares each one's source text with the ledger's content hash.
  */
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import {
   contentHash,
   type Capabilities,
@@ -26,6 +24,7 @@ import {
   type SendIntent,
   type Visibility,
 } from '../connector.js';
+import { readImage, renderText } from '../draft.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/proxy.js';
@@ -65,14 +64,6 @@ const VISIBILITY: Record<Visibility, string> = {
   direct: 'direct',
 };
 
-const MIME: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-};
-
 /** How far back findSent looks for a post made after its intent (server clocks differ). */
 const CLOCK_SKEW_MS = 60_000;
 const RECENT_STATUSES = 40;
@@ -101,12 +92,6 @@ function compareIds(a: string, b: string): number {
 }
 
 /** Mentions and tags the text lacks, written into it as Mastodon reads them. */
-function render(d: PostDraft): string {
-  const missing = (d.mentions ?? []).map((m) => m.replace(/^@/, '')).filter((m) => !d.text.includes(`@${m}`));
-  const tags = (d.tags ?? []).map((t) => `#${t.replace(/^#/, '')}`).filter((t) => !d.text.includes(t));
-  return [missing.map((m) => `@${m}`).join(' '), d.text, tags.join(' ')].filter(Boolean).join(' ');
-}
-
 /** The text without the mentions put before it and the tags put after it: the draft's text, to hash. */
 function unrender(text: string): string {
   return text
@@ -253,16 +238,14 @@ export class MastodonConnector implements Connector {
   }
 
   private async upload(img: ImageInput): Promise<string> {
-    const bytes = img.data ?? (await readFile(img.file!));
-    if (bytes.length > this.capabilities.maxImageBytes)
-      throw new PlatformRefusal(
-        'images',
-        `an image may be at most ${this.capabilities.maxImageBytes} bytes; this one has ${bytes.length}`,
-      );
-    const mime =
-      img.mime ?? (img.file ? MIME[extname(img.file).toLowerCase()] : undefined) ?? 'application/octet-stream';
+    const { bytes, mime, name } = await readImage(
+      'Mastodon',
+      img,
+      this.capabilities.maxImageBytes,
+      'application/octet-stream',
+    );
     const form = new FormData();
-    form.append('file', new Blob([bytes], { type: mime }), img.file ? img.file.split('/').pop() : 'image');
+    form.append('file', new Blob([bytes], { type: mime }), name);
     if (img.alt) form.append('description', img.alt);
     const res = await this.api('POST', '/api/v2/media', form);
     const media = res.json<{ id: string; url: string | null }>();
@@ -279,7 +262,7 @@ export class MastodonConnector implements Connector {
     const mediaIds: string[] = [];
     for (const img of d.images ?? []) mediaIds.push(await this.upload(img));
     const body = this.form({
-      status: render(d),
+      status: renderText(d),
       in_reply_to_id: d.replyTo ?? undefined,
       spoiler_text: d.contentWarning ?? undefined,
       sensitive: d.sensitive || d.contentWarning ? 'true' : undefined,

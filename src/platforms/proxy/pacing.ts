@@ -4,7 +4,7 @@
  * reset). Reservations are made synchronously, so concurrent calls queue in order without a lock.
  */
 
-/** At most `count` calls per `intervalMs`. */
+/** At most `count` calls (or points, where a platform weighs its calls: Bluesky's writes) per `intervalMs`. */
 export interface Budget {
   count: number;
   intervalMs: number;
@@ -31,12 +31,12 @@ class Bucket {
     this.at = now;
   }
 
-  /** Takes a token (possibly one not yet refilled) and says how long to wait for it. */
-  reserve(now: number): number {
+  /** Takes `cost` tokens (possibly some not yet refilled) and says how long to wait for them. */
+  reserve(now: number, cost: number): number {
     const rate = this.b.count / this.b.intervalMs;
     this.tokens = Math.min(this.b.count, this.tokens + (now - this.at) * rate);
     this.at = now;
-    this.tokens -= 1;
+    this.tokens -= cost;
     return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / rate);
   }
 }
@@ -99,15 +99,15 @@ export class Pacer {
     return s;
   }
 
-  /** Milliseconds the next call of this account must wait. */
-  reserve(platform: string, account: string, now: number): number {
+  /** Milliseconds the next call of this account must wait; `cost`: the budget points it takes (0: none). */
+  reserve(platform: string, account: string, now: number, cost = 1): number {
     let wait = 0;
-    for (const key of [platform, `${platform}:${account}`]) {
+    for (const key of cost > 0 ? [platform, `${platform}:${account}`] : []) {
       const budget = this.budgets(key);
       if (!budget) continue;
       let bucket = this.buckets.get(key);
       if (!bucket) this.buckets.set(key, (bucket = new Bucket(budget, now)));
-      wait = Math.max(wait, bucket.reserve(now));
+      wait = Math.max(wait, bucket.reserve(now, cost));
     }
     return Math.max(wait, this.signalsOf(`${platform}:${account}`).reserve(now));
   }

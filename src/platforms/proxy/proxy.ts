@@ -10,6 +10,7 @@ import { retryDelay } from '../../broker/backoff.js';
 import type { PlatformCall, PlatformStore } from '../../store/platformStore.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import { headerSignal, Pacer, type Budget, type RateSignal } from './pacing.js';
+import { ProbeGate } from './probeGate.js';
 
 export interface ProxyRequest {
   method: string;
@@ -18,6 +19,8 @@ export interface ProxyRequest {
   body?: string | FormData | Uint8Array;
   /** How the call is recorded; default `METHOD /path`. */
   label?: string;
+  /** Points of the configured budgets it takes: default 1; 0 for a call a budget does not count (Bluesky's reads). */
+  cost?: number;
 }
 
 export interface ProxyResponse {
@@ -62,6 +65,7 @@ const RETENTION_SWEEP_MS = 3_600_000;
 
 export class PlatformProxy {
   private readonly pacer: Pacer;
+  private readonly gate = new ProbeGate();
   private readonly closing = new AbortController();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -126,8 +130,8 @@ export class PlatformProxy {
       .catch((e: Error) => this.o.log.warn({ err: e, platform: c.platform }, 'could not record a platform call'));
   }
 
-  private async pace(platform: string, account: string): Promise<number> {
-    const wait = this.pacer.reserve(platform, account, this.now());
+  private async pace(platform: string, account: string, cost?: number): Promise<number> {
+    const wait = this.pacer.reserve(platform, account, this.now(), cost);
     await this.sleep(wait);
     return wait;
   }
@@ -151,7 +155,15 @@ export class PlatformProxy {
     let failures = 0;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const waitMs = await this.pace(platform, account);
+      const gateStarted = this.now();
+      const answered = await this.gate.enter(`${platform}:${account}`);
+      let waitMs = this.now() - gateStarted;
+      try {
+        waitMs += await this.pace(platform, account, req.cost);
+      } catch (e) {
+        answered(false); // shutting down: the next call in line is told the same, not left waiting
+        throw e;
+      }
       const started = this.now();
       let res: ProxyResponse | null = null;
       let error: Error | null = null;
@@ -174,6 +186,7 @@ export class PlatformProxy {
         const own = parse?.(res, now);
         if (own) this.pacer.update(platform, account, own, now);
       }
+      answered(res !== null);
       this.record({
         at: started,
         platform,

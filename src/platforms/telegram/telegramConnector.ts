@@ -21,8 +21,6 @@
  * crash; see ../unsearchable.ts for what that means (at most the one message in flight at a crash
  * is lost; none is sent twice).
  */
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type {
   Capabilities,
   Connector,
@@ -34,6 +32,7 @@ import type {
   PostDraft,
   SendIntent,
 } from '../connector.js';
+import { readImage, renderText } from '../draft.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/proxy.js';
@@ -71,17 +70,9 @@ const LONG_POLL_S = 1;
 export const PER_CHAT_MS = 1000;
 export const PER_GROUP_MS = 3000;
 const MAX_CAPTION = 1024;
-const MIME: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
 /** The earliest time each chat may take the next message (ACCOUNT\0CHAT), shared by the account's connectors. */
 const chatSlots = new Map<string, number>();
-
-/** Mentions and tags the text lacks, written into it as Telegram reads them. */
-function render(d: PostDraft): string {
-  const missing = (d.mentions ?? []).map((m) => m.replace(/^@/, '')).filter((m) => !d.text.includes(`@${m}`));
-  const tags = (d.tags ?? []).map((t) => `#${t.replace(/^#/, '')}`).filter((t) => !d.text.includes(t));
-  return [missing.map((m) => `@${m}`).join(' '), d.text, tags.join(' ')].filter(Boolean).join(' ');
-}
 
 /** Telegram's 429 names its wait in the body, not a header. */
 export function telegramSignal(res: ProxyResponse): RateSignal | null {
@@ -259,19 +250,17 @@ export class TelegramConnector implements Connector {
 
   async send(d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
     const { chat, replyTo } = this.target(d);
-    const text = render(d);
+    const text = renderText(d);
     const img = d.images?.[0];
     if (img && [...text].length > MAX_CAPTION)
       throw new PlatformRefusal('text', `a Telegram photo's caption takes at most ${MAX_CAPTION} characters`);
-    const bytes = img ? (img.data ?? (await readFile(img.file!))) : null;
-    if (bytes && bytes.length > this.capabilities.maxImageBytes)
-      throw new PlatformRefusal('images', `a Telegram photo may be at most 10 MB; this one has ${bytes.length} bytes`);
+    const photo = img ? await readImage('Telegram', img, this.capabilities.maxImageBytes, 'image/png') : null;
     // reply_parameters since Bot API 7.0; reply_to_message_id for servers from before it (telegram-test-api).
     const reply = replyTo === null ? {} : { reply_parameters: { message_id: replyTo }, reply_to_message_id: replyTo };
     await this.paceChat(chat);
     try {
       let m: Message;
-      if (img && bytes) {
+      if (photo) {
         const form = new FormData();
         form.append('chat_id', chat);
         if (text) form.append('caption', text);
@@ -279,8 +268,7 @@ export class TelegramConnector implements Connector {
           form.append('reply_parameters', JSON.stringify({ message_id: replyTo }));
           form.append('reply_to_message_id', String(replyTo));
         }
-        const mime = img.mime ?? (img.file ? MIME[extname(img.file).toLowerCase()] : undefined) ?? 'image/png';
-        form.append('photo', new Blob([bytes], { type: mime }), img.file ? img.file.split('/').pop() : 'image');
+        form.append('photo', new Blob([photo.bytes], { type: photo.mime }), photo.name);
         m = await this.api<Message>('sendPhoto', form);
       } else {
         m = await this.api<Message>('sendMessage', { chat_id: chat, text, ...reply });

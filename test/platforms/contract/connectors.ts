@@ -5,6 +5,7 @@
  * and an entry here.
  */
 import type { Connector } from '../../../src/platforms/connector.js';
+import { BlueskyNetwork } from '../../fixtures/blueskyNetwork.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
 import { CHANNEL, NgircdServer } from '../../fixtures/ircServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
@@ -133,6 +134,31 @@ export const CONNECTORS: ConnectorEntry[] = [
           (await person.from(ACCOUNT)).filter((l) => l.text.replace(/^someone: /, '') === text).length,
         rateLimitNext: null,
         close: () => server.close(),
+    name: 'bluesky (a real PDS and AppView from @atproto/dev-env; test/fixtures/blueskyNetwork.ts)',
+    async setup(t) {
+      const net = await new BlueskyNetwork().start();
+      const bot = await net.createUser('roostbot');
+      const someone = await net.createUser('someone');
+      await t.hub.accounts.add({
+        name: ACCOUNT,
+        platform: 'bluesky',
+        instance: net.url,
+        credentials: { identifier: bot.handle, appPassword: await net.appPassword(bot) },
+      });
+      await t.hub.accounts.add({
+        name: 'contract-bad',
+        platform: 'bluesky',
+        instance: net.url,
+        credentials: { identifier: bot.handle, appPassword: 'aaaa-bbbb-cccc-dddd' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void (await net.post(someone, `@${bot.handle} ${text}`)),
+        sentWith: async (text) => (await net.postsOf(bot)).filter((r) => r.value.text === text).length,
+        rateLimitNext: () => net.failNext429(),
+        close: () => net.close(),
       };
     },
   },

@@ -1,0 +1,107 @@
+/**
+ * The Bluesky session of one account: an `@atproto/api` agent whose every request goes through
+ * the proxy (paced, retried on 429 and 5xx, recorded), logged in with the account's app password
+ * and resumed from the session stored with its credentials, so a restart neither logs in again
+ * (createSession has a tight limit: 30 in 5 minutes, 300 a day) nor loses a refreshed token.
+ * The agent refreshes an expired access token itself (Bluesky answers 400 ExpiredToken, not 401)
+ * and each new session is sealed with the credentials.
+ */
+import { AtpAgent, XRPCError, type AtpSessionData } from '@atproto/api';
+import { AuthError } from '../errors.js';
+import type { ConnectorDeps, Credentials } from '../platform.js';
+import type { AccountChannel } from '../proxy/proxy.js';
+
+/** What a session leaves in the account's credentials, beside the identifier and app password. */
+export const SESSION_KEYS = ['accessJwt', 'refreshJwt', 'did', 'handle'] as const;
+
+/** Bluesky's write points (docs.bsky.app/docs/advanced-guides/rate-limits): create 3, update 2, delete 1; reads none. */
+const WRITE_POINTS: Record<string, number> = {
+  'com.atproto.repo.createRecord': 3,
+  'com.atproto.repo.putRecord': 2,
+  'com.atproto.repo.deleteRecord': 1,
+};
+
+/** A fetch for the agent that sends through the proxy, each call weighed in write points. */
+function proxiedFetch(channel: AccountChannel): typeof fetch {
+  return async (input, init) => {
+    const req = new Request(input, init);
+    const nsid = new URL(req.url).pathname.replace(/^\/xrpc\//, '');
+    const res = await channel.fetch({
+      method: req.method,
+      url: req.url,
+      headers: Object.fromEntries(req.headers),
+      body: req.body ? new Uint8Array(await req.arrayBuffer()) : undefined,
+      label: `${req.method} ${nsid}`,
+      cost: WRITE_POINTS[nsid] ?? 0,
+    });
+    const empty = res.status === 204 || res.status === 304;
+    return new Response(empty ? null : res.text, { status: res.status, headers: res.headers });
+  };
+}
+
+export class BlueskySession {
+  readonly agent: AtpAgent;
+  private ready: Promise<AtpSessionData> | null = null;
+  private savedJwt: string | undefined;
+
+  constructor(
+    private readonly account: string,
+    service: string,
+    private readonly credentials: Credentials,
+    deps: ConnectorDeps,
+  ) {
+    this.savedJwt = credentials.accessJwt;
+    this.agent = new AtpAgent({
+      service,
+      fetch: proxiedFetch(deps.channel),
+      persistSession: (event, s) => {
+        // Saved only when the tokens changed: each save renews the account's connectors.
+        if ((event === 'create' || event === 'update') && s && s.accessJwt !== this.savedJwt) {
+          this.savedJwt = s.accessJwt;
+          void deps.saveCredentials(this.withSession(s)).catch(() => undefined);
+        }
+      },
+    });
+  }
+
+  private withSession(s: AtpSessionData): Credentials {
+    const { identifier, appPassword } = this.credentials;
+    return { identifier: identifier!, appPassword: appPassword!, ...pick(s) };
+  }
+
+  /** The logged-in session: resumed from the stored one, else (or when it is refused) a new login. */
+  session(): Promise<AtpSessionData> {
+    this.ready ??= this.open().catch((e: unknown) => {
+      this.ready = null;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  private async open(): Promise<AtpSessionData> {
+    const c = this.credentials;
+    if (c.accessJwt && c.refreshJwt && c.did && c.handle) {
+      const stored = { accessJwt: c.accessJwt, refreshJwt: c.refreshJwt, did: c.did, handle: c.handle, active: true };
+      const resumed = await this.agent.resumeSession(stored).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof XRPCError && e.status >= 400 && e.status < 500) return false;
+          throw e;
+        },
+      );
+      if (resumed && this.agent.session) return this.agent.session;
+    }
+    try {
+      await this.agent.login({ identifier: c.identifier!, password: c.appPassword! });
+    } catch (e) {
+      if (e instanceof XRPCError && (e.status === 401 || e.status === 400))
+        throw new AuthError(this.account, `Bluesky refused the identifier or app password (${e.message})`);
+      throw e;
+    }
+    return this.agent.session!;
+  }
+}
+
+function pick(s: AtpSessionData): Credentials {
+  return { accessJwt: s.accessJwt, refreshJwt: s.refreshJwt, did: s.did, handle: s.handle };
+}
