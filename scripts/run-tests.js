@@ -46,7 +46,8 @@ const SPAWNING = ['faults', 'cli', 'web', 'examples', 'bots'].map((d) => join('d
 // Elsewhere, a test file is left out when it starts processes itself, or when it or a test helper
 // it imports (transitively) starts a test-only server from test/servers/.
 const SPAWNS = /node:child_process|helpers\/processes\.js|roostCli\.js/;
-const SERVER = /helpers\/s3rver\.js|fixtures\/telegramServer\.js|fixtures\/ircServer\.js|fixtures\/blueskyNetwork\.js|servers\/llama/;
+const SERVER =
+  /helpers\/s3rver\.js|fixtures\/telegramServer\.js|fixtures\/ircServer\.js|fixtures\/blueskyNetwork\.js|servers\/llama/;
 const serverCache = new Map();
 function needsServer(file) {
   if (serverCache.has(file)) return serverCache.get(file);

@@ -31,7 +31,9 @@ test('the same bot answers on the sandbox, then on IRC by adding an account of i
   });
   // A bot's first poll of a new account starts from now: wait until it is reading, in the channel.
   const bots = openBotStores(t.hub.broker.store).bots;
-  await until('the bot reads IRC', async () => (await bots.getCursor('echo', `irc:${ECHO_ACCOUNT}`))?.startsWith('irc:'));
+  await until('the bot reads IRC', async () =>
+    (await bots.getCursor('echo', `irc:${ECHO_ACCOUNT}`))?.startsWith('irc:'),
+  );
   await until('the bot is in the channel', async () => alice.present.has(ECHO_ACCOUNT));
   await alice.say(CHANNEL, `@${ECHO_ACCOUNT} on irc`);
   const answer = await until('the echo on IRC', async () =>

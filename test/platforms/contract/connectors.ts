@@ -134,6 +134,10 @@ export const CONNECTORS: ConnectorEntry[] = [
           (await person.from(ACCOUNT)).filter((l) => l.text.replace(/^someone: /, '') === text).length,
         rateLimitNext: null,
         close: () => server.close(),
+      };
+    },
+  },
+  {
     name: 'bluesky (a real PDS and AppView from @atproto/dev-env; test/fixtures/blueskyNetwork.ts)',
     async setup(t) {
       const net = await new BlueskyNetwork().start();
