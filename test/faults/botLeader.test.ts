@@ -162,16 +162,18 @@ test(
       const { a, b, ask, answered } = await botHubs(db);
       await ask('before?');
       await answered(1, 10_000);
-      // The leader's lock lives in a session of its own; ending it ends A's leadership.
+      // The leader's lock lives in a session of its own; ending it ends A's leadership. B may take
+      // the lead before A has logged that it lost it: leading again is looked for from the cut on.
+      const cut = Date.now();
       const { rowCount } = await db.query(
         `SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
         AND l.objid = (hashtext($1)::bigint & 4294967295)::oid`,
         [`roost leader ${db.schema}`],
       );
       assert.equal(rowCount, 1, 'one session holds the leader lock');
-      const stopped = await a.handle.waitForLog(FOLLOWS, 10_000);
+      await a.handle.waitForLog((l: LogLine) => l.msg === FOLLOWS && Number(l.time) >= cut, 10_000);
       const leadsAgain = (h: HubProcess) =>
-        h.handle.waitForLog((l: LogLine) => l.msg === LEADS && Number(l.time) >= Number(stopped.time), 15_000);
+        h.handle.waitForLog((l: LogLine) => l.msg === LEADS && Number(l.time) >= cut, 15_000);
       const next = await Promise.any([leadsAgain(a).then(() => a), leadsAgain(b).then(() => b)]);
       for (let i = 0; i < 5; i++) await ask(`after ${i}?`);
       const seen = await answered(6, 20_000);
