@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import type { PlatformDefinition } from './platform.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
+import { redditPlatform } from './reddit/redditConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
 import { telegramPlatform } from './telegram/telegramConnector.js';
@@ -15,6 +16,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   mastodonPlatform,
   rssPlatform,
   telegramPlatform,
+  redditPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {
