@@ -64,7 +64,13 @@ const RECENT = 100;
 const SITE = 'https://www.reddit.com';
 
 /** The fields of Reddit's error triples, as draft fields. */
-const FIELD: Record<string, string> = { text: 'text', thing_id: 'replyTo', title: 'text', sr: 'subreddit' };
+const FIELD: Record<string, string> = {
+  text: 'text',
+  thing_id: 'replyTo',
+  parent: 'replyTo',
+  title: 'text',
+  sr: 'subreddit',
+};
 
 export class RedditConnector implements Connector {
   readonly platform = 'reddit';
