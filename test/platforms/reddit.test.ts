@@ -197,6 +197,18 @@ describe('reddit connector', () => {
     fake.expireTokens();
     assert.equal((await i.whoami()).handle, 'u/loansbot', 'a 401 renews the token and sends again');
     assert.equal(issued(), first + 1);
+    fake.expireTokens();
+    const parent = fake.comment('bob', thread, 'a comment to answer after a 401').data.name;
+    await i.send(
+      { text: 'sent again with the new token', replyTo: parent },
+      { key: 'x', idempotencyKey: 'x', hash: '', createdAt: Date.now() },
+    );
+    assert.equal(
+      fake.things.filter((x) => x.data.body === 'sent again with the new token').length,
+      1,
+      'a refused POST goes again, once',
+    );
+    assert.equal(issued(), first + 2);
     await until('the 401 is recorded', async () => (await calls('installed')).some((x) => x.status === 401));
     // A token lasting less than the minute kept in hand is renewed before each call: no 401 then.
     fake.tokenTtlS = 30;

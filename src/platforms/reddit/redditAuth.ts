@@ -22,8 +22,7 @@ export interface RedditCredentials {
 const EARLY_MS = 60_000;
 
 export class RedditAuth {
-  /** Shared by every request of the account, so a renewal reaches requests the proxy sends again. */
-  readonly headers: Record<string, string>;
+  private bearer = '';
   private expiresAt = 0;
   private pending: Promise<void> | null = null;
   /** True while the token request itself is out: its 401 must not ask for another token. */
@@ -35,9 +34,8 @@ export class RedditAuth {
     private readonly c: RedditCredentials,
     private readonly channel: AccountChannel,
     private readonly now: () => number,
-    userAgent: string,
+    private readonly userAgent: string,
   ) {
-    this.headers = { 'user-agent': userAgent, accept: 'application/json', authorization: '' };
     channel.onUnauthorized(async () => {
       if (this.authing) return false;
       this.expiresAt = 0;
@@ -46,9 +44,25 @@ export class RedditAuth {
     });
   }
 
+  /**
+   * Headers for a request to the API. Authorization is read each time the request is sent, so one
+   * the proxy sends again after a renewal (on a 401) carries the new token.
+   */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    const bearer = () => this.bearer;
+    return {
+      ...extra,
+      'user-agent': this.userAgent,
+      accept: 'application/json',
+      get authorization() {
+        return `Bearer ${bearer()}`;
+      },
+    };
+  }
+
   /** A token valid for at least a minute more. */
   async fresh(): Promise<void> {
-    if (this.expiresAt - EARLY_MS > this.now() && this.headers.authorization) return;
+    if (this.expiresAt - EARLY_MS > this.now() && this.bearer) return;
     await (this.pending ??= this.fetchToken().finally(() => (this.pending = null)));
   }
 
@@ -75,7 +89,7 @@ export class RedditAuth {
         headers: {
           authorization: `Basic ${basic}`,
           'content-type': 'application/x-www-form-urlencoded',
-          'user-agent': this.headers['user-agent']!,
+          'user-agent': this.userAgent,
         },
         body,
         label: 'POST /api/v1/access_token',
@@ -100,7 +114,7 @@ export class RedditAuth {
         this.account,
         `Reddit refused the ${this.c.refreshToken ? 'refresh token' : 'username and password'}: ${t.error ?? `HTTP ${res.status}`}`,
       );
-    this.headers.authorization = `Bearer ${t.access_token}`;
+    this.bearer = t.access_token;
     this.expiresAt = this.now() + (t.expires_in ?? 3600) * 1000;
   }
 }

@@ -93,14 +93,14 @@ export class RedditConnector implements Connector {
 
   constructor(
     readonly account: string,
-    private readonly api_: { token: string; root: string },
+    private readonly urls: { token: string; root: string },
     private readonly creds: Record<string, string>,
     private readonly deps: ConnectorDeps,
   ) {
     const userAgent = creds.userAgent ?? `roost:${creds.clientId}:${VERSION} (by /u/${creds.username ?? account})`;
     this.auth = new RedditAuth(
       account,
-      api_.token,
+      urls.token,
       {
         clientId: creds.clientId!,
         clientSecret: creds.clientSecret ?? '',
@@ -123,13 +123,18 @@ export class RedditConnector implements Connector {
     await this.auth.fresh();
     const res = await this.deps.channel.fetch({
       method,
-      url: `${this.api_.root}${path}`,
-      headers: form ? { ...this.auth.headers, 'content-type': 'application/x-www-form-urlencoded' } : this.auth.headers,
+      url: `${this.urls.root}${path}`,
+      headers: this.auth.headers(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       body: form ? new URLSearchParams(form).toString() : undefined,
       label: `${method} ${path.replace(/\?.*$/, '').replace(/^\/(user|r)\/[^/]+/, '/$1/:name')}`,
     });
-    if (res.status === 401 || res.status === 403)
-      throw new AuthError(this.account, `Reddit refused the token for ${method} ${path}: HTTP ${res.status}`);
+    if (res.status === 401)
+      throw new AuthError(this.account, `Reddit refused the token for ${method} ${path}, renewed or not`);
+    if (res.status === 403)
+      throw new AuthError(
+        this.account,
+        `Reddit forbids ${method} ${path} to this account (a private, quarantined or banning subreddit, or a scope the app lacks)`,
+      );
     if (res.status >= 400)
       throw new Error(`Reddit answered ${method} ${path} with HTTP ${res.status}: ${res.text.slice(0, 200)}`);
     return res;
