@@ -6,6 +6,10 @@
 // and only the bot posts (through its ledger, so a reminder goes out once whatever crashes). The
 // schedule is as durable as a delayed job: the book is in state and `missed: 'once'` catches up
 // after the hub was down.
+//
+// On Reddit (seed 004's home), unchanged: add a Reddit account named `loans` from
+// examples/accounts/loans.reddit.json (docs/platforms.md, Reddit) and the bot answers `$loan` and
+// `$paid` comments in its subreddits and its inbox.
 import { defineBot } from 'roost/bots';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -8,6 +8,7 @@ import { ircPlatform } from './irc/ircConnector.js';
 import type { PlatformDefinition } from './platform.js';
 import { blueskyPlatform } from './bluesky/blueskyConnector.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
+import { redditPlatform } from './reddit/redditConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
 import { telegramPlatform } from './telegram/telegramConnector.js';
@@ -19,6 +20,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   telegramPlatform,
   ircPlatform,
   blueskyPlatform,
+  redditPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

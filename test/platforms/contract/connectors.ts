@@ -9,6 +9,7 @@ import { BlueskyNetwork } from '../../fixtures/blueskyNetwork.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
 import { CHANNEL, NgircdServer } from '../../fixtures/ircServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
+import { RedditFake } from '../../fixtures/redditServer.js';
 import { TelegramTestServer } from '../../fixtures/telegramServer.js';
 import type { TestHub } from '../../helpers/inProcessHub.js';
 
@@ -163,6 +164,35 @@ export const CONNECTORS: ConnectorEntry[] = [
         sentWith: async (text) => (await net.postsOf(bot)).filter((r) => r.value.text === text).length,
         rateLimitNext: () => net.failNext429(),
         close: () => net.close(),
+    name: 'reddit (documented-API fake, test/fixtures/redditServer.ts)',
+    async setup(t) {
+      const fake = await new RedditFake().start();
+      fake.addApp('app-id', 'app-secret');
+      fake.addUser('roostbot', 'pw');
+      fake.addUser('someone', 'pw2');
+      const thread = fake.submit('someone', 'roost', 'a thread', 'talk here');
+      const app = { clientId: 'app-id', clientSecret: 'app-secret' };
+      await t.hub.accounts.add({
+        name: ACCOUNT,
+        platform: 'reddit',
+        instance: fake.url,
+        credentials: { ...app, username: 'roostbot', password: 'pw', subreddit: 'roost' },
+      });
+      await t.hub.accounts.add({
+        name: 'contract-bad',
+        platform: 'reddit',
+        instance: fake.url,
+        credentials: { ...app, username: 'roostbot', password: 'wrong' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void fake.comment('someone', thread.data.name, `u/roostbot ${text}`),
+        sentWith: async (text) =>
+          fake.things.filter((x) => x.data.author === 'roostbot' && (x.data.body ?? x.data.selftext) === text).length,
+        rateLimitNext: () => fake.failNext(429),
+        close: () => fake.close(),
       };
     },
   },
