@@ -147,9 +147,10 @@ test('a bot whose module is missing says so once, stays stopped with the reason,
   const body = readFileSync(created.module, 'utf8');
   rmSync(created.module);
   await t.admin.post('/v1/bots/phoenix/resume');
-  const waiting = await until('waiting for its module', async () => {
+  // Waiting shows at once; the error it is said with is recorded beside it (on PostgreSQL, a moment later).
+  const waiting = await until('waiting for its module, said', async () => {
     const b = await bot('phoenix');
-    return b.waitingFor ? b : undefined;
+    return b.waitingFor && b.errors > 0 ? b : undefined;
   });
   assert.match(waiting.waitingFor!, /module .*phoenix\.js is missing/);
   assert.equal(waiting.running, false);

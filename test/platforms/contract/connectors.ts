@@ -164,6 +164,10 @@ export const CONNECTORS: ConnectorEntry[] = [
         sentWith: async (text) => (await net.postsOf(bot)).filter((r) => r.value.text === text).length,
         rateLimitNext: () => net.failNext429(),
         close: () => net.close(),
+      };
+    },
+  },
+  {
     name: 'reddit (documented-API fake, test/fixtures/redditServer.ts)',
     async setup(t) {
       const fake = await new RedditFake().start();
