@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, NO_CHROMIUM, type TestBrowser } from '../helpers/browser.js';
@@ -7,6 +8,7 @@ import { PlatformProxy } from '../../src/platforms/proxy/proxy.js';
 import { openPlatformStore } from '../../src/store/openBotStores.js';
 import { MastodonFake } from '../fixtures/mastodonFake.js';
 import { quietLog } from '../helpers/inProcessHub.js';
+import { writeBot } from '../bots/botHelpers.js';
 import { countIs, numberReaches, onlyOneWith, textIs } from './onPage.js';
 
 // The dashboard in Chromium against a live hub: what a person sees on each page, as work runs.
@@ -212,6 +214,31 @@ if (!b) {
     await onlyOneWith(page, rows, 'the model failed to load');
     assert.match(page.url(), new RegExp(`id=${id}`), 'the search is in the address');
     await page.close();
+  });
+
+  test('a bot paused by refused credentials shows why on the bots page', async () => {
+    const fake = await new MastodonFake().start();
+    try {
+      await h.admin.post('/v1/accounts', {
+        platform: 'mastodon',
+        name: 'gone-token',
+        instance: fake.url,
+        credentials: { accessToken: 'no-longer-valid' },
+        test: false,
+      });
+      const dir = join(h.dataDir, 'src');
+      const from = writeBot(dir, 'web-stuck', `{ name: 'web-stuck', account: 'gone-token', onMention() {} }`);
+      await h.admin.post('/v1/bots', { name: 'web-stuck', from });
+      const page = await admin.newPage();
+      await page.goto(`${h.url}/#/bots/web-stuck`);
+      const reason = page.locator('.bot-detail[data-bot=web-stuck] [data-testid=paused-reason]');
+      await reason.waitFor(WAIT);
+      assert.match(await reason.innerText(), /^Paused: .*account 'gone-token'.*refused the token/);
+      await page.close();
+      await h.admin.request('DELETE', '/v1/bots/web-stuck');
+    } finally {
+      await fake.close();
+    }
   });
 
   test('the platform calls page, linked from the bots page, shows calls per account and filters by account', async () => {

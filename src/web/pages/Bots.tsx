@@ -8,6 +8,7 @@ import type { BotLogLine, BotView } from '../types.js';
 
 function status(b: BotView): { text: string; cls: string } {
   if (b.paused) return { text: 'paused', cls: 'state-cancelled' };
+  if (b.waitingFor) return { text: 'waiting', cls: 'state-failed' };
   if (b.running) return { text: 'running', cls: 'state-succeeded' };
   return { text: 'restarting', cls: 'state-failed' };
 }
@@ -112,6 +113,12 @@ function BotDetail({ bot, reload, now }: { bot: BotView; reload: () => void; now
           </div>
         </header>
         {action.error && <Notice kind="error">{action.error}</Notice>}
+        {bot.paused && bot.pausedReason && (
+          <Notice kind="error">
+            <span data-testid="paused-reason">Paused: {bot.pausedReason}</span>
+          </Notice>
+        )}
+        {bot.waitingFor && <Notice kind="error">Not started: {bot.waitingFor}</Notice>}
         <dl class="kv">
           <dt>schedule</dt>
           <dd>{bot.schedule ? `${bot.schedule} (${bot.timezone})` : '—'}</dd>
