@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { sqliteFile } from '../../../src/store/openStore.js';
 import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
+import { TAR_END } from '../../../src/store/archive/tar.js';
 import { newJob } from '../../contract/storeContract.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
 import {
@@ -61,12 +63,30 @@ describe('import refuses a damaged archive before writing anything', () => {
     );
   });
 
-  test('an archive cut short', async () => {
+  // The archive is a run of gzip members (one per tar header and per section), so where a cut
+  // lands decides what is found missing: a cut inside a member breaks gzip, a cut between members
+  // leaves a whole gzip stream holding a tar without its end. Each is cut where it must land.
+  test('an archive cut inside a gzip member', async () => {
     const bytes = readFileSync(good);
-    writeFileSync(work.path('cut.tar.gz'), bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    writeFileSync(work.path('cut.tar.gz'), bytes.subarray(0, bytes.length - 4));
     await refusedIntoNothing(
       work.path('cut.tar.gz'),
-      /cut\.tar\.gz is damaged: its gzip stream is broken \(unexpected end of file\)/,
+      /cut\.tar\.gz is damaged: its gzip stream is broken \(unexpected end of file\); nothing was imported$/,
+    );
+  });
+
+  test('an archive cut between gzip members, before the tar ends', async () => {
+    const bytes = readFileSync(good);
+    const endMember = gzipSync(TAR_END);
+    assert.deepEqual(
+      bytes.subarray(bytes.length - endMember.length),
+      endMember,
+      'the archive ends with the end marker',
+    );
+    writeFileSync(work.path('cut-between.tar.gz'), bytes.subarray(0, bytes.length - endMember.length));
+    await refusedIntoNothing(
+      work.path('cut-between.tar.gz'),
+      /cut-between\.tar\.gz is damaged: the tar ends without its end marker; nothing was imported$/,
     );
   });
 
