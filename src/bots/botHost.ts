@@ -1,4 +1,5 @@
 import type { Broker } from '../broker/broker.js';
+import { withArtifactImages, type ArtifactReader } from './artifactImages.js';
 import type { BotChat } from './botChat.js';
 import type { Connector, PostDraft } from '../platforms/connector.js';
 import { PlatformRefusal } from '../platforms/errors.js';
@@ -11,6 +12,8 @@ export interface HostDeps {
   bots: BotStore;
   broker: Broker;
   chat: BotChat;
+  /** Where `{ artifact }` images are read from; null: the hub keeps none. */
+  artifacts: ArtifactReader | null;
   now: () => number;
 }
 
@@ -46,6 +49,10 @@ export class BotHost {
     return reader?.capabilities.reply ? reader : this.connector(null);
   }
 
+  private images(c: Connector): (d: PostDraft) => Promise<PostDraft> {
+    return (d) => withArtifactImages(d, this.deps.artifacts, c.platform, c.capabilities);
+  }
+
   /** Runs a call from the bot's thread; `onResult` streams a running job's results back to it. */
   async call(method: string, args: any[], onResult: (jobId: string, r: Result) => void): Promise<unknown> {
     const { bots, now } = this.deps;
@@ -65,23 +72,27 @@ export class BotHost {
           throw new Error(`feed '${args[0]}' has no item ${args[1]} to acknowledge`);
         return undefined;
       case 'post': {
+        const c = this.replier(args[0], args[3] ?? null);
         const draft = args[1] as PostDraft;
         return sendOnce(
           bots,
           this.bot,
-          this.replier(args[0], args[3] ?? null),
-          { kind: 'post', to: null, draft, key: args[2] },
+          c,
+          { kind: 'post', to: null, draft, key: args[2], prepare: this.images(c) },
           now,
         );
       }
-      case 'ask':
+      case 'ask': {
+        const c = this.connector(args[0]);
+        const draft = args[2] as PostDraft;
         return sendOnce(
           bots,
           this.bot,
-          this.connector(args[0]),
-          { kind: 'ask', to: String(args[1]), draft: args[2] as PostDraft, key: args[3] },
+          c,
+          { kind: 'ask', to: String(args[1]), draft, key: args[3], prepare: this.images(c) },
           now,
         );
+      }
       case 'like': {
         const c = this.connector(args[0]);
         if (!c.like) throw new PlatformRefusal('like', `${c.platform} has no likes`);

@@ -16,6 +16,8 @@ export interface Send {
   to: string | null;
   draft: PostDraft;
   key: string | null;
+  /** Makes the draft as sent of the draft as recorded (e.g. reads its artifact images), once a send is due. */
+  prepare?: (draft: PostDraft) => Promise<PostDraft>;
 }
 
 function intent(bot: string, e: Pick<LedgerEntry, 'key' | 'hash' | 'createdAt'>): SendIntent {
@@ -60,7 +62,8 @@ export async function sendOnce(
       return { ...sent, duplicate: true };
     }
   }
-  const post = s.kind === 'ask' ? await c.ask!(s.to!, s.draft, i) : await c.send(s.draft, i);
+  const draft = s.prepare ? await s.prepare(s.draft) : s.draft;
+  const post = s.kind === 'ask' ? await c.ask!(s.to!, draft, i) : await c.send(draft, i);
   await store.confirmLedger(bot, key, post.id, now());
   return { ...post, duplicate: false };
 }

@@ -17,6 +17,7 @@ import { BotHost } from './botHost.js';
 import { BotProcess } from './botProcess.js';
 import { BotRelay } from './botRelay.js';
 import { systemClock, type Clock } from './clock.js';
+import type { ArtifactReader } from './artifactImages.js';
 import type { BotMeta } from './messages.js';
 import { BOT_NAME_PATTERN, findModule, installModule, modulesIn, removeModule } from './botModules.js';
 
@@ -34,6 +35,8 @@ export interface SupervisorOptions {
   broker: Broker;
   /** ctx.chat: conversations in the chat memory, answered by llm.chat workers. */
   chat: BotChat;
+  /** The hub's artifacts, which posts may attach as images. */
+  artifacts: ArtifactReader | null;
   /** Where bot modules live; `roost bot create` copies modules here. */
   botsDir: string;
   hangMs: number;
@@ -205,7 +208,13 @@ export class BotSupervisor {
       ran: (run) => this.noteRun(bot.name, run),
       makeHost: async (meta) =>
         new BotHost(
-          { bots: this.o.bots, broker: this.o.broker, chat: this.o.chat, now: this.clock.now },
+          {
+            bots: this.o.bots,
+            broker: this.o.broker,
+            chat: this.o.chat,
+            artifacts: this.o.artifacts,
+            now: this.clock.now,
+          },
           bot.name,
           await this.connectors(meta),
           meta.account,

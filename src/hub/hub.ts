@@ -110,6 +110,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     sandbox,
     now: Date.now,
   });
+  const artifacts = await openArtifacts(config, store, cluster, log.child({ component: 'artifacts' }));
   // One chat memory for the front door's conversations and the bots' (ctx.chat).
   const memory = new ChatMemory(openChatStore(store));
   const bots = new BotSupervisor({
@@ -118,6 +119,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     platformStore,
     broker,
     chat: new BotChat(broker, memory),
+    artifacts,
     botsDir: config.botsDir,
     hangMs: config.botHangMs,
     pollMs: config.botPollMs,
@@ -125,7 +127,6 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     cluster,
   });
   const usage = openUsageStore(store);
-  const artifacts = await openArtifacts(config, store, cluster, log.child({ component: 'artifacts' }));
   const routes = [
     (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),

@@ -46,10 +46,12 @@ export interface PollResult {
 
 export type Visibility = 'public' | 'unlisted' | 'followers' | 'direct';
 
-/** An image to attach: a file on the hub machine or its bytes (an artifact once they exist). */
+/** An image to attach: a file on the hub machine, its bytes, or an artifact of the hub. */
 export interface ImageInput {
   file?: string;
   data?: Uint8Array;
+  /** `sha256:<hex>`, as a result's `$artifact` names it; read from the hub's artifacts when sent. */
+  artifact?: string;
   /** e.g. image/png; guessed from the file's extension when absent. */
   mime?: string;
   /** Alt text. */

@@ -52,8 +52,11 @@ export function checkDraft(platform: string, caps: Capabilities, d: PostDraft): 
       `${platform} takes at most ${caps.maxImages} images; this post has ${images.length}`,
     );
   for (const [i, img] of images.entries()) {
-    if (!img || (img.file === undefined) === (img.data === undefined))
-      throw new PlatformRefusal(`images[${i}]`, 'an image is { file } or { data } (bytes), exactly one of them');
+    if (!img || [img.file, img.data, img.artifact].filter((v) => v !== undefined).length !== 1)
+      throw new PlatformRefusal(
+        `images[${i}]`,
+        'an image is { file }, { data } (bytes) or { artifact } (sha256:<hex>), exactly one of them',
+      );
   }
   if (d.visibility != null && !caps.visibilities.includes(d.visibility))
     throw new PlatformRefusal(
