@@ -92,6 +92,26 @@ export function registerBotCommands(program: Command): void {
     );
   }
 
+  clientCommand(bot, 'state', "A bot's state; with KEY one value, with KEY and VALUE (JSON) sets it")
+    .argument('<name>')
+    .argument('[key]', 'a state key')
+    .argument('[value]', 'the JSON value to store under KEY, e.g. \'["poet", "bard"]\'')
+    .action(async (name: string, key: string | undefined, value: string | undefined, f: ClientFlags) => {
+      const client = connect(f);
+      if (key !== undefined && value !== undefined) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          throw new UsageError(`<value> must be JSON (quote a string: '"text"'); got ${value}`);
+        }
+        await client.request('PUT', `/v1/bots/${seg(name)}/state/${seg(key)}`, { value: parsed });
+        return f.json ? printJson({ key, value: parsed }) : out(`Set ${name}'s ${key}.`);
+      }
+      const { state } = await client.get<{ state: Record<string, unknown> }>(`/v1/bots/${seg(name)}/state`);
+      printJson(key === undefined ? state : (state[key] ?? null));
+    });
+
   clientCommand(bot, 'destroy', 'Delete a bot with its state, the feeds it owns, its ledger and its log')
     .argument('<name>')
     .option('--yes', 'do not ask for confirmation')

@@ -63,7 +63,7 @@ test(
 );
 
 test(
-  'roost bot: list, create from an example, destroy asks for confirmation or --yes',
+  'roost bot: list, create from an example, state read and set, destroy asks for confirmation or --yes',
   { timeout: 60_000 },
   async () => {
     const created = await hub.client(['bot', 'create', 'frank2', '--from', 'examples/bots/autoresponder']);
@@ -75,6 +75,13 @@ test(
     assert.match(again.stderr, /exists/);
     const missing = await hub.client(['bot', 'create', 'ghost', '--from', 'examples/bots/nothing-here']);
     assert.match(missing.stderr, /no bot module at .*nothing-here/);
+    const set = await hub.client(['bot', 'state', 'frank2', 'sources', '["poet", "bard"]']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(JSON.parse((await hub.client(['bot', 'state', 'frank2', 'sources'])).stdout), ['poet', 'bard']);
+    assert.deepEqual(JSON.parse((await hub.client(['bot', 'state', 'frank2'])).stdout).sources, ['poet', 'bard']);
+    const notJson = await hub.client(['bot', 'state', 'frank2', 'sources', 'poet']);
+    assert.equal(notJson.code, 2);
+    assert.match(notJson.stderr, /<value> must be JSON/);
     const noYes = await hub.client(['bot', 'destroy', 'frank2']);
     assert.equal(noYes.code, 2);
     assert.match(noYes.stderr, /--yes/);
