@@ -2,28 +2,29 @@
  * The front-door rows of `npm run bench` (alone: `npm run bench -- --only front-door`, or
  * `npm run bench:models`): the OpenAI front door against calling the same backend directly.
  * The backend is the --gguf one running the tiny random-weight test model on one CPU thread
- * (node-llama-cpp from test/servers/llama, or ROOST_LLAMA_MODULES); the hub, its worker and the
- * `openai` client run in this process. For each path: time to first token and tokens per second
- * (completion tokens over the whole request), medians over the runs.
+ * (node-llama-cpp from test/servers/llama, or ROOST_LLAMA_MODULES). Directly: the handler runs in
+ * this process and its first progress partial is the first token. Through the hub: as deployed,
+ * `roost hub` and `roost worker --gguf` are processes of their own and the official `openai` client
+ * runs here. For each path: time to first token and tokens per second (completion tokens over the
+ * whole request), medians over the runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { pino } from 'pino';
-import { DEFAULTS } from '../src/config.js';
-import { startHub } from '../src/hub/hub.js';
 import { packageRoot } from '../src/paths.js';
-import { WorkerAgent } from '../src/worker/agent.js';
 import { ggufHandlers } from '../src/worker/backends/gguf.js';
-import type { TaskContext } from '../src/worker/handler.js';
+import type { Handler, TaskContext } from '../src/worker/handler.js';
 import { writeTinyGguf } from '../test/fixtures/tinyGguf.js';
 import { HubClient } from '../src/client/hubClient.js';
 import { defaultCacheDir, WorkerArtifacts } from '../src/worker/artifacts.js';
+import { Child, childEnv } from './processes.js';
 
 /** Tokens generated per request. */
 const TOKENS = 64;
 const WARMUP = 3;
+const ROOST_BIN = join(packageRoot, 'bin/roost.js');
 const log = pino({ level: 'silent' });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const messages = [{ role: 'user' as const, content: 'Tell me about the sea at night.' }];
@@ -54,93 +55,102 @@ export async function frontDoor(runs: number): Promise<FrontDoorFigures> {
 }
 
 async function measure(file: string, dir: string, runs: number): Promise<FrontDoorFigures> {
-  const handlers = await ggufHandlers({
-    file,
-    concurrency: 1,
-    threads: 1,
-    gpu: false,
-    modulesDir: process.env.ROOST_LLAMA_MODULES ?? join(packageRoot, 'test/servers/llama'),
-    dataDir: dir,
-    log,
-  });
+  const modulesDir = process.env.ROOST_LLAMA_MODULES ?? join(packageRoot, 'test/servers/llama');
+  const handlers = await ggufHandlers({ file, concurrency: 1, threads: 1, gpu: false, modulesDir, dataDir: dir, log });
   const chat = handlers.find((h) => h.kind === 'llm.chat')!;
-  const direct = { ttft: [] as number[], tps: [] as number[] };
-  const hub = { ttft: [] as number[], tps: [] as number[] };
-
-  // Directly: the handler as the worker calls it; the first partial is the first token out.
-  for (let i = 0; i < runs + WARMUP; i++) {
-    const start = performance.now();
-    let first = 0;
-    const ctx = {
-      taskId: 'b.0',
-      jobId: 'b',
-      index: 0,
-      seed: i,
-      attempt: 1,
-      signal: new AbortController().signal,
-      progress: () => (first ||= performance.now()),
-      log,
-      // The chat handler moves no files: artifacts whose hub (port 9, discard) is never called.
-      artifacts: new WorkerArtifacts(new HubClient('http://127.0.0.1:9', undefined), defaultCacheDir(), 0),
-    } as TaskContext;
-    const out = (await chat.run({ messages, max_tokens: TOKENS, temperature: 0.8 }, ctx)) as {
-      usage: { completion_tokens: number };
-    };
-    const end = performance.now();
-    if (i < WARMUP) continue;
-    direct.ttft.push(first - start);
-    direct.tps.push(out.usage.completion_tokens / ((end - start) / 1000));
-  }
-
-  const running = await startHub(
-    { ...DEFAULTS, port: 0, dataDir: dir, botsDir: join(dir, 'bots'), kinds: ['llm.chat'] },
-    log,
+  const hubDir = join(dir, 'hub');
+  const env = childEnv({ ROOST_LLAMA_MODULES: modulesDir });
+  const hubProc = new Child(
+    'front-door hub',
+    process.execPath,
+    [ROOST_BIN, 'hub', '--port', '0', '--data', hubDir, '--kind', 'llm.chat', '--log-level', 'warn'],
+    { cwd: dir, env },
   );
-  const worker = new WorkerAgent({
-    hub: running.url,
-    token: (await running.tokens.create('bench worker', 'worker')).token,
-    handlers,
-    concurrency: 1,
-    log,
-  });
-  const loop = worker.start();
+  let workerProc: Child | null = null;
   try {
-    await throughHub(running.url, (await running.tokens.create('bench client', 'client')).token, runs, hub);
+    const url = (await hubProc.waitForLine(/Roost hub on (http:\/\/\S+)/, 60_000))[1]!;
+    const admin = new HubClient(url, readFileSync(join(hubDir, 'admin.token'), 'utf8').trim());
+    const token = async (scope: string) =>
+      (await admin.post<{ token: string }>('/v1/tokens', { name: `bench ${scope}`, scope })).token;
+    const workerArgs = ['--hub', url, '--token', await token('worker'), '--gguf', file, '--threads', '1'];
+    workerProc = new Child(
+      'front-door worker',
+      process.execPath,
+      [ROOST_BIN, 'worker', ...workerArgs, '--no-gpu', '--concurrency', '1', '--no-builtins', '--log-level', 'warn'],
+      { cwd: dir, env },
+    );
+    const client = new OpenAI({ baseURL: `${url}/openai/v1`, apiKey: await token('client') });
+    while ((await client.models.list()).data.length === 0) await new Promise((r) => setTimeout(r, 20));
+    // The two paths take turns, so that both meet the same load on a shared machine.
+    const direct: Sample[] = [];
+    const hub: Sample[] = [];
+    for (let i = 0; i < runs + WARMUP; i++) {
+      const d = await directly(chat, i);
+      const h = await throughHub(client, i);
+      if (i < WARMUP) continue;
+      direct.push(d);
+      hub.push(h);
+    }
+    return { runs, tokens: TOKENS, direct: figures(direct), hub: figures(hub) };
   } finally {
-    await worker.stop();
-    await loop;
-    await running.close();
+    await workerProc?.stop();
+    await hubProc.stop();
   }
-  const figures = (r: typeof direct): PathFigures => ({ ttftMs: median(r.ttft), tokensPerSec: median(r.tps) });
-  return { runs, tokens: TOKENS, direct: figures(direct), hub: figures(hub) };
 }
 
-/** Streams `runs` chats through the front door with the official client, after the warm-up. */
-async function throughHub(url: string, apiKey: string, runs: number, hub: { ttft: number[]; tps: number[] }) {
-  const client = new OpenAI({ baseURL: `${url}/openai/v1`, apiKey });
-  while ((await client.models.list()).data.length === 0) await new Promise((r) => setTimeout(r, 20));
-  for (let i = 0; i < runs + WARMUP; i++) {
-    const start = performance.now();
-    let first = 0;
-    let tokens = 0;
-    const s = await client.chat.completions.create({
-      model: 'tiny',
-      messages,
-      max_tokens: TOKENS,
-      temperature: 0.8,
-      seed: i,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const chunk of s) {
-      if (!first && chunk.choices[0]?.delta.content) first = performance.now();
-      if (chunk.usage) tokens = chunk.usage.completion_tokens;
-    }
-    const end = performance.now();
-    if (i < WARMUP) continue;
-    hub.ttft.push(first - start);
-    hub.tps.push(tokens / ((end - start) / 1000));
+interface Sample {
+  ttftMs: number;
+  tokensPerSec: number;
+}
+
+const figures = (xs: Sample[]): PathFigures => ({
+  ttftMs: median(xs.map((x) => x.ttftMs)),
+  tokensPerSec: median(xs.map((x) => x.tokensPerSec)),
+});
+
+/** The handler as the worker calls it; the first partial is the first token out. */
+async function directly(chat: Handler, seed: number): Promise<Sample> {
+  const start = performance.now();
+  let first = 0;
+  const ctx = {
+    taskId: 'b.0',
+    jobId: 'b',
+    index: 0,
+    seed,
+    attempt: 1,
+    signal: new AbortController().signal,
+    progress: () => void (first ||= performance.now()),
+    log,
+    // The chat handler moves no files: artifacts whose hub (port 9, discard) is never called.
+    artifacts: new WorkerArtifacts(new HubClient('http://127.0.0.1:9', undefined), defaultCacheDir(), 0),
+  } as TaskContext;
+  const out = (await chat.run({ messages, max_tokens: TOKENS, temperature: 0.8 }, ctx)) as {
+    usage: { completion_tokens: number };
+  };
+  const end = performance.now();
+  return { ttftMs: first - start, tokensPerSec: out.usage.completion_tokens / ((end - start) / 1000) };
+}
+
+/** One chat streamed through the front door with the official client. */
+async function throughHub(client: OpenAI, seed: number): Promise<Sample> {
+  const start = performance.now();
+  let first = 0;
+  let tokens = 0;
+  const s = await client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    max_tokens: TOKENS,
+    temperature: 0.8,
+    seed,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  for await (const chunk of s) {
+    if (!first && chunk.choices[0]?.delta.content) first = performance.now();
+    if (chunk.usage) tokens = chunk.usage.completion_tokens;
   }
+  const end = performance.now();
+  return { ttftMs: first - start, tokensPerSec: tokens / ((end - start) / 1000) };
 }
 
 const fmt = (v: number) => (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
@@ -162,7 +172,7 @@ export function frontDoorTargets(f: FrontDoorFigures | null) {
       target: 'front door: first token within 5 ms of direct',
       value: f && f.hub.ttftMs - f.direct.ttftMs,
       ok: (v: number) => v <= 5,
-      show: (v: number) => `+${fmt(v)} ms`,
+      show: (v: number) => `${v >= 0 ? '+' : ''}${fmt(v)} ms`,
     },
     {
       target: 'front door: tokens/s >= 95% of direct',

@@ -192,9 +192,9 @@ export class WorkerAgent {
       get log() {
         return log();
       },
-      progress: (progress, partial) => {
+      progress: async (progress, partial) => {
         if (entry.settled) return;
-        this.client
+        await this.client
           .post('/v1/worker/progress', { leaseId: task.leaseId, progress, partial })
           .catch((e) => log().debug({ err: e }, 'progress not delivered'));
       },

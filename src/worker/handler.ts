@@ -13,8 +13,12 @@ export interface TaskContext {
   attempt: number;
   /** Aborted when the job is cancelled or the worker stops; long handlers should watch it. */
   signal: AbortSignal;
-  /** Reports progress (0..1) and optionally a partial output that clients can stream. */
-  progress(progress: number, partial?: unknown): void;
+  /**
+   * Reports progress (0..1) and optionally a partial output that clients can stream. Resolves once
+   * the hub has it (or it could not be delivered: progress is best effort), so a fast producer may
+   * hold back its next report until then; awaiting it is never required.
+   */
+  progress(progress: number, partial?: unknown): void | Promise<void>;
   log: Logger;
   /** Files in and out: `put` returns a reference for an output, `get` a local copy of one (docs/artifacts.md). */
   artifacts: TaskArtifacts;

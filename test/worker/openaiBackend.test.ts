@@ -21,7 +21,7 @@ function context(seed = 11): TaskContext & { partials: TextPartial[] } {
     seed,
     attempt: 1,
     signal: new AbortController().signal,
-    progress: (_p, partial) => partials.push(partial as TextPartial),
+    progress: (_p, partial) => void partials.push(partial as TextPartial),
     log,
     artifacts: idleArtifacts(),
     partials,

@@ -110,14 +110,21 @@ export function embedInput(input: unknown, models: string[]) {
   return { model: pickModel(i, models), texts: texts as string[] };
 }
 
+/** Watchers see text at least this often (50 updates a second) while it is generated. */
+const REPORT_GAP_MS = 20;
+
 /**
- * Streams generated text to watchers as progress partials. Pieces that arrive in one event-loop
- * turn go out in one report, so a fast model does not cost the hub a request per token.
+ * Streams generated text to watchers as progress partials: the first piece at once, then at most
+ * one report every REPORT_GAP_MS and never while the last is still on its way to the hub; pieces
+ * that come meanwhile go out together. A fast model costs the hub a request per gap, not one per
+ * token (which, on a machine whose cores the model also uses, slowed generation itself).
  */
 export class PartialStream {
   private sent = 0;
   private pending = '';
-  private scheduled = false;
+  /** A report is due or on its way: pieces wait for it. */
+  private waiting = false;
+  private lastAt = -Infinity;
   private tokens = 0;
 
   constructor(
@@ -129,17 +136,28 @@ export class PartialStream {
     this.tokens += tokens;
     if (text === '') return;
     this.pending += text;
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.waiting) return;
+    this.waiting = true;
+    const wait = this.lastAt + REPORT_GAP_MS - performance.now();
+    if (wait <= 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), wait).unref();
   }
 
   private flush(): void {
-    this.scheduled = false;
-    if (this.pending === '') return;
     const partial: TextPartial = { offset: this.sent, text: this.pending };
     this.sent += this.pending.length;
     this.pending = '';
-    this.ctx.progress(this.maxTokens ? Math.min(1, this.tokens / this.maxTokens) : 0, partial);
+    this.lastAt = performance.now();
+    const progress = this.maxTokens ? Math.min(1, this.tokens / this.maxTokens) : 0;
+    void Promise.resolve(this.ctx.progress(progress, partial))
+      .catch(() => undefined)
+      .then(() => {
+        this.waiting = false;
+        if (this.pending !== '') this.schedule();
+      });
   }
 }
