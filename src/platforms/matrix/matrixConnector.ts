@@ -28,12 +28,11 @@ import {
   type SendIntent,
 } from '../connector.js';
 import { readImage, renderText } from '../draft.js';
-import { InputError } from '../../errors.js';
 import { PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import { MatrixApi, MatrixError, matrixSignal } from './matrixApi.js';
+import { MatrixRooms } from './matrixRooms.js';
 import {
-  encryptedIn,
   eventType,
   matrixTo,
   parsePostId,
@@ -85,78 +84,36 @@ export class MatrixConnector implements Connector {
     visibilities: [],
   };
   private readonly api: MatrixApi;
-  private readonly acceptInvites: boolean;
+  private readonly rooms: MatrixRooms;
   private me: Reader | null = null;
-  /** The `m.direct` account data: user id -> their direct rooms with the account. */
-  private directMap: Record<string, string[]> = {};
-  /** Room id -> whether it is encrypted (a room once encrypted stays so). */
-  private readonly encrypted = new Map<string, boolean>();
-  private joined: Promise<string[]> | null = null;
-  /** Invites whose room could not be joined: not tried again. */
-  private readonly unjoinable = new Set<string>();
 
   constructor(
     readonly account: string,
     homeserver: string,
-    private readonly creds: Record<string, string>,
+    creds: Record<string, string>,
     private readonly deps: ConnectorDeps,
   ) {
     this.api = new MatrixApi(account, homeserver, creds.accessToken!, deps.channel);
-    const invites = (creds.acceptInvites ?? 'true').toLowerCase();
-    if (invites !== 'true' && invites !== 'false')
-      throw new InputError('acceptInvites', `acceptInvites is "true" or "false", got '${creds.acceptInvites}'`);
-    this.acceptInvites = invites === 'true';
+    this.rooms = new MatrixRooms(this.api, creds);
   }
 
   private async self(): Promise<Reader> {
     if (this.me) return this.me;
     const { user_id } = (await this.api.call<{ user_id: string }>('GET', `${C}/account/whoami`))!;
-    const params = { user: user_id };
     const profile = await this.api.call<{ displayname?: string }>('GET', `${C}/profile/:user/displayname`, {
-      params,
+      params: { user: user_id },
       absent: ['M_NOT_FOUND'],
     });
-    this.directMap =
-      (await this.api.call<Record<string, string[]>>('GET', `${C}/user/:user/account_data/m.direct`, {
-        params,
-        absent: ['M_NOT_FOUND'],
-      })) ?? {};
-    return (this.me = { userId: user_id, displayName: profile?.displayname ?? null, direct: this.directRooms() });
-  }
-
-  private directRooms(): Set<string> {
-    return new Set(Object.values(this.directMap).flat());
-  }
-
-  /** The rooms of the `rooms` credential, joined once (joining a room the account is in changes nothing). */
-  private rooms(): Promise<string[]> {
-    const wanted = (this.creds.rooms ?? '')
-      .split(',')
-      .map((r) => r.trim())
-      .filter(Boolean);
-    return (this.joined ??= Promise.all(wanted.map((r) => this.join(r, 'rooms'))).catch((e: unknown) => {
-      this.joined = null;
-      throw e;
-    }));
-  }
-
-  private async join(room: string, field: string): Promise<string> {
-    try {
-      return (await this.api.call<{ room_id: string }>('POST', `${C}/join/:room`, { params: { room }, body: {} }))!
-        .room_id;
-    } catch (e) {
-      if (e instanceof MatrixError && e.status < 500)
-        throw new PlatformRefusal(field, `the account cannot join ${room}: ${e.message}`);
-      throw e;
-    }
+    const direct = await this.rooms.loadDirect(user_id);
+    return (this.me = { userId: user_id, displayName: profile?.displayname ?? null, direct });
   }
 
   async whoami(): Promise<Identity> {
     this.me = null;
     const me = await this.self();
-    const rooms = await this.rooms();
+    const rooms = await this.rooms.configured();
     const encrypted = [];
-    for (const r of rooms) if (await this.isEncrypted(r)) encrypted.push(r);
+    for (const r of rooms) if (await this.rooms.isEncrypted(r)) encrypted.push(r);
     return {
       id: me.userId,
       handle: me.userId,
@@ -166,7 +123,7 @@ export class MatrixConnector implements Connector {
         'read and send messages in unencrypted rooms',
         'upload images',
         ...(rooms.length ? [`rooms: ${rooms.join(', ')}`] : []),
-        this.acceptInvites ? 'joins the rooms it is invited to' : 'ignores invites (acceptInvites: "false")',
+        this.rooms.acceptInvites ? 'joins the rooms it is invited to' : 'ignores invites (acceptInvites: "false")',
         ...encrypted.map((r) => `not ${r}: ${E2EE}`),
       ],
     };
@@ -182,43 +139,14 @@ export class MatrixConnector implements Connector {
     });
   }
 
-  /** What a sync answer says beyond events: direct chats, encrypted rooms, invites (joined here). */
-  private async saw(s: SyncResponse, me: Reader): Promise<void> {
-    const direct = s.account_data?.events?.find((e) => e.type === 'm.direct');
-    if (direct) this.directMap = direct.content as Record<string, string[]>;
-    for (const [room, r] of Object.entries(s.rooms?.join ?? {})) if (encryptedIn(r)) this.encrypted.set(room, true);
-    for (const [room, r] of Object.entries(s.rooms?.invite ?? {})) {
-      const state = r.invite_state?.events ?? [];
-      if (!this.acceptInvites || this.unjoinable.has(room) || state.some((e) => e.type === 'm.room.encryption'))
-        continue;
-      try {
-        await this.join(room, 'invite');
-      } catch (e) {
-        // A room gone or closed since the invite: nothing a person must fix, so no reason to pause the bot.
-        if (!(e instanceof PlatformRefusal)) throw e;
-        this.unjoinable.add(room);
-        continue;
-      }
-      const mine = state.find((e) => e.type === 'm.room.member' && e.state_key === me.userId);
-      if (mine?.content.is_direct === true && !(this.directMap[mine.sender] ?? []).includes(room)) {
-        this.directMap = { ...this.directMap, [mine.sender]: [...(this.directMap[mine.sender] ?? []), room] };
-        await this.api.call('PUT', `${C}/user/:user/account_data/m.direct`, {
-          params: { user: me.userId },
-          body: this.directMap,
-        });
-      }
-    }
-    this.me = { ...me, direct: this.directRooms() };
-  }
-
   /** Null, or another platform's cursor: from the newest event on. */
   async poll(cursor: string | null, limit: number): Promise<PollResult> {
-    await this.rooms();
+    await this.rooms.configured();
     const c = readCursor(cursor);
     const s = (await this.sync(c?.since ?? null, c ? TIMELINE : 0))!;
-    await this.saw(s, await this.self());
+    const self = await this.self();
+    const me = (this.me = { ...self, direct: await this.rooms.saw(s, self.userId) });
     if (!c) return { events: [], cursor: writeCursor({ since: s.next_batch, at: {} }) };
-    const me = this.me!;
     // Rooms merged by time, each in its own timeline order (a room's `at` is a place in that order).
     const items: Array<{ room: string; ev: MatrixEvent; t: number }> = [];
     for (const [room, r] of Object.entries(s.rooms?.join ?? {})) {
@@ -231,7 +159,7 @@ export class MatrixConnector implements Connector {
     const at = { ...c.at };
     const events: PlatformEvent[] = [];
     for (const { room, ev } of items) {
-      const type = this.encrypted.get(room) ? null : eventType(ev, room, me);
+      const type = this.rooms.knownEncrypted(room) ? null : eventType(ev, room, me);
       if (type && events.length >= Math.max(limit, 1)) return { events, cursor: events.at(-1)!.cursor };
       at[room] = ev.event_id;
       if (!type) continue;
@@ -240,18 +168,6 @@ export class MatrixConnector implements Connector {
       events.push({ type, platform: this.platform, account: this.account, post, actor: ev.sender, cursor: cursorHere });
     }
     return { events, cursor: writeCursor({ since: s.next_batch, at: {} }) };
-  }
-
-  /** From the room's state once (`m.room.encryption`), then from what syncs say. */
-  private async isEncrypted(room: string): Promise<boolean> {
-    const known = this.encrypted.get(room);
-    if (known !== undefined) return known;
-    const state = await this.api.call('GET', `${C}/rooms/:room/state/m.room.encryption/`, {
-      params: { room },
-      absent: ['M_NOT_FOUND'],
-    });
-    this.encrypted.set(room, state !== null);
-    return state !== null;
   }
 
   /** Turns the homeserver's refusals of a send into refusals naming the draft's field. */
@@ -284,11 +200,11 @@ export class MatrixConnector implements Connector {
 
   async send(d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
     const me = await this.self();
-    const { room, replyTo } = this.target(d, await this.rooms());
+    const { room, replyTo } = this.target(d, await this.rooms.configured());
     const mentions = (d.mentions ?? []).map((m) => (m.startsWith('@') ? m : `@${m}`));
     const bad = mentions.find((m) => !/^@[^\s:]+:\S+$/.test(m));
     if (bad) throw new PlatformRefusal('mentions', `a Matrix mention is a user id (@name:server), got '${bad}'`);
-    const isEncrypted = await this.isEncrypted(room).catch((e: unknown) => {
+    const isEncrypted = await this.rooms.isEncrypted(room).catch((e: unknown) => {
       throw this.refused(e, room, false);
     });
     if (isEncrypted) throw new PlatformRefusal('replyTo', `${room} is end-to-end encrypted: ${E2EE}`);
