@@ -8,6 +8,7 @@ import { ircPlatform } from './irc/ircConnector.js';
 import type { PlatformDefinition } from './platform.js';
 import { blueskyPlatform } from './bluesky/blueskyConnector.js';
 import { mastodonPlatform } from './mastodon/mastodonConnector.js';
+import { matrixPlatform } from './matrix/matrixConnector.js';
 import { redditPlatform } from './reddit/redditConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
@@ -21,6 +22,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   ircPlatform,
   blueskyPlatform,
   redditPlatform,
+  matrixPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

@@ -9,6 +9,7 @@ import { BlueskyNetwork } from '../../fixtures/blueskyNetwork.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
 import { CHANNEL, NgircdServer } from '../../fixtures/ircServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
+import { MatrixFake } from '../../fixtures/matrixFake.js';
 import { RedditFake } from '../../fixtures/redditServer.js';
 import { TelegramTestServer } from '../../fixtures/telegramServer.js';
 import type { TestHub } from '../../helpers/inProcessHub.js';
@@ -196,6 +197,30 @@ export const CONNECTORS: ConnectorEntry[] = [
         sentWith: async (text) =>
           fake.things.filter((x) => x.data.author === 'roostbot' && (x.data.body ?? x.data.selftext) === text).length,
         rateLimitNext: () => fake.failNext(429),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    name: 'matrix (documented-API fake, test/fixtures/matrixFake.ts)',
+    async setup(t) {
+      const fake = await new MatrixFake().start();
+      const bot = fake.addUser('roostbot', 'good-token', 'Roost Bot');
+      const someone = fake.addUser('someone', 'other-token');
+      const room = fake.room(someone, { alias: 'roost' });
+      const base = { platform: 'matrix', instance: fake.url };
+      await t.hub.accounts.add({
+        ...base,
+        name: ACCOUNT,
+        credentials: { accessToken: 'good-token', rooms: '#roost:roost.test' },
+      });
+      await t.hub.accounts.add({ ...base, name: 'contract-bad', credentials: { accessToken: 'revoked' }, test: false });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void fake.say(someone, room, `Roost Bot: ${text}`, { mentions: [bot] }),
+        sentWith: async (text) => fake.sentBy(bot).filter((e) => e.content.body === text).length,
+        rateLimitNext: () => fake.rateLimitNext(1000),
         close: () => fake.close(),
       };
     },
