@@ -12,6 +12,7 @@ import { redditPlatform } from './reddit/redditConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
 import { telegramPlatform } from './telegram/telegramConnector.js';
+import { tumblrPlatform } from './tumblr/tumblrConnector.js';
 
 export const PLATFORMS: readonly PlatformDefinition[] = [
   sandboxPlatform,
@@ -21,6 +22,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   ircPlatform,
   blueskyPlatform,
   redditPlatform,
+  tumblrPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

@@ -11,6 +11,7 @@ import { CHANNEL, NgircdServer } from '../../fixtures/ircServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
 import { RedditFake } from '../../fixtures/redditServer.js';
 import { TelegramTestServer } from '../../fixtures/telegramServer.js';
+import { TumblrFake } from '../../fixtures/tumblrFake.js';
 import type { TestHub } from '../../helpers/inProcessHub.js';
 
 export interface Harness {
@@ -195,6 +196,32 @@ export const CONNECTORS: ConnectorEntry[] = [
         incoming: async (text) => void fake.comment('someone', thread.data.name, `u/roostbot ${text}`),
         sentWith: async (text) =>
           fake.things.filter((x) => x.data.author === 'roostbot' && (x.data.body ?? x.data.selftext) === text).length,
+        rateLimitNext: () => fake.failNext(429),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    name: 'tumblr (documented-API fake, test/fixtures/tumblrFake.ts)',
+    async setup(t) {
+      const fake = await new TumblrFake().start();
+      fake.addApp('consumer', 'consumer-secret');
+      fake.addUser('roostbot', 'token', 'token-secret');
+      const keys = { consumerKey: 'consumer', consumerSecret: 'consumer-secret', token: 'token' };
+      const base = { platform: 'tumblr', instance: fake.url };
+      await t.hub.accounts.add({ ...base, name: ACCOUNT, credentials: { ...keys, tokenSecret: 'token-secret' } });
+      await t.hub.accounts.add({
+        ...base,
+        name: 'contract-bad',
+        credentials: { ...keys, tokenSecret: 'revoked' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void fake.ask('someone', 'roostbot', text),
+        sentWith: async (text) =>
+          fake.posts.filter((p) => p.blog === 'roostbot' && p.state === 'published' && fake.ownText(p) === text).length,
         rateLimitNext: () => fake.failNext(429),
         close: () => fake.close(),
       };
