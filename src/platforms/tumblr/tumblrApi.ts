@@ -91,7 +91,7 @@ function parse<T>(res: ProxyResponse): Envelope<T> {
 
 function describe(status: number, body: Envelope<unknown>): string {
   const errors = (body.errors ?? []).map((e) =>
-    [e.code ? `${status}.${e.code}` : '', e.title, e.detail].filter(Boolean).join(' '),
+    [e.code ? `${status}.${e.code}` : '', e.title, e.detail !== e.title && e.detail].filter(Boolean).join(' '),
   );
   return [`HTTP ${status} ${body.meta?.msg ?? ''}`.trim(), ...errors].join('; ');
 }
