@@ -1,9 +1,9 @@
 /**
  * Tumblr, as one blog of a user, over API v2 (www.tumblr.com/docs/en/api/v2) with OAuth 1.0a.
- * Plain HTTP rather than `tumblr.js` 5 (the official client, which runs on Node 20): it sends with
- * its own fetch and hands back only the `response` of each answer, never the status or the
- * X-Ratelimit-Perhour/Perday headers, so the proxy could neither pace on them nor wait out a 429,
- * retry or record the call.
+ * Plain HTTP rather than `tumblr.js` 5.0.1 (the official client, which runs on Node 20): it sends
+ * with `node:https` itself, so its calls could not go through the proxy (paced, retried, recorded),
+ * and its promises hand back only each answer's `response`, never the status or the
+ * X-Ratelimit-Perhour/Perday headers the proxy paces on.
  *
  * Events come from the blog's inbox (GET /posts/submission): an ask is an `ask` event, any other
  * submission a `post`. Tumblr ids grow with time (64-bit, read as strings), so the cursor is the
