@@ -52,7 +52,7 @@ interface UserInfo {
 }
 
 const CLOCK_SKEW_MS = 60_000;
-/** Inbox pages read in one poll at most (newest first). */
+/** Inbox pages read in one poll at most, newest first (more new submissions than these hold: the older are skipped). */
 const MAX_PAGES = 10;
 const RECENT = 20;
 const HOUR = 3_600_000;
@@ -158,7 +158,8 @@ export class TumblrConnector implements Connector {
       });
       if (after === undefined) return { events: [], cursor: `tb:${posts[0]?.id_string ?? '0'}` };
       const fresh = posts.filter((p) => BigInt(p.id_string) > BigInt(after));
-      newer.push(...fresh);
+      // An ask arriving between two pages shifts the offsets: the same one may come twice.
+      newer.push(...fresh.filter((p) => !newer.some((q) => q.id_string === p.id_string)));
       if (fresh.length < posts.length || posts.length === 0) break;
       offset += posts.length;
     }
