@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
-import type { Budget } from './proxy/pacing.js';
+import type { Budgets } from './proxy/pacing.js';
 import { PLATFORMS } from './registry.js';
 
 /**
  * The budget of `PLATFORM` (its accounts together) or `PLATFORM:ACCOUNT`: the config's
  * `platformBudgets` first, else the platform's own default for every account or for the platform.
  */
-export function platformBudgets(configured: Config['platformBudgets']): (key: string) => Budget | undefined {
+export function platformBudgets(configured: Config['platformBudgets']): (key: string) => Budgets | undefined {
   return (key) => {
     if (configured[key]) return configured[key];
     const [platform, account] = key.split(':');

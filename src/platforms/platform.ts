@@ -1,6 +1,6 @@
 /** What a platform folder exports: how to make a connector for one of its accounts, and what it needs for one. */
 import type { Connector } from './connector.js';
-import type { Budget, RateSignal } from './proxy/pacing.js';
+import type { Budgets, RateSignal } from './proxy/pacing.js';
 import type { AccountChannel, ProxyResponse } from './proxy/proxy.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 
@@ -41,7 +41,7 @@ export interface PlatformDefinition {
   /** Any account name is an account, with no `roost account add` (the sandbox). */
   implicit?: boolean;
   /** Budgets applied unless the config gives others (`platformBudgets`). */
-  budgets?: { platform?: Budget; account?: Budget };
+  budgets?: { platform?: Budgets; account?: Budgets };
   /** Rate-limit signals beyond the common headers (a 429's body, say). */
   signal?(res: ProxyResponse, now: number): RateSignal | null;
   connect(account: AccountSpec, deps: ConnectorDeps): Connector;

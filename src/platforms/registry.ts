@@ -13,6 +13,7 @@ import { redditPlatform } from './reddit/redditConnector.js';
 import { rssPlatform } from './rss/rssConnector.js';
 import { sandboxPlatform } from './sandbox/sandboxConnector.js';
 import { telegramPlatform } from './telegram/telegramConnector.js';
+import { tumblrPlatform } from './tumblr/tumblrConnector.js';
 
 export const PLATFORMS: readonly PlatformDefinition[] = [
   sandboxPlatform,
@@ -23,6 +24,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   blueskyPlatform,
   redditPlatform,
   matrixPlatform,
+  tumblrPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

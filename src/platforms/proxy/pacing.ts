@@ -10,6 +10,9 @@ export interface Budget {
   intervalMs: number;
 }
 
+/** One budget, or several windows a key's calls must all fit (Tumblr's 1,000 an hour and 5,000 a day). */
+export type Budgets = Budget | readonly Budget[];
+
 /** What a platform says of its limit in a response (headers or body). */
 export interface RateSignal {
   limit?: number;
@@ -90,7 +93,7 @@ export class Pacer {
 
   constructor(
     /** Budget by key: `PLATFORM` (all its accounts together) or `PLATFORM:ACCOUNT`. */
-    private readonly budgets: (key: string) => Budget | undefined,
+    private readonly budgets: (key: string) => Budgets | undefined,
   ) {}
 
   private signalsOf(key: string): Signals {
@@ -99,15 +102,23 @@ export class Pacer {
     return s;
   }
 
-  /** Milliseconds the next call of this account must wait; `cost`: the budget points it takes (0: none). */
-  reserve(platform: string, account: string, now: number, cost = 1): number {
+  /**
+   * Milliseconds the next call of this account must wait; `cost`: the budget points it takes (0: none),
+   * `accountCost`: those of the account's budget where they differ (Tumblr counts an account's posts, not its calls).
+   */
+  reserve(platform: string, account: string, now: number, cost = 1, accountCost = cost): number {
     let wait = 0;
-    for (const key of cost > 0 ? [platform, `${platform}:${account}`] : []) {
-      const budget = this.budgets(key);
-      if (!budget) continue;
-      let bucket = this.buckets.get(key);
-      if (!bucket) this.buckets.set(key, (bucket = new Bucket(budget, now)));
-      wait = Math.max(wait, bucket.reserve(now, cost));
+    for (const [key, points] of [
+      [platform, cost],
+      [`${platform}:${account}`, accountCost],
+    ] as const) {
+      if (points <= 0) continue;
+      const budgets = this.budgets(key);
+      for (const [i, budget] of (Array.isArray(budgets) ? budgets : budgets ? [budgets] : []).entries()) {
+        let bucket = this.buckets.get(`${key}#${i}`);
+        if (!bucket) this.buckets.set(`${key}#${i}`, (bucket = new Bucket(budget, now)));
+        wait = Math.max(wait, bucket.reserve(now, points));
+      }
     }
     return Math.max(wait, this.signalsOf(`${platform}:${account}`).reserve(now));
   }

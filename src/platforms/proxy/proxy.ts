@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { retryDelay } from '../../broker/backoff.js';
 import type { PlatformCall, PlatformStore } from '../../store/platformStore.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import { headerSignal, Pacer, type Budget, type RateSignal } from './pacing.js';
+import { headerSignal, Pacer, type Budgets, type RateSignal } from './pacing.js';
 import { ProbeGate } from './probeGate.js';
 
 export interface ProxyRequest {
@@ -21,6 +21,8 @@ export interface ProxyRequest {
   label?: string;
   /** Points of the configured budgets it takes: default 1; 0 for a call a budget does not count (Bluesky's reads). */
   cost?: number;
+  /** Points of the account's budget, where it counts other than `cost` (Tumblr's: posts a day; reads 0). */
+  accountCost?: number;
 }
 
 export interface ProxyResponse {
@@ -47,7 +49,7 @@ export interface ProxyObserver {
 export interface ProxyOptions {
   store: PlatformStore;
   /** The budget of `PLATFORM` or `PLATFORM:ACCOUNT`, if one is configured. */
-  budgets(key: string): Budget | undefined;
+  budgets(key: string): Budgets | undefined;
   retentionMs: number;
   log: Logger;
   observer?: ProxyObserver;
@@ -130,8 +132,8 @@ export class PlatformProxy {
       .catch((e: Error) => this.o.log.warn({ err: e, platform: c.platform }, 'could not record a platform call'));
   }
 
-  private async pace(platform: string, account: string, cost?: number): Promise<number> {
-    const wait = this.pacer.reserve(platform, account, this.now(), cost);
+  private async pace(platform: string, account: string, cost?: number, accountCost?: number): Promise<number> {
+    const wait = this.pacer.reserve(platform, account, this.now(), cost, accountCost);
     await this.sleep(wait);
     return wait;
   }
@@ -159,7 +161,7 @@ export class PlatformProxy {
       const answered = await this.gate.enter(`${platform}:${account}`);
       let waitMs = this.now() - gateStarted;
       try {
-        waitMs += await this.pace(platform, account, req.cost);
+        waitMs += await this.pace(platform, account, req.cost, req.accountCost);
       } catch (e) {
         answered(false); // shutting down: the next call in line is told the same, not left waiting
         throw e;

@@ -12,6 +12,7 @@ import { MastodonFake } from '../../fixtures/mastodonFake.js';
 import { MatrixFake } from '../../fixtures/matrixFake.js';
 import { RedditFake } from '../../fixtures/redditServer.js';
 import { TelegramTestServer } from '../../fixtures/telegramServer.js';
+import { TumblrFake } from '../../fixtures/tumblrFake.js';
 import type { TestHub } from '../../helpers/inProcessHub.js';
 
 export interface Harness {
@@ -221,6 +222,32 @@ export const CONNECTORS: ConnectorEntry[] = [
         incoming: async (text) => void fake.say(someone, room, `Roost Bot: ${text}`, { mentions: [bot] }),
         sentWith: async (text) => fake.sentBy(bot).filter((e) => e.content.body === text).length,
         rateLimitNext: () => fake.rateLimitNext(1000),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    name: 'tumblr (documented-API fake, test/fixtures/tumblrFake.ts)',
+    async setup(t) {
+      const fake = await new TumblrFake().start();
+      fake.addApp('consumer', 'consumer-secret');
+      fake.addUser('roostbot', 'token', 'token-secret');
+      const keys = { consumerKey: 'consumer', consumerSecret: 'consumer-secret', token: 'token' };
+      const base = { platform: 'tumblr', instance: fake.url };
+      await t.hub.accounts.add({ ...base, name: ACCOUNT, credentials: { ...keys, tokenSecret: 'token-secret' } });
+      await t.hub.accounts.add({
+        ...base,
+        name: 'contract-bad',
+        credentials: { ...keys, tokenSecret: 'revoked' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void fake.ask('someone', 'roostbot', text),
+        sentWith: async (text) =>
+          fake.posts.filter((p) => p.blog === 'roostbot' && p.state === 'published' && fake.ownText(p) === text).length,
+        rateLimitNext: () => fake.failNext(429),
         close: () => fake.close(),
       };
     },
