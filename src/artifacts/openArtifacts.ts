@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Cluster } from '../broker/cluster.js';
+import type { Cluster } from '../store/cluster.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { Artifacts } from './artifacts.js';

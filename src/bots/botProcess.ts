@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { retryDelay } from '../broker/backoff.js';
+import { retryDelay } from '../util/backoff.js';
 import type { EventType, PlatformEvent } from '../platforms/connector.js';
 import { stopsTheBot } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BotNotice, Cluster, HubNotice, RelayedError } from '../broker/cluster.js';
+import type { BotNotice, Cluster, HubNotice, RelayedError } from '../store/cluster.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors.js';
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.js';
-import { soloCluster, type Cluster } from '../broker/cluster.js';
+import { soloCluster, type Cluster } from '../store/cluster.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import type { Accounts } from '../platforms/accounts.js';

@@ -15,7 +15,7 @@ import type {
 } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
-import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from './cluster.js';
+import { isEmptyNotice, soloCluster, type Cluster, type HubNotice } from '../store/cluster.js';
 import { DelayTimer } from './delayTimer.js';
 import { HeldHeartbeats } from './heldHeartbeats.js';
 import { checkBatchSize, toNewJob, type JobLimits } from './defaults.js';

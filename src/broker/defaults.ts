@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { JobSpec, NewJob } from '../types.js';
 import { jobId } from '../util/ids.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
+import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import { cacheKeyOf } from './cacheKey.js';
 import type { Limits } from './limits.js';
 import { routeOf } from './routes.js';

@@ -1,6 +1,6 @@
 import type { RollupRow } from '../store/store.js';
 import type { MinutePoint } from '../types.js';
-import { mergeInto, quantile, type LatencyHistogram } from './latencyHistogram.js';
+import { mergeInto, quantile, type LatencyHistogram } from '../util/latencyHistogram.js';
 import { MINUTE_MS, minuteOf } from './rollupRecorder.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RollupRow, Store } from '../store/store.js';
 import type { ClaimedTask } from '../types.js';
-import { addLatency, mergeInto, type LatencyHistogram } from './latencyHistogram.js';
+import { addLatency, mergeInto, type LatencyHistogram } from '../util/latencyHistogram.js';
 import type { BrokerObserver } from './observer.js';
 
 export const MINUTE_MS = 60_000;

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { retryDelay } from '../broker/backoff.js';
+import { retryDelay } from '../util/backoff.js';
 import type { Config } from '../config.js';
 import type { Logger } from 'pino';
-import { soloCluster, type Cluster } from '../broker/cluster.js';
+import { soloCluster, type Cluster } from './cluster.js';
 import { isPostgresUrl } from './postgres/connection.js';
 import { PgCluster } from './postgres/PgCluster.js';
 import { PostgresStore } from './postgres/PostgresStore.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LatencyHistogram } from '../broker/latencyHistogram.js';
+import type { LatencyHistogram } from '../util/latencyHistogram.js';
 import type {
   Backoff,
   Blocked,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Cluster, HubNotice } from '../../src/broker/cluster.js';
+import type { Cluster, HubNotice } from '../../src/store/cluster.js';
 import { BotRelay, type LeaderDuties } from '../../src/bots/botRelay.js';
 import { ConflictError, UnavailableError } from '../../src/errors.js';
 import { quietLog } from '../helpers/inProcessHub.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { retryDelay } from '../../src/broker/backoff.js';
+import { retryDelay } from '../../src/util/backoff.js';
 import { Broker } from '../../src/broker/broker.js';
 import { DEFAULTS } from '../../src/config.js';
 import type { Store } from '../../src/store/store.js';

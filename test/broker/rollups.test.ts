@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { addLatency, mergeInto, quantile, type LatencyHistogram } from '../../src/broker/latencyHistogram.js';
+import { addLatency, mergeInto, quantile, type LatencyHistogram } from '../../src/util/latencyHistogram.js';
 import { minuteSeries } from '../../src/broker/minuteSeries.js';
 import { RollupRecorder } from '../../src/broker/rollupRecorder.js';
 import { WorkerThroughput } from '../../src/broker/workerThroughput.js';

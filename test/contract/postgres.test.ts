@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import { InputError } from '../../src/errors.js';
 import { loadMigrations } from '../../src/store/migrations.js';
 import pg from 'pg';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
 import { PLAN_ONCE } from '../../src/store/postgres/pipeline.js';
 import { sql } from '../../src/store/postgres/statements.js';

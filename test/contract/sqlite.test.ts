@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
 import { countContract } from './countContract.js';
 import { isolationContract } from './isolationContract.js';

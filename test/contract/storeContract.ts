@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_BACKOFF } from '../../src/broker/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import type { Store } from '../../src/store/store.js';
 import type { NewJob, RouteClaim } from '../../src/types.js';
 import { jobId } from '../../src/util/ids.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HubNotice } from '../../src/broker/cluster.js';
+import type { HubNotice } from '../../src/store/cluster.js';
 import { packNotices } from '../../src/store/postgres/PgCluster.js';
 
 // NOTIFY payloads stop at 8000 bytes: a busy turn's notices are merged, then cut to fit, with

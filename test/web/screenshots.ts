@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../../src/paths.js';
 import { WorkerAgent } from '../../src/worker/agent.js';
-import { addLatency, type LatencyHistogram } from '../../src/broker/latencyHistogram.js';
+import { addLatency, type LatencyHistogram } from '../../src/util/latencyHistogram.js';
 import { MINUTE_MS, minuteOf } from '../../src/broker/rollupRecorder.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { quietLog } from '../helpers/inProcessHub.js';

@@ -6,7 +6,7 @@
  * auth refresh hook on 401, and every exchange recorded in the store and counted in metrics.
  */
 import type { Logger } from 'pino';
-import { retryDelay } from '../../broker/backoff.js';
+import { retryDelay } from '../../util/backoff.js';
 import type { PlatformCall, PlatformStore } from '../../store/platformStore.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import { headerSignal, Pacer, type Budgets, type RateSignal } from './pacing.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Cluster, HubNotice } from '../../broker/cluster.js';
+import type { Cluster, HubNotice } from '../cluster.js';
 import { pgTarget } from './connection.js';
 
 /** NOTIFY payloads must stay under 8000 bytes; leave room for the envelope. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_BACKOFF, retryDelay } from '../../src/broker/backoff.js';
+import { DEFAULT_BACKOFF, retryDelay } from '../../src/util/backoff.js';
 import { parseRoute, routeOf, serves } from '../../src/broker/routes.js';
 
 const exact = { ...DEFAULT_BACKOFF, jitter: false };
