@@ -28,34 +28,7 @@ import { readImage, renderText } from '../draft.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/proxy.js';
-
-interface Account {
-  id: string;
-  acct: string;
-  username: string;
-  display_name?: string;
-  url?: string;
-}
-
-interface Status {
-  id: string;
-  created_at: string;
-  in_reply_to_id: string | null;
-  in_reply_to_account_id: string | null;
-  visibility: string;
-  content: string;
-  url?: string | null;
-  account: Account;
-  tags?: Array<{ name: string }>;
-}
-
-interface Notification {
-  id: string;
-  type: string;
-  created_at: string;
-  account: Account;
-  status?: Status | null;
-}
+import { compareIds, textOf, unrender, type Account, type Notification, type Status } from './mastodonStatus.js';
 
 const VISIBILITY: Record<Visibility, string> = {
   public: 'public',
@@ -70,35 +43,6 @@ const RECENT_STATUSES = 40;
 /** A media upload answered 202 is polled until processed, this often, this many times. */
 const MEDIA_POLL_MS = 500;
 const MEDIA_POLLS = 20;
-
-/** The text of a status's HTML, as a reader sees it. */
-export function textOf(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/p>\s*<p>/gi, '\n\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
-}
-
-/** Mastodon's ids are numbers as text; GoToSocial's are ULIDs, which sort as text. */
-function compareIds(a: string, b: string): number {
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Mentions and tags the text lacks, written into it as Mastodon reads them. */
-/** The text without the mentions put before it and the tags put after it: the draft's text, to hash. */
-function unrender(text: string): string {
-  return text
-    .replace(/^(@[\w.@-]+\s+)+/, '')
-    .replace(/(\s+#[\p{L}\p{N}_]+)+$/u, '')
-    .trim();
-}
 
 export class MastodonConnector implements Connector {
   readonly platform = 'mastodon';

@@ -36,32 +36,10 @@ import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/proxy.js';
 import { RedditAuth } from './redditAuth.js';
 import { redditSignal } from './redditSignal.js';
-
-/** A comment (t1), message (t4) or link (t3) as listings give it; only what Roost reads. */
-interface Thing {
-  name: string;
-  author: string;
-  body?: string;
-  selftext?: string;
-  created_utc: number;
-  parent_id?: string | null;
-  subreddit?: string | null;
-  permalink?: string;
-  context?: string;
-  type?: string;
-  was_comment?: boolean;
-}
-
-interface Listing {
-  kind: 'Listing';
-  data: { children: Array<{ kind: string; data: Thing }>; after: string | null; before: string | null };
-}
-
-type ApiErrors = { json?: { errors?: Array<[string, string, string?]>; data?: Record<string, any> } };
+import { endpoints, SITE, type ApiErrors, type Listing, type Thing } from './redditThings.js';
 
 const CLOCK_SKEW_MS = 60_000;
 const RECENT = 100;
-const SITE = 'https://www.reddit.com';
 
 /** The fields of Reddit's error triples, as draft fields. */
 const FIELD: Record<string, string> = {
@@ -288,14 +266,6 @@ export class RedditConnector implements Connector {
     }
     return null;
   }
-}
-
-/** www.reddit.com means the real site (tokens there, API calls to oauth.reddit.com); any other URL serves both (a test server). */
-function endpoints(instance: string): { token: string; root: string } {
-  const host = new URL(instance).hostname;
-  if (host === 'reddit.com' || host.endsWith('.reddit.com'))
-    return { token: `${SITE}/api/v1/access_token`, root: 'https://oauth.reddit.com' };
-  return { token: `${instance}/api/v1/access_token`, root: instance };
 }
 
 export const redditPlatform: PlatformDefinition = {

@@ -35,34 +35,8 @@ import type {
 import { readImage, renderText } from '../draft.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
-import type { ProxyResponse } from '../proxy/proxy.js';
-import type { RateSignal } from '../proxy/pacing.js';
 import { sendFailedHere, unsearchableFindSent } from '../unsearchable.js';
-
-interface User {
-  id: number;
-  is_bot?: boolean;
-  first_name?: string;
-  username?: string;
-  can_read_all_group_messages?: boolean;
-}
-
-interface Message {
-  message_id: number;
-  date: number;
-  chat: { id: number; type: string; title?: string; username?: string };
-  from?: User;
-  text?: string;
-  caption?: string;
-  entities?: Array<{ type: string; offset: number; length: number }>;
-  photo?: Array<{ file_id: string; width?: number; height?: number; file_size?: number }>;
-  reply_to_message?: { message_id: number; from?: User };
-}
-
-interface Update {
-  update_id: number;
-  message?: Message;
-}
+import { telegramSignal, type Message, type Update, type User } from './telegramApi.js';
 
 /** Seconds a getUpdates waits for an update when there is none: short, since a bot reading several accounts polls them in turn. */
 const LONG_POLL_S = 1;
@@ -73,17 +47,6 @@ const MAX_CAPTION = 1024;
 
 /** The earliest time each chat may take the next message (ACCOUNT\0CHAT), shared by the account's connectors. */
 const chatSlots = new Map<string, number>();
-
-/** Telegram's 429 names its wait in the body, not a header. */
-export function telegramSignal(res: ProxyResponse): RateSignal | null {
-  if (res.status !== 429) return null;
-  try {
-    const after = res.json<{ parameters?: { retry_after?: number } }>().parameters?.retry_after;
-    return typeof after === 'number' ? { retryAfterMs: after * 1000 } : null;
-  } catch {
-    return null;
-  }
-}
 
 export class TelegramConnector implements Connector {
   readonly platform = 'telegram';
