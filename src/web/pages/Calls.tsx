@@ -1,4 +1,5 @@
 import { get, query } from '../api.js';
+import { FilterSelect, PeriodSelect, sinceOf, type FilterTarget } from '../components/Filters.js';
 import { Notice } from '../components/Notice.js';
 import { ago, clock, millis } from '../format.js';
 import { useNow, usePolled } from '../hooks.js';
@@ -18,12 +19,7 @@ interface PlatformCall {
   error: string | null;
 }
 
-const PERIODS: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
 const LIMIT = 200;
-
-function setFilter(route: Route, name: string, value: string): void {
-  location.hash = href('calls', { ...Object.fromEntries(route.params), [name]: value });
-}
 
 const failed = (c: PlatformCall) => c.status === 0 || c.status >= 400 || c.error !== null;
 
@@ -34,11 +30,11 @@ const failed = (c: PlatformCall) => c.status === 0 || c.status >= 400 || c.error
 export function Calls({ route }: { route: Route }) {
   const p = route.params;
   const account = p.get('account') ?? '';
-  const period = p.get('period') ?? '';
+  const target: FilterTarget = { route, page: 'calls' };
   const now = useNow(5000);
   const filters = {
     account: account || undefined,
-    since: PERIODS[period] ? Date.now() - PERIODS[period]! : undefined,
+    since: sinceOf(p.get('period') ?? ''),
     limit: LIMIT,
   };
   const list = usePolled(() => get<{ calls: PlatformCall[] }>(`/v1/platform-calls${query(filters)}`), 3000, [
@@ -69,26 +65,12 @@ export function Calls({ route }: { route: Route }) {
         <a href={href('bots')}>← bots</a>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-        <select
+        <FilterSelect
+          target={target}
           name="account"
-          value={account}
-          onChange={(e) => setFilter(route, 'account', (e.target as HTMLSelectElement).value)}
-        >
-          <option value="">every account</option>
-          {accounts.sort().map((a) => (
-            <option value={a}>{a}</option>
-          ))}
-        </select>
-        <select
-          name="period"
-          value={period}
-          onChange={(e) => setFilter(route, 'period', (e.target as HTMLSelectElement).value)}
-        >
-          <option value="">all kept</option>
-          {Object.keys(PERIODS).map((k) => (
-            <option value={k}>last {k}</option>
-          ))}
-        </select>
+          options={[['', 'every account'], ...accounts.sort().map((a): [string, string] => [a, a])]}
+        />
+        <PeriodSelect target={target} none="all kept" />
       </form>
       {list.error && <Notice kind="error">{list.error}</Notice>}
       {list.data && calls.length === 0 && <Notice>No platform calls recorded in that window.</Notice>}

@@ -1,5 +1,6 @@
 import { get, query } from '../api.js';
 import { FilterInput } from '../components/FilterInput.js';
+import { FilterSelect, PeriodSelect, setFilter, sinceOf, type FilterTarget } from '../components/Filters.js';
 import { Notice } from '../components/Notice.js';
 import { StateBadge } from '../components/StateBadge.js';
 import { ago, botOf } from '../format.js';
@@ -8,27 +9,13 @@ import { href, type Route } from '../router.js';
 import type { JobView } from '../types.js';
 
 const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-const PERIODS: Record<string, number> = {
-  '15m': 15 * 60_000,
-  '1h': 3_600_000,
-  '24h': 86_400_000,
-  '7d': 7 * 86_400_000,
-};
-
-/** The filters live in the address, so a filtered list can be bookmarked and shared. */
-function setFilter(route: Route, name: string, value: string): void {
-  const params = Object.fromEntries(route.params);
-  params[name] = value;
-  delete params.cursor;
-  location.hash = href('jobs', params);
-}
 
 /** Jobs, newest first, filtered by state, kind, bot and age; the first page refreshes itself. */
 export function Jobs({ route }: { route: Route }) {
   const p = route.params;
-  const period = p.get('period') ?? '';
+  const target: FilterTarget = { route, page: 'jobs', resets: ['cursor'] };
   const now = useNow(5000);
-  const since = PERIODS[period] ? Date.now() - PERIODS[period]! : undefined;
+  const since = sinceOf(p.get('period') ?? '');
   const filters = {
     state: p.get('state'),
     kind: p.get('kind'),
@@ -48,7 +35,7 @@ export function Jobs({ route }: { route: Route }) {
       name={name}
       placeholder={placeholder}
       value={p.get(name) ?? ''}
-      onCommit={(v) => setFilter(route, name, v)}
+      onCommit={(v) => setFilter(target, name, v)}
     />
   );
 
@@ -58,28 +45,14 @@ export function Jobs({ route }: { route: Route }) {
         <h1>Jobs</h1>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-        <select
+        <FilterSelect
+          target={target}
           name="state"
-          value={p.get('state') ?? ''}
-          onChange={(e) => setFilter(route, 'state', (e.target as HTMLSelectElement).value)}
-        >
-          <option value="">any state</option>
-          {STATES.map((s) => (
-            <option value={s}>{s}</option>
-          ))}
-        </select>
+          options={[['', 'any state'], ...STATES.map((s): [string, string] => [s, s])]}
+        />
         {field('kind', 'kind, e.g. text.markov')}
         {field('bot', 'bot')}
-        <select
-          name="period"
-          value={period}
-          onChange={(e) => setFilter(route, 'period', (e.target as HTMLSelectElement).value)}
-        >
-          <option value="">any time</option>
-          {Object.keys(PERIODS).map((k) => (
-            <option value={k}>last {k}</option>
-          ))}
-        </select>
+        <PeriodSelect target={target} none="any time" />
         {[...p.keys()].length > 0 && (
           <a class="button" href={href('jobs')}>
             clear

@@ -1,4 +1,6 @@
 import { get, query } from '../api.js';
+import { FilterInput } from '../components/FilterInput.js';
+import { FilterSelect, PeriodSelect, setFilter, sinceOf, type FilterTarget } from '../components/Filters.js';
 import { Notice } from '../components/Notice.js';
 import { clock } from '../format.js';
 import { usePolled } from '../hooks.js';
@@ -15,21 +17,7 @@ interface KeptLine {
 }
 
 const LEVELS = ['info', 'warn', 'error', 'fatal'];
-const PERIODS: Record<string, number> = {
-  '15m': 15 * 60_000,
-  '1h': 3_600_000,
-  '24h': 86_400_000,
-  '7d': 7 * 86_400_000,
-};
 const PAGE = 200;
-
-/** The filters live in the address, so a filtered view can be bookmarked and shared. */
-function setFilter(route: Route, name: string, value: string): void {
-  const params = Object.fromEntries(route.params);
-  params[name] = value;
-  if (name !== 'limit') delete params.limit;
-  location.hash = href('logs', params);
-}
 
 /**
  * The hub's kept log, newest first: warn and error lines of the hub and its workers, and requests
@@ -39,12 +27,12 @@ function setFilter(route: Route, name: string, value: string): void {
  */
 export function Logs({ route }: { route: Route }) {
   const p = route.params;
-  const period = p.get('period') ?? '';
+  const target: FilterTarget = { route, page: 'logs', resets: ['limit'] };
   const limit = Number(p.get('limit')) || PAGE;
   const filters = {
     level: p.get('level') ?? 'info',
     id: p.get('id'),
-    since: PERIODS[period] ? Date.now() - PERIODS[period]! : undefined,
+    since: sinceOf(p.get('period') ?? ''),
     limit,
   };
   const list = usePolled(() => get<{ logs: KeptLine[] }>(`/v1/logs${query(filters)}`), 3000, [p.toString()]);
@@ -58,42 +46,26 @@ export function Logs({ route }: { route: Route }) {
         <h1>Logs</h1>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-        <select
+        <FilterSelect
+          target={target}
           name="level"
-          value={filters.level}
-          onChange={(e) => setFilter(route, 'level', (e.target as HTMLSelectElement).value)}
-        >
-          {LEVELS.map((l) => (
-            <option value={l}>{l === 'info' ? 'info (4xx requests) and worse' : `${l} and worse`}</option>
-          ))}
-        </select>
-        <select
-          name="source"
-          value={source}
-          onChange={(e) => setFilter(route, 'source', (e.target as HTMLSelectElement).value)}
-        >
-          <option value="">any source</option>
-          {sources.map((s) => (
-            <option value={s}>{s}</option>
-          ))}
-        </select>
-        <input
-          key={`id:${p.get('id') ?? ''}`}
-          name="id"
-          placeholder="line id (16 hex digits)"
-          defaultValue={p.get('id') ?? ''}
-          onChange={(e) => setFilter(route, 'id', (e.target as HTMLInputElement).value.trim())}
+          options={LEVELS.map((l): [string, string] => [
+            l,
+            l === 'info' ? 'info (4xx requests) and worse' : `${l} and worse`,
+          ])}
         />
-        <select
-          name="period"
-          value={period}
-          onChange={(e) => setFilter(route, 'period', (e.target as HTMLSelectElement).value)}
-        >
-          <option value="">all kept</option>
-          {Object.keys(PERIODS).map((k) => (
-            <option value={k}>last {k}</option>
-          ))}
-        </select>
+        <FilterSelect
+          target={target}
+          name="source"
+          options={[['', 'any source'], ...sources.map((s): [string, string] => [s, s])]}
+        />
+        <FilterInput
+          name="id"
+          placeholder="line id (hex, from an error reply)"
+          value={p.get('id') ?? ''}
+          onCommit={(v) => setFilter(target, 'id', v)}
+        />
+        <PeriodSelect target={target} none="all kept" />
         {[...p.keys()].length > 0 && (
           <a class="button" href={href('logs')}>
             clear
@@ -137,7 +109,7 @@ export function Logs({ route }: { route: Route }) {
       )}
       {list.data && list.data.logs.length >= limit && limit < 10_000 && (
         <p>
-          <button onClick={() => setFilter(route, 'limit', String(Math.min(10_000, limit + PAGE)))}>older →</button>
+          <button onClick={() => setFilter(target, 'limit', String(Math.min(10_000, limit + PAGE)))}>older →</button>
         </p>
       )}
     </section>
