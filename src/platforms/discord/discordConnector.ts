@@ -1,0 +1,300 @@
+/**
+ * Discord, as a bot application (discord.com/developers/docs): the gateway (@discordjs/ws) for
+ * what happens live, the HTTP API (@discordjs/rest, every request through the proxy) for history,
+ * commands and sending. Types and routes from discord-api-types.
+ *
+ * Events: a message in a server that mentions the bot is `mention`, one replying to the bot's
+ * message `reply`, a direct message `message`, any other message the bot can read `post`; the
+ * slash command `/ask question` (registered by Roost on the first poll) is a `mention` with
+ * `extra.command` = 'ask' and the question as its text. The cursor is the newest snowflake handled,
+ * `dc:ID` (Discord's ids grow with time, messages and interactions alike): a poll merges what the
+ * gateway heard with the history of the account's `channels` after the cursor, so messages sent
+ * there while the hub was down are not missed; interactions and messages elsewhere exist only on
+ * the gateway, so those from before a restart are gone (an interaction expires in 15 minutes anyway).
+ *
+ * Sending: a reply to a message is a message with message_reference; to an interaction, its answer
+ * (callback type 4, or an edit of the deferral; ./discordGateway.ts); a post without replyTo goes
+ * to the first of `channels`.
+ *
+ * At most once: each message carries a nonce from the ledger key with enforce_nonce, so Discord
+ * answers a message sent again within minutes with the one it has. findSent also reads the recent
+ * history of the channels known here for the bot's message with the ledger's hash. An interaction
+ * answered twice is refused (40060) and the answer is edited instead, never posted again.
+ */
+import { DiscordAPIError } from '@discordjs/rest';
+import {
+  ApplicationCommandOptionType,
+  InteractionResponseType,
+  Routes,
+  type APIMessage,
+  type APIUser,
+  type RESTPostAPIInteractionCallbackWithResponseResult,
+} from 'discord-api-types/v10';
+import {
+  contentHash,
+  type Capabilities,
+  type Connector,
+  type Identity,
+  type PlatformEvent,
+  type PlatformPost,
+  type PollResult,
+  type PostDraft,
+  type SendIntent,
+} from '../connector.js';
+import { PlatformRefusal } from '../errors.js';
+import type { AccountSpec, ConnectorDeps, PlatformDefinition } from '../platform.js';
+import { DiscordGateway, type Heard } from './discordGateway.js';
+import {
+  draftBody,
+  interactionPost,
+  MAX_IMAGE_BYTES,
+  MAX_IMAGES,
+  MAX_TEXT,
+  messagePost,
+  messageType,
+} from './discordMessages.js';
+import { DiscordRest } from './discordRest.js';
+import { discordSignal } from './discordSignal.js';
+
+const EPOCH = 1420070400000n;
+const CLOCK_SKEW_MS = 60_000;
+const RECENT = 50;
+/** Discord's nonces are at most 25 characters. */
+const NONCE_LENGTH = 25;
+const ALREADY_ACKNOWLEDGED = 40060;
+
+export const ASK_COMMAND = {
+  name: 'ask',
+  description: 'Ask the bot something',
+  type: 1,
+  options: [
+    { type: ApplicationCommandOptionType.String, name: 'question', description: 'Your question', required: true },
+  ],
+};
+
+/** The snowflake of a moment: every id Discord makes after it is larger. */
+const snowflakeAt = (ms: number) => (BigInt(ms) - EPOCH) << 22n;
+
+export class DiscordConnector implements Connector {
+  readonly platform = 'discord';
+  readonly capabilities: Capabilities = {
+    events: ['mention', 'reply', 'message', 'post'],
+    post: true,
+    reply: true,
+    ask: false,
+    like: false,
+    boost: false,
+    maxText: MAX_TEXT,
+    maxImages: MAX_IMAGES,
+    maxImageBytes: MAX_IMAGE_BYTES,
+    fields: ['images', 'contentWarning', 'sensitive'],
+    visibilities: [],
+  };
+  private readonly rest: DiscordRest;
+  private readonly gateway: DiscordGateway;
+  private me: APIUser | null = null;
+  private commands: Promise<unknown> | null = null;
+
+  constructor(
+    readonly account: string,
+    api: string,
+    private readonly c: { token: string; applicationId: string; channels: string[] },
+    private readonly deps: ConnectorDeps,
+  ) {
+    this.rest = new DiscordRest(account, api, c.token, deps.channel);
+    this.gateway = new DiscordGateway(account, c.token, this.rest, deps.now, deps.wake);
+  }
+
+  private async self(): Promise<APIUser> {
+    return (this.me ??= await this.rest.get<APIUser>(Routes.user('@me')));
+  }
+
+  async whoami(): Promise<Identity> {
+    this.me = null;
+    const me = await this.self();
+    return {
+      id: me.id,
+      handle: me.username,
+      ...(me.global_name ? { displayName: me.global_name } : {}),
+      can: [
+        this.c.channels.length
+          ? `read and post in channels ${this.c.channels.join(', ')}`
+          : 'no channels (replies only)',
+        'mentions, replies and direct messages over the gateway (MESSAGE_CONTENT intent for other messages)',
+        'the slash command /ask',
+        'embeds and image attachments',
+      ],
+    };
+  }
+
+  /** Once per connector: the gateway up and /ask registered (a bulk overwrite, the same each time). */
+  private async started(): Promise<void> {
+    await this.self();
+    this.commands ??= this.rest
+      .put(Routes.applicationCommands(this.c.applicationId), { body: [ASK_COMMAND] })
+      .catch((e: unknown) => {
+        this.commands = null;
+        throw e;
+      });
+    await this.commands;
+    await this.gateway.start();
+    this.gateway.throwIfRefused();
+  }
+
+  private event(h: Heard, me: string): PlatformEvent | null {
+    if (h.kind === 'message') {
+      if (h.message.author.id === me) return null;
+      const post = messagePost(h.message, this.account);
+      // History has no guild_id: the configured channels are a server's (a bot posts in them).
+      const dm = !h.message.guild_id && !this.c.channels.includes(h.message.channel_id);
+      const type = messageType(h.message, me, dm);
+      return { type, platform: this.platform, account: this.account, post, actor: post.author, cursor: `dc:${h.id}` };
+    }
+    const post = interactionPost(h.interaction, this.account);
+    if (!post) return null;
+    return {
+      type: 'mention',
+      platform: this.platform,
+      account: this.account,
+      post,
+      actor: post.author,
+      cursor: `dc:${h.id}`,
+    };
+  }
+
+  private history(channel: string, after: bigint): Promise<APIMessage[]> {
+    const query = new URLSearchParams({ after: String(after), limit: '100' });
+    return this.rest.get<APIMessage[]>(Routes.channelMessages(channel), { query });
+  }
+
+  /** Null cursor, or another platform's: from now on. */
+  async poll(cursor: string | null, limit: number): Promise<PollResult> {
+    await this.started();
+    const last = /^dc:(\d+)$/.exec(cursor ?? '')?.[1];
+    if (last === undefined) return { events: [], cursor: `dc:${snowflakeAt(this.deps.now())}` };
+    const after = BigInt(last);
+    const heard = new Map<string, Heard>(this.gateway.after(after).map((h) => [h.id, h]));
+    for (const channel of this.c.channels)
+      for (const m of await this.history(channel, after))
+        if (!heard.has(m.id)) heard.set(m.id, { kind: 'message', id: m.id, message: m });
+    const me = (await this.self()).id;
+    const events = [...heard.values()]
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .slice(0, Math.max(limit, 1))
+      .map((h) => this.event(h, me) ?? { cursor: `dc:${h.id}` });
+    const next = events.at(-1)?.cursor ?? cursor;
+    return { events: events.filter((e): e is PlatformEvent => 'type' in e), cursor: next };
+  }
+
+  async send(d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
+    const { body, files } = await draftBody(d);
+    const interaction = /^interaction:(\d+)$/.exec(d.replyTo ?? '')?.[1];
+    if (interaction) return this.answer(interaction, body, files);
+    let channel = this.c.channels[0];
+    if (d.replyTo != null) {
+      const m = /^(\d+):(\d+)$/.exec(d.replyTo);
+      if (!m)
+        throw new PlatformRefusal(
+          'replyTo',
+          `a Discord post id is CHANNEL:MESSAGE or interaction:ID, got '${d.replyTo}'`,
+        );
+      channel = m[1]!;
+      body.message_reference = { message_id: m[2]!, fail_if_not_exists: false };
+    }
+    if (!channel)
+      throw new PlatformRefusal(
+        'replyTo',
+        'a Discord bot without channels can only reply; give the account "channels" to post',
+      );
+    body.nonce = intent.idempotencyKey.slice(0, NONCE_LENGTH);
+    body.enforce_nonce = true;
+    const sent = await this.rest.post<APIMessage>(Routes.channelMessages(channel), { body, files });
+    return messagePost(sent, this.account);
+  }
+
+  /** Answers an interaction: type 4 while it is not deferred, else (or when already answered) an edit of the response. */
+  private async answer(
+    id: string,
+    body: Awaited<ReturnType<typeof draftBody>>['body'],
+    files: Awaited<ReturnType<typeof draftBody>>['files'],
+  ): Promise<PlatformPost> {
+    const p = this.gateway.interaction(id);
+    if (!p)
+      throw new PlatformRefusal(
+        'replyTo',
+        `interaction ${id} cannot be answered from here: Discord allows 15 minutes, through the hub that received it`,
+      );
+    const { message_reference: _, nonce: __, enforce_nonce: ___, ...data } = body;
+    const edit = async () =>
+      this.rest.patch<APIMessage>(Routes.webhookMessage(this.c.applicationId, p.token, '@original'), {
+        body: data,
+        files,
+        auth: false,
+      });
+    if (p.deferred || p.answering) {
+      await p.deferred;
+      return messagePost(await edit(), this.account);
+    }
+    p.answering = true;
+    clearTimeout(p.timer);
+    try {
+      const res = await this.rest.post<RESTPostAPIInteractionCallbackWithResponseResult>(
+        Routes.interactionCallback(id, p.token),
+        {
+          body: { type: InteractionResponseType.ChannelMessageWithSource, data },
+          files,
+          auth: false,
+          query: new URLSearchParams({ with_response: 'true' }),
+        },
+      );
+      return messagePost(res.resource!.message!, this.account);
+    } catch (e) {
+      if (e instanceof DiscordAPIError && e.code === ALREADY_ACKNOWLEDGED)
+        return messagePost(await edit(), this.account);
+      throw e;
+    }
+  }
+
+  async findSent(intent: SendIntent): Promise<PlatformPost | null> {
+    const me = (await this.self()).id;
+    const since = snowflakeAt(intent.createdAt - CLOCK_SKEW_MS);
+    for (const channel of new Set([...this.c.channels, ...this.gateway.channels()])) {
+      const query = new URLSearchParams({ after: String(since), limit: String(RECENT) });
+      for (const m of await this.rest.get<APIMessage[]>(Routes.channelMessages(channel), { query })) {
+        if (m.author.id !== me) continue;
+        const post = messagePost(m, this.account);
+        if (contentHash(this.platform, post.replyTo, m.content) === intent.hash) return post;
+      }
+    }
+    return null;
+  }
+
+  close(): Promise<void> {
+    return this.gateway.close();
+  }
+}
+
+/** https://discord.com means the real API (discord.com/api); any other URL serves it at URL/api (a test server). */
+function api(instance: string | null): string {
+  return `${(instance ?? 'https://discord.com').replace(/\/$/, '')}/api`;
+}
+
+export const discordPlatform: PlatformDefinition = {
+  name: 'discord',
+  summary: 'a Discord bot: credentials { token, applicationId, channels? } (--instance only for a test server)',
+  instance: 'optional',
+  credentials: ['token', 'applicationId'],
+  optionalCredentials: ['channels'],
+  signal: (res, now) => discordSignal(res, now),
+  connect: (a: AccountSpec, deps: ConnectorDeps) =>
+    new DiscordConnector(
+      a.name,
+      api(a.instance),
+      {
+        token: a.credentials.token!,
+        applicationId: a.credentials.applicationId!,
+        channels: (a.credentials.channels ?? '').split(/[\s,]+/).filter(Boolean),
+      },
+      deps,
+    ),
+};
