@@ -220,7 +220,7 @@ export const CONNECTORS: ConnectorEntry[] = [
         badCredentials: () => t.hub.accounts.connector('contract-bad'),
         incoming: async (text) => void fake.say('someone', channel, `<@${fake.bot.id}> ${text}`),
         sentWith: async (text) => fake.messages.filter((m) => m.author.id === fake.bot.id && m.content === text).length,
-        rateLimitNext: () => fake.failNext(1),
+        rateLimitNext: () => fake.limits.failNext(1),
         close: () => fake.close(),
       };
     },
