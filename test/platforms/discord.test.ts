@@ -118,7 +118,7 @@ describe('discord connector', () => {
       replyTo: ask.post.id,
       images: [{ data: png, mime: 'image/png', alt: 'a square' }],
     });
-    const answer = fake.answers.find((a) => `interaction:${a.interaction}` === ask.post.id)!;
+    const answer = fake.answers.find((a) => `interaction:${channel}:${a.interaction}` === ask.post.id)!;
     assert.equal(answer.type, 4);
     const m = answer.message!;
     assert.equal(m.content, 'here it is');
@@ -134,7 +134,7 @@ describe('discord connector', () => {
   test('an /ask not answered within 2 s is deferred (type 5), and the answer edits the deferral', async () => {
     fake.slash('erin', channel, 'think hard');
     const ask = await heard((e) => e.post.text === 'think hard');
-    const id = ask.post.id.replace('interaction:', '');
+    const id = ask.post.id.split(':')[2];
     await until('the deferral', async () => fake.answers.find((a) => a.interaction === id), DEFER_AFTER_MS + 5000);
     await send('thought about it', { replyTo: ask.post.id });
     const answers = fake.answers.filter((a) => a.interaction === id);
@@ -160,10 +160,12 @@ describe('discord connector', () => {
     const b = await c.send({ text: 'once only' }, intent);
     assert.equal(a.id, b.id);
     assert.equal(fake.messages.filter((m) => m.content === 'once only').length, 1);
-    const late = await c
-      .send({ text: 'too late', replyTo: 'interaction:123456789012' }, { ...intent, key: 'n2' })
-      .catch((e: unknown) => e);
-    assert.ok(late instanceof PlatformRefusal && late.field === 'replyTo', String(late));
+  });
+
+  test('an answer to an interaction no longer answerable (15 minutes, a restart) is a message in its channel', async () => {
+    const late = await send('too late', { replyTo: `interaction:${channel}:123456789012` });
+    const m = fake.messages.find((x) => `${x.channel_id}:${x.id}` === late.id)!;
+    assert.deepEqual([m.content, m.message_reference], ['too late', undefined]);
   });
 
   test('a 429 in a bucket waits Retry-After; an emptied bucket holds the next call until its Reset-After, with no 429', async () => {

@@ -43,8 +43,9 @@ import {
 } from '../connector.js';
 import { PlatformRefusal } from '../errors.js';
 import type { AccountSpec, ConnectorDeps, PlatformDefinition } from '../platform.js';
-import { DiscordGateway, type Heard } from './discordGateway.js';
+import { DiscordGateway, type Heard, type Pending } from './discordGateway.js';
 import {
+  type MessageBody,
   draftBody,
   interactionPost,
   MAX_IMAGE_BYTES,
@@ -178,28 +179,29 @@ export class DiscordConnector implements Connector {
       for (const m of await this.history(channel, after))
         if (!heard.has(m.id)) heard.set(m.id, { kind: 'message', id: m.id, message: m });
     const me = (await this.self()).id;
-    const events = [...heard.values()]
+    const page = [...heard.values()]
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
-      .slice(0, Math.max(limit, 1))
-      .map((h) => this.event(h, me) ?? { cursor: `dc:${h.id}` });
-    const next = events.at(-1)?.cursor ?? cursor;
-    return { events: events.filter((e): e is PlatformEvent => 'type' in e), cursor: next };
+      .slice(0, Math.max(limit, 1));
+    const events = page.map((h) => this.event(h, me)).filter((e): e is PlatformEvent => e !== null);
+    // Past the page's last item even when it is no event (the bot's own message).
+    return { events, cursor: page.length ? `dc:${page.at(-1)!.id}` : cursor };
   }
 
   async send(d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
     const { body, files } = await draftBody(d);
-    const interaction = /^interaction:(\d+)$/.exec(d.replyTo ?? '')?.[1];
-    if (interaction) return this.answer(interaction, body, files);
     let channel = this.c.channels[0];
     if (d.replyTo != null) {
-      const m = /^(\d+):(\d+)$/.exec(d.replyTo);
+      const m = /^(interaction:)?(\d+):(\d+)$/.exec(d.replyTo);
       if (!m)
         throw new PlatformRefusal(
           'replyTo',
-          `a Discord post id is CHANNEL:MESSAGE or interaction:ID, got '${d.replyTo}'`,
+          `a Discord post id is CHANNEL:MESSAGE or interaction:CHANNEL:ID, got '${d.replyTo}'`,
         );
-      channel = m[1]!;
-      body.message_reference = { message_id: m[2]!, fail_if_not_exists: false };
+      channel = m[2]!;
+      const pending = m[1] ? this.gateway.interaction(m[3]!) : null;
+      if (pending) return this.answer(m[3]!, pending, body, files);
+      // An interaction no longer answerable (15 minutes, or a restart of the hub): a message in its channel.
+      if (!m[1]) body.message_reference = { message_id: m[3]!, fail_if_not_exists: false };
     }
     if (!channel)
       throw new PlatformRefusal(
@@ -215,19 +217,13 @@ export class DiscordConnector implements Connector {
   /** Answers an interaction: type 4 while it is not deferred, else (or when already answered) an edit of the response. */
   private async answer(
     id: string,
-    body: Awaited<ReturnType<typeof draftBody>>['body'],
-    files: Awaited<ReturnType<typeof draftBody>>['files'],
+    p: Pending,
+    body: MessageBody['body'],
+    files: MessageBody['files'],
   ): Promise<PlatformPost> {
-    const p = this.gateway.interaction(id);
-    if (!p)
-      throw new PlatformRefusal(
-        'replyTo',
-        `interaction ${id} cannot be answered from here: Discord allows 15 minutes, through the hub that received it`,
-      );
-    const { message_reference: _, nonce: __, enforce_nonce: ___, ...data } = body;
     const edit = async () =>
       this.rest.patch<APIMessage>(Routes.webhookMessage(this.c.applicationId, p.token, '@original'), {
-        body: data,
+        body,
         files,
         auth: false,
       });
@@ -241,7 +237,7 @@ export class DiscordConnector implements Connector {
       const res = await this.rest.post<RESTPostAPIInteractionCallbackWithResponseResult>(
         Routes.interactionCallback(id, p.token),
         {
-          body: { type: InteractionResponseType.ChannelMessageWithSource, data },
+          body: { type: InteractionResponseType.ChannelMessageWithSource, data: body },
           files,
           auth: false,
           query: new URLSearchParams({ with_response: 'true' }),

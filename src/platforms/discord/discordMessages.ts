@@ -1,7 +1,8 @@
 /**
  * Between Discord's objects and Roost's post model: messages and interactions as posts and events,
  * and drafts as message bodies. Post ids: `CHANNEL:MESSAGE` for a message (a reply needs both),
- * `interaction:ID` for a slash command (the reply answers the interaction).
+ * `interaction:CHANNEL:ID` for a slash command (the reply answers the interaction, or, once it
+ * can no longer be answered, is a message in its channel).
  */
 import type { APIInteraction, APIMessage, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
 import type { EventType, PlatformPost, PostDraft } from '../connector.js';
@@ -16,7 +17,7 @@ export const MAX_IMAGES = 10;
 /** A message as the gateway gives it (with guild_id) or history (without). */
 export type Message = APIMessage & { guild_id?: string };
 
-export interface Files {
+export interface MessageBody {
   body: RESTPostAPIChannelMessageJSONBody;
   files: Array<{ name: string; data: Uint8Array; contentType: string }>;
 }
@@ -35,7 +36,7 @@ export function messagePost(m: Message, account: string): PlatformPost {
     author: m.author.username,
     text: readable(m),
     replyTo: interaction
-      ? `interaction:${interaction}`
+      ? `interaction:${m.channel_id}:${interaction}`
       : ref
         ? `${m.message_reference!.channel_id ?? m.channel_id}:${ref}`
         : null,
@@ -62,16 +63,17 @@ export function messageType(m: Message, me: string, dm: boolean): EventType {
 export function interactionPost(i: APIInteraction, account: string): PlatformPost | null {
   if (i.type !== 2 || !i.data || !('name' in i.data)) return null;
   const user = i.member?.user ?? i.user;
+  const channel = i.channel?.id ?? i.channel_id;
   const options = 'options' in i.data ? (i.data.options ?? []) : [];
   const args = options.map((o) => ('value' in o ? String(o.value) : '')).join(' ');
   return {
-    id: `interaction:${i.id}`,
+    id: `interaction:${channel}:${i.id}`,
     author: user?.username ?? 'unknown',
     text: args,
     replyTo: null,
     createdAt: Number((BigInt(i.id) >> 22n) + 1420070400000n),
     account,
-    extra: { channel: i.channel?.id ?? null, guild: i.guild_id ?? null, command: i.data.name, args },
+    extra: { channel: channel ?? null, guild: i.guild_id ?? null, command: i.data.name, args },
   };
 }
 
@@ -80,7 +82,7 @@ export function interactionPost(i: APIInteraction, account: string): PlatformPos
  * attachments with their alt text, each shown in an embed captioned by it, or, for a sensitive
  * post, as spoiler attachments (an embed cannot be hidden).
  */
-export async function draftBody(d: PostDraft): Promise<Files> {
+export async function draftBody(d: PostDraft): Promise<MessageBody> {
   const content = d.contentWarning ? `${d.contentWarning}\n||${d.text}||` : d.text;
   if ([...content].length > MAX_TEXT)
     throw new PlatformRefusal(
