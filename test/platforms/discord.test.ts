@@ -10,7 +10,8 @@ import { sendOnce } from '../../src/bots/ledger.js';
 import { idempotencyKey, type Connector, type PlatformEvent } from '../../src/platforms/connector.js';
 import { DEFER_AFTER_MS } from '../../src/platforms/discord/discordGateway.js';
 import { discordSignal } from '../../src/platforms/discord/discordSignal.js';
-import { PlatformRefusal } from '../../src/platforms/errors.js';
+import { DiscordRest, routeLabel } from '../../src/platforms/discord/discordRest.js';
+import { AuthError, PlatformRefusal } from '../../src/platforms/errors.js';
 import type { BotStore } from '../../src/store/botStore.js';
 import { openBotStores, openPlatformStore } from '../../src/store/openBotStores.js';
 import { until } from '../bots/botHelpers.js';
@@ -217,6 +218,56 @@ describe('discord connector', () => {
       { retryAfterMs: 1500 },
     );
     assert.equal(discordSignal(res(200, {}), 0), null);
+  });
+
+  test("Discord's own refusals name the field; 401 and 403 are AuthErrors; labels hide interaction tokens", async () => {
+    const answering = (status: number, body: unknown) =>
+      new DiscordRest('helper', 'http://discord.test/api', 'tok', {
+        fetch: async () => {
+          const text = JSON.stringify(body);
+          return {
+            status,
+            headers: new Headers({ 'content-type': 'application/json' }),
+            text,
+            json: () => JSON.parse(text),
+          };
+        },
+        call: (_m, fn) => fn(),
+        onUnauthorized: () => undefined,
+      });
+    const form = {
+      message: 'Invalid Form Body',
+      code: 50035,
+      errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } },
+    };
+    const refused = await answering(400, form)
+      .post('/channels/1/messages')
+      .catch((e: unknown) => e);
+    assert.ok(refused instanceof PlatformRefusal && refused.field === 'text', String(refused));
+    assert.match(refused.message, /Must be 2000 or fewer/);
+    const forbidden = await answering(403, { message: 'Missing Permissions', code: 50013 })
+      .post('/channels/1/messages')
+      .catch((e: unknown) => e);
+    assert.ok(forbidden instanceof AuthError && /Missing Permissions/.test(forbidden.message), String(forbidden));
+    assert.ok(
+      (await answering(401, { message: '401: Unauthorized', code: 0 })
+        .get('/users/@me')
+        .catch((e: unknown) => e)) instanceof AuthError,
+    );
+    assert.equal(
+      routeLabel(
+        'POST',
+        'https://discord.com/api/v10/interactions/123456789012/aW50ZXJhY3Rpb246c2VjcmV0/callback?with_response=true',
+      ),
+      'POST /interactions/:id/:token/callback',
+    );
+    assert.equal(
+      routeLabel(
+        'PATCH',
+        'https://discord.com/api/v10/webhooks/123456789012/aW50ZXJhY3Rpb246c2VjcmV0/messages/@original',
+      ),
+      'PATCH /webhooks/:id/:token/messages/@original',
+    );
   });
 
   test('refusals name the field before anything is sent', async () => {

@@ -13,8 +13,9 @@
  * the gateway, so those from before a restart are gone (an interaction expires in 15 minutes anyway).
  *
  * Sending: a reply to a message is a message with message_reference; to an interaction, its answer
- * (callback type 4, or an edit of the deferral; ./discordGateway.ts); a post without replyTo goes
- * to the first of `channels`.
+ * (callback type 4, or an edit of the deferral; ./discordGateway.ts), or a message in its channel
+ * once it cannot be answered (15 minutes, a restart); a post without replyTo goes to the first of
+ * `channels`.
  *
  * At most once: each message carries a nonce from the ledger key with enforce_nonce, so Discord
  * answers a message sent again within minutes with the one it has. findSent also reads the recent
