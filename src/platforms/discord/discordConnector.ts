@@ -22,15 +22,9 @@
  * history of the channels known here for the bot's message with the ledger's hash. An interaction
  * answered twice is refused (40060) and the answer is edited instead, never posted again.
  */
-import { DiscordAPIError } from '@discordjs/rest';
-import {
-  ApplicationCommandOptionType,
-  InteractionResponseType,
-  Routes,
-  type APIMessage,
-  type APIUser,
-  type RESTPostAPIInteractionCallbackWithResponseResult,
-} from 'discord-api-types/v10';
+// Types only: the libraries load on the account's first call (./discordRest.ts, ./discordGateway.ts),
+// so a hub or CLI with no Discord account does not pay for them (about 0.3 s).
+import type { APIMessage, APIUser, RESTPostAPIInteractionCallbackWithResponseResult } from 'discord-api-types/v10';
 import {
   contentHash,
   type Capabilities,
@@ -44,8 +38,10 @@ import {
 } from '../connector.js';
 import { PlatformRefusal } from '../errors.js';
 import type { AccountSpec, ConnectorDeps, PlatformDefinition } from '../platform.js';
-import { DiscordGateway, type Heard, type Pending } from './discordGateway.js';
+import type { DiscordGateway, Heard, Pending } from './discordGateway.js';
 import {
+  ASK_COMMAND,
+  snowflakeAt,
   type MessageBody,
   draftBody,
   interactionPost,
@@ -55,28 +51,17 @@ import {
   messagePost,
   messageType,
 } from './discordMessages.js';
-import { DiscordRest } from './discordRest.js';
+import type { DiscordRest } from './discordRest.js';
 import { discordSignal } from './discordSignal.js';
 
-const EPOCH = 1420070400000n;
 const CLOCK_SKEW_MS = 60_000;
-const RECENT = 50;
+/** Messages read per channel (Discord's most per page) when looking for a post after a crash. */
+const RECENT = 100;
 /** Discord's nonces are at most 25 characters. */
 const NONCE_LENGTH = 25;
 const ALREADY_ACKNOWLEDGED = 40060;
-
-export const ASK_COMMAND = {
-  name: 'ask',
-  description: 'Ask the bot something',
-  type: 1,
-  options: [
-    { type: ApplicationCommandOptionType.String, name: 'question', description: 'Your question', required: true },
-  ],
-};
-
-/** The snowflake of a moment: every id Discord makes after it is larger. */
-const snowflakeAt = (ms: number) => (BigInt(ms) - EPOCH) << 22n;
-
+/** Interaction callback types (discord-api-types' InteractionResponseType). */
+const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 export class DiscordConnector implements Connector {
   readonly platform = 'discord';
   readonly capabilities: Capabilities = {
@@ -92,23 +77,39 @@ export class DiscordConnector implements Connector {
     fields: ['images', 'contentWarning', 'sensitive'],
     visibilities: [],
   };
-  private readonly rest: DiscordRest;
-  private readonly gateway: DiscordGateway;
+  private libs: Promise<{ rest: DiscordRest; gateway: DiscordGateway }> | null = null;
   private me: APIUser | null = null;
   private commands: Promise<unknown> | null = null;
 
   constructor(
     readonly account: string,
-    api: string,
+    private readonly api: string,
     private readonly c: { token: string; applicationId: string; channels: string[] },
     private readonly deps: ConnectorDeps,
-  ) {
-    this.rest = new DiscordRest(account, api, c.token, deps.channel);
-    this.gateway = new DiscordGateway(account, c.token, this.rest, deps.now, deps.wake);
+  ) {}
+
+  private loaded(): Promise<{ rest: DiscordRest; gateway: DiscordGateway }> {
+    return (this.libs ??= (async () => {
+      const [{ DiscordRest }, { DiscordGateway }] = await Promise.all([
+        import('./discordRest.js'),
+        import('./discordGateway.js'),
+      ]);
+      const { account, c, deps } = this;
+      const rest = new DiscordRest(account, this.api, c.token, deps.channel);
+      return { rest, gateway: new DiscordGateway(account, c.token, rest, deps.now, deps.wake) };
+    })());
+  }
+
+  private async rest(): Promise<DiscordRest> {
+    return (await this.loaded()).rest;
+  }
+
+  private async gateway(): Promise<DiscordGateway> {
+    return (await this.loaded()).gateway;
   }
 
   private async self(): Promise<APIUser> {
-    return (this.me ??= await this.rest.get<APIUser>(Routes.user('@me')));
+    return (this.me ??= await (await this.rest()).get<APIUser>('/users/@me'));
   }
 
   async whoami(): Promise<Identity> {
@@ -132,15 +133,17 @@ export class DiscordConnector implements Connector {
   /** Once per connector: the gateway up and /ask registered (a bulk overwrite, the same each time). */
   private async started(): Promise<void> {
     await this.self();
-    this.commands ??= this.rest
-      .put(Routes.applicationCommands(this.c.applicationId), { body: [ASK_COMMAND] })
+    const rest = await this.rest();
+    this.commands ??= rest
+      .put(`/applications/${this.c.applicationId}/commands`, { body: [ASK_COMMAND] })
       .catch((e: unknown) => {
         this.commands = null;
         throw e;
       });
     await this.commands;
-    await this.gateway.start();
-    this.gateway.throwIfRefused();
+    const gateway = await this.gateway();
+    await gateway.start();
+    gateway.throwIfRefused();
   }
 
   private event(h: Heard, me: string): PlatformEvent | null {
@@ -164,9 +167,10 @@ export class DiscordConnector implements Connector {
     };
   }
 
-  private history(channel: string, after: bigint): Promise<APIMessage[]> {
-    const query = new URLSearchParams({ after: String(after), limit: '100' });
-    return this.rest.get<APIMessage[]>(Routes.channelMessages(channel), { query });
+  /** Messages of a channel after a snowflake, newest first. */
+  private async history(channel: string, after: bigint, limit: number): Promise<APIMessage[]> {
+    const query = new URLSearchParams({ after: String(after), limit: String(limit) });
+    return (await this.rest()).get<APIMessage[]>(`/channels/${channel}/messages`, { query });
   }
 
   /** Null cursor, or another platform's: from now on. */
@@ -175,9 +179,9 @@ export class DiscordConnector implements Connector {
     const last = /^dc:(\d+)$/.exec(cursor ?? '')?.[1];
     if (last === undefined) return { events: [], cursor: `dc:${snowflakeAt(this.deps.now())}` };
     const after = BigInt(last);
-    const heard = new Map<string, Heard>(this.gateway.after(after).map((h) => [h.id, h]));
+    const heard = new Map<string, Heard>((await this.gateway()).after(after).map((h) => [h.id, h]));
     for (const channel of this.c.channels)
-      for (const m of await this.history(channel, after))
+      for (const m of await this.history(channel, after, RECENT))
         if (!heard.has(m.id)) heard.set(m.id, { kind: 'message', id: m.id, message: m });
     const me = (await this.self()).id;
     const page = [...heard.values()]
@@ -199,7 +203,7 @@ export class DiscordConnector implements Connector {
           `a Discord post id is CHANNEL:MESSAGE or interaction:CHANNEL:ID, got '${d.replyTo}'`,
         );
       channel = m[2]!;
-      const pending = m[1] ? this.gateway.interaction(m[3]!) : null;
+      const pending = m[1] ? (await this.gateway()).interaction(m[3]!) : null;
       if (pending) return this.answer(m[3]!, pending, body, files);
       // An interaction no longer answerable (15 minutes, or a restart of the hub): a message in its channel.
       if (!m[1]) body.message_reference = { message_id: m[3]!, fail_if_not_exists: false };
@@ -211,7 +215,7 @@ export class DiscordConnector implements Connector {
       );
     body.nonce = intent.idempotencyKey.slice(0, NONCE_LENGTH);
     body.enforce_nonce = true;
-    const sent = await this.rest.post<APIMessage>(Routes.channelMessages(channel), { body, files });
+    const sent = await (await this.rest()).post<APIMessage>(`/channels/${channel}/messages`, { body, files });
     return messagePost(sent, this.account);
   }
 
@@ -222,8 +226,9 @@ export class DiscordConnector implements Connector {
     body: MessageBody['body'],
     files: MessageBody['files'],
   ): Promise<PlatformPost> {
+    const rest = await this.rest();
     const edit = async () =>
-      this.rest.patch<APIMessage>(Routes.webhookMessage(this.c.applicationId, p.token, '@original'), {
+      rest.patch<APIMessage>(`/webhooks/${this.c.applicationId}/${p.token}/messages/@original`, {
         body,
         files,
         auth: false,
@@ -235,10 +240,10 @@ export class DiscordConnector implements Connector {
     p.answering = true;
     clearTimeout(p.timer);
     try {
-      const res = await this.rest.post<RESTPostAPIInteractionCallbackWithResponseResult>(
-        Routes.interactionCallback(id, p.token),
+      const res = await rest.post<RESTPostAPIInteractionCallbackWithResponseResult>(
+        `/interactions/${id}/${p.token}/callback`,
         {
-          body: { type: InteractionResponseType.ChannelMessageWithSource, data: body },
+          body: { type: CHANNEL_MESSAGE_WITH_SOURCE, data: body },
           files,
           auth: false,
           query: new URLSearchParams({ with_response: 'true' }),
@@ -246,8 +251,8 @@ export class DiscordConnector implements Connector {
       );
       return messagePost(res.resource!.message!, this.account);
     } catch (e) {
-      if (e instanceof DiscordAPIError && e.code === ALREADY_ACKNOWLEDGED)
-        return messagePost(await edit(), this.account);
+      // A DiscordAPIError (./discordRest.ts passes that one through), read without loading its class here.
+      if ((e as { code?: unknown }).code === ALREADY_ACKNOWLEDGED) return messagePost(await edit(), this.account);
       throw e;
     }
   }
@@ -255,9 +260,8 @@ export class DiscordConnector implements Connector {
   async findSent(intent: SendIntent): Promise<PlatformPost | null> {
     const me = (await this.self()).id;
     const since = snowflakeAt(intent.createdAt - CLOCK_SKEW_MS);
-    for (const channel of new Set([...this.c.channels, ...this.gateway.channels()])) {
-      const query = new URLSearchParams({ after: String(since), limit: String(RECENT) });
-      for (const m of await this.rest.get<APIMessage[]>(Routes.channelMessages(channel), { query })) {
+    for (const channel of new Set([...this.c.channels, ...(await this.gateway()).channels()])) {
+      for (const m of await this.history(channel, since, RECENT)) {
         if (m.author.id !== me) continue;
         const post = messagePost(m, this.account);
         if (contentHash(this.platform, post.replyTo, m.content) === intent.hash) return post;
@@ -266,8 +270,8 @@ export class DiscordConnector implements Connector {
     return null;
   }
 
-  close(): Promise<void> {
-    return this.gateway.close();
+  async close(): Promise<void> {
+    if (this.libs) await (await this.libs).gateway.close();
   }
 }
 

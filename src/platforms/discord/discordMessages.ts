@@ -13,6 +13,20 @@ export const MAX_TEXT = 2000;
 /** Discord's upload limit for a bot's message without server boosts. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_IMAGES = 10;
+/** Discord's epoch: a snowflake's top bits are milliseconds since it. */
+const EPOCH = 1420070400000n;
+
+/** The snowflake of a moment: every id Discord makes after it is larger. */
+export const snowflakeAt = (ms: number) => (BigInt(ms) - EPOCH) << 22n;
+const snowflakeTime = (id: string) => Number((BigInt(id) >> 22n) + EPOCH);
+
+/** The slash command Roost registers (option type 3: a string). */
+export const ASK_COMMAND = {
+  name: 'ask',
+  description: 'Ask the bot something',
+  type: 1,
+  options: [{ type: 3, name: 'question', description: 'Your question', required: true }],
+};
 
 /** A message as the gateway gives it (with guild_id) or history (without). */
 export type Message = APIMessage & { guild_id?: string };
@@ -71,7 +85,7 @@ export function interactionPost(i: APIInteraction, account: string): PlatformPos
     author: user?.username ?? 'unknown',
     text: args,
     replyTo: null,
-    createdAt: Number((BigInt(i.id) >> 22n) + 1420070400000n),
+    createdAt: snowflakeTime(i.id),
     account,
     extra: { channel: channel ?? null, guild: i.guild_id ?? null, command: i.data.name, args },
   };
