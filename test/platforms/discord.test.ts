@@ -145,6 +145,24 @@ describe('discord connector', () => {
     );
   });
 
+  test('an answer that went out but whose response was lost is not posted twice: the retry is refused (40060), the answer edited', async () => {
+    fake.slash('erin', channel, 'lossy');
+    const ask = await heard((e) => e.post.text === 'lossy');
+    const id = ask.post.id.split(':')[2];
+    fake.loseAnswer = true;
+    const reply = await send('answered once', { replyTo: ask.post.id });
+    const answers = fake.answers.filter((a) => a.interaction === id);
+    assert.deepEqual(
+      answers.map((a) => [a.type, a.message?.content]),
+      [[4, 'answered once']],
+    );
+    assert.equal(reply.id, `${channel}:${answers[0]!.message!.id}`);
+    assert.ok(
+      fake.requests.some((r) => r.route.startsWith('PATCH /webhooks/') && r.status === 200),
+      'edited',
+    );
+  });
+
   test('a reply to a message references it; a sensitive image is a spoiler attachment, not an embed', async () => {
     const asked = fake.say('alice', channel, `<@${fake.bot.id}> show me`);
     const e = await heard((x) => x.post.text.includes('show me'));

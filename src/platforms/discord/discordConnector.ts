@@ -40,6 +40,7 @@ import { PlatformRefusal } from '../errors.js';
 import type { AccountSpec, ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { DiscordGateway, Heard, Pending } from './discordGateway.js';
 import {
+  ALREADY_ACKNOWLEDGED,
   ASK_COMMAND,
   snowflakeAt,
   type MessageBody,
@@ -59,7 +60,6 @@ const CLOCK_SKEW_MS = 60_000;
 const RECENT = 100;
 /** Discord's nonces are at most 25 characters. */
 const NONCE_LENGTH = 25;
-const ALREADY_ACKNOWLEDGED = 40060;
 /** Interaction callback types (discord-api-types' InteractionResponseType). */
 const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 export class DiscordConnector implements Connector {

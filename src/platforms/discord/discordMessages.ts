@@ -13,6 +13,8 @@ export const MAX_TEXT = 2000;
 /** Discord's upload limit for a bot's message without server boosts. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_IMAGES = 10;
+/** Discord's error code for "Interaction has already been acknowledged". */
+export const ALREADY_ACKNOWLEDGED = 40060;
 /** Discord's epoch: a snowflake's top bits are milliseconds since it. */
 const EPOCH = 1420070400000n;
 

@@ -8,6 +8,7 @@
  */
 import { DiscordAPIError, REST, type RequestData, type ResponseLike, type RouteLike } from '@discordjs/rest';
 import { AuthError, PlatformRefusal } from '../errors.js';
+import { ALREADY_ACKNOWLEDGED } from './discordMessages.js';
 import type { AccountChannel } from '../proxy/proxy.js';
 
 /** Discord's error paths (`content`, `embeds.0.image`, `attachments`), as draft fields. */
@@ -18,12 +19,12 @@ const FIELD: Array<[RegExp, string]> = [
 ];
 const NO_BODY = new Set([101, 204, 205, 304]);
 
-/** The proxy's label of a call: the route with its ids and tokens as placeholders (tokens are secrets). */
+/** A route with its interaction or webhook token as a placeholder: tokens are secrets, never recorded or shown. */
+const hideToken = (path: string) => path.replace(/\/(interactions\/\d+|webhooks\/\d+)\/[^/?]+/, '/$1/:token');
+
+/** The proxy's label of a call: the route with its ids and tokens as placeholders. */
 export function routeLabel(method: string, url: string): string {
-  const path = new URL(url).pathname
-    .replace(/^\/api\/v\d+/, '')
-    .replace(/\/(interactions\/\d+|webhooks\/\d+)\/[^/]+/, '/$1/:token')
-    .replace(/\/\d{5,}/g, '/:id');
+  const path = hideToken(new URL(url).pathname.replace(/^\/api\/v\d+/, '')).replace(/\/\d{5,}/g, '/:id');
   return `${method} ${path}`;
 }
 
@@ -83,12 +84,13 @@ export class DiscordRest {
       this.library.setToken(this.token);
       return (await this.library[verb](route, o)) as T;
     } catch (e) {
-      throw this.explain(e, `${verb.toUpperCase()} ${route.replace(/\/[^/]{60,}/, '/:token')}`);
+      throw this.explain(e, `${verb.toUpperCase()} ${hideToken(route)}`);
     }
   }
 
   private explain(e: unknown, what: string): unknown {
-    if (!(e instanceof DiscordAPIError)) return e;
+    // Already acknowledged goes on as it is: the connector then edits the answer instead.
+    if (!(e instanceof DiscordAPIError) || e.code === ALREADY_ACKNOWLEDGED) return e;
     if (e.status === 401) return new AuthError(this.account, `Discord refused the bot token (${what})`);
     if (e.status === 403)
       return new AuthError(
