@@ -111,6 +111,24 @@ describe('discord connector', () => {
     assert.deepEqual([seen[4]!.post.extra?.command, seen[4]!.post.id.startsWith('interaction:')], ['ask', true]);
   });
 
+  test('more history than a page while the gateway was down: read in order, none skipped for a newer live event', async () => {
+    for (let i = 0; i < 101; i++) fake.say('bob', channel, `missed ${i}`, { offline: true });
+    const live = fake.say('dave', fake.snowflake(), 'live after them', { dm: true });
+    // Polled from just before it (not the test's cursor): once the gateway has it.
+    const justBefore = `dc:${BigInt(live.id) - 1n}`;
+    await until('the gateway hears the live one', async () => (await c.poll(justBefore, 10)).events.length > 0);
+    // A page larger than Discord's (100), so only the connector's own limit can keep the order.
+    const seen: PlatformEvent[] = [];
+    for (let page = await c.poll(cursor, 500); page.cursor !== cursor; page = await c.poll(cursor, 500)) {
+      seen.push(...page.events);
+      cursor = page.cursor;
+    }
+    assert.deepEqual(
+      seen.map((e) => e.post.text),
+      [...Array.from({ length: 101 }, (_, i) => `missed ${i}`), 'live after them'],
+    );
+  });
+
   test('an /ask is answered at once (type 4) with an embed showing the image, captioned by its alt text', async () => {
     fake.slash('erin', channel, 'draw a square');
     const ask = await heard((e) => e.post.text === 'draw a square');

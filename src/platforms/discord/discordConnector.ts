@@ -1,7 +1,7 @@
 /**
  * Discord, as a bot application (discord.com/developers/docs): the gateway (@discordjs/ws) for
  * what happens live, the HTTP API (@discordjs/rest, every request through the proxy) for history,
- * commands and sending. Types and routes from discord-api-types.
+ * commands and sending. Types from discord-api-types.
  *
  * Events: a message in a server that mentions the bot is `mention`, one replying to the bot's
  * message `reply`, a direct message `message`, any other message the bot can read `post`; the
@@ -180,11 +180,17 @@ export class DiscordConnector implements Connector {
     if (last === undefined) return { events: [], cursor: `dc:${snowflakeAt(this.deps.now())}` };
     const after = BigInt(last);
     const heard = new Map<string, Heard>((await this.gateway()).after(after).map((h) => [h.id, h]));
-    for (const channel of this.c.channels)
-      for (const m of await this.history(channel, after, RECENT))
-        if (!heard.has(m.id)) heard.set(m.id, { kind: 'message', id: m.id, message: m });
+    // A full page of history may have more after it: nothing newer than its newest is read this time.
+    let ceiling: bigint | null = null;
+    for (const channel of this.c.channels) {
+      const list = await this.history(channel, after, RECENT);
+      for (const m of list) if (!heard.has(m.id)) heard.set(m.id, { kind: 'message', id: m.id, message: m });
+      const newest = list[0] && BigInt(list[0].id);
+      if (list.length === RECENT && newest && (ceiling === null || newest < ceiling)) ceiling = newest;
+    }
     const me = (await this.self()).id;
     const page = [...heard.values()]
+      .filter((h) => ceiling === null || BigInt(h.id) <= ceiling)
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
       .slice(0, Math.max(limit, 1));
     const events = page.map((h) => this.event(h, me)).filter((e): e is PlatformEvent => e !== null);
