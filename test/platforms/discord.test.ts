@@ -306,6 +306,28 @@ describe('discord connector', () => {
     );
   });
 
+  test('an application without the Message Content intent turned on is told how to turn it on', async () => {
+    fake.gateway!.messageContentAllowed = false;
+    try {
+      await t.hub.accounts.add({
+        name: 'no-content',
+        platform: 'discord',
+        instance: fake.url,
+        credentials: { token: 'bot-token', applicationId: fake.applicationId },
+      });
+      const other = await t.hub.accounts.connector('no-content');
+      const e = await until('the refusal', async () =>
+        other.poll(null, 1).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      assert.ok(e instanceof AuthError && /Message Content Intent/.test(e.message), String(e));
+    } finally {
+      fake.gateway!.messageContentAllowed = true;
+    }
+  });
+
   test('refusals name the field before anything is sent', async () => {
     const before = fake.messages.length;
     const refused = async (draft: Record<string, unknown>, text = 'x') => {

@@ -143,7 +143,8 @@ export class DiscordConnector implements Connector {
     await this.commands;
     const gateway = await this.gateway();
     await gateway.start();
-    gateway.throwIfRefused();
+    const refused = gateway.refusal();
+    if (refused) throw refused;
   }
 
   private event(h: Heard, me: string): PlatformEvent | null {

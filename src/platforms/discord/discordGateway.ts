@@ -69,22 +69,35 @@ export class DiscordGateway {
         this.keep({ kind: 'interaction', id: p.d.id, interaction: p.d });
       }
     });
+    // Errors after which @discordjs/ws does not reconnect: what a person must fix, said as such.
     this.manager.on(WebSocketShardEvents.Error, (e) => {
       if (/authentication failed/i.test(e.message))
         this.refused = new AuthError(account, "Discord's gateway refused the bot token");
+      else if (/disallowed intents/i.test(e.message))
+        this.refused = new AuthError(
+          account,
+          'Discord refused the Message Content intent: turn on "Message Content Intent" on the Bot page of the application in the Developer Portal',
+        );
     });
   }
 
-  /** Connects once; later calls wait for that. */
+  /** Connects once; later calls wait for that. A refusal comes as what a person must fix. */
   start(): Promise<void> {
     return (this.started ??= this.manager.connect().catch((e: unknown) => {
       this.started = null;
-      throw e;
+      throw this.refusal() ?? e;
     }));
   }
 
-  throwIfRefused(): void {
-    if (this.refused) throw this.refused;
+  /**
+   * A refusal heard since the last call (a token reset, an intent turned off), said once: the next
+   * start connects again, since by then a person may have fixed it and resumed the bot.
+   */
+  refusal(): AuthError | null {
+    const r = this.refused;
+    this.refused = null;
+    if (r) this.started = null;
+    return r;
   }
 
   private keep(h: Heard): void {
