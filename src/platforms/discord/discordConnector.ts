@@ -56,12 +56,13 @@ import type { DiscordRest } from './discordRest.js';
 import { discordSignal } from './discordSignal.js';
 
 const CLOCK_SKEW_MS = 60_000;
-/** Messages read per channel (Discord's most per page) when looking for a post after a crash. */
+/** Messages per page of a channel's history (Discord's most). */
 const RECENT = 100;
 /** Discord's nonces are at most 25 characters. */
 const NONCE_LENGTH = 25;
-/** Interaction callback types (discord-api-types' InteractionResponseType). */
+/** The interaction callback that answers with a message (InteractionResponseType.ChannelMessageWithSource). */
 const CHANNEL_MESSAGE_WITH_SOURCE = 4;
+
 export class DiscordConnector implements Connector {
   readonly platform = 'discord';
   readonly capabilities: Capabilities = {
@@ -212,7 +213,8 @@ export class DiscordConnector implements Connector {
       channel = m[2]!;
       const pending = m[1] ? (await this.gateway()).interaction(m[3]!) : null;
       if (pending) return this.answer(m[3]!, pending, body, files);
-      // An interaction no longer answerable (15 minutes, or a restart of the hub): a message in its channel.
+      // A message is replied to; an interaction no longer answerable (15 minutes, a restart of the
+      // hub) gets a message in its channel.
       if (!m[1]) body.message_reference = { message_id: m[3]!, fail_if_not_exists: false };
     }
     if (!channel)
