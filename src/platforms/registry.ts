@@ -4,6 +4,7 @@
  * test/platforms/contract/connectors.ts. Nothing else in the hub names a platform.
  */
 import { InputError } from '../errors.js';
+import { discordPlatform } from './discord/discordConnector.js';
 import { ircPlatform } from './irc/ircConnector.js';
 import type { PlatformDefinition } from './platform.js';
 import { blueskyPlatform } from './bluesky/blueskyConnector.js';
@@ -25,6 +26,7 @@ export const PLATFORMS: readonly PlatformDefinition[] = [
   redditPlatform,
   matrixPlatform,
   tumblrPlatform,
+  discordPlatform,
 ];
 
 export function platformNamed(name: string): PlatformDefinition {

@@ -6,6 +6,7 @@
  */
 import type { Connector } from '../../../src/platforms/connector.js';
 import { BlueskyNetwork } from '../../fixtures/blueskyNetwork.js';
+import { DiscordFake } from '../../fixtures/discordFake.js';
 import { FeedServer } from '../../fixtures/feedServer.js';
 import { CHANNEL, NgircdServer } from '../../fixtures/ircServer.js';
 import { MastodonFake } from '../../fixtures/mastodonFake.js';
@@ -248,6 +249,30 @@ export const CONNECTORS: ConnectorEntry[] = [
         sentWith: async (text) =>
           fake.posts.filter((p) => p.blog === 'roostbot' && p.state === 'published' && fake.ownText(p) === text).length,
         rateLimitNext: () => fake.failNext(429),
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    name: 'discord (documented-API fake, REST and gateway: test/fixtures/discordFake.ts)',
+    async setup(t) {
+      const fake = await new DiscordFake().start('good-token');
+      const channel = fake.snowflake();
+      const base = { platform: 'discord', instance: fake.url };
+      const creds = { applicationId: fake.applicationId, channels: channel };
+      await t.hub.accounts.add({ ...base, name: ACCOUNT, credentials: { ...creds, token: 'good-token' } });
+      await t.hub.accounts.add({
+        ...base,
+        name: 'contract-bad',
+        credentials: { ...creds, token: 'revoked' },
+        test: false,
+      });
+      return {
+        connect: () => t.hub.accounts.connector(ACCOUNT),
+        badCredentials: () => t.hub.accounts.connector('contract-bad'),
+        incoming: async (text) => void fake.say('someone', channel, `<@${fake.bot.id}> ${text}`),
+        sentWith: async (text) => fake.messages.filter((m) => m.author.id === fake.bot.id && m.content === text).length,
+        rateLimitNext: () => fake.limits.failNext(1),
         close: () => fake.close(),
       };
     },
