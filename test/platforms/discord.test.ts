@@ -104,7 +104,7 @@ describe('discord connector', () => {
         ['post', 'bob', 'just talking'],
         ['reply', 'carol', 'nice post'],
         ['message', 'dave', 'psst'],
-        ['mention', 'erin', 'what is roost?'],
+        ['ask', 'erin', 'what is roost?'],
       ],
     );
     assert.equal(seen[2]!.post.replyTo, mine.id);

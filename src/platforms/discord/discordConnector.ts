@@ -66,7 +66,7 @@ const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 export class DiscordConnector implements Connector {
   readonly platform = 'discord';
   readonly capabilities: Capabilities = {
-    events: ['mention', 'reply', 'message', 'post'],
+    events: ['mention', 'reply', 'message', 'post', 'ask'],
     post: true,
     reply: true,
     ask: false,
@@ -160,7 +160,8 @@ export class DiscordConnector implements Connector {
     const post = interactionPost(h.interaction, this.account);
     if (!post) return null;
     return {
-      type: 'mention',
+      // `/ask` is an ask, as a Tumblr ask or a sandbox ask: a bot's onAsk answers it on any platform.
+      type: post.extra?.command === 'ask' ? 'ask' : 'mention',
       platform: this.platform,
       account: this.account,
       post,

@@ -75,7 +75,7 @@ export function messageType(m: Message, me: string, dm: boolean): EventType {
   return 'post';
 }
 
-/** A slash command as a mention whose `extra.command` names it (as IRC's `!command`); its text is the options' values. */
+/** A slash command as a post whose `extra.command` names it (`/ask` is an ask event, others mentions); its text is the options' values. */
 export function interactionPost(i: APIInteraction, account: string): PlatformPost | null {
   if (i.type !== 2 || !i.data || !('name' in i.data)) return null;
   const user = i.member?.user ?? i.user;

@@ -14,6 +14,7 @@ const ECHO = `{
   name: 'echo',
   account: '${ECHO_ACCOUNT}',
   async onMention(event, ctx) { await ctx.reply(event.post, 'echo: ' + event.post.text.replace(/@\\S+\\s*/g, ''), { key: 'echo:' + event.post.id }); },
+  async onAsk(event, ctx) { await ctx.reply(event.post, 'echo: ' + event.post.text, { key: 'echo:' + event.post.id }); },
 }`;
 
 /** The echo bot answers in the sandbox, then its account is added on the platform (`account`: the POST /v1/accounts body, less the name). */
