@@ -1,5 +1,5 @@
 import type { Capability, Labels, WorkerInfo } from '../types.js';
-import { parseRoute, serves } from './routes.js';
+import { parseRoute, serves } from './taskRoutes.js';
 
 export interface WorkerHello {
   workerId: string;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Broker } from '../../broker/broker.js';
+import type { JobBroker } from '../../broker/jobBroker.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import type { JobSpec, Limit } from '../../types.js';
 import type { UsageStore } from '../../store/usageStore.js';
@@ -23,7 +23,7 @@ export const FRONT_DOOR_BASE = '/openai/v1';
 const MAX_N = 128;
 
 export interface FrontDoorDeps {
-  broker: Broker;
+  broker: JobBroker;
   tokens: Tokens;
   usage: UsageStore;
   memory: ChatMemory;
