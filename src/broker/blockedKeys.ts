@@ -1,4 +1,4 @@
-import type { Blocked } from '../types.js';
+import type { Blocked } from '../types/limits.js';
 import { ruleCovers } from './limits.js';
 
 /**

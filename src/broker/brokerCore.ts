@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Changes, Store } from '../store/store.js';
-import type { Job } from '../types.js';
+import type { Job } from '../types/jobs.js';
 import { isEmptyNotice, type Cluster, type HubNotice } from '../store/cluster.js';
 import { BlockedKeys } from './blockedKeys.js';
 import { DelayTimer } from './delayTimer.js';

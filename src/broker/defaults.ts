@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { JobSpec, NewJob } from '../types.js';
+import type { JobSpec, NewJob } from '../types/jobs.js';
 import { jobId } from '../util/ids.js';
 import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import { cacheKeyOf } from './cacheKey.js';

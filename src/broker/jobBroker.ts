@@ -1,6 +1,7 @@
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
-import type { JobEvent, JobSpec, Limit, NewJob, Result } from '../types.js';
-import { TERMINAL_JOB_STATES } from '../types.js';
+import type { JobEvent, JobSpec, NewJob, Result } from '../types/jobs.js';
+import type { Limit } from '../types/limits.js';
+import { TERMINAL_JOB_STATES } from '../types/jobs.js';
 import { checkBatchSize, toNewJob } from './defaults.js';
 import { JobViews, type JobView } from './jobViews.js';
 import { routeOf } from './taskRoutes.js';

@@ -1,5 +1,5 @@
-import type { Job } from '../types.js';
-import { TERMINAL_JOB_STATES } from '../types.js';
+import type { Job } from '../types/jobs.js';
+import { TERMINAL_JOB_STATES } from '../types/jobs.js';
 import type { BrokerCore } from './brokerCore.js';
 import { StoreWorkers } from './storeWorkers.js';
 

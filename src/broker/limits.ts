@@ -1,4 +1,4 @@
-import type { Limit, RouteClaim } from '../types.js';
+import type { Limit, RouteClaim } from '../types/limits.js';
 import { parseRoute } from './taskRoutes.js';
 
 /** Whether the rule keyed `rule` (exact, or a prefix ending in `*`) applies to `key`. */

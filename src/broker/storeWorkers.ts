@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
-import type { Labels, WorkerInfo } from '../types.js';
+import type { Labels } from '../types/jobs.js';
+import type { WorkerInfo } from '../types/workers.js';
 import { serves } from './taskRoutes.js';
 
 /**

@@ -1,5 +1,6 @@
 import { ConflictError } from '../errors.js';
-import type { ClaimedTask, HeartbeatReply, JobEvent, WorkerView } from '../types.js';
+import type { ClaimedTask, HeartbeatReply, WorkerView } from '../types/workers.js';
+import type { JobEvent } from '../types/jobs.js';
 import type { BrokerCore } from './brokerCore.js';
 import { ClaimWaiters, type Waiter } from './claimWaiters.js';
 import type { WorkerHello, WorkerRegistry } from './workerRegistry.js';

@@ -1,7 +1,7 @@
 import type { JobBroker } from '../broker/jobBroker.js';
 import type { JobView } from '../broker/jobViews.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { Task } from '../types.js';
+import type { Task } from '../types/jobs.js';
 import type { Caller } from './tokens.js';
 
 /**

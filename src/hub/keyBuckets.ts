@@ -1,4 +1,4 @@
-import type { Limit } from '../types.js';
+import type { Limit } from '../types/limits.js';
 
 /** Token buckets per key, refilled from the key's flow-control rate (in memory, per hub). */
 export class KeyBuckets {

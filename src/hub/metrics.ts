@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { WorkerBroker } from '../broker/workerBroker.js';
 import type { BrokerObserver } from '../broker/observer.js';
 import type { BotSupervisor } from '../bots/supervisor.js';
-import type { ClaimedTask } from '../types.js';
+import type { ClaimedTask } from '../types/workers.js';
 import { requireScope } from './auth.js';
 import type { Tokens } from './tokens.js';
 

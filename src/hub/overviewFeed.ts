@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WorkerBroker } from '../broker/workerBroker.js';
 import { minuteSeries } from '../broker/minuteSeries.js';
-import type { MinutePoint } from '../types.js';
+import type { MinutePoint } from '../types/overview.js';
 import { MINUTE_MS, minuteOf, type RollupRecorder } from '../broker/rollupRecorder.js';
 import type { DeadTask, StoreStats } from '../store/store.js';
 

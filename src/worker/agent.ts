@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { HubClient, HubError } from '../client/hubClient.js';
-import type { ClaimedTask, HeartbeatReply } from '../types.js';
+import type { ClaimedTask, HeartbeatReply } from '../types/workers.js';
 import { randomText } from '../util/ids.js';
 import { VERSION } from '../version.js';
 import { isNonRetryable, NonRetryableError, type Handler, type TaskContext } from './handler.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobBroker } from '../../broker/jobBroker.js';
 import { InputError } from '../../errors.js';
-import type { JobEvent, JobSpec } from '../../types.js';
-import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types.js';
+import type { JobEvent, JobSpec } from '../../types/jobs.js';
+import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types/jobs.js';
 import { requireScope } from '../auth.js';
 import { BOT_NAME_PATTERN } from '../../bots/supervisor.js';
 import { checkKnown, durationParam, enumParam, intParam, patternParam, stringParam, type Query } from '../query.js';

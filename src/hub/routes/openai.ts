@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from 'pino';
 import type { JobBroker } from '../../broker/jobBroker.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import type { JobSpec } from '../../types.js';
+import type { JobSpec } from '../../types/jobs.js';
 import type { UsageStore } from '../../store/usageStore.js';
 import type { ChatMemory } from '../../broker/chatMemory.js';
 import { requireScope } from '../auth.js';

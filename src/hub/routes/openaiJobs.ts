@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { JobBroker } from '../../broker/jobBroker.js';
-import type { JobEvent, Result } from '../../types.js';
-import { TERMINAL_JOB_STATES } from '../../types.js';
+import type { JobEvent, Result } from '../../types/jobs.js';
+import { TERMINAL_JOB_STATES } from '../../types/jobs.js';
 import { HttpError } from '../httpError.js';
 import { SseStream } from '../sse.js';
 
