@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.js';
+import type { JobBroker as Broker } from '../broker/jobBroker.js';
 import type { ChatMemory, ChatMessage } from '../broker/chatMemory.js';
 import { InputError, UnavailableError } from '../errors.js';
 import { TERMINAL_JOB_STATES, type JobSpec } from '../types.js';

@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.js';
+import type { JobBroker as Broker } from '../broker/jobBroker.js';
 import { withArtifactImages, type ArtifactReader } from './artifactImages.js';
 import type { BotChat } from './botChat.js';
 import type { Connector, PostDraft } from '../platforms/connector.js';

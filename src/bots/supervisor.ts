@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Broker } from '../broker/broker.js';
+import type { JobBroker as Broker } from '../broker/jobBroker.js';
 import { soloCluster, type Cluster } from '../store/cluster.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import { packageRoot } from '../paths.js';

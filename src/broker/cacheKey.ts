@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Labels } from '../types.js';
+import type { Labels } from '../types/jobs.js';
 
 /** JSON with object keys sorted at every depth, so equal values have one spelling. */
 export function canonicalJson(value: unknown): string {

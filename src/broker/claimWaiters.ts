@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '../types.js';
+import type { ClaimedTask } from '../types/workers.js';
 
 export interface Waiter {
   workerId: string;

@@ -1,10 +1,10 @@
 import { InputError } from '../errors.js';
-import type { JobSpec, NewJob } from '../types.js';
+import type { JobSpec, NewJob } from '../types/jobs.js';
 import { jobId } from '../util/ids.js';
 import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import { cacheKeyOf } from './cacheKey.js';
 import type { Limits } from './limits.js';
-import { routeOf } from './routes.js';
+import { routeOf } from './taskRoutes.js';
 
 /**
  * Tasks one request may create (variants summed over a batch's jobs): 1000 jobs of 1000 variants

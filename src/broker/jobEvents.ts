@@ -1,4 +1,4 @@
-import type { JobEvent } from '../types.js';
+import type { JobEvent } from '../types/jobs.js';
 
 export interface JobListener {
   event(e: JobEvent): void;

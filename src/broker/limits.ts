@@ -1,5 +1,5 @@
-import type { Limit, RouteClaim } from '../types.js';
-import { parseRoute } from './routes.js';
+import type { Limit, RouteClaim } from '../types/limits.js';
+import { parseRoute } from './taskRoutes.js';
 
 /** Whether the rule keyed `rule` (exact, or a prefix ending in `*`) applies to `key`. */
 export function ruleCovers(rule: string, key: string): boolean {

@@ -1,5 +1,5 @@
 import type { RollupRow } from '../store/store.js';
-import type { MinutePoint } from '../types.js';
+import type { MinutePoint } from '../types/overview.js';
 import { mergeInto, quantile, type LatencyHistogram } from '../util/latencyHistogram.js';
 import { MINUTE_MS, minuteOf } from './rollupRecorder.js';
 

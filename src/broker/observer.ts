@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '../types.js';
+import type { ClaimedTask } from '../types/workers.js';
 
 /**
  * What the broker tells whoever counts its work (the hub's Prometheus metrics, the dashboard's

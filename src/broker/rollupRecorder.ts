@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RollupRow, Store } from '../store/store.js';
-import type { ClaimedTask } from '../types.js';
+import type { ClaimedTask } from '../types/workers.js';
 import { addLatency, mergeInto, type LatencyHistogram } from '../util/latencyHistogram.js';
 import type { BrokerObserver } from './observer.js';
 

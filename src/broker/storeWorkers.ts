@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.js';
-import type { Labels, WorkerInfo } from '../types.js';
-import { serves } from './routes.js';
+import type { Labels } from '../types/jobs.js';
+import type { WorkerInfo } from '../types/workers.js';
+import { serves } from './taskRoutes.js';
 
 /**
  * The workers the store knows, as every hub on it wrote them: a worker is seen by the hub it talks

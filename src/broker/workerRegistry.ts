@@ -1,5 +1,6 @@
-import type { Capability, Labels, WorkerInfo } from '../types.js';
-import { parseRoute, serves } from './routes.js';
+import type { Capability, WorkerInfo } from '../types/workers.js';
+import type { Labels } from '../types/jobs.js';
+import { parseRoute, serves } from './taskRoutes.js';
 
 export interface WorkerHello {
   workerId: string;

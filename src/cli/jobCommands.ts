@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { JobView } from '../broker/broker.js';
+import type { JobView } from '../broker/jobViews.js';
 import { JOB_STATES, TERMINAL_JOB_STATES, type JobState, type Result } from '../types.js';
 import { outputText, printJob, printJobTable, printResult, showJob, type JobWithResults } from './jobOutput.js';
 import { registerSubmitCommand } from './jobSubmit.js';

@@ -1,4 +1,4 @@
-import type { JobView } from '../broker/broker.js';
+import type { JobView } from '../broker/jobViews.js';
 import { MAX_TASKS_PER_REQUEST } from '../broker/defaults.js';
 import { HubError } from '../client/hubClient.js';
 import { UsageError } from './flags.js';

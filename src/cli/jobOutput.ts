@@ -1,4 +1,4 @@
-import type { JobView } from '../broker/broker.js';
+import type { JobView } from '../broker/jobViews.js';
 import type { HubClient } from '../client/hubClient.js';
 import type { Result, Task } from '../types.js';
 import { fields, iso, out, printJson, printJsonLine, seg, table } from './shared.js';

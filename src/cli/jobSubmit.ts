@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { JobView } from '../broker/broker.js';
+import type { JobView } from '../broker/jobViews.js';
 import type { HubClient } from '../client/hubClient.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { finishJob, jobNotes, printResult, type JobWithResults } from './jobOutput.js';

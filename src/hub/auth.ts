@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Scope } from '../types.js';
+import type { Scope } from '../types/tokens.js';
 import { HttpError } from './httpError.js';
 import { csrfMatches } from './sessions.js';
 import type { Caller, Tokens } from './tokens.js';

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Broker } from '../broker/broker.js';
+import type { WorkerBroker } from '../broker/workerBroker.js';
 import { ConflictError } from '../errors.js';
 import { depthMessage, MAX_JSON_DEPTH, nestsDeeperThan } from './jsonDepth.js';
 
@@ -20,7 +20,7 @@ export function tooDeep(results: Item[]): number[] {
  * whose leases would otherwise run out and their tasks run again.
  */
 export async function completeWithout(
-  broker: Broker,
+  broker: WorkerBroker,
   results: Item[],
   deep: number[],
   reply: FastifyReply,

@@ -17,7 +17,7 @@ import { openCluster, openStore } from '../store/openStore.js';
 import { botRoutes } from './routes/bots.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { HubMetrics } from './metrics.js';
-import { Overview } from './overview.js';
+import { OverviewFeed } from './overviewFeed.js';
 import { overviewRoutes } from './routes/overview.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { sessionRoutes } from './routes/session.js';
@@ -88,7 +88,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
   const broker = new Broker(store, config, log, cluster, observeAll(metrics, rollups));
   await broker.start();
   await rollups.start();
-  const overview = new Overview(broker, rollups, log);
+  const overview = new OverviewFeed(broker.work, rollups, log);
   const tokens = new Tokens(store);
   await ensureAdminToken(tokens, config.dataDir, log);
   warnIfDataDirOpen(config.dataDir, log);
@@ -117,8 +117,8 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     bots: botStores.bots,
     accounts,
     platformStore,
-    broker,
-    chat: new BotChat(broker, memory),
+    broker: broker.jobs,
+    chat: new BotChat(broker.jobs, memory),
     artifacts,
     botsDir: config.botsDir,
     hangMs: config.botHangMs,
@@ -131,11 +131,11 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
-    (a: FastifyInstance) => openaiRoutes(a, { broker, tokens, usage, memory, log }),
+    (a: FastifyInstance) => openaiRoutes(a, { broker: broker.jobs, tokens, usage, memory, log }),
     (a: FastifyInstance) => usageRoutes(a, usage, tokens),
     (a: FastifyInstance) => accountRoutes(a, accounts, platformStore, tokens),
   ];
-  metrics.watch(broker, bots);
+  metrics.watch(broker.work, bots);
   const app = await buildServer({
     broker,
     tokens,
@@ -146,7 +146,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     routes: [
       (a) => logRoutes(a, logStore, logs, tokens),
       (a) => metrics.attach(a, tokens),
-      (a) => overviewRoutes(a, overview, broker, tokens),
+      (a) => overviewRoutes(a, overview, broker.jobs, tokens),
       (a) => sessionRoutes(a, tokens),
       (a) => dashboardRoutes(a, log),
       ...routes,

@@ -1,6 +1,7 @@
-import type { Broker, JobView } from '../broker/broker.js';
+import type { JobBroker } from '../broker/jobBroker.js';
+import type { JobView } from '../broker/jobViews.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { Task } from '../types.js';
+import type { Task } from '../types/jobs.js';
 import type { Caller } from './tokens.js';
 
 /**
@@ -15,7 +16,7 @@ export function ownerOf(caller: Caller): string | undefined {
 }
 
 /** The job, when the caller may see it; else the NotFoundError of a job that does not exist. */
-export async function visibleJob(broker: Broker, caller: Caller, jobId: string): Promise<JobView> {
+export async function visibleJob(broker: JobBroker, caller: Caller, jobId: string): Promise<JobView> {
   const job = await broker.get(jobId);
   const owner = ownerOf(caller);
   if (owner !== undefined && job.createdBy !== owner) throw new NotFoundError(`no job with id '${jobId}'`);
@@ -23,7 +24,7 @@ export async function visibleJob(broker: Broker, caller: Caller, jobId: string):
 }
 
 /** Before acting on a job by id: throws as visibleJob does; reads nothing for an unconfined caller. */
-export async function checkJob(broker: Broker, caller: Caller, jobId: string): Promise<void> {
+export async function checkJob(broker: JobBroker, caller: Caller, jobId: string): Promise<void> {
   if (ownerOf(caller) !== undefined) await visibleJob(broker, caller, jobId);
 }
 
@@ -43,7 +44,7 @@ export function checkSubmitted(caller: Caller, jobs: Array<{ job: JobView; creat
 }
 
 /** The task, when the caller may see its job; else the NotFoundError of a task that does not exist. */
-export async function visibleTask(broker: Broker, caller: Caller, taskId: string): Promise<Task> {
+export async function visibleTask(broker: JobBroker, caller: Caller, taskId: string): Promise<Task> {
   const task = await broker.store.getTask(taskId);
   const owner = ownerOf(caller);
   const job = task && owner !== undefined ? await broker.store.getJob(task.jobId) : null;
@@ -53,7 +54,7 @@ export async function visibleTask(broker: Broker, caller: Caller, taskId: string
 }
 
 /** Those of the tasks whose jobs the caller may see (one read per job, only for a confined caller). */
-export async function visibleTasks<T extends Task>(broker: Broker, caller: Caller, tasks: T[]): Promise<T[]> {
+export async function visibleTasks<T extends Task>(broker: JobBroker, caller: Caller, tasks: T[]): Promise<T[]> {
   const owner = ownerOf(caller);
   if (owner === undefined) return tasks;
   const mine = new Map<string, boolean>();

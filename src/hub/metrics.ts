@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Broker } from '../broker/broker.js';
+import type { WorkerBroker } from '../broker/workerBroker.js';
 import type { BrokerObserver } from '../broker/observer.js';
 import type { BotSupervisor } from '../bots/supervisor.js';
-import type { ClaimedTask } from '../types.js';
+import type { ClaimedTask } from '../types/workers.js';
 import { requireScope } from './auth.js';
 import type { Tokens } from './tokens.js';
 
@@ -83,7 +83,7 @@ export class HubMetrics implements BrokerObserver {
   }
 
   /** The sizes read at each scrape: from the broker (made after this, as it reports here) and the bots. */
-  watch(broker: Broker, bots: BotSupervisor | null): void {
+  watch(broker: WorkerBroker, bots: BotSupervisor | null): void {
     const registers = [this.registry];
     new Gauge({
       name: 'roost_tasks',

@@ -1,6 +1,6 @@
 import { BOT_NAME_PATTERN } from '../bots/supervisor.js';
 import { Type, type Static } from '@sinclair/typebox';
-import { KIND_PATTERN } from '../types.js';
+import { KIND_PATTERN } from '../types/jobs.js';
 import { MAX_DEPTH_KEYWORD, MAX_JSON_DEPTH } from './jsonDepth.js';
 
 /** Request schemas of the HTTP API. Fastify compiles them; the OpenAPI document is built from them. */

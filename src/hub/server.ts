@@ -196,8 +196,8 @@ export async function buildServer({
   // @fastify/cookie pinned to 11.1.0: 11.1.1 and later need cookie 2, which needs Node 22.
   await app.register(cookie);
   if (logs) accessLog(app, logs);
-  jobRoutes(app, broker, tokens);
-  workerRoutes(app, broker, tokens);
+  jobRoutes(app, broker.jobs, tokens);
+  workerRoutes(app, broker.work, tokens);
   adminRoutes(app, broker, tokens);
   for (const add of routes) add(app);
   app.get('/v1/openapi.json', { schema: { summary: 'This document: the API in OpenAPI 3.1' } }, async () =>

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Scope } from '../types.js';
+import type { Scope } from '../types/tokens.js';
 
 /** How long a dashboard login lasts. */
 export const SESSION_MS = 24 * 3_600_000;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { Scope, TokenInfo } from '../types.js';
+import type { Scope, TokenInfo } from '../types/tokens.js';
 import { InputError } from '../errors.js';
 import { Sessions } from './sessions.js';
 

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { HubClient, HubError } from '../client/hubClient.js';
-import type { ClaimedTask, HeartbeatReply } from '../types.js';
+import type { ClaimedTask, HeartbeatReply } from '../types/workers.js';
 import { randomText } from '../util/ids.js';
 import { VERSION } from '../version.js';
 import { isNonRetryable, NonRetryableError, type Handler, type TaskContext } from './handler.js';
 import { Heartbeats } from './heartbeats.js';
+import { OutcomeReporter } from './outcomeReporter.js';
 import { Reconnect } from './reconnect.js';
 import { defaultCacheDir, WorkerArtifacts } from './artifacts.js';
 
@@ -53,21 +54,26 @@ export class WorkerAgent {
   private readonly handlers: Map<string, Handler>;
   private readonly leases = new Map<string, Running>();
   private readonly claimRetry = new Reconnect('claims');
-  private readonly reportRetry = new Reconnect('results');
   private readonly claimAbort = new AbortController();
   private stopping = false;
-  /** After stop(): when reporting outcomes to an unreachable hub is given up. */
-  private giveUpAt = Infinity;
   private stopped: Promise<void> | null = null;
   private slotFreed: (() => void) | null = null;
   private heartbeats: Heartbeats | null = null;
-  private completions: Array<{ leaseId: string; output: unknown }> = [];
-  private flushing: Promise<void> | null = null;
+  private readonly outcomes: OutcomeReporter;
 
   constructor(private readonly options: AgentOptions) {
     this.workerId = options.workerId ?? `${hostname()}-${randomText(6)}`;
     this.client = new HubClient(options.hub, options.token);
     this.handlers = new Map(options.handlers.map((h) => [h.kind, h]));
+    this.outcomes = new OutcomeReporter(
+      this.client,
+      options.log,
+      () => this.hubAnswered(),
+      (leaseId) => {
+        const entry = this.leases.get(leaseId);
+        if (entry) this.settle(entry);
+      },
+    );
     this.artifacts = new WorkerArtifacts(
       this.client,
       options.artifactCacheDir ?? defaultCacheDir(),
@@ -100,7 +106,7 @@ export class WorkerAgent {
 
   /** A request reached the hub: retries waiting on the others go now. */
   private hubAnswered(): void {
-    this.reportRetry.wake();
+    this.outcomes.wake();
     this.claimRetry.wake();
     this.heartbeats?.wake();
   }
@@ -207,20 +213,13 @@ export class WorkerAgent {
         const output = await handler.run(task.input, ctx);
         if (controller.signal.aborted) return this.settle(entry);
         entry.done = true;
-        this.completions.push({ leaseId: task.leaseId, output: output ?? null });
-        this.scheduleFlush();
+        this.outcomes.complete(task.leaseId, output ?? null);
       } catch (e) {
         if (controller.signal.aborted) return this.settle(entry);
         const retryable = !isNonRetryable(e);
         entry.done = true;
         log().warn({ err: e, retryable }, 'task failed');
-        await this.report(() =>
-          this.client.post('/v1/worker/fail', {
-            leaseId: task.leaseId,
-            error: String((e as Error)?.message ?? e),
-            retryable,
-          }),
-        );
+        await this.outcomes.fail(task.leaseId, String((e as Error)?.message ?? e), retryable);
         this.settle(entry);
       } finally {
         entry.done = true;
@@ -241,75 +240,6 @@ export class WorkerAgent {
     const r = this.slotFreed;
     this.slotFreed = null;
     r?.();
-  }
-
-  /**
-   * Sends an outcome to the hub, retrying while it is unreachable (a lease outlives an outage; one
-   * that did not is answered 409); a 4xx means it no longer wants it. Only a stopping worker gives up.
-   */
-  private async report(send: () => Promise<unknown>): Promise<void> {
-    for (;;) {
-      try {
-        await send();
-        this.reportRetry.succeeded(this.options.log);
-        this.hubAnswered();
-        return;
-      } catch (e) {
-        if (e instanceof HubError && e.status >= 400 && e.status < 500) {
-          this.options.log.warn({ code: e.code }, `the hub refused a task outcome: ${e.message}`);
-          return;
-        }
-        if (Date.now() >= this.giveUpAt) {
-          this.options.log.error(
-            { err: e },
-            'stopping with the hub unreachable: a task outcome is not reported; its lease will expire and the task will run again',
-          );
-          return;
-        }
-        await this.reportRetry.wait(e as Error, this.options.log);
-      }
-    }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing) return;
-    this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      while (this.completions.length > 0) await this.deliver(this.completions.splice(0, 500));
-      this.flushing = null;
-    });
-  }
-
-  /**
-   * Sends results; a batch too large for the hub's body limit is split, and a single result that
-   * is too large on its own fails its task for good (retrying would produce it again).
-   */
-  private async deliver(batch: Array<{ leaseId: string; output: unknown }>): Promise<void> {
-    let tooLarge = false;
-    await this.report(async () => {
-      try {
-        await this.client.post('/v1/worker/complete', { results: batch });
-      } catch (e) {
-        if (!(e instanceof HubError && e.status === 413)) throw e;
-        tooLarge = true;
-      }
-    });
-    if (tooLarge && batch.length > 1) {
-      const half = Math.ceil(batch.length / 2);
-      await this.deliver(batch.slice(0, half));
-      await this.deliver(batch.slice(half));
-      return;
-    }
-    if (tooLarge) {
-      const error =
-        'the output is larger than the hub accepts (its maxBodyBytes); store large outputs elsewhere and return a reference';
-      await this.report(() =>
-        this.client.post('/v1/worker/fail', { leaseId: batch[0]!.leaseId, error, retryable: false }),
-      );
-    }
-    for (const c of batch) {
-      const entry = this.leases.get(c.leaseId);
-      if (entry) this.settle(entry);
-    }
   }
 
   private onHeartbeat(reply: HeartbeatReply): void {
@@ -336,7 +266,7 @@ export class WorkerAgent {
       this.wake();
       const graceMs = this.options.graceMs ?? 10_000;
       const deadline = Date.now() + graceMs;
-      this.giveUpAt = deadline + graceMs;
+      this.outcomes.giveUpAfter(deadline + graceMs);
       while (this.busy > 0 && Date.now() < deadline) {
         await new Promise<void>((r) => {
           this.slotFreed = r;
@@ -349,10 +279,10 @@ export class WorkerAgent {
         this.settle(r);
       }
       if (left.length > 0) {
-        await this.report(() => this.client.post('/v1/worker/release', { leaseIds: left.map((r) => r.task.leaseId) }));
+        await this.outcomes.release(left.map((r) => r.task.leaseId));
         this.options.log.info({ released: left.length }, 'released unfinished tasks');
       }
-      while (this.flushing) await this.flushing;
+      await this.outcomes.drain();
       await this.heartbeats?.stop();
       this.options.log.info('worker stopped');
     })());

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { HubError, type HubClient } from '../client/hubClient.js';
-import type { HeartbeatReply } from '../types.js';
+import type { HeartbeatReply } from '../types/workers.js';
 import { Reconnect } from './reconnect.js';
 
 /** A lease the worker holds, as the heartbeat sees it. */

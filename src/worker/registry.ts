@@ -1,7 +1,7 @@
 import nodeModule from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KIND_PATTERN } from '../types.js';
+import { KIND_PATTERN } from '../types/jobs.js';
 import type { Handler } from './handler.js';
 import { markovHandler } from './handlers/markov.js';
 

@@ -35,7 +35,7 @@ test('a job committed while a claim is reading the store is handed to that claim
   const broker = new Broker(slow, { ...DEFAULTS, kinds: ['k'] }, quietLog);
   await broker.start();
   try {
-    await broker.submit({ kind: 'k', input: 'makes the route known' });
+    await broker.jobs.submit({ kind: 'k', input: 'makes the route known' });
     const hello = {
       workerId: 'w',
       name: 'w',
@@ -43,12 +43,12 @@ test('a job committed while a claim is reading the store is handed to that claim
       concurrency: 2,
       version: 'test',
     };
-    const [known] = await broker.claim(hello, 1, 0, new AbortController().signal);
+    const [known] = await broker.work.claim(hello, 1, 0, new AbortController().signal);
     assert.ok(known);
     first = true;
-    const claiming = broker.claim(hello, 1, 30_000, new AbortController().signal);
+    const claiming = broker.work.claim(hello, 1, 30_000, new AbortController().signal);
     await looked.promise;
-    const { job } = await broker.submit({ kind: 'k', input: 'lands during the claim' });
+    const { job } = await broker.jobs.submit({ kind: 'k', input: 'lands during the claim' });
     gate.resolve();
     const tasks = await within(claiming, 5000, 'the claim to take the job that landed while it looked');
     assert.deepEqual(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { JobView } from '../../src/broker/broker.js';
+import type { JobView } from '../../src/broker/jobViews.js';
 import { rate } from '../../src/cli/flags.js';
 import { jobNotes } from '../../src/cli/jobOutput.js';
 import { startHub, type Hub } from './roostCli.js';

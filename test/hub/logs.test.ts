@@ -34,12 +34,12 @@ test("a 500's reply carries an id that finds its log line, over HTTP and with ro
   const client = await h.as('client');
   const { id: jobId } = await client.post<{ id: string }>('/v1/jobs', { kind: 'test.echo', input: 1 });
   // A fault of the hub's own (a bug), injected where the route calls the broker.
-  const wait = h.hub.broker.wait;
-  h.hub.broker.wait = async () => {
+  const wait = h.hub.broker.jobs.wait;
+  h.hub.broker.jobs.wait = async () => {
     throw new Error('an injected fault');
   };
   const e = await client.get(`/v1/jobs/${jobId}`).catch((x: unknown) => x);
-  h.hub.broker.wait = wait;
+  h.hub.broker.jobs.wait = wait;
   assert.ok(e instanceof HubError && e.status === 500, String(e));
   const { id } = (e.body as { error: { id: string; message: string } }).error;
   assert.match(id, /^[0-9a-f]{24}$/);

@@ -75,7 +75,7 @@ test('the overview stream opens with a snapshot: tasks by kind and state, worker
 test('the per-minute rollups survive a restart of the hub', sqliteOnly, async () => {
   const config = { ...DEFAULTS, port: 0, dataDir: h.dataDir, botsDir: `${h.dataDir}/bots2`, kinds: ['o.run'] };
   const first = await startHub(config, quietLog);
-  await first.broker.submit({ kind: 'o.run', input: 'kept' });
+  await first.broker.jobs.submit({ kind: 'o.run', input: 'kept' });
   await first.close();
   const second = await startHub(config, quietLog);
   try {

@@ -151,7 +151,7 @@ test("an idempotency key another token used is 409 on key, never that token's jo
 });
 
 test('jobs with no creator (older than the column, or the hub its own) are seen by admins only', async () => {
-  const { job } = await h.hub.broker.submit({ kind: 'test.echo', input: 'legacy' });
+  const { job } = await h.hub.broker.jobs.submit({ kind: 'test.echo', input: 'legacy' });
   assert.equal(job.createdBy, null);
   assert.equal((await refusal(alice.get(`/v1/jobs/${job.id}`))).status, 404);
   assert.ok(!(await list(alice)).includes(job.id));

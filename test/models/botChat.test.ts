@@ -72,7 +72,7 @@ test('the autoresponder answers with llm.chat, remembering each asker apart, whe
 
 test('ctx.chat prunes a conversation to its token budget, oldest turns first, keeping the system prompt', async () => {
   const memory = new ChatMemory(openChatStore(h.hub.broker.store));
-  const chat = new BotChat(h.hub.broker, memory);
+  const chat = new BotChat(h.hub.broker.jobs, memory);
   assert.equal(chat.available(), true);
   assert.equal(chat.available('py-echo'), true);
   assert.equal(chat.available('no-such-model'), false);

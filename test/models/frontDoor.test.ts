@@ -151,7 +151,7 @@ test("errors come in OpenAI's shape with the status clients expect", async () =>
 test('a key over its flow-control rate gets 429 with Retry-After, and usage is recorded per key', async () => {
   const { token } = await h.hub.tokens.create('limited', 'bot');
   const id = token.split('_')[1]!;
-  await h.hub.broker.setLimit({ key: `openai:${id}`, concurrency: null, rate: { count: 1, intervalMs: 60_000 } });
+  await h.hub.broker.jobs.setLimit({ key: `openai:${id}`, concurrency: null, rate: { count: 1, intervalMs: 60_000 } });
   const limited = new OpenAI({ baseURL: `${h.url}/openai/v1`, apiKey: token, maxRetries: 0 });
   await limited.chat.completions.create({ model: 'echo-1', messages: ask, seed: 1 });
   await assert.rejects(limited.chat.completions.create({ model: 'echo-1', messages: ask }), (e: any) => {

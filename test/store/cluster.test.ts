@@ -76,7 +76,7 @@ test("another hub's notice wakes a claim waiting here for the route it names", a
   const t = await setup();
   try {
     const never = new AbortController();
-    const waiting = t.broker.claim(hello, 1, 30_000, never.signal);
+    const waiting = t.broker.work.claim(hello, 1, 30_000, never.signal);
     const { job } = await t.behindItsBack('from hub B');
     await t.cluster.deliver({ routes: ['k'] });
     const tasks = await waiting;
@@ -94,7 +94,7 @@ test("another hub's results reach a long-poll here, before the final state", asy
   try {
     const { job } = await t.behindItsBack('watched');
     const [task] = (await t.store.claim('w-b', [new Limits().claimFor('k')], 1, Date.now())).tasks;
-    const polling = t.broker.wait(job.id, 1, 30_000);
+    const polling = t.broker.jobs.wait(job.id, 1, 30_000);
     const done = await t.store.complete([{ leaseId: task!.leaseId, output: 'made on hub B' }], Date.now());
     await t.cluster.deliver({ results: [job.id], jobs: done.changes.jobs });
     const r = await polling;
@@ -111,14 +111,14 @@ test("another hub's results reach a long-poll here, before the final state", asy
 test('a commit here is told to the other hubs: routes, job states, results and limits', async () => {
   const t = await setup();
   try {
-    const { job } = await t.broker.submit({ kind: 'k', input: 1 });
+    const { job } = await t.broker.jobs.submit({ kind: 'k', input: 1 });
     assert.deepEqual(t.cluster.published.at(-1), { routes: ['k'], jobs: [], results: [], nextRunAt: null, limits: [] });
-    const [task] = await t.broker.claim(hello, 1, 0, new AbortController().signal);
-    await t.broker.complete([{ leaseId: task!.leaseId, output: 'x' }]);
+    const [task] = await t.broker.work.claim(hello, 1, 0, new AbortController().signal);
+    await t.broker.work.complete([{ leaseId: task!.leaseId, output: 'x' }]);
     const last = t.cluster.published.at(-1)!;
     assert.deepEqual(last.results, [job.id]);
     assert.deepEqual(last.jobs, [{ jobId: job.id, state: 'succeeded' }]);
-    await t.broker.setLimit({ key: 'bot:*', concurrency: 1, rate: null });
+    await t.broker.jobs.setLimit({ key: 'bot:*', concurrency: 1, rate: null });
     assert.deepEqual(t.cluster.published.at(-1)!.limits, ['bot:*']);
   } finally {
     await t.close();
@@ -130,9 +130,9 @@ test("a limit set on another hub applies to this hub's claims once its notice ar
   try {
     await t.store.setLimit({ key: 'bot:*', concurrency: 1, rate: null }, Date.now());
     await t.cluster.deliver({ limits: ['bot:*'] });
-    const { job } = await t.broker.submit({ kind: 'k', input: 1, concurrencyKey: 'bot:a' });
-    await t.broker.submit({ kind: 'k', input: 2, concurrencyKey: 'bot:a' });
-    const tasks = await t.broker.claim({ ...hello, concurrency: 2 }, 2, 0, new AbortController().signal);
+    const { job } = await t.broker.jobs.submit({ kind: 'k', input: 1, concurrencyKey: 'bot:a' });
+    await t.broker.jobs.submit({ kind: 'k', input: 2, concurrencyKey: 'bot:a' });
+    const tasks = await t.broker.work.claim({ ...hello, concurrency: 2 }, 2, 0, new AbortController().signal);
     assert.deepEqual(
       tasks.map((x) => x.jobId),
       [job.id],
@@ -148,18 +148,18 @@ test('only the leader reaps expired leases; a hub that becomes leader takes the 
   try {
     const { job } = await t.behindItsBack('short lease', 1);
     await t.cluster.deliver({ routes: ['k'] });
-    const [task] = await t.broker.claim(hello, 1, 0, new AbortController().signal);
+    const [task] = await t.broker.work.claim(hello, 1, 0, new AbortController().signal);
     assert.equal(task!.jobId, job.id);
     // Time for many reaper intervals passes, measured by the delay timer (which every hub runs):
     // a job delayed by 100 ms becomes claimable, and the expired lease is still held.
-    const { job: later } = await t.broker.submit({ kind: 'k', input: 'later', delayMs: 100 });
-    const [promoted] = await t.broker.claim(hello, 1, 10_000, new AbortController().signal);
+    const { job: later } = await t.broker.jobs.submit({ kind: 'k', input: 'later', delayMs: 100 });
+    const [promoted] = await t.broker.work.claim(hello, 1, 10_000, new AbortController().signal);
     assert.equal(promoted!.jobId, later.id);
     assert.equal((await t.store.getTask(task!.taskId))!.state, 'leased', 'a follower does not reap');
 
     t.cluster.lead(true);
     // Now this hub's reaper runs: the expired task comes back to a waiting claim.
-    const [again] = await t.broker.claim(hello, 1, 10_000, new AbortController().signal);
+    const [again] = await t.broker.work.claim(hello, 1, 10_000, new AbortController().signal);
     assert.equal(again!.taskId, task!.taskId);
     assert.equal(again!.attempt, 2);
   } finally {

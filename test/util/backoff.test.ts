@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_BACKOFF, retryDelay } from '../../src/util/backoff.js';
-import { parseRoute, routeOf, serves } from '../../src/broker/routes.js';
+import { parseRoute, routeOf, serves } from '../../src/broker/taskRoutes.js';
 
 const exact = { ...DEFAULT_BACKOFF, jitter: false };
 

@@ -50,7 +50,7 @@ async function until<T>(read: () => Promise<T | undefined> | T | undefined, what
 
 test('a Python handler runs variants, streams partials and returns results', { timeout: 30_000 }, async () => {
   await withPythonWorker(async (h, pid) => {
-    const { job } = await h.hub.broker.submit({ kind: 'py.upper', input: { text: 'ahoy' }, variants: 3, seed: 7 });
+    const { job } = await h.hub.broker.jobs.submit({ kind: 'py.upper', input: { text: 'ahoy' }, variants: 3, seed: 7 });
     const partials = new Map<string, string>();
     h.hub.broker.events.subscribe(job.id, {
       event: (e: JobEvent) => {
@@ -58,7 +58,7 @@ test('a Python handler runs variants, streams partials and returns results', { t
       },
       close() {},
     });
-    const done = await h.hub.broker.wait(job.id, undefined, 20_000);
+    const done = await h.hub.broker.jobs.wait(job.id, undefined, 20_000);
     assert.equal(done.job.state, 'succeeded');
     assert.deepEqual(done.results.map((r) => (r.output as any).seed).sort(), [7, 8, 9]);
     for (const r of done.results) {
@@ -74,8 +74,8 @@ test('a Python handler runs variants, streams partials and returns results', { t
 
 test('an error line with retryable false fails the job at once', { timeout: 30_000 }, async () => {
   await withPythonWorker(async (h) => {
-    const { job } = await h.hub.broker.submit({ kind: 'py.fail', input: {}, maxAttempts: 3 });
-    const done = await h.hub.broker.wait(job.id, undefined, 20_000);
+    const { job } = await h.hub.broker.jobs.submit({ kind: 'py.fail', input: {}, maxAttempts: 3 });
+    const done = await h.hub.broker.jobs.wait(job.id, undefined, 20_000);
     assert.equal(done.job.state, 'failed');
     const [task] = await h.hub.broker.store.listTasks(job.id);
     assert.equal(task!.attempt, 1, 'not retried');
@@ -86,13 +86,13 @@ test('an error line with retryable false fails the job at once', { timeout: 30_0
 test('the process dying fails its task retryably, and a new process runs the retry', { timeout: 30_000 }, async () => {
   await withPythonWorker(async (h, pid) => {
     const first = pid();
-    const { job } = await h.hub.broker.submit({
+    const { job } = await h.hub.broker.jobs.submit({
       kind: 'py.crash',
       input: {},
       maxAttempts: 3,
       backoff: { delayMs: 10, jitter: false },
     });
-    const done = await h.hub.broker.wait(job.id, undefined, 20_000);
+    const done = await h.hub.broker.jobs.wait(job.id, undefined, 20_000);
     assert.equal(done.job.state, 'succeeded');
     const out = done.results[0]!.output as { attempt: number; pid: number };
     assert.equal(out.attempt, 2);
@@ -103,14 +103,17 @@ test('the process dying fails its task retryably, and a new process runs the ret
 test('cancelling a job sends cancel lines to the process, for tasks running at once', { timeout: 30_000 }, async () => {
   await withPythonWorker(async (h) => {
     const dir = mkdtempSync(join(tmpdir(), 'roost-py-'));
-    const { job } = await h.hub.broker.submit({
+    const { job } = await h.hub.broker.jobs.submit({
       kind: 'py.sleep',
       input: { marker: join(dir, 'cancelled') },
       variants: 2,
       leaseMs: 600,
     });
-    await until(async () => ((await h.hub.broker.get(job.id)).counts.leased === 2 ? true : undefined), 'both leased');
-    await h.hub.broker.cancel(job.id);
+    await until(
+      async () => ((await h.hub.broker.jobs.get(job.id)).counts.leased === 2 ? true : undefined),
+      'both leased',
+    );
+    await h.hub.broker.jobs.cancel(job.id);
     // The worker hears of the cancel on its next heartbeat (every 200 ms here) and tells the script.
     const markers = [0, 1].map((i) => join(dir, `cancelled${i}`));
     await within(

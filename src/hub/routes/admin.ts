@@ -52,7 +52,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     '/v1/workers',
     { ...admin, schema: { tags: ['admin'], summary: 'Workers: capabilities, last seen, tasks in flight' } },
     async () => ({
-      workers: await broker.listWorkers(),
+      workers: await broker.work.listWorkers(),
     }),
   );
 
@@ -62,7 +62,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     return {
       ...stats,
       workersConnected: broker.workers.connected(now).length,
-      waitingClaims: broker.waitingClaims,
+      waitingClaims: broker.work.waitingClaims,
       version: VERSION,
     };
   });
@@ -71,7 +71,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     '/v1/limits',
     { ...client, schema: { tags: ['limits'], summary: 'Concurrency and rate limits per key' } },
     async () => ({
-      limits: broker.limits.list(),
+      limits: broker.jobs.limits.list(),
     }),
   );
 
@@ -93,7 +93,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
       if (limit.concurrency === null && limit.rate === null) {
         throw new InputError('concurrency', 'give concurrency, rate or both; to remove a limit, DELETE it');
       }
-      await broker.setLimit(limit);
+      await broker.jobs.setLimit(limit);
       return limit;
     },
   );
@@ -103,7 +103,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...admin, schema: { tags: ['limits'], summary: 'Remove a limit', params: KeyParams } },
     async (req) => {
       const { key } = req.params as Static<typeof KeyParams>;
-      await broker.deleteLimit(key);
+      await broker.jobs.deleteLimit(key);
       return { deleted: key };
     },
   );
@@ -121,7 +121,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...client, schema: { tags: ['tasks'], summary: "Delete a dead task's job", params: IdParams } },
     async (req) => {
       const id = (req.params as IdParams).id;
-      const task = await visibleTask(broker, req.token!, id);
+      const task = await visibleTask(broker.jobs, req.token!, id);
       if (task.state !== 'dead')
         throw new ConflictError('not_dead', `task '${id}' is not dead; only dead tasks are purged`);
       return { purgedJobs: await broker.store.purgeDead(id) };
@@ -137,7 +137,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
       const limit = intParam(q, 'limit', 1, 500) ?? 50;
       const page = await broker.store.listDead(stringParam(q, 'cursor'), limit);
       // A confined token's page keeps its own jobs' tasks: it may be short, and paging goes on.
-      const tasks = await visibleTasks(broker, req.token!, page);
+      const tasks = await visibleTasks(broker.jobs, req.token!, page);
       return { tasks, nextCursor: page.length === limit ? page.at(-1)!.cursor : null };
     },
   );
@@ -146,7 +146,7 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     '/v1/tasks/:id',
     { ...client, schema: { tags: ['tasks'], summary: 'One task', params: IdParams } },
     async (req) => {
-      return visibleTask(broker, req.token!, (req.params as IdParams).id);
+      return visibleTask(broker.jobs, req.token!, (req.params as IdParams).id);
     },
   );
 
@@ -155,8 +155,8 @@ export function adminRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens
     { ...client, schema: { tags: ['tasks'], summary: 'Give a dead task fresh attempts', params: IdParams } },
     async (req) => {
       const id = (req.params as IdParams).id;
-      await visibleTask(broker, req.token!, id);
-      await broker.redrive(id);
+      await visibleTask(broker.jobs, req.token!, id);
+      await broker.jobs.redrive(id);
       return broker.store.getTask(id);
     },
   );

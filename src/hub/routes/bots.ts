@@ -8,7 +8,7 @@ import { checkKnown, intParam, stringParam, type Query } from '../query.js';
 import { JsonValue, NUL_FREE } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
-import type { BotLogLine } from '../../types.js';
+import type { BotLogLine } from '../../types/bots.js';
 import { checkBot, feedRefused, feedWriter } from '../botAccess.js';
 
 const strict = { additionalProperties: false } as const;

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Broker } from '../../broker/broker.js';
+import type { JobBroker } from '../../broker/jobBroker.js';
 import { InputError } from '../../errors.js';
-import type { JobEvent, JobSpec } from '../../types.js';
-import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types.js';
+import type { JobEvent, JobSpec } from '../../types/jobs.js';
+import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types/jobs.js';
 import { requireScope } from '../auth.js';
 import { BOT_NAME_PATTERN } from '../../bots/supervisor.js';
 import { checkKnown, durationParam, enumParam, intParam, patternParam, stringParam, type Query } from '../query.js';
@@ -23,7 +23,7 @@ export function toSpec(body: JobBody, field = 'runAt'): JobSpec {
   return { ...rest, runAt: at };
 }
 
-export function jobRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
+export function jobRoutes(app: FastifyInstance, broker: JobBroker, tokens: Tokens): void {
   const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['jobs'];
 

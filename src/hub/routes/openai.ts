@@ -1,13 +1,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Broker } from '../../broker/broker.js';
+import type { JobBroker } from '../../broker/jobBroker.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import type { JobSpec, Limit } from '../../types.js';
+import type { JobSpec } from '../../types/jobs.js';
 import type { UsageStore } from '../../store/usageStore.js';
 import type { ChatMemory } from '../../broker/chatMemory.js';
 import { requireScope } from '../auth.js';
 import { HttpError } from '../httpError.js';
+import { KeyBuckets } from '../keyBuckets.js';
 import type { Tokens } from '../tokens.js';
+import { bad, chatMessages, generationOptions, isInt, requestBody, requestModel } from './openaiRequest.js';
 import { collect, errorType, stream, totalUsage, type Outcome, type Shape, type Usage } from './openaiJobs.js';
 
 /**
@@ -23,7 +25,7 @@ export const FRONT_DOOR_BASE = '/openai/v1';
 const MAX_N = 128;
 
 export interface FrontDoorDeps {
-  broker: Broker;
+  broker: JobBroker;
   tokens: Tokens;
   usage: UsageStore;
   memory: ChatMemory;
@@ -32,82 +34,6 @@ export interface FrontDoorDeps {
 
 /** The token budget of a remembered conversation when the request names none. */
 const DEFAULT_CONTEXT_TOKENS = 4096;
-
-/** Token buckets per key, refilled from the key's flow-control rate (in memory, per hub). */
-class KeyBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  /** Takes `n` tokens; returns 0, or how many ms until there are enough. */
-  take(rule: Limit | null, key: string, n: number, now: number): number {
-    if (!rule?.rate) return 0;
-    const { count, intervalMs } = rule.rate;
-    const perMs = count / intervalMs;
-    const b = this.buckets.get(key) ?? { tokens: count, at: now };
-    b.tokens = Math.min(count, b.tokens + (now - b.at) * perMs);
-    b.at = now;
-    this.buckets.set(key, b);
-    const need = Math.min(n, count);
-    if (b.tokens >= need) {
-      b.tokens -= need;
-      return 0;
-    }
-    return Math.ceil((need - b.tokens) / perMs);
-  }
-}
-
-function bad(param: string, message: string): never {
-  throw new HttpError(400, 'invalid_request_error', message, param);
-}
-
-const isInt = (v: unknown): v is number => Number.isInteger(v);
-
-/** The generation options every text request shares, checked; OpenAI's other fields are ignored. */
-function options(b: Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  const max = b.max_completion_tokens ?? b.max_tokens;
-  if (max !== undefined && max !== null) {
-    if (!isInt(max) || max < 1) bad('max_tokens', 'max_tokens must be a positive integer');
-    out.max_tokens = max;
-  }
-  if (b.temperature !== undefined && b.temperature !== null) {
-    if (typeof b.temperature !== 'number' || b.temperature < 0 || b.temperature > 2)
-      bad('temperature', 'temperature must be a number from 0 to 2');
-    out.temperature = b.temperature;
-  }
-  if (b.stop !== undefined && b.stop !== null) {
-    const stop = typeof b.stop === 'string' ? [b.stop] : b.stop;
-    if (!Array.isArray(stop) || stop.length > 4 || !stop.every((s) => typeof s === 'string' && s !== ''))
-      bad('stop', 'stop must be a string or a list of up to 4 strings');
-    out.stop = stop;
-  }
-  return out;
-}
-
-function body(req: FastifyRequest): Record<string, unknown> {
-  const b = req.body;
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) bad('body', 'the body must be a JSON object');
-  return b as Record<string, unknown>;
-}
-
-function model(b: Record<string, unknown>): string {
-  if (typeof b.model !== 'string' || b.model === '') bad('model', 'model is required: GET /models lists them');
-  return b.model;
-}
-
-function chatMessages(b: Record<string, unknown>): Array<{ role: string; content: string }> {
-  if (!Array.isArray(b.messages) || b.messages.length === 0) bad('messages', 'messages must be a non-empty list');
-  return b.messages.map((m: unknown, i) => {
-    const msg = m as { role?: unknown; content?: unknown };
-    if (typeof msg !== 'object' || msg === null || typeof msg.role !== 'string')
-      bad(`messages.${i}.role`, `messages[${i}] must be an object with a role`);
-    // Content parts: only text ones are understood.
-    const content = Array.isArray(msg.content)
-      ? msg.content.map((p: { type?: string; text?: string }) => (p?.type === 'text' ? (p.text ?? '') : '')).join('')
-      : msg.content;
-    if (typeof content !== 'string') bad(`messages.${i}.content`, `messages[${i}].content must be a string`);
-    return { role: msg.role, content };
-  });
-}
 
 export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
   const { broker, usage, log } = deps;
@@ -156,8 +82,8 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
 
   /** Chat and text completions share everything but their shapes. */
   async function generate(req: FastifyRequest, reply: FastifyReply, shape: Shape) {
-    const b = body(req);
-    const m = model(b);
+    const b = requestBody(req);
+    const m = requestModel(b);
     let input: Record<string, unknown>;
     // Roost's extension: `conversation` names a remembered chat; the request sends only the new turns.
     let remember: ((reply: string) => Promise<void>) | null = null;
@@ -180,7 +106,7 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
       if (typeof prompt !== 'string') bad('prompt', 'prompt must be a string');
       input = { prompt };
     }
-    Object.assign(input, options(b));
+    Object.assign(input, generationOptions(b));
     const n = b.n ?? 1;
     if (!isInt(n) || n < 1 || n > MAX_N) bad('n', `n must be an integer from 1 to ${MAX_N}`);
     if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean')
@@ -300,8 +226,8 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
       api.post('/chat/completions', hide, (req, reply) => generate(req, reply, 'chat'));
       api.post('/completions', hide, (req, reply) => generate(req, reply, 'text'));
       api.post('/embeddings', hide, async (req, reply) => {
-        const b = body(req);
-        const m = model(b);
+        const b = requestBody(req);
+        const m = requestModel(b);
         const texts = typeof b.input === 'string' ? [b.input] : b.input;
         if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
           bad('input', 'input must be a string or a non-empty list of strings');

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import type { Broker } from '../../broker/broker.js';
-import type { JobEvent, Result } from '../../types.js';
-import { TERMINAL_JOB_STATES } from '../../types.js';
+import type { JobBroker } from '../../broker/jobBroker.js';
+import type { JobEvent, Result } from '../../types/jobs.js';
+import { TERMINAL_JOB_STATES } from '../../types/jobs.js';
 import { HttpError } from '../httpError.js';
 import { SseStream } from '../sse.js';
 
@@ -49,7 +49,7 @@ export function totalUsage(outcomes: Outcome[]): Usage {
 }
 
 /** A failed job as an OpenAI error: a task that died before its attempts ran out was refused (400). */
-async function failure(broker: Broker, jobId: string): Promise<HttpError> {
+async function failure(broker: JobBroker, jobId: string): Promise<HttpError> {
   const dead = (await broker.store.listTasks(jobId)).find((t) => t.state === 'dead');
   const why = dead?.error ?? 'the job failed';
   if (dead && dead.attempt < dead.maxAttempts) return new HttpError(400, 'invalid_request_error', why);
@@ -58,7 +58,7 @@ async function failure(broker: Broker, jobId: string): Promise<HttpError> {
 
 /** Waits for the whole job; a client that goes away cancels it. */
 export async function collect(
-  broker: Broker,
+  broker: JobBroker,
   jobId: string,
   reply: FastifyReply,
 ): Promise<{ results: Result[]; outcomes: (shape: Shape) => Outcome[] }> {
@@ -96,7 +96,7 @@ export interface StreamFormat {
  * then (when asked) the usage, then `data: [DONE]`. Resolves with the outcomes once it has ended.
  */
 export function stream(
-  broker: Broker,
+  broker: JobBroker,
   jobId: string,
   variants: number,
   reply: FastifyReply,

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { ROLLUP_RETAIN_MS } from '../../broker/rollupRecorder.js';
 import { InputError } from '../../errors.js';
 import { requireScope } from '../auth.js';
-import type { Broker } from '../../broker/broker.js';
+import type { JobBroker } from '../../broker/jobBroker.js';
 import { visibleTasks } from '../jobAccess.js';
-import type { Overview, OverviewSnapshot } from '../overview.js';
+import type { OverviewFeed, OverviewSnapshot } from '../overviewFeed.js';
 import { checkKnown, intParam, type Query } from '../query.js';
 import { MinutesQuery } from '../schemas.js';
 import { SseStream } from '../sse.js';
@@ -13,7 +13,7 @@ import type { Tokens } from '../tokens.js';
 const HOUR_MS = 3_600_000;
 
 /** The dashboard overview's data: per-minute series of the last day, and a stream of live snapshots. */
-export function overviewRoutes(app: FastifyInstance, overview: Overview, broker: Broker, tokens: Tokens): void {
+export function overviewRoutes(app: FastifyInstance, overview: OverviewFeed, broker: JobBroker, tokens: Tokens): void {
   const client = { onRequest: requireScope(tokens, 'client', 'bot') };
   const tags = ['admin'];
 

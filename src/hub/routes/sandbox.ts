@@ -8,7 +8,7 @@ import { NUL_FREE } from '../schemas.js';
 import { checkKnown, intParam, stringParam, type Query } from '../query.js';
 import { SseStream } from '../sse.js';
 import type { Tokens } from '../tokens.js';
-import type { SandboxPost } from '../../types.js';
+import type { SandboxPost } from '../../types/bots.js';
 
 const strict = { additionalProperties: false } as const;
 const Account = Type.String({ pattern: ACCOUNT_PATTERN, description: 'Lower-case account name; created on first use' });

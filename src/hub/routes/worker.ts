@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { leaseRefused, type Broker } from '../../broker/broker.js';
+import { leaseRefused, type WorkerBroker } from '../../broker/workerBroker.js';
 import { VERSION } from '../../version.js';
 import { requireScope } from '../auth.js';
 import { HttpError } from '../httpError.js';
@@ -9,7 +9,7 @@ import type { Static } from '@sinclair/typebox';
 import { completeWithout, tooDeep } from '../completeBatch.js';
 import { checkLeases } from '../leaseAccess.js';
 
-export function workerRoutes(app: FastifyInstance, broker: Broker, tokens: Tokens): void {
+export function workerRoutes(app: FastifyInstance, broker: WorkerBroker, tokens: Tokens): void {
   const worker = { onRequest: requireScope(tokens, 'worker') };
   const tags = ['worker'];
 

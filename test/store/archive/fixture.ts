@@ -5,7 +5,7 @@
  * mentions and likes, artifact metadata.
  */
 import { openArtifactMeta } from '../../../src/artifacts/meta/openMeta.js';
-import { routeOf } from '../../../src/broker/routes.js';
+import { routeOf } from '../../../src/broker/taskRoutes.js';
 import { Tokens } from '../../../src/hub/tokens.js';
 import type { PlatformStore } from '../../../src/store/platformStore.js';
 import type { BotStore, SandboxStore } from '../../../src/store/botStore.js';

@@ -1,4 +1,5 @@
-import type { Capability, Labels } from '../types.js';
+import type { Capability } from '../types/workers.js';
+import type { Labels } from '../types/jobs.js';
 
 /**
  * A route is a kind plus the labels its jobs require, as one string. Ready tasks are indexed by

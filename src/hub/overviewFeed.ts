@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Broker } from '../broker/broker.js';
+import type { WorkerBroker } from '../broker/workerBroker.js';
 import { minuteSeries } from '../broker/minuteSeries.js';
-import type { MinutePoint } from '../types.js';
+import type { MinutePoint } from '../types/overview.js';
 import { MINUTE_MS, minuteOf, type RollupRecorder } from '../broker/rollupRecorder.js';
 import type { DeadTask, StoreStats } from '../store/store.js';
 
@@ -25,12 +25,12 @@ export interface OverviewSnapshot {
  * unwritten counts) and live snapshots. One timer serves every open stream, and runs only while
  * one is open, so the store is read once per tick however many people watch.
  */
-export class Overview {
+export class OverviewFeed {
   private readonly listeners = new Set<(s: OverviewSnapshot) => void>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: WorkerBroker,
     private readonly rollups: RollupRecorder,
     private readonly log: Logger,
   ) {}
