@@ -1,4 +1,7 @@
 import type { ChatStore } from '../store/chatStore.js';
+import { fitToBudget, type ChatMessage } from '../util/chatBudget.js';
+
+export type { ChatMessage } from '../util/chatBudget.js';
 
 /**
  * Chat memory (seed 001): a conversation's turns are stored (per bot and counterpart, or per
@@ -10,11 +13,6 @@ import type { ChatStore } from '../store/chatStore.js';
  * the chat format's framing: the hub does not hold the worker's model, so this is the maintained
  * stand-in for it; budgets should leave a margin for models whose tokenizers are less compact.
  */
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
-
 let countTokens: ((text: string) => number) | null = null;
 let loading: Promise<void> | null = null;
 
@@ -32,28 +30,6 @@ export function messageTokens(m: ChatMessage): number {
   return countTokens(m.content) + 4;
 }
 
-/**
- * The system messages plus the newest turns that fit `budget` tokens together, and the index of
- * the oldest turn kept (turns before it no longer fit).
- */
-export function fitToBudget<T extends ChatMessage & { tokens?: number }>(
-  system: ChatMessage[],
-  turns: T[],
-  budget: number,
-): { messages: ChatMessage[]; firstKept: number } {
-  let left = budget - system.reduce((n, m) => n + messageTokens(m), 0);
-  let first = turns.length;
-  while (first > 0) {
-    const t = turns[first - 1]!;
-    const cost = t.tokens ?? messageTokens(t);
-    if (cost > left) break;
-    left -= cost;
-    first--;
-  }
-  const kept = turns.slice(first).map(({ role, content }) => ({ role, content }));
-  return { messages: [...system, ...kept], firstKept: first };
-}
-
 export class ChatMemory {
   constructor(private readonly store: ChatStore) {}
 
@@ -65,7 +41,7 @@ export class ChatMemory {
     await loadTokenizer();
     const turns = await this.store.turns(conversation);
     const fresh = incoming.reduce((n, m) => n + messageTokens(m), 0);
-    const { messages, firstKept } = fitToBudget(system, turns, budget - fresh);
+    const { messages, firstKept } = fitToBudget(system, turns, budget - fresh, messageTokens);
     if (firstKept > 0) await this.store.dropBefore(conversation, turns[firstKept]!.seq);
     return [...messages, ...incoming];
   }

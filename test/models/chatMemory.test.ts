@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer';
 import OpenAI from 'openai';
-import { fitToBudget, loadTokenizer, messageTokens, type ChatMessage } from '../../src/broker/chatMemory.js';
+import { loadTokenizer, messageTokens, type ChatMessage } from '../../src/broker/chatMemory.js';
+import { fitToBudget } from '../../src/util/chatBudget.js';
 import { openChatStore } from '../../src/store/chatStore.js';
 import { WorkerAgent } from '../../src/worker/agent.js';
 import type { Handler } from '../../src/worker/handler.js';
@@ -27,14 +28,14 @@ test('the budget is counted with the tokenizer: newest turns kept, oldest droppe
   const cost = (ms: ChatMessage[]) => ms.reduce((n, m) => n + messageTokens(m), 0);
   // Exactly the system prompt and the last two turns fit.
   const budget = cost(system) + cost(turns.slice(2));
-  const { messages, firstKept } = fitToBudget(system, turns, budget);
+  const { messages, firstKept } = fitToBudget(system, turns, budget, messageTokens);
   assert.equal(firstKept, 2);
   assert.deepEqual(messages, [...system, ...turns.slice(2)]);
   // One token fewer and the older of the two goes too; the system prompt stays whatever the budget.
-  assert.deepEqual(fitToBudget(system, turns, budget - 1).messages, [...system, turns[3]]);
-  assert.deepEqual(fitToBudget(system, turns, 0).messages, system);
+  assert.deepEqual(fitToBudget(system, turns, budget - 1, messageTokens).messages, [...system, turns[3]]);
+  assert.deepEqual(fitToBudget(system, turns, 0, messageTokens).messages, system);
   // Everything fits a large budget.
-  assert.equal(fitToBudget(system, turns, 10_000).firstKept, 0);
+  assert.equal(fitToBudget(system, turns, 10_000, messageTokens).firstKept, 0);
 });
 
 test(

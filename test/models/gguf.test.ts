@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
+import { loadTokenizer, messageTokens } from '../../src/broker/chatMemory.js';
 import { underCI } from '../../src/config.js';
 import { packageRoot } from '../../src/paths.js';
 import { WorkerAgent } from '../../src/worker/agent.js';
@@ -116,6 +117,43 @@ test(
     for await (const chunk of await client.chat.completions.create({ ...req, stream: true }))
       for (const c of chunk.choices) streamed[c.index] += c.delta.content ?? '';
     assert.deepEqual(streamed, texts);
+  },
+);
+
+test(
+  'a local model fits the prompt with its own tokenizer: turns past context_tokens are dropped, the system and last kept',
+  { skip, timeout: 120_000 },
+  async () => {
+    await loadTokenizer();
+    const turn = (role: 'user' | 'assistant', n: number) => ({
+      role,
+      content: `${role} turn ${n}: ${'the tide rolls over the stones. '.repeat(3)}`,
+    });
+    const messages = [ask[0], turn('user', 1), turn('assistant', 1), turn('user', 2), turn('assistant', 2), ask[1]];
+    const budget = 300;
+    // The hub's stand-in tokenizer would keep every turn; the tiny model's byte-level vocabulary
+    // counts each turn's ~110 characters as over 100 tokens, so not all of them fit its count.
+    assert.ok(messages.reduce((n, m) => n + messageTokens(m), 0) <= budget, 'the stand-in keeps them all');
+    const run = async (input: Record<string, unknown>) => {
+      const job = await a.admin.post<{ id: string }>('/v1/jobs', { kind: 'llm.chat', input });
+      const done = await a.admin.get<{ results: Array<{ output: Record<string, any> }> }>(
+        `/v1/jobs/${job.id}?wait=60s`,
+      );
+      return done.results[0]!.output;
+    };
+    const fitted = await run({ messages, max_tokens: 4, context_tokens: budget });
+    assert.ok(fitted.dropped_messages >= 1 && fitted.dropped_messages <= 4, `dropped ${fitted.dropped_messages}`);
+    assert.ok(fitted.usage.prompt_tokens <= budget, `prompt of ${fitted.usage.prompt_tokens} tokens`);
+    const whole = await run({ messages: ask, max_tokens: 4, context_tokens: budget });
+    assert.equal(whole.dropped_messages, undefined, 'a prompt that fits loses nothing');
+    const bad = await a.admin.post<{ id: string }>('/v1/jobs', {
+      kind: 'llm.chat',
+      input: { messages: ask, context_tokens: 3 },
+    });
+    const refused = await a.admin.get<{ state: string; tasks: Array<{ error: string | null }> }>(
+      `/v1/jobs/${bad.id}?wait=60s`,
+    );
+    assert.equal(refused.state, 'failed', 'context_tokens below 16 fails the task for good');
   },
 );
 

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { NonRetryableError, type Handler, type TaskContext } from '../handler.js';
-import { chatInput, completeInput, embedInput, PartialStream, type GenerateOptions } from './llm.js';
+import { chatInput, completeInput, embedInput, fitChat, PartialStream, type GenerateOptions } from './llm.js';
 
 /**
  * `roost worker --gguf FILE`: a model file run in process by llama.cpp through node-llama-cpp,
@@ -26,6 +26,7 @@ interface Model {
   tokenize(text: string): unknown[];
   createContext(o: { contextSize?: number; threads?: number; sequences: number }): Promise<{
     getSequence(): Sequence;
+    contextSize: number;
   }>;
   createEmbeddingContext(o: { threads?: number }): Promise<{
     getEmbeddingFor(text: string): Promise<{ vector: readonly number[] }>;
@@ -108,6 +109,9 @@ export async function loadNodeLlamaCpp(o: Pick<GgufOptions, 'modulesDir' | 'data
 
 const finishReason = (stop: string | undefined) => (stop === 'maxTokens' ? 'length' : 'stop');
 
+/** Tokens a chat template adds around each message, counted on top of its content's. */
+const FRAMING_TOKENS = 4;
+
 function promptOptions(opts: GenerateOptions, ctx: TaskContext, partials: PartialStream): PromptOptions {
   return {
     ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
@@ -155,10 +159,16 @@ export async function ggufHandlers(o: GgufOptions): Promise<Handler[]> {
         const i = chatInput(input, models);
         const last = i.messages.at(-1)!;
         if (last.role !== 'user') throw new NonRetryableError("input.messages: the last message must be the user's");
+        // Fit the prompt with the model's own tokenizer (the hub counted with a stand-in): to the
+        // caller's budget, and always to the context, leaving room for the reply.
+        const room = i.maxTokens ?? Math.floor(context.contextSize / 4);
+        const budget = Math.min(i.contextTokens ?? Infinity, context.contextSize - room);
+        const own = (m: { content: string }) => model.tokenize(m.content).length + FRAMING_TOKENS;
+        const { messages, dropped } = fitChat(i.messages, budget, own);
         return onSequence(async (seq) => {
           const session = new lib.LlamaChatSession({ contextSequence: seq, autoDisposeSequence: false });
           session.setChatHistory(
-            i.messages
+            messages
               .slice(0, -1)
               .map((m) =>
                 m.role === 'assistant'
@@ -172,7 +182,8 @@ export async function ggufHandlers(o: GgufOptions): Promise<Handler[]> {
             model: name,
             message: { role: 'assistant', content: r.responseText ?? '' },
             finish_reason: finishReason(r.stopReason),
-            usage: usage(i.messages.map((m) => m.content).join('\n'), seq),
+            usage: usage(messages.map((m) => m.content).join('\n'), seq),
+            ...(dropped > 0 ? { dropped_messages: dropped } : {}),
           };
         });
       },

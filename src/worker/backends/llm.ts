@@ -1,11 +1,14 @@
 import { NonRetryableError, type TaskContext } from '../handler.js';
+import { fitToBudget, type ChatMessage } from '../../util/chatBudget.js';
 
 /**
  * The kinds language-model backends offer, and their inputs and outputs: a subset of OpenAI's
  * requests, so the hub's front door passes a request through nearly as it came.
  *
- *   llm.chat      { model?, messages: [{role, content}], max_tokens?, temperature?, stop? }
- *                 -> { model, message: {role: 'assistant', content}, finish_reason, usage }
+ *   llm.chat      { model?, messages: [{role, content}], max_tokens?, temperature?, stop?, context_tokens? }
+ *                 -> { model, message: {role: 'assistant', content}, finish_reason, usage, dropped_messages? }
+ *                 context_tokens (Roost's own): the prompt's budget; a backend that can count with
+ *                 the model's own tokenizer drops the oldest turns past it (and past its context)
  *   llm.complete  { model?, prompt, max_tokens?, temperature?, stop? } -> { model, text, finish_reason, usage }
  *   llm.embed     { model?, input: string | string[] } -> { model, embeddings: number[][], usage }
  *
@@ -15,11 +18,6 @@ import { NonRetryableError, type TaskContext } from '../handler.js';
  */
 export const LLM_KINDS = ['llm.chat', 'llm.complete', 'llm.embed'] as const;
 export type LlmKind = (typeof LLM_KINDS)[number];
-
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
 
 export interface GenerateOptions {
   maxTokens?: number;
@@ -93,7 +91,32 @@ export function chatInput(input: unknown, models: string[]) {
       fail(`messages.${n}.role`, 'system, user or assistant');
     if (typeof msg.content !== 'string') fail(`messages.${n}.content`, 'a string');
   }
-  return { model: pickModel(i, models), messages: messages as ChatMessage[], ...generateOptions(i) };
+  const budget = i.context_tokens;
+  if (budget !== undefined && budget !== null && (!Number.isInteger(budget) || (budget as number) < 16))
+    fail('context_tokens', 'an integer of at least 16');
+  return {
+    model: pickModel(i, models),
+    messages: messages as ChatMessage[],
+    contextTokens: (budget ?? undefined) as number | undefined,
+    ...generateOptions(i),
+  };
+}
+
+/**
+ * The messages that fit `budget` tokens as `count` counts them: the leading system messages and
+ * the last message always, and as many of the newest turns between as fit; `dropped` turns did not.
+ */
+export function fitChat(
+  messages: ChatMessage[],
+  budget: number,
+  count: (m: ChatMessage) => number,
+): { messages: ChatMessage[]; dropped: number } {
+  const leading = messages.findIndex((m) => m.role !== 'system');
+  const system = messages.slice(0, leading < 0 ? messages.length - 1 : Math.min(leading, messages.length - 1));
+  const last = messages.at(-1)!;
+  const turns = messages.slice(system.length, -1);
+  const fit = fitToBudget(system, turns, budget - count(last), count);
+  return { messages: [...fit.messages, last], dropped: fit.firstKept };
 }
 
 export function completeInput(input: unknown, models: string[]) {
