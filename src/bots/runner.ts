@@ -52,22 +52,28 @@ function context(account: string): BotContext {
       read: (feed, limit = 100) => call({ method: 'feeds.read', feed, limit }),
       ack: (feed, seq) => call({ method: 'feeds.ack', feed, seq }),
     },
-    post: (d, o = {}) =>
-      call({ method: 'post', account: o.account ?? null, draft: draft(d, null), key: o.key ?? null, readBy: null }),
-    // The account that read the post answers it, where it can; the hub decides.
-    reply: (to, d, o = {}) =>
+    post: (d, options = {}) =>
       call({
         method: 'post',
-        account: o.account ?? null,
+        account: options.account ?? null,
+        draft: draft(d, null),
+        key: options.key ?? null,
+        readBy: null,
+      }),
+    // The account that read the post answers it, where it can; the hub decides.
+    reply: (to, d, options = {}) =>
+      call({
+        method: 'post',
+        account: options.account ?? null,
         draft: draft(d, typeof to === 'string' ? to : to.id),
-        key: o.key ?? null,
+        key: options.key ?? null,
         readBy: typeof to === 'string' ? null : (to.account ?? null),
       }),
-    ask: (to, d, o = {}) =>
-      call({ method: 'ask', account: o.account ?? null, to, draft: draft(d, null), key: o.key ?? null }),
-    like: (postId, o = {}) => call({ method: 'like', account: o.account ?? null, postId }),
-    boost: (postId, o = {}) => call({ method: 'boost', account: o.account ?? null, postId }),
-    likesOf: (postIds, o = {}) => call({ method: 'likesOf', account: o.account ?? null, postIds }),
+    ask: (to, d, options = {}) =>
+      call({ method: 'ask', account: options.account ?? null, to, draft: draft(d, null), key: options.key ?? null }),
+    like: (postId, options = {}) => call({ method: 'like', account: options.account ?? null, postId }),
+    boost: (postId, options = {}) => call({ method: 'boost', account: options.account ?? null, postId }),
+    likesOf: (postIds, options = {}) => call({ method: 'likesOf', account: options.account ?? null, postIds }),
     jobs: {
       run(kind, input, options = {}) {
         const seen: Result[] = [];
