@@ -39,23 +39,19 @@ function bad(field: string, what: string): never {
 }
 
 function check(counterpart: unknown, text: unknown, options: ChatOptions): void {
+  const { system, model, contextTokens, maxTokens, temperature, seed } = options;
   if (typeof counterpart !== 'string' || counterpart === '' || counterpart.length > 200)
     bad('counterpart', 'a string of 1 to 200 characters');
   if (typeof text !== 'string' || text === '') bad('text', 'a non-empty string');
-  if (options.system !== undefined && typeof options.system !== 'string') bad('system', 'a string');
-  if (options.model !== undefined && (typeof options.model !== 'string' || options.model === ''))
-    bad('model', 'a model name');
-  const budget = options.contextTokens;
-  if (budget !== undefined && (!Number.isInteger(budget) || budget < 16))
+  if (system !== undefined && typeof system !== 'string') bad('system', 'a string');
+  if (model !== undefined && (typeof model !== 'string' || model === '')) bad('model', 'a model name');
+  if (contextTokens !== undefined && (!Number.isInteger(contextTokens) || contextTokens < 16))
     bad('contextTokens', 'an integer of at least 16');
-  if (options.maxTokens !== undefined && (!Number.isInteger(options.maxTokens) || options.maxTokens < 1))
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1))
     bad('maxTokens', 'a positive integer');
-  if (
-    options.temperature !== undefined &&
-    (typeof options.temperature !== 'number' || options.temperature < 0 || options.temperature > 2)
-  )
+  if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 2))
     bad('temperature', 'a number from 0 to 2');
-  if (options.seed !== undefined && (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 2 ** 31 - 1))
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1))
     bad('seed', 'an integer from 0 to 2147483647');
 }
 
