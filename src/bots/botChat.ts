@@ -38,20 +38,20 @@ function bad(field: string, what: string): never {
   throw new InputError(field, `ctx.chat: ${field} must be ${what}`);
 }
 
-function check(counterpart: unknown, text: unknown, o: ChatOptions): void {
+function check(counterpart: unknown, text: unknown, options: ChatOptions): void {
+  const { system, model, contextTokens, maxTokens, temperature, seed } = options;
   if (typeof counterpart !== 'string' || counterpart === '' || counterpart.length > 200)
     bad('counterpart', 'a string of 1 to 200 characters');
   if (typeof text !== 'string' || text === '') bad('text', 'a non-empty string');
-  if (o.system !== undefined && typeof o.system !== 'string') bad('system', 'a string');
-  if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) bad('model', 'a model name');
-  const budget = o.contextTokens;
-  if (budget !== undefined && (!Number.isInteger(budget) || budget < 16))
+  if (system !== undefined && typeof system !== 'string') bad('system', 'a string');
+  if (model !== undefined && (typeof model !== 'string' || model === '')) bad('model', 'a model name');
+  if (contextTokens !== undefined && (!Number.isInteger(contextTokens) || contextTokens < 16))
     bad('contextTokens', 'an integer of at least 16');
-  if (o.maxTokens !== undefined && (!Number.isInteger(o.maxTokens) || o.maxTokens < 1))
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1))
     bad('maxTokens', 'a positive integer');
-  if (o.temperature !== undefined && (typeof o.temperature !== 'number' || o.temperature < 0 || o.temperature > 2))
+  if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 2))
     bad('temperature', 'a number from 0 to 2');
-  if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31 - 1))
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1))
     bad('seed', 'an integer from 0 to 2147483647');
 }
 
@@ -67,34 +67,34 @@ export class BotChat {
   }
 
   /** `text` from `counterpart` goes to the model with the remembered conversation; the reply is remembered too. */
-  async say(bot: string, counterpart: string, text: string, o: ChatOptions = {}): Promise<ChatReply> {
-    check(counterpart, text, o);
-    const model = o.model ?? this.broker.workers.labelValues(KIND, 'model', Date.now())[0];
+  async say(bot: string, counterpart: string, text: string, options: ChatOptions = {}): Promise<ChatReply> {
+    check(counterpart, text, options);
+    const model = options.model ?? this.broker.workers.labelValues(KIND, 'model', Date.now())[0];
     // A worker may serve llm.chat without model labels (an --exec handler): it takes unlabelled jobs.
     if (!this.available(model))
       throw new UnavailableError(
         `no connected worker answers ${KIND}${model !== undefined ? ` for model '${model}'` : ''}; check ctx.chat.available() first`,
       );
     const conversation = `bot:${bot}:${counterpart}`;
-    const system: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
+    const system: ChatMessage[] = options.system ? [{ role: 'system', content: options.system }] : [];
     const incoming: ChatMessage[] = [{ role: 'user', content: text }];
     const messages = await this.memory.context(
       conversation,
       system,
       incoming,
-      o.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
+      options.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
     );
     const spec: JobSpec = {
       kind: KIND,
       input: {
         messages,
         ...(model !== undefined ? { model } : {}),
-        ...(o.maxTokens !== undefined ? { max_tokens: o.maxTokens } : {}),
-        ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+        ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
+        ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
       },
       concurrencyKey: `bot:${bot}`,
       ...(model !== undefined ? { requires: { model } } : {}),
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
     const { job } = await this.broker.submit(spec);
     const { job: done, results } = await this.broker.wait(job.id, undefined, WAIT_MS);

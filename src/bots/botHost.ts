@@ -1,12 +1,16 @@
 import type { JobBroker as Broker } from '../broker/jobBroker.js';
 import { withArtifactImages, type ArtifactReader } from './artifactImages.js';
+import type { BotCall } from './botCalls.js';
 import type { BotChat } from './botChat.js';
+import type { Accounts } from '../platforms/accounts.js';
 import type { Connector, PostDraft } from '../platforms/connector.js';
-import { PlatformRefusal } from '../platforms/errors.js';
+import { AuthError, PlatformRefusal } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
 import type { BotLogLevel, Result } from '../types.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
+import type { JobOutcome } from './defineBot.js';
 import { sendOnce } from './ledger.js';
+import type { BotMeta } from './messages.js';
 
 export interface HostDeps {
   bots: BotStore;
@@ -15,6 +19,19 @@ export interface HostDeps {
   /** Where `{ artifact }` images are read from; null: the hub keeps none. */
   artifacts: ArtifactReader | null;
   now: () => number;
+}
+
+/** The connectors of the accounts a bot names; one that cannot be made stops the bot (a person must fix it). */
+export async function accountConnectors(accounts: Accounts, meta: BotMeta): Promise<Map<string, Connector>> {
+  const out = new Map<string, Connector>();
+  for (const account of new Set([meta.account, ...meta.reads])) {
+    try {
+      out.set(account, await accounts.connector(account));
+    } catch (e) {
+      throw new AuthError(account, (e as Error).message);
+    }
+  }
+  return out;
 }
 
 /**
@@ -54,79 +71,81 @@ export class BotHost {
   }
 
   /** Runs a call from the bot's thread; `onResult` streams a running job's results back to it. */
-  async call(method: string, args: any[], onResult: (jobId: string, r: Result) => void): Promise<unknown> {
+  async call(call: BotCall, onResult: (jobId: string, r: Result) => void): Promise<unknown> {
     const { bots, now } = this.deps;
-    switch (method) {
+    // Bot modules are plain JavaScript: String() and Number() keep what reaches the store its type.
+    switch (call.method) {
       case 'log':
-        return this.log(args[0], args[1], args[2]);
+        return this.log(call.level, call.msg, call.data);
       case 'state.get':
-        return bots.getState(this.bot, args[0]);
+        return bots.getState(this.bot, call.key);
       case 'state.set':
-        return bots.setState(this.bot, String(args[0]), args[1], now());
+        return bots.setState(this.bot, String(call.key), call.value, now());
       case 'feeds.publish':
-        return bots.publish(String(args[0]), this.bot, args[1], now());
+        return bots.publish(String(call.feed), this.bot, call.items, now());
       case 'feeds.read':
-        return bots.readFeed(String(args[0]), this.bot, Number(args[1]));
+        return bots.readFeed(String(call.feed), this.bot, Number(call.limit));
       case 'feeds.ack':
-        if (!(await bots.ack(String(args[0]), this.bot, Number(args[1]))))
-          throw new Error(`feed '${args[0]}' has no item ${args[1]} to acknowledge`);
+        if (!(await bots.ack(String(call.feed), this.bot, Number(call.seq))))
+          throw new Error(`feed '${call.feed}' has no item ${call.seq} to acknowledge`);
         return undefined;
       case 'post': {
-        const c = this.replier(args[0], args[3] ?? null);
-        const draft = args[1] as PostDraft;
+        const c = this.replier(call.account, call.readBy);
         return sendOnce(
           bots,
           this.bot,
           c,
-          { kind: 'post', to: null, draft, key: args[2], prepare: this.images(c) },
+          { kind: 'post', to: null, draft: call.draft, key: call.key, prepare: this.images(c) },
           now,
         );
       }
       case 'ask': {
-        const c = this.connector(args[0]);
-        const draft = args[2] as PostDraft;
+        const c = this.connector(call.account);
         return sendOnce(
           bots,
           this.bot,
           c,
-          { kind: 'ask', to: String(args[1]), draft, key: args[3], prepare: this.images(c) },
+          { kind: 'ask', to: String(call.to), draft: call.draft, key: call.key, prepare: this.images(c) },
           now,
         );
       }
       case 'like': {
-        const c = this.connector(args[0]);
+        const c = this.connector(call.account);
         if (!c.like) throw new PlatformRefusal('like', `${c.platform} has no likes`);
-        return c.like(String(args[1]));
+        return c.like(String(call.postId));
       }
       case 'boost': {
-        const c = this.connector(args[0]);
+        const c = this.connector(call.account);
         if (!c.boost) throw new PlatformRefusal('boost', `${c.platform} has no boosts`);
-        return c.boost(String(args[1]));
+        return c.boost(String(call.postId));
       }
       case 'likesOf': {
-        const c = this.connector(args[0]);
-        return Object.fromEntries((await c.likesOf?.(args[1])) ?? []);
+        const c = this.connector(call.account);
+        return Object.fromEntries((await c.likesOf?.(call.postIds)) ?? []);
       }
       case 'chat.say':
-        return this.deps.chat.say(this.bot, args[0], args[1], args[2] ?? {});
+        return this.deps.chat.say(this.bot, call.counterpart, call.text, call.options ?? {});
       case 'chat.available':
-        return this.deps.chat.available(args[0] ?? undefined);
+        return this.deps.chat.available(call.model ?? undefined);
       case 'jobs.run':
-        return this.runJob(String(args[0]), args[1], args[2] ?? {}, onResult);
+        return this.runJob(String(call.kind), call.input, call, onResult);
       case 'jobs.enough':
-        await this.deps.broker.enough(String(args[0]));
+        await this.deps.broker.enough(String(call.jobId));
         return undefined;
       case 'jobs.submit': {
         const { job } = await this.deps.broker.submit({
-          kind: String(args[0]),
-          input: args[1],
+          kind: String(call.kind),
+          input: call.input,
           concurrencyKey: `bot:${this.bot}`,
-          ...args[2],
+          ...call.options,
         });
         return job.id;
       }
-      default:
-        throw new Error(`unknown bot call '${method}'`);
+      default: {
+        // A call added to BotCall without a case here does not compile.
+        const unhandled: never = call;
+        throw new Error(`unknown bot call '${(unhandled as BotCall).method}'`);
+      }
     }
   }
 
@@ -134,15 +153,15 @@ export class BotHost {
   private async runJob(
     kind: string,
     input: unknown,
-    o: { variants?: number; seed?: number },
+    options: { variants?: number; seed?: number },
     onResult: (jobId: string, r: Result) => void,
-  ) {
+  ): Promise<JobOutcome> {
     const { broker } = this.deps;
     const { job } = await broker.submit({
       kind,
       input,
-      variants: o.variants,
-      seed: o.seed,
+      variants: options.variants,
+      seed: options.seed,
       concurrencyKey: `bot:${this.bot}`,
     });
     const seen = new Set<number>();
@@ -151,7 +170,7 @@ export class BotHost {
       seen.add(r.seq);
       onResult(job.id, r);
     };
-    return new Promise<{ jobId: string; state: string; results: Result[] }>((resolve, reject) => {
+    return new Promise<JobOutcome>((resolve, reject) => {
       const finish = async () => {
         unsubscribe();
         const results = await broker.store.getResults(job.id);

@@ -1,6 +1,7 @@
-import { copyFileSync, cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 
 /**
  * Where bot modules live in botsDir: a file `NAME.js` (or `.mjs`), or a folder `NAME/` with its
@@ -50,7 +51,7 @@ export function modulesIn(botsDir: string): Array<{ name: string; module: string
   const found: Array<{ name: string; module: string }> = [];
   for (const entry of readdirSync(botsDir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
-      // node_modules holds the link to Roost itself (see BotSupervisor.linkPackage), never a bot.
+      // node_modules holds the link to Roost itself (see linkRoostPackage), never a bot.
       if (entry.name === 'node_modules' || !BOT_NAME.test(entry.name)) continue;
       const index = INDEX_FILES.map((i) => join(botsDir, entry.name, i)).find((f) => existsSync(f));
       if (index) found.push({ name: entry.name, module: resolve(index) });
@@ -69,4 +70,15 @@ export function removeModule(module: string, botsDir: string): void {
   if (path.startsWith('..') || path === '') return;
   const folder = isFolderModule(module) && path.includes(sep) ? dirname(resolve(module)) : null;
   rmSync(folder ?? module, { recursive: true, force: true });
+}
+
+/**
+ * Bot modules import 'roost/bots'. Linking the package into botsDir/node_modules lets that
+ * resolve wherever botsDir is, with no install step.
+ */
+export function linkRoostPackage(botsDir: string): void {
+  const link = join(botsDir, 'node_modules', 'roost');
+  if (existsSync(link)) return;
+  mkdirSync(join(botsDir, 'node_modules'), { recursive: true });
+  symlinkSync(packageRoot, link, 'dir');
 }

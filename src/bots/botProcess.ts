@@ -1,21 +1,19 @@
 import { Worker } from 'node:worker_threads';
 import { retryDelay } from '../util/backoff.js';
-import type { EventType, PlatformEvent } from '../platforms/connector.js';
+import type { PlatformEvent } from '../platforms/connector.js';
 import { stopsTheBot } from '../platforms/errors.js';
 import type { BotStore } from '../store/botStore.js';
 import type { BotLogLevel, BotRun } from '../types.js';
 import type { BotHost } from './botHost.js';
 import type { Clock } from './clock.js';
 import type { HandlerName } from './defineBot.js';
+import { EventPoller, handlesEvents } from './eventPoller.js';
 import { reconcileLedger } from './ledger.js';
 import type { BotMeta, FromBot, ToBot } from './messages.js';
 import { Schedule } from './schedule.js';
 
 const RUNNER = new URL('./runner.js', import.meta.url);
 const RESTART_BACKOFF = { type: 'exponential', delayMs: 250, maxDelayMs: 30_000, jitter: true } as const;
-/** An event whose handler failed this many times in a row is skipped, so one bad post cannot stop a bot. */
-const MAX_EVENT_FAILURES = 3;
-const POLL_LIMIT = 100;
 /** Loading a module (and its imports) may take a while on a busy machine; a thread is not called hung for it. */
 const LOAD_GRACE_MS = 10_000;
 
@@ -38,25 +36,6 @@ export interface BotProcessOptions {
   ran(run: BotRun): void;
 }
 
-const EVENT_HANDLERS: Record<EventType, HandlerName> = {
-  ask: 'onAsk',
-  mention: 'onMention',
-  reply: 'onReply',
-  post: 'onPost',
-  message: 'onMessage',
-  like: 'onLike',
-  boost: 'onBoost',
-};
-
-/** Cursors were kept per platform before accounts: a sandbox account reads on from the old one. */
-const LEGACY_CURSOR: Record<string, string> = { sandbox: 'sandbox' };
-
-/**
- * A cursor means something only to the platform that gave it: kept per platform and account, an
- * account moved to another platform (the sandbox's `echoer` added on Bluesky) starts afresh there.
- */
-const cursorKey = (platform: string, account: string) => `${platform}:${account}`;
-
 /**
  * One bot: its worker thread, restarted with backoff when it crashes, hangs or a handler fails;
  * its schedule; and its platform polls, whose cursors move only once an event is handled.
@@ -73,18 +52,27 @@ export class BotProcess {
   private pollTimer: NodeJS.Timeout | null = null;
   private restartCancel: (() => void) | null = null;
   private failures = 0;
-  private eventFailures = new Map<string, number>();
   /** Handlers run one at a time, so runs never overlap and cursors move in order. */
   private queue: Promise<unknown> = Promise.resolve();
-  private polling = false;
-  private pollAgain = false;
   private stopped = false;
   private starts = 0;
   /** Resolves when the thread is ready (its module loaded), or torn down before that. */
   ready: Promise<void> = Promise.resolve();
   private settleReady: (() => void) | null = null;
+  private readonly poller: EventPoller;
 
-  constructor(private readonly o: BotProcessOptions) {}
+  constructor(private readonly options: BotProcessOptions) {
+    this.poller = new EventPoller({
+      bot: options.name,
+      store: options.store,
+      meta: () => this.meta,
+      connector: (account) => this.host!.connectors.get(account)!,
+      handle: (handler, event) => this.invoke(handler, event, null),
+      stopped: () => this.stopped,
+      halt: (reason) => this.halt(reason),
+      log: (level, msg) => this.options.log(level, msg),
+    });
+  }
 
   get running(): boolean {
     return this.worker !== null && this.meta !== null;
@@ -109,13 +97,13 @@ export class BotProcess {
 
   start(): void {
     this.stopped = false;
+    const { name, module, store, clock, hangMs } = this.options;
     const restart = this.starts++ > 0;
-    void this.o.store.recordBotEvent(this.o.name, { type: 'start', restart });
-    const worker = new Worker(RUNNER, {
-      workerData: { bot: this.o.name, module: this.o.module, beatMs: Math.max(10, Math.floor(this.o.hangMs / 4)) },
-    });
+    void store.recordBotEvent(name, { type: 'start', restart });
+    const beatMs = Math.max(10, Math.floor(hangMs / 4));
+    const worker = new Worker(RUNNER, { workerData: { bot: name, module, beatMs } });
     this.worker = worker;
-    this.lastBeat = this.o.clock.now();
+    this.lastBeat = clock.now();
     this.ready = new Promise<void>((resolve) => {
       this.settleReady = resolve;
       worker.on('message', (m: FromBot) => {
@@ -130,48 +118,46 @@ export class BotProcess {
     worker.on('exit', (code) => {
       if (this.worker === worker && !this.stopped) this.crash(`its thread exited with code ${code}`);
     });
-    this.watchdog = setInterval(
-      () => {
-        const silent = this.o.clock.now() - this.lastBeat;
-        if (silent > this.o.hangMs + (this.meta ? 0 : LOAD_GRACE_MS))
-          this.crash(`did not answer for ${silent} ms (a busy loop?); terminated`);
-      },
-      Math.max(10, Math.floor(this.o.hangMs / 4)),
-    );
+    this.watchdog = setInterval(() => {
+      const silent = clock.now() - this.lastBeat;
+      if (silent > hangMs + (this.meta ? 0 : LOAD_GRACE_MS))
+        this.crash(`did not answer for ${silent} ms (a busy loop?); terminated`);
+    }, beatMs);
     this.watchdog.unref();
   }
 
   private async onReady(meta: BotMeta): Promise<void> {
+    const { name, store, clock, log } = this.options;
     this.meta = meta;
-    this.o.onRunning?.(true);
-    this.host = await this.o.makeHost(meta);
-    const confirmed = await reconcileLedger(this.o.store, this.o.name, this.host.connectors.values(), this.o.clock.now);
+    this.options.onRunning?.(true);
+    this.host = await this.options.makeHost(meta);
+    const confirmed = await reconcileLedger(store, name, this.host.connectors.values(), clock.now);
     if (confirmed > 0)
-      this.o.log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
+      log('info', `ledger: ${confirmed} post(s) sent before a crash were found on the platform and confirmed`);
     if (meta.handlers.includes('onStart')) void this.invoke('onStart', null, null).catch(() => undefined);
     if (meta.schedule) {
-      const bot = await this.o.store.getBot(this.o.name);
+      const bot = await store.getBot(name);
       this.schedule = new Schedule({
         cron: meta.schedule,
         timezone: meta.timezone,
         missed: meta.missed,
-        clock: this.o.clock,
+        clock,
         lastScheduledAt: bot?.lastScheduledAt ?? null,
         run: (at) => this.invoke('onSchedule', null, at).catch(() => undefined),
         skipped: (at) =>
-          this.o.log('warn', `skipped the run of ${new Date(at).toISOString()}: the previous run was still going`),
+          log('warn', `skipped the run of ${new Date(at).toISOString()}: the previous run was still going`),
       });
       this.schedule.start();
     }
-    if (meta.handlers.some((h) => Object.values(EVENT_HANDLERS).includes(h))) {
-      this.pollTimer = setInterval(() => this.poll(), this.o.pollMs);
+    if (handlesEvents(meta.handlers)) {
+      this.pollTimer = setInterval(() => this.poll(), this.options.pollMs);
       this.pollTimer.unref();
       this.poll();
     }
   }
 
   private onMessage(m: FromBot): void {
-    this.lastBeat = this.o.clock.now();
+    this.lastBeat = this.options.clock.now();
     if (m.type === 'invoked') {
       const c = this.calls.get(m.id);
       this.calls.delete(m.id);
@@ -180,7 +166,7 @@ export class BotProcess {
     } else if (m.type === 'call') {
       const reply = (r: Omit<Extract<ToBot, { type: 'reply' }>, 'type' | 'id'>) =>
         this.worker?.postMessage({ type: 'reply', id: m.id, ...r } satisfies ToBot);
-      this.host!.call(m.method, m.args, (jobId, result) =>
+      this.host!.call(m.call, (jobId, result) =>
         this.worker?.postMessage({ type: 'jobResult', id: m.id, jobId, result } satisfies ToBot),
       ).then(
         (value) => reply({ ok: true, value }),
@@ -195,19 +181,20 @@ export class BotProcess {
 
   /** Queues a handler run; rejects when the handler fails (the bot is then restarted). */
   invoke(handler: HandlerName, event: PlatformEvent | null, scheduledAt: number | null): Promise<void> {
+    const { name, store, clock, ran } = this.options;
     const run = this.queue.then(async () => {
       await this.ready;
       const worker = this.worker;
-      if (!worker || this.stopped) throw new Error(`bot ${this.o.name} is not running`);
+      if (!worker || this.stopped) throw new Error(`bot ${name} is not running`);
       const id = this.nextId++;
       const done = new Promise<void>((resolve, reject) => this.calls.set(id, { resolve, reject }));
       worker.postMessage({ type: 'invoke', id, handler, event, scheduledAt } satisfies ToBot);
-      const startedAt = this.o.clock.now();
+      const startedAt = clock.now();
       try {
         await done;
-        this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: null });
+        ran({ handler, startedAt, durationMs: clock.now() - startedAt, error: null });
       } catch (e) {
-        this.o.ran({ handler, startedAt, durationMs: this.o.clock.now() - startedAt, error: (e as Error).message });
+        ran({ handler, startedAt, durationMs: clock.now() - startedAt, error: (e as Error).message });
         // Torn down already (a hang, a crash, a pause): that cause is what was recorded.
         if (this.worker !== worker) throw e;
         // crash() records the error: once, so a failed run counts one error.
@@ -215,9 +202,9 @@ export class BotProcess {
         throw e;
       }
       this.failures = 0;
-      await this.o.store.recordBotEvent(this.o.name, {
+      await store.recordBotEvent(name, {
         type: 'run',
-        at: this.o.clock.now(),
+        at: clock.now(),
         scheduledAt: handler === 'onSchedule' ? scheduledAt : null,
       });
     });
@@ -227,82 +214,39 @@ export class BotProcess {
 
   /** Reads each platform from its stored cursor; a cursor moves past an event once it is handled. */
   poll(): void {
-    if (this.polling || !this.meta) {
-      this.pollAgain = true;
-      return;
-    }
-    this.polling = true;
-    this.pollOnce()
-      .catch((e: Error) => {
-        if (stopsTheBot(e)) this.halt(e.message);
-        else this.o.log('warn', `polling failed: ${e.message}`);
-      })
-      .finally(() => {
-        this.polling = false;
-        if (this.pollAgain && !this.stopped) {
-          this.pollAgain = false;
-          this.poll();
-        }
-      });
-  }
-
-  private async pollOnce(): Promise<void> {
-    const meta = this.meta!;
-    for (const account of meta.reads) {
-      const connector = this.host!.connectors.get(account)!;
-      const key = cursorKey(connector.platform, account);
-      const legacy = LEGACY_CURSOR[connector.platform];
-      const cursor =
-        (await this.o.store.getCursor(this.o.name, key)) ??
-        (legacy ? await this.o.store.getCursor(this.o.name, legacy) : null);
-      const page = await connector.poll(cursor, POLL_LIMIT);
-      for (const event of page.events) {
-        const handler = EVENT_HANDLERS[event.type];
-        if (meta.handlers.includes(handler) && !(await this.handle(handler, event))) return;
-        await this.o.store.setCursor(this.o.name, key, event.cursor);
-      }
-      if (page.cursor !== null && page.cursor !== cursor) await this.o.store.setCursor(this.o.name, key, page.cursor);
-      if (page.events.length === POLL_LIMIT) this.pollAgain = true;
-    }
-  }
-
-  /** False when the event should be tried again after the restart. */
-  private async handle(handler: HandlerName, event: PlatformEvent): Promise<boolean> {
-    try {
-      await this.invoke(handler, event, null);
-      this.eventFailures.delete(event.cursor);
-      return true;
-    } catch {
-      const n = (this.eventFailures.get(event.cursor) ?? 0) + 1;
-      this.eventFailures.set(event.cursor, n);
-      if (n < MAX_EVENT_FAILURES) return false;
-      this.o.log('error', `gave up on ${event.type} ${event.post.id} after ${n} failed attempts; it is skipped`);
-      return true;
-    }
+    this.poller.poll();
   }
 
   /** Stops for good (until resumed): said once, never restarted, so there is no crash loop. */
   private halt(reason: string): void {
     if (this.stopped) return;
-    this.o.log('error', `bot stopped and paused: ${reason}; fix it, then \`roost bot resume ${this.o.name}\``);
-    void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message: reason });
+    this.options.log(
+      'error',
+      `bot stopped and paused: ${reason}; fix it, then \`roost bot resume ${this.options.name}\``,
+    );
+    this.recordError(reason);
     this.stopped = true;
     this.restartCancel?.();
     this.teardown();
-    this.o.halt(reason);
+    this.options.halt(reason);
   }
 
   /** Terminates the thread and starts it again after a backoff. */
   private crash(reason: string): void {
     if (this.stopped || !this.worker) return;
-    this.o.log('error', `bot ${reason}; restarting`);
-    void this.o.store.recordBotEvent(this.o.name, { type: 'error', at: this.o.clock.now(), message: reason });
+    this.options.log('error', `bot ${reason}; restarting`);
+    this.recordError(reason);
     this.teardown();
     const delay = retryDelay(RESTART_BACKOFF, ++this.failures);
-    this.restartCancel = this.o.clock.setTimer(() => {
+    this.restartCancel = this.options.clock.setTimer(() => {
       this.restartCancel = null;
       if (!this.stopped) this.start();
     }, delay);
+  }
+
+  private recordError(reason: string): void {
+    const { name, store, clock } = this.options;
+    void store.recordBotEvent(name, { type: 'error', at: clock.now(), message: reason });
   }
 
   private teardown(): void {
@@ -315,7 +259,7 @@ export class BotProcess {
     const wasRunning = this.running;
     this.worker = null;
     this.meta = null;
-    if (wasRunning) this.o.onRunning?.(false);
+    if (wasRunning) this.options.onRunning?.(false);
     for (const c of this.calls.values()) c.reject(new Error('the bot was stopped'));
     this.calls.clear();
     this.settleReady?.();

@@ -53,6 +53,13 @@ export interface JobRunOptions {
   onResult?(result: Result, all: Result[]): boolean | void | Promise<boolean | void>;
 }
 
+/** A job as `ctx.jobs.run` leaves it: finished, or stopped early. */
+export interface JobOutcome {
+  jobId: string;
+  state: string;
+  results: Result[];
+}
+
 /** A post as sent; `duplicate` when the ledger had its key already, so nothing was sent this time. */
 export type SentPost = PlatformPost & { duplicate: boolean };
 
@@ -81,11 +88,7 @@ export interface BotContext {
   likesOf(postIds: string[], options?: { account?: string }): Promise<Record<string, number>>;
   jobs: {
     /** Submits a job and resolves with its results once it is finished (or stopped early). */
-    run(
-      kind: string,
-      input: unknown,
-      options?: JobRunOptions,
-    ): Promise<{ jobId: string; state: string; results: Result[] }>;
+    run(kind: string, input: unknown, options?: JobRunOptions): Promise<JobOutcome>;
     /** Submits a job to run later (e.g. a reminder) and resolves with its id. */
     submit(kind: string, input: unknown, options?: { delayMs?: number; key?: string }): Promise<string>;
   };

@@ -33,37 +33,45 @@ function intent(bot: string, e: Pick<LedgerEntry, 'key' | 'hash' | 'createdAt'>)
 export async function sendOnce(
   store: BotStore,
   bot: string,
-  c: Connector,
-  s: Send,
+  connector: Connector,
+  send: Send,
   now: () => number,
 ): Promise<PlatformPost & { duplicate: boolean }> {
-  checkDraft(c.platform, c.capabilities, s.draft);
-  if (s.kind === 'ask' && !c.ask) throw new PlatformRefusal('ask', `${c.platform} has no asks; post or reply instead`);
-  const target = s.kind === 'ask' ? s.to : (s.draft.replyTo ?? null);
-  const hash = contentHash(c.platform, target, s.draft.text);
-  const key = s.key ?? `${s.kind === 'ask' ? 'ask' : target === null ? 'post' : 'reply'}:${hash}`;
-  const { entry, created } = await store.beginLedger({ bot, key, hash, platform: c.platform, createdAt: now() });
+  checkDraft(connector.platform, connector.capabilities, send.draft);
+  if (send.kind === 'ask' && !connector.ask)
+    throw new PlatformRefusal('ask', `${connector.platform} has no asks; post or reply instead`);
+  const target = send.kind === 'ask' ? send.to : (send.draft.replyTo ?? null);
+  const hash = contentHash(connector.platform, target, send.draft.text);
+  const key = send.key ?? `${send.kind === 'ask' ? 'ask' : target === null ? 'post' : 'reply'}:${hash}`;
+  const { entry, created } = await store.beginLedger({
+    bot,
+    key,
+    hash,
+    platform: connector.platform,
+    createdAt: now(),
+  });
   if (entry.state === 'confirmed') {
     return {
       id: entry.postId!,
-      author: c.account,
-      text: s.draft.text,
-      replyTo: s.draft.replyTo ?? null,
+      author: connector.account,
+      text: send.draft.text,
+      replyTo: send.draft.replyTo ?? null,
       createdAt: entry.confirmedAt!,
-      account: c.account,
+      account: connector.account,
       duplicate: true,
     };
   }
-  const i = intent(bot, entry);
+  const sendIntent = intent(bot, entry);
   if (!created) {
-    const sent = await c.findSent(i);
+    const sent = await connector.findSent(sendIntent);
     if (sent) {
       await store.confirmLedger(bot, key, sent.id, now());
       return { ...sent, duplicate: true };
     }
   }
-  const draft = s.prepare ? await s.prepare(s.draft) : s.draft;
-  const post = s.kind === 'ask' ? await c.ask!(s.to!, draft, i) : await c.send(draft, i);
+  const draft = send.prepare ? await send.prepare(send.draft) : send.draft;
+  const post =
+    send.kind === 'ask' ? await connector.ask!(send.to!, draft, sendIntent) : await connector.send(draft, sendIntent);
   await store.confirmLedger(bot, key, post.id, now());
   return { ...post, duplicate: false };
 }
@@ -77,9 +85,9 @@ export async function reconcileLedger(
 ): Promise<number> {
   let confirmed = 0;
   for (const entry of await store.pendingLedger(bot)) {
-    for (const c of connectors) {
-      if (c.platform !== entry.platform) continue;
-      const sent = await c.findSent(intent(bot, entry));
+    for (const connector of connectors) {
+      if (connector.platform !== entry.platform) continue;
+      const sent = await connector.findSent(intent(bot, entry));
       if (!sent) continue;
       await store.confirmLedger(bot, entry.key, sent.id, now());
       confirmed++;

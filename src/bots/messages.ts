@@ -1,5 +1,6 @@
 import type { PlatformEvent } from '../platforms/connector.js';
 import type { Result } from '../types.js';
+import type { BotCall } from './botCalls.js';
 import type { HandlerName } from './defineBot.js';
 
 /** What a bot's thread tells the hub once its module loaded. */
@@ -26,4 +27,4 @@ export type FromBot =
   | { type: 'ready'; meta: BotMeta }
   | { type: 'beat' }
   | { type: 'invoked'; id: number; ok: boolean; error?: string }
-  | { type: 'call'; id: number; method: string; args: unknown[] };
+  | { type: 'call'; id: number; call: BotCall };

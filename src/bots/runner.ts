@@ -8,23 +8,27 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { defineBot, handlersOf, type BotContext, type BotDefinition, type Draft } from './defineBot.js';
 import type { PostDraft } from '../platforms/connector.js';
+import type { BotCall, BotCallReply } from './botCalls.js';
 import type { BotMeta, FromBot, ToBot } from './messages.js';
-import type { Result } from '../types.js';
+import type { BotLogLevel, Result } from '../types.js';
 
 const port = parentPort!;
 const { bot, module, beatMs } = workerData as { bot: string; module: string; beatMs: number };
 const send = (m: FromBot) => port.postMessage(m);
 
 let nextId = 1;
-const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+const pending = new Map<number, { resolve: (value: unknown) => void; reject: (e: Error) => void }>();
 const resultHandlers = new Map<number, (jobId: string, r: Result) => void>();
 
-function call<T>(method: string, ...args: unknown[]): Promise<T> {
+/** Sends a call to the hub; `onResult` hears a running job's results as they land. */
+function call<C extends BotCall>(request: C, onResult?: (jobId: string, r: Result) => void): Promise<BotCallReply<C>> {
   const id = nextId++;
-  return new Promise<T>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    send({ type: 'call', id, method, args });
+  if (onResult) resultHandlers.set(id, onResult);
+  const reply = new Promise<BotCallReply<C>>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    send({ type: 'call', id, call: request });
   });
+  return onResult ? reply.finally(() => resultHandlers.delete(id)) : reply;
 }
 
 function draft(d: Draft, replyTo: string | null): PostDraft {
@@ -32,70 +36,65 @@ function draft(d: Draft, replyTo: string | null): PostDraft {
 }
 
 function context(account: string): BotContext {
-  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, data?: unknown) =>
-    void call('log', level, String(msg), data).catch(() => undefined);
+  const log = (level: BotLogLevel) => (msg: string, data?: unknown) =>
+    void call({ method: 'log', level, msg: String(msg), data }).catch(() => undefined);
   return {
     bot,
     account,
     now: () => Date.now(),
     state: {
-      get: (key) => call('state.get', key),
-      set: (key, value) => call('state.set', key, value),
-      delete: (key) => call('state.set', key, undefined),
+      get: <T>(key: string) => call({ method: 'state.get', key }) as Promise<T | undefined>,
+      set: (key, value) => call({ method: 'state.set', key, value }),
+      delete: (key) => call({ method: 'state.set', key, value: undefined }),
     },
     feeds: {
-      publish: (feed, ...items) => call('feeds.publish', feed, items),
-      read: (feed, limit = 100) => call('feeds.read', feed, limit),
-      ack: (feed, seq) => call('feeds.ack', feed, seq),
+      publish: (feed, ...items) => call({ method: 'feeds.publish', feed, items }),
+      read: (feed, limit = 100) => call({ method: 'feeds.read', feed, limit }),
+      ack: (feed, seq) => call({ method: 'feeds.ack', feed, seq }),
     },
-    post: (d, o = {}) => call('post', o.account ?? null, draft(d, null), o.key ?? null, null),
+    post: (d, options = {}) =>
+      call({
+        method: 'post',
+        account: options.account ?? null,
+        draft: draft(d, null),
+        key: options.key ?? null,
+        readBy: null,
+      }),
     // The account that read the post answers it, where it can; the hub decides.
-    reply: (to, d, o = {}) =>
-      call(
-        'post',
-        o.account ?? null,
-        draft(d, typeof to === 'string' ? to : to.id),
-        o.key ?? null,
-        typeof to === 'string' ? null : (to.account ?? null),
-      ),
-    ask: (to, d, o = {}) => call('ask', o.account ?? null, to, draft(d, null), o.key ?? null),
-    like: (postId, o = {}) => call('like', o.account ?? null, postId),
-    boost: (postId, o = {}) => call('boost', o.account ?? null, postId),
-    likesOf: (ids, o = {}) => call('likesOf', o.account ?? null, ids),
+    reply: (to, d, options = {}) =>
+      call({
+        method: 'post',
+        account: options.account ?? null,
+        draft: draft(d, typeof to === 'string' ? to : to.id),
+        key: options.key ?? null,
+        readBy: typeof to === 'string' ? null : (to.account ?? null),
+      }),
+    ask: (to, d, options = {}) =>
+      call({ method: 'ask', account: options.account ?? null, to, draft: draft(d, null), key: options.key ?? null }),
+    like: (postId, options = {}) => call({ method: 'like', account: options.account ?? null, postId }),
+    boost: (postId, options = {}) => call({ method: 'boost', account: options.account ?? null, postId }),
+    likesOf: (postIds, options = {}) => call({ method: 'likesOf', account: options.account ?? null, postIds }),
     jobs: {
-      async run(kind, input, options = {}) {
-        const id = nextId++;
+      run(kind, input, options = {}) {
         const seen: Result[] = [];
         let stopped = false;
-        resultHandlers.set(id, (jobId, r) => {
+        const onResult = (jobId: string, r: Result) => {
           seen.push(r);
           if (stopped || !options.onResult) return;
           void Promise.resolve(options.onResult(r, [...seen])).then((stop) => {
             if (stop === true && !stopped) {
               stopped = true;
-              return call('jobs.enough', jobId);
+              return call({ method: 'jobs.enough', jobId });
             }
           });
-        });
-        try {
-          return await new Promise((resolve, reject) => {
-            pending.set(id, { resolve, reject });
-            send({
-              type: 'call',
-              id,
-              method: 'jobs.run',
-              args: [kind, input, { variants: options.variants, seed: options.seed }],
-            });
-          });
-        } finally {
-          resultHandlers.delete(id);
-        }
+        };
+        return call({ method: 'jobs.run', kind, input, variants: options.variants, seed: options.seed }, onResult);
       },
-      submit: (kind, input, o = {}) => call('jobs.submit', kind, input, o),
+      submit: (kind, input, options = {}) => call({ method: 'jobs.submit', kind, input, options }),
     },
     chat: {
-      say: (counterpart, text, o = {}) => call('chat.say', counterpart, text, o),
-      available: (model) => call('chat.available', model ?? null),
+      say: (counterpart, text, options = {}) => call({ method: 'chat.say', counterpart, text, options }),
+      available: (model) => call({ method: 'chat.available', model: model ?? null }),
     },
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   };

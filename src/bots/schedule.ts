@@ -35,8 +35,8 @@ export class Schedule {
   private stopped = false;
   private armedAt: number | null = null;
 
-  constructor(private readonly o: ScheduleOptions) {
-    this.cron = parseSchedule(o.cron, o.timezone);
+  constructor(private readonly options: ScheduleOptions) {
+    this.cron = parseSchedule(options.cron, options.timezone);
   }
 
   /** The first slot strictly after `at`. */
@@ -45,10 +45,10 @@ export class Schedule {
   }
 
   start(): void {
-    const now = this.o.clock.now();
-    const last = this.o.lastScheduledAt;
+    const now = this.options.clock.now();
+    const last = this.options.lastScheduledAt;
     const missed = last === null ? null : this.nextAfter(last);
-    if (this.o.missed === 'once' && missed !== null && missed <= now) this.fire(missed);
+    if (this.options.missed === 'once' && missed !== null && missed <= now) this.fire(missed);
     else this.arm(now);
   }
 
@@ -67,15 +67,15 @@ export class Schedule {
     const at = this.nextAfter(after);
     this.armedAt = this.stopped ? null : at;
     if (at === null || this.stopped) return;
-    this.cancel = this.o.clock.setTimer(() => this.fire(at), Math.max(0, at - this.o.clock.now()));
+    this.cancel = this.options.clock.setTimer(() => this.fire(at), Math.max(0, at - this.options.clock.now()));
   }
 
   private fire(at: number): void {
     if (this.stopped) return;
-    if (this.running) this.o.skipped(at);
+    if (this.running) this.options.skipped(at);
     else {
-      this.running = this.o.run(at).finally(() => (this.running = null));
+      this.running = this.options.run(at).finally(() => (this.running = null));
     }
-    this.arm(Math.max(at, this.o.clock.now()));
+    this.arm(Math.max(at, this.options.clock.now()));
   }
 }
