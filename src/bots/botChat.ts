@@ -78,16 +78,14 @@ export class BotChat {
     const conversation = `bot:${bot}:${counterpart}`;
     const system: ChatMessage[] = options.system ? [{ role: 'system', content: options.system }] : [];
     const incoming: ChatMessage[] = [{ role: 'user', content: text }];
-    const messages = await this.memory.context(
-      conversation,
-      system,
-      incoming,
-      options.contextTokens ?? DEFAULT_CONTEXT_TOKENS,
-    );
+    const budget = options.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
+    const messages = await this.memory.context(conversation, system, incoming, budget);
     const spec: JobSpec = {
       kind: KIND,
       input: {
         messages,
+        // A worker with the model at hand fits the prompt again with the model's own tokenizer.
+        context_tokens: budget,
         ...(model !== undefined ? { model } : {}),
         ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
         ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),

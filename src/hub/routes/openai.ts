@@ -89,18 +89,22 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
     let remember: ((reply: string) => Promise<void>) | null = null;
     if (shape === 'chat') {
       let messages = chatMessages(b);
+      const budget = b.context_tokens ?? DEFAULT_CONTEXT_TOKENS;
+      if (!isInt(budget) || budget < 16) bad('context_tokens', 'context_tokens must be an integer of at least 16');
       if (b.conversation !== undefined) {
         if (typeof b.conversation !== 'string' || b.conversation === '' || b.conversation.length > 200)
           bad('conversation', 'conversation must be a string of 1 to 200 characters');
-        const budget = b.context_tokens ?? DEFAULT_CONTEXT_TOKENS;
-        if (!isInt(budget) || budget < 16) bad('context_tokens', 'context_tokens must be an integer of at least 16');
         const id = `openai:${req.token!.id}:${b.conversation}`;
         const system = messages.filter((m) => m.role === 'system' || m.role === 'developer');
         const incoming = messages.filter((m) => !system.includes(m));
         messages = await deps.memory.context(id, system, incoming, budget);
         remember = (reply) => deps.memory.remember(id, [...incoming, { role: 'assistant', content: reply }]);
       }
-      input = { messages };
+      // A worker with the model at hand fits the prompt to the budget with the model's own tokenizer.
+      input = {
+        messages,
+        ...(b.conversation !== undefined || b.context_tokens !== undefined ? { context_tokens: budget } : {}),
+      };
     } else {
       const prompt = Array.isArray(b.prompt) && b.prompt.length === 1 ? b.prompt[0] : b.prompt;
       if (typeof prompt !== 'string') bad('prompt', 'prompt must be a string');
