@@ -139,17 +139,29 @@ export async function runStep(
     // A resumed run keeps its record of having run the job itself.
     const keep = done?.state === 'succeeded' && done.identity === identity && done.rounds === round;
     if (keep && !done.reused) ctx.reran.add(name);
+    // A cycle's round that reads what the round before read: it ran this run, to its fixed point.
+    const settled = round > 1 && ctx.reran.has(name);
     const record: StepRecord = keep
       ? done
-      : {
-          ...base,
-          state: 'succeeded',
-          reused: true,
-          reason: whyReuse(step, ctx, cached),
-          jobId: cached.jobId,
-          ...pick(cached),
-          updatedAt: Date.now(),
-        };
+      : settled
+        ? {
+            ...base,
+            state: 'succeeded',
+            reused: false,
+            reason: `reached its fixed point: round ${round} reads what round ${round - 1} read`,
+            jobId: cached.jobId,
+            ...pick(cached),
+            updatedAt: Date.now(),
+          }
+        : {
+            ...base,
+            state: 'succeeded',
+            reused: true,
+            reason: whyReuse(step, ctx, cached),
+            jobId: cached.jobId,
+            ...pick(cached),
+            updatedAt: Date.now(),
+          };
     if (!keep) await ctx.store.saveStep(ctx.runId, record);
     return cached;
   }
