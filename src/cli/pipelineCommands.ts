@@ -13,6 +13,7 @@ import {
   nextPage,
   out,
   printJson,
+  printJsonLine,
   query,
   seg,
   table,
@@ -56,39 +57,47 @@ async function finished(client: HubClient, id: string): Promise<RunView> {
   }
 }
 
-async function runOnce(file: string, f: RunFlags): Promise<{ run: RunView; files: string[] }> {
+/** Reads, uploads and runs the file once; `reading` hears the files it reads before the run starts. */
+async function runOnce(file: string, f: RunFlags, reading: (files: string[]) => void = () => {}): Promise<RunView> {
   const client = connect(f);
   const { def, files } = await resolveFiles(await readPipelineFile(file), file, client);
+  reading(files);
   const started = await client.post<RunView>('/v1/pipelines', def);
   const run = f.wait ? await finished(client, started.id) : started;
-  if (f.json) printJson(run);
+  // Watching prints a stream: one JSON line per run.
+  if (f.json) (f.watch ? printJsonLine : printJson)(run);
   else printRun(run);
-  return { run, files };
+  return run;
 }
 
-/** Runs again, `debounceMs` after the last change to the pipeline file or a file it reads. */
+/**
+ * Runs again `debounce` after the last change to the pipeline file or a file it reads. The files
+ * are watched from before each run's upload, so a change made while a run goes on starts the next.
+ */
 async function watchRuns(file: string, f: RunFlags): Promise<never> {
-  let { files } = await runOnce(file, f);
-  for (;;) {
-    await new Promise<void>((done) => {
-      let timer: NodeJS.Timeout | undefined;
-      const watchers: FSWatcher[] = [file, ...files].map((path) =>
-        watchFile(path, () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            for (const w of watchers) w.close();
-            done();
-          }, f.debounce);
-        }),
-      );
-    });
-    if (!f.json) out(`\n${file}: a file changed; running again`);
+  let watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let changed = () => {};
+  const watch = (files: string[]) => {
+    for (const w of watchers) w.close();
+    watchers = [file, ...files].map((path) =>
+      watchFile(path, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => changed(), f.debounce);
+      }),
+    );
+  };
+  watch([]);
+  for (let first = true; ; first = false) {
+    const next = new Promise<void>((resolve) => (changed = resolve));
+    if (!first && !f.json) out(`\n${file}: a file changed; running again`);
     try {
-      ({ files } = await runOnce(file, f));
+      await runOnce(file, f, watch);
     } catch (e) {
       // A half-saved file is reported and the watch goes on.
       process.stderr.write(`roost: error: ${(e as Error).message}\n`);
     }
+    await next;
   }
 }
 
@@ -113,7 +122,7 @@ export function registerPipelineCommands(program: Command): void {
     )
     .action(async (file: string, f: RunFlags) => {
       if (f.watch) await watchRuns(file, f);
-      const { run } = await runOnce(file, f);
+      const run = await runOnce(file, f);
       process.exitCode = run.state === 'succeeded' || (!f.wait && run.state === 'running') ? 0 : 1;
     });
 
