@@ -92,3 +92,58 @@ test(
       assert.deepEqual(ran, ['a', 'b', 'c'], 'one job per step, none redone');
     }),
 );
+
+// A worker killed with -9 while it runs a step: the task's lease runs out, the broker gives it to
+// another worker, and the step's job (the same job) finishes there; the run goes on.
+test(
+  'kill -9 of the worker running a step: another worker finishes the same job, the run succeeds',
+  { timeout: 90_000 },
+  () =>
+    dumpOnFailure(async () => {
+      const dataDir = makeTempDir();
+      const env = { RUN_LOG: join(dataDir, 'runs.log'), GATE: join(dataDir, 'gate') };
+      writeFileSync(env.RUN_LOG, '');
+      // Short leases, so the dead worker's task is given out again within the test.
+      const config = join(dataDir, 'roost.config.json');
+      writeFileSync(config, JSON.stringify({ defaultLeaseMs: 1500 }));
+      const hub = await startHubProcess({ dataDir, kinds: ['pl.mark', 'pl.gated'], args: ['--config', config] });
+      const { token } = await createToken(hub.url, hub.adminToken, 'worker');
+      const handlers = join(packageRoot, 'test/fixtures/pipelineFaultHandlers.js');
+      const first = await startWorkerProcess({ url: hub.url, token, handlers, env, name: 'worker-1' });
+      const client = new HubClient(hub.url, hub.adminToken);
+      const run = await client.post<Run>('/v1/pipelines', {
+        name: 'worker-survivor',
+        steps: {
+          a: { kind: 'pl.mark', params: { name: 'a' }, outputs: ['out'] },
+          b: { kind: 'pl.gated', params: { name: 'b' }, inputs: { x: { from: 'a.out' } }, outputs: ['out'] },
+          c: { kind: 'pl.mark', params: { name: 'c' }, inputs: { x: { from: 'b.out' } }, outputs: ['out'] },
+        },
+      });
+      const read = () => client.get<Run>(`/v1/pipelines/${run.id}`);
+      let bJob: string | null = null;
+      await pollUntil(
+        'step b running with its job',
+        async () => {
+          const b = (await read()).steps.find((s) => s.step === 'b')!;
+          bJob = b.state === 'running' ? b.jobId : null;
+          return bJob !== null && (await client.get<{ state: string }>(`/v1/jobs/${bJob}`)).state === 'running';
+        },
+        30_000,
+        25,
+      );
+      assert.ok(first.kill('SIGKILL'));
+      assert.equal((await first.handle.waitForExit(10_000)).signal, 'SIGKILL');
+      writeFileSync(env.GATE, '');
+      await startWorkerProcess({ url: hub.url, token, handlers, env, name: 'worker-2' });
+
+      let done: Run | undefined;
+      await pollUntil('the run to end', async () => (done = await read()).state !== 'running', 60_000, 50);
+      assert.equal(done!.state, 'succeeded', JSON.stringify(done));
+      assert.equal(done!.steps.find((s) => s.step === 'b')!.jobId, bJob, 'b finished the job it had');
+      const ran = readFileSync(env.RUN_LOG, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]);
+      assert.deepEqual(ran, ['a', 'b', 'c'], 'the killed attempt finished nothing; one finished job per step');
+    }),
+);
