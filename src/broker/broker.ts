@@ -517,6 +517,7 @@ export class Broker {
     this.noteBlocked(blocked);
     if (tasks.length > 0) {
       this.throughput.add(workerId, tasks.length, now);
+      this.workers.claimed(workerId, tasks);
       this.observer?.claimed(tasks, now);
     }
     return { tasks };

@@ -3,6 +3,7 @@ import { NotFoundError } from '../errors.js';
 import { jobId } from '../util/ids.js';
 import type { ResolvedPipeline } from './definition.js';
 import { components, type Component } from './graph.js';
+import { PLACEMENT_MS } from './placement.js';
 import type { PipelineStore, RunRecord, StepRecord } from './pipelineStore.js';
 import { runStep, StepFailure, type Known, type StepContext } from './stepRunner.js';
 
@@ -11,6 +12,8 @@ export interface EngineOptions {
   broker: StepContext['broker'];
   hold: StepContext['hold'];
   log: Logger;
+  /** How long a step is offered only to the worker holding its inputs (default PLACEMENT_MS; 0: off). */
+  placementMs?: number;
 }
 
 /** How a component ended: its steps' outputs are known, or why they are not. */
@@ -28,8 +31,12 @@ class Stopped extends Error {}
 export class PipelineEngine {
   private readonly runs = new Map<string, { abort: AbortController; inFlight: Set<string>; done: Promise<void> }>();
   private closed = false;
+  /** How long a step is offered only to the worker holding its inputs; 0 turns placement off. */
+  placementMs: number;
 
-  constructor(private readonly o: EngineOptions) {}
+  constructor(private readonly o: EngineOptions) {
+    this.placementMs = o.placementMs ?? PLACEMENT_MS;
+  }
 
   /** Drives the runs a previous hub left running. */
   async resume(): Promise<void> {
@@ -122,6 +129,7 @@ export class PipelineEngine {
       store: this.o.store,
       broker: this.o.broker,
       hold: this.o.hold,
+      placementMs: this.placementMs,
       signal,
       inFlight,
       previous,

@@ -4,13 +4,16 @@ import { TERMINAL_JOB_STATES } from '../types.js';
 import { splitFrom, type ResolvedStep } from './definition.js';
 import { outputHashes, stepIdentity, valueHash } from './hashing.js';
 import type { PipelineStore, StepRecord, StepResult } from './pipelineStore.js';
+import { refsIn, submitPlaced } from './placement.js';
 
 /** What a step needs of the hub: the broker's job operations and the artifacts' holders. */
 export interface StepContext {
   runId: string;
   createdBy: string | null;
   store: PipelineStore;
-  broker: Pick<Broker, 'submit' | 'wait' | 'cancel' | 'store'>;
+  broker: Pick<Broker, 'submit' | 'wait' | 'cancel' | 'store' | 'events' | 'get' | 'workers'>;
+  /** How long a step is offered only to the worker holding its inputs (0: no placement). */
+  placementMs: number;
   /** Keeps an output artifact alive while its result is recorded (owner `pipeline:<identity>`). */
   hold(sha256: string, owner: string): Promise<void>;
   signal: AbortSignal;
@@ -90,7 +93,8 @@ async function runJob(
   ctx: StepContext,
   record: StepRecord,
 ) {
-  const { job } = await ctx.broker.submit(
+  const job = await submitPlaced(
+    ctx.broker,
     {
       kind: step.kind,
       input: { params: step.params ?? {}, inputs: values },
@@ -98,6 +102,7 @@ async function runJob(
       key: `pipeline:${ctx.runId}:${name}:${identity}`,
     },
     ctx.createdBy,
+    ctx.placementMs,
   );
   record.jobId = job.id;
   await ctx.store.saveStep(ctx.runId, { ...record, updatedAt: Date.now() });
@@ -111,7 +116,15 @@ async function runJob(
         const errors = (await ctx.broker.store.listTasks(job.id)).map((t) => t.error).filter(Boolean);
         throw new StepFailure(`job ${job.id} ${now.state}${errors.length ? `: ${errors.join('; ')}` : ''}`);
       }
-      return { jobId: job.id, output: results[0]?.output };
+      // The worker that ran it keeps what it produced in its cache: the next step may go there.
+      const output = results[0]?.output;
+      const by = ctx.broker.workers.claimedBy(job.id);
+      if (by)
+        ctx.broker.workers.noteHeld(
+          by,
+          refsIn(output).map((r) => r.sha256),
+        );
+      return { jobId: job.id, output };
     }
   } finally {
     ctx.inFlight.delete(job.id);
