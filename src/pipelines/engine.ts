@@ -135,6 +135,7 @@ export class PipelineEngine {
       previous,
       current: new Map(steps.map((s) => [s.step, s])),
       reran: new Set(),
+      lastJob: new Map(),
     };
     const known: Known = new Map();
     const groups = components(def);

@@ -25,6 +25,8 @@ export interface StepContext {
   current: Map<string, StepRecord>;
   /** Steps of this run that ran a job (rather than re-using a result) so far. */
   reran: Set<string>;
+  /** The job whose outputs each step has now (a cycle's previous round, for its fixed point). */
+  lastJob: Map<string, string | null>;
 }
 
 /** Values and hashes of the outputs known so far, by `step.output`. */
@@ -71,6 +73,13 @@ function whyRun(name: string, step: ResolvedStep, hashes: Record<string, string>
   }
   if (prev.identity !== null && prev.state !== 'succeeded') return `its earlier run ended ${prev.state}`;
   return 'its kind or parameters changed';
+}
+
+/** True when the job was submitted by this run (its key names the run): it ran here, not earlier. */
+async function ranInThisRun(jobId: string | null, step: string, ctx: StepContext): Promise<boolean> {
+  if (jobId === null) return false;
+  const job = await ctx.broker.get(jobId).catch(() => null);
+  return job?.key?.startsWith(`pipeline:${ctx.runId}:${step}:`) ?? false;
 }
 
 /** Why a result could be re-used; early cutoff when a step it reads re-ran to the same output. */
@@ -149,33 +158,29 @@ export async function runStep(
   const base = { step: name, identity, inputHashes: hashes, rounds: round, error: null };
   const cached = await ctx.store.findResult(identity);
   if (cached) {
-    // A resumed run keeps its record of having run the job itself.
-    const keep = done?.state === 'succeeded' && done.identity === identity && done.rounds === round;
-    if (keep && !done.reused) ctx.reran.add(name);
-    // A cycle's round that reads what the round before read: it ran this run, to its fixed point.
-    const settled = round > 1 && ctx.reran.has(name);
-    const record: StepRecord = keep
-      ? done
-      : settled
-        ? {
-            ...base,
-            state: 'succeeded',
-            reused: false,
-            reason: `reached its fixed point: round ${round} reads what round ${round - 1} read`,
-            jobId: cached.jobId,
-            ...pick(cached),
-            updatedAt: Date.now(),
-          }
-        : {
-            ...base,
-            state: 'succeeded',
-            reused: true,
-            reason: whyReuse(step, ctx, cached),
-            jobId: cached.jobId,
-            ...pick(cached),
-            updatedAt: Date.now(),
-          };
-    if (!keep) await ctx.store.saveStep(ctx.runId, record);
+    let reused = true;
+    let reason = whyReuse(step, ctx, cached);
+    if (round > 1 && ctx.reran.has(name) && cached.jobId !== null && cached.jobId === ctx.lastJob.get(name)) {
+      // A cycle's round reading what the round before read: it ran this run, to its fixed point.
+      reused = false;
+      reason = `reached its fixed point: round ${round} reads what round ${round - 1} read`;
+    } else if (await ranInThisRun(cached.jobId, name, ctx)) {
+      // A resumed run: the job ran in this run before the hub stopped; the record keeps the why.
+      reused = false;
+      reason = done?.identity === identity && done.reason ? done.reason : 'ran in this run before the hub restarted';
+    }
+    if (!reused) ctx.reran.add(name);
+    ctx.lastJob.set(name, cached.jobId);
+    const record: StepRecord = {
+      ...base,
+      state: 'succeeded',
+      reused,
+      reason,
+      jobId: cached.jobId,
+      ...pick(cached),
+      updatedAt: Date.now(),
+    };
+    await ctx.store.saveStep(ctx.runId, record);
     return cached;
   }
   const record: StepRecord = {
@@ -192,6 +197,7 @@ export async function runStep(
   ctx.reran.add(name);
   try {
     const { jobId, output } = await runJob(name, step, identity, values, ctx, record);
+    ctx.lastJob.set(name, jobId);
     if (typeof output !== 'object' || output === null || Array.isArray(output))
       throw new StepFailure(
         `job ${jobId} returned ${JSON.stringify(output)}; a step's job must return an object with its outputs (${step.outputs.join(', ')})`,

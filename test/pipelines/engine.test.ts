@@ -148,8 +148,12 @@ test('a cycle runs to its fixed point: the table of contents needs a second pass
   assert.equal(typeset.rounds, 3);
   assert.equal((typeset.outputs!.doc as string).split('\n\n')[0], '# Intro\n# Method');
 
+  assert.equal(typeset.reused, false);
+  assert.equal(typeset.reason, 'reached its fixed point: round 3 reads what round 2 read');
+
   const again = await runPipeline(def);
   assert.deepEqual(again.jobs, {}, 'every round of the cycle is found by its identity');
+  assert.equal(step(again.run, 'typeset').reused, true);
 });
 
 test('a cycle that never reaches a fixed point fails after maxRounds, naming the outputs still changing', async () => {
