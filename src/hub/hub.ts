@@ -138,6 +138,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     hold: async (sha256, owner) =>
       void ((await artifacts.get(sha256)) && (await artifacts.meta.hold(sha256, owner, Date.now()))),
     log: log.child({ component: 'pipelines' }),
+    cluster,
   });
   const routes = [
     (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),

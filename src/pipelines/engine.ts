@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Cluster } from '../broker/cluster.js';
 import { NotFoundError } from '../errors.js';
 import { jobId } from '../util/ids.js';
 import type { ResolvedPipeline } from './definition.js';
@@ -12,6 +13,8 @@ export interface EngineOptions {
   broker: StepContext['broker'];
   hold: StepContext['hold'];
   log: Logger;
+  /** The hubs sharing the store: only the leader resumes the runs left running. */
+  cluster?: Pick<Cluster, 'isLeader' | 'onLeadership'>;
   /** How long a step is offered only to the worker holding its inputs (default PLACEMENT_MS; 0: off). */
   placementMs?: number;
 }
@@ -31,6 +34,7 @@ class Stopped extends Error {}
 export class PipelineEngine {
   private readonly runs = new Map<string, { abort: AbortController; inFlight: Set<string>; done: Promise<void> }>();
   private closed = false;
+  private following = false;
   /** How long a step is offered only to the worker holding its inputs; 0 turns placement off. */
   placementMs: number;
 
@@ -38,8 +42,20 @@ export class PipelineEngine {
     this.placementMs = o.placementMs ?? PLACEMENT_MS;
   }
 
-  /** Drives the runs a previous hub left running. */
+  /** Drives the runs a previous hub left running (on the leader, when hubs share a store). */
   async resume(): Promise<void> {
+    const cluster = this.o.cluster;
+    if (cluster && !this.following) {
+      this.following = true;
+      // A hub that comes to lead takes over the runs a dead leader drove.
+      cluster.onLeadership((leads) => {
+        if (leads)
+          this.resume().catch((e) =>
+            this.o.log.error({ err: e }, 'resuming pipeline runs failed; the next start tries again'),
+          );
+      });
+    }
+    if (cluster && !cluster.isLeader) return;
     for (const id of await this.o.store.runningRuns()) {
       const got = await this.o.store.getRun(id);
       if (got) this.drive(got.run, got.steps);
