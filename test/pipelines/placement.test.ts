@@ -36,6 +36,18 @@ const size: Handler = {
   }),
 };
 
+/** Holds the maker's one slot until the test lets it go. */
+let release!: () => void;
+let started!: () => void;
+const blocking = new Promise<void>((resolve) => (started = resolve));
+const block: Handler = {
+  kind: 'pl.block',
+  run: () => {
+    started();
+    return new Promise((resolve) => (release = () => resolve({})));
+  },
+};
+
 function worker(id: string, handlers: Handler[], concurrency: number): void {
   const agent = new WorkerAgent({
     hub: h.url,
@@ -54,10 +66,10 @@ function worker(id: string, handlers: Handler[], concurrency: number): void {
 let workerToken: string;
 
 before(async () => {
-  h = await startTestHub({ kinds: ['pl.make', 'pl.size'], sweepIntervalMs: 0 });
+  h = await startTestHub({ kinds: ['pl.make', 'pl.size', 'pl.block'], sweepIntervalMs: 0 });
   client = await h.as('client');
   workerToken = (await h.as('worker')).token;
-  worker('maker', [make, size], 1);
+  worker('maker', [make, size, block], 1);
   worker('reader', [size], 4);
   // Every byte a worker downloads from the hub is read through open().
   const artifacts = h.hub.artifacts;
@@ -110,4 +122,42 @@ test('with placement every read runs where its file was made and nothing is down
   );
   assert.equal(unplaced.bytes, SIZE * unplaced.readers.filter((r) => r === 'reader').length);
   assert.ok(unplaced.bytes > 0, 'without placement the idle reader takes some reads and downloads their files');
+});
+
+test('a step whose holder stays busy is offered to any worker after the placement time', async () => {
+  h.hub.pipelines.placementMs = 300;
+  const def = (reader: string) => ({
+    name: 'busy-holder',
+    steps: {
+      make: { kind: 'pl.make', params: { i: 0, round: 3 }, outputs: ['out'] },
+      size: { kind: 'pl.size', params: { reader }, inputs: { f: { from: 'make.out' } }, outputs: ['n'] },
+    },
+  });
+  const first = await client.post<{ id: string }>('/v1/pipelines', def('first'));
+  await h.hub.pipelines.settled(first.id);
+  // The maker made the file and holds it; now its only slot is taken.
+  await client.post('/v1/jobs', { kind: 'pl.block', input: {} });
+  await blocking;
+
+  const before = downloaded;
+  const second = await client.post<{ id: string }>('/v1/pipelines', def('second'));
+  await h.hub.pipelines.settled(second.id);
+  const run = await client.get<{ state: string; steps: Array<{ step: string; jobId: string; reused: boolean }> }>(
+    `/v1/pipelines/${second.id}`,
+  );
+  release();
+  assert.equal(run.state, 'succeeded');
+  assert.equal(run.steps[0]!.reused, true, 'make is re-used');
+  const size = run.steps[1]!;
+  assert.equal(h.hub.broker.workers.claimedBy(size.jobId), 'reader');
+  assert.equal(downloaded - before, SIZE, 'the reader downloaded the file');
+  const jobs = await client.get<{ jobs: Array<{ key: string | null; state: string }> }>(
+    '/v1/jobs?kind=pl.size&limit=50',
+  );
+  const placed = jobs.jobs.filter((j) => j.key?.endsWith('@maker') && j.key.includes(second.id));
+  assert.deepEqual(
+    placed.map((j) => j.state),
+    ['cancelled'],
+    'the offer to the busy maker was withdrawn',
+  );
 });
