@@ -1,9 +1,10 @@
 // Runs every compiled test file under dist/test with node's test runner, two files at a time
 // (the machines have two cores; fault tests start several processes each). Then runs the
-// API-level tests (test/hub, and for the bots test/platforms and test/examples) again with each hub
-// on PostgreSQL, when it is reachable; under CI an unreachable PostgreSQL fails that pass instead of
-// skipping it. (test/bots stays on SQLite: the runtime does not depend on the store, whose bot
-// contract runs on both, and the examples run the runtime on PostgreSQL end to end.)
+// API-level tests (test/hub, test/pipelines, and for the bots test/platforms and test/examples)
+// again with each hub on PostgreSQL, when it is reachable; under CI an unreachable PostgreSQL
+// fails that pass instead of skipping it. (test/bots stays on SQLite: the runtime does not depend
+// on the store, whose bot contract runs on both, and the examples run the runtime on PostgreSQL
+// end to end.)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -75,7 +76,7 @@ let status = unit ? 0 : installTestServers();
 status = run(files) || status;
 if (unit) process.exit(status);
 // The hub tests that are about PostgreSQL itself already ran above.
-const again = ['hub', 'platforms', 'examples'].map((d) => join('dist', 'test', d));
+const again = ['hub', 'platforms', 'examples', 'pipelines'].map((d) => join('dist', 'test', d));
 const pgPassFiles = files.filter((f) => again.some((d) => f.startsWith(d + '/')) && !f.includes('postgres'));
 const underCI = process.env.CI === 'true' || process.env.CI === '1';
 if (pgPassFiles.length > 0 && !underCI && !(await reachable())) {

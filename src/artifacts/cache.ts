@@ -39,6 +39,11 @@ export class ArtifactCache {
     return (this.sizes ??= sizes);
   }
 
+  /** The hashes held now, most recently added last (what a worker reports for placement). */
+  async hashes(): Promise<string[]> {
+    return [...(await this.index()).keys()];
+  }
+
   pathOf(sha256: string): string {
     return join(this.dir, sha256);
   }

@@ -75,6 +75,7 @@ export class WorkerBroker {
     this.core.blocked.note(blocked);
     if (tasks.length > 0) {
       this.throughput.add(workerId, tasks.length, now);
+      this.workers.claimed(workerId, tasks);
       this.core.observer?.claimed(tasks, now);
     }
     return { tasks };

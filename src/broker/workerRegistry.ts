@@ -2,6 +2,21 @@ import type { Capability, WorkerInfo } from '../types/workers.js';
 import type { Labels } from '../types/jobs.js';
 import { parseRoute, serves } from './taskRoutes.js';
 
+/**
+ * A label every worker has without offering it: its own id. A job requiring it is offered to that
+ * worker only (pipelines place a step on the worker holding its inputs, docs/pipelines.md).
+ */
+export const WORKER_LABEL = 'roost.worker';
+
+/** `serves`, with WORKER_LABEL meaning this worker's id. */
+function servesAs(workerId: string, capabilities: Capability[], kind: string, requires: Labels): boolean {
+  const { [WORKER_LABEL]: only, ...rest } = requires;
+  return (only === undefined || only === workerId) && serves(capabilities, kind, rest);
+}
+
+/** How many held hashes are remembered per worker (the newest). */
+const MAX_HELD = 10_000;
+
 export interface WorkerHello {
   workerId: string;
   name: string;
@@ -29,6 +44,10 @@ export class WorkerRegistry {
   private readonly routes = new Map<string, { kind: string; requires: Labels }>();
   private readonly byKey = new Map<string, Set<string>>();
   private routesVersion = 0;
+  /** Artifact hashes each worker holds, as it reported them or as it produced them (newest last). */
+  private readonly held = new Map<string, Set<string>>();
+  /** The worker that last claimed a task of each recent job (on this hub), newest last. */
+  private readonly claims = new Map<string, string>();
 
   constructor(private readonly connectedForMs: number) {}
 
@@ -104,7 +123,9 @@ export class WorkerRegistry {
     const e = this.workers.get(workerId);
     if (!e) return [];
     if (e.routesVersion !== this.routesVersion) {
-      e.routes = [...this.routes].filter(([, r]) => serves(e.info.capabilities, r.kind, r.requires)).map(([k]) => k);
+      e.routes = [...this.routes]
+        .filter(([, r]) => servesAs(workerId, e.info.capabilities, r.kind, r.requires))
+        .map(([k]) => k);
       e.routesVersion = this.routesVersion;
     }
     return e.routes;
@@ -118,7 +139,7 @@ export class WorkerRegistry {
   /** True when a connected worker can run jobs of this kind with these required labels. */
   canServe(kind: string, requires: Labels | null, now: number): boolean {
     for (const [id, e] of this.workers) {
-      if (this.isConnected(id, now) && serves(e.info.capabilities, kind, requires ?? {})) return true;
+      if (this.isConnected(id, now) && servesAs(id, e.info.capabilities, kind, requires ?? {})) return true;
     }
     return false;
   }
@@ -133,6 +154,52 @@ export class WorkerRegistry {
 
   connected(now: number): WorkerInfo[] {
     return [...this.workers.keys()].filter((id) => this.isConnected(id, now)).map((id) => this.workers.get(id)!.info);
+  }
+
+  /** Notes which worker claimed these tasks, so the outputs of their jobs are known to be there. */
+  claimed(workerId: string, tasks: ReadonlyArray<{ jobId: string }>): void {
+    for (const t of tasks) {
+      this.claims.delete(t.jobId);
+      this.claims.set(t.jobId, workerId);
+    }
+    for (const jobId of this.claims.keys()) {
+      if (this.claims.size <= MAX_HELD) break;
+      this.claims.delete(jobId);
+    }
+  }
+
+  /** The worker that last claimed a task of the job on this hub, if it is still remembered. */
+  claimedBy(jobId: string): string | undefined {
+    return this.claims.get(jobId);
+  }
+
+  /** Notes hashes a worker holds: `replace` for the full list a claim reports, else added to it. */
+  noteHeld(workerId: string, hashes: Iterable<string>, replace = false): void {
+    let set = this.held.get(workerId);
+    if (!set || replace) this.held.set(workerId, (set = new Set()));
+    for (const h of hashes) {
+      set.delete(h);
+      set.add(h);
+    }
+    for (const h of set) {
+      if (set.size <= MAX_HELD) break;
+      set.delete(h);
+    }
+  }
+
+  /**
+   * The connected worker serving `kind` that holds the most of these bytes (none when no worker
+   * holds any): where a step reading them is offered first.
+   */
+  holderOf(kind: string, inputs: Array<{ sha256: string; size: number }>, now: number): string | null {
+    let best: { id: string; bytes: number } | null = null;
+    for (const [id, set] of this.held) {
+      const e = this.workers.get(id);
+      if (!e || !this.isConnected(id, now) || !serves(e.info.capabilities, kind, {})) continue;
+      const bytes = inputs.reduce((n, i) => n + (set.has(i.sha256) ? i.size : 0), 0);
+      if (bytes > 0 && (!best || bytes > best.bytes)) best = { id, bytes };
+    }
+    return best?.id ?? null;
   }
 
   get(workerId: string): WorkerInfo | undefined {

@@ -4,6 +4,7 @@ import { registerAccountCommands } from './accountCommands.js';
 import { registerAdminCommands } from './adminCommands.js';
 import { registerArchiveCommands } from './archiveCommands.js';
 import { registerArtifactCommands } from './artifactCommands.js';
+import { registerPipelineCommands } from './pipelineCommands.js';
 import { registerBotCommands } from './botCommands.js';
 import { registerCallsCommands } from './callsCommands.js';
 import { registerHubCommands } from './hubCommands.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerLogsCommand(program);
   registerUsageCommands(program);
   registerArtifactCommands(program);
+  registerPipelineCommands(program);
   registerAccountCommands(program);
   registerCallsCommands(program);
   return program;

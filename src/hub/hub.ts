@@ -38,6 +38,9 @@ import { openArtifacts } from '../artifacts/openArtifacts.js';
 import type { Artifacts } from '../artifacts/artifacts.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { warnIfDataDirOpen } from './dataDirMode.js';
+import { PipelineEngine } from '../pipelines/engine.js';
+import { openPipelineStore } from '../pipelines/pipelineStore.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 
 export interface RunningHub {
   url: string;
@@ -49,6 +52,7 @@ export interface RunningHub {
   /** On several hubs sharing a PostgreSQL store, the bots run on the leader only. */
   bots: BotSupervisor;
   artifacts: Artifacts;
+  pipelines: PipelineEngine;
   /** Stops the bots, answers open long-polls, finishes in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -127,8 +131,19 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     cluster,
   });
   const usage = openUsageStore(store);
+  const pipelineStore = openPipelineStore(store);
+  const pipelines = new PipelineEngine({
+    store: pipelineStore,
+    broker: broker.jobs,
+    // An output naming bytes the hub never got holds nothing (the FK would refuse it).
+    hold: async (sha256, owner) =>
+      void ((await artifacts.get(sha256)) && (await artifacts.meta.hold(sha256, owner, Date.now()))),
+    log: log.child({ component: 'pipelines' }),
+    cluster,
+  });
   const routes = [
     (a: FastifyInstance) => artifactRoutes(a, artifacts, tokens),
+    (a: FastifyInstance) => pipelineRoutes(a, { engine: pipelines, store: pipelineStore, artifacts, tokens }),
     (a: FastifyInstance) => sandboxRoutes(a, sandbox, tokens),
     (a: FastifyInstance) => botRoutes(a, bots, botStores.bots, tokens),
     (a: FastifyInstance) => openaiRoutes(a, { broker: broker.jobs, tokens, usage, memory, log }),
@@ -158,6 +173,7 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await bots.start();
+  await pipelines.resume();
   log.info(
     {
       url,
@@ -178,9 +194,12 @@ export async function startHub(config: Config, log: Logger, logs = new LogSink()
     accounts,
     bots,
     artifacts,
+    pipelines,
     close: () =>
       (closing ??= (async () => {
         await bots.close();
+        // Runs stop where they are, still running in the store: the next start resumes them.
+        await pipelines.close();
         await accounts.close();
         proxy.close();
         await broker.close();

@@ -30,6 +30,20 @@ const artifact = obj({
   ref: obj({ $artifact: Type.String(), size: Type.Integer(), type: Type.String() }),
 });
 const account = obj({ name: Type.String(), platform: Type.String() });
+const pipelineRun = obj({
+  id: Type.String(),
+  name: Type.String(),
+  state: Type.String(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  steps: Type.Array(
+    obj({
+      step: Type.String(),
+      state: Type.String(),
+      reused: Type.Boolean(),
+      reason: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
 
 /** The reply of each route on success, by `METHOD /url` as Fastify names it. */
 const SUCCESS: Record<string, Record<number, unknown>> = {
@@ -125,6 +139,12 @@ const SUCCESS: Record<string, Record<number, unknown>> = {
   'DELETE /v1/artifacts/:sha256': { 200: obj({ deleted: Type.String() }) },
   'POST /v1/artifacts/:sha256/link': { 200: obj({ url: Type.String(), expiresAt: Type.Integer() }) },
   'POST /v1/artifacts/gc': { 200: obj({ deleted: Type.Array(Type.String()) }) },
+  'POST /v1/pipelines': { 201: pipelineRun },
+  'GET /v1/pipelines': {
+    200: obj({ runs: Type.Array(obj({ id: Type.String(), state: Type.String() })), nextCursor: NextCursor }),
+  },
+  'GET /v1/pipelines/:id': { 200: pipelineRun },
+  'POST /v1/pipelines/:id/cancel': { 200: pipelineRun },
   'GET /v1/usage': { 200: obj({ since: Type.String(), usage: Type.Array(obj({})) }) },
   'GET /v1/platforms': { 200: obj({ platforms: Type.Array(obj({ name: Type.String() })) }) },
   'GET /v1/accounts': { 200: obj({ accounts: Type.Array(account) }) },

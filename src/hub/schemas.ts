@@ -118,6 +118,12 @@ export const ClaimBody = Type.Object(
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     version: Type.Optional(Type.String({ maxLength: 50 })),
     max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Most tasks to lease (default 1)' })),
+    holds: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
+        maxItems: 1000,
+        description: 'Artifact hashes the worker holds in its cache (pipelines place steps by them)',
+      }),
+    ),
     waitMs: Type.Optional(
       Type.Integer({
         minimum: 0,

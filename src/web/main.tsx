@@ -10,6 +10,7 @@ import { Jobs } from './pages/Jobs.js';
 import { Login } from './pages/Login.js';
 import { Logs } from './pages/Logs.js';
 import { Overview } from './pages/Overview.js';
+import { Pipelines } from './pages/Pipelines.js';
 import { Sandbox } from './pages/Sandbox.js';
 import { Usage } from './pages/Usage.js';
 import { Workers } from './pages/Workers.js';
@@ -27,6 +28,7 @@ interface Page {
 const PAGES: Page[] = [
   { path: '', title: 'Overview', adminOnly: false },
   { path: 'jobs', title: 'Jobs', adminOnly: false },
+  { path: 'pipelines', title: 'Pipelines', adminOnly: false },
   { path: 'workers', title: 'Workers', adminOnly: true },
   { path: 'dead', title: 'Dead tasks', adminOnly: true },
   { path: 'bots', title: 'Bots', adminOnly: true },
@@ -43,6 +45,8 @@ function content(route: Route, session: SessionInfo) {
       return <Overview />;
     case 'jobs':
       return id ? <JobPage id={id} /> : <Jobs route={route} />;
+    case 'pipelines':
+      return <Pipelines selected={id} />;
     case 'workers':
       return <Workers />;
     case 'dead':

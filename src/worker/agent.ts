@@ -38,6 +38,8 @@ interface Running {
   since: number;
 }
 
+/** The most held hashes a claim reports (docs/pipelines.md, placement). */
+const MAX_HOLDS = 1000;
 /**
  * The worker agent: pulls tasks from the hub over outbound HTTP only, runs them, heartbeats their
  * leases, reports results in batches, and reconnects with jittered backoff when the hub is away.
@@ -157,8 +159,10 @@ export class WorkerAgent {
     }
   }
 
-  private claim(max: number): Promise<ClaimedTask[]> {
+  private async claim(max: number): Promise<ClaimedTask[]> {
     const waitMs = this.options.waitMs ?? 25_000;
+    // The hashes it holds, newest first, so pipelines offer a step to the worker holding its inputs.
+    const holds = (await this.artifacts.cache.hashes()).slice(-MAX_HOLDS).reverse();
     const body = {
       workerId: this.workerId,
       name: this.options.name ?? hostname(),
@@ -169,6 +173,7 @@ export class WorkerAgent {
       version: VERSION,
       max,
       waitMs,
+      ...(holds.length > 0 ? { holds } : {}),
     };
     return this.client
       .post<{ tasks: ClaimedTask[] }>('/v1/worker/claim', body, {

@@ -15,8 +15,8 @@ function isHandler(value: unknown): value is Handler {
 
 let hooked = false;
 
-/** Lets `import 'roost/worker'` resolve in handler modules anywhere (see resolveRoost.ts). */
-function resolveRoostAnywhere(): void {
+/** Lets `import 'roost/...'` resolve in user modules anywhere (see resolveRoost.ts): handlers, pipelines. */
+export function resolveRoostAnywhere(): void {
   if (hooked) return;
   hooked = true;
   // Node 20.6 added register(); on older releases such modules need node_modules/roost, as before.

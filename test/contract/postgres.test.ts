@@ -13,6 +13,7 @@ import type { NewJob } from '../../src/types.js';
 import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
 import { countContract } from './countContract.js';
 import { isolationContract } from './isolationContract.js';
+import { pipelineContract } from './pipelineContract.js';
 import { rollupContract } from './rollupContract.js';
 import { RETRY_MS, storeContract } from './storeContract.js';
 
@@ -53,6 +54,7 @@ if (!db) {
   storeContract({ name: 'postgres', open: () => open(db.url) });
   isolationContract({ name: 'postgres', open: () => open(beside('isolation')) });
   rollupContract({ name: 'postgres', open: () => open(beside('rollups')) });
+  pipelineContract({ name: 'postgres', open: () => open(beside('pipelines')) });
   // Two stores on one schema: two hubs.
   countContract({ name: 'postgres', open: () => open(beside('counts')) }, true);
 

@@ -9,6 +9,7 @@ import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
 import { countContract } from './countContract.js';
 import { isolationContract } from './isolationContract.js';
+import { pipelineContract } from './pipelineContract.js';
 import { rollupContract } from './rollupContract.js';
 import { newJob, RETRY_MS, storeContract } from './storeContract.js';
 
@@ -20,6 +21,7 @@ const open = (file = join(dir, `s${++n}.db`)) => new SqliteStore(file, { retryDe
 storeContract({ name: 'sqlite', open: async () => open() });
 isolationContract({ name: 'sqlite', open: async () => open() });
 rollupContract({ name: 'sqlite', open: async () => open() });
+pipelineContract({ name: 'sqlite', open: async () => open() });
 countContract({ name: 'sqlite', open: async () => open() }, false);
 
 test('sqlite: committed jobs survive closing and reopening the file', async () => {

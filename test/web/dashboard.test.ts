@@ -105,6 +105,32 @@ if (!b) {
     await page.close();
   });
 
+  test('the pipelines page lists runs; a run shows each step, re-run or skipped, and why', async () => {
+    const client = await h.as('client');
+    const started = await client.post<{ id: string }>('/v1/pipelines', {
+      name: 'web-demo',
+      steps: {
+        one: { kind: KINDS.quick, outputs: ['text'] },
+        two: { kind: KINDS.quick, inputs: { x: { from: 'one.text' } }, outputs: ['image'] },
+        three: { kind: KINDS.quick, inputs: { x: { from: 'two.image' } }, outputs: ['text'] },
+      },
+    });
+    await h.hub.pipelines.settled(started.id);
+    const page = await admin.newPage();
+    await page.goto(`${h.url}/#/pipelines`);
+    await page.click(`a:has-text("${started.id}")`);
+    await countIs(page, '[data-testid=pipeline-steps] tbody tr', 3);
+    const rows = await page.locator('[data-testid=pipeline-steps] tbody tr').allInnerTexts();
+    assert.match(rows[0]!, /^one\s+succeeded\s+re-run\s+1\s+job_\w+\s+no earlier run of this pipeline ran it$/);
+    assert.match(
+      rows[1]!,
+      /^two\s+failed\s+1\s+job_\w+\s+job job_\w+ returned no image \(the step declares outputs image\)$/,
+    );
+    assert.match(rows[2]!, /^three\s+skipped\s+0\s+not run: two did not succeed$/);
+    assert.equal(await text(page, '.page-head .badge'), 'failed');
+    await page.close();
+  });
+
   test('the jobs list filters by state and by bot', async () => {
     const client = await h.as('client');
     const mine = await client.post<{ id: string }>('/v1/jobs', {
@@ -306,7 +332,7 @@ if (!b) {
     const context = await browser.browser.newContext();
     const page = await logIn(context, (await h.as('client')).token);
     const nav = await page.locator('nav[aria-label=pages] a.nav').allInnerTexts();
-    assert.deepEqual(nav, ['Overview', 'Jobs', 'Usage']);
+    assert.deepEqual(nav, ['Overview', 'Jobs', 'Pipelines', 'Usage']);
     await page.goto(`${h.url}/#/workers`);
     assert.match(await page.locator('[role=alert]').innerText(), /needs an admin token.*client token/);
     await page.click('button:has-text("Log out")');

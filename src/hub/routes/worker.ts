@@ -34,6 +34,7 @@ export function workerRoutes(app: FastifyInstance, broker: WorkerBroker, tokens:
         concurrency: b.concurrency ?? b.max ?? 1,
         version: b.version ?? 'unknown',
       };
+      if (b.holds) broker.workers.noteHeld(b.workerId, [...b.holds].reverse(), true);
       const abort = new AbortController();
       const gone = () => !reply.raw.writableFinished;
       reply.raw.on('close', () => gone() && abort.abort());

@@ -271,6 +271,52 @@ export const SECTIONS: readonly Section[] = [
     key: ['sha256', 'owner'],
     fields: { sha256: 'text', owner: 'text', created_at: 'integer' },
   },
+  {
+    name: 'pipeline_runs',
+    key: ['id'],
+    fields: {
+      id: 'text',
+      name: 'text',
+      state: 'text',
+      definition: 'json',
+      error: 'text',
+      created_by: 'text',
+      created_at: 'integer',
+      updated_at: 'integer',
+      finished_at: 'integer',
+    },
+  },
+  {
+    name: 'pipeline_steps',
+    key: ['run_id', 'step'],
+    fields: {
+      run_id: 'text',
+      step: 'text',
+      state: 'text',
+      identity: 'text',
+      reused: 'boolean',
+      reason: 'text',
+      rounds: 'integer',
+      job_id: 'text',
+      input_hashes: 'json',
+      outputs: 'json',
+      output_hashes: 'json',
+      error: 'text',
+      updated_at: 'integer',
+    },
+  },
+  {
+    name: 'pipeline_results',
+    key: ['identity'],
+    fields: {
+      identity: 'text',
+      kind: 'text',
+      outputs: 'json',
+      output_hashes: 'json',
+      job_id: 'text',
+      created_at: 'integer',
+    },
+  },
 ];
 
 /** Tables of the schema that are not archived, and why. */

@@ -179,6 +179,43 @@ CREATE TABLE model_usage (
     completion_tokens bigint DEFAULT 0 NOT NULL
 );
 
+CREATE TABLE pipeline_results (
+    identity text NOT NULL,
+    kind text NOT NULL,
+    outputs text NOT NULL,
+    output_hashes text NOT NULL,
+    job_id text,
+    created_at bigint NOT NULL
+);
+
+CREATE TABLE pipeline_runs (
+    id text NOT NULL,
+    name text NOT NULL,
+    state text NOT NULL,
+    definition text NOT NULL,
+    error text,
+    created_by text,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    finished_at bigint
+);
+
+CREATE TABLE pipeline_steps (
+    run_id text NOT NULL,
+    step text NOT NULL,
+    state text NOT NULL,
+    identity text,
+    reused boolean NOT NULL,
+    reason text,
+    rounds integer NOT NULL,
+    job_id text,
+    input_hashes text,
+    outputs text,
+    output_hashes text,
+    error text,
+    updated_at bigint NOT NULL
+);
+
 CREATE TABLE platform_accounts (
     name text NOT NULL,
     platform text NOT NULL,
@@ -397,6 +434,15 @@ ALTER TABLE ONLY limits
 ALTER TABLE ONLY model_usage
     ADD CONSTRAINT model_usage_pkey PRIMARY KEY (token_id, day, model);
 
+ALTER TABLE ONLY pipeline_results
+    ADD CONSTRAINT pipeline_results_pkey PRIMARY KEY (identity);
+
+ALTER TABLE ONLY pipeline_runs
+    ADD CONSTRAINT pipeline_runs_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY pipeline_steps
+    ADD CONSTRAINT pipeline_steps_pkey PRIMARY KEY (run_id, step);
+
 ALTER TABLE ONLY platform_accounts
     ADD CONSTRAINT platform_accounts_pkey PRIMARY KEY (name);
 
@@ -461,6 +507,10 @@ CREATE INDEX jobs_retention ON jobs USING btree (finished_at) WHERE (state = ANY
 
 CREATE INDEX ledger_pending ON ledger USING btree (bot) WHERE (state = 'pending'::text);
 
+CREATE INDEX pipeline_runs_name ON pipeline_runs USING btree (name, id);
+
+CREATE INDEX pipeline_runs_running ON pipeline_runs USING btree (id) WHERE (state = 'running'::text);
+
 CREATE INDEX platform_calls_account ON platform_calls USING btree (account, at);
 
 CREATE INDEX platform_calls_at ON platform_calls USING btree (at);
@@ -516,6 +566,9 @@ ALTER TABLE ONLY feeds
 
 ALTER TABLE ONLY ledger
     ADD CONSTRAINT ledger_bot_fkey FOREIGN KEY (bot) REFERENCES bots(name) ON DELETE CASCADE;
+
+ALTER TABLE ONLY pipeline_steps
+    ADD CONSTRAINT pipeline_steps_run_id_fkey FOREIGN KEY (run_id) REFERENCES pipeline_runs(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY sandbox_likes
     ADD CONSTRAINT sandbox_likes_account_fkey FOREIGN KEY (account) REFERENCES sandbox_accounts(name);

@@ -2,7 +2,7 @@
  * A store holding something of everything an archive carries, written through the store
  * interfaces as the hub writes it: jobs in every state, results, tokens, workers, limits and rate
  * buckets, rollups, bots with state, feeds, ledgers and logs, and sandbox posts, replies, asks,
- * mentions and likes, artifact metadata.
+ * mentions and likes, artifact metadata, a pipeline run with its steps and a result.
  */
 import { openArtifactMeta } from '../../../src/artifacts/meta/openMeta.js';
 import { routeOf } from '../../../src/broker/taskRoutes.js';
@@ -15,6 +15,7 @@ import { newJob } from '../../contract/storeContract.js';
 import { openLogStore } from '../../../src/store/logStore.js';
 import { openUsageStore } from '../../../src/store/usageStore.js';
 import { openChatStore } from '../../../src/store/chatStore.js';
+import { openPipelineStore } from '../../../src/pipelines/pipelineStore.js';
 
 const T0 = 1_700_000_000_000;
 /** A worker claiming this kind after an import finds the fixture's queued job. */
@@ -187,6 +188,54 @@ export async function fillJobs(store: Store): Promise<Filled> {
   await artifacts.record({ sha256: 'a'.repeat(64), size: 2 ** 40, type: 'image/png' }, T0 + 90);
   await artifacts.record({ sha256: 'b'.repeat(64), size: 0, type: 'text/plain; charset=utf-8' }, T0 + 91);
   await artifacts.hold('a'.repeat(64), 'pipeline:p1', T0 + 92);
+
+  // A pipeline run, one step re-used and one failed, and the result the re-use found.
+  const pipelines = openPipelineStore(store);
+  const definition = { name: 'doc', maxRounds: 10, steps: { a: { kind: 'k.a', inputs: {}, outputs: ['out'] } } };
+  const outputs = { out: { $artifact: `sha256:${'a'.repeat(64)}`, size: 2 ** 40, type: 'image/png' } };
+  const base = { identity: 'c'.repeat(64), rounds: 1, jobId: 'job_p', inputHashes: {}, updatedAt: T0 + 95 };
+  await pipelines.createRun(
+    {
+      id: 'run_1',
+      name: 'doc',
+      state: 'running',
+      definition,
+      error: null,
+      createdBy: null,
+      createdAt: T0 + 93,
+      updatedAt: T0 + 93,
+      finishedAt: null,
+    },
+    [
+      {
+        ...base,
+        step: 'a',
+        state: 'succeeded',
+        reused: true,
+        reason: 'its identity already succeeded',
+        outputs,
+        outputHashes: { out: 'a'.repeat(64) },
+        error: null,
+      },
+      {
+        ...base,
+        step: 'b',
+        state: 'failed',
+        reused: false,
+        reason: 'input changed: x',
+        outputs: null,
+        outputHashes: null,
+        error: 'job job_p failed',
+      },
+    ],
+  );
+  await pipelines.finishRun('run_1', 'failed', 'step b: job job_p failed', T0 + 96);
+  await pipelines.saveResult(
+    'c'.repeat(64),
+    'k.a',
+    { outputs, outputHashes: { out: 'a'.repeat(64) }, jobId: 'job_p' },
+    T0 + 94,
+  );
   return { tokens: made, queuedJobId: queued.job.id, heldLeaseId };
 }
 
