@@ -95,5 +95,13 @@ export async function resolveFiles(
     }
     steps[name] = { ...step, inputs };
   }
-  return { def: { name: def.name, maxRounds: def.maxRounds ?? DEFAULT_MAX_ROUNDS, steps }, files: [...files] };
+  return {
+    def: {
+      name: def.name,
+      maxRounds: def.maxRounds ?? DEFAULT_MAX_ROUNDS,
+      steps,
+      ...(def.publish ? { publish: def.publish } : {}),
+    },
+    files: [...files],
+  };
 }

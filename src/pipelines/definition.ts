@@ -19,11 +19,19 @@ export interface StepDef {
   ignore?: string[];
 }
 
+/** Outputs handed to bots: an item on a bot feed after each run in which one of them was made anew. */
+export interface PublishDef {
+  feed: string;
+  /** `STEP.OUTPUT` names. */
+  outputs: string[];
+}
+
 export interface PipelineDef {
   name: string;
   /** The most rounds a cycle may take to reach its fixed point (default 10). */
   maxRounds?: number;
   steps: Record<string, StepDef>;
+  publish?: PublishDef;
 }
 
 /** A definition as the hub takes it: every file input already uploaded and named by its reference. */
@@ -35,11 +43,14 @@ export interface ResolvedPipeline {
   name: string;
   maxRounds: number;
   steps: Record<string, ResolvedStep>;
+  publish?: PublishDef;
 }
 
 export const DEFAULT_MAX_ROUNDS = 10;
 const NAME = /^[A-Za-z_][\w-]{0,63}$/;
 const KIND = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
+/** A bot feed's name, as the feeds API takes it. */
+const FEED = /^[^\u0000]{1,200}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -121,7 +132,7 @@ function checkStep(raw: unknown, field: string): StepDef {
  */
 export function validatePipeline(raw: unknown): PipelineDef {
   check(isObject(raw), 'pipeline', 'must be an object with name and steps');
-  only(raw, ['name', 'maxRounds', 'steps'], 'pipeline');
+  only(raw, ['name', 'maxRounds', 'steps', 'publish'], 'pipeline');
   check(typeof raw.name === 'string' && NAME.test(raw.name), 'name', 'must be a name (letters, digits, _ and -)');
   const max = raw.maxRounds;
   check(
@@ -143,7 +154,23 @@ export function validatePipeline(raw: unknown): PipelineDef {
       check(steps[s] !== undefined, field, `no step named '${s}'`);
       check(steps[s].outputs.includes(output), field, `step '${s}' has no output '${output}'`);
     }
-  return { name: raw.name, maxRounds: max as number | undefined, steps };
+  const publish = raw.publish === undefined ? undefined : checkPublish(raw.publish, steps);
+  return { name: raw.name, maxRounds: max as number | undefined, steps, ...(publish ? { publish } : {}) };
+}
+
+function checkPublish(raw: unknown, steps: Record<string, StepDef>): PublishDef {
+  check(isObject(raw), 'publish', 'must be an object { feed, outputs }');
+  only(raw, ['feed', 'outputs'], 'publish');
+  check(typeof raw.feed === 'string' && FEED.test(raw.feed), 'publish.feed', 'must be a feed name (1 to 200 characters)');
+  const outputs = raw.outputs;
+  check(Array.isArray(outputs) && outputs.length > 0, 'publish.outputs', 'must list at least one STEP.OUTPUT');
+  outputs.forEach((o, i) => {
+    const field = `publish.outputs.${i}`;
+    check(typeof o === 'string', field, 'must be STEP.OUTPUT');
+    const { step, output } = splitFrom(o, field);
+    check(steps[step]?.outputs.includes(output) === true, field, `no step '${step}' with an output '${output}'`);
+  });
+  return { feed: raw.feed, outputs: outputs as string[] };
 }
 
 /** Checks a definition whose file inputs must already be artifacts (what the hub accepts). */

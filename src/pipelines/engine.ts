@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Cluster } from '../store/cluster.js';
 import { NotFoundError } from '../errors.js';
 import { jobId } from '../util/ids.js';
-import type { ResolvedPipeline } from './definition.js';
+import { splitFrom, type ResolvedPipeline } from './definition.js';
 import { components, type Component } from './graph.js';
 import { PLACEMENT_MS } from './placement.js';
 import type { PipelineStore, RunRecord, StepRecord } from './pipelineStore.js';
@@ -17,6 +17,8 @@ export interface EngineOptions {
   cluster?: Pick<Cluster, 'isLeader' | 'onLeadership'>;
   /** How long a step is offered only to the worker holding its inputs (default PLACEMENT_MS; 0: off). */
   placementMs?: number;
+  /** Appends an item to a bot feed (a pipeline's `publish`); absent, nothing is published. */
+  publish?: (feed: string, item: unknown) => Promise<void>;
 }
 
 /** How a component ended: its steps' outputs are known, or why they are not. */
@@ -166,7 +168,21 @@ export class PipelineEngine {
     const results = await Promise.all(outcomes);
     if (signal.aborted) return;
     const failure = results.find((r): r is { ok: false; error: string } => !r.ok);
+    // Before the run is finished: a hub that dies in between publishes again when it resumes the
+    // run, and the bots' ledgers keep a post from going out twice.
+    if (!failure) await this.publish(run, known);
     await this.o.store.finishRun(run.id, failure ? 'failed' : 'succeeded', failure?.error ?? null, Date.now());
+  }
+
+  /** The run's `publish` outputs to their feed, when a step that makes one ran a job in this run. */
+  private async publish(run: RunRecord, known: Known): Promise<void> {
+    const target = run.definition.publish;
+    if (!target || !this.o.publish) return;
+    const { steps } = (await this.o.store.getRun(run.id))!;
+    const ran = new Set(steps.filter((s) => s.state === 'succeeded' && !s.reused).map((s) => s.step));
+    if (!target.outputs.some((o) => ran.has(splitFrom(o, 'publish').step))) return;
+    const outputs = Object.fromEntries(target.outputs.map((o) => [o, known.get(o)?.value ?? null]));
+    await this.o.publish(target.feed, { pipeline: run.name, run: run.id, outputs });
   }
 
   private async skip(runId: string, c: Component, groups: Component[], deps: Outcome[]) {

@@ -6,7 +6,9 @@ import { after, before, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
 import { WorkerAgent } from '../../src/worker/agent.js';
 import { loadHandlerModule } from '../../src/worker/registry.js';
+import { until } from '../bots/botHelpers.js';
 import { roost } from '../cli/roostCli.js';
+import { MastodonFake } from '../fixtures/mastodonFake.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 
 // The two example pipelines, run by `roost pipeline run` against a hub with a worker serving the
@@ -97,11 +99,45 @@ test('the document example converges: its contents list each heading at the line
   assert.equal(step(three, 'wordcount').reused, false);
 });
 
-test('the image example (a definePipeline module) shrinks and counts its grayscale image', async () => {
-  const r = await run(join(EXAMPLES, 'images/pipeline.mjs'));
-  assert.equal(r.state, 'succeeded');
-  assert.deepEqual(step(r, 'histogram').outputs.bins, [13, 25, 21, 5]);
-  assert.equal(step(r, 'thumb').state, 'succeeded');
+test('the image example (a definePipeline module) shrinks and counts its image; the gallery bot posts each new thumbnail once', async () => {
+  const fake = await new MastodonFake().start();
+  try {
+    fake.addAccount('gallery', 'gallery-token');
+    await h.admin.post('/v1/accounts', {
+      platform: 'mastodon',
+      name: 'gallery',
+      instance: fake.url,
+      credentials: { accessToken: 'gallery-token' },
+    });
+    await h.admin.post('/v1/bots', { name: 'gallery', from: join(packageRoot, 'examples/bots/gallery.js') });
+    const r = await run(join(EXAMPLES, 'images/pipeline.mjs'));
+    assert.equal(r.state, 'succeeded');
+    assert.deepEqual(step(r, 'histogram').outputs.bins, [13, 25, 21, 5]);
+    const thumb = step(r, 'thumb').outputs.image as { $artifact: string; size: number; type: string };
+    assert.equal(thumb.type, 'image/png');
+
+    // The run published the thumbnail to the feed `gallery`; the bot posts it with the image attached.
+    await h.admin.post('/v1/bots/gallery/run', undefined, { timeoutMs: 60_000 });
+    const posted = await until('the thumbnail posted', async () =>
+      fake.statuses.find((x) => x.account.username === 'gallery'),
+    );
+    assert.equal(posted.text, 'images: a new thumb');
+    assert.deepEqual(
+      posted.media_attachments.map((m) => fake.uploaded(m.id)),
+      [{ bytes: thumb.size, mime: 'image/png' }],
+    );
+
+    // Run again: every step re-used, so nothing is published and nothing more is posted.
+    const again = await run(join(EXAMPLES, 'images/pipeline.mjs'));
+    assert.ok(again.steps.every((x) => x.reused));
+    const items = await h.admin.get<{ items: unknown[] }>('/v1/feeds/gallery/items?consumer=test-observer');
+    assert.equal(items.items.length, 1, 'one item: the run that made the thumbnail');
+    await h.admin.post('/v1/bots/gallery/run', undefined, { timeoutMs: 60_000 });
+    assert.equal(fake.statuses.filter((x) => x.account.username === 'gallery').length, 1);
+    await h.admin.request('DELETE', '/v1/bots/gallery');
+  } finally {
+    await fake.close();
+  }
 });
 
 test('a pipeline file with a wrong reference is refused naming the field', async () => {

@@ -49,6 +49,16 @@ test('a mistake in a pipeline is refused naming its field', () => {
   assert.equal(refusal(edit((d) => (d.maxRounds = 0)))[0], 'maxRounds');
   assert.equal(refusal(edit((d) => (d.steps = {})))[0], 'steps');
   assert.equal(refusal(edit((d) => delete d.name))[0], 'name');
+  assert.deepEqual(refusal(edit((d) => (d.publish = { feed: 'gallery', outputs: ['a.nope'] }))), [
+    'publish.outputs.0',
+    "publish.outputs.0: no step 'a' with an output 'nope'",
+  ]);
+  assert.equal(refusal(edit((d) => (d.publish = { feed: '', outputs: ['a.out'] })))[0], 'publish.feed');
+  assert.equal(refusal(edit((d) => (d.publish = { feed: 'g', outputs: [] })))[0], 'publish.outputs');
+  assert.deepEqual(validatePipeline(edit((d) => (d.publish = { feed: 'g', outputs: ['a.out'] }))).publish, {
+    feed: 'g',
+    outputs: ['a.out'],
+  });
 });
 
 test('the steps of a cycle form one group, after the groups they read', () => {

@@ -1,4 +1,6 @@
 // The image pipeline as a module: `roost pipeline run examples/pipelines/images/pipeline.mjs`.
+// Each run that makes a new thumbnail publishes it to the bot feed `gallery`, which the gallery
+// bot (examples/bots/gallery.js) posts.
 import { definePipeline } from 'roost/pipelines';
 
 export default definePipeline({
@@ -18,4 +20,5 @@ export default definePipeline({
       outputs: ['bins'],
     },
   },
+  publish: { feed: 'gallery', outputs: ['thumb.image'] },
 });

@@ -39,6 +39,15 @@ export const PipelineBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    publish: Type.Optional(
+      Type.Object(
+        { feed: Type.String(), outputs: Type.Array(Type.String(), { minItems: 1 }) },
+        {
+          additionalProperties: false,
+          description: 'outputs handed to bots: an item on this feed when one is made anew',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
