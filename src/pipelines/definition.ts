@@ -49,8 +49,6 @@ export interface ResolvedPipeline {
 export const DEFAULT_MAX_ROUNDS = 10;
 const NAME = /^[A-Za-z_][\w-]{0,63}$/;
 const KIND = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
-/** A bot feed's name, as the feeds API takes it. */
-const FEED = /^[^\u0000]{1,200}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -161,7 +159,13 @@ export function validatePipeline(raw: unknown): PipelineDef {
 function checkPublish(raw: unknown, steps: Record<string, StepDef>): PublishDef {
   check(isObject(raw), 'publish', 'must be an object { feed, outputs }');
   only(raw, ['feed', 'outputs'], 'publish');
-  check(typeof raw.feed === 'string' && FEED.test(raw.feed), 'publish.feed', 'must be a feed name (1 to 200 characters)');
+  // A bot feed's name, as the feeds API takes it.
+  const feed = raw.feed;
+  check(
+    typeof feed === 'string' && feed.length >= 1 && feed.length <= 200 && !feed.includes('\0'),
+    'publish.feed',
+    'must be a feed name (1 to 200 characters)',
+  );
   const outputs = raw.outputs;
   check(Array.isArray(outputs) && outputs.length > 0, 'publish.outputs', 'must list at least one STEP.OUTPUT');
   outputs.forEach((o, i) => {
@@ -170,7 +174,7 @@ function checkPublish(raw: unknown, steps: Record<string, StepDef>): PublishDef 
     const { step, output } = splitFrom(o, field);
     check(steps[step]?.outputs.includes(output) === true, field, `no step '${step}' with an output '${output}'`);
   });
-  return { feed: raw.feed, outputs: outputs as string[] };
+  return { feed, outputs: outputs as string[] };
 }
 
 /** Checks a definition whose file inputs must already be artifacts (what the hub accepts). */
