@@ -1,26 +1,15 @@
 /**
- * Discord, as a bot application (discord.com/developers/docs): the gateway (@discordjs/ws) for
- * what happens live, the HTTP API (@discordjs/rest, every request through the proxy) for history,
- * commands and sending. Types from discord-api-types.
+ * Discord, as a bot application (discord.com/developers/docs): the gateway (@discordjs/ws) for what
+ * happens live, the HTTP API (@discordjs/rest, every request through the proxy) for history,
+ * commands and sending; docs/platforms.md has the whole story.
  *
- * Events: a message in a server that mentions the bot is `mention`, one replying to the bot's
- * message `reply`, a direct message `message`, any other message the bot can read `post`; the
- * slash command `/ask question` (registered by Roost on the first poll) is a `mention` with
- * `extra.command` = 'ask' and the question as its text. The cursor is the newest snowflake handled,
- * `dc:ID` (Discord's ids grow with time, messages and interactions alike): a poll merges what the
- * gateway heard with the history of the account's `channels` after the cursor, so messages sent
- * there while the hub was down are not missed; interactions and messages elsewhere exist only on
- * the gateway, so those from before a restart are gone (an interaction expires in 15 minutes anyway).
- *
- * Sending: a reply to a message is a message with message_reference; to an interaction, its answer
- * (callback type 4, or an edit of the deferral; ./discordGateway.ts), or a message in its channel
- * once it cannot be answered (15 minutes, a restart); a post without replyTo goes to the first of
- * `channels`.
- *
- * At most once: each message carries a nonce from the ledger key with enforce_nonce, so Discord
- * answers a message sent again within minutes with the one it has. findSent also reads the recent
- * history of the channels known here for the bot's message with the ledger's hash. An interaction
- * answered twice is refused (40060) and the answer is edited instead, never posted again.
+ * Events: `mention`, `reply` (to the bot's message), `message` (direct), `post` (any other), and
+ * `/ask question` (registered on the first poll) as an `ask`. The cursor is the newest snowflake
+ * handled, `dc:ID`: a poll merges what the gateway heard with the history of the account's
+ * `channels`, so messages there are not missed across a restart (interactions and messages
+ * elsewhere exist only on the gateway). At most once: a nonce from the ledger key with
+ * enforce_nonce, findSent over the channels' recent history, and an interaction answered twice
+ * (40060) edited instead of posted again.
  */
 // Types only: the libraries load on the account's first call (./discordRest.ts, ./discordGateway.ts),
 // so a hub or CLI with no Discord account does not pay for them (about 0.3 s).
