@@ -43,7 +43,7 @@ async function reachable() {
 // `--unit`: the fast tier (`npm run test:unit`): no test that starts processes (hubs, workers, bot
 // runtimes, the CLI) or a browser, no test-only servers, no second pass on PostgreSQL.
 const unit = process.argv.includes('--unit');
-const SPAWNING = ['faults', 'cli', 'web', 'examples', 'bots'].map((d) => join('dist', 'test', d) + '/');
+const SPAWNING = ['faults', 'cli', 'web', 'examples', 'bots', 'platforms'].map((d) => join('dist', 'test', d) + '/');
 // Elsewhere, a test file is left out when it starts processes itself, or when it or a test helper
 // it imports (transitively) starts a test-only server from test/servers/.
 const SPAWNS = /node:child_process|helpers\/processes\.js|roostCli\.js/;
