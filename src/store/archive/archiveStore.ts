@@ -3,7 +3,7 @@ import type { Section } from './sections.js';
 
 /** How a store is named in messages: which dialect and where, never a password. */
 export interface StoreName {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: string;
   /** E.g. `the SQLite store /srv/roost-data/roost.db`. */
   readonly where: string;
 }

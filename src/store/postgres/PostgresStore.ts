@@ -10,6 +10,8 @@ import { jobIdFloor } from '../../util/ids.js';
 import { PgRollups } from './rollups.js';
 import { PgCounts } from './counts.js';
 import { insertJobs } from './creation.js';
+import type { CompanionStores } from '../companions.js';
+import { pgCompanions } from './companions.js';
 
 /**
  * The store for several hubs: one PostgreSQL database (or one schema of it, `?schema=` in the URL).
@@ -20,8 +22,10 @@ export class PostgresStore implements Store {
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
   private readonly counts: PgCounts;
+  readonly companions: CompanionStores;
 
   private constructor(readonly core: PgCore) {
+    this.companions = pgCompanions(core);
     this.leases = new PgLeases(core);
     this.rollups = new PgRollups(core);
     this.counts = new PgCounts(core);

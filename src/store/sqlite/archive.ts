@@ -3,12 +3,12 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { latestVersion } from '../migrations.js';
 import type { Row } from '../rows.js';
-import { migrationsDir } from '../sqlite/migrate.js';
-import { openDatabase } from '../sqlite/openDatabase.js';
-import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
-import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
-import { checkSchemaVersion, fieldList, ident, keyOrder } from './schema.js';
-import { COUNTERS, counterName, SECTIONS, type Section } from './sections.js';
+import { migrationsDir } from './migrate.js';
+import { openDatabase } from './openDatabase.js';
+import type { ArchiveSource, ArchiveTarget } from '../archive/archiveStore.js';
+import { toColumns, type ArchiveRecord, type RowValues } from '../archive/records.js';
+import { checkSchemaVersion, fieldList, ident, keyOrder } from '../archive/schema.js';
+import { COUNTERS, counterName, SECTIONS, type Section } from '../archive/sections.js';
 
 const PAGE = 1000;
 const NO_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set();
