@@ -80,7 +80,7 @@ export class PostgresStore implements Store {
   }
 
   async createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
-    const inserted = await insertJobs(this.core.lead, jobs);
+    const inserted = await insertJobs(this.core.first, jobs);
     // Keys already taken (perhaps by another hub a moment ago): those jobs answer, read after the commit.
     const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
     const byKey = new Map<string, Job>();
