@@ -26,7 +26,7 @@ export interface Manifest {
   source: { dialect: string; schemaVersion: number };
   /** The sections of the store that was exported, in import order; one an earlier Roost did not have yet imports as empty. */
   sections: SectionEntry[];
-  /** See COUNTERS in sections.ts: `<section>.<field>` to the highest number handed out. */
+  /** See COUNTERS in counters.ts: `<section>.<field>` to the highest number handed out. */
   counters: Record<string, number>;
 }
 

@@ -6,7 +6,8 @@ import type { Row } from '../rows.js';
 import type { ArchiveSource, ArchiveTarget } from '../archive/archiveStore.js';
 import { toColumns, type ArchiveRecord, type RowValues } from '../archive/records.js';
 import { checkSchemaVersion, fieldList, ident, keyOrder, type Columns } from '../archive/schema.js';
-import { COUNTERS, counterName, SECTIONS, type Counter, type Section } from '../archive/sections.js';
+import { COUNTERS, counterName, type Counter } from '../archive/counters.js';
+import { SECTIONS, type Section } from '../archive/sections.js';
 
 const PAGE = 1000;
 

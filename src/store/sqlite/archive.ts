@@ -8,7 +8,8 @@ import { openDatabase } from './openDatabase.js';
 import type { ArchiveSource, ArchiveTarget } from '../archive/archiveStore.js';
 import { toColumns, type ArchiveRecord, type RowValues } from '../archive/records.js';
 import { checkSchemaVersion, fieldList, ident, keyOrder } from '../archive/schema.js';
-import { COUNTERS, counterName, SECTIONS, type Section } from '../archive/sections.js';
+import { COUNTERS, counterName } from '../archive/counters.js';
+import { SECTIONS, type Section } from '../archive/sections.js';
 
 const PAGE = 1000;
 const NO_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set();
