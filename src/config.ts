@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from './errors.js';
-import { isPostgresUrl } from './store/postgres/connection.js';
 
 /**
  * All settings, in one place: defaults <- config file <- environment <- flags. Nothing else in
@@ -12,7 +11,10 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite` (a file in dataDir) or a postgres:// URL, with `?schema=NAME` to use a schema other than public. */
+  /**
+   * Which store and where: `sqlite` (a file in dataDir) or a postgres:// URL, with `?schema=NAME` to
+   * use a schema other than public. The store's registry says what it may be (`LoadOptions.storeSetting`).
+   */
   store: string;
   /** SQLite durability: `normal` survives a hub crash, `full` also a power loss. */
   synchronous: 'normal' | 'full';
@@ -124,7 +126,7 @@ const ENV: Partial<Record<Key, string>> = {
   secretKey: 'ROOST_SECRET_KEY',
 };
 
-function coerce(key: Key, value: unknown, source: string): unknown {
+function coerce(key: Key, value: unknown, source: string, storeSetting?: SettingCheck): unknown {
   const expected = DEFAULTS[key];
   const fail = (what: string) => new InputError(key, `${source}: ${key} must be ${what}, got ${JSON.stringify(value)}`);
   if (key === 'synchronous') {
@@ -133,12 +135,8 @@ function coerce(key: Key, value: unknown, source: string): unknown {
   }
   if (key === 'store') {
     // The URL may hold a password: the message does not repeat it.
-    if (value !== 'sqlite' && !(typeof value === 'string' && isPostgresUrl(value))) {
-      throw new InputError(
-        key,
-        `${source}: store must be 'sqlite' or a postgres:// URL (postgres://USER@HOST:PORT/DATABASE?schema=NAME)`,
-      );
-    }
+    if (typeof value !== 'string' || value === '' || (storeSetting && !storeSetting.matches(value)))
+      throw new InputError(key, `${source}: store must be ${storeSetting?.expected ?? 'a non-empty string'}`);
     return value;
   }
   if (key === 'artifactStore') {
@@ -184,7 +182,13 @@ function budgets(value: unknown, source: string): Config['platformBudgets'] {
   return parsed as Config['platformBudgets'];
 }
 
-function layer(target: Config, values: Record<string, unknown>, source: string, strict: boolean): void {
+function layer(
+  target: Config,
+  values: Record<string, unknown>,
+  source: string,
+  strict: boolean,
+  storeSetting?: SettingCheck,
+): void {
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
     if (!(key in DEFAULTS)) {
@@ -192,7 +196,7 @@ function layer(target: Config, values: Record<string, unknown>, source: string, 
         throw new InputError(key, `${source}: unknown setting '${key}'; known: ${Object.keys(DEFAULTS).join(', ')}`);
       continue;
     }
-    (target as unknown as Record<string, unknown>)[key] = coerce(key as Key, value, source);
+    (target as unknown as Record<string, unknown>)[key] = coerce(key as Key, value, source, storeSetting);
   }
 }
 
@@ -202,6 +206,18 @@ export interface LoadOptions {
   /** Values from command-line flags (already named as config keys). */
   flags?: Partial<Record<Key, unknown>>;
   env?: NodeJS.ProcessEnv;
+  /**
+   * What the store setting may be: the store's registry (`storeSetting` in src/store/registry.ts),
+   * handed over by whoever reads the config, as the config sits below the store. Without it any
+   * non-empty store setting passes here and opening the store refuses a wrong one.
+   */
+  storeSetting?: SettingCheck;
+}
+
+/** A check of a setting that a higher floor knows how to make; `expected` completes "store must be ...". */
+export interface SettingCheck {
+  matches(value: string): boolean;
+  expected: string;
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
@@ -219,12 +235,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new InputError('config', `config file ${resolve(file)} must hold a JSON object`);
     }
-    layer(config, parsed as Record<string, unknown>, `config file ${file}`, true);
+    layer(config, parsed as Record<string, unknown>, `config file ${file}`, true, opts.storeSetting);
   }
   const fromEnv: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(ENV)) if (env[name!] !== undefined) fromEnv[key] = env[name!];
-  layer(config, fromEnv, 'environment', true);
-  layer(config, opts.flags ?? {}, 'flag', true);
+  layer(config, fromEnv, 'environment', true, opts.storeSetting);
+  layer(config, opts.flags ?? {}, 'flag', true, opts.storeSetting);
   return config;
 }
 

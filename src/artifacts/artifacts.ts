@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { InputError } from '../errors.js';
 import type { ArtifactBackend, ByteRange } from './backend.js';
 import type { LinkSigner } from './links.js';
-import type { ArtifactMetaStore } from './meta/artifactMeta.js';
+import type { ArtifactMetaStore } from '../store/artifactMeta.js';
 import type { ArtifactMeta } from './ref.js';
 
 /** An upload past `artifactMaxBytes`: the route answers 413. */

@@ -4,14 +4,13 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { Artifacts } from './artifacts.js';
 import { LinkSigner, loadLinkSecret } from './links.js';
-import { openArtifactMeta } from './meta/openMeta.js';
 import { openArtifactBackend } from './openBackend.js';
 
 /** The hub's artifacts as the config describes them; the leading hub runs their gc with the retention sweep. */
 export async function openArtifacts(config: Config, store: Store, cluster: Cluster, log: Logger): Promise<Artifacts> {
   const artifacts = new Artifacts(
     await openArtifactBackend(config),
-    openArtifactMeta(store),
+    store.companions.artifactMeta(),
     new LinkSigner(loadLinkSecret(config.linkSecret, config.dataDir)),
     { maxBytes: config.artifactMaxBytes, graceMs: config.artifactGraceMs, log },
   );

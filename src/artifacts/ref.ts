@@ -4,6 +4,11 @@
  * `{ "$artifact": "sha256:<64 hex>", "size": 1234, "type": "image/png" }`.
  */
 
+import type { ArtifactMeta } from '../store/artifactMeta.js';
+
+// The store keeps it (one row per artifact); named here too for the artifacts' users.
+export type { ArtifactMeta };
+
 /** 64 lower-case hex digits: a SHA-256 as the hub names artifacts. */
 export const SHA256_PATTERN = '^[0-9a-f]{64}$';
 const SHA256 = new RegExp(SHA256_PATTERN);
@@ -12,16 +17,6 @@ export interface ArtifactRef {
   $artifact: `sha256:${string}`;
   size: number;
   type: string;
-}
-
-/** What the hub keeps about an artifact (the reply to an upload, a HEAD's headers, `roost artifact ls`). */
-export interface ArtifactMeta {
-  sha256: string;
-  size: number;
-  type: string;
-  createdAt: number;
-  /** The last time someone uploaded these bytes; the grace period of the gc counts from it. */
-  putAt: number;
 }
 
 export function isSha256(value: unknown): value is string {
@@ -52,11 +47,4 @@ export function hashOf(ref: ArtifactRef | string): string {
       `not an artifact reference: ${JSON.stringify(text)} (expected sha256:<64 hex> or a { $artifact } object)`,
     );
   return hash;
-}
-
-const IN_JSON = /"\$artifact"\s*:\s*"sha256:([0-9a-f]{64})"/g;
-
-/** Every hash referenced anywhere in a JSON text (a job's input, a task's output), without parsing it. */
-export function hashesInJson(text: string): string[] {
-  return [...text.matchAll(IN_JSON)].map((m) => m[1]!);
 }

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { configOption, dataOption, storeOption, UsageError } from './flags.js';
 import { progressOn } from './progressBar.js';
-import { out, printJson } from './shared.js';
+import { out, printJson, readConfig } from './shared.js';
 
 interface ArchiveFlags {
   store?: string;
@@ -24,7 +24,7 @@ function addStoreOptions(cmd: Command, store: string, data: string): Command {
 }
 
 function storeConfig(f: ArchiveFlags): Config {
-  return loadConfig({ configFile: f.config, flags: { store: f.store, dataDir: f.data } });
+  return readConfig({ configFile: f.config, flags: { store: f.store, dataDir: f.data } });
 }
 
 /** The archive code (SQLite, pg, zlib) loads only for these two commands. */

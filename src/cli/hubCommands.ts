@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { DEFAULTS, loadConfig, type Config } from '../config.js';
+import { DEFAULTS, type Config } from '../config.js';
 import type { RunningHub } from '../hub/hub.js';
 import type { WorkerAgent } from '../worker/agent.js';
 import { choice, configOption, dataOption, integer, list, logLevelOption, storeOption } from './flags.js';
-import { out, stopOnSignals } from './shared.js';
+import { out, readConfig, stopOnSignals } from './shared.js';
 import { startExamples } from './upExamples.js';
 
 /** The hub must be gone within 5 s of SIGTERM; this leaves room for the process to exit. */
@@ -52,7 +52,7 @@ function addHubOptions(cmd: Command): Command {
 }
 
 function hubConfig(f: HubFlags): Config {
-  return loadConfig({
+  return readConfig({
     configFile: f.config,
     flags: {
       host: f.host,

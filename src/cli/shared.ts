@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CommanderError, Option, type Command } from 'commander';
 import { HubClient, HubError } from '../client/hubClient.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config, type LoadOptions } from '../config.js';
 import { InputError } from '../errors.js';
+import { storeSetting } from '../store/registry.js';
 import { configOption, dataOption, httpUrl, UsageError } from './flags.js';
 
 // ---- Client settings ----
@@ -43,9 +44,14 @@ export function clientCommand(parent: Command, name: string, description: string
   );
 }
 
+/** The config, its store setting checked against the store adapters (the config cannot ask them). */
+export function readConfig(opts: Omit<LoadOptions, 'storeSetting'>): Config {
+  return loadConfig({ ...opts, storeSetting });
+}
+
 /** Layers the flags over config file and environment (src/config.ts is the only reader of env). */
 export function clientConfig(flags: ClientFlags, extra: Partial<Record<keyof Config, unknown>> = {}): Config {
-  return loadConfig({
+  return readConfig({
     configFile: flags.config,
     flags: { hub: flags.hub, token: flags.token, dataDir: flags.data, ...extra },
   });

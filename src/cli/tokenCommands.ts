@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { BOT_NAME_PATTERN } from '../bots/botModules.js';
-import { loadConfig } from '../config.js';
 import { SCOPES, type Scope, type TokenInfo } from '../types.js';
 import { choice, storeOption, text, UsageError } from './flags.js';
-import { clientCommand, connect, iso, out, printJson, seg, table, type ClientFlags } from './shared.js';
+import { clientCommand, connect, iso, out, printJson, readConfig, seg, table, type ClientFlags } from './shared.js';
+import { storeAdapter } from '../store/registry.js';
 
 type CreateFlags = ClientFlags & { scope: Scope; store?: string; kinds?: string[]; ownJobs?: boolean; bot?: string };
 
@@ -48,14 +46,12 @@ function confinement(f: CreateFlags): { kinds?: string[]; ownJobs?: boolean; bot
 async function createInStore(name: string, f: CreateFlags): Promise<TokenInfo & { token: string }> {
   if (f.hub !== undefined || f.token !== undefined)
     throw new UsageError('--store creates the token in the store directly: leave out --hub and --token');
-  const config = loadConfig({ configFile: f.config, flags: { store: f.store, dataDir: f.data } });
-  const [{ openStore, sqliteFile }, { Tokens }] = await Promise.all([
-    import('../store/openStore.js'),
-    import('../hub/tokens.js'),
-  ]);
+  const config = readConfig({ configFile: f.config, flags: { store: f.store, dataDir: f.data } });
+  const [{ openStore }, { Tokens }] = await Promise.all([import('../store/openStore.js'), import('../hub/tokens.js')]);
   // Opening a missing SQLite file would create an empty store that no hub reads: say where we looked.
-  if (config.store === 'sqlite' && !existsSync(sqliteFile(config.dataDir)))
-    throw new UsageError(`--store sqlite: no store in ${resolve(config.dataDir)} (--data names the directory)`);
+  const adapter = storeAdapter(config.store);
+  const absent = adapter.absent(config);
+  if (absent) throw new UsageError(`--store ${adapter.name}: ${absent}`);
   const store = await openStore(config);
   try {
     const { token, info } = await new Tokens(store).create(name, f.scope, confinement(f));

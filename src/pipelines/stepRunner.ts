@@ -1,4 +1,5 @@
-import { hashOf, hashesInJson } from '../artifacts/ref.js';
+import { hashOf } from '../artifacts/ref.js';
+import { hashesInJson } from '../store/artifactMeta.js';
 import type { JobBroker } from '../broker/jobBroker.js';
 import { TERMINAL_JOB_STATES } from '../types.js';
 import { splitFrom, type ResolvedStep } from './definition.js';

@@ -2,15 +2,13 @@ import type { JobMinute } from './store.js';
 import type { Row } from './rows.js';
 
 /**
- * The statements both dialects run to count jobs per minute by their own times, each with its
- * parameters and what it returns. The bounds keep each one on an index: the id range of the
- * primary key (ids start with their creation time), jobs_retention (finished_at, spelled with its
- * predicate; SQLite's planner would rather scan every succeeded job by jobs_by_state, so it is
- * told) and jobs_by_state.
+ * The statements every adapter runs to count jobs per minute by their own times, each with its
+ * parameters and what it returns, written in the adapter's parameter style (`param`). The bounds keep
+ * each one on an index: the id range of the primary key (ids start with their creation time),
+ * jobs_retention (finished_at, spelled with its predicate; a planner that would rather scan every
+ * succeeded job by jobs_by_state, as SQLite's does, is told by `byEnd`) and jobs_by_state.
  */
-export const JOB_MINUTE_SQL = (dialect: 'sqlite' | 'postgres') => {
-  const p = (n: number) => (dialect === 'sqlite' ? '?' : `$${n}`);
-  const byEnd = dialect === 'sqlite' ? 'INDEXED BY jobs_retention' : '';
+export const JOB_MINUTE_SQL = ({ param: p, byEnd = '' }: { param: (n: number) => string; byEnd?: string }) => {
   return {
     // (lowest id of the first minute, first minute) -> rows (minute, n): jobs created per minute
     created: `SELECT (created_at / 60000) * 60000 AS minute, count(*) AS n FROM jobs

@@ -1,7 +1,3 @@
-import { PostgresStore } from './postgres/PostgresStore.js';
-import { PgLogStore } from './postgres/PgLogStore.js';
-import { SqliteStore } from './sqlite/SqliteStore.js';
-import { SqliteLogStore } from './sqlite/SqliteLogStore.js';
 import type { Store } from './store.js';
 import type { LogEntry } from '../log.js';
 
@@ -26,10 +22,9 @@ export interface LogStore {
   prune(before: number): Promise<number>;
 }
 
+/** The log store on the main store's connection. */
 export function openLogStore(store: Store): LogStore {
-  if (store instanceof SqliteStore) return new SqliteLogStore(store.core);
-  if (store instanceof PostgresStore) return new PgLogStore(store.core);
-  throw new Error(`no log store for a ${store.dialect} store`);
+  return store.companions.logs();
 }
 
 /** A stored row as an entry. */

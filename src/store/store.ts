@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LatencyHistogram } from '../util/latencyHistogram.js';
+import type { CompanionStores } from './companions.js';
 import type {
   Backoff,
   Blocked,
@@ -123,7 +124,10 @@ export interface StoreOptions {
  * the write is committed ("acknowledged").
  */
 export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
+  /** The adapter's name (`sqlite`, `postgres`), for messages. */
+  readonly dialect: string;
+  /** The stores on this store's connection (bots, platform accounts, logs...), made by its adapter. */
+  readonly companions: CompanionStores;
   close(): Promise<void>;
 
   /**

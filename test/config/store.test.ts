@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { storeSetting } from '../../src/store/registry.js';
 import { pgTarget } from '../../src/store/postgres/connection.js';
 
 test('ROOST_DATABASE_URL selects PostgreSQL, and --store wins over it', () => {
   const env = { ROOST_DATABASE_URL: 'postgres://roost@db:5432/roost' };
-  assert.equal(loadConfig({ env }).store, 'postgres://roost@db:5432/roost');
-  assert.equal(loadConfig({ env, flags: { store: 'sqlite' } }).store, 'sqlite');
+  assert.equal(loadConfig({ env, storeSetting }).store, 'postgres://roost@db:5432/roost');
+  assert.equal(loadConfig({ env, flags: { store: 'sqlite' }, storeSetting }).store, 'sqlite');
 });
 
 test('a store that is neither sqlite nor a postgres URL is refused without repeating it (it may hold a password)', () => {
   assert.throws(
-    () => loadConfig({ env: {}, flags: { store: 'mysql://u:hunter2@db/x' } }),
+    () => loadConfig({ env: {}, flags: { store: 'mysql://u:hunter2@db/x' }, storeSetting }),
     (e: Error) => /store must be 'sqlite' or a postgres:\/\/ URL/.test(e.message) && !e.message.includes('hunter2'),
   );
 });

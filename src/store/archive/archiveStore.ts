@@ -3,7 +3,7 @@ import type { Section } from './sections.js';
 
 /** How a store is named in messages: which dialect and where, never a password. */
 export interface StoreName {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: string;
   /** E.g. `the SQLite store /srv/roost-data/roost.db`. */
   readonly where: string;
 }
@@ -17,7 +17,7 @@ export interface ArchiveSource extends StoreName {
   count(section: Section): Promise<number>;
   /** The section's rows in key order, a page at a time, each row its fields' values in field order. */
   rows(section: Section): AsyncIterable<RowValues[]>;
-  /** The highest number each counter of COUNTERS has handed out (see sections.ts). */
+  /** The highest number each counter of COUNTERS has handed out (see counters.ts). */
   counters(): Promise<Record<string, number>>;
   /** Ends the snapshot and the connection; safe to call twice. */
   close(): Promise<void>;

@@ -16,7 +16,7 @@ import { TAR_END, tarHeader, tarPadding } from './tar.js';
 export interface ExportSummary {
   file: string;
   bytes: number;
-  dialect: 'sqlite' | 'postgres';
+  dialect: string;
   where: string;
   records: number;
   sections: Record<string, number>;

@@ -7,7 +7,7 @@ import { notEmptyError } from './schema.js';
 
 export interface ImportSummary {
   file: string;
-  dialect: 'sqlite' | 'postgres';
+  dialect: string;
   where: string;
   /** The store the archive was exported from, and by which Roost. */
   source: Manifest['source'] & { roostVersion: string; createdAt: string };

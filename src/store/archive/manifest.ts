@@ -23,10 +23,10 @@ export interface Manifest {
   roostVersion: string;
   /** ISO 8601. */
   createdAt: string;
-  source: { dialect: 'sqlite' | 'postgres'; schemaVersion: number };
+  source: { dialect: string; schemaVersion: number };
   /** The sections of the store that was exported, in import order; one an earlier Roost did not have yet imports as empty. */
   sections: SectionEntry[];
-  /** See COUNTERS in sections.ts: `<section>.<field>` to the highest number handed out. */
+  /** See COUNTERS in counters.ts: `<section>.<field>` to the highest number handed out. */
   counters: Record<string, number>;
 }
 

@@ -10,6 +10,8 @@ import { jobIdFloor } from '../../util/ids.js';
 import { PgRollups } from './rollups.js';
 import { PgCounts } from './counts.js';
 import { insertJobs } from './creation.js';
+import type { CompanionStores } from '../companions.js';
+import { pgCompanions } from './companions.js';
 
 /**
  * The store for several hubs: one PostgreSQL database (or one schema of it, `?schema=` in the URL).
@@ -20,8 +22,10 @@ export class PostgresStore implements Store {
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
   private readonly counts: PgCounts;
+  readonly companions: CompanionStores;
 
   private constructor(readonly core: PgCore) {
+    this.companions = pgCompanions(core);
     this.leases = new PgLeases(core);
     this.rollups = new PgRollups(core);
     this.counts = new PgCounts(core);
@@ -76,7 +80,7 @@ export class PostgresStore implements Store {
   }
 
   async createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
-    const inserted = await insertJobs(this.core.lead, jobs);
+    const inserted = await insertJobs(this.core.first, jobs);
     // Keys already taken (perhaps by another hub a moment ago): those jobs answer, read after the commit.
     const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
     const byKey = new Map<string, Job>();

@@ -79,13 +79,13 @@ export class PgCore {
       PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params)),
     );
 
-  /** q, leading this turn's lane: statements that follow it in this turn run next on its connection. */
-  lead: Query = (name, params = []) =>
+  /** q, as this turn's first statement: statements that follow it in this turn run next on its connection. */
+  first: Query = (name, params = []) =>
     this.retrying((attempt) =>
-      attempt === 1 ? this.lane.lead((c) => one(c, name, params)) : this.checkedOut((c) => one(c, name, params)),
+      attempt === 1 ? this.lane.first((c) => one(c, name, params)) : this.checkedOut((c) => one(c, name, params)),
     );
 
-  /** q, behind this turn's lead statement when there is one (see TurnLane). */
+  /** q, behind this turn's first statement when there is one (see TurnLane). */
   follow: Query = (name, params = []) =>
     this.retrying(
       (attempt) =>

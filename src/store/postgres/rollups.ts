@@ -5,7 +5,7 @@ import { toRollup } from '../rows.js';
 import type { PgCore } from './core.js';
 
 /** The dashboard's per-minute rollups in PostgreSQL: one statement a minute per hub. */
-const JOB_MINUTES = JOB_MINUTE_SQL('postgres');
+const JOB_MINUTES = JOB_MINUTE_SQL({ param: (n) => `$${n}` });
 
 export class PgRollups {
   constructor(private readonly core: PgCore) {}

@@ -21,7 +21,7 @@ export class TurnLane {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Runs `fn` first on a connection of its own, which this turn's followers join. */
-  lead<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  first<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const lane: Lane = { client: this.pool.connect(), users: 1 };
     this.open = lane;
     queueMicrotask(() => {
@@ -31,7 +31,7 @@ export class TurnLane {
     return this.run(lane, fn);
   }
 
-  /** Runs `fn` behind this turn's lead, or answers null when this turn has none. */
+  /** Runs `fn` behind this turn's first statement, or answers null when this turn has none. */
   follow<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> | null {
     return this.open ? this.run(this.open, fn) : null;
   }

@@ -9,6 +9,8 @@ import type { Statements } from './statements.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { SqliteRollups } from './rollups.js';
 import { SqliteCreation } from './creation.js';
+import type { CompanionStores } from '../companions.js';
+import { sqliteCompanions } from './companions.js';
 
 export type { SqliteOptions } from './core.js';
 export { taskIdOf } from '../rows.js';
@@ -19,8 +21,9 @@ export { taskIdOf } from '../rows.js';
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
-  /** Shared with the bot and sandbox stores, so everything commits through one batcher. */
+  /** Shared with the companion stores, so everything commits through one batcher. */
   readonly core: SqliteCore;
+  readonly companions: CompanionStores;
   private readonly st: Statements;
   private readonly batch: TxBatcher;
   private readonly leases: SqliteLeases;
@@ -29,6 +32,7 @@ export class SqliteStore implements Store {
 
   constructor(file: string, options: SqliteOptions) {
     this.core = new SqliteCore(file, options);
+    this.companions = sqliteCompanions(this.core);
     this.st = this.core.st;
     this.batch = this.core.batch;
     this.leases = new SqliteLeases(this.core);

@@ -13,7 +13,7 @@ const SQL = {
   read: 'SELECT * FROM rollups WHERE minute >= ? ORDER BY minute, hub, kind',
   // (before) -> nothing; changes = rows deleted
   prune: 'DELETE FROM rollups WHERE minute < ?',
-  ...JOB_MINUTE_SQL('sqlite'),
+  ...JOB_MINUTE_SQL({ param: () => '?', byEnd: 'INDEXED BY jobs_retention' }),
 };
 
 /** The dashboard's per-minute rollups in the SQLite store: a few rows a minute, in one batched write. */

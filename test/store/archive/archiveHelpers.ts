@@ -12,7 +12,7 @@ import { NO_PROGRESS } from '../../../src/store/archive/progress.js';
 import type { ArchiveRecord } from '../../../src/store/archive/records.js';
 import { readArchive } from '../../../src/store/archive/readArchive.js';
 import { openBotStores, openPlatformStore } from '../../../src/store/openBotStores.js';
-import { sqliteFile } from '../../../src/store/openStore.js';
+import { sqliteFile } from '../../../src/store/sqlite/adapter.js';
 import { SqliteStore } from '../../../src/store/sqlite/SqliteStore.js';
 
 export type StoreConfig = Pick<Config, 'store' | 'dataDir' | 'synchronous'>;

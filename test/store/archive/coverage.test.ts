@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type Database from 'better-sqlite3';
 import pg from 'pg';
-import { pgColumns } from '../../../src/store/archive/postgresArchive.js';
+import { pgColumns } from '../../../src/store/postgres/archive.js';
 import type { Columns } from '../../../src/store/archive/schema.js';
 import { NOT_ARCHIVED, SECTIONS, type FieldType } from '../../../src/store/archive/sections.js';
 import type { Row } from '../../../src/store/rows.js';

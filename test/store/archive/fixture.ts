@@ -4,7 +4,6 @@
  * buckets, rollups, bots with state, feeds, ledgers and logs, and sandbox posts, replies, asks,
  * mentions and likes, artifact metadata, a pipeline run with its steps and a result.
  */
-import { openArtifactMeta } from '../../../src/artifacts/meta/openMeta.js';
 import { routeOf } from '../../../src/broker/taskRoutes.js';
 import { Tokens } from '../../../src/hub/tokens.js';
 import type { PlatformStore } from '../../../src/store/platformStore.js';
@@ -184,7 +183,7 @@ export async function fillJobs(store: Store): Promise<Filled> {
   );
 
   // Artifact metadata (the bytes stay in the artifact store): one held by a pipeline, one loose.
-  const artifacts = openArtifactMeta(store);
+  const artifacts = store.companions.artifactMeta();
   await artifacts.record({ sha256: 'a'.repeat(64), size: 2 ** 40, type: 'image/png' }, T0 + 90);
   await artifacts.record({ sha256: 'b'.repeat(64), size: 0, type: 'text/plain; charset=utf-8' }, T0 + 91);
   await artifacts.hold('a'.repeat(64), 'pipeline:p1', T0 + 92);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { sqliteFile } from '../../../src/store/openStore.js';
+import { sqliteFile } from '../../../src/store/sqlite/adapter.js';
 import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
 import { TAR_END } from '../../../src/store/archive/tar.js';
 import { newJob } from '../../contract/storeContract.js';

@@ -1,12 +1,13 @@
 import pg from 'pg';
 import { latestVersion } from '../migrations.js';
-import { pgTarget } from '../postgres/connection.js';
-import { migrate, migrationsDir } from '../postgres/migrate.js';
+import { pgTarget } from './connection.js';
+import { migrate, migrationsDir } from './migrate.js';
 import type { Row } from '../rows.js';
-import type { ArchiveSource, ArchiveTarget } from './archiveStore.js';
-import { toColumns, type ArchiveRecord, type RowValues } from './records.js';
-import { checkSchemaVersion, fieldList, ident, keyOrder, type Columns } from './schema.js';
-import { COUNTERS, counterName, SECTIONS, type Counter, type Section } from './sections.js';
+import type { ArchiveSource, ArchiveTarget } from '../archive/archiveStore.js';
+import { toColumns, type ArchiveRecord, type RowValues } from '../archive/records.js';
+import { checkSchemaVersion, fieldList, ident, keyOrder, type Columns } from '../archive/schema.js';
+import { COUNTERS, counterName, type Counter } from '../archive/counters.js';
+import { SECTIONS, type Section } from '../archive/sections.js';
 
 const PAGE = 1000;
 

@@ -1,9 +1,7 @@
 import type pg from 'pg';
-import { hashesInJson, type ArtifactMeta } from '../ref.js';
-import type { Row } from '../../store/rows.js';
-import type { PgCore } from '../../store/postgres/core.js';
-import { parseCursor, type ArtifactMetaStore } from './artifactMeta.js';
-import { toMeta } from './sqliteMeta.js';
+import { hashesInJson, parseCursor, toMeta, type ArtifactMeta, type ArtifactMetaStore } from '../artifactMeta.js';
+import type { Row } from '../rows.js';
+import type { PgCore } from './core.js';
 
 /** The SQL of the artifact metadata (PostgreSQL migration 011). Each constant: its parameters, then what it returns. */
 const SQL = {

@@ -1,8 +1,7 @@
-import { hashesInJson, type ArtifactMeta } from '../ref.js';
-import type { Row } from '../../store/rows.js';
-import type { SqliteCore } from '../../store/sqlite/core.js';
-import { prepareAll } from '../../store/sqlite/prepareAll.js';
-import { parseCursor, type ArtifactMetaStore } from './artifactMeta.js';
+import { hashesInJson, parseCursor, toMeta, type ArtifactMeta, type ArtifactMetaStore } from '../artifactMeta.js';
+import type { Row } from '../rows.js';
+import type { SqliteCore } from './core.js';
+import { prepareAll } from './prepareAll.js';
 
 /** The SQL of the artifact metadata (SQLite migration 012). Each constant: its parameters, then what it returns. */
 const SQL = {
@@ -34,16 +33,6 @@ const SQL = {
   deleteUnheld: `DELETE FROM artifacts WHERE sha256 = ? AND put_at < ?
     AND NOT EXISTS (SELECT 1 FROM artifact_refs WHERE sha256 = ?)`,
 } as const;
-
-export function toMeta(r: Row): ArtifactMeta {
-  return {
-    sha256: r.sha256,
-    size: Number(r.size),
-    type: r.type,
-    createdAt: Number(r.created_at),
-    putAt: Number(r.put_at),
-  };
-}
 
 /** Artifact metadata on the SQLite connection of the main store; writes join its batched transactions. */
 export class SqliteArtifactMeta implements ArtifactMetaStore {

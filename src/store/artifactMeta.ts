@@ -1,9 +1,19 @@
-import type { ArtifactMeta } from '../ref.js';
+import type { Row } from './rows.js';
+
+/** What the hub keeps about an artifact (the reply to an upload, a HEAD's headers, `roost artifact ls`). */
+export interface ArtifactMeta {
+  sha256: string;
+  size: number;
+  type: string;
+  createdAt: number;
+  /** The last time someone uploaded these bytes; the grace period of the gc counts from it. */
+  putAt: number;
+}
 
 /**
  * The artifacts' metadata in the hub's store (migrations SQLite 012, PostgreSQL 011): one row per
  * stored hash, and `artifact_refs`, the holders other than jobs and results that keep one alive.
- * Both dialects implement it on the main store's connection (`openArtifactMeta`).
+ * Each adapter implements it on the main store's connection (`store.companions.artifactMeta()`).
  */
 export interface ArtifactMetaStore {
   /** Records an upload: a new row, or for known bytes a fresh `putAt` (the first type stays). */
@@ -36,4 +46,22 @@ export function parseCursor(before: string | null): { createdAt: number; sha256:
 
 export function cursorOf(meta: ArtifactMeta): string {
   return `${meta.createdAt}:${meta.sha256}`;
+}
+
+/** A stored row as metadata (both adapters name the columns alike). */
+export function toMeta(r: Row): ArtifactMeta {
+  return {
+    sha256: r.sha256,
+    size: Number(r.size),
+    type: r.type,
+    createdAt: Number(r.created_at),
+    putAt: Number(r.put_at),
+  };
+}
+
+const IN_JSON = /"\$artifact"\s*:\s*"sha256:([0-9a-f]{64})"/g;
+
+/** Every hash referenced anywhere in a JSON text (a job's input, a task's output), without parsing it. */
+export function hashesInJson(text: string): string[] {
+  return [...text.matchAll(IN_JSON)].map((m) => m[1]!);
 }

@@ -1,0 +1,63 @@
+/**
+ * The SQLite adapter's statements on leases: claimed within limits, extended, reported on,
+ * completed, failed, released. Each carries a header: its parameters and what it returns.
+ */
+export const leaseSql = {
+  // (id) -> the state and lease token of a task, to say why a lease operation was refused
+  leaseOf: 'SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?',
+  // (:id, :token) -> { owner } of the lease when it is current: the token that claimed it
+  leaseOwner: `SELECT lease_owner AS owner FROM tasks WHERE id = :id AND lease_token = :token AND state = 'leased'`,
+  // (:now, :worker, :owner, :route, :max) -> the tasks leased: the head of the route's ready index
+  // (in no order); :owner is the claiming token
+  claim: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
+      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner
+    WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
+                 ORDER BY priority DESC, run_at, id LIMIT :max)
+    RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`,
+  // (route, max) -> { id, priority, run_at } of the head of one route's ready tasks
+  readyHead: `SELECT id, priority, run_at, concurrency_key FROM tasks WHERE route = ? AND state = 'queued'
+    ORDER BY priority DESC, run_at, id LIMIT ?`,
+  // (:now, :worker, :owner, :ids JSON array of task ids) -> the tasks leased, as for claim
+  leaseIds: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
+      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner
+    WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'queued'
+    RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`,
+  // (key) -> { n }: tasks of this concurrency key holding a lease
+  runningByKey: `SELECT count(*) AS n FROM tasks WHERE concurrency_key = ? AND state = 'leased'`,
+  // (key) -> { tokens, updated_at } of the key's rate bucket
+  bucket: 'SELECT tokens, updated_at FROM rate_buckets WHERE key = ?',
+  // (:key, :tokens, :now) -> nothing
+  saveBucket: `INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (:key, :tokens, :now)
+    ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+  // (:now, :id, :token) -> { lease_expires_at } when the lease was current and is now extended
+  extend: `UPDATE tasks SET lease_expires_at = :now + lease_ms
+    WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING lease_expires_at`,
+  // (:progress, :id, :token) -> { job_id, idx } when the lease was current
+  progress: `UPDATE tasks SET progress = :progress
+    WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`,
+  // (output JSON, done_seq, now, id, token) -> { job_id, idx, seed, route, concurrency_key } when
+  // the lease was current and the task is now succeeded. One run per result: for small outputs a
+  // statement per item costs less than handing SQLite a JSON array to take apart.
+  complete: `UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL
+    WHERE id = ? AND lease_token = ? AND state = 'leased'
+    RETURNING job_id, idx, seed, route, concurrency_key`,
+  // (id) -> the task with its job's backoff, to decide between retry and dead
+  failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
+    FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`,
+  // (:state, :runAt, :error, :id) -> nothing: puts a failed task back (queued or delayed)
+  retry: `UPDATE tasks SET state = :state, run_at = :runAt, error = :error, lease_token = NULL, progress = NULL,
+      lease_expires_at = NULL, worker_id = NULL WHERE id = :id`,
+  // (:error, :now, :id) -> nothing
+  kill: `UPDATE tasks SET state = 'dead', error = :error, finished_at = :now, lease_expires_at = NULL
+    WHERE id = :id`,
+  // (:error, :now, :jobId) -> nothing: cancels the unfinished tasks of a job (leased ones keep
+  // their token so the next heartbeat tells their worker)
+  cancelRest: `UPDATE tasks SET state = 'cancelled', error = :error, finished_at = :now
+    WHERE job_id = :jobId AND state IN ('queued', 'delayed', 'leased')`,
+  // (:id, :token) -> { job_id, route } when the lease was current: back to queued, attempt not counted
+  release: `UPDATE tasks SET state = 'queued', attempt = attempt - 1, lease_token = NULL, progress = NULL,
+      lease_expires_at = NULL, worker_id = NULL
+    WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, route`,
+  // (:jobId) -> { route } of leased tasks of the job that carry a concurrency key (their slots free up)
+  keyedLeases: `SELECT route FROM tasks WHERE job_id = :jobId AND state = 'leased' AND concurrency_key IS NOT NULL`,
+} as const;
