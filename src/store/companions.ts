@@ -2,6 +2,7 @@ import type { ArtifactMetaStore } from './artifactMeta.js';
 import type { BotStore, SandboxStore } from './botStore.js';
 import type { ChatStore } from './chatStore.js';
 import type { LogStore } from './logStore.js';
+import type { PipelineStore } from './pipelineStore.js';
 import type { PlatformStore } from './platformStore.js';
 import type { UsageStore } from './usageStore.js';
 
@@ -18,4 +19,5 @@ export interface CompanionStores {
   chat(): ChatStore;
   usage(): UsageStore;
   artifactMeta(): ArtifactMetaStore;
+  pipelines(): PipelineStore;
 }

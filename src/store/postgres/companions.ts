@@ -1,4 +1,5 @@
 import type { CompanionStores } from '../companions.js';
+import { pgPipelineStore } from './PgPipelineStore.js';
 import type { PgCore } from './core.js';
 import { PgArtifactMeta } from './PgArtifactMeta.js';
 import { PgBotStore } from './PgBotStore.js';
@@ -18,5 +19,6 @@ export function pgCompanions(core: PgCore): CompanionStores {
     chat: () => pgChatStore(core),
     usage: () => pgUsageStore(core),
     artifactMeta: () => new PgArtifactMeta(core),
+    pipelines: () => pgPipelineStore(core),
   };
 }

@@ -1,4 +1,5 @@
 import type { CompanionStores } from '../companions.js';
+import { sqlitePipelineStore } from './SqlitePipelineStore.js';
 import type { SqliteCore } from './core.js';
 import { SqliteArtifactMeta } from './SqliteArtifactMeta.js';
 import { SqliteBotStore } from './SqliteBotStore.js';
@@ -18,5 +19,6 @@ export function sqliteCompanions(core: SqliteCore): CompanionStores {
     chat: () => sqliteChatStore(core),
     usage: () => sqliteUsageStore(core),
     artifactMeta: () => new SqliteArtifactMeta(core),
+    pipelines: () => sqlitePipelineStore(core),
   };
 }
