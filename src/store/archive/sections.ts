@@ -1,30 +1,7 @@
-/**
- * What an archive holds, in one place: one section per table, its fields and how each is written.
- * Everything else (export, import, both dialects, the tests) works from this list, so a table or a
- * column added to the schema is archived by adding it here. test/store/archive/coverage.test.ts
- * fails when a migrated schema has a table or column that neither this list nor NOT_ARCHIVED names.
- *
- * Field names are the column names (both dialects name them alike). Values are logical, the same
- * whichever dialect wrote them:
- * - `text`: a string; `integer`: a number (PostgreSQL's bigint as a number, never a string);
- *   `real`: a number; `boolean`: true or false (SQLite keeps 0/1, PostgreSQL may keep a boolean);
- * - `json`: the JSON text exactly as the store keeps it (the hub wrote it; copying it verbatim keeps
- *   big numbers and key order as they were);
- * - any of them may be null where the column allows it.
- */
+import { BOT_SECTIONS } from './botSections.js';
+import type { Section } from './section.js';
 
-export type FieldType = 'text' | 'integer' | 'real' | 'boolean' | 'json';
-
-export interface Section {
-  /** The section's name in the manifest and its file, `<name>.jsonl`; also its table. */
-  name: string;
-  /** The primary key: records are written in its order, so an archive's bytes depend on content only. */
-  key: readonly string[];
-  /** Field name to type, in the order every record lists them. */
-  fields: Readonly<Record<string, FieldType>>;
-  /** Fields holding secrets: written as null unless the export is asked for them (`--with-secrets`). */
-  secret?: readonly string[];
-}
+export type { FieldType, Section } from './section.js';
 
 /** In import order: a table comes after those its foreign keys point to. */
 export const SECTIONS: readonly Section[] = [
@@ -127,98 +104,7 @@ export const SECTIONS: readonly Section[] = [
     },
   },
   { name: 'rate_buckets', key: ['key'], fields: { key: 'text', tokens: 'real', updated_at: 'integer' } },
-  {
-    name: 'bots',
-    key: ['name'],
-    fields: {
-      name: 'text',
-      module: 'text',
-      paused: 'boolean',
-      created_at: 'integer',
-      starts: 'integer',
-      restarts: 'integer',
-      runs: 'integer',
-      errors: 'integer',
-      last_error: 'text',
-      last_error_at: 'integer',
-      last_run_at: 'integer',
-      last_scheduled_at: 'integer',
-      paused_reason: 'text',
-    },
-  },
-  {
-    name: 'bot_state',
-    key: ['bot', 'key'],
-    fields: { bot: 'text', key: 'text', value: 'json', updated_at: 'integer' },
-  },
-  { name: 'bot_platform_cursors', key: ['bot', 'platform'], fields: { bot: 'text', platform: 'text', cursor: 'text' } },
-  { name: 'feeds', key: ['name'], fields: { name: 'text', owner: 'text', last_seq: 'integer', created_at: 'integer' } },
-  {
-    name: 'feed_items',
-    key: ['feed', 'seq'],
-    fields: { feed: 'text', seq: 'integer', item: 'json', created_at: 'integer' },
-  },
-  { name: 'feed_cursors', key: ['feed', 'consumer'], fields: { feed: 'text', consumer: 'text', acked: 'integer' } },
-  {
-    name: 'ledger',
-    key: ['bot', 'key'],
-    fields: {
-      bot: 'text',
-      key: 'text',
-      hash: 'text',
-      platform: 'text',
-      state: 'text',
-      post_id: 'text',
-      created_at: 'integer',
-      confirmed_at: 'integer',
-    },
-  },
-  {
-    name: 'bot_logs',
-    key: ['id'],
-    fields: { id: 'integer', bot: 'text', at: 'integer', level: 'text', msg: 'text', data: 'json' },
-  },
-  {
-    name: 'hub_logs',
-    key: ['id'],
-    fields: { id: 'text', at: 'integer', level: 'integer', source: 'text', msg: 'text', data: 'json' },
-  },
-  { name: 'sandbox_accounts', key: ['name'], fields: { name: 'text', created_at: 'integer' } },
-  {
-    // In id order a reply comes after the post it answers (reply_to points back).
-    name: 'sandbox_posts',
-    key: ['id'],
-    fields: {
-      id: 'integer',
-      type: 'text',
-      author: 'text',
-      recipient: 'text',
-      reply_to: 'integer',
-      text: 'text',
-      key: 'text',
-      created_at: 'integer',
-    },
-  },
-  { name: 'sandbox_mentions', key: ['post_id', 'account'], fields: { post_id: 'integer', account: 'text' } },
-  {
-    name: 'sandbox_likes',
-    key: ['post_id', 'account'],
-    fields: { post_id: 'integer', account: 'text', created_at: 'integer' },
-  },
-  {
-    // sealed: the credentials, sealed with the hub's key; left out (null) unless asked for.
-    name: 'platform_accounts',
-    key: ['name'],
-    fields: {
-      name: 'text',
-      platform: 'text',
-      instance: 'text',
-      sealed: 'text',
-      created_at: 'integer',
-      updated_at: 'integer',
-    },
-    secret: ['sealed'],
-  },
+  ...BOT_SECTIONS,
   {
     // The dashboard's charts of the last 24 hours, so they survive a move as they survive a restart.
     name: 'rollups',
