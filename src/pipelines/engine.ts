@@ -40,26 +40,26 @@ export class PipelineEngine {
   /** How long a step is offered only to the worker holding its inputs; 0 turns placement off. */
   placementMs: number;
 
-  constructor(private readonly o: EngineOptions) {
-    this.placementMs = o.placementMs ?? PLACEMENT_MS;
+  constructor(private readonly options: EngineOptions) {
+    this.placementMs = options.placementMs ?? PLACEMENT_MS;
   }
 
   /** Drives the runs a previous hub left running (on the leader, when hubs share a store). */
   async resume(): Promise<void> {
-    const cluster = this.o.cluster;
+    const cluster = this.options.cluster;
     if (cluster && !this.following) {
       this.following = true;
       // A hub that comes to lead takes over the runs a dead leader drove.
       cluster.onLeadership((leads) => {
         if (leads)
           this.resume().catch((e) =>
-            this.o.log.error({ err: e }, 'resuming pipeline runs failed; the next start tries again'),
+            this.options.log.error({ err: e }, 'resuming pipeline runs failed; the next start tries again'),
           );
       });
     }
     if (cluster && !cluster.isLeader) return;
-    for (const id of await this.o.store.runningRuns()) {
-      const got = await this.o.store.getRun(id);
+    for (const id of await this.options.store.runningRuns()) {
+      const got = await this.options.store.getRun(id);
       if (got) this.drive(got.run, got.steps);
     }
   }
@@ -91,26 +91,26 @@ export class PipelineEngine {
       error: null,
       updatedAt: now,
     }));
-    await this.o.store.createRun(run, steps);
+    await this.options.store.createRun(run, steps);
     this.drive(run, steps);
     return run;
   }
 
   async cancel(id: string): Promise<void> {
-    const got = await this.o.store.getRun(id);
+    const got = await this.options.store.getRun(id);
     if (!got) throw new NotFoundError(`no pipeline run with id '${id}'`);
     if (got.run.state !== 'running') return;
     const live = this.runs.get(id);
-    await this.o.store.finishRun(id, 'cancelled', 'cancelled', Date.now());
+    await this.options.store.finishRun(id, 'cancelled', 'cancelled', Date.now());
     if (live) {
       live.abort.abort(new Stopped('cancelled'));
-      for (const job of live.inFlight) await this.o.broker.cancel(job).catch(() => undefined);
+      for (const job of live.inFlight) await this.options.broker.cancel(job).catch(() => undefined);
       await live.done;
     }
-    const after = await this.o.store.getRun(id);
+    const after = await this.options.store.getRun(id);
     for (const s of after?.steps ?? [])
       if (s.state === 'running' || s.state === 'pending')
-        await this.o.store.saveStep(id, { ...s, state: 'cancelled', updatedAt: Date.now() });
+        await this.options.store.saveStep(id, { ...s, state: 'cancelled', updatedAt: Date.now() });
   }
 
   /** Waits until every run this engine drives has stopped (left running in the store, to resume). */
@@ -132,7 +132,10 @@ export class PipelineEngine {
     const done = this.execute(run, steps, abort.signal, inFlight)
       .catch((e) => {
         if (!abort.signal.aborted)
-          this.o.log.error({ err: e, run: run.id }, 'pipeline run stopped on an error; it resumes at the next start');
+          this.options.log.error(
+            { err: e, run: run.id },
+            'pipeline run stopped on an error; it resumes at the next start',
+          );
       })
       .finally(() => this.runs.delete(run.id));
     this.runs.set(run.id, { abort, inFlight, done });
@@ -140,13 +143,13 @@ export class PipelineEngine {
 
   private async execute(run: RunRecord, steps: StepRecord[], signal: AbortSignal, inFlight: Set<string>) {
     const def = run.definition;
-    const previous = new Map((await this.o.store.previousSteps(run.name, run.id)).map((s) => [s.step, s]));
+    const previous = new Map((await this.options.store.previousSteps(run.name, run.id)).map((s) => [s.step, s]));
     const ctx: StepContext = {
       runId: run.id,
       createdBy: run.createdBy,
-      store: this.o.store,
-      broker: this.o.broker,
-      hold: this.o.hold,
+      store: this.options.store,
+      broker: this.options.broker,
+      hold: this.options.hold,
       placementMs: this.placementMs,
       signal,
       inFlight,
@@ -171,24 +174,24 @@ export class PipelineEngine {
     // Before the run is finished: a hub that dies in between publishes again when it resumes the
     // run, and the bots' ledgers keep a post from going out twice.
     if (!failure) await this.publish(run, known);
-    await this.o.store.finishRun(run.id, failure ? 'failed' : 'succeeded', failure?.error ?? null, Date.now());
+    await this.options.store.finishRun(run.id, failure ? 'failed' : 'succeeded', failure?.error ?? null, Date.now());
   }
 
   /** The run's `publish` outputs to their feed, when a step that makes one ran a job in this run. */
   private async publish(run: RunRecord, known: Known): Promise<void> {
     const target = run.definition.publish;
-    if (!target || !this.o.publish) return;
-    const { steps } = (await this.o.store.getRun(run.id))!;
+    if (!target || !this.options.publish) return;
+    const { steps } = (await this.options.store.getRun(run.id))!;
     const ran = new Set(steps.filter((s) => s.state === 'succeeded' && !s.reused).map((s) => s.step));
     if (!target.outputs.some((o) => ran.has(splitFrom(o, 'publish').step))) return;
     const outputs = Object.fromEntries(target.outputs.map((o) => [o, known.get(o)?.value ?? null]));
-    await this.o.publish(target.feed, { pipeline: run.name, run: run.id, outputs });
+    await this.options.publish(target.feed, { pipeline: run.name, run: run.id, outputs });
   }
 
   private async skip(runId: string, c: Component, groups: Component[], deps: Outcome[]) {
     const from = c.after.filter((_, i) => !deps[i]!.ok).flatMap((d) => groups[d]!.steps);
     for (const step of c.steps)
-      await this.o.store.saveStep(runId, {
+      await this.options.store.saveStep(runId, {
         ...emptyStep(step),
         state: 'skipped',
         reason: `not run: ${from.join(', ')} did not succeed`,
@@ -214,8 +217,8 @@ export class PipelineEngine {
         if (round === rounds) {
           const error = `the cycle ${c.steps.join(' -> ')} did not converge in ${rounds} rounds; outputs still changing: ${changing.join(', ')}`;
           for (const name of c.steps) {
-            const rec = (await this.o.store.getRun(ctx.runId))!.steps.find((s) => s.step === name)!;
-            await this.o.store.saveStep(ctx.runId, { ...rec, state: 'failed', error, updatedAt: Date.now() });
+            const rec = (await this.options.store.getRun(ctx.runId))!.steps.find((s) => s.step === name)!;
+            await this.options.store.saveStep(ctx.runId, { ...rec, state: 'failed', error, updatedAt: Date.now() });
           }
           return { ok: false, error };
         }

@@ -96,7 +96,7 @@ export class Accounts {
   private readonly cache = new Map<string, { version: number; connector: Connector }>();
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       store: PlatformStore;
       box: SecretBox;
       proxy: PlatformProxy;
@@ -105,11 +105,11 @@ export class Accounts {
     },
   ) {
     this.activity.setMaxListeners(0);
-    o.sandbox.posts.on('post', () => this.activity.emit('activity'));
+    options.sandbox.posts.on('post', () => this.activity.emit('activity'));
   }
 
   private connect(p: PlatformDefinition, a: { name: string; instance: string | null }, c: Credentials): Connector {
-    const { proxy, sandbox, now, store, box } = this.o;
+    const { proxy, sandbox, now, store, box } = this.options;
     return p.connect(
       { name: a.name, platform: p.name, instance: a.instance, credentials: c },
       {
@@ -133,7 +133,7 @@ export class Accounts {
     const credentials = n.credentials ?? {};
     checkCredentials(p, credentials);
     const instance = checkInstance(p, n.instance ?? null);
-    if (await this.o.store.getAccount(n.name))
+    if (await this.options.store.getAccount(n.name))
       throw new ConflictError('exists', `an account named '${n.name}' exists; remove it first or pick another name`);
     let identity: Identity | null = null;
     let connector: Connector | null = null;
@@ -147,11 +147,13 @@ export class Accounts {
         // Only a check: the account's own connector is made when a bot needs it.
         .finally(() => connector!.close?.());
     }
-    const now = this.o.now();
+    const now = this.options.now();
     const sealed =
-      p.credentials.length + (p.optionalCredentials?.length ?? 0) > 0 ? this.o.box.seal(n.name, credentials) : null;
+      p.credentials.length + (p.optionalCredentials?.length ?? 0) > 0
+        ? this.options.box.seal(n.name, credentials)
+        : null;
     const stored = { name: n.name, platform: p.name, instance, sealed, createdAt: now, updatedAt: now };
-    if (!(await this.o.store.addAccount(stored)))
+    if (!(await this.options.store.addAccount(stored)))
       throw new ConflictError('exists', `an account named '${n.name}' exists; remove it first or pick another name`);
     return identity && connector
       ? { account: view(stored), identity, capabilities: connector.capabilities }
@@ -159,11 +161,11 @@ export class Accounts {
   }
 
   async list(): Promise<AccountView[]> {
-    return (await this.o.store.listAccounts()).map(view);
+    return (await this.options.store.listAccounts()).map(view);
   }
 
   private async stored(name: string): Promise<StoredAccount> {
-    const a = await this.o.store.getAccount(name);
+    const a = await this.options.store.getAccount(name);
     if (!a) throw new NotFoundError(`no account named '${name}'; \`roost account list\` shows them`);
     return a;
   }
@@ -176,7 +178,7 @@ export class Accounts {
 
   async remove(name: string): Promise<void> {
     await this.stored(name);
-    await this.o.store.removeAccount(name);
+    await this.options.store.removeAccount(name);
     await this.forget(name);
   }
 
@@ -194,13 +196,13 @@ export class Accounts {
 
   /** The connector of an account: a stored one, else the sandbox account of that name. */
   async connector(name: string): Promise<Connector> {
-    const a = await this.o.store.getAccount(name);
+    const a = await this.options.store.getAccount(name);
     const version = a?.updatedAt ?? 0;
     const cached = this.cache.get(name);
     if (cached && cached.version === version) return cached.connector;
     if (cached) void this.forget(name);
     const p = a ? platformNamed(a.platform) : IMPLICIT;
-    const credentials = a?.sealed ? (this.o.box.open(name, a.sealed) as Credentials) : {};
+    const credentials = a?.sealed ? (this.options.box.open(name, a.sealed) as Credentials) : {};
     const connector = this.connect(p, { name, instance: a?.instance ?? null }, credentials);
     this.cache.set(name, { version, connector });
     return connector;

@@ -67,7 +67,7 @@ export class IrcSession {
 
   constructor(
     private readonly account: string,
-    private readonly o: IrcTarget,
+    private readonly target: IrcTarget,
     now: () => number,
     private readonly onHeard: () => void,
   ) {
@@ -77,7 +77,7 @@ export class IrcSession {
   }
 
   get nick(): string {
-    return this.client.user.nick || this.o.nick;
+    return this.client.user.nick || this.target.nick;
   }
 
   get isUp(): boolean {
@@ -88,8 +88,8 @@ export class IrcSession {
     const c = this.client;
     c.on('registered', () => {
       this.registered = true;
-      this.unjoined = new Set(this.o.channels.map(lower));
-      for (const ch of this.o.channels) c.join(ch);
+      this.unjoined = new Set(this.target.channels.map(lower));
+      for (const ch of this.target.channels) c.join(ch);
       this.joinedOne();
     });
     c.on('join', (e) => {
@@ -106,10 +106,12 @@ export class IrcSession {
     c.on('sasl failed', (e) => this.refuse(`SASL login refused (${String(e.reason)})`));
     c.on('nick in use', () => {
       if (this.registered) return;
-      if (++this.nickTries > 3) return this.refuse(`the nick ${this.o.nick} is in use`);
-      c.changeNick(`${this.o.nick}${'_'.repeat(this.nickTries)}`);
+      if (++this.nickTries > 3) return this.refuse(`the nick ${this.target.nick} is in use`);
+      c.changeNick(`${this.target.nick}${'_'.repeat(this.nickTries)}`);
     });
-    c.on('nick invalid', (e) => this.refuse(`the server does not take the nick ${this.o.nick} (${String(e.reason)})`));
+    c.on('nick invalid', (e) =>
+      this.refuse(`the server does not take the nick ${this.target.nick} (${String(e.reason)})`),
+    );
     c.on('privmsg', (e) => {
       const text = String(e.message ?? '');
       // Server notices and CTCP (\x01VERSION\x01, /me) are not messages to answer.
@@ -157,15 +159,15 @@ export class IrcSession {
   private connect(): void {
     this.nickTries = 0;
     this.client.connect({
-      host: this.o.host,
-      port: this.o.port,
-      tls: this.o.tls,
-      nick: this.o.nick,
-      username: this.o.nick.replace(/[^A-Za-z0-9]/g, '').slice(0, 10) || 'roost',
+      host: this.target.host,
+      port: this.target.port,
+      tls: this.target.tls,
+      nick: this.target.nick,
+      username: this.target.nick.replace(/[^A-Za-z0-9]/g, '').slice(0, 10) || 'roost',
       gecos: 'a Roost bot',
-      ...(this.o.password ? { password: this.o.password } : {}),
+      ...(this.target.password ? { password: this.target.password } : {}),
       // An empty account keeps irc-framework from trying the server password as SASL.
-      account: this.o.sasl ?? {},
+      account: this.target.sasl ?? {},
       auto_reconnect: false,
       version: 'Roost',
     });
@@ -190,7 +192,7 @@ export class IrcSession {
     if (this.refused) throw this.refused;
     if (!this.up)
       throw new Error(
-        `account '${this.account}' is not connected to ${this.o.host}:${this.o.port} (${this.lastError}); it keeps trying`,
+        `account '${this.account}' is not connected to ${this.target.host}:${this.target.port} (${this.lastError}); it keeps trying`,
       );
   }
 

@@ -72,17 +72,17 @@ export class PlatformProxy {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
-  constructor(private readonly o: ProxyOptions) {
-    this.pacer = new Pacer(o.budgets);
-    this.now = o.now ?? Date.now;
+  constructor(private readonly options: ProxyOptions) {
+    this.pacer = new Pacer(options.budgets);
+    this.now = options.now ?? Date.now;
   }
 
   /** Deletes recorded calls past their retention, now and hourly. */
   start(): void {
     const sweep = () =>
-      void this.o.store
-        .deleteCallsBefore(this.now() - this.o.retentionMs)
-        .catch((e: Error) => this.o.log.warn({ err: e }, 'could not delete old platform calls'));
+      void this.options.store
+        .deleteCallsBefore(this.now() - this.options.retentionMs)
+        .catch((e: Error) => this.options.log.warn({ err: e }, 'could not delete old platform calls'));
     sweep();
     this.sweeper = setInterval(sweep, RETENTION_SWEEP_MS);
     this.sweeper.unref();
@@ -126,10 +126,10 @@ export class PlatformProxy {
   }
 
   private record(c: PlatformCall): void {
-    this.o.observer?.call(c);
-    void this.o.store
+    this.options.observer?.call(c);
+    void this.options.store
       .recordCall(c)
-      .catch((e: Error) => this.o.log.warn({ err: e, platform: c.platform }, 'could not record a platform call'));
+      .catch((e: Error) => this.options.log.warn({ err: e, platform: c.platform }, 'could not record a platform call'));
   }
 
   private async pace(platform: string, account: string, cost?: number, accountCost?: number): Promise<number> {
@@ -145,12 +145,12 @@ export class PlatformProxy {
     parse: ((res: ProxyResponse, now: number) => RateSignal | null) | undefined,
     refresh: (() => Promise<boolean>) | null,
   ): Promise<ProxyResponse> {
-    const fetchImpl = this.o.fetch ?? fetch;
+    const fetchImpl = this.options.fetch ?? fetch;
     const method = req.label ?? `${req.method} ${new URL(req.url).pathname}`;
-    const maxAttempts = this.o.maxAttempts ?? 5;
+    const maxAttempts = this.options.maxAttempts ?? 5;
     const backoff = {
       type: 'exponential',
-      delayMs: this.o.backoffMs ?? 500,
+      delayMs: this.options.backoffMs ?? 500,
       maxDelayMs: 60_000,
       jitter: true,
     } as const;
@@ -175,7 +175,7 @@ export class PlatformProxy {
           headers: req.headers,
           body: req.body,
           redirect: 'follow',
-          signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs ?? 30_000), this.closing.signal]),
+          signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), this.closing.signal]),
         });
         const text = await r.text();
         res = { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) };
@@ -211,8 +211,13 @@ export class PlatformProxy {
         // The pacer now holds the account's calls until the platform's reset; without a signal, back off.
         const signal = { ...headerSignal(res.headers, now), ...parse?.(res, now) };
         if (signal.retryAfterMs === undefined && !(signal.resetAt && signal.resetAt > now))
-          this.pacer.update(platform, account, { retryAfterMs: retryDelay(backoff, attempt, this.o.random) }, now);
-        this.o.log.info({ platform, account, method }, 'rate limited by the platform (429); waiting, then again');
+          this.pacer.update(
+            platform,
+            account,
+            { retryAfterMs: retryDelay(backoff, attempt, this.options.random) },
+            now,
+          );
+        this.options.log.info({ platform, account, method }, 'rate limited by the platform (429); waiting, then again');
         continue;
       }
       if (res && res.status < 500) return res;
@@ -220,7 +225,7 @@ export class PlatformProxy {
         throw new Error(
           `${platform} did not answer ${method} after ${failures} attempts (${error ? error.message : `HTTP ${res!.status}`}); it is tried again later`,
         );
-      await this.sleep(retryDelay(backoff, failures, this.o.random));
+      await this.sleep(retryDelay(backoff, failures, this.options.random));
     }
   }
 
