@@ -2,6 +2,7 @@
  * Bluesky (any atproto PDS), with `@atproto/api`: its lexicon-typed client builds records, rich
  * text facets and blob uploads, and takes a fetch, so every request still goes through the proxy.
  * Pinned to 0.19.19 (package.json): its last release that runs on Node 20; 0.20 and later need 22.
+ * It loads on the account's first call (atproto.ts).
  *
  * Events: notifications (mentions, replies, quotes as mentions; likes and reposts of the bot's
  * posts), see notifications.ts for the cursor. Posts are app.bsky.feed.post records, with facets
@@ -14,7 +15,7 @@
  * proxy reads them), and the account budget of 5,000 write points an hour (creates 3, updates 2,
  * deletes 1; configurable as `platformBudgets["bluesky:ACCOUNT"]`, in points).
  */
-import { RichText, XRPCError, type $Typed, type AppBskyEmbedImages, type AppBskyFeedPost } from '@atproto/api';
+import type { $Typed, AppBskyEmbedImages, AppBskyFeedPost } from '@atproto/api';
 import type {
   Capabilities,
   Connector,
@@ -28,6 +29,7 @@ import type {
 import { readImage, renderText } from '../draft.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { AccountSpec, ConnectorDeps, PlatformDefinition } from '../platform.js';
+import { atproto, xrpcStatus } from './atproto.js';
 import { notificationsAfter, toEvents, toPost } from './notifications.js';
 import { BlueskySession, SESSION_KEYS } from './session.js';
 import { tidFor } from './tid.js';
@@ -75,8 +77,8 @@ export class BlueskyConnector implements Connector {
     try {
       return await fn(did);
     } catch (e) {
-      if (e instanceof XRPCError && e.status === 401)
-        throw new AuthError(this.account, `Bluesky refused the session (${e.message})`);
+      if (xrpcStatus(e) === 401)
+        throw new AuthError(this.account, `Bluesky refused the session (${(e as Error).message})`);
       throw e;
     }
   }
@@ -128,8 +130,7 @@ export class BlueskyConnector implements Connector {
     const got = await this.agent.com.atproto.repo
       .getRecord({ repo: m[1]!, collection: m[2]!, rkey: m[3]! })
       .catch((e: unknown) => {
-        if (e instanceof XRPCError && e.status === 400)
-          throw new PlatformRefusal(field, `no Bluesky post ${uri} (${e.message})`);
+        if (xrpcStatus(e) === 400) throw new PlatformRefusal(field, `no Bluesky post ${uri} (${(e as Error).message})`);
         throw e;
       });
     return { uri: got.data.uri, cid: got.data.cid!, value: got.data.value as AppBskyFeedPost.Record };
@@ -148,7 +149,7 @@ export class BlueskyConnector implements Connector {
 
   async send(d: PostDraft, intent: SendIntent): Promise<PlatformPost> {
     return this.call(async (did) => {
-      const text = new RichText({ text: renderText(d) });
+      const text = new (atproto().RichText)({ text: renderText(d) });
       // Mentions become facets only for handles that resolve; the others stay plain text.
       await text.detectFacets(this.agent);
       let reply: AppBskyFeedPost.ReplyRef | undefined;
@@ -171,8 +172,8 @@ export class BlueskyConnector implements Connector {
       const res = await this.agent.com.atproto.repo
         .createRecord({ repo: did, collection: POST, rkey, record })
         .catch((e: unknown) => {
-          if (e instanceof XRPCError && e.status === 400)
-            throw new PlatformRefusal('text', `Bluesky refused the post: ${e.message}`);
+          if (xrpcStatus(e) === 400)
+            throw new PlatformRefusal('text', `Bluesky refused the post: ${(e as Error).message}`);
           throw e;
         });
       return toPost(res.data.uri, this.agent.session!.handle, record, this.account);
@@ -184,7 +185,7 @@ export class BlueskyConnector implements Connector {
       const got = await this.agent.com.atproto.repo
         .getRecord({ repo: did, collection: POST, rkey: tidFor(intent) })
         .catch((e: unknown) => {
-          if (e instanceof XRPCError && e.status === 400) return null;
+          if (xrpcStatus(e) === 400) return null;
           throw e;
         });
       if (!got) return null;

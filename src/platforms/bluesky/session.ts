@@ -6,10 +6,11 @@
  * The agent refreshes an expired access token itself (Bluesky answers 400 ExpiredToken, not 401)
  * and each new session is sealed with the credentials.
  */
-import { AtpAgent, XRPCError, type AtpSessionData } from '@atproto/api';
+import type { AtpAgent, AtpSessionData } from '@atproto/api';
 import { AuthError } from '../errors.js';
 import type { ConnectorDeps, Credentials } from '../platform.js';
 import type { AccountChannel } from '../proxy/proxy.js';
+import { loadAtproto, xrpcStatus } from './atproto.js';
 
 /** What a session leaves in the account's credentials, beside the identifier and app password. */
 export const SESSION_KEYS = ['accessJwt', 'refreshJwt', 'did', 'handle'] as const;
@@ -40,28 +41,38 @@ function proxiedFetch(channel: AccountChannel): typeof fetch {
 }
 
 export class BlueskySession {
-  readonly agent: AtpAgent;
+  private made: AtpAgent | null = null;
   private ready: Promise<AtpSessionData> | null = null;
   private savedJwt: string | undefined;
 
   constructor(
     private readonly account: string,
-    service: string,
+    private readonly service: string,
     private readonly credentials: Credentials,
-    deps: ConnectorDeps,
+    private readonly deps: ConnectorDeps,
   ) {
     this.savedJwt = credentials.accessJwt;
-    this.agent = new AtpAgent({
-      service,
-      fetch: proxiedFetch(deps.channel),
+  }
+
+  /** The agent, made with the session (callers run after `session()`). */
+  get agent(): AtpAgent {
+    if (!this.made) throw new Error('the Bluesky session is not open yet: await session() first');
+    return this.made;
+  }
+
+  private async makeAgent(): Promise<AtpAgent> {
+    const { AtpAgent } = await loadAtproto();
+    return (this.made ??= new AtpAgent({
+      service: this.service,
+      fetch: proxiedFetch(this.deps.channel),
       persistSession: (event, s) => {
         // Saved only when the tokens changed: each save renews the account's connectors.
         if ((event === 'create' || event === 'update') && s && s.accessJwt !== this.savedJwt) {
           this.savedJwt = s.accessJwt;
-          void deps.saveCredentials(this.withSession(s)).catch(() => undefined);
+          void this.deps.saveCredentials(this.withSession(s)).catch(() => undefined);
         }
       },
-    });
+    }));
   }
 
   private withSession(s: AtpSessionData): Credentials {
@@ -79,26 +90,29 @@ export class BlueskySession {
   }
 
   private async open(): Promise<AtpSessionData> {
+    const agent = await this.makeAgent();
     const c = this.credentials;
     if (c.accessJwt && c.refreshJwt && c.did && c.handle) {
       const stored = { accessJwt: c.accessJwt, refreshJwt: c.refreshJwt, did: c.did, handle: c.handle, active: true };
-      const resumed = await this.agent.resumeSession(stored).then(
+      const resumed = await agent.resumeSession(stored).then(
         () => true,
         (e: unknown) => {
-          if (e instanceof XRPCError && e.status >= 400 && e.status < 500) return false;
+          const status = xrpcStatus(e);
+          if (status !== null && status >= 400 && status < 500) return false;
           throw e;
         },
       );
-      if (resumed && this.agent.session) return this.agent.session;
+      if (resumed && agent.session) return agent.session;
     }
     try {
-      await this.agent.login({ identifier: c.identifier!, password: c.appPassword! });
+      await agent.login({ identifier: c.identifier!, password: c.appPassword! });
     } catch (e) {
-      if (e instanceof XRPCError && (e.status === 401 || e.status === 400))
-        throw new AuthError(this.account, `Bluesky refused the identifier or app password (${e.message})`);
+      const status = xrpcStatus(e);
+      if (status === 401 || status === 400)
+        throw new AuthError(this.account, `Bluesky refused the identifier or app password (${(e as Error).message})`);
       throw e;
     }
-    return this.agent.session!;
+    return agent.session!;
   }
 }
 
