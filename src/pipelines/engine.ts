@@ -77,20 +77,7 @@ export class PipelineEngine {
       updatedAt: now,
       finishedAt: null,
     };
-    const steps = Object.keys(def.steps).map((step): StepRecord => ({
-      step,
-      state: 'pending',
-      identity: null,
-      reused: false,
-      reason: null,
-      rounds: 0,
-      jobId: null,
-      inputHashes: null,
-      outputs: null,
-      outputHashes: null,
-      error: null,
-      updatedAt: now,
-    }));
+    const steps = Object.keys(def.steps).map((step) => emptyStep(step, now));
     await this.options.store.createRun(run, steps);
     this.drive(run, steps);
     return run;
@@ -232,7 +219,7 @@ export class PipelineEngine {
   }
 }
 
-function emptyStep(step: string): StepRecord {
+function emptyStep(step: string, now = Date.now()): StepRecord {
   return {
     step,
     state: 'pending',
@@ -245,6 +232,6 @@ function emptyStep(step: string): StepRecord {
     outputs: null,
     outputHashes: null,
     error: null,
-    updatedAt: Date.now(),
+    updatedAt: now,
   };
 }
