@@ -26,6 +26,17 @@ interface Run {
 // The engine runs in the hub and keeps each step's state in the store: a hub killed with -9 while
 // a step's job runs comes back, finds the run still running, re-uses the finished step by its
 // identity, waits for the job in flight (its idempotency key finds it) and runs the rest.
+
+/** a -> b -> c: b's handler waits at a gate (test/fixtures/pipelineFaultHandlers.js) so it can be caught running. */
+const chain = (name: string) => ({
+  name,
+  steps: {
+    a: { kind: 'pl.mark', params: { name: 'a' }, outputs: ['out'] },
+    b: { kind: 'pl.gated', params: { name: 'b' }, inputs: { x: { from: 'a.out' } }, outputs: ['out'] },
+    c: { kind: 'pl.mark', params: { name: 'c' }, inputs: { x: { from: 'b.out' } }, outputs: ['out'] },
+  },
+});
+
 test(
   'kill -9 of the hub mid-pipeline: the restarted hub finishes the run, no step runs twice',
   { timeout: 90_000 },
@@ -41,14 +52,7 @@ test(
       const handlers = join(packageRoot, 'test/fixtures/pipelineFaultHandlers.js');
       await startWorkerProcess({ url: hub.url, token: workerToken, handlers, env, name: 'worker' });
       const client = new HubClient(hub.url, hub.adminToken);
-      const started = await client.post<Run>('/v1/pipelines', {
-        name: 'survivor',
-        steps: {
-          a: { kind: 'pl.mark', params: { name: 'a' }, outputs: ['out'] },
-          b: { kind: 'pl.gated', params: { name: 'b' }, inputs: { x: { from: 'a.out' } }, outputs: ['out'] },
-          c: { kind: 'pl.mark', params: { name: 'c' }, inputs: { x: { from: 'b.out' } }, outputs: ['out'] },
-        },
-      });
+      const started = await client.post<Run>('/v1/pipelines', chain('survivor'));
       const read = () => client.get<Run>(`/v1/pipelines/${started.id}`);
       let bJob: string | null = null;
       await pollUntil(
@@ -111,14 +115,7 @@ test(
       const handlers = join(packageRoot, 'test/fixtures/pipelineFaultHandlers.js');
       const first = await startWorkerProcess({ url: hub.url, token, handlers, env, name: 'worker-1' });
       const client = new HubClient(hub.url, hub.adminToken);
-      const run = await client.post<Run>('/v1/pipelines', {
-        name: 'worker-survivor',
-        steps: {
-          a: { kind: 'pl.mark', params: { name: 'a' }, outputs: ['out'] },
-          b: { kind: 'pl.gated', params: { name: 'b' }, inputs: { x: { from: 'a.out' } }, outputs: ['out'] },
-          c: { kind: 'pl.mark', params: { name: 'c' }, inputs: { x: { from: 'b.out' } }, outputs: ['out'] },
-        },
-      });
+      const run = await client.post<Run>('/v1/pipelines', chain('worker-survivor'));
       const read = () => client.get<Run>(`/v1/pipelines/${run.id}`);
       let bJob: string | null = null;
       await pollUntil(
