@@ -232,8 +232,15 @@ describe('discord connector', () => {
   test('a global 429 holds every call of the bot, whatever its route', async () => {
     fake.limits.failNext(1, 'global');
     const from = fake.requests.length;
+    const since = Date.now();
     const sending = send('through a global 429');
     const limited = await until('the global 429', async () => fake.requests.slice(from).find((r) => r.status === 429));
+    // The proxy holds the account once it has read the 429, which it records after: wait for that,
+    // not only for the fake to have sent it (on a loaded machine the answer may still be on its way).
+    const calls = openPlatformStore(t.hub.broker.store);
+    await until('the proxy read the 429', async () =>
+      (await calls.listCalls({ account: 'helper', since, limit: 50 })).some((x) => x.status === 429),
+    );
     await c.whoami();
     await sending;
     const me = fake.requests.slice(from).find((r) => r.route === 'GET /users/@me')!;
