@@ -160,8 +160,11 @@ test('malformed JSON text gets a 4xx on every endpoint', async () => {
 /** JSON text of `value` wrapped in `depth` arrays and objects, built without recursion. */
 const nestedText = (depth: number, leaf: string, objects: boolean) =>
   objects ? '{"a":'.repeat(depth) + leaf + '}'.repeat(depth) : '['.repeat(depth) + leaf + ']'.repeat(depth);
+// A leaf with a `__proto__` key is refused by the JSON parser itself (400, prototype poisoning),
+// before any depth is measured: a right answer, but not the one this property is about.
+const leafValue = fc.jsonValue({ maxDepth: 1 }).filter((v) => !JSON.stringify(v).includes('"__proto__"'));
 const tooDeep = fc
-  .tuple(fc.integer({ min: MAX_JSON_DEPTH + 1, max: 6000 }), fc.boolean(), fc.jsonValue({ maxDepth: 1 }))
+  .tuple(fc.integer({ min: MAX_JSON_DEPTH + 1, max: 6000 }), fc.boolean(), leafValue)
   .map(([depth, objects, leaf]) => ({ depth, text: nestedText(depth, JSON.stringify(leaf), objects) }));
 
 /** Where a too-deep value can be sent, and the field the 400 must name. */
