@@ -100,5 +100,36 @@ export function countContract(factory: StoreFactory, shared: boolean): void {
       assert.ok((await a.purgeDead('all')) >= 1);
       await check('purging the dead');
     });
+
+    // SQLite commits a turn's writes together and counts the hot ones (create, claim, complete)
+    // per transaction: a write failing beside them must take none of their counts with it.
+    test('counts hold for cache hits and for a turn in which one write fails alone', async () => {
+      const first = job('cnt.c', 2, T0 + 30, { cacheKey: 'cnt-cache' });
+      await a.createJob(first);
+      const { tasks } = await a.claim('w2', rc('cnt.c'), 2, T0 + 31);
+      assert.equal(tasks.length, 2);
+      await a.complete(
+        tasks.map((t) => ({ leaseId: t.leaseId, output: t.index })),
+        T0 + 32,
+      );
+      const hit = await a.createJob(job('cnt.c', 2, T0 + 33, { cacheKey: 'cnt-cache' }));
+      assert.equal(hit.job.state, 'succeeded', 'the second job is a cache hit');
+      await check('a cache hit');
+
+      await a.createJob(job('cnt.d', 2, T0 + 40));
+      const again = job('cnt.d', 1, T0 + 41);
+      const turn = await Promise.allSettled([
+        a.createJob(again),
+        a.claim('w3', rc('cnt.d'), 1, T0 + 42),
+        // a job, then the same id again: refused as a whole, after the first was written
+        a.createJobs([job('cnt.d', 2, T0 + 44), { ...again, variants: 3 }]),
+        a.createJob(job('cnt.d', 1, T0 + 43)),
+      ]);
+      assert.deepEqual(
+        turn.map((r) => r.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+      );
+      await check('a turn with a refused create');
+    });
   });
 }
