@@ -211,7 +211,6 @@ export const NOT_ARCHIVED: Readonly<Record<string, string>> = {
   sqlite_sequence: "SQLite's AUTOINCREMENT counters travel as the manifest's counters",
   state_counts: 'derived: the triggers that keep it count the tasks and jobs as they are imported',
   state_count_deltas: 'derived, as state_counts',
-  count_gate: "the SQLite hub's switch between its own counting and the triggers'; always 0 between transactions",
   platform_calls: 'a record of platform calls kept for days (platformCallRetentionMs); the new store starts its own',
 };
 

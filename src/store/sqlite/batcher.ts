@@ -1,10 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { CountDeltas } from './countDeltas.js';
 
 interface Pending {
   run: () => unknown;
-  /** Counts its own state changes in the CountDeltas (the triggers skip its rows). */
-  hot: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -19,8 +16,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; value: unknown };
  * touches, which costs more than the writes themselves; so a batch first runs without them, and
  * only when a write throws is it rolled back and replayed with a savepoint per write. Writes must
  * therefore keep their effects inside the database, or be harmless to repeat (the completion
- * counter skipping numbers is), or in the CountDeltas, which follow each rollback and are written
- * before each commit.
+ * counter skipping numbers is).
  */
 export class TxBatcher {
   private queue: Pending[] = [];
@@ -28,46 +24,22 @@ export class TxBatcher {
   private readonly whole: (batch: Pending[]) => Outcome[];
   private readonly oneByOne: (batch: Pending[]) => Outcome[];
 
-  constructor(
-    db: Database.Database,
-    private readonly counts: CountDeltas,
-  ) {
-    this.whole = db.transaction((batch: Pending[]) => {
-      const outcomes = batch.map((op): Outcome => {
-        counts.enter(op.hot);
-        return { ok: true, value: op.run() };
-      });
-      counts.write();
-      return outcomes;
-    });
-    this.oneByOne = db.transaction((batch: Pending[]) => {
-      const outcomes = batch.map((op): Outcome => {
-        const mark = counts.mark();
-        counts.enter(op.hot);
+  constructor(db: Database.Database) {
+    this.whole = db.transaction((batch: Pending[]) => batch.map((op): Outcome => ({ ok: true, value: op.run() })));
+    this.oneByOne = db.transaction((batch: Pending[]) =>
+      batch.map((op): Outcome => {
         try {
           return { ok: true, value: db.transaction(op.run)() };
         } catch (error) {
-          counts.reset(mark);
           return { ok: false, value: error };
         }
-      });
-      counts.write();
-      return outcomes;
-    });
+      }),
+    );
   }
 
   run<T>(fn: () => T): Promise<T> {
-    return this.queued(fn, false);
-  }
-
-  /** A write that counts the state changes it makes in the CountDeltas: creating, claiming, completing. */
-  runHot<T>(fn: () => T): Promise<T> {
-    return this.queued(fn, true);
-  }
-
-  private queued<T>(fn: () => T, hot: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: fn, hot, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -100,14 +72,8 @@ export class TxBatcher {
       return this.whole(batch);
     } catch (error) {
       // Rolled back: a write alone has failed by itself; several are replayed to find which.
-      this.counts.reset();
       if (batch.length === 1) return [{ ok: false, value: error }];
-      try {
-        return this.oneByOne(batch);
-      } catch (e) {
-        this.counts.reset();
-        throw e;
-      }
+      return this.oneByOne(batch);
     }
   }
 }

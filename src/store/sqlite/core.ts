@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import type { Job, JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { TxBatcher } from './batcher.js';
-import { CountDeltas } from './countDeltas.js';
 import { openDatabase } from './openDatabase.js';
 import { countTasks, toJob, type Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -18,8 +17,6 @@ export class SqliteCore {
   readonly db: Database.Database;
   readonly st: Statements;
   readonly batch: TxBatcher;
-  /** The state counts of the hot writes, written once per transaction. */
-  readonly counts: CountDeltas;
   readonly checkpointer: WalCheckpointer;
   /** The last completion sequence number handed out; results sort by it. */
   seq: number;
@@ -32,8 +29,7 @@ export class SqliteCore {
     // The WalCheckpointer's thread checkpoints instead, off the event loop.
     this.db.pragma('wal_autocheckpoint = 0');
     this.st = prepareStatements(this.db);
-    this.counts = new CountDeltas(this.db);
-    this.batch = new TxBatcher(this.db, this.counts);
+    this.batch = new TxBatcher(this.db);
     // Between transactions: the batcher commits synchronously, so any callback runs outside one.
     this.checkpointer = new WalCheckpointer(file, () => {
       if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');

@@ -13,7 +13,7 @@ export const CHUNK_TASKS = 250;
 type Created = { job: Job; created: boolean };
 
 /** How a job's row went in: created (a cache hit, with its results copied), or found by its key. */
-type Start = { created: true; hit: boolean; copied: number } | { created: false; id: string };
+type Start = { created: true; hit: boolean } | { created: false; id: string };
 
 /** The tasks [from, to) of jobs[k] that one chunk writes; the chunk with from = 0 writes the job. */
 interface Piece {
@@ -37,7 +37,7 @@ export class SqliteCreation {
 
   create(jobs: NewJob[]): Promise<{ jobs: Created[]; changes: Changes }> {
     if (jobs.reduce((n, j) => n + j.variants, 0) > CHUNK_TASKS) return this.createStaged(jobs);
-    return this.core.batch.runHot(() => {
+    return this.core.batch.run(() => {
       const changes = noChanges();
       return { jobs: jobs.map((job) => this.insertWhole(job, changes)), changes };
     });
@@ -53,19 +53,11 @@ export class SqliteCreation {
     })();
   }
 
-  /** Writes a job and its tasks, counting them (a hot write: TxBatcher.runHot). */
   private insertWhole(job: NewJob, changes: Changes): Created {
     const start = this.start(job, false);
     if (!start.created) return { job: this.jobOf(start.id), created: false };
-    const counts = this.core.counts;
-    counts.add('jobs', '', start.hit ? 'succeeded' : 'queued');
-    if (start.hit) {
-      counts.add('tasks', job.kind, 'succeeded', start.copied);
-      return { job: this.jobOf(job.id), created: true };
-    }
-    const state = job.runAt > job.createdAt ? 'delayed' : 'queued';
-    this.insertTasks(job, 0, job.variants, state);
-    counts.add('tasks', job.kind, state, job.variants);
+    if (start.hit) return { job: this.jobOf(job.id), created: true };
+    this.insertTasks(job, 0, job.variants, job.runAt > job.createdAt ? 'delayed' : 'queued');
     noteTasks(job, changes);
     // What was just written, without reading it back: creation is the hot path of a producer.
     return { job: newJobView(job), created: true };
@@ -181,18 +173,12 @@ export class SqliteCreation {
       hit ? job.createdAt : null,
       job.createdBy ?? null,
     );
-    if (!hit) return { created: true, hit: false, copied: 0 };
+    if (!hit) return { created: true, hit: false };
     // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
     const state = staged ? 'staged' : 'succeeded';
-    const { changes: copied } = st.copyResults.run({
-      jobId: job.id,
-      from: hit.id,
-      seq: this.core.seq + 1,
-      now: job.createdAt,
-      state,
-    });
+    st.copyResults.run({ jobId: job.id, from: hit.id, seq: this.core.seq + 1, now: job.createdAt, state });
     this.core.seq += job.variants;
-    return { created: true, hit: true, copied };
+    return { created: true, hit: true };
   }
 
   private insertTasks(job: NewJob, from: number, to: number, state: string): void {

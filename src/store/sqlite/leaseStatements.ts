@@ -35,12 +35,12 @@ export const leaseSql = {
   // (:progress, :id, :token) -> { job_id, idx } when the lease was current
   progress: `UPDATE tasks SET progress = :progress
     WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`,
-  // (output JSON, done_seq, now, id, token) -> { job_id, idx, kind, seed, route, concurrency_key } when
+  // (output JSON, done_seq, now, id, token) -> { job_id, idx, seed, route, concurrency_key } when
   // the lease was current and the task is now succeeded. One run per result: for small outputs a
   // statement per item costs less than handing SQLite a JSON array to take apart.
   complete: `UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL
     WHERE id = ? AND lease_token = ? AND state = 'leased'
-    RETURNING job_id, idx, kind, seed, route, concurrency_key`,
+    RETURNING job_id, idx, seed, route, concurrency_key`,
   // (id) -> the task with its job's backoff, to decide between retry and dead
   failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
     FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`,

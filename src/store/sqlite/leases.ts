@@ -14,7 +14,7 @@ export class SqliteLeases {
   constructor(private readonly core: SqliteCore) {}
 
   claim(workerId: string, routes: RouteClaim[], max: number, now: number, owner: string | null = null) {
-    return this.core.batch.runHot(() => {
+    return this.core.batch.run(() => {
       const tasks: ClaimedTask[] = [];
       const changes = noChanges();
       const inputs = new Map<string, unknown>();
@@ -24,17 +24,12 @@ export class SqliteLeases {
         bucket: (key) => st.bucket.get(key) as ReturnType<LimitReads['bucket']>,
       };
       const gate = new LimitGate(reads, routes, max, now);
-      const counts = this.core.counts;
       const rows = this.leaseHeads({ worker: workerId, owner }, gate, max, now);
       for (const r of rows) {
-        counts.move('tasks', r.kind, 'queued', 'leased');
         let input = inputs.get(r.job_id);
         if (input === undefined) {
           const started = st.startJob.get(now, r.job_id) as Row | undefined;
-          if (started) {
-            changes.jobs.push({ jobId: r.job_id, state: 'running' });
-            counts.move('jobs', '', 'queued', 'running');
-          }
+          if (started) changes.jobs.push({ jobId: r.job_id, state: 'running' });
           input = JSON.parse((started ?? (st.jobInput.get(r.job_id) as Row)).input);
           inputs.set(r.job_id, input);
         }
@@ -116,11 +111,11 @@ export class SqliteLeases {
   }
 
   complete(items: Array<{ leaseId: string; output: unknown }>, now: number) {
-    return this.core.batch.runHot(() => {
+    return this.core.batch.run(() => {
       const changes = noChanges();
       const leases = items.map((i) => splitLeaseId(i.leaseId));
       const done = new Set<number>();
-      const { st, counts } = this.core;
+      const st = this.core.st;
       items.forEach((item, k) => {
         const lease = leases[k];
         if (!lease) return;
@@ -130,7 +125,6 @@ export class SqliteLeases {
         if (!r) return;
         this.core.seq = seq;
         done.add(k);
-        counts.move('tasks', r.kind, 'leased', 'succeeded');
         changes.results.push({
           jobId: r.job_id,
           result: { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output, finishedAt: now, seq },
@@ -141,10 +135,7 @@ export class SqliteLeases {
       for (const { jobId } of changes.results) {
         if (finished.has(jobId)) continue;
         finished.add(jobId);
-        if (st.finishJob.run(now, now, jobId).changes > 0) {
-          changes.jobs.push({ jobId, state: 'succeeded' });
-          counts.move('jobs', '', 'running', 'succeeded');
-        }
+        if (this.core.st.finishJob.run(now, now, jobId).changes > 0) changes.jobs.push({ jobId, state: 'succeeded' });
       }
       // Anything not completed just now was completed before by the same lease (ok) or refused.
       const outcomes: CompleteOutcome[] = items.map(({ leaseId }, k) => {
