@@ -5,9 +5,11 @@ import { TERMINAL_JOB_STATES } from '../types/jobs.js';
 import { checkBatchSize, toNewJob } from './defaults.js';
 import { JobViews, type JobView } from './jobViews.js';
 import { routeOf } from './taskRoutes.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { mapInTurns } from '../util/inTurns.js';
 
-/** A batch of more jobs than this is built and written in separate turns of the event loop. */
-const YIELD_AFTER_JOBS = 100;
+/** Jobs of a batch built in one turn of the event loop; a larger batch is written in a turn of its own. */
+export const TURN_JOBS = 100;
 
 /**
  * The client side of the broker: submits jobs, answers long-polls on them, cancels, stops early,
@@ -69,8 +71,10 @@ export class JobBroker extends JobViews {
     createdBy: string | null = null,
   ): Promise<Array<{ job: JobView; created: boolean }>> {
     await this.learnKinds(specs.map((s) => s.kind));
+    checkBatchSize(specs.map((s) => s.variants ?? 1));
     const now = Date.now();
-    const jobs = specs.map((spec, i) => {
+    // Built TURN_JOBS a turn, and written in a turn of its own: the request's parse and check took one.
+    const jobs = await mapInTurns(specs, TURN_JOBS, (spec, i) => {
       this.checkKind(spec.kind, `jobs.${i}.kind`);
       try {
         return { ...toNewJob(spec, this.core.options, this.limits, now), createdBy };
@@ -79,10 +83,7 @@ export class JobBroker extends JobViews {
         throw e;
       }
     });
-    checkBatchSize(jobs.map((j) => j.variants));
-    // The request's parse, its check and these jobs took one turn of the event loop; writing them
-    // (binding the statement's parameters) takes the next, so a large batch stalls the hub half as long.
-    if (jobs.length > YIELD_AFTER_JOBS) await new Promise((r) => setImmediate(r));
+    if (jobs.length > TURN_JOBS) await nextTurn();
     const r = await this.create(jobs, () => this.store.createJobs(jobs));
     this.core.apply(r.changes);
     this.core.countCreated(r.jobs);
