@@ -6,7 +6,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { PeerAdapter, WorkerConfig } from './peers.js';
+import type { PeerAdapter, PeerId, WorkerConfig } from './peers.js';
 import { loadNoop, workerReady } from './peers.js';
 
 const HOST = '127.0.0.1';
@@ -14,7 +14,7 @@ const PORT = 6379;
 const connection = { host: HOST, port: PORT, maxRetriesPerRequest: null };
 const JOB_OPTS = { removeOnComplete: true, removeOnFail: true };
 
-export function bullmq(): PeerAdapter {
+export function bullmq(peer: PeerId): PeerAdapter {
   const prefix = `roostbench${process.pid}`;
   const queues: Queue[] = [];
   let queue: Queue | null = null;
@@ -23,8 +23,7 @@ export function bullmq(): PeerAdapter {
     return queue;
   };
   return {
-    name: 'BullMQ',
-    id: 'bullmq',
+    ...peer,
     packages: ['bullmq', 'ioredis'],
     settings: 'Redis 127.0.0.1:6379; worker concurrency 100; removeOnComplete; add / addBulk',
     async server() {

@@ -4,51 +4,55 @@
  *   npm run bench                      full run (tens of minutes: a 1,000,000-task backlog)
  *   npm run bench -- --quick           small sizes, under a minute
  *   npm run bench -- --profile [DIR]   hub processes run under node --cpu-prof; profiles summarized
- *   npm run bench -- --only roost,roost-pg,ceiling,bullmq,graphile,pgboss,front-door
+ *   npm run bench -- --only roost,roost-pg,ceiling,bullmq,graphile,graphile-next,pgboss-next,front-door
  *   npm run bench -- --json FILE       also writes every figure as JSON
  *
  * Progress goes to stderr, the report to stdout. Every process, temp directory, Redis key and
  * PostgreSQL schema the bench makes is removed at the end, on error, and on Ctrl-C.
  *
- * The same file, run as `main.js --peer-worker NAME`, is a peer's worker process (bench/peers.ts).
+ * The peers (bench/peerList.ts): BullMQ on this machine's Node (its newest releases run on Node
+ * 20); the newest graphile-worker and pg-boss, which need Node 22, on the Node 22 binary that
+ * bench/peers-next holds (installed by the first run that needs it: bench/peersNext.ts); and
+ * graphile-worker 0.17 on this machine's Node 20. That last column costs no code (the same adapter)
+ * and under a minute of a full run, and it ties this report to the earlier runs, all taken against
+ * 0.17 on Node 20: a target verdict that moves can be told apart from a reference that moved. pg-boss
+ * 10 is not kept: pg-boss is no target's reference, and its 10 and 12 differ in API and in how their
+ * workers are woken, so it would take a second adapter to say nothing a reader needs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { bullmq, runBullmqWorker } from './bullmq.js';
 import { FULL, QUICK, type Ctx } from './config.js';
-import { graphile, runGraphileWorker } from './graphile.js';
 import { CpuMeter, machine, type Machine } from './machine.js';
-import { runPeer, type PeerFigures, type PeerResult, type WorkerConfig } from './peers.js';
+import { PEERS } from './peerList.js';
+import { runPeer, type PeerFigures, type PeerResult } from './peers.js';
+import { NEXT_DIR, nextNode, runNextPeer, type NextNode } from './peersNext.js';
 import { freshRoostStore, postgresVersion } from './postgres.js';
 import { frontDoor, frontDoorRows, frontDoorTargets, type FrontDoorFigures } from './frontDoor.js';
-import { pgboss, runPgbossWorker } from './pgboss.js';
 import { cleanupAll } from './processes.js';
 import { formatProfile, summarizeProfiles } from './profile.js';
 import { KIND, runRoost, runRoostPostgres, type RoostFigures, type Value } from './roost.js';
 import type { Summary } from './stats.js';
 import { storeCeiling, type Ceiling } from './storeCeiling.js';
 
-const ALL = ['roost', 'roost-pg', 'ceiling', 'bullmq', 'graphile', 'pgboss', 'front-door'] as const;
-type Part = (typeof ALL)[number];
+const ALL = ['roost', 'roost-pg', 'ceiling', ...PEERS.map((p) => p.id), 'front-door'];
 
 interface Flags {
   quick: boolean;
   profileDir: string | null;
-  only: Set<Part>;
+  only: Set<string>;
   json: string | null;
-  peerWorker: string | null;
 }
 
 function usage(): never {
   process.stderr.write(
-    'usage: node dist/bench/main.js [--quick] [--profile [DIR]] [--only roost,roost-pg,ceiling,bullmq,graphile,pgboss,front-door] [--json FILE]\n',
+    `usage: node dist/bench/main.js [--quick] [--profile [DIR]] [--only ${ALL.join(',')}] [--json FILE]\n`,
   );
   process.exit(2);
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { quick: false, profileDir: null, only: new Set(ALL), json: null, peerWorker: null };
+  const f: Flags = { quick: false, profileDir: null, only: new Set(ALL), json: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -60,11 +64,10 @@ function parseFlags(argv: string[]): Flags {
     else if (a === '--profile')
       f.profileDir = resolve(argv[i + 1] && !argv[i + 1]!.startsWith('--') ? value() : 'bench-profiles');
     else if (a === '--json') f.json = resolve(value());
-    else if (a === '--peer-worker') f.peerWorker = value();
     else if (a === '--only') {
       const parts = value().split(',');
-      for (const p of parts) if (!(ALL as readonly string[]).includes(p)) usage();
-      f.only = new Set(parts as Part[]);
+      for (const p of parts) if (!ALL.includes(p)) usage();
+      f.only = new Set(parts);
     } else usage();
   }
   return f;
@@ -254,10 +257,13 @@ function roostOnly(r: Results, s: typeof FULL): string {
 
 type Verdict = 'met' | 'missed' | 'not measured';
 
+/** The graphile-worker the targets are judged against: the newest (on Node 22). */
+const GRAPHILE = PEERS.find((p) => p.id === 'graphile-next')!;
+
 function targets(r: Results): Array<{ target: string; value: string; verdict: Verdict }> {
   const roost = typeof r.roost === 'object' && r.roost !== null ? r.roost : null;
-  const peer = (name: string) => {
-    const p = r.peers.find((x) => x.name === name);
+  const peer = (id: string) => {
+    const p = r.peers.find((x) => x.id === id);
     return p && typeof p.figures !== 'string' ? p.figures : null;
   };
   const out: Array<{ target: string; value: string; verdict: Verdict }> = [];
@@ -268,24 +274,24 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
       verdict: value === null ? 'not measured' : ok(value) ? 'met' : 'missed',
     });
   const ours = roost ? num(roost.endToEnd1) : null;
-  const ratioTo = (name: string) => {
-    const theirs = peer(name) ? num(peer(name)!.endToEnd1) : null;
+  const ratioTo = (id: string) => {
+    const theirs = peer(id) ? num(peer(id)!.endToEnd1) : null;
     return ours !== null && theirs !== null ? ours / theirs : null;
   };
   judge(
-    'end-to-end (1 worker) >= 1.5x graphile-worker',
-    ratioTo('graphile-worker'),
+    `end-to-end (1 worker) >= 1.5x ${GRAPHILE.name}`,
+    ratioTo(GRAPHILE.id),
     (v) => v >= 1.5,
     (v) => `${v.toFixed(2)}x`,
   );
   judge(
     'end-to-end (1 worker) >= 3x BullMQ',
-    ratioTo('BullMQ'),
+    ratioTo('bullmq'),
     (v) => v >= 3,
     (v) => `${v.toFixed(2)}x`,
   );
   const ourP99 = roost ? lat(roost.latency, 'p99') : null;
-  const bullP99 = peer('BullMQ') ? lat(peer('BullMQ')!.latency, 'p99') : null;
+  const bullP99 = peer('bullmq') ? lat(peer('bullmq')!.latency, 'p99') : null;
   judge(
     'light-load dispatch p99 <= BullMQ p99',
     ourP99 !== null && bullP99 !== null ? ourP99 - bullP99 : null,
@@ -320,11 +326,11 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
     (v) => `${(100 * v).toFixed(0)}%`,
   );
   const pg = typeof r.roostPg === 'object' && r.roostPg !== null ? r.roostPg : null;
-  const graphileFigs = peer('graphile-worker');
+  const graphileFigs = peer(GRAPHILE.id);
   const pgE2e = pg ? num(pg.endToEnd1) : null;
   const gE2e = graphileFigs ? num(graphileFigs.endToEnd1) : null;
   judge(
-    'on PostgreSQL: end-to-end (1 worker) >= graphile-worker',
+    `on PostgreSQL: end-to-end (1 worker) >= ${GRAPHILE.name}`,
     pgE2e !== null && gE2e !== null ? pgE2e / gE2e : null,
     (v) => v >= 1,
     (v) => `${v.toFixed(2)}x`,
@@ -332,7 +338,7 @@ function targets(r: Results): Array<{ target: string; value: string; verdict: Ve
   const pgP99 = pg ? lat(pg.latency, 'p99') : null;
   const gP99 = graphileFigs ? lat(graphileFigs.latency, 'p99') : null;
   judge(
-    'on PostgreSQL: dispatch p99 < graphile-worker p99',
+    `on PostgreSQL: dispatch p99 < ${GRAPHILE.name} p99`,
     pgP99 !== null && gP99 !== null ? pgP99 - gP99 : null,
     (v) => v < 0,
     () => `${fmtMs(pgP99!)} ms vs ${fmtMs(gP99!)} ms`,
@@ -361,7 +367,7 @@ function report(r: Results, s: typeof FULL): string {
       (r.load.otherShare > 0.05
         ? ' — other processes competed for the CPU: figures are lower and noisier than on an idle machine'
         : ''),
-    ...r.peers.map((p) => `${p.name}: ${p.versions}; server ${p.server}; ${p.settings}`),
+    ...r.peers.map((p) => `${p.name}: ${p.versions}; node ${p.node}; server ${p.server}; ${p.settings}`),
     `jobs: no-op handler (bench/fixtures/noop.js), kind ${KIND}; worker concurrency ${s.workerConcurrency}; ` +
       `end-to-end: ${s.endToEnd.toLocaleString('en-US')} jobs, the producer sending batches of ${s.producerBatch} (${s.producerBatchesInFlight} calls in flight) ` +
       `or one job per call (${s.inFlight} in flight); latency: ${s.latencyJobs} jobs at ${s.latencyPerSec}/s, one at a time, enqueue call start to handler start`,
@@ -378,7 +384,7 @@ function report(r: Results, s: typeof FULL): string {
           comparison(
             'Roost on PostgreSQL',
             r.roostPg,
-            r.peers.filter((p) => p.name !== 'BullMQ'),
+            r.peers.filter((p) => p.id !== 'bullmq'),
             s,
           ),
         ]),
@@ -401,20 +407,8 @@ function report(r: Results, s: typeof FULL): string {
 
 // ---- Orchestration ----
 
-async function peerWorker(name: string): Promise<void> {
-  const config = JSON.parse(process.env.BENCH_PEER_CONFIG ?? '{}') as WorkerConfig;
-  if (name === 'bullmq') return runBullmqWorker(config);
-  if (name === 'graphile') return runGraphileWorker(config);
-  if (name === 'pgboss') return runPgbossWorker(config);
-  throw new Error(`unknown peer worker '${name}'`);
-}
-
 async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
-  if (flags.peerWorker) {
-    await peerWorker(flags.peerWorker);
-    return -1; // keeps running until SIGTERM
-  }
   const sizes = flags.quick ? QUICK : FULL;
   const started = Date.now();
   let quiet = false; // once aborting, the steps still unwinding have nothing useful to say
@@ -422,6 +416,9 @@ async function main(): Promise<number> {
     void (quiet || process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`));
   if (flags.profileDir) mkdirSync(flags.profileDir, { recursive: true });
   const ctx: Ctx = { quick: flags.quick, sizes, profileDir: flags.profileDir, log };
+  const peers = PEERS.filter((p) => flags.only.has(p.id));
+  // A first run installs bench/peers-next: before the load is read and the CPU meter and clock start.
+  const node22: NextNode = peers.some((p) => p.from === NEXT_DIR) ? await nextNode(log) : { skipped: 'not run' };
 
   const results: Results = {
     date: new Date().toISOString(),
@@ -469,12 +466,10 @@ async function main(): Promise<number> {
       log('store ceiling');
       results.ceiling = await storeCeiling(ctx, KIND).catch((e: unknown) => `failed (${(e as Error).message})`);
     }
-    const peers = [
-      flags.only.has('bullmq') ? bullmq() : null,
-      flags.only.has('graphile') ? graphile(sizes.inFlight) : null,
-      flags.only.has('pgboss') ? pgboss(sizes.inFlight) : null,
-    ];
-    for (const p of peers) if (p) results.peers.push(await runPeer(ctx, p));
+    for (const p of peers)
+      results.peers.push(
+        p.from === NEXT_DIR ? await runNextPeer(ctx, p, node22) : await runPeer(ctx, await p.adapter(sizes.inFlight)),
+      );
     if (flags.only.has('front-door')) {
       log('front door vs direct (tiny GGUF)');
       results.frontDoor = await frontDoor(sizes.frontDoorRuns).catch(

@@ -1,10 +1,13 @@
 /**
- * The peers (BullMQ, graphile-worker, pg-boss) measured like Roost: the same drivers, the same
- * producer pattern in this process, and their workers in separate processes (this bench's
- * main.js in `--peer-worker` mode) running the same no-op handler (bench/fixtures/noop.js).
- * A peer whose server cannot be reached is reported as skipped, with the reason.
+ * The peers (bench/peerList.ts) measured like Roost: the same drivers, the producer in the process
+ * that runs runPeer, and their workers in separate processes (bench/peerWorker.ts) running the same
+ * no-op handler (bench/fixtures/noop.js). Every process that loads a peer's library runs on the
+ * same Node: the bench's own, or for the peers that need Node 22, the one the bench/peers-next
+ * folder holds (bench/peersNext.ts runs runPeer there). A peer whose server cannot be reached is
+ * reported as skipped, with the reason.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
@@ -28,12 +31,18 @@ import { sleep, withTimeout } from './time.js';
 /** What a peer's worker process is told: where its queue is, and how many jobs it runs at once. */
 export type WorkerConfig = Record<string, unknown> & { concurrency: number };
 
-export interface PeerAdapter {
-  /** As printed: "BullMQ". */
-  name: string;
-  /** The `--peer-worker` name: "bullmq". */
+/** Which peer, as bench/peerList.ts names it. */
+export interface PeerId {
+  /** The `--only` id: "graphile-next". */
   id: string;
-  /** npm packages whose versions are printed. */
+  /** As printed: "graphile-worker 0.18 (Node 22)". */
+  name: string;
+  /** The folder whose node_modules hold its packages: the root, or bench/peers-next. */
+  from: string;
+}
+
+export interface PeerAdapter extends PeerId {
+  /** npm packages whose versions are printed (as installed in `from`). */
   packages: string[];
   /** How the peer is configured, in a few words. */
   settings: string;
@@ -63,23 +72,36 @@ export interface PeerFigures {
 }
 
 export interface PeerResult {
+  id: string;
   name: string;
   versions: string;
+  /** The Node that ran its producer and workers: "v22.23.5". */
+  node: string;
   server: string;
   settings: string;
   /** The figures, or why the peer was skipped. */
   figures: PeerFigures | string;
 }
 
-/** The installed version of an npm package, read from its package.json. */
-export function packageVersion(name: string): string {
+/** The version of an npm package installed in `from`'s node_modules, read from its package.json. */
+export function packageVersion(name: string, from = packageRoot): string {
   try {
-    return (
-      JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
-    ).version;
+    return (JSON.parse(readFileSync(join(from, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'not installed';
   }
+}
+
+/** Imports the npm package `name` installed in `from`'s node_modules (not the root's, for bench/peers-next). */
+export async function importFrom(from: string, name: string): Promise<unknown> {
+  const file = createRequire(join(from, 'package.json')).resolve(name);
+  return import(pathToFileURL(file).href);
+}
+
+/** The PostgreSQL schema a peer's run in process `pid` keeps its queues in (the PostgreSQL peers). */
+export function peerSchema(id: string, pid = process.pid): string {
+  return `roost_bench_${id.replace(/-/g, '_')}_${pid}`;
 }
 
 /** The shared no-op handler, for the peers' worker processes. */
@@ -105,7 +127,7 @@ export function workerReady(stop: () => Promise<void>): void {
   process.send?.({ type: 'bench.ready' });
 }
 
-const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
+const PEER_WORKER_JS = fileURLToPath(new URL('./peerWorker.js', import.meta.url));
 
 async function startPeerWorkers(
   adapter: PeerAdapter,
@@ -121,7 +143,7 @@ async function startPeerWorkers(
     const child = new Child(
       `${adapter.name} worker ${k} (${scenario})`,
       process.execPath,
-      [MAIN_JS, '--peer-worker', adapter.id],
+      [PEER_WORKER_JS, adapter.id],
       { env, ipc: true, cwd: packageRoot },
     );
     probe.attach(child);
@@ -211,8 +233,10 @@ async function enqueueFigures(
 
 export async function runPeer(ctx: Ctx, a: PeerAdapter): Promise<PeerResult> {
   const result: PeerResult = {
+    id: a.id,
     name: a.name,
-    versions: a.packages.map((p) => `${p} ${packageVersion(p)}`).join(', '),
+    versions: a.packages.map((p) => `${p} ${packageVersion(p, a.from)}`).join(', '),
+    node: process.version,
     server: '-',
     settings: a.settings,
     figures: '',

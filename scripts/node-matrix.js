@@ -69,7 +69,16 @@ for (const name of VERSIONS) {
   try {
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     console.log(`\n# Node ${version}: the fast tier and a start-and-submit smoke (in ${copy})\n`);
-    sh('rsync', ['-a', '--exclude=/.git', '--exclude=/test/servers', '--exclude=/roost-data', './', copy + '/']);
+    // Nor the bench's Node 22 peers (bench/peers-next/node_modules, 200 MB): no test reads them.
+    sh('rsync', [
+      '-a',
+      '--exclude=/.git',
+      '--exclude=/test/servers',
+      '--exclude=/bench/peers-next/node_modules',
+      '--exclude=/roost-data',
+      './',
+      copy + '/',
+    ]);
     // node-gyp builds against this Node's own headers (the package ships them); nothing is downloaded.
     sh('npm', ['rebuild', 'better-sqlite3', `--nodedir=${pkg}`, '--loglevel=error'], { cwd: copy, env });
     sh(node, ['scripts/run-tests.js', '--unit'], { cwd: copy, env });
