@@ -53,6 +53,14 @@ describe('discord connector', () => {
   before(async () => {
     t = await startTestHub();
     fake = await new DiscordFake().start('bot-token');
+    // A command the application had before Roost: registering /ask must leave it alone.
+    fake.commands.push({
+      id: fake.snowflake(),
+      name: 'roll',
+      description: 'Rolls a die',
+      type: 1,
+      options: [{ name: 'sides' }],
+    });
     channel = fake.snowflake();
     await t.hub.accounts.add({
       name: 'helper',
@@ -70,13 +78,16 @@ describe('discord connector', () => {
     await t.close();
   });
 
-  test('account test says who the bot is; /ask is registered and the gateway asks for message content', async () => {
+  test("account test says who the bot is; /ask is registered beside the application's other commands; the gateway asks for message content", async () => {
     const me = await c.whoami();
     assert.deepEqual([me.id, me.handle, me.displayName], [fake.bot.id, 'roostbot', 'Roost Bot']);
     assert.ok(me.can.some((x) => x.includes(channel)));
     assert.deepEqual(
       fake.commands.map((x) => [x.name, (x.options as Array<{ name: string }>)[0]!.name]),
-      [['ask', 'question']],
+      [
+        ['roll', 'sides'],
+        ['ask', 'question'],
+      ],
     );
     assert.ok(
       fake.gateway!.identified.every((i) => (i.intents & (1 << 15)) !== 0),

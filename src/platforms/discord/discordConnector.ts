@@ -120,12 +120,15 @@ export class DiscordConnector implements Connector {
     };
   }
 
-  /** Once per connector: the gateway up and /ask registered (a bulk overwrite, the same each time). */
+  /**
+   * Once per connector: the gateway up and /ask registered. Created by name, which overwrites an
+   * earlier /ask and leaves the application's other global commands (a bulk PUT would delete them).
+   */
   private async started(): Promise<void> {
     await this.self();
     const rest = await this.rest();
     this.commands ??= rest
-      .put(`/applications/${this.c.applicationId}/commands`, { body: [ASK_COMMAND] })
+      .post(`/applications/${this.c.applicationId}/commands`, { body: ASK_COMMAND })
       .catch((e: unknown) => {
         this.commands = null;
         throw e;
