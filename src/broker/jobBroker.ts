@@ -6,10 +6,7 @@ import { checkBatchSize, toNewJob } from './defaults.js';
 import { JobViews, type JobView } from './jobViews.js';
 import { routeOf } from './taskRoutes.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { mapInTurns } from '../util/inTurns.js';
-
-/** Jobs of a batch built in one turn of the event loop; a larger batch is written in a turn of its own. */
-export const TURN_JOBS = 100;
+import { mapInTurns, TURN_JOBS } from '../util/inTurns.js';
 
 /**
  * The client side of the broker: submits jobs, answers long-polls on them, cancels, stops early,

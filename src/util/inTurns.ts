@@ -1,5 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
+/** Jobs of a batch handled in one turn of the event loop (built, bound, serialised). */
+export const TURN_JOBS = 100;
+
 /**
  * Work over a large array spread across turns of the event loop, `per` items a turn, so that one
  * request's batch of 1000 jobs never holds the hub for more than a fraction of a millisecond per

@@ -381,6 +381,53 @@ export function storeContract(factory: StoreFactory): void {
       );
     });
 
+    // PostgreSQL binds a batch of over 100 jobs as array literals written in turns
+    // (columnLiterals); SQLite stages one of over 250 tasks. Neither may change a value.
+    test('a batch of 150 jobs keeps every value as sent: quotes, backslashes, braces, unicode, "NULL"', async () => {
+      const k = kind();
+      const odd = [
+        'a "quoted" word',
+        'back\\slash \\" both',
+        '{braces, and commas}',
+        'NULL',
+        '',
+        'ünïcødé ✓ 𝄞',
+        "it's",
+      ];
+      const { job: earlier } = await store.createJob(newJob({ kind: k, key: `${k}-taken "1"` }));
+      const jobs = Array.from({ length: 150 }, (_, i) =>
+        newJob({
+          kind: k,
+          variants: 2,
+          input: { text: odd[i % odd.length], i, nested: { list: [odd[(i + 1) % odd.length], null] } },
+          key: i % 10 === 0 ? `${k}-key "${i}" \\ {x}` : null,
+          requires: i % 3 === 0 ? { model: odd[i % odd.length]! } : null,
+          createdBy: i % 2 === 0 ? `tok_${i}` : null,
+        }),
+      );
+      jobs.push(newJob({ kind: k, key: `${k}-taken "1"` }), newJob({ kind: k, key: `${k}-key "0" \\ {x}` }));
+      const r = await store.createJobs(jobs);
+      assert.deepEqual(
+        r.jobs.map((j) => j.created),
+        [...jobs.slice(0, 150).map(() => true), false, false],
+      );
+      assert.equal(r.jobs[150]!.job.id, earlier.id);
+      assert.equal(r.jobs[151]!.job.id, r.jobs[0]!.job.id);
+      for (const [i, { job }] of r.jobs.slice(0, 150).entries()) {
+        assert.deepEqual(job.input, jobs[i]!.input);
+        assert.equal(job.key, jobs[i]!.key);
+        assert.deepEqual(job.requires, jobs[i]!.requires);
+        assert.deepEqual(job, (await store.getJob(job.id))!, 'a job answers as stored');
+      }
+      const claimed = (await store.claim('w', rc(k), 1000, T0)).tasks;
+      assert.equal(claimed.length, 301);
+      const byJob = new Map([
+        [earlier.id, earlier.input],
+        ...r.jobs.slice(0, 150).map(({ job }, i) => [job.id, jobs[i]!.input] as const),
+      ]);
+      for (const t of claimed) assert.deepEqual(t.input, byJob.get(t.jobId));
+    });
+
     test('retention deletes finished jobs past their age and keeps failed ones until purged', async () => {
       const k = kind();
       const ok = await store.createJob(newJob({ kind: k }));

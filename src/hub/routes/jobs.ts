@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { TURN_JOBS, type JobBroker } from '../../broker/jobBroker.js';
+import type { JobBroker } from '../../broker/jobBroker.js';
 import { InputError } from '../../errors.js';
 import type { JobEvent, JobSpec } from '../../types/jobs.js';
 import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types/jobs.js';
@@ -9,7 +9,7 @@ import { checkKnown, durationParam, enumParam, intParam, patternParam, stringPar
 import { BatchBody, IdParams, JobBody, JobListQuery } from '../schemas.js';
 import type { Static } from '@sinclair/typebox';
 import { SseStream } from '../sse.js';
-import { stringifyInTurns } from '../../util/inTurns.js';
+import { stringifyInTurns, TURN_JOBS } from '../../util/inTurns.js';
 import type { Tokens } from '../tokens.js';
 import { checkJob, checkSubmitted, ownerOf, visibleJob } from '../jobAccess.js';
 

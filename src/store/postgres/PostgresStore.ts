@@ -9,7 +9,8 @@ import { migrate } from './migrate.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { PgRollups } from './rollups.js';
 import { PgCounts } from './counts.js';
-import { insertJobs } from './creation.js';
+import { columnLiterals, insertJobs } from './creation.js';
+import { TURN_JOBS } from '../../util/inTurns.js';
 import type { CompanionStores } from '../companions.js';
 import { pgCompanions } from './companions.js';
 
@@ -80,7 +81,9 @@ export class PostgresStore implements Store {
   }
 
   async createJobs(jobs: NewJob[]): Promise<{ jobs: Array<{ job: Job; created: boolean }>; changes: Changes }> {
-    const inserted = await insertJobs(this.core.first, jobs);
+    // A large batch is bound in turns first; a claim issued behind it then waits for its wake-up.
+    const cols = jobs.length > TURN_JOBS ? await columnLiterals(jobs) : undefined;
+    const inserted = await insertJobs(this.core.first, jobs, cols);
     // Keys already taken (perhaps by another hub a moment ago): those jobs answer, read after the commit.
     const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
     const byKey = new Map<string, Job>();

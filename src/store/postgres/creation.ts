@@ -3,6 +3,8 @@ import { newJobView } from '../rows.js';
 import type { Changes } from '../store.js';
 import { noChanges } from '../store.js';
 import type { Query } from './core.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { TURN_JOBS } from '../../util/inTurns.js';
 
 /** What insertJobs made of each job: the job as created, or null where its key was taken. */
 export interface Inserted {
@@ -39,15 +41,36 @@ function columns(jobs: NewJob[]): unknown[][] {
   return cols;
 }
 
+/** One element of a PostgreSQL array literal, as pg would write it. */
+function element(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') return String(v);
+  return `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 /**
- * Creates a batch of jobs with their tasks in one statement (one round trip, its own commit).
- * Jobs answer as written, without reading them back; the caller reads the jobs whose key was taken.
+ * columns(jobs) as array literals ('{...}'), written TURN_JOBS jobs a turn: pg binding 18 arrays
+ * of 1000 elements held the hub 3.5 ms in one turn (10-36 ms before the JIT had it).
  */
-export async function insertJobs(q: Query, jobs: NewJob[]): Promise<Inserted> {
+export async function columnLiterals(jobs: NewJob[]): Promise<string[]> {
+  const parts: string[][] = Array.from({ length: 18 }, () => []);
+  for (let first = 0; first < jobs.length; first += TURN_JOBS) {
+    if (first > 0) await nextTurn();
+    columns(jobs.slice(first, first + TURN_JOBS)).forEach((col, c) => parts[c]!.push(col.map(element).join(',')));
+  }
+  return parts.map((p) => `{${p.join(',')}}`);
+}
+
+/**
+ * Creates a batch of jobs with their tasks in one statement (one round trip, its own commit), its
+ * columns given as arrays or as columnLiterals. Jobs answer as written, without reading them back;
+ * the caller reads the jobs whose key was taken.
+ */
+export async function insertJobs(q: Query, jobs: NewJob[], cols: unknown[] = columns(jobs)): Promise<Inserted> {
   const changes = noChanges();
   const out: Array<Job | null> = new Array(jobs.length).fill(null);
   const statement = jobs.some((j) => j.key !== null) ? 'insertJobs' : 'insertKeylessJobs';
-  for (const r of (await q(statement, columns(jobs))).rows) {
+  for (const r of (await q(statement, cols)).rows) {
     const job = jobs[r.pos - 1]!;
     const view = newJobView(job);
     out[r.pos - 1] = view;
