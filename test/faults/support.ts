@@ -1,8 +1,8 @@
-/** Test-side helpers shared by the fault tests: job event streams, bounded waits, bounded concurrency. */
+/** Test-side helpers shared by the fault tests: job event streams, bounded waits, the workers a hub sees, bounded concurrency. */
 import http from 'node:http';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
-import type { HubClient } from '../../src/client/hubClient.js';
-import { withTimeout } from '../helpers/processes.js';
+import { HubClient } from '../../src/client/hubClient.js';
+import { withTimeout, type HubProcess } from '../helpers/processes.js';
 
 export interface JobWatch {
   /** Resolves with the job once the stream is open (its first event); from then on nothing is missed. */
@@ -97,6 +97,20 @@ export async function pollUntil(
     if (Date.now() > deadline) throw new Error(`${what}: not true after ${round + 1} checks in ${timeoutMs} ms`);
     await (paceMs > 0 ? delay(paceMs) : nextTurn());
   }
+}
+
+/** Waits until the (restarted) hub lists these workers as connected: they have reached it. */
+export async function workersConnected(hub: HubProcess, workerIds: string[]): Promise<void> {
+  const admin = new HubClient(hub.url, hub.adminToken);
+  await pollUntil(
+    `workers ${workerIds.join(', ')} connected to the hub (pid ${hub.pid})`,
+    async () => {
+      const { workers } = await admin.get<{ workers: Array<{ workerId: string; connected: boolean }> }>('/v1/workers');
+      return workerIds.every((id) => workers.some((w) => w.workerId === id && w.connected));
+    },
+    30_000,
+    50,
+  );
 }
 
 /** Runs `fn` over the items with at most `limit` at once; the first error rejects. */
