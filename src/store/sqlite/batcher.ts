@@ -37,19 +37,37 @@ export class TxBatcher {
     );
   }
 
+  /** While set, writes queue up and wait (the WAL checkpoint catching up); reads go on. */
+  private held = false;
+
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  /** Commits whatever is queued now; used on shutdown so no accepted write is dropped. */
+  /** Holds the writes until `done` settles, then commits what queued meanwhile. */
+  holdUntil(done: Promise<unknown>): void {
+    if (this.held) return;
+    this.held = true;
+    void done.finally(() => {
+      this.held = false;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.held || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.held) this.flush();
+    });
+  }
+
+  /** Commits whatever is queued now, held or not; used on shutdown so no accepted write is dropped. */
   flush(): void {
-    this.scheduled = false;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];

@@ -30,10 +30,7 @@ export class SqliteCore {
     this.db.pragma('wal_autocheckpoint = 0');
     this.st = prepareStatements(this.db);
     this.batch = new TxBatcher(this.db);
-    // Between transactions: the batcher commits synchronously, so any callback runs outside one.
-    this.checkpointer = new WalCheckpointer(file, () => {
-      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
-    });
+    this.checkpointer = new WalCheckpointer(file, (done) => this.batch.holdUntil(done));
     this.seq = (this.st.maxSeq.get() as Row).m;
   }
 
