@@ -49,7 +49,7 @@ export interface ProxyObserver {
 export interface ProxyOptions {
   store: PlatformStore;
   /** The budget of `PLATFORM` or `PLATFORM:ACCOUNT`, if one is configured. */
-  budgets(key: string): Budgets | undefined;
+  budgets: (key: string) => Budgets | undefined;
   retentionMs: number;
   log: Logger;
   observer?: ProxyObserver;
