@@ -178,7 +178,7 @@ export class PlatformProxy {
           signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), this.closing.signal]),
         });
         const text = await r.text();
-        res = { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) };
+        res = { status: r.status, headers: r.headers, text, json: <T>() => JSON.parse(text) as T };
       } catch (e) {
         error = e as Error;
       }
