@@ -3,40 +3,109 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** The rules that check what is done with an `any`. */
+const noUnsafe = {
+  '@typescript-eslint/no-unsafe-argument': 'off',
+  '@typescript-eslint/no-unsafe-assignment': 'off',
+  '@typescript-eslint/no-unsafe-call': 'off',
+  '@typescript-eslint/no-unsafe-member-access': 'off',
+  '@typescript-eslint/no-unsafe-return': 'off',
+};
+
+/**
+ * Pending: findings in files that were being edited while type-aware linting came in (bench/,
+ * test/faults/, the SQLite and PostgreSQL adapters). The lead fixes them after merging the
+ * lint-types branch; then this list goes. File, and the rules with findings in it.
+ */
+const pending = {
+  'bench/batchBlock.ts': ['no-unsafe-assignment'],
+  'bench/drivers.ts': ['only-throw-error'],
+  'bench/main.ts': ['no-base-to-string'],
+  'bench/roost.ts': ['only-throw-error'],
+  'src/store/postgres/PostgresStore.ts': ['no-redundant-type-constituents'],
+  'src/store/postgres/core.ts': ['no-unsafe-enum-comparison'],
+  'src/store/sqlite/SqliteStore.ts': ['no-redundant-type-constituents'],
+  'test/faults/hubKill.test.ts': ['await-thenable'],
+  'test/faults/pgOutage.test.ts': ['restrict-template-expressions'],
+};
+
 export default tseslint.config(
   { ignores: ['dist/', '**/node_modules/', 'roost-data/', 'test/servers/'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      globals: {
-        process: 'readonly',
-        console: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        setImmediate: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        URL: 'readonly',
-        Buffer: 'readonly',
-        AbortController: 'readonly',
-        AbortSignal: 'readonly',
-        fetch: 'readonly',
-        TextDecoder: 'readonly',
-        performance: 'readonly',
-      },
+      // Each file is checked with the types of the nearest tsconfig.json: the root one for src/,
+      // test/ and bench/, src/web/tsconfig.json for the dashboard.
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       // Store rows come from SQL untyped; the adapters type them at the boundary.
       '@typescript-eslint/no-explicit-any': 'off',
       // Leaving fields out of an object by rest destructuring is how a value is narrowed here.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // node:test's test() and describe() return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
+      ],
+      // `async` without an `await` is how synchronous code (the SQLite adapters, fakes, route handlers)
+      // implements an interface that returns a promise: a throw in it still becomes a rejection.
+      '@typescript-eslint/require-await': 'off',
+      // The code indexes with `!` as if noUncheckedIndexedAccess were on (tsc with it finds 2 errors);
+      // under the tsconfig as it is, this rule would strip every one of them.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      // `{}` is what `unknown` narrows to once null is ruled out: String() of it is meant, as of unknown.
+      '@typescript-eslint/no-base-to-string': [
+        'error',
+        { ignoredTypeNames: ['Error', 'RegExp', 'URL', 'URLSearchParams', '{}'] },
+      ],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        {
+          allow: [
+            { from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] },
+            // Node's own (in @types/node, not the ES lib).
+            { from: 'package', package: 'url', name: ['URL', 'URLSearchParams'] },
+          ],
+        },
+      ],
     },
+  },
+  {
+    files: ['**/*.{js,mjs,ts}'],
+    ignores: ['src/web/**/*.ts'],
+    languageOptions: { globals: globals.node },
   },
   {
     // The dashboard runs in the browser.
     files: ['src/web/**/*.{ts,tsx}'],
     languageOptions: { globals: globals.browser },
   },
+  {
+    // The plain JavaScript files (scripts, bin, examples, fixtures, configs) are in no tsconfig.
+    files: ['**/*.{js,mjs}'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Store rows are `Row = Record<string, any>` until they are typed (src/store/rows.ts); until
+    // then what the store code does with them is unchecked.
+    files: ['src/store/**/*.ts'],
+    rules: noUnsafe,
+  },
+  {
+    // Tests read replies, stdout and rows as JSON (`any`) and check them with assert.
+    files: ['test/**/*.ts'],
+    rules: noUnsafe,
+  },
+  // The pending findings (above).
+  ...Object.entries(pending).map(([file, rules]) => ({
+    files: [file],
+    rules: Object.fromEntries(rules.map((r) => [`@typescript-eslint/${r}`, 'off'])),
+  })),
   prettier,
 );

@@ -23,7 +23,7 @@ export interface BotFleetOptions {
   /** The bot's thread has loaded its module, or it is gone. */
   onRunning(name: string, running: boolean): void;
   /** The module of a bot waiting for it is there again. */
-  appeared(name: string): void;
+  appeared: (name: string) => void;
 }
 
 /** The bot processes this hub runs, and the bots it would run but for a missing module file. */

@@ -29,11 +29,11 @@ export interface BotProcessOptions {
   makeHost(meta: BotMeta): Promise<BotHost>;
   /** The bot met something only a person can fix (bad credentials, a refused post): it stops, and is paused. */
   halt(reason: string): void;
-  log(level: BotLogLevel, msg: string, data?: unknown): void;
+  log: (level: BotLogLevel, msg: string, data?: unknown) => void;
   /** Called when `running` changes: the thread has loaded the module, or it is gone. */
   onRunning?(running: boolean): void;
   /** A handler run ended, well or not. */
-  ran(run: BotRun): void;
+  ran: (run: BotRun) => void;
 }
 
 /**

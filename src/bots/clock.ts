@@ -1,6 +1,7 @@
 /** Time as the scheduler sees it; tests inject one they move by hand. */
 export interface Clock {
-  now(): number;
+  /** Called detached (`clock.now` is handed on as a function). */
+  now: () => number;
   /** Calls `fn` once `ms` have passed; the returned function cancels it. */
   setTimer(fn: () => void, ms: number): () => void;
 }

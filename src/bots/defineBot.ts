@@ -138,7 +138,7 @@ export function defineBot(def: BotDefinition): BotDefinition {
     if (def[h] !== undefined && typeof def[h] !== 'function')
       throw new Error(`bot ${def.name}: ${h} must be a function`);
   }
-  if (!HANDLERS.some((h) => def[h]))
+  if (!HANDLERS.some((h) => typeof def[h] === 'function'))
     throw new Error(`bot ${def.name}: give at least one handler (${HANDLERS.join(', ')})`);
   return def;
 }

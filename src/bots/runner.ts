@@ -122,11 +122,10 @@ async function main(): Promise<void> {
     } else if (m.type === 'jobResult') {
       resultHandlers.get(m.id)?.(m.jobId, m.result);
     } else {
-      const handler = def[m.handler] as (...a: unknown[]) => unknown;
       const args =
         m.handler === 'onSchedule' ? [ctx, { scheduledAt: m.scheduledAt }] : m.event ? [m.event, ctx] : [ctx];
       Promise.resolve()
-        .then(() => handler.apply(def, args))
+        .then(() => (def[m.handler] as (...a: unknown[]) => unknown).apply(def, args))
         .then(
           () => send({ type: 'invoked', id: m.id, ok: true }),
           (e: unknown) =>

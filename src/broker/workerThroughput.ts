@@ -16,7 +16,7 @@ export class WorkerThroughput {
     // Once a minute, minutes that left the window go, and with them workers gone for an hour.
     if (minute !== this.sweptAt) this.sweep(minute);
     let minutes = this.byWorker.get(workerId);
-    if (!minutes) this.byWorker.set(workerId, (minutes = new Map()));
+    if (!minutes) this.byWorker.set(workerId, (minutes = new Map<number, number>()));
     minutes.set(minute, (minutes.get(minute) ?? 0) + count);
   }
 

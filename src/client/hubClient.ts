@@ -205,7 +205,7 @@ export class HubClient {
         res.on('end', () => {
           let parsed: { error?: { code?: string; message?: string; field?: string } } | undefined;
           try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof parsed;
           } catch {
             parsed = undefined;
           }

@@ -180,7 +180,9 @@ export async function buildServer({
   app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
     // Components are named by their $id (Job, Task...), not def-0, def-1...
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     openapi: {
       // 3.1: schemas are JSON Schema 2020-12, so `null` is a type (3.0 has no way to say it).
       openapi: '3.1.0',

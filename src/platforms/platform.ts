@@ -19,11 +19,11 @@ export interface ConnectorDeps {
   channel: AccountChannel;
   /** The hub's built-in platform, for the sandbox connector. */
   sandbox: Sandbox;
-  now(): number;
+  now: () => number;
   /** Seals and stores renewed credentials (a refreshed session or token). */
   saveCredentials(c: Credentials): Promise<void>;
   /** A live connection (IRC) heard something: the bots reading the account poll at once. */
-  wake(): void;
+  wake: () => void;
 }
 
 export interface PlatformDefinition {
@@ -43,6 +43,6 @@ export interface PlatformDefinition {
   /** Budgets applied unless the config gives others (`platformBudgets`). */
   budgets?: { platform?: Budgets; account?: Budgets };
   /** Rate-limit signals beyond the common headers (a 429's body, say). */
-  signal?(res: ProxyResponse, now: number): RateSignal | null;
+  signal?: (res: ProxyResponse, now: number) => RateSignal | null;
   connect(account: AccountSpec, deps: ConnectorDeps): Connector;
 }

@@ -153,7 +153,7 @@ export interface Store {
   /** Retention: deletes succeeded and cancelled jobs finished before `before`; returns how many. */
   sweep(before: number, limit: number): Promise<number>;
   /** Deletes the job of a dead task (or of every dead task with 'all'); returns jobs deleted. */
-  purgeDead(taskId: string | 'all'): Promise<number>;
+  purgeDead(taskId: string): Promise<number>;
 
   /**
    * Leases up to `max` ready tasks from the given routes, best priority then oldest first, within

@@ -44,7 +44,7 @@ export function messageOf(e: unknown): string {
   return e instanceof ApiError || e instanceof Error ? e.message : String(e);
 }
 
-/** Runs an action from a button, remembering its error to show beside it. */
+/** Runs an action from a button, remembering its error to show beside it: `run` never rejects. */
 export function useAction(): {
   busy: boolean;
   error: string | null;

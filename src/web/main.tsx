@@ -70,6 +70,7 @@ function Shell({ session, onLogout }: { session: SessionInfo; onLogout: () => vo
   const route = useRoute();
   const page = PAGES.find((p) => p.path === (route.path[0] ?? ''));
   const refused = page?.adminOnly && session.scope !== 'admin';
+  // Signed out here whatever the hub answers: it never rejects.
   const logout = async () => {
     await api('DELETE', '/v1/session').catch(() => undefined);
     onLogout();
@@ -92,7 +93,7 @@ function Shell({ session, onLogout }: { session: SessionInfo; onLogout: () => vo
           <div>
             <span class="badge">{session.scope}</span> <span class="mono small">{session.tokenId}</span>
           </div>
-          <button class="link" onClick={logout}>
+          <button class="link" onClick={() => void logout()}>
             Log out
           </button>
         </div>

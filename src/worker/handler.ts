@@ -33,7 +33,8 @@ export interface Handler {
   offers?: Array<Record<string, string>>;
   /** Called once before the worker starts claiming (load a model, train a chain). */
   init?(): Promise<void> | void;
-  run(input: unknown, ctx: TaskContext): Promise<unknown> | unknown;
+  /** The output, or a promise of it. */
+  run(input: unknown, ctx: TaskContext): unknown;
 }
 
 /**

@@ -37,7 +37,7 @@ export async function loadHandlerModule(path: string): Promise<Handler[]> {
   }
   const exported = mod.handlers ?? mod.default;
   const list: Handler[] = [];
-  if (Array.isArray(exported)) list.push(...exported);
+  if (Array.isArray(exported)) list.push(...(exported as Handler[]));
   else if (exported && typeof exported === 'object') {
     for (const [kind, h] of Object.entries(exported)) {
       list.push(

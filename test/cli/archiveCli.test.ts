@@ -37,7 +37,7 @@ before(async () => {
   jobId = (JSON.parse(job.stdout.trim().split('\n').at(-1)!) as { id: string }).id;
 });
 after(async () => {
-  hub?.stop();
+  await hub?.stop();
   rmSync(work, { recursive: true, force: true });
   await db?.drop();
 });
@@ -172,7 +172,7 @@ describe('roost export and import', () => {
         assert.equal(job.state, 'succeeded');
         assert.equal(job.results.length, 3);
       } finally {
-        moved.stop();
+        await moved.stop();
       }
     });
   }

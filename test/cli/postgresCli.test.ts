@@ -16,7 +16,7 @@ if (!db) {
     hub = await startHub(['--store', db.url]);
   });
   after(async () => {
-    hub?.stop();
+    await hub?.stop();
     await db.drop();
   });
 

@@ -5,7 +5,7 @@ import type { BotStore, SandboxStore } from '../../src/store/botStore.js';
 export interface BotStoreFactory {
   name: string;
   /** Fresh, empty stores; close() closes what open() opened. */
-  open(): Promise<{ bots: BotStore; sandbox: SandboxStore; close(): Promise<void> }>;
+  open(): Promise<{ bots: BotStore; sandbox: SandboxStore; close: () => Promise<void> }>;
 }
 
 const T0 = 1_700_000_000_000;

@@ -58,7 +58,7 @@ test(
           req.on('error', reject);
           req.on('response', (res) => {
             let text = '';
-            res.on('data', (c: Buffer) => (text += c));
+            res.on('data', (c: Buffer) => (text += c.toString()));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
           });
           body.stream.pipe(req);

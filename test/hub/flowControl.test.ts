@@ -232,7 +232,7 @@ test('a rate limit spaces the starts of a key as its token bucket allows', { tim
         const gap = starts[j]! - starts[i]!;
         assert.ok(
           gap >= (j - i - 1) * 500 - slack,
-          `starts ${i} and ${j} are ${gap} ms apart; the bucket allows ${j - i + 1} starts only over ${(j - i - 1) * 500} ms (starts: ${starts.map((s) => s - starts[0]!)})`,
+          `starts ${i} and ${j} are ${gap} ms apart; the bucket allows ${j - i + 1} starts only over ${(j - i - 1) * 500} ms (starts: ${starts.map((s) => s - starts[0]!).join(', ')})`,
         );
       }
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, mock, test } from 'node:test';
 import { pino } from 'pino';
 import { HubError, HubClient } from '../../src/client/hubClient.js';
 import { LogSink } from '../../src/hub/logSink.js';
@@ -34,12 +34,11 @@ test("a 500's reply carries an id that finds its log line, over HTTP and with ro
   const client = await h.as('client');
   const { id: jobId } = await client.post<{ id: string }>('/v1/jobs', { kind: 'test.echo', input: 1 });
   // A fault of the hub's own (a bug), injected where the route calls the broker.
-  const wait = h.hub.broker.jobs.wait;
-  h.hub.broker.jobs.wait = async () => {
+  const wait = mock.method(h.hub.broker.jobs, 'wait', async () => {
     throw new Error('an injected fault');
-  };
+  });
   const e = await client.get(`/v1/jobs/${jobId}`).catch((x: unknown) => x);
-  h.hub.broker.jobs.wait = wait;
+  wait.mock.restore();
   assert.ok(e instanceof HubError && e.status === 500, String(e));
   const { id } = (e.body as { error: { id: string; message: string } }).error;
   assert.match(id, /^[0-9a-f]{24}$/);

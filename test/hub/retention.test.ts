@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { HubError } from '../../src/client/hubClient.js';
 import { sqliteOnly, startTestHub } from '../helpers/inProcessHub.js';
 import { claim, echoHandler, refused } from '../fixtures/apiHandlers.js';
 import { pollUntil, startAgents } from '../fixtures/flowHandlers.js';
@@ -75,7 +76,7 @@ test(
       const [firstPages, lastPages] = [pages[0]!, pages[ROUNDS - 1]!];
       assert.ok(
         lastPages <= firstPages * 2.5,
-        `page_count grew from ${firstPages} after round 1 to ${lastPages} after round ${ROUNDS} (all: ${pages}); totals: ${totals}`,
+        `page_count grew from ${firstPages} after round 1 to ${lastPages} after round ${ROUNDS} (all: ${pages.join(', ')}); totals: ${totals.join(', ')}`,
       );
     } finally {
       db.close();
@@ -106,7 +107,10 @@ test('a failed job outlives the sweeps until its dead task is purged', { timeout
       () =>
         client.get<any>(`/v1/jobs/${okJob.id}`).then(
           () => 'there',
-          (e) => (e.status === 404 ? 'gone' : Promise.reject(e)),
+          (e: unknown) => {
+            if (e instanceof HubError && e.status === 404) return 'gone';
+            throw e;
+          },
         ),
       (s) => s === 'gone',
       10_000,

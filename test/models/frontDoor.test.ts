@@ -98,7 +98,7 @@ test('streaming: each choice streams on its own index, then the usage chunk, the
   assert.deepEqual(finish, ['stop', 'stop', 'stop']);
   assert.ok(
     pieces.every((p) => p > 1),
-    `text came in pieces as it was generated: ${pieces}`,
+    `text came in pieces as it was generated: ${pieces.join(', ')}`,
   );
   assert.deepEqual(usage, { prompt_tokens: 4, completion_tokens: 18, total_tokens: 22 });
   assert.equal(afterUsage, 0, 'the usage chunk is the last');

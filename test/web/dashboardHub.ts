@@ -14,7 +14,7 @@ export interface DashboardHub extends TestHub {
   gated: GatedHandlers;
   worker: WorkerAgent;
   /** From now on, web.broken succeeds. */
-  repair(): void;
+  repair: () => void;
   /** Creates a bot from examples/bots/NAME.js. */
   createBot(name: string): Promise<unknown>;
 }
@@ -25,7 +25,7 @@ const quick: Handler = {
   run: async (input) => ({ text: `echo ${JSON.stringify(input)}` }),
 };
 /** Fails for good until repair() is called: what an operator fixes before redriving. */
-function brokenHandler(): { handler: Handler; repair(): void } {
+function brokenHandler(): { handler: Handler; repair: () => void } {
   let broken = true;
   return {
     handler: {

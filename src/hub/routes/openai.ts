@@ -106,7 +106,7 @@ export function openaiRoutes(app: FastifyInstance, deps: FrontDoorDeps): void {
         ...(b.conversation !== undefined || b.context_tokens !== undefined ? { context_tokens: budget } : {}),
       };
     } else {
-      const prompt = Array.isArray(b.prompt) && b.prompt.length === 1 ? b.prompt[0] : b.prompt;
+      const prompt: unknown = Array.isArray(b.prompt) && b.prompt.length === 1 ? b.prompt[0] : b.prompt;
       if (typeof prompt !== 'string') bad('prompt', 'prompt must be a string');
       input = { prompt };
     }

@@ -4,7 +4,12 @@
  * `interaction:CHANNEL:ID` for a slash command (the reply answers the interaction, or, once it
  * can no longer be answered, is a message in its channel).
  */
-import type { APIInteraction, APIMessage, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
+import {
+  InteractionType,
+  type APIInteraction,
+  type APIMessage,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord-api-types/v10';
 import type { EventType, PlatformPost, PostDraft } from '../connector.js';
 import { readImage } from '../draft.js';
 import { PlatformRefusal } from '../errors.js';
@@ -77,7 +82,7 @@ export function messageType(m: Message, me: string, dm: boolean): EventType {
 
 /** A slash command as a post whose `extra.command` names it (`/ask` is an ask event, others mentions); its text is the options' values. */
 export function interactionPost(i: APIInteraction, account: string): PlatformPost | null {
-  if (i.type !== 2 || !i.data || !('name' in i.data)) return null;
+  if (i.type !== InteractionType.ApplicationCommand || !i.data || !('name' in i.data)) return null;
   const user = i.member?.user ?? i.user;
   const channel = i.channel?.id ?? i.channel_id;
   const options = 'options' in i.data ? (i.data.options ?? []) : [];

@@ -189,7 +189,7 @@ export class IrcSession {
       setTimeout(resolve, timeoutMs).unref();
     });
     await timer.finally(() => this.waiters.delete(wake));
-    if (this.refused) throw this.refused;
+    this.throwIfRefused();
     if (!this.up)
       throw new Error(
         `account '${this.account}' is not connected to ${this.target.host}:${this.target.port} (${this.lastError}); it keeps trying`,

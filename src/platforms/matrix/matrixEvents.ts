@@ -76,7 +76,8 @@ export interface Reader {
 }
 
 const repliedTo = (c: Record<string, any>): string | null => {
-  const id = c['m.relates_to']?.['m.in_reply_to']?.event_id;
+  const relates = c['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: unknown } } | undefined;
+  const id = relates?.['m.in_reply_to']?.event_id;
   return typeof id === 'string' ? id : null;
 };
 

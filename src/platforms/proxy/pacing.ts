@@ -13,6 +13,12 @@ export interface Budget {
 /** One budget, or several windows a key's calls must all fit (Tumblr's 1,000 an hour and 5,000 a day). */
 export type Budgets = Budget | readonly Budget[];
 
+/** The budgets of a key as a list (Array.isArray would type a readonly one as `any[]`). */
+function windowsOf(b: Budgets | undefined): readonly Budget[] {
+  if (b === undefined) return [];
+  return 'count' in b ? [b] : b;
+}
+
 /** What a platform says of its limit in a response (headers or body). */
 export interface RateSignal {
   limit?: number;
@@ -113,8 +119,7 @@ export class Pacer {
       [`${platform}:${account}`, accountCost],
     ] as const) {
       if (points <= 0) continue;
-      const budgets = this.budgets(key);
-      for (const [i, budget] of (Array.isArray(budgets) ? budgets : budgets ? [budgets] : []).entries()) {
+      for (const [i, budget] of windowsOf(this.budgets(key)).entries()) {
         let bucket = this.buckets.get(`${key}#${i}`);
         if (!bucket) this.buckets.set(`${key}#${i}`, (bucket = new Bucket(budget, now)));
         wait = Math.max(wait, bucket.reserve(now, points));

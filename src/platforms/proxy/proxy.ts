@@ -49,7 +49,7 @@ export interface ProxyObserver {
 export interface ProxyOptions {
   store: PlatformStore;
   /** The budget of `PLATFORM` or `PLATFORM:ACCOUNT`, if one is configured. */
-  budgets(key: string): Budgets | undefined;
+  budgets: (key: string) => Budgets | undefined;
   retentionMs: number;
   log: Logger;
   observer?: ProxyObserver;
@@ -178,7 +178,7 @@ export class PlatformProxy {
           signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), this.closing.signal]),
         });
         const text = await r.text();
-        res = { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) };
+        res = { status: r.status, headers: r.headers, text, json: <T>() => JSON.parse(text) as T };
       } catch (e) {
         error = e as Error;
       }

@@ -36,7 +36,7 @@ import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/proxy.js';
 import { RedditAuth } from './redditAuth.js';
 import { redditSignal } from './redditSignal.js';
-import { endpoints, SITE, type ApiErrors, type Listing, type Thing } from './redditThings.js';
+import { endpoints, SITE, type ApiErrors, type Listing, type Thing, type WriteData } from './redditThings.js';
 
 const CLOCK_SKEW_MS = 60_000;
 const RECENT = 100;
@@ -119,7 +119,7 @@ export class RedditConnector implements Connector {
   }
 
   /** A write in Reddit's api_type=json envelope: RATELIMIT is waited out (the proxy holds the account), other errors refuse. */
-  private async write(path: string, form: Record<string, string>): Promise<Record<string, any>> {
+  private async write(path: string, form: Record<string, string>): Promise<WriteData> {
     for (;;) {
       const body = (await this.call('POST', path, { api_type: 'json', ...form })).json<ApiErrors>();
       const [error] = body.json?.errors ?? [];
@@ -224,7 +224,7 @@ export class RedditConnector implements Connector {
           `a Reddit reply answers a fullname (t1_…, t3_… or t4_…), got '${d.replyTo}'`,
         );
       const data = await this.write('/api/comment', { thing_id: d.replyTo, text: d.text });
-      return this.toPost(data.things[0].data as Thing);
+      return this.toPost(data.things![0]!.data);
     }
     const sr = this.creds.subreddit;
     if (!sr)
@@ -249,7 +249,7 @@ export class RedditConnector implements Connector {
   /** Changes the text of one of the account's comments or self posts. */
   async edit(id: string, text: string): Promise<PlatformPost> {
     const data = await this.write('/api/editusertext', { thing_id: id, text });
-    return this.toPost(data.things[0].data as Thing);
+    return this.toPost(data.things![0]!.data);
   }
 
   async findSent(intent: SendIntent): Promise<PlatformPost | null> {

@@ -22,7 +22,9 @@ export interface Listing {
   data: { children: Array<{ kind: string; data: Thing }>; after: string | null; before: string | null };
 }
 
-export type ApiErrors = { json?: { errors?: Array<[string, string, string?]>; data?: Record<string, any> } };
+/** What a write answers besides its errors: the thing written (a comment, an edit), or a new post's name and URL. */
+export type WriteData = { things?: Array<{ data: Thing }>; name?: string; url?: string };
+export type ApiErrors = { json?: { errors?: Array<[string, string, string?]>; data?: WriteData } };
 
 /** www.reddit.com means the real site (tokens there, API calls to oauth.reddit.com); any other URL serves both (a test server). */
 export function endpoints(instance: string): { token: string; root: string } {

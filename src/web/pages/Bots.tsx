@@ -87,11 +87,12 @@ export function Bots({ selected }: { selected: string | undefined }) {
 
 function BotDetail({ bot, reload, now }: { bot: BotView; reload: () => void; now: number }) {
   const action = useAction();
-  const act = (what: 'pause' | 'resume' | 'run') =>
-    action.run(async () => {
+  const act = (what: 'pause' | 'resume' | 'run') => {
+    void action.run(async () => {
       await post(`/v1/bots/${bot.name}/${what}`);
       reload();
     });
+  };
   return (
     <div class="grid-2 bot-detail" data-bot={bot.name}>
       <div class="card">

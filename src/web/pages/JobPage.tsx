@@ -70,12 +70,13 @@ export function JobPage({ id }: { id: string }) {
     return stop;
   }, [id, generation]);
 
-  const act = (path: string) =>
-    action.run(async () => {
+  const act = (path: string) => {
+    void action.run(async () => {
       await post(path);
       refresh();
       setGeneration((g) => g + 1);
     });
+  };
 
   if (error && !job) return <Notice kind="error">{error}</Notice>;
   if (!job) return <p class="muted">Loading…</p>;

@@ -9,6 +9,7 @@ export function Login({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // Keeps any error to show: it never rejects.
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -26,7 +27,7 @@ export function Login({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
 
   return (
     <div class="login">
-      <form class="login-card" onSubmit={submit}>
+      <form class="login-card" onSubmit={(e) => void submit(e)}>
         <div class="brand brand-large">
           <img src="/favicon.svg" alt="" width="36" height="36" /> Roost
         </div>

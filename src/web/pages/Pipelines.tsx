@@ -98,7 +98,9 @@ function RunPage({ id }: { id: string }) {
           <button
             class="danger"
             disabled={action.busy}
-            onClick={() => action.run(() => post(`/v1/pipelines/${encodeURIComponent(id)}/cancel`).then(run.reload))}
+            onClick={() =>
+              void action.run(() => post(`/v1/pipelines/${encodeURIComponent(id)}/cancel`).then(run.reload))
+            }
           >
             Cancel
           </button>

@@ -104,7 +104,8 @@ export class ExecProcess {
     const p = typeof msg.id === 'string' ? this.pending.get(msg.id) : undefined;
     if (!p) return; // a task that was cancelled or already answered
     if (msg.type === 'progress') {
-      p.ctx.progress(typeof msg.progress === 'number' ? msg.progress : 0, msg.partial);
+      // Best effort, and it never rejects (TaskContext.progress): the next message need not wait for it.
+      void p.ctx.progress(typeof msg.progress === 'number' ? msg.progress : 0, msg.partial);
     } else if (msg.type === 'result') {
       this.pending.delete(msg.id as string);
       p.resolve(msg.output ?? null);

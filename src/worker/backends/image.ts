@@ -121,10 +121,12 @@ async function errorText(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
   try {
     const b = JSON.parse(text) as Record<string, any>;
-    if (b.error && typeof b.error === 'object')
-      return [b.error.message, b.error.details, b.node_errors && JSON.stringify(b.node_errors)]
+    if (b.error && typeof b.error === 'object') {
+      const e = b.error as { message?: unknown; details?: unknown };
+      return [e.message, e.details, b.node_errors && JSON.stringify(b.node_errors)]
         .filter((s) => s && s !== '{}' && s !== '[]')
         .join('; ');
+    }
     if (Array.isArray(b.detail))
       return b.detail.map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).join('.')}: ${d.msg}`).join('; ');
     const parts = [b.error, b.detail, b.errors].filter((s) => typeof s === 'string' && s !== '');
