@@ -17,17 +17,6 @@ const noUnsafe = {
  * test/faults/, the SQLite and PostgreSQL adapters). The lead fixes them after merging the
  * lint-types branch; then this list goes. File, and the rules with findings in it.
  */
-const pending = {
-  'bench/batchBlock.ts': ['no-unsafe-assignment'],
-  'bench/drivers.ts': ['only-throw-error'],
-  'bench/main.ts': ['no-base-to-string'],
-  'bench/roost.ts': ['only-throw-error'],
-  'src/store/postgres/PostgresStore.ts': ['no-redundant-type-constituents'],
-  'src/store/postgres/core.ts': ['no-unsafe-enum-comparison'],
-  'src/store/sqlite/SqliteStore.ts': ['no-redundant-type-constituents'],
-  'test/faults/hubKill.test.ts': ['await-thenable'],
-  'test/faults/pgOutage.test.ts': ['restrict-template-expressions'],
-};
 
 export default tseslint.config(
   { ignores: ['dist/', '**/node_modules/', 'roost-data/', 'test/servers/'] },
@@ -102,10 +91,5 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: noUnsafe,
   },
-  // The pending findings (above).
-  ...Object.entries(pending).map(([file, rules]) => ({
-    files: [file],
-    rules: Object.fromEntries(rules.map((r) => [`@typescript-eslint/${r}`, 'off'])),
-  })),
   prettier,
 );

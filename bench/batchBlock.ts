@@ -72,7 +72,7 @@ async function main(): Promise<void> {
         delay.enable();
         const t = performance.now();
         child.stdin.write('go\n');
-        const status = (await lines.next()).value;
+        const status = (await lines.next()).value as string | undefined;
         took.push(performance.now() - t);
         delay.disable();
         if (status !== '200') throw new Error(`the batch was answered ${status}`);

@@ -32,7 +32,7 @@ async function pool(count: number, inFlight: number, one: (k: number) => Promise
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
-  if (failed !== null) throw failed;
+  if (failed !== null) throw toError(failed);
 }
 
 /** Jobs/s for `n` single enqueues with `inFlight` outstanding (1: one request at a time). */
@@ -153,8 +153,13 @@ export async function dispatchLatency(o: LatencyOptions): Promise<Summary> {
     if (failed !== null) break;
   }
   await withTimeout(Promise.all(calls), o.timeoutMs, 'latency: enqueue calls');
-  if (failed !== null) throw failed;
+  if (failed !== null) throw toError(failed);
   const ids = [...sentAt.keys()];
   await o.probe.waitForStarts(ids, o.timeoutMs, 'latency');
   return summarize(ids.map((i) => o.probe.starts.get(i)! - sentAt.get(i)!));
+}
+
+/** A failure caught as unknown, as the Error it is (or one saying what was thrown). */
+export function toError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(`thrown: ${String(e)}`);
 }

@@ -146,7 +146,7 @@ function comparison(name: string, figures: PeerFigures | string | null, peers: P
     key: 'enqueueOne' | 'enqueueParallel' | 'enqueueBatch' | 'endToEnd1' | 'endToEnd4' | 'endToEnd1Single',
   ): Row => ({
     label,
-    ours: () => (roost ? fmtRate(roost[key]) : String(figures ?? 'not run')),
+    ours: () => (roost ? fmtRate(roost[key]) : typeof figures === 'string' ? figures : 'not run'),
     theirs: (p) => skipped(p) ?? fmtRate(figs(p)![key]),
     ratio: (p) => {
       const a = roost ? num(roost[key]) : null;
@@ -251,7 +251,7 @@ function roostOnly(r: Results, s: typeof FULL): string {
         typeof l === 'string' ? l : `${fmtMs(l.p50)} / ${fmtMs(l.p95)} / ${fmtMs(l.p99)}`,
       ]);
     }
-  } else if (r.roost !== null) rows.push(['Roost', String(r.roost)]);
+  } else if (r.roost !== null) rows.push(['Roost', typeof r.roost === 'string' ? r.roost : 'not run']);
   return table(['Roost only', 'value'], rows);
 }
 

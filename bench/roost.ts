@@ -16,6 +16,7 @@ import {
   enqueueRate,
   inBatches,
   oneByOne,
+  toError,
   type BenchInput,
   type EndToEnd,
 } from './drivers.js';
@@ -505,7 +506,7 @@ async function longPollFigures(ctx: Ctx): Promise<RoostFigures['longPoll']> {
             timeoutMs: s.scenarioTimeoutMs,
             firstId,
           });
-          if (pollers.failure) throw pollers.failure;
+          if (pollers.failure) throw toError(pollers.failure);
           return r;
         });
         out.push({ pollers: count, latency });

@@ -14,7 +14,7 @@ export async function mapInTurns<T, U>(
   per: number,
   fn: (item: T, index: number) => U,
 ): Promise<U[]> {
-  const out: U[] = new Array(items.length);
+  const out = new Array<U>(items.length);
   for (let i = 0; i < items.length; i++) {
     if (i > 0 && i % per === 0) await nextTurn();
     out[i] = fn(items[i]!, i);

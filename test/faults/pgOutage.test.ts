@@ -106,7 +106,7 @@ test(
     assert.match(errors[0]!.msg, /lost the connection to the database/);
     const back = lines.filter((l) => l.msg === 'the database answers again');
     assert.equal(back.length, 1);
-    assert.ok((back[0]!.outageMs as number) >= 2000, `outageMs: ${back[0]!.outageMs}`);
+    assert.ok((back[0]!.outageMs as number) >= 2000, `outageMs: ${String(back[0]!.outageMs)}`);
   },
 );
 

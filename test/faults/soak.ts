@@ -80,7 +80,7 @@ export async function runSoak(opts: SoakOptions): Promise<Soak> {
   let hubUp: Promise<void> = Promise.resolve();
   let stopping = false;
   // The first error of the producer or of the kills: everything stops, then runSoak throws it.
-  let failure: unknown = null;
+  let failure: Error | null = null;
   let jobs = 0;
   let requests = 0;
   let cutOff = 0;
@@ -124,7 +124,7 @@ export async function runSoak(opts: SoakOptions): Promise<Soak> {
       () => `the producer did not reach ${at} acknowledged jobs within 60 s (it has ${acked.size})`,
     );
   const fail = (e: unknown) => {
-    failure ??= e;
+    failure ??= e instanceof Error ? e : new Error(`thrown: ${String(e)}`);
     stopping = true;
     for (const w of waiters.splice(0)) w.reject(failure);
   };
@@ -145,7 +145,7 @@ export async function runSoak(opts: SoakOptions): Promise<Soak> {
     // been committed) or none: a request is one transaction, never half of one.
     assert.ok(
       tries > 1 ? created.every((c) => c === created[0]) : created.every(Boolean),
-      `${what}: created ${created}`,
+      `${what}: created ${created.join(',')}`,
     );
     if (!created[0]) committedUnanswered++;
     unit.specs.forEach((spec, i) => {
@@ -248,9 +248,11 @@ export async function runSoak(opts: SoakOptions): Promise<Soak> {
   // Every part ends (on success or on the first failure) before runSoak returns or throws, so no
   // kill or restart runs on after the test, into its cleanup.
   await Promise.all([controller(), ...Array.from({ length: opts.lanes }, lane)]);
-  if (failure) {
+  // Set inside the closures above, which TypeScript's narrowing does not see.
+  const failed = failure as Error | null;
+  if (failed) {
     http.close();
-    throw failure;
+    throw failed;
   }
   const summary =
     `${acked.size} jobs acknowledged (${requests} requests, ${large} large batches, ${largeCut} of them cut off); ` +

@@ -139,7 +139,7 @@ async function checkStore(query: StoreQuery, acked: Soak['acked']): Promise<stri
   assert.equal(rows.length, acked.size, 'the store holds as many jobs as the hub acknowledged');
   for (const r of rows) {
     const a = acked.get(String(r.key));
-    assert.equal(r.id, a?.id, `the stored job of ${r.key}`);
+    assert.equal(r.id, a?.id, `the stored job of ${String(r.key)}`);
     const v = a!.spec.variants;
     // PostgreSQL answers counts as strings (bigint).
     const got = [r.state, ...[r.variants, r.tasks, r.indexes, r.succeeded, r.results].map(Number)];
@@ -159,5 +159,5 @@ async function checkStore(query: StoreQuery, acked: Soak['acked']): Promise<stri
   assert.deepEqual(stale.slice(0, 5), [], `${stale.length} results from a lease their task had lost`);
   // () -> how many tasks ran how many times
   const attempts = await query('SELECT attempt, count(*) AS n FROM tasks GROUP BY attempt ORDER BY attempt');
-  return `tasks by attempt: ${attempts.map((a) => `${a.attempt}: ${a.n}`).join(', ')}`;
+  return `tasks by attempt: ${attempts.map((a) => `${String(a.attempt)}: ${String(a.n)}`).join(', ')}`;
 }

@@ -230,7 +230,7 @@ export class PostgresStore implements Store {
     return (await this.core.q('sweep', [before, limit])).rows[0]!.n;
   }
 
-  async purgeDead(taskId: string | 'all'): Promise<number> {
+  async purgeDead(taskId: string): Promise<number> {
     if (taskId === 'all') return (await this.core.q('purgeAllDead')).rows[0]!.n;
     const parts = splitTaskId(taskId);
     return parts ? (await this.core.q('purgeJobOfDead', [parts[0]])).rows[0]!.n : 0;

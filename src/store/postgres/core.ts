@@ -45,7 +45,9 @@ const MAX_TRIES = 5;
 // bigint columns (epoch-ms times, task ids, seeds) as numbers: all of them fit in 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === (pg.types.builtins.INT8 as number)
+      ? Number
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** What the parts of the PostgreSQL store share: the pool, the transaction runner, job bookkeeping. */

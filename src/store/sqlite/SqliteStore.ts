@@ -190,7 +190,7 @@ export class SqliteStore implements Store {
     return this.batch.run(() => this.st.sweep.run(before, limit).changes);
   }
 
-  purgeDead(taskId: string | 'all'): Promise<number> {
+  purgeDead(taskId: string): Promise<number> {
     return this.batch.run(() => {
       if (taskId === 'all') return this.st.purgeAllDead.run().changes;
       const parts = splitTaskId(taskId);
