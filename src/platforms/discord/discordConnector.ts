@@ -120,10 +120,7 @@ export class DiscordConnector implements Connector {
     };
   }
 
-  /**
-   * Once per connector: the gateway up and /ask registered. Created by name, which overwrites an
-   * earlier /ask and leaves the application's other global commands (a bulk PUT would delete them).
-   */
+  /** Once per connector: the gateway up, /ask created by name (a bulk PUT deletes the app's other commands). */
   private async started(): Promise<void> {
     await this.self();
     const rest = await this.rest();
