@@ -47,11 +47,14 @@ const logins = async () =>
   ).length;
 
 test('the session is stored and resumed by the next connector, not logged in again', async () => {
-  await (await connector()).whoami();
+  const first = await connector();
+  await first.whoami();
   const before = await logins();
   assert.ok(before >= 1);
-  // Storing the session renewed the account: a fresh connector resumes it.
-  const me = await (await connector()).whoami();
+  // The login was stored before whoami answered, which renewed the account: a fresh connector resumes it.
+  const next = await connector();
+  assert.notEqual(next, first, 'the stored session renewed the account');
+  const me = await next.whoami();
   assert.equal(me.handle, bot.handle);
   assert.equal(await logins(), before, 'no second login');
 });

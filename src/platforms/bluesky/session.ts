@@ -44,6 +44,8 @@ export class BlueskySession {
   private made: AtpAgent | null = null;
   private ready: Promise<AtpSessionData> | null = null;
   private savedJwt: string | undefined;
+  /** The last save of the session, awaited after a login so that a restart resumes rather than logs in again. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly account: string,
@@ -69,7 +71,7 @@ export class BlueskySession {
         // Saved only when the tokens changed: each save renews the account's connectors.
         if ((event === 'create' || event === 'update') && s && s.accessJwt !== this.savedJwt) {
           this.savedJwt = s.accessJwt;
-          void this.deps.saveCredentials(this.withSession(s)).catch(() => undefined);
+          this.saving = this.deps.saveCredentials(this.withSession(s)).catch(() => undefined);
         }
       },
     }));
@@ -112,6 +114,7 @@ export class BlueskySession {
         throw new AuthError(this.account, `Bluesky refused the identifier or app password (${(e as Error).message})`);
       throw e;
     }
+    await this.saving;
     return agent.session!;
   }
 }

@@ -195,7 +195,8 @@ export class IrcConnector implements Connector {
     if (lines.length === 0) throw new PlatformRefusal('text', 'an IRC message needs some text');
     let sent = 0;
     try {
-      await this.session.whenUp(CONNECT_TIMEOUT_MS);
+      // Only the first connection is waited for: after a drop a send fails at once (the ledger keeps it) rather than hold the bot.
+      await this.session.whenUp(this.session.connections === 0 ? CONNECT_TIMEOUT_MS : 0);
       for (const line of lines) {
         await this.deps.channel.call('PRIVMSG', () => Promise.resolve(this.session.say(to, line)));
         sent++;

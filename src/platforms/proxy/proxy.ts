@@ -125,9 +125,10 @@ export class PlatformProxy {
     });
   }
 
-  private record(c: PlatformCall): void {
+  /** Records a call before its caller sees the answer, so the call history holds every call a bot saw; never rejects. */
+  private async record(c: PlatformCall): Promise<void> {
     this.options.observer?.call(c);
-    void this.options.store
+    await this.options.store
       .recordCall(c)
       .catch((e: Error) => this.options.log.warn({ err: e, platform: c.platform }, 'could not record a platform call'));
   }
@@ -189,7 +190,7 @@ export class PlatformProxy {
         if (own) this.pacer.update(platform, account, own, now);
       }
       answered(res !== null);
-      this.record({
+      await this.record({
         at: started,
         platform,
         account,
@@ -235,11 +236,11 @@ export class PlatformProxy {
     const call = { at: started, platform, account, method, remaining: null, waitMs, attempt: 1 };
     try {
       const value = await fn();
-      this.record({ ...call, status: 200, durationMs: this.now() - started, error: null });
+      await this.record({ ...call, status: 200, durationMs: this.now() - started, error: null });
       return value;
     } catch (e) {
       const status = e instanceof InputError ? 400 : e instanceof NotFoundError ? 404 : 500;
-      this.record({ ...call, status, durationMs: this.now() - started, error: (e as Error).message });
+      await this.record({ ...call, status, durationMs: this.now() - started, error: (e as Error).message });
       throw e;
     }
   }
