@@ -52,14 +52,14 @@ export class RollupRecorder implements BrokerObserver {
   ) {}
 
   /**
-   * Rebuilds what killed hubs lost, then writes once a minute. On SQLite (one hub per file) every
-   * minute is rebuilt at once, before this hub counts anything; on PostgreSQL other live hubs hold
-   * their last minutes unwritten, so the minutes up to now are rebuilt once those are written.
+   * Rebuilds what killed hubs lost, then writes once a minute. On a store of one hub (SQLite) every
+   * minute is rebuilt at once, before this hub counts anything; on a shared one (PostgreSQL) other
+   * live hubs hold their last minutes unwritten, so the minutes up to now are rebuilt once those are written.
    */
   async start(): Promise<void> {
     const now = this.now();
-    await this.recover(this.store.dialect === 'sqlite' ? now : minuteOf(now - WRITTEN_AFTER_MS) - MINUTE_MS);
-    if (this.store.dialect === 'postgres') {
+    await this.recover(this.store.sharedByHubs ? minuteOf(now - WRITTEN_AFTER_MS) - MINUTE_MS : now);
+    if (this.store.sharedByHubs) {
       this.recoverTimer = setTimeout(
         () => void this.recover(minuteOf(now)),
         minuteOf(now) + MINUTE_MS + WRITTEN_AFTER_MS - now,

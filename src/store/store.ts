@@ -126,6 +126,11 @@ export interface StoreOptions {
 export interface Store {
   /** The adapter's name (`sqlite`, `postgres`), for messages. */
   readonly dialect: string;
+  /**
+   * Whether other hubs may write to this store at the same time (PostgreSQL): what they count but
+   * have not written yet is only theirs to write, so rebuilding it waits until they have.
+   */
+  readonly sharedByHubs: boolean;
   /** The stores on this store's connection (bots, platform accounts, logs...), made by its adapter. */
   readonly companions: CompanionStores;
   close(): Promise<void>;

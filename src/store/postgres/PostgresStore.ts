@@ -20,6 +20,7 @@ import { pgCompanions } from './companions.js';
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
+  readonly sharedByHubs = true;
   private readonly leases: PgLeases;
   private readonly rollups: PgRollups;
   private readonly counts: PgCounts;

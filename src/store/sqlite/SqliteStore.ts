@@ -21,6 +21,7 @@ export { taskIdOf } from '../rows.js';
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
+  readonly sharedByHubs = false;
   /** Shared with the companion stores, so everything commits through one batcher. */
   readonly core: SqliteCore;
   readonly companions: CompanionStores;
