@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import checkFile from 'eslint-plugin-check-file';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -90,6 +91,19 @@ export default tseslint.config(
     // Tests read replies, stdout and rows as JSON (`any`) and check them with assert.
     files: ['test/**/*.ts'],
     rules: noUnsafe,
+  },
+  {
+    // One case rule for file names (CONTRIBUTING.md, "Names"): camelCase, of the file's main export
+    // (`BotSupervisor` in botSupervisor.ts). Middle extensions (.test.ts, .d.ts) are not part of the name.
+    files: ['src/**/*.{ts,tsx}', 'test/**/*.ts', 'bench/**/*.ts'],
+    plugins: { 'check-file': checkFile },
+    rules: {
+      'check-file/filename-naming-convention': [
+        'error',
+        { '**/*.{ts,tsx}': 'CAMEL_CASE' },
+        { ignoreMiddleExtensions: true },
+      ],
+    },
   },
   prettier,
 );

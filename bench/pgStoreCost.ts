@@ -21,7 +21,7 @@ import pg from 'pg';
 import { toNewJob } from '../src/broker/defaults.js';
 import { Limits } from '../src/broker/limits.js';
 import { DEFAULTS } from '../src/config.js';
-import { PostgresStore } from '../src/store/postgres/PostgresStore.js';
+import { PgStore } from '../src/store/postgres/pgStore.js';
 import type { ClaimedTask } from '../src/types.js';
 
 const BATCH = 100;
@@ -87,7 +87,7 @@ async function run(round: number): Promise<void> {
   const schema = `pgcost_${randomBytes(4).toString('hex')}`;
   const app = `roost ${schema}`;
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const store = await PostgresStore.open(`${base}?schema=${schema}`, { retryDelay: () => 1000 });
+  const store = await PgStore.open(`${base}?schema=${schema}`, { retryDelay: () => 1000 });
   if (process.env.ROOST_COST_SQL) await admin.query(`SET search_path = ${schema}; ${process.env.ROOST_COST_SQL}`);
   try {
     const limits = new Limits();

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULTS, type Config } from '../config.js';
 import type { RunningHub } from '../hub/hub.js';
-import type { WorkerAgent } from '../worker/agent.js';
+import type { WorkerAgent } from '../worker/workerAgent.js';
 import { choice, configOption, dataOption, integer, list, logLevelOption, storeOption } from './flags.js';
 import { out, readConfig, stopOnSignals } from './shared.js';
 import { startExamples } from './upExamples.js';
@@ -92,7 +92,7 @@ async function load() {
   const [{ startHub }, { createLogger }, { WorkerAgent }, { loadHandlers }, { LogSink }] = await Promise.all([
     import('../hub/hub.js'),
     import('../log.js'),
-    import('../worker/agent.js'),
+    import('../worker/workerAgent.js'),
     import('../worker/registry.js'),
     import('../hub/logSink.js'),
   ]);

@@ -47,7 +47,7 @@ async function runWorker(f: WorkerFlags): Promise<number> {
   const [{ createLogger }, { WorkerAgent }, { loadHandlers }, { LogShipper }, { HubClient }, { startBackends }] =
     await Promise.all([
       import('../log.js'),
-      import('../worker/agent.js'),
+      import('../worker/workerAgent.js'),
       import('../worker/registry.js'),
       import('../worker/logShipper.js'),
       import('../client/hubClient.js'),

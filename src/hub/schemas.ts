@@ -1,4 +1,4 @@
-import { BOT_NAME_PATTERN } from '../bots/supervisor.js';
+import { BOT_NAME_PATTERN } from '../bots/botSupervisor.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { KIND_PATTERN } from '../types/jobs.js';
 import { MAX_DEPTH_KEYWORD, MAX_JSON_DEPTH } from './jsonDepth.js';

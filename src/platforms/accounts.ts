@@ -9,7 +9,7 @@ import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { PlatformStore, StoredAccount } from '../store/platformStore.js';
 import type { Capabilities, Connector, Identity } from './connector.js';
 import type { Credentials, PlatformDefinition } from './platform.js';
-import type { PlatformProxy } from './proxy/proxy.js';
+import type { PlatformProxy } from './proxy/platformProxy.js';
 import { PLATFORMS, platformNamed } from './registry.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import type { SecretBox } from './secretBox.js';

@@ -1,7 +1,7 @@
 /** What a platform folder exports: how to make a connector for one of its accounts, and what it needs for one. */
 import type { Connector } from './connector.js';
 import type { Budgets, RateSignal } from './proxy/pacing.js';
-import type { AccountChannel, ProxyResponse } from './proxy/proxy.js';
+import type { AccountChannel, ProxyResponse } from './proxy/platformProxy.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 
 export type Credentials = Record<string, string>;

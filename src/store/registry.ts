@@ -1,10 +1,10 @@
 import type { SettingCheck } from '../config.js';
 import type { StoreAdapter } from './adapter.js';
-import { postgresAdapter } from './postgres/adapter.js';
+import { pgAdapter } from './postgres/adapter.js';
 import { sqliteAdapter } from './sqlite/adapter.js';
 
 /** Every store adapter, one line each (see CONTRIBUTING.md, "Adding a store adapter"). */
-const ADAPTERS: readonly StoreAdapter[] = [sqliteAdapter, postgresAdapter];
+const ADAPTERS: readonly StoreAdapter[] = [sqliteAdapter, pgAdapter];
 
 const settings = ADAPTERS.map((a) => a.setting);
 const expected = `${settings.slice(0, -1).join(', ')} or ${settings.at(-1)}`;

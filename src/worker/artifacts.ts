@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ArtifactCache } from '../artifacts/cache.js';
+import { ArtifactCache } from '../artifacts/artifactCache.js';
 import { hashOf, toRef, type ArtifactRef } from '../artifacts/ref.js';
 import { HubClient, HubError } from '../client/hubClient.js';
 

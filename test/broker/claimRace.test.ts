@@ -7,7 +7,7 @@ import { retryDelay } from '../../src/util/backoff.js';
 import { Broker } from '../../src/broker/broker.js';
 import { DEFAULTS } from '../../src/config.js';
 import type { Store } from '../../src/store/store.js';
-import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { deferred, within } from '../fixtures/apiHandlers.js';
 import { quietLog } from '../helpers/inProcessHub.js';
 

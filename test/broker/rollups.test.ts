@@ -7,7 +7,7 @@ import { addLatency, mergeInto, quantile, type LatencyHistogram } from '../../sr
 import { minuteSeries } from '../../src/broker/minuteSeries.js';
 import { RollupRecorder } from '../../src/broker/rollupRecorder.js';
 import { WorkerThroughput } from '../../src/broker/workerThroughput.js';
-import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { RollupRow } from '../../src/store/store.js';
 import type { ClaimedTask } from '../../src/types.js';
 import { quietLog } from '../helpers/inProcessHub.js';

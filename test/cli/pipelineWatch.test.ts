@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
-import type { WorkerAgent } from '../../src/worker/agent.js';
+import type { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { PIPELINE_KINDS, pipelineWorker, ran } from '../fixtures/pipelineHandlers.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 import { BIN } from './roostCli.js';

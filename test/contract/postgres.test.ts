@@ -7,7 +7,7 @@ import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import { InputError } from '../../src/errors.js';
 import { loadMigrations } from '../../src/store/migrations.js';
 import pg from 'pg';
-import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
+import { PgStore } from '../../src/store/postgres/pgStore.js';
 import { sql } from '../../src/store/postgres/statements.js';
 import type { NewJob } from '../../src/types.js';
 import { dumpSchema, NO_DATABASE, PG_URL, testDatabase } from '../helpers/postgres.js';
@@ -19,7 +19,7 @@ import { RETRY_MS, storeContract } from './storeContract.js';
 
 const db = await testDatabase();
 const MIGRATIONS = 'src/store/postgres/migrations/';
-const open = (url: string) => PostgresStore.open(url, { retryDelay: () => RETRY_MS });
+const open = (url: string) => PgStore.open(url, { retryDelay: () => RETRY_MS });
 /** A schema beside this run's own, dropped with it. */
 const beside = (name: string) => `${PG_URL}?schema=${db!.schema}_${name}`;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { PgBotStore } from '../../src/store/postgres/PgBotStore.js';
-import { PgSandboxStore } from '../../src/store/postgres/PgSandboxStore.js';
-import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
+import { PgBotStore } from '../../src/store/postgres/pgBotStore.js';
+import { PgSandboxStore } from '../../src/store/postgres/pgSandboxStore.js';
+import { PgStore } from '../../src/store/postgres/pgStore.js';
 import { NO_DATABASE, testDatabase } from '../helpers/postgres.js';
 import { botStoreContract } from './botStoreContract.js';
 import { RETRY_MS } from './storeContract.js';
@@ -10,7 +10,7 @@ import { RETRY_MS } from './storeContract.js';
 const db = await testDatabase();
 
 async function open() {
-  const store = await PostgresStore.open(db!.url, { retryDelay: () => RETRY_MS });
+  const store = await PgStore.open(db!.url, { retryDelay: () => RETRY_MS });
   return {
     store,
     bots: new PgBotStore(store.core),

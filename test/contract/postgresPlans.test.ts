@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
-import { PostgresStore } from '../../src/store/postgres/PostgresStore.js';
+import { PgStore } from '../../src/store/postgres/pgStore.js';
 import { PLAN_ONCE } from '../../src/store/postgres/pipeline.js';
 import { sql } from '../../src/store/postgres/statements.js';
 import type { NewJob } from '../../src/types.js';
@@ -58,7 +58,7 @@ if (!db) {
     'postgres: claim and complete planned while the tables were empty still reach their rows by key',
     { timeout: 60_000 },
     async () => {
-      const store = await PostgresStore.open(db.url, { retryDelay: () => 1000 });
+      const store = await PgStore.open(db.url, { retryDelay: () => 1000 });
       const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${db.schema}` });
       await client.connect();
       // EXPLAIN ANALYZE runs the statement as the hub would (same settings), then rolls it back.

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { DEFAULT_BACKOFF } from '../../src/util/backoff.js';
-import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { countContract } from './countContract.js';
 import { isolationContract } from './isolationContract.js';
 import { pipelineContract } from './pipelineContract.js';

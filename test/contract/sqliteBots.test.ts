@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { openBotStores } from '../../src/store/openBotStores.js';
-import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { botStoreContract } from './botStoreContract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roost-sqlite-bots-'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
 import { markovHandler } from '../../src/worker/handlers/markov.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { until } from '../bots/botHelpers.js';
 import { TumblrFake, type FakePost } from '../fixtures/tumblrFake.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { loadHandlerModule } from '../../src/worker/registry.js';
 import { until } from '../bots/botHelpers.js';
 import { roost } from '../cli/roostCli.js';

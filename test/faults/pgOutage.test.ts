@@ -9,7 +9,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { DEFAULTS } from '../../src/config.js';
 import { startHub, type RunningHub } from '../../src/hub/hub.js';
-import { PgCluster } from '../../src/store/postgres/PgCluster.js';
+import { PgCluster } from '../../src/store/postgres/pgCluster.js';
 import { isConnectionError } from '../../src/store/outage.js';
 import { NO_DATABASE, PG_URL, testDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { TcpProxy } from '../helpers/tcpProxy.js';

@@ -7,7 +7,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 import { send } from '../fixtures/apiHandlers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { quietLog, startTestHub } from '../helpers/inProcessHub.js';
 import { GatedHandlers, claim, within } from '../fixtures/apiHandlers.js';
 

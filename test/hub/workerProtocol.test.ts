@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { HubClient } from '../../src/client/hubClient.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 import { abortWatchingHandler, claim, claimHeldOpen, refused, send, within } from '../fixtures/apiHandlers.js';
 

@@ -6,7 +6,7 @@ import { ChatMemory, loadTokenizer, messageTokens } from '../../src/broker/chatM
 import { packageRoot } from '../../src/paths.js';
 import type { SandboxPost } from '../../src/types.js';
 import { openChatStore } from '../../src/store/chatStore.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { execHandlers } from '../../src/worker/backends/exec.js';
 import { until } from '../bots/botHelpers.js';
 import { startExampleHub, type ExampleHub } from '../examples/exampleHub.js';

@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { loadTokenizer, messageTokens, type ChatMessage } from '../../src/broker/chatMemory.js';
 import { fitToBudget } from '../../src/util/chatBudget.js';
 import { openChatStore } from '../../src/store/chatStore.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import type { Handler } from '../../src/worker/handler.js';
 import { quietLog, startTestHub } from '../helpers/inProcessHub.js';
 

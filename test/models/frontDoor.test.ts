@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 import { echoModelHandlers } from '../fixtures/llmHandlers.js';
 import { roost } from '../cli/roostCli.js';

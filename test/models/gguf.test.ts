@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { loadTokenizer, messageTokens } from '../../src/broker/chatMemory.js';
 import { underCI } from '../../src/config.js';
 import { packageRoot } from '../../src/paths.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { ggufHandlers } from '../../src/worker/backends/gguf.js';
 import { openaiHandlers } from '../../src/worker/backends/openai.js';
 import type { Handler } from '../../src/worker/handler.js';

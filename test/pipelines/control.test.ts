@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import type { HubClient } from '../../src/client/hubClient.js';
 import { HubError } from '../../src/client/hubClient.js';
 import type { Handler } from '../../src/worker/handler.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { roost } from '../cli/roostCli.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 

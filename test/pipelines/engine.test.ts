@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HubClient } from '../../src/client/hubClient.js';
-import type { WorkerAgent } from '../../src/worker/agent.js';
+import type { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { PIPELINE_KINDS, pipelineWorker, ran, uploadText } from '../fixtures/pipelineHandlers.js';
 import { startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import type { ArtifactRef } from '../../src/artifacts/ref.js';
 import type { HubClient } from '../../src/client/hubClient.js';
 import type { Handler } from '../../src/worker/handler.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 
 // Placement: a step is offered first to the worker that holds its input bytes. Worker A makes

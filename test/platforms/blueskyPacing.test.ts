@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { PlatformProxy } from '../../src/platforms/proxy/proxy.js';
+import { PlatformProxy } from '../../src/platforms/proxy/platformProxy.js';
 import { openPlatformStore } from '../../src/store/openBotStores.js';
 import { until } from '../bots/botHelpers.js';
 import { BlueskyNetwork } from '../fixtures/blueskyNetwork.js';

@@ -13,7 +13,7 @@ import { PlatformRefusal } from '../../src/platforms/errors.js';
 import { platformBudgets } from '../../src/platforms/budgets.js';
 import { Pacer } from '../../src/platforms/proxy/pacing.js';
 import { oauthHeader } from '../../src/platforms/tumblr/oauth1.js';
-import type { ProxyResponse } from '../../src/platforms/proxy/proxy.js';
+import type { ProxyResponse } from '../../src/platforms/proxy/platformProxy.js';
 import { tumblrSignal } from '../../src/platforms/tumblr/tumblrApi.js';
 import type { BotStore } from '../../src/store/botStore.js';
 import { openBotStores, openPlatformStore } from '../../src/store/openBotStores.js';

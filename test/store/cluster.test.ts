@@ -9,7 +9,7 @@ import type { Cluster, HubNotice } from '../../src/store/cluster.js';
 import { toNewJob } from '../../src/broker/defaults.js';
 import { Limits } from '../../src/broker/limits.js';
 import { DEFAULTS } from '../../src/config.js';
-import { SqliteStore } from '../../src/store/sqlite/SqliteStore.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { quietLog } from '../helpers/inProcessHub.js';
 
 // The broker's side of several hubs on one store: what it tells the others after a commit, and

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HubNotice } from '../../src/store/cluster.js';
-import { packNotices } from '../../src/store/postgres/PgCluster.js';
+import { packNotices } from '../../src/store/postgres/pgCluster.js';
 
 // NOTIFY payloads stop at 8000 bytes: a busy turn's notices are merged, then cut to fit, with
 // results ahead of job states (a watcher stops at a final state and needs the results first).

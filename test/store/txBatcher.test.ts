@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { TxBatcher } from '../../src/store/sqlite/batcher.js';
+import { TxBatcher } from '../../src/store/sqlite/txBatcher.js';
 
 // The writes of one turn commit together; while the WAL checkpoint catches up (holdUntil) writes
 // wait and reads go on; a shutdown flush commits what waits, held or not.

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, NO_CHROMIUM, type TestBrowser } from '../helpers/browser.js';
 import { KINDS, startDashboardHub, type DashboardHub } from './dashboardHub.js';
-import { PlatformProxy } from '../../src/platforms/proxy/proxy.js';
+import { PlatformProxy } from '../../src/platforms/proxy/platformProxy.js';
 import { openPlatformStore } from '../../src/store/openBotStores.js';
 import { MastodonFake } from '../fixtures/mastodonFake.js';
 import { quietLog } from '../helpers/inProcessHub.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 import { NonRetryableError, type Handler } from '../../src/worker/handler.js';
 import { markovHandler } from '../../src/worker/handlers/markov.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { GatedHandlers } from '../fixtures/apiHandlers.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../../src/paths.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { addLatency, type LatencyHistogram } from '../../src/util/latencyHistogram.js';
 import { MINUTE_MS, minuteOf } from '../../src/broker/rollupRecorder.js';
 import { launchBrowser } from '../helpers/browser.js';

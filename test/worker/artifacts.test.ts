@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { ArtifactCache } from '../../src/artifacts/cache.js';
+import { ArtifactCache } from '../../src/artifacts/artifactCache.js';
 import type { ArtifactRef } from '../../src/artifacts/ref.js';
 import type { Handler } from '../../src/worker/handler.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { pollUntil } from '../fixtures/flowHandlers.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';
 

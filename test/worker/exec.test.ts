@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { execHandlers } from '../../src/worker/backends/exec.js';
 import type { JobEvent } from '../../src/types.js';
 import { quietLog, startTestHub, type TestHub } from '../helpers/inProcessHub.js';

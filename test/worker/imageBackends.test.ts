@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ArtifactRef } from '../../src/artifacts/ref.js';
-import { WorkerAgent } from '../../src/worker/agent.js';
+import { WorkerAgent } from '../../src/worker/workerAgent.js';
 import { comfyuiHandlers } from '../../src/worker/backends/comfyui.js';
 import { DEFAULT_WORKFLOW } from '../../src/worker/backends/comfyuiWorkflow.js';
 import { sdWebuiHandlers } from '../../src/worker/backends/sdWebui.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { BOT_NAME_PATTERN, type BotSupervisor } from '../../bots/supervisor.js';
+import { BOT_NAME_PATTERN, type BotSupervisor } from '../../bots/botSupervisor.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import type { BotStore } from '../../store/botStore.js';
 import { requireScope } from '../auth.js';

@@ -4,7 +4,7 @@ import { InputError } from '../../errors.js';
 import type { JobEvent, JobSpec } from '../../types/jobs.js';
 import { JOB_STATES, TERMINAL_JOB_STATES } from '../../types/jobs.js';
 import { requireScope } from '../auth.js';
-import { BOT_NAME_PATTERN } from '../../bots/supervisor.js';
+import { BOT_NAME_PATTERN } from '../../bots/botSupervisor.js';
 import { checkKnown, durationParam, enumParam, intParam, patternParam, stringParam, type Query } from '../query.js';
 import { BatchBody, IdParams, JobBody, JobListQuery } from '../schemas.js';
 import type { Static } from '@sinclair/typebox';

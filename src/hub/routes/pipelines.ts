@@ -4,7 +4,7 @@ import type { Artifacts } from '../../artifacts/artifacts.js';
 import { hashOf, toRef } from '../../artifacts/ref.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import { validateResolved, type ResolvedPipeline } from '../../pipelines/definition.js';
-import type { PipelineEngine } from '../../pipelines/engine.js';
+import type { PipelineEngine } from '../../pipelines/pipelineEngine.js';
 import type { PipelineStore } from '../../pipelines/pipelineStore.js';
 import { requireScope } from '../auth.js';
 import { checkKnown, intParam, patternParam, type Query } from '../query.js';

@@ -31,7 +31,7 @@ import { AuthError, PlatformRefusal } from '../errors.js';
 import type { AccountSpec, ConnectorDeps, PlatformDefinition } from '../platform.js';
 import { atproto, xrpcStatus } from './atproto.js';
 import { notificationsAfter, toEvents, toPost } from './notifications.js';
-import { BlueskySession, SESSION_KEYS } from './session.js';
+import { BlueskySession, SESSION_KEYS } from './blueskySession.js';
 import { tidFor } from './tid.js';
 
 const POST = 'app.bsky.feed.post';

@@ -9,7 +9,7 @@
 import { DiscordAPIError, REST, type RequestData, type ResponseLike, type RouteLike } from '@discordjs/rest';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import { ALREADY_ACKNOWLEDGED } from './discordMessages.js';
-import type { AccountChannel } from '../proxy/proxy.js';
+import type { AccountChannel } from '../proxy/platformProxy.js';
 
 /** Discord's error paths (`content`, `embeds.0.image`, `attachments`), as draft fields. */
 const FIELD: Array<[RegExp, string]> = [

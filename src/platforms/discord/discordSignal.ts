@@ -13,7 +13,7 @@
  * never a 429 more. @discordjs/rest keeps its own queue per bucket in front of the proxy.
  */
 import type { RateSignal } from '../proxy/pacing.js';
-import type { ProxyResponse } from '../proxy/proxy.js';
+import type { ProxyResponse } from '../proxy/platformProxy.js';
 
 export function discordSignal(res: ProxyResponse, now: number): RateSignal | null {
   const s: RateSignal = {};

@@ -27,7 +27,7 @@ import {
 import { readImage, renderText } from '../draft.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
-import type { ProxyResponse } from '../proxy/proxy.js';
+import type { ProxyResponse } from '../proxy/platformProxy.js';
 import { compareIds, textOf, unrender, type Account, type Notification, type Status } from './mastodonStatus.js';
 
 const VISIBILITY: Record<Visibility, string> = {

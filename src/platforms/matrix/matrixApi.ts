@@ -6,7 +6,7 @@
  */
 import { AuthError } from '../errors.js';
 import type { RateSignal } from '../proxy/pacing.js';
-import type { AccountChannel, ProxyResponse } from '../proxy/proxy.js';
+import type { AccountChannel, ProxyResponse } from '../proxy/platformProxy.js';
 
 /** A Matrix error answer other than a refused token: its errcode and HTTP status say what. */
 export class MatrixError extends Error {

@@ -7,7 +7,7 @@
  * proxy's onUnauthorized hook, which then sends the refused request again).
  */
 import { AuthError } from '../errors.js';
-import type { AccountChannel } from '../proxy/proxy.js';
+import type { AccountChannel } from '../proxy/platformProxy.js';
 
 export interface RedditCredentials {
   clientId: string;

@@ -33,7 +33,7 @@ import {
 } from '../connector.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
-import type { ProxyResponse } from '../proxy/proxy.js';
+import type { ProxyResponse } from '../proxy/platformProxy.js';
 import { RedditAuth } from './redditAuth.js';
 import { redditSignal } from './redditSignal.js';
 import { endpoints, SITE, type ApiErrors, type Listing, type Thing, type WriteData } from './redditThings.js';

@@ -7,7 +7,7 @@
  * account's calls for that long.
  */
 import type { RateSignal } from '../proxy/pacing.js';
-import type { ProxyResponse } from '../proxy/proxy.js';
+import type { ProxyResponse } from '../proxy/platformProxy.js';
 
 /** A RATELIMIT whose wait cannot be read waits this long. */
 const DEFAULT_WAIT_MS = 60_000;

@@ -11,7 +11,7 @@ import { parseFeed } from '@rowanmanning/feed-parser';
 import type { Capabilities, Connector, Identity, PlatformEvent, PollResult } from '../connector.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
-import type { ProxyResponse } from '../proxy/proxy.js';
+import type { ProxyResponse } from '../proxy/platformProxy.js';
 
 /** Ids kept in the cursor: more than a feed lists, so an item that drops out and back is not new. */
 const SEEN_KEPT = 500;

@@ -11,7 +11,7 @@ import type {
   SendIntent,
 } from '../connector.js';
 import type { PlatformDefinition } from '../platform.js';
-import type { AccountChannel } from '../proxy/proxy.js';
+import type { AccountChannel } from '../proxy/platformProxy.js';
 import { MAX_TEXT, type Sandbox } from './sandbox.js';
 
 export function toPlatformPost(p: SandboxPost, account?: string): PlatformPost {

@@ -1,5 +1,5 @@
 /** The Bot API's shapes as the connector reads them, and its rate-limit signal. */
-import type { ProxyResponse } from '../proxy/proxy.js';
+import type { ProxyResponse } from '../proxy/platformProxy.js';
 import type { RateSignal } from '../proxy/pacing.js';
 
 export interface User {

@@ -7,7 +7,7 @@
  */
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { RateSignal } from '../proxy/pacing.js';
-import type { AccountChannel, ProxyResponse } from '../proxy/proxy.js';
+import type { AccountChannel, ProxyResponse } from '../proxy/platformProxy.js';
 import { oauthHeader, type OAuthKeys } from './oauth1.js';
 
 export interface TumblrRequest {

@@ -1,13 +1,13 @@
 import type { CompanionStores } from '../companions.js';
-import { pgPipelineStore } from './PgPipelineStore.js';
+import { pgPipelineStore } from './pgPipelineStore.js';
 import type { PgCore } from './core.js';
-import { PgArtifactMeta } from './PgArtifactMeta.js';
-import { PgBotStore } from './PgBotStore.js';
-import { pgChatStore } from './PgChatStore.js';
-import { PgLogStore } from './PgLogStore.js';
-import { PgPlatformStore } from './PgPlatformStore.js';
-import { PgSandboxStore } from './PgSandboxStore.js';
-import { pgUsageStore } from './PgUsageStore.js';
+import { PgArtifactMeta } from './pgArtifactMeta.js';
+import { PgBotStore } from './pgBotStore.js';
+import { pgChatStore } from './pgChatStore.js';
+import { PgLogStore } from './pgLogStore.js';
+import { PgPlatformStore } from './pgPlatformStore.js';
+import { PgSandboxStore } from './pgSandboxStore.js';
+import { pgUsageStore } from './pgUsageStore.js';
 
 /** The PostgreSQL store's companions: on its pool, each write committed before it resolves. */
 export function pgCompanions(core: PgCore): CompanionStores {

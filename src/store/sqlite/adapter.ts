@@ -14,7 +14,7 @@ export const sqliteAdapter: StoreAdapter = {
   setting: "'sqlite'",
   matches: (setting) => setting === 'sqlite',
   async open(settings, options) {
-    const { SqliteStore } = await import('./SqliteStore.js');
+    const { SqliteStore } = await import('./sqliteStore.js');
     mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
     return new SqliteStore(sqliteFile(settings.dataDir), { ...options, synchronous: settings.synchronous });
   },

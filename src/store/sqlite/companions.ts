@@ -1,13 +1,13 @@
 import type { CompanionStores } from '../companions.js';
-import { sqlitePipelineStore } from './SqlitePipelineStore.js';
+import { sqlitePipelineStore } from './sqlitePipelineStore.js';
 import type { SqliteCore } from './core.js';
-import { SqliteArtifactMeta } from './SqliteArtifactMeta.js';
-import { SqliteBotStore } from './SqliteBotStore.js';
-import { sqliteChatStore } from './SqliteChatStore.js';
-import { SqliteLogStore } from './SqliteLogStore.js';
-import { SqlitePlatformStore } from './SqlitePlatformStore.js';
-import { SqliteSandboxStore } from './SqliteSandboxStore.js';
-import { sqliteUsageStore } from './SqliteUsageStore.js';
+import { SqliteArtifactMeta } from './sqliteArtifactMeta.js';
+import { SqliteBotStore } from './sqliteBotStore.js';
+import { sqliteChatStore } from './sqliteChatStore.js';
+import { SqliteLogStore } from './sqliteLogStore.js';
+import { SqlitePlatformStore } from './sqlitePlatformStore.js';
+import { SqliteSandboxStore } from './sqliteSandboxStore.js';
+import { sqliteUsageStore } from './sqliteUsageStore.js';
 
 /** The SQLite store's companions: on its connection, their writes in its batched transactions. */
 export function sqliteCompanions(core: SqliteCore): CompanionStores {

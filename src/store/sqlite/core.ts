@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Job, JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
-import { TxBatcher } from './batcher.js';
+import { TxBatcher } from './txBatcher.js';
 import { openDatabase } from './openDatabase.js';
 import { countTasks, toJob, type Row } from '../rows.js';
 import { prepareStatements, type Statements } from './statements.js';

@@ -13,7 +13,7 @@ import type { ArchiveRecord } from '../../../src/store/archive/records.js';
 import { readArchive } from '../../../src/store/archive/readArchive.js';
 import { openBotStores, openPlatformStore } from '../../../src/store/openBotStores.js';
 import { sqliteFile } from '../../../src/store/sqlite/adapter.js';
-import { SqliteStore } from '../../../src/store/sqlite/SqliteStore.js';
+import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 
 export type StoreConfig = Pick<Config, 'store' | 'dataDir' | 'synchronous'>;
 

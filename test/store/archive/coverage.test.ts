@@ -6,7 +6,7 @@ import { pgColumns } from '../../../src/store/postgres/archive.js';
 import type { Columns } from '../../../src/store/archive/schema.js';
 import { NOT_ARCHIVED, SECTIONS, type FieldType } from '../../../src/store/archive/sections.js';
 import type { Row } from '../../../src/store/rows.js';
-import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
+import { PgStore } from '../../../src/store/postgres/pgStore.js';
 import { openDatabase } from '../../../src/store/sqlite/openDatabase.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
 import { workDir } from './archiveHelpers.js';
@@ -84,7 +84,7 @@ if (!db) {
   test('postgres: every table and column is archived', { skip: NO_DATABASE }, () => {});
 } else {
   test('postgres: every table and column the migrations build is archived, each in a field of a fitting type', async () => {
-    await (await PostgresStore.open(db.url, { retryDelay: () => 1000 })).close();
+    await (await PgStore.open(db.url, { retryDelay: () => 1000 })).close();
     const client = new pg.Client(PG_URL);
     await client.connect();
     const columns = await pgColumns(client, db.schema);

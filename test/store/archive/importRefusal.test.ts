@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { sqliteFile } from '../../../src/store/sqlite/adapter.js';
-import { PostgresStore } from '../../../src/store/postgres/PostgresStore.js';
+import { PgStore } from '../../../src/store/postgres/pgStore.js';
 import { TAR_END } from '../../../src/store/archive/tar.js';
 import { newJob } from '../../contract/storeContract.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
@@ -230,7 +230,7 @@ if (!db) {
 } else {
   test('import refuses a PostgreSQL store that holds anything, naming what it found, and changes nothing', async () => {
     const url = `${PG_URL}?schema=${db.schema}_full`;
-    const store = await PostgresStore.open(url, { retryDelay: () => 1000 });
+    const store = await PgStore.open(url, { retryDelay: () => 1000 });
     await store.setLimit({ key: 'bot:*', concurrency: 1, rate: null }, 1);
     await store.close();
     await refusedIntoNonEmpty(

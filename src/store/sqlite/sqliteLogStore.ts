@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { toLogEntry, type LogEntry, type LogQuery, type LogStore } from '../logStore.js';
 import type { Row } from '../rows.js';
-import type { TxBatcher } from './batcher.js';
+import type { TxBatcher } from './txBatcher.js';
 import type { SqliteCore } from './core.js';
 
 // (:id, :at, :level, :source, :msg, :data) -> nothing

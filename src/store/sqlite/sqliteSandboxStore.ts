@@ -1,7 +1,7 @@
 import type { SandboxPost } from '../../types.js';
 import { toSandboxPosts } from '../botRows.js';
 import type { NewSandboxPost, SandboxStore } from '../botStore.js';
-import type { TxBatcher } from './batcher.js';
+import type { TxBatcher } from './txBatcher.js';
 import type { SqliteCore } from './core.js';
 import type { Row } from '../rows.js';
 import { prepareSandboxStatements, type SandboxStatements } from './sandboxStatements.js';

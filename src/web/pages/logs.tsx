@@ -1,7 +1,7 @@
 import { get, query } from '../api.js';
-import { FilterInput } from '../components/FilterInput.js';
-import { FilterSelect, PeriodSelect, setFilter, sinceOf, type FilterTarget } from '../components/Filters.js';
-import { Notice } from '../components/Notice.js';
+import { FilterInput } from '../components/filterInput.js';
+import { FilterSelect, PeriodSelect, setFilter, sinceOf, type FilterTarget } from '../components/filters.js';
+import { Notice } from '../components/notice.js';
 import { clock } from '../format.js';
 import { usePolled } from '../hooks.js';
 import { href, type Route } from '../router.js';

@@ -1,5 +1,5 @@
 import { get, post, query } from '../api.js';
-import { Notice } from '../components/Notice.js';
+import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
 import { useAction, useNow, usePolled } from '../hooks.js';
 import { href, type Route } from '../router.js';

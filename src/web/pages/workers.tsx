@@ -1,5 +1,5 @@
 import { get } from '../api.js';
-import { Notice } from '../components/Notice.js';
+import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
 import { useNow, usePolled } from '../hooks.js';
 import type { WorkerView } from '../types.js';

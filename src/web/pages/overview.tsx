@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { follow, get, query } from '../api.js';
-import { Chart } from '../components/Chart.js';
-import { Notice } from '../components/Notice.js';
+import { Chart } from '../components/chart.js';
+import { Notice } from '../components/notice.js';
 import { ago, millis } from '../format.js';
 import { messageOf, useNow } from '../hooks.js';
 import { href } from '../router.js';

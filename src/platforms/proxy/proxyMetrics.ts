@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { PlatformCall } from '../../store/platformStore.js';
-import type { ProxyObserver } from './proxy.js';
+import type { ProxyObserver } from './platformProxy.js';
 
 /** Prometheus counters of the proxy, per platform and account. */
 export class ProxyMetrics implements ProxyObserver {

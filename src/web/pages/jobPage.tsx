@@ -1,13 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { follow, get, post } from '../api.js';
-import { Notice } from '../components/Notice.js';
-import { StateBadge } from '../components/StateBadge.js';
+import { Notice } from '../components/notice.js';
+import { StateBadge } from '../components/stateBadge.js';
 import { ago, botOf, clock, imagesIn, outputText } from '../format.js';
 import { messageOf, useAction, useNow } from '../hooks.js';
 import { href } from '../router.js';
 import type { JobView, Result, Task } from '../types.js';
-import { Progress } from './Jobs.js';
+import { Progress } from './jobs.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 

@@ -1,5 +1,5 @@
 import { get } from '../api.js';
-import { Notice } from '../components/Notice.js';
+import { Notice } from '../components/notice.js';
 import { usePolled } from '../hooks.js';
 import { href, type Route } from '../router.js';
 

@@ -1,7 +1,7 @@
 import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
-import type { TxBatcher } from './batcher.js';
+import type { TxBatcher } from './txBatcher.js';
 import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
 import { splitTaskId, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerBroker } from '../broker/workerBroker.js';
 import type { BrokerObserver } from '../broker/observer.js';
-import type { BotSupervisor } from '../bots/supervisor.js';
+import type { BotSupervisor } from '../bots/botSupervisor.js';
 import type { ClaimedTask } from '../types/workers.js';
 import { requireScope } from './auth.js';
 import type { Tokens } from './tokens.js';

@@ -1,8 +1,8 @@
 import { get, query } from '../api.js';
-import { FilterInput } from '../components/FilterInput.js';
-import { FilterSelect, PeriodSelect, setFilter, sinceOf, type FilterTarget } from '../components/Filters.js';
-import { Notice } from '../components/Notice.js';
-import { StateBadge } from '../components/StateBadge.js';
+import { FilterInput } from '../components/filterInput.js';
+import { FilterSelect, PeriodSelect, setFilter, sinceOf, type FilterTarget } from '../components/filters.js';
+import { Notice } from '../components/notice.js';
+import { StateBadge } from '../components/stateBadge.js';
 import { ago, botOf } from '../format.js';
 import { useNow, usePolled } from '../hooks.js';
 import { href, type Route } from '../router.js';

@@ -1,6 +1,6 @@
 import { get, query } from '../api.js';
-import { FilterSelect, PeriodSelect, sinceOf, type FilterTarget } from '../components/Filters.js';
-import { Notice } from '../components/Notice.js';
+import { FilterSelect, PeriodSelect, sinceOf, type FilterTarget } from '../components/filters.js';
+import { Notice } from '../components/notice.js';
 import { ago, clock, millis } from '../format.js';
 import { useNow, usePolled } from '../hooks.js';
 import { href, type Route } from '../router.js';

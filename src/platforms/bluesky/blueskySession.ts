@@ -9,7 +9,7 @@
 import type { AtpAgent, AtpSessionData } from '@atproto/api';
 import { AuthError } from '../errors.js';
 import type { ConnectorDeps, Credentials } from '../platform.js';
-import type { AccountChannel } from '../proxy/proxy.js';
+import type { AccountChannel } from '../proxy/platformProxy.js';
 import { loadAtproto, xrpcStatus } from './atproto.js';
 
 /** What a session leaves in the account's credentials, beside the identifier and app password. */

@@ -4,7 +4,7 @@ import type { BotEvent, BotStore, LogQuery, NewLogLine } from '../botStore.js';
 import { prepareBotStatements, type BotStatements } from './botStatements.js';
 import type { SqliteCore } from './core.js';
 import type { Row } from '../rows.js';
-import type { TxBatcher } from './batcher.js';
+import type { TxBatcher } from './txBatcher.js';
 
 /** The bot store on the SQLite connection of the main store: same file, same write batcher. */
 export class SqliteBotStore implements BotStore {

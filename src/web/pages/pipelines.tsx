@@ -1,6 +1,6 @@
 import { get, post } from '../api.js';
-import { Notice } from '../components/Notice.js';
-import { StateBadge } from '../components/StateBadge.js';
+import { Notice } from '../components/notice.js';
+import { StateBadge } from '../components/stateBadge.js';
 import { ago } from '../format.js';
 import { useAction, useNow, usePolled } from '../hooks.js';
 import { href } from '../router.js';

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Row } from '../rows.js';
 import { callValues, toAccount, toCall } from '../platformRows.js';
 import type { CallQuery, PlatformCall, PlatformStore, StoredAccount } from '../platformStore.js';
-import type { TxBatcher } from './batcher.js';
+import type { TxBatcher } from './txBatcher.js';
 import type { SqliteCore } from './core.js';
 import { prepareAll } from './prepareAll.js';
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { follow, get, post } from '../api.js';
-import { Notice } from '../components/Notice.js';
+import { Notice } from '../components/notice.js';
 import { ago, clock, millis } from '../format.js';
 import { useAction, useNow, usePolled } from '../hooks.js';
 import { href } from '../router.js';

@@ -18,7 +18,7 @@ import { pgCompanions } from './companions.js';
  * The store for several hubs: one PostgreSQL database (or one schema of it, `?schema=` in the URL).
  * Every write is one transaction or one statement, committed before its promise resolves.
  */
-export class PostgresStore implements Store {
+export class PgStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly sharedByHubs = true;
   private readonly leases: PgLeases;
@@ -34,7 +34,7 @@ export class PostgresStore implements Store {
   }
 
   /** Connects, applies pending migrations and answers once the store is ready. */
-  static async open(url: string, options: StoreOptions): Promise<PostgresStore> {
+  static async open(url: string, options: StoreOptions): Promise<PgStore> {
     const target = pgTarget(url);
     const core = new PgCore(target.pool, options);
     try {
@@ -43,7 +43,7 @@ export class PostgresStore implements Store {
       await core.pool.end();
       throw error;
     }
-    return new PostgresStore(core);
+    return new PgStore(core);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { follow, get, post } from '../api.js';
-import { Notice } from '../components/Notice.js';
+import { Notice } from '../components/notice.js';
 import { ago } from '../format.js';
 import { useAction, useNow } from '../hooks.js';
 import type { SandboxPost } from '../types.js';
