@@ -238,7 +238,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     layer(config, parsed as Record<string, unknown>, `config file ${file}`, true, opts.storeSetting);
   }
   const fromEnv: Record<string, unknown> = {};
-  for (const [key, name] of Object.entries(ENV)) if (env[name!] !== undefined) fromEnv[key] = env[name!];
+  for (const [key, name] of Object.entries(ENV)) if (env[name] !== undefined) fromEnv[key] = env[name];
   layer(config, fromEnv, 'environment', true, opts.storeSetting);
   layer(config, opts.flags ?? {}, 'flag', true, opts.storeSetting);
   return config;

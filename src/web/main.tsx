@@ -101,8 +101,8 @@ function Shell({ session, onLogout }: { session: SessionInfo; onLogout: () => vo
       <main>
         {refused ? (
           <Notice kind="error">
-            The {page!.title} page needs an admin token: this session was opened with a {session.scope} token, which
-            sees jobs only. Log out and log in with an admin token to see it.
+            The {page.title} page needs an admin token: this session was opened with a {session.scope} token, which sees
+            jobs only. Log out and log in with an admin token to see it.
           </Notice>
         ) : (
           content(route, session)

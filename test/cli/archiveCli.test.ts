@@ -47,8 +47,7 @@ async function assertWhole(file: string): Promise<void> {
   const { records } = await readContent(file);
   const jobs = new Map(records.get('jobs')!.map((j) => [j.id, j]));
   const tasks = records.get('tasks')!;
-  for (const t of tasks)
-    assert.ok(jobs.has(t.job_id as string), `task ${t.id} of job ${t.job_id}, which the archive lacks`);
+  for (const t of tasks) assert.ok(jobs.has(t.job_id), `task ${t.id} of job ${t.job_id}, which the archive lacks`);
   for (const [id, j] of jobs)
     assert.equal(tasks.filter((t) => t.job_id === id).length, j.variants, `the tasks of ${id}`);
 }

@@ -73,7 +73,7 @@ test(
       { cwd: packageRoot, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
-      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       const next = async () => JSON.parse((await lines.next()).value as string) as Run;
       const first = await next();
       assert.equal(first.state, 'succeeded');

@@ -87,13 +87,13 @@ export async function startHub(extra: string[] = []): Promise<Hub> {
     rmSync(dataDir, { recursive: true, force: true });
     await db?.drop();
   };
-  child.stderr!.resume();
+  child.stderr.resume();
   const lines: string[] = [];
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`roost up exited early with ${code}`))),
   );
   const hubLine = new Promise<string>((resolve) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       if (line.startsWith('Roost hub on ')) resolve(line);
     });

@@ -28,7 +28,7 @@ function put(body: Buffer | ReadableStream | string, token: string, opts: { type
     headers: { authorization: `Bearer ${token}`, ...(opts.type ? { 'content-type': opts.type } : {}) },
     body,
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
 }
 const get = (path: string, token: string | null, headers: Record<string, string> = {}, method = 'GET') =>
   fetch(`${h.url}${path}`, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });

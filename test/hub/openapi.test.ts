@@ -170,8 +170,8 @@ test('replies carry every field and match the schemas the document declares', as
   assert.equal(again.status, 200);
   const id = (created.json as { id: string }).id;
   // The job's fields all arrive, including ones the schema only allows (additionalProperties).
-  assert.deepEqual((created.json as any).requires, { x: 'y' });
-  assert.deepEqual((created.json as any).input, spec.input);
+  assert.deepEqual(created.json.requires, { x: 'y' });
+  assert.deepEqual(created.json.input, spec.input);
   await call('GET', `/v1/jobs/${id}`, '/v1/jobs/{id}', client.token);
   await call('GET', `/v1/jobs/${id}/tasks`, '/v1/jobs/{id}/tasks', client.token);
   await call('GET', '/v1/jobs?limit=5', '/v1/jobs', client.token);

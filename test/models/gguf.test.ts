@@ -129,7 +129,7 @@ test(
       role,
       content: `${role} turn ${n}: ${'the tide rolls over the stones. '.repeat(3)}`,
     });
-    const messages = [ask[0], turn('user', 1), turn('assistant', 1), turn('user', 2), turn('assistant', 2), ask[1]];
+    const messages = [ask[0]!, turn('user', 1), turn('assistant', 1), turn('user', 2), turn('assistant', 2), ask[1]!];
     const budget = 300;
     // The hub's stand-in tokenizer would keep every turn; the tiny model's byte-level vocabulary
     // counts each turn's ~110 characters as over 100 tokens, so not all of them fit its count.

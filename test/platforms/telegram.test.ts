@@ -153,16 +153,16 @@ describe('telegram connector', () => {
     ]);
     // Concurrent sends reach the connector in the order their ledger intents commit (on PostgreSQL
     // not always the order they were made), so the pacing is checked on the times in order.
-    const [gFirst, gSecond] = [g1!, g2!].sort((x, y) => x - y);
+    const [gFirst, gSecond] = [g1, g2].sort((x, y) => x - y);
     assert.ok(
       gSecond! >= PER_GROUP_MS - 50 && gFirst! < PER_CHAT_MS,
       `a group takes 20 a minute (${gFirst}, ${gSecond} ms)`,
     );
-    const [first, second, third] = [a1!, a2!, a3!].sort((x, y) => x - y);
+    const [first, second, third] = [a1, a2, a3].sort((x, y) => x - y);
     assert.ok(third! >= 2 * PER_CHAT_MS - 50, `the third message to one chat waited two seconds (${third} ms)`);
     assert.ok(second! >= PER_CHAT_MS - 50, `the second waited a second (${second} ms)`);
     assert.ok(
-      first! < PER_CHAT_MS && b1! < PER_CHAT_MS,
+      first! < PER_CHAT_MS && b1 < PER_CHAT_MS,
       `the first, and another chat's, went at once (${first}, ${b1} ms)`,
     );
     assert.equal(tg.sent(TOKEN).filter((m) => String(m.text).startsWith('paced 20')).length, 3);

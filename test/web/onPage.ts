@@ -17,24 +17,20 @@ const WAIT = { timeout: 30_000 };
 
 export async function textIs(page: Page, selector: string, expected: string): Promise<void> {
   await page.waitForFunction(
-    ([s, e]) => document.querySelector(s!)?.textContent === e,
+    ([s, e]) => document.querySelector(s)?.textContent === e,
     [selector, expected] as const,
     WAIT,
   );
 }
 
 export async function countIs(page: Page, selector: string, n: number): Promise<void> {
-  await page.waitForFunction(
-    ([s, want]) => document.querySelectorAll(s as string).length === want,
-    [selector, n] as const,
-    WAIT,
-  );
+  await page.waitForFunction(([s, want]) => document.querySelectorAll(s).length === want, [selector, n] as const, WAIT);
 }
 
 /** The number the element shows (in its data-value, unformatted) reaches at least `n`. */
 export async function numberReaches(page: Page, selector: string, n: number): Promise<void> {
   await page.waitForFunction(
-    ([s, want]) => Number(document.querySelector(s as string)?.dataset.value) >= (want as number),
+    ([s, want]) => Number(document.querySelector(s)?.dataset.value) >= want,
     [selector, n] as const,
     WAIT,
   );
@@ -44,8 +40,8 @@ export async function numberReaches(page: Page, selector: string, n: number): Pr
 export async function onlyOneWith(page: Page, selector: string, fragment: string): Promise<void> {
   await page.waitForFunction(
     ([s, f]) => {
-      const all = document.querySelectorAll(s!);
-      return all.length === 1 && (all[0]!.textContent ?? '').includes(f!);
+      const all = document.querySelectorAll(s);
+      return all.length === 1 && (all[0]!.textContent ?? '').includes(f);
     },
     [selector, fragment] as const,
     WAIT,

@@ -99,7 +99,7 @@ export class PgBotStore implements BotStore {
   }
 
   async countPosts(bot: string): Promise<number> {
-    return (await this.core.q('countPosts', [bot])).rows[0].n;
+    return (await this.core.q('countPosts', [bot])).rows[0]!.n;
   }
 
   async pendingLedger(bot: string): Promise<LedgerEntry[]> {

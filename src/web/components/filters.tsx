@@ -10,7 +10,7 @@ export const PERIODS: Record<string, number> = {
 
 /** The `since` a period names, or undefined for none. */
 export const sinceOf = (period: string): number | undefined =>
-  PERIODS[period] ? Date.now() - PERIODS[period]! : undefined;
+  PERIODS[period] ? Date.now() - PERIODS[period] : undefined;
 
 /** Where a page's filters live: in the address, so a filtered view can be bookmarked and shared. */
 export interface FilterTarget {

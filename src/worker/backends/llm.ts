@@ -130,7 +130,7 @@ export function embedInput(input: unknown, models: string[]) {
   const texts = typeof i.input === 'string' ? [i.input] : i.input;
   if (!Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
     fail('input', 'a string or a non-empty list of strings');
-  return { model: pickModel(i, models), texts: texts as string[] };
+  return { model: pickModel(i, models), texts: texts };
 }
 
 /** Watchers see text at least this often (50 updates a second) while it is generated. */

@@ -35,7 +35,7 @@ export function onPostgres(url: string, dataDir: string): StoreConfig {
 export function openSqlite(dataDir: string) {
   mkdirSync(dataDir, { recursive: true });
   const store = new SqliteStore(sqliteFile(dataDir), { retryDelay: () => 1000 });
-  return { store, ...openBotStores(store)!, platforms: openPlatformStore(store) };
+  return { store, ...openBotStores(store), platforms: openPlatformStore(store) };
 }
 
 export async function exportTo(config: StoreConfig, file: string): Promise<ExportSummary> {
