@@ -37,9 +37,6 @@ import type {
  * in rowTypes.ts.
  */
 
-/** A row not typed yet: what the store's other tables still read. */
-export type Row = Record<string, any>;
-
 /** Public task ids are `<jobId>.<index>`; lease ids are `<task rowid>.<token>`. */
 export function taskIdOf(jobId: string, idx: number): string {
   return `${jobId}.${idx}`;
