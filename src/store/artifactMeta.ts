@@ -1,5 +1,3 @@
-import type { Row } from './rows.js';
-
 /** What the hub keeps about an artifact (the reply to an upload, a HEAD's headers, `roost artifact ls`). */
 export interface ArtifactMeta {
   sha256: string;
@@ -48,8 +46,17 @@ export function cursorOf(meta: ArtifactMeta): string {
   return `${meta.createdAt}:${meta.sha256}`;
 }
 
-/** A stored row as metadata (both adapters name the columns alike). */
-export function toMeta(r: Row): ArtifactMeta {
+/** A row of `artifacts` (both adapters name the columns alike). */
+export interface ArtifactRow {
+  sha256: string;
+  size: number;
+  type: string;
+  created_at: number;
+  put_at: number;
+}
+
+/** A stored row as metadata. */
+export function toMeta(r: ArtifactRow): ArtifactMeta {
   return {
     sha256: r.sha256,
     size: Number(r.size),

@@ -1,4 +1,3 @@
-import type { Row } from './rows.js';
 import type { Store } from './store.js';
 
 /** One stored turn of a conversation. */
@@ -27,7 +26,15 @@ export const TURNS = 'SELECT seq, role, content, tokens FROM chat_turns WHERE co
 // ($1 conversation, $2 seq) -> nothing
 export const DROP = 'DELETE FROM chat_turns WHERE conversation = $1 AND seq < $2';
 
-export const toTurn = (r: Row): ChatTurn => ({
+/** A row of TURNS. */
+export interface TurnRow {
+  seq: number;
+  role: string;
+  content: string;
+  tokens: number;
+}
+
+export const toTurn = (r: TurnRow): ChatTurn => ({
   seq: Number(r.seq),
   role: r.role,
   content: r.content,

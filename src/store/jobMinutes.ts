@@ -1,5 +1,4 @@
 import type { JobMinute } from './store.js';
-import type { Row } from './rows.js';
 
 /**
  * The statements every adapter runs to count jobs per minute by their own times, each with its
@@ -22,10 +21,20 @@ export const JOB_MINUTE_SQL = ({ param: p, byEnd = '' }: { param: (n: number) =>
   };
 };
 
+/** A row of the statements above: a minute's start (epoch ms) and the jobs counted in it. */
+export interface MinuteCountRow {
+  minute: number;
+  n: number;
+}
+
 /** The three counts merged into one entry per minute, oldest first. */
-export function toJobMinutes(created: Row[], succeeded: Row[], failed: Row[]): JobMinute[] {
+export function toJobMinutes(
+  created: MinuteCountRow[],
+  succeeded: MinuteCountRow[],
+  failed: MinuteCountRow[],
+): JobMinute[] {
   const byMinute = new Map<number, JobMinute>();
-  const add = (rows: Row[], field: 'created' | 'succeeded' | 'failed') => {
+  const add = (rows: MinuteCountRow[], field: 'created' | 'succeeded' | 'failed') => {
     for (const r of rows) {
       const minute = Number(r.minute);
       let m = byMinute.get(minute);

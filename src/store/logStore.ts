@@ -27,21 +27,24 @@ export function openLogStore(store: Store): LogStore {
   return store.companions.logs();
 }
 
-/** A stored row as an entry. */
-export function toLogEntry(r: {
+/** A row of `hub_logs`: the data is JSON text, or null. */
+export interface HubLogRow {
   id: string;
   at: number;
   level: number;
   source: string;
   msg: string;
   data: string | null;
-}): LogEntry {
+}
+
+/** A stored row as an entry. */
+export function toLogEntry(r: HubLogRow): LogEntry {
   return {
     id: r.id,
     at: r.at,
     level: r.level,
     source: r.source,
     msg: r.msg,
-    data: r.data === null ? null : JSON.parse(r.data),
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
   };
 }

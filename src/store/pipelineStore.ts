@@ -1,4 +1,4 @@
-import type { Row } from './rows.js';
+import type { Flag } from './rowTypes.js';
 import type { Store } from './store.js';
 
 /**
@@ -100,21 +100,57 @@ const SQL = {
     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (identity) DO NOTHING`,
 };
 
+/** A row of `pipeline_runs`: the definition is JSON text. */
+interface RunRow {
+  id: string;
+  name: string;
+  state: RunState;
+  definition: string;
+  error: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** A row of `pipeline_steps` as read (STEP_COLUMNS): the hashes and outputs are JSON text. */
+interface StepRow {
+  step: string;
+  state: StepState;
+  identity: string | null;
+  reused: Flag;
+  reason: string | null;
+  rounds: number;
+  job_id: string | null;
+  input_hashes: string | null;
+  outputs: string | null;
+  output_hashes: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+/** A row of `pipeline_results` as `findResult` reads it: JSON texts. */
+interface ResultRow {
+  outputs: string;
+  output_hashes: string;
+  job_id: string | null;
+}
+
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(v: string | null): T | null => (v === null ? null : (JSON.parse(v) as T));
 
-const toRun = (r: Row): RunRecord => ({
+const toRun = (r: RunRow): RunRecord => ({
   id: r.id,
   name: r.name,
   state: r.state,
-  definition: JSON.parse(r.definition),
+  definition: JSON.parse(r.definition) as StoredDefinition,
   error: r.error,
   createdBy: r.created_by,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
   finishedAt: r.finished_at === null ? null : Number(r.finished_at),
 });
-const toStep = (r: Row): StepRecord => ({
+const toStep = (r: StepRow): StepRecord => ({
   step: r.step,
   state: r.state,
   identity: r.identity,
@@ -155,10 +191,13 @@ const stepArgs = (runId: string, s: StepRecord) => [
   s.updatedAt,
 ];
 
-/** How an adapter runs the statements above: a write of one or more argument lists in one transaction, a read. */
+/**
+ * How an adapter runs the statements above: a write of one or more argument lists in one
+ * transaction, a read (`R`: the shape of its rows, as the statement's header says).
+ */
 export interface PipelineExec {
   write(sql: string, args: unknown[][]): Promise<void>;
-  rows(sql: string, args: unknown[]): Promise<Row[]>;
+  rows<R extends object>(sql: string, args: unknown[]): Promise<R[]>;
 }
 
 /** The pipeline tables over an adapter's way of running statements. */
@@ -175,19 +214,24 @@ export function pipelineStoreOver(x: PipelineExec): PipelineStore {
     finishRun: (id, state, error, now) => x.write(SQL.finishRun, [[id, state, error, now]]),
     saveStep: (runId, step) => x.write(SQL.saveStep, [stepArgs(runId, step)]),
     async getRun(id) {
-      const [row] = await x.rows(SQL.getRun, [id]);
+      const [row] = await x.rows<RunRow>(SQL.getRun, [id]);
       if (!row) return null;
       const order = Object.keys(toRun(row).definition.steps);
-      const steps = (await x.rows(SQL.getSteps, [id])).map(toStep);
+      const steps = (await x.rows<StepRow>(SQL.getSteps, [id])).map(toStep);
       steps.sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step));
       return { run: toRun(row), steps };
     },
-    listRuns: async (limit, before) => (await x.rows(SQL.listRuns, [limit, before])).map(toRun),
-    runningRuns: async () => (await x.rows(SQL.running, [])).map((r) => r.id as string),
-    previousSteps: async (name, runId) => (await x.rows(SQL.previous, [name, runId])).map(toStep),
+    listRuns: async (limit, before) => (await x.rows<RunRow>(SQL.listRuns, [limit, before])).map(toRun),
+    runningRuns: async () => (await x.rows<Pick<RunRow, 'id'>>(SQL.running, [])).map((r) => r.id),
+    previousSteps: async (name, runId) => (await x.rows<StepRow>(SQL.previous, [name, runId])).map(toStep),
     async findResult(identity) {
-      const [r] = await x.rows(SQL.findResult, [identity]);
-      return r ? { outputs: JSON.parse(r.outputs), outputHashes: JSON.parse(r.output_hashes), jobId: r.job_id } : null;
+      const [r] = await x.rows<ResultRow>(SQL.findResult, [identity]);
+      if (!r) return null;
+      return {
+        outputs: JSON.parse(r.outputs) as StepResult['outputs'],
+        outputHashes: JSON.parse(r.output_hashes) as StepResult['outputHashes'],
+        jobId: r.job_id,
+      };
     },
     saveResult: (identity, kind, r, now) =>
       x.write(SQL.saveResult, [[identity, kind, json(r.outputs), json(r.outputHashes), r.jobId, now]]),

@@ -1,8 +1,36 @@
-import type { Row } from './rows.js';
+import type { BotRow } from './botRows.js';
 import type { PlatformCall, StoredAccount } from './platformStore.js';
 
-/** Rows of both dialects to platform records (PostgreSQL's bigints arrive as numbers; see connection.ts). */
-export function toAccount(r: Row): StoredAccount {
+/** A row of `platform_accounts`. */
+export interface AccountRow {
+  name: string;
+  platform: string;
+  instance: string | null;
+  sealed: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A row of `platform_calls`. */
+export interface CallRow {
+  id: number;
+  at: number;
+  platform: string;
+  account: string;
+  method: string;
+  status: number;
+  duration_ms: number;
+  remaining: number | null;
+  wait_ms: number;
+  attempt: number;
+  error: string | null;
+}
+
+/** A bot the hub paused, with why (`reasons`). */
+export type PauseReasonRow = Pick<BotRow, 'name'> & { paused_reason: string };
+
+/** Rows of both dialects to platform records (PostgreSQL's bigints arrive as numbers; see postgres/core.ts). */
+export function toAccount(r: AccountRow): StoredAccount {
   return {
     name: r.name,
     platform: r.platform,
@@ -13,7 +41,7 @@ export function toAccount(r: Row): StoredAccount {
   };
 }
 
-export function toCall(r: Row): PlatformCall {
+export function toCall(r: CallRow): PlatformCall {
   return {
     id: Number(r.id),
     at: Number(r.at),

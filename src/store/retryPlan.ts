@@ -1,6 +1,6 @@
 import type { Backoff } from '../types.js';
 import type { Changes, StoreOptions } from './store.js';
-import type { Row } from './rows.js';
+import type { FailingRow } from './rowTypes.js';
 
 /**
  * What becomes of a leased task that failed (or whose lease ran out): another attempt after the
@@ -9,7 +9,7 @@ import type { Row } from './rows.js';
  * ready at once, and the retry's time when it waits.
  */
 export function retryPlan(
-  r: Row,
+  r: Pick<FailingRow, 'route' | 'attempt' | 'max_attempts' | 'backoff' | 'concurrency_key'>,
   retryable: boolean,
   now: number,
   options: StoreOptions,

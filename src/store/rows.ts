@@ -1,7 +1,10 @@
 import type {
+  Backoff,
+  Capability,
   ClaimedTask,
   Job,
   JobState,
+  Labels,
   NewJob,
   LeaseRefusal,
   Limit,
@@ -12,13 +15,27 @@ import type {
   TokenInfo,
   WorkerInfo,
 } from '../types.js';
+import type { LatencyHistogram } from '../util/latencyHistogram.js';
 import type { RollupRow, StoreStats } from './store.js';
+import type {
+  ClaimOrderRow,
+  JobRow,
+  KindCountRow,
+  LeasedRow,
+  LimitRow,
+  RefusalRow,
+  RollupTableRow,
+  StateCountRow,
+  TaskResultRow,
+  TaskRow,
+  TokenRow,
+  WorkerRow,
+} from './rowTypes.js';
 
-/**
- * A row as a driver returns it (better-sqlite3, or pg with bigints read as numbers); typed at the
- * boundary by the functions below, which both adapters share since their columns are the same.
+/*
+ * Rows to records, shared by both adapters since their columns are the same; the rows' shapes are
+ * in rowTypes.ts.
  */
-export type Row = Record<string, any>;
 
 /** Public task ids are `<jobId>.<index>`; lease ids are `<task rowid>.<token>`. */
 export function taskIdOf(jobId: string, idx: number): string {
@@ -37,7 +54,7 @@ export function splitLeaseId(leaseId: string): [number, string] | null {
   return [id, leaseId.slice(dot + 1)];
 }
 
-export function byClaimOrder(a: Row, b: Row): number {
+export function byClaimOrder(a: ClaimOrderRow, b: ClaimOrderRow): number {
   return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
 }
 
@@ -46,7 +63,7 @@ export function publicState(s: string): TaskState {
   return (s === 'delayed' || s === 'staged' ? 'queued' : s) as TaskState;
 }
 
-export function toTask(r: Row): Task {
+export function toTask(r: TaskRow): Task {
   return {
     id: taskIdOf(r.job_id, r.idx),
     jobId: r.job_id,
@@ -66,7 +83,7 @@ export function toTask(r: Row): Task {
   };
 }
 
-export function tokenInfo(r: Row): TokenInfo {
+export function tokenInfo(r: TokenRow): TokenInfo {
   return {
     id: r.id,
     name: r.name,
@@ -82,25 +99,26 @@ export function tokenInfo(r: Row): TokenInfo {
 }
 
 /** Task counts per public state from `{ state, n }` rows of one job. */
-export function countTasks(rows: Row[]): TaskCounts {
+export function countTasks(rows: StateCountRow[]): TaskCounts {
   const counts: TaskCounts = { queued: 0, leased: 0, succeeded: 0, dead: 0, cancelled: 0 };
   for (const c of rows) counts[publicState(c.state)] += c.n;
   return counts;
 }
 
-export function toJob(r: Row, counts: TaskCounts): Job {
+export function toJob(r: JobRow, counts: TaskCounts): Job {
   return {
     id: r.id,
     kind: r.kind,
     input: JSON.parse(r.input),
-    state: r.state,
+    // Staged jobs are never read as jobs: every read leaves them out.
+    state: r.state as JobState,
     variants: r.variants,
     priority: r.priority,
     seed: r.seed,
     maxAttempts: r.max_attempts,
-    backoff: JSON.parse(r.backoff),
+    backoff: JSON.parse(r.backoff) as Backoff,
     leaseMs: r.lease_ms,
-    requires: r.requires == null ? null : JSON.parse(r.requires),
+    requires: r.requires == null ? null : (JSON.parse(r.requires) as Labels),
     key: r.key,
     runAt: r.run_at,
     createdAt: r.created_at,
@@ -144,7 +162,7 @@ export function newJobView(j: NewJob): Job {
   };
 }
 
-export function toResult(jobId: string, r: Row): Result {
+export function toResult(jobId: string, r: TaskResultRow): Result {
   return {
     taskId: taskIdOf(jobId, r.idx),
     index: r.idx,
@@ -155,11 +173,11 @@ export function toResult(jobId: string, r: Row): Result {
   };
 }
 
-export function toWorker(r: Row): WorkerInfo {
+export function toWorker(r: WorkerRow): WorkerInfo {
   return {
     workerId: r.worker_id,
     name: r.name,
-    capabilities: JSON.parse(r.capabilities),
+    capabilities: JSON.parse(r.capabilities) as Capability[],
     concurrency: r.concurrency,
     version: r.version,
     firstSeen: r.first_seen,
@@ -167,16 +185,16 @@ export function toWorker(r: Row): WorkerInfo {
   };
 }
 
-export function toLimit(r: Row): Limit {
+export function toLimit(r: LimitRow): Limit {
   return {
     key: r.key,
     concurrency: r.concurrency,
-    rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms },
+    rate: r.rate_count === null ? null : { count: r.rate_count, intervalMs: r.rate_interval_ms! },
   };
 }
 
 /** Store stats from `{ kind, state, n }` task rows and `{ state, n }` job rows; delayed counts as queued. */
-export function toStats(taskRows: Row[], jobRows: Row[]): StoreStats {
+export function toStats(taskRows: KindCountRow[], jobRows: StateCountRow[]): StoreStats {
   const tasks = new Map<string, { kind: string; state: string; count: number }>();
   for (const r of taskRows) {
     const state = publicState(r.state);
@@ -190,8 +208,7 @@ export function toStats(taskRows: Row[], jobRows: Row[]): StoreStats {
   return { tasks: [...tasks.values()], jobs };
 }
 
-/** Why an operation on a lease cannot go ahead, or null when the task `row` holds it in `okState`. */
-export function toRollup(r: Row): RollupRow {
+export function toRollup(r: RollupTableRow): RollupRow {
   return {
     minute: r.minute,
     hub: r.hub,
@@ -200,18 +217,19 @@ export function toRollup(r: Row): RollupRow {
     jobsSucceeded: r.jobs_succeeded,
     jobsFailed: r.jobs_failed,
     claims: r.claims,
-    latency: JSON.parse(r.latency),
+    latency: JSON.parse(r.latency) as LatencyHistogram,
   };
 }
 
-export function leaseRefusal(row: Row | undefined, token: string, okState: string): LeaseRefusal | null {
+/** Why an operation on a lease cannot go ahead, or null when the task `row` holds it in `okState`. */
+export function leaseRefusal(row: RefusalRow | undefined, token: string, okState: string): LeaseRefusal | null {
   if (!row || row.lease_token !== token) return 'lease_lost';
   if (row.state === okState) return null;
   return row.state === 'cancelled' ? 'cancelled' : 'lease_lost';
 }
 
 /** A task row a claim just leased, with its job's input, as the worker receives it. */
-export function toClaimedTask(r: Row, input: unknown): ClaimedTask {
+export function toClaimedTask(r: LeasedRow, input: unknown): ClaimedTask {
   return {
     taskId: taskIdOf(r.job_id, r.idx),
     leaseId: `${r.id}.${r.lease_token}`,

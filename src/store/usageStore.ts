@@ -1,4 +1,3 @@
-import type { Row } from './rows.js';
 import type { Store } from './store.js';
 
 /** One row of the front door's usage: a key's requests and tokens on one UTC day for one model. */
@@ -28,7 +27,17 @@ export const ADD = `INSERT INTO model_usage (token_id, day, model, requests, pro
 export const LIST = `SELECT token_id, day, model, requests, prompt_tokens, completion_tokens FROM model_usage
   WHERE day >= $1 AND ($2::text IS NULL OR token_id = $2::text) ORDER BY day DESC, token_id, model`;
 
-export function toUsageRow(r: Row): UsageRow {
+/** A row of `model_usage` as LIST reads it. */
+export interface ModelUsageRow {
+  token_id: string;
+  day: string;
+  model: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export function toUsageRow(r: ModelUsageRow): UsageRow {
   return {
     tokenId: r.token_id,
     day: r.day,

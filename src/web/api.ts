@@ -49,10 +49,14 @@ export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, bo
  * Follows a Server-Sent Events stream (EventSource sends the session cookie). `onEvent` gets each
  * named event's JSON data. Returns the function that closes it.
  */
-export function follow(path: string, onEvent: Record<string, (data: any) => void>, onError?: () => void): () => void {
+export function follow<E extends Record<string, unknown>>(
+  path: string,
+  onEvent: { [K in keyof E]: (data: E[K]) => void },
+  onError?: () => void,
+): () => void {
   const source = new EventSource(path);
-  for (const [name, handle] of Object.entries(onEvent))
-    source.addEventListener(name, (e) => handle(JSON.parse((e as MessageEvent<string>).data)));
+  for (const name of Object.keys(onEvent) as Array<keyof E & string>)
+    source.addEventListener(name, (e) => onEvent[name](JSON.parse((e as MessageEvent<string>).data) as E[typeof name]));
   if (onError) source.addEventListener('error', onError);
   return () => source.close();
 }

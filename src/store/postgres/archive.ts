@@ -2,7 +2,6 @@ import pg from 'pg';
 import { latestVersion } from '../migrations.js';
 import { pgTarget } from './connection.js';
 import { migrate, migrationsDir } from './migrate.js';
-import type { Row } from '../rows.js';
 import type { ArchiveSource, ArchiveTarget } from '../archive/archiveStore.js';
 import { toColumns, type ArchiveRecord, type RowValues } from '../archive/records.js';
 import { checkSchemaVersion, fieldList, ident, keyOrder, type Columns } from '../archive/schema.js';
@@ -11,17 +10,20 @@ import { SECTIONS, type Section } from '../archive/sections.js';
 
 const PAGE = 1000;
 
+/** A bigint (a count, a counter) as these connections read it: with pg's own type parsers, as text. */
+type BigintText = string;
+
 /** Every table of the schema with its columns and their types as PostgreSQL writes them. */
 export async function pgColumns(client: pg.ClientBase | pg.Pool, schema: string): Promise<Columns> {
   // ($1 schema) -> { t, c, type }: each column of each table, in column order
-  const { rows } = await client.query(
+  const { rows } = await client.query<{ t: string; c: string; type: string }>(
     `SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS type
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum`,
     [schema],
   );
   const columns: Columns = new Map();
-  for (const r of rows as Row[]) columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
+  for (const r of rows) columns.set(r.t, (columns.get(r.t) ?? new Map<string, string>()).set(r.c, r.type));
   return columns;
 }
 
@@ -73,11 +75,18 @@ export class PgArchiveSource implements ArchiveSource {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const migrated =
-        (await client.query('SELECT to_regclass($1) AS r', [`${ident(schema)}.schema_migrations`])).rows[0].r !== null;
+        (
+          await client.query<{ r: string | null }>('SELECT to_regclass($1) AS r', [
+            `${ident(schema)}.schema_migrations`,
+          ])
+        ).rows[0]!.r !== null;
       const version = migrated
         ? Number(
-            (await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${ident(schema)}.schema_migrations`))
-              .rows[0].v,
+            (
+              await client.query<{ v: number }>(
+                `SELECT coalesce(max(version), 0) AS v FROM ${ident(schema)}.schema_migrations`,
+              )
+            ).rows[0]!.v,
           )
         : 0;
       checkSchemaVersion(version, latestVersion(migrationsDir), where, 'point --store at another database or schema');
@@ -93,7 +102,9 @@ export class PgArchiveSource implements ArchiveSource {
   }
 
   async count(section: Section): Promise<number> {
-    return Number((await this.client.query(`SELECT count(*) AS n FROM ${this.table(section)}`)).rows[0].n);
+    return Number(
+      (await this.client.query<{ n: BigintText }>(`SELECT count(*) AS n FROM ${this.table(section)}`)).rows[0]!.n,
+    );
   }
 
   async *rows(section: Section): AsyncIterable<RowValues[]> {
@@ -114,11 +125,11 @@ export class PgArchiveSource implements ArchiveSource {
     const values: Record<string, number> = {};
     for (const c of COUNTERS) {
       // ($1, $2, $3 as SEQUENCE) -> { v }: the highest of the column and what its sequence handed out
-      const { rows } = await this.client.query(
+      const { rows } = await this.client.query<{ v: BigintText }>(
         `SELECT greatest(coalesce(max(${ident(c.field)}), 0), coalesce(pg_sequence_last_value(${SEQUENCE}), 0)) AS v FROM ${ident(this.schema)}.${ident(c.section)}`,
         counterParams(this.schema, c),
       );
-      values[counterName(c)] = Number(rows[0].v);
+      values[counterName(c)] = Number(rows[0]!.v);
     }
     return values;
   }
@@ -154,13 +165,15 @@ export class PgArchiveTarget implements ArchiveTarget {
     const q = this.client ?? this.pool;
     // ($1 schema) -> { t }: the tables the schema has so far
     const tables = new Set(
-      (await q.query('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1', [this.schema])).rows.map(
-        (r: Row) => r.t,
-      ),
+      (
+        await q.query<{ t: string }>('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1', [this.schema])
+      ).rows.map((r) => r.t),
     );
     const found: Array<{ section: string; records: number }> = [];
     for (const s of SECTIONS.filter((s) => tables.has(s.name))) {
-      const records = Number((await q.query(`SELECT count(*) AS n FROM ${this.table(s.name)}`)).rows[0].n);
+      const records = Number(
+        (await q.query<{ n: BigintText }>(`SELECT count(*) AS n FROM ${this.table(s.name)}`)).rows[0]!.n,
+      );
       if (records > 0) found.push({ section: s.name, records });
     }
     return found;

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { InputError } from '../../errors.js';
 import { isConnectionError, OutageWatch } from '../outage.js';
 import type { JobState } from '../../types.js';
-import type { Row } from '../rows.js';
+import type { JobRow, TaskRow } from '../rowTypes.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { botSql } from './botStatements.js';
 import { sandboxSql } from './sandboxStatements.js';
@@ -14,8 +14,14 @@ import { TurnLane } from './turnLane.js';
 const sql = { ...brokerSql, ...botSql, ...sandboxSql };
 export type Statement = keyof typeof sql;
 
-/** Runs one named statement; inside `tx`, on the transaction's connection. */
-export type Query = (name: Statement, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
+/**
+ * Runs one named statement; inside `tx`, on the transaction's connection. `R` is the shape of its
+ * rows as its header says (rowTypes.ts); a statement whose rows are not read needs none.
+ */
+export type Query = <R extends pg.QueryResultRow = Record<string, unknown>>(
+  name: Statement,
+  params?: unknown[],
+) => Promise<pg.QueryResult<R>>;
 
 /** The hot path's statements, planned once per connection (see pipeline.ts). */
 const PLANNED_ONCE: ReadonlySet<Statement> = new Set([
@@ -31,9 +37,13 @@ function config(name: Statement, values: unknown[]): pg.QueryConfig {
 }
 
 /** One statement on this connection: in a transaction of its own where it is planned once. */
-async function one(client: pg.PoolClient, name: Statement, params: unknown[]): Promise<pg.QueryResult<Row>> {
-  if (!PLANNED_ONCE.has(name)) return client.query<Row>(config(name, params));
-  return (await send(client, [config(name, params)], true))[0]!;
+async function one<R extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  name: Statement,
+  params: unknown[],
+): Promise<pg.QueryResult<R>> {
+  if (!PLANNED_ONCE.has(name)) return client.query<R>(config(name, params));
+  return (await send<R>(client, [config(name, params)], true))[0]!;
 }
 
 /** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
@@ -47,7 +57,7 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === (pg.types.builtins.INT8 as number)
       ? Number
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 };
 
 /** What the parts of the PostgreSQL store share: the pool, the transaction runner, job bookkeeping. */
@@ -76,23 +86,25 @@ export class PgCore {
   }
 
   /** One statement in its own transaction: committed when the promise resolves. */
-  q: Query = (name, params = []) =>
+  q: Query = <R extends pg.QueryResultRow>(name: Statement, params: unknown[] = []) =>
     this.retrying(() =>
-      PLANNED_ONCE.has(name) ? this.checkedOut((c) => one(c, name, params)) : this.pool.query(config(name, params)),
+      PLANNED_ONCE.has(name)
+        ? this.checkedOut((c) => one<R>(c, name, params))
+        : this.pool.query<R>(config(name, params)),
     );
 
   /** q, as this turn's first statement: statements that follow it in this turn run next on its connection. */
-  first: Query = (name, params = []) =>
+  first: Query = <R extends pg.QueryResultRow>(name: Statement, params: unknown[] = []) =>
     this.retrying((attempt) =>
-      attempt === 1 ? this.lane.first((c) => one(c, name, params)) : this.checkedOut((c) => one(c, name, params)),
+      attempt === 1 ? this.lane.first((c) => one<R>(c, name, params)) : this.checkedOut((c) => one<R>(c, name, params)),
     );
 
   /** q, behind this turn's first statement when there is one (see TurnLane). */
-  follow: Query = (name, params = []) =>
+  follow: Query = <R extends pg.QueryResultRow>(name: Statement, params: unknown[] = []) =>
     this.retrying(
       (attempt) =>
-        (attempt === 1 && this.lane.follow((c) => one(c, name, params))) ||
-        this.checkedOut((c) => one(c, name, params)),
+        (attempt === 1 && this.lane.follow((c) => one<R>(c, name, params))) ||
+        this.checkedOut((c) => one<R>(c, name, params)),
     );
 
   /** Runs `fn` in one transaction on one connection; a deadlock or serialization failure runs it again. */
@@ -100,7 +112,9 @@ export class PgCore {
     return this.retrying(() =>
       this.checkedOut(async (client) => {
         await client.query('BEGIN');
-        const result = await fn((name, params = []) => client.query(config(name, params)));
+        const result = await fn(<R extends pg.QueryResultRow>(name: Statement, params: unknown[] = []) =>
+          client.query<R>(config(name, params)),
+        );
         await client.query('COMMIT');
         return result;
       }),
@@ -110,12 +124,15 @@ export class PgCore {
   /**
    * Runs these statements in one transaction in a single round trip (see send): one run after a
    * lock sees every commit made before it. A deadlock or serialization failure runs them again.
+   * `R` is the shape of the rows the caller reads (of the step that has them).
    */
-  steps(...steps: Array<[Statement, unknown[]]>): Promise<Array<pg.QueryResult<Row>>> {
+  steps<R extends pg.QueryResultRow = Record<string, unknown>>(
+    ...steps: Array<[Statement, unknown[]]>
+  ): Promise<Array<pg.QueryResult<R>>> {
     const planOnce = steps.some(([name]) => PLANNED_ONCE.has(name));
     return this.retrying(() =>
       this.checkedOut((c) =>
-        send(
+        send<R>(
           c,
           steps.map(([name, params]) => config(name, params)),
           planOnce,
@@ -163,13 +180,18 @@ export class PgCore {
   async refresh(q: Query, jobIds: Iterable<string>, now: number, changes: Changes): Promise<void> {
     const ids = [...new Set(jobIds)];
     if (ids.length === 0) return;
-    for (const r of (await q('refreshJobs', [ids, now])).rows)
+    for (const r of (await q<Pick<JobRow, 'id' | 'state'>>('refreshJobs', [ids, now])).rows)
       changes.jobs.push({ jobId: r.id, state: r.state as JobState });
   }
 
   /** Cancels a job's unfinished tasks; the limited keys among its leases have a slot free again. */
   async cancelRest(q: Query, jobId: string, error: string, now: number, changes: Changes): Promise<void> {
-    for (const r of (await q('cancelRest', [error, now, jobId])).rows) {
+    const { rows } = await q<Pick<TaskRow, 'route' | 'concurrency_key'> & { was: string }>('cancelRest', [
+      error,
+      now,
+      jobId,
+    ]);
+    for (const r of rows) {
       if (r.was === 'leased' && r.concurrency_key !== null) changes.routes.push(r.route);
     }
   }

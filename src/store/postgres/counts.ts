@@ -1,5 +1,6 @@
 import type { StoreStats } from '../store.js';
-import { toStats, type Row } from '../rows.js';
+import { toStats } from '../rows.js';
+import type { KindCountRow } from '../rowTypes.js';
 import type { PgCore } from './core.js';
 
 /** How often each hub folds the appended count deltas into state_counts (migration 007). */
@@ -31,7 +32,7 @@ export class PgCounts {
   }
 
   async read(): Promise<StoreStats> {
-    const rows = (await this.core.pool.query(SQL.read)).rows as Row[];
+    const { rows } = await this.core.pool.query<KindCountRow & { tbl: 'tasks' | 'jobs' }>(SQL.read);
     return toStats(
       rows.filter((r) => r.tbl === 'tasks'),
       rows.filter((r) => r.tbl === 'jobs'),

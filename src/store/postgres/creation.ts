@@ -14,7 +14,7 @@ export interface Inserted {
 
 /** The jobs' columns as parallel arrays, one element per job, in insertJobs' parameter order. */
 function columns(jobs: NewJob[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 18 }, () => new Array(jobs.length));
+  const cols: unknown[][] = Array.from({ length: 18 }, () => new Array<unknown>(jobs.length));
   jobs.forEach((j, k) => {
     const row = [
       j.id,
@@ -68,9 +68,10 @@ export async function columnLiterals(jobs: NewJob[]): Promise<string[]> {
  */
 export async function insertJobs(q: Query, jobs: NewJob[], cols: unknown[] = columns(jobs)): Promise<Inserted> {
   const changes = noChanges();
-  const out: Array<Job | null> = new Array(jobs.length).fill(null);
+  const out: Array<Job | null> = new Array<Job | null>(jobs.length).fill(null);
   const statement = jobs.some((j) => j.key !== null) ? 'insertJobs' : 'insertKeylessJobs';
-  for (const r of (await q(statement, cols)).rows) {
+  const { rows } = await q<{ pos: number; cached_from: string | null; copied: number }>(statement, cols);
+  for (const r of rows) {
     const job = jobs[r.pos - 1]!;
     const view = newJobView(job);
     out[r.pos - 1] = view;

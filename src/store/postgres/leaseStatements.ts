@@ -1,3 +1,5 @@
+import type { FailingRow, LeasedRow, RefusalRow, TaskRow } from '../rowTypes.js';
+
 /**
  * The PostgreSQL adapter's statements on leases: claimed within limits, extended, reported on,
  * completed, failed, released. Each carries a header: its parameters and what it returns.
@@ -110,3 +112,30 @@ export const leaseSql = {
     FROM unnest($1::bigint[], $2::text[]) AS l(id, token)
     WHERE tasks.id = l.id AND tasks.lease_token = l.token AND tasks.state = 'leased' RETURNING tasks.id, job_id, route`,
 } as const;
+
+/** A task `claim` leased, with its job's input and whether this claim started the job. */
+export interface ClaimRow extends LeasedRow {
+  input: string;
+  started: boolean;
+}
+
+/** A current lease and the token that claimed it (`leaseOwners`). */
+export interface LeaseOwnerRow extends Pick<TaskRow, 'id'> {
+  lease_token: string;
+  owner: string | null;
+}
+
+/** A task being failed (`failing`), with its lease's end: another hub's reaper may have moved it. */
+export type FailingLeaseRow = FailingRow & Pick<TaskRow, 'lease_expires_at'>;
+
+/**
+ * A row of `complete`: an item completed just now (`done`), or the task's state and lease token,
+ * to say why the item was refused.
+ */
+export type CompleteRow = { pos: number } & (
+  | ({ done: true; finished: boolean; state: null; lease_token: null } & Pick<
+      TaskRow,
+      'job_id' | 'idx' | 'seed' | 'route' | 'concurrency_key'
+    > & { done_seq: number })
+  | ({ done: false } & RefusalRow)
+);

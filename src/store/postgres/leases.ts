@@ -1,10 +1,12 @@
 import type { Blocked, ClaimedTask, HeartbeatReply, RouteClaim } from '../../types.js';
 import { LimitGate } from '../limitGate.js';
 import { retryPlan } from '../retryPlan.js';
-import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask, type Row } from '../rows.js';
+import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask } from '../rows.js';
+import type { BucketRow, RefusalRow, TaskRow } from '../rowTypes.js';
 import type { Changes, CompleteOutcome } from '../store.js';
 import { noChanges } from '../store.js';
 import type { PgCore, Query } from './core.js';
+import type { ClaimRow, CompleteRow, FailingLeaseRow, LeaseOwnerRow } from './leaseStatements.js';
 
 const PROMOTE_BATCH = 10_000;
 
@@ -37,7 +39,7 @@ export class PgLeases {
     if (limited.length === 0) {
       const names = routes.map((rc) => rc.route);
       const all = names.map(() => max);
-      const { rows } = await this.core.follow('claim', [
+      const { rows } = await this.core.follow<ClaimRow>('claim', [
         now,
         workerId,
         names,
@@ -51,10 +53,10 @@ export class PgLeases {
     }
     return this.core.tx(async (q) => {
       await q('lockKeys', [limited]);
-      const running = new Map((await q('runningByKey', [limited])).rows.map((r) => [r.key as string, r.n as number]));
-      const buckets = new Map(
-        (await q('buckets', [limited])).rows.map((r) => [r.key as string, r as { tokens: number; updated_at: number }]),
+      const running = new Map(
+        (await q<{ key: string; n: number }>('runningByKey', [limited])).rows.map((r) => [r.key, r.n]),
       );
+      const buckets = new Map((await q<BucketRow>('buckets', [limited])).rows.map((r) => [r.key, r]));
       const gate = new LimitGate(
         { running: (k) => running.get(k) ?? 0, bucket: (k) => buckets.get(k) },
         routes,
@@ -63,7 +65,7 @@ export class PgLeases {
       );
       const keyOf = new Map(routes.map((rc) => [rc.route, rc.key]));
       const allowed = [...gate.allowed];
-      let rows: Row[] = [];
+      let rows: ClaimRow[] = [];
       if (allowed.length > 0) {
         const capKeys = allowed.map(([route]) => {
           const key = keyOf.get(route);
@@ -71,7 +73,7 @@ export class PgLeases {
         });
         const caps = allowed.map(([route]) => gate.keyLeft.get(keyOf.get(route) ?? '') ?? max);
         const params = [now, workerId, allowed.map(([r]) => r), allowed.map(([, n]) => n), capKeys, caps, max, owner];
-        rows = (await q('claim', params)).rows;
+        rows = (await q<ClaimRow>('claim', params)).rows;
       }
       const save = gate.consume(rows.map((r) => r.concurrency_key));
       if (save.length > 0) await q('saveBuckets', [save.map((b) => b.key), save.map((b) => b.tokens), now]);
@@ -79,7 +81,10 @@ export class PgLeases {
     });
   }
 
-  private claimed(rows: Row[], blocked: Blocked[]): { tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] } {
+  private claimed(
+    rows: ClaimRow[],
+    blocked: Blocked[],
+  ): { tasks: ClaimedTask[]; changes: Changes; blocked: Blocked[] } {
     const changes = noChanges();
     const inputs = new Map<string, unknown>();
     const tasks = rows.sort(byClaimOrder).map((r) => {
@@ -94,8 +99,8 @@ export class PgLeases {
 
   async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
     const { leases, ids, tokens } = leaseArrays(leaseIds);
-    const { rows } = await this.core.q('leaseOwners', [ids, tokens]);
-    const owner = new Map(rows.map((r) => [`${r.id}.${r.lease_token}`, r.owner as string | null]));
+    const { rows } = await this.core.q<LeaseOwnerRow>('leaseOwners', [ids, tokens]);
+    const owner = new Map(rows.map((r) => [`${r.id}.${r.lease_token}`, r.owner]));
     const owners = new Map<string, string | null>();
     leaseIds.forEach((leaseId, k) => {
       const key = leases[k] && `${leases[k][0]}.${leases[k][1]}`;
@@ -105,14 +110,18 @@ export class PgLeases {
   }
 
   /** The task rows of these leases by task id, to say why an operation on them was refused. */
-  private async leaseRows(q: Query, ids: number[]): Promise<Map<number, Row>> {
+  private async leaseRows(q: Query, ids: number[]): Promise<Map<number, RefusalRow>> {
     if (ids.length === 0) return new Map();
-    return new Map((await q('leasesOf', [ids])).rows.map((r) => [r.id as number, r]));
+    return new Map(
+      (await q<Pick<TaskRow, 'id' | 'state' | 'lease_token'>>('leasesOf', [ids])).rows.map((r) => [r.id, r]),
+    );
   }
 
   async heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply> {
     const { leases, ids, tokens } = leaseArrays(leaseIds);
-    const extended = new Set((await this.core.q('extend', [now, ids, tokens])).rows.map((r) => r.id as number));
+    const extended = new Set(
+      (await this.core.q<Pick<TaskRow, 'id'>>('extend', [now, ids, tokens])).rows.map((r) => r.id),
+    );
     const rows = await this.leaseRows(
       this.core.q,
       ids.filter((id) => !extended.has(id)),
@@ -131,8 +140,9 @@ export class PgLeases {
   async progress(leaseId: string, progress: unknown, _now: number) {
     const lease = splitLeaseId(leaseId);
     if (!lease) return { status: 'lease_lost' as const, jobId: null, taskId: null };
-    const [row] = (await this.core.q('progress', [JSON.stringify(progress ?? null), lease[0], lease[1]])).rows;
-    if (row) return { status: 'ok' as const, jobId: row.job_id as string, taskId: taskIdOf(row.job_id, row.idx) };
+    const params = [JSON.stringify(progress ?? null), lease[0], lease[1]];
+    const [row] = (await this.core.q<Pick<TaskRow, 'job_id' | 'idx'>>('progress', params)).rows;
+    if (row) return { status: 'ok' as const, jobId: row.job_id, taskId: taskIdOf(row.job_id, row.idx) };
     const rows = await this.leaseRows(this.core.q, [lease[0]]);
     return {
       status: leaseRefusal(rows.get(lease[0]), lease[1], 'leased') ?? ('lease_lost' as const),
@@ -149,8 +159,10 @@ export class PgLeases {
     const rows =
       ids.length === 0
         ? []
-        : (await this.core.steps(['lockJobsOfTasks', [ids]], ['complete', [ids, tokens, outputs, now]]))[1]!.rows;
-    const seen = new Map<number, Row>();
+        : (
+            await this.core.steps<CompleteRow>(['lockJobsOfTasks', [ids]], ['complete', [ids, tokens, outputs, now]])
+          )[1]!.rows;
+    const seen = new Map<number, CompleteRow>();
     const ended = new Set<string>();
     for (const r of rows) {
       const k = positions[r.pos - 1]!;
@@ -184,7 +196,7 @@ export class PgLeases {
   /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
   private async failTask(
     q: Query,
-    r: Row,
+    r: FailingLeaseRow,
     error: string,
     retryable: boolean,
     now: number,
@@ -206,7 +218,7 @@ export class PgLeases {
       const lease = splitLeaseId(leaseId);
       if (!lease) return { status: 'lease_lost' as const, changes };
       await q('lockJobsOfTasks', [[lease[0]]]);
-      const [row] = (await q('failing', [lease[0]])).rows;
+      const [row] = (await q<FailingLeaseRow>('failing', [lease[0]])).rows;
       if (!row || row.lease_token !== lease[1]) return { status: 'lease_lost' as const, changes };
       if (row.state !== 'leased')
         return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
@@ -221,7 +233,9 @@ export class PgLeases {
       const changes = noChanges();
       if (ids.length === 0) return { released: [], changes };
       await q('lockJobsOfTasks', [ids]);
-      const rows = new Map((await q('release', [ids, tokens])).rows.map((r) => [r.id as number, r]));
+      const rows = new Map(
+        (await q<Pick<TaskRow, 'id' | 'job_id' | 'route'>>('release', [ids, tokens])).rows.map((r) => [r.id, r]),
+      );
       const released = leaseIds.filter((_, k) => leases[k] && rows.has(leases[k]![0]));
       for (const id of ids) if (rows.has(id)) changes.routes.push(rows.get(id)!.route);
       await this.core.refresh(
@@ -238,12 +252,13 @@ export class PgLeases {
   reapExpired(now: number, limit: number) {
     return this.core.tx(async (q) => {
       const changes = noChanges();
-      const expired = (await q('expired', [now, limit])).rows;
+      const expired = (await q<Pick<TaskRow, 'id' | 'job_id'>>('expired', [now, limit])).rows;
       await q('lockJobs', [expired.map((r) => r.job_id)]);
       let reaped = 0;
       for (const { id } of expired) {
-        const [row] = (await q('failing', [id])).rows;
-        if (row?.state !== 'leased' || row.lease_expires_at > now) continue;
+        const [row] = (await q<FailingLeaseRow>('failing', [id])).rows;
+        // A leased task's lease has an end.
+        if (row?.state !== 'leased' || row.lease_expires_at! > now) continue;
         await this.failTask(q, row, 'lease expired: the worker stopped heartbeating', true, now, changes);
         reaped++;
       }
@@ -255,7 +270,7 @@ export class PgLeases {
   async promoteDue(now: number): Promise<Changes> {
     const routes = new Set<string>();
     for (let n = PROMOTE_BATCH; n === PROMOTE_BATCH;) {
-      const { rows } = await this.core.q('promote', [now, PROMOTE_BATCH]);
+      const { rows } = await this.core.q<Pick<TaskRow, 'route'>>('promote', [now, PROMOTE_BATCH]);
       n = rows.length;
       rows.forEach((r) => routes.add(r.route));
     }
@@ -267,12 +282,13 @@ export class PgLeases {
       const changes = noChanges();
       const parts = splitTaskId(taskId);
       if (parts) await q('lockJobs', [[parts[0]]]);
-      const [row] = parts ? (await q('task', parts)).rows : [];
+      const [row] = parts ? (await q<TaskRow>('task', parts)).rows : [];
       if (!row) return { status: 'not_found' as const, changes };
       if (row.state !== 'dead') return { status: 'not_dead' as const, changes };
       await q('redrive', [now, row.id]);
       changes.routes.push(row.route);
-      for (const s of (await q('redriveSiblings', [now, row.job_id])).rows) changes.routes.push(s.route);
+      for (const s of (await q<Pick<TaskRow, 'route'>>('redriveSiblings', [now, row.job_id])).rows)
+        changes.routes.push(s.route);
       await this.core.refresh(q, [row.job_id], now, changes);
       return { status: 'ok' as const, changes };
     });

@@ -1,6 +1,12 @@
 import type pg from 'pg';
-import { hashesInJson, parseCursor, toMeta, type ArtifactMeta, type ArtifactMetaStore } from '../artifactMeta.js';
-import type { Row } from '../rows.js';
+import {
+  hashesInJson,
+  parseCursor,
+  toMeta,
+  type ArtifactMeta,
+  type ArtifactMetaStore,
+  type ArtifactRow,
+} from '../artifactMeta.js';
 import type { PgCore } from './core.js';
 
 /** The SQL of the artifact metadata (PostgreSQL migration 011). Each constant: its parameters, then what it returns. */
@@ -38,22 +44,28 @@ const SQL = {
 export class PgArtifactMeta implements ArtifactMetaStore {
   constructor(private readonly core: PgCore) {}
 
-  private q(name: keyof typeof SQL, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    return this.core.pool.query<Row>({ name: `artifacts.${name}`, text: SQL[name], values });
+  /** One statement; `R` is the shape of its rows, as its header says. */
+  private q<R extends pg.QueryResultRow = Record<string, unknown>>(
+    name: keyof typeof SQL,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    return this.core.pool.query<R>({ name: `artifacts.${name}`, text: SQL[name], values });
   }
 
   async record(item: { sha256: string; size: number; type: string }, now: number): Promise<ArtifactMeta> {
-    return toMeta((await this.q('record', [item.sha256, item.size, item.type, now])).rows[0]!);
+    return toMeta((await this.q<ArtifactRow>('record', [item.sha256, item.size, item.type, now])).rows[0]!);
   }
 
   async get(sha256: string): Promise<ArtifactMeta | null> {
-    const r = (await this.q('get', [sha256])).rows[0];
+    const r = (await this.q<ArtifactRow>('get', [sha256])).rows[0];
     return r ? toMeta(r) : null;
   }
 
   async list(limit: number, before: string | null): Promise<ArtifactMeta[]> {
     const c = parseCursor(before);
-    const res = c ? await this.q('listBefore', [c.createdAt, c.sha256, limit]) : await this.q('list', [limit]);
+    const res = c
+      ? await this.q<ArtifactRow>('listBefore', [c.createdAt, c.sha256, limit])
+      : await this.q<ArtifactRow>('list', [limit]);
     return res.rows.map(toMeta);
   }
 
@@ -70,16 +82,17 @@ export class PgArtifactMeta implements ArtifactMetaStore {
   }
 
   async holders(sha256: string): Promise<string[]> {
-    return (await this.q('holders', [sha256])).rows.map((r) => r.owner);
+    return (await this.q<{ owner: string }>('holders', [sha256])).rows.map((r) => r.owner);
   }
 
   async unheld(before: number, limit: number): Promise<string[]> {
-    return (await this.q('unheld', [before, limit])).rows.map((r) => r.sha256);
+    return (await this.q<Pick<ArtifactRow, 'sha256'>>('unheld', [before, limit])).rows.map((r) => r.sha256);
   }
 
   async referencedByJobs(): Promise<Set<string>> {
     const found = new Set<string>();
-    for (const r of (await this.q('referencing')).rows) for (const h of hashesInJson(r.doc)) found.add(h);
+    for (const r of (await this.q<{ doc: string }>('referencing')).rows)
+      for (const h of hashesInJson(r.doc)) found.add(h);
     return found;
   }
 

@@ -1,5 +1,19 @@
 import type { BotInfo, BotLogLine, FeedItem, LedgerEntry } from '../../types.js';
-import { feedItemText, logData, reservedSeqs, toBot, toFeedItem, toLedger, toLogLine } from '../botRows.js';
+import {
+  feedItemText,
+  logData,
+  reservedSeqs,
+  toBot,
+  toFeedItem,
+  toLedger,
+  toLogLine,
+  type BotLogRow,
+  type BotRow,
+  type BotStateRow,
+  type FeedItemRow,
+  type FeedRow,
+  type LedgerRow,
+} from '../botRows.js';
 import type { BotEvent, BotStore, LogQuery, NewLogLine } from '../botStore.js';
 import type { PgCore } from './core.js';
 
@@ -15,12 +29,12 @@ export class PgBotStore implements BotStore {
   }
 
   async getBot(name: string): Promise<BotInfo | null> {
-    const [r] = (await this.core.q('bot', [name])).rows;
+    const [r] = (await this.core.q<BotRow>('bot', [name])).rows;
     return r ? toBot(r) : null;
   }
 
   async listBots(): Promise<BotInfo[]> {
-    return (await this.core.q('bots')).rows.map(toBot);
+    return (await this.core.q<BotRow>('bots')).rows.map(toBot);
   }
 
   async setPaused(name: string, paused: boolean): Promise<boolean> {
@@ -38,7 +52,7 @@ export class PgBotStore implements BotStore {
   }
 
   async getState(bot: string, key: string): Promise<unknown> {
-    const [r] = (await this.core.q('state', [bot, key])).rows;
+    const [r] = (await this.core.q<Pick<BotStateRow, 'value'>>('state', [bot, key])).rows;
     return r ? JSON.parse(r.value) : undefined;
   }
 
@@ -48,11 +62,12 @@ export class PgBotStore implements BotStore {
   }
 
   async listState(bot: string): Promise<Record<string, unknown>> {
-    return Object.fromEntries((await this.core.q('allState', [bot])).rows.map((r) => [r.key, JSON.parse(r.value)]));
+    const { rows } = await this.core.q<Pick<BotStateRow, 'key' | 'value'>>('allState', [bot]);
+    return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
   }
 
   async getCursor(bot: string, platform: string): Promise<string | null> {
-    return (await this.core.q('cursor', [bot, platform])).rows[0]?.cursor ?? null;
+    return (await this.core.q<{ cursor: string }>('cursor', [bot, platform])).rows[0]?.cursor ?? null;
   }
 
   async setCursor(bot: string, platform: string, cursor: string): Promise<void> {
@@ -60,12 +75,18 @@ export class PgBotStore implements BotStore {
   }
 
   async publish(feed: string, owner: string | null, items: unknown[], now: number, exclusive = false) {
-    const { rows } = await this.core.q('publish', [feed, owner, items.map(feedItemText), now, exclusive]);
+    const { rows } = await this.core.q<Pick<FeedRow, 'last_seq'>>('publish', [
+      feed,
+      owner,
+      items.map(feedItemText),
+      now,
+      exclusive,
+    ]);
     return rows.length === 0 ? null : reservedSeqs(rows[0]!.last_seq, items.length);
   }
 
   async readFeed(feed: string, consumer: string, limit: number): Promise<FeedItem[]> {
-    return (await this.core.q('readFeed', [feed, consumer, limit])).rows.map((r) => toFeedItem(feed, r));
+    return (await this.core.q<FeedItemRow>('readFeed', [feed, consumer, limit])).rows.map((r) => toFeedItem(feed, r));
   }
 
   async ack(feed: string, consumer: string, seq: number): Promise<boolean> {
@@ -73,7 +94,7 @@ export class PgBotStore implements BotStore {
   }
 
   async getLedger(bot: string, key: string): Promise<LedgerEntry | null> {
-    const [r] = (await this.core.q('ledger', [bot, key])).rows;
+    const [r] = (await this.core.q<LedgerRow>('ledger', [bot, key])).rows;
     return r ? toLedger(r) : null;
   }
 
@@ -81,7 +102,7 @@ export class PgBotStore implements BotStore {
     entry: Pick<LedgerEntry, 'bot' | 'key' | 'hash' | 'platform' | 'createdAt'>,
   ): Promise<{ entry: LedgerEntry; created: boolean }> {
     const [fresh] = (
-      await this.core.q('beginLedger', [entry.bot, entry.key, entry.hash, entry.platform, entry.createdAt])
+      await this.core.q<LedgerRow>('beginLedger', [entry.bot, entry.key, entry.hash, entry.platform, entry.createdAt])
     ).rows;
     if (fresh) return { entry: toLedger(fresh), created: true };
     // The key was there (perhaps written a moment ago by another hub, which the insert waited for):
@@ -99,11 +120,11 @@ export class PgBotStore implements BotStore {
   }
 
   async countPosts(bot: string): Promise<number> {
-    return (await this.core.q('countPosts', [bot])).rows[0]!.n;
+    return (await this.core.q<{ n: number }>('countPosts', [bot])).rows[0]!.n;
   }
 
   async pendingLedger(bot: string): Promise<LedgerEntry[]> {
-    return (await this.core.q('pendingLedger', [bot])).rows.map(toLedger);
+    return (await this.core.q<LedgerRow>('pendingLedger', [bot])).rows.map(toLedger);
   }
 
   async appendLogs(lines: NewLogLine[]): Promise<void> {
@@ -121,6 +142,6 @@ export class PgBotStore implements BotStore {
   }
 
   async readLogs(bot: string, q: LogQuery): Promise<BotLogLine[]> {
-    return (await this.core.q('readLogs', [bot, q.since ?? 0, q.afterId ?? 0, q.limit])).rows.map(toLogLine);
+    return (await this.core.q<BotLogRow>('readLogs', [bot, q.since ?? 0, q.afterId ?? 0, q.limit])).rows.map(toLogLine);
   }
 }

@@ -1,4 +1,4 @@
-import { APPEND, DROP, TURNS, toTurn, type ChatStore } from '../chatStore.js';
+import { APPEND, DROP, TURNS, toTurn, type ChatStore, type TurnRow } from '../chatStore.js';
 import type { PgCore } from './core.js';
 
 /** Conversations' turns on the PostgreSQL store's pool; each call commits before it resolves. */
@@ -19,7 +19,7 @@ export function pgChatStore({ pool }: PgCore): ChatStore {
         client.release();
       }
     },
-    turns: async (c) => (await pool.query(TURNS, [c])).rows.map(toTurn),
+    turns: async (c) => (await pool.query<TurnRow>(TURNS, [c])).rows.map(toTurn),
     dropBefore: async (c, seq) => void (await pool.query(DROP, [c, seq])),
   };
 }

@@ -1,4 +1,4 @@
-import { toLogEntry, type LogEntry, type LogQuery, type LogStore } from '../logStore.js';
+import { toLogEntry, type HubLogRow, type LogEntry, type LogQuery, type LogStore } from '../logStore.js';
 import type { PgCore } from './core.js';
 
 // ($1 ids, $2 ats, $3 levels, $4 sources, $5 msgs, $6 data as arrays) -> nothing
@@ -28,7 +28,7 @@ export class PgLogStore implements LogStore {
   }
 
   async list(q: LogQuery): Promise<LogEntry[]> {
-    const { rows } = await this.core.pool.query(LIST, [q.since ?? 0, q.minLevel, q.id ?? null, q.limit]);
+    const { rows } = await this.core.pool.query<HubLogRow>(LIST, [q.since ?? 0, q.minLevel, q.id ?? null, q.limit]);
     return rows.map(toLogEntry);
   }
 

@@ -1,5 +1,4 @@
 import { pipelineStoreOver, type PipelineStore } from '../pipelineStore.js';
-import type { Row } from '../rows.js';
 import type { PgCore } from './core.js';
 
 /** The pipeline tables on the PostgreSQL store's pool; a write of several rows is one transaction. */
@@ -19,6 +18,6 @@ export function pgPipelineStore({ pool }: PgCore): PipelineStore {
         client.release();
       }
     },
-    rows: async (sql, a) => (await pool.query(sql, a)).rows as Row[],
+    rows: async <R extends object>(sql: string, a: unknown[]) => (await pool.query<R>(sql, a)).rows,
   });
 }

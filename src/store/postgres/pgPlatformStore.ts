@@ -1,5 +1,5 @@
-import type { Row } from '../rows.js';
-import { callValues, toAccount, toCall } from '../platformRows.js';
+import type pg from 'pg';
+import { callValues, toAccount, toCall, type AccountRow, type CallRow, type PauseReasonRow } from '../platformRows.js';
 import type { CallQuery, PlatformCall, PlatformStore, StoredAccount } from '../platformStore.js';
 import type { PgCore } from './core.js';
 
@@ -34,8 +34,12 @@ const SQL = {
 export class PgPlatformStore implements PlatformStore {
   constructor(private readonly core: PgCore) {}
 
-  private async q(name: keyof typeof SQL, values: unknown[] = []): Promise<{ rows: Row[]; rowCount: number }> {
-    const r = await this.core.pool.query<Row>(SQL[name], values);
+  /** One statement; `R` is the shape of its rows, as its header says. */
+  private async q<R extends pg.QueryResultRow = Record<string, unknown>>(
+    name: keyof typeof SQL,
+    values: unknown[] = [],
+  ): Promise<{ rows: R[]; rowCount: number }> {
+    const r = await this.core.pool.query<R>(SQL[name], values);
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
   }
 
@@ -45,12 +49,12 @@ export class PgPlatformStore implements PlatformStore {
   }
 
   async getAccount(name: string): Promise<StoredAccount | null> {
-    const [r] = (await this.q('get', [name])).rows;
+    const [r] = (await this.q<AccountRow>('get', [name])).rows;
     return r ? toAccount(r) : null;
   }
 
   async listAccounts(): Promise<StoredAccount[]> {
-    return (await this.q('list')).rows.map(toAccount);
+    return (await this.q<AccountRow>('list')).rows.map(toAccount);
   }
 
   async setSealed(name: string, sealed: string, now: number): Promise<void> {
@@ -66,7 +70,7 @@ export class PgPlatformStore implements PlatformStore {
   }
 
   async listCalls(q: CallQuery): Promise<PlatformCall[]> {
-    return (await this.q('calls', [q.account ?? null, q.since ?? 0, q.limit])).rows.map(toCall);
+    return (await this.q<CallRow>('calls', [q.account ?? null, q.since ?? 0, q.limit])).rows.map(toCall);
   }
 
   async deleteCallsBefore(at: number): Promise<number> {
@@ -78,6 +82,6 @@ export class PgPlatformStore implements PlatformStore {
   }
 
   async pauseReasons(): Promise<Map<string, string>> {
-    return new Map((await this.q('reasons')).rows.map((r) => [r.name, r.paused_reason]));
+    return new Map((await this.q<PauseReasonRow>('reasons')).rows.map((r) => [r.name, r.paused_reason]));
   }
 }

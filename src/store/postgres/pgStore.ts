@@ -1,5 +1,15 @@
 import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } from '../../types.js';
-import { countTasks, splitTaskId, toJob, toLimit, toResult, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
+import { countTasks, splitTaskId, toJob, toLimit, toResult, toTask, toWorker, tokenInfo } from '../rows.js';
+import type {
+  JobRow,
+  KeyedRow,
+  LimitRow,
+  StateCountRow,
+  TaskResultRow,
+  TaskRow,
+  TokenRow,
+  WorkerRow,
+} from '../rowTypes.js';
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreOptions, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import { pgTarget } from './connection.js';
@@ -63,16 +73,16 @@ export class PgStore implements Store {
   redrive: Store['redrive'] = (...a) => this.leases.redrive(...a);
 
   /** Job rows with their task counts, read in one statement for all of them. */
-  private async toJobs(q: Query, rows: Row[]): Promise<Job[]> {
+  private async toJobs(q: Query, rows: JobRow[]): Promise<Job[]> {
     if (rows.length === 0) return [];
-    const byJob = new Map<string, Row[]>();
-    for (const c of (await q('taskCounts', [rows.map((r) => r.id)])).rows)
+    const byJob = new Map<string, StateCountRow[]>();
+    for (const c of (await q<StateCountRow & { job_id: string }>('taskCounts', [rows.map((r) => r.id)])).rows)
       byJob.set(c.job_id, [...(byJob.get(c.job_id) ?? []), c]);
     return rows.map((r) => toJob(r, countTasks(byJob.get(r.id) ?? [])));
   }
 
   private async jobById(q: Query, id: string): Promise<Job | null> {
-    const [job] = await this.toJobs(q, (await q('job', [id])).rows);
+    const [job] = await this.toJobs(q, (await q<JobRow>('job', [id])).rows);
     return job ?? null;
   }
 
@@ -89,7 +99,7 @@ export class PgStore implements Store {
     const taken = [...new Set(jobs.flatMap((j, k) => (inserted.jobs[k] === null ? [j.key!] : [])))];
     const byKey = new Map<string, Job>();
     if (taken.length > 0)
-      for (const job of await this.toJobs(this.core.q, (await this.core.q('jobsByKey', [taken])).rows))
+      for (const job of await this.toJobs(this.core.q, (await this.core.q<JobRow>('jobsByKey', [taken])).rows))
         byKey.set(job.key!, job);
     const out = jobs.map((j, k) => {
       const job = inserted.jobs[k];
@@ -105,7 +115,7 @@ export class PgStore implements Store {
   async listJobs(filter: JobFilter): Promise<Job[]> {
     const { state, kind, cursor, concurrencyKey, createdBy, since, until } = filter;
     const range = [since === undefined ? null : jobIdFloor(since), until === undefined ? null : jobIdFloor(until)];
-    const { rows } = await this.core.q('listJobs', [
+    const { rows } = await this.core.q<JobRow>('listJobs', [
       state ?? null,
       kind ?? null,
       cursor ?? null,
@@ -118,16 +128,16 @@ export class PgStore implements Store {
   }
 
   async getResults(jobId: string, afterSeq = 0): Promise<Result[]> {
-    return (await this.core.q('results', [jobId, afterSeq])).rows.map((r) => toResult(jobId, r));
+    return (await this.core.q<TaskResultRow>('results', [jobId, afterSeq])).rows.map((r) => toResult(jobId, r));
   }
 
   async listTasks(jobId: string): Promise<Task[]> {
-    return (await this.core.q('tasksOfJob', [jobId])).rows.map(toTask);
+    return (await this.core.q<TaskRow>('tasksOfJob', [jobId])).rows.map(toTask);
   }
 
   async getTask(taskId: string): Promise<Task | null> {
     const parts = splitTaskId(taskId);
-    const row = parts && (await this.core.q('task', parts)).rows[0];
+    const row = parts && (await this.core.q<TaskRow>('task', parts)).rows[0];
     return row ? toTask(row) : null;
   }
 
@@ -157,16 +167,16 @@ export class PgStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
-    return (await this.core.q('nextDue')).rows[0]!.at ?? null;
+    return (await this.core.q<{ at: number | null }>('nextDue')).rows[0]!.at ?? null;
   }
 
   async pendingRoutes(): Promise<string[]> {
-    return (await this.core.q('pendingRoutes')).rows.map((r) => r.route);
+    return (await this.core.q<Pick<TaskRow, 'route'>>('pendingRoutes')).rows.map((r) => r.route);
   }
 
   async listDead(cursor: string | undefined, limit: number): Promise<DeadTask[]> {
     const below = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
-    const { rows } = await this.core.q('dead', [Number.isSafeInteger(below) ? below : 0, limit]);
+    const { rows } = await this.core.q<TaskRow>('dead', [Number.isSafeInteger(below) ? below : 0, limit]);
     return rows.map((r) => ({ ...toTask(r), error: r.error ?? '', cursor: String(r.id) }));
   }
 
@@ -185,12 +195,12 @@ export class PgStore implements Store {
   }
 
   async getToken(id: string): Promise<StoredToken | null> {
-    const [r] = (await this.core.q('token', [id])).rows;
+    const [r] = (await this.core.q<TokenRow>('token', [id])).rows;
     return r ? { ...tokenInfo(r), hash: r.hash } : null;
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    return (await this.core.q('tokens')).rows.map(tokenInfo);
+    return (await this.core.q<TokenRow>('tokens')).rows.map(tokenInfo);
   }
 
   async revokeToken(id: string, now: number): Promise<boolean> {
@@ -216,29 +226,31 @@ export class PgStore implements Store {
   }
 
   async listWorkers(): Promise<WorkerInfo[]> {
-    return (await this.core.q('workers')).rows.map(toWorker);
+    return (await this.core.q<WorkerRow>('workers')).rows.map(toWorker);
   }
 
   async leasesByWorker(): Promise<Map<string, number>> {
-    return new Map((await this.core.q('leasesByWorker')).rows.map((r) => [r.worker_id, r.n]));
+    return new Map(
+      (await this.core.q<{ worker_id: string; n: number }>('leasesByWorker')).rows.map((r) => [r.worker_id, r.n]),
+    );
   }
 
   async knownKinds(): Promise<string[]> {
-    return (await this.core.q('kinds')).rows.map((r) => r.kind);
+    return (await this.core.q<{ kind: string }>('kinds')).rows.map((r) => r.kind);
   }
 
   async sweep(before: number, limit: number): Promise<number> {
-    return (await this.core.q('sweep', [before, limit])).rows[0]!.n;
+    return (await this.core.q<{ n: number }>('sweep', [before, limit])).rows[0]!.n;
   }
 
   async purgeDead(taskId: string): Promise<number> {
-    if (taskId === 'all') return (await this.core.q('purgeAllDead')).rows[0]!.n;
+    if (taskId === 'all') return (await this.core.q<{ n: number }>('purgeAllDead')).rows[0]!.n;
     const parts = splitTaskId(taskId);
-    return parts ? (await this.core.q('purgeJobOfDead', [parts[0]])).rows[0]!.n : 0;
+    return parts ? (await this.core.q<{ n: number }>('purgeJobOfDead', [parts[0]])).rows[0]!.n : 0;
   }
 
   async listLimits(): Promise<Limit[]> {
-    return (await this.core.q('limits')).rows.map(toLimit);
+    return (await this.core.q<LimitRow>('limits')).rows.map(toLimit);
   }
 
   async setLimit(limit: Limit, now: number): Promise<void> {
@@ -259,9 +271,9 @@ export class PgStore implements Store {
     return this.core.tx(async (q) => {
       const changes = noChanges();
       const prefix = match.endsWith('*') ? match.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + '%' : null;
-      const rows = (await q('keyedWaiting', [match, prefix])).rows;
+      const rows = (await q<KeyedRow>('keyedWaiting', [match, prefix])).rows;
       const routes = rows.map((r) =>
-        routeFor(r.kind, r.requires === null ? null : JSON.parse(r.requires), r.concurrency_key),
+        routeFor(r.kind, r.requires === null ? null : (JSON.parse(r.requires) as Labels), r.concurrency_key),
       );
       if (rows.length > 0) await q('setRoutes', [rows.map((r) => r.id), routes]);
       for (const route of routes) if (!changes.routes.includes(route)) changes.routes.push(route);

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { Row } from '../rows.js';
 
 /**
  * How a transaction of hot-path statements plans them: once per connection (a generic plan, kept),
@@ -23,24 +22,24 @@ interface Corkable {
  * fresh snapshot. The first that fails undoes them all (the rest fail too and COMMIT rolls back)
  * and its error is thrown; `planOnce` plans them as PLAN_ONCE says.
  */
-export async function send(
+export async function send<R extends pg.QueryResultRow>(
   client: pg.PoolClient,
   steps: pg.QueryConfig[],
   planOnce: boolean,
-): Promise<Array<pg.QueryResult<Row>>> {
+): Promise<Array<pg.QueryResult<R>>> {
   const stream = (client as unknown as Corkable).connection?.stream;
-  const sent: Array<Promise<pg.QueryResult<Row>>> = [];
+  const sent: Array<Promise<pg.QueryResult<R>>> = [];
   // Issued (and so run) in this order: the transaction's start, the steps, its end.
   stream?.cork?.();
   try {
-    sent.push(client.query<Row>(planOnce ? PLAN_ONCE : 'BEGIN'));
-    for (const s of steps) sent.push(client.query<Row>(s));
-    sent.push(client.query<Row>('COMMIT'));
+    sent.push(client.query<R>(planOnce ? PLAN_ONCE : 'BEGIN'));
+    for (const s of steps) sent.push(client.query<R>(s));
+    sent.push(client.query<R>('COMMIT'));
   } finally {
     stream?.uncork?.();
   }
   const settled = await Promise.allSettled(sent);
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<pg.QueryResult<Row>>).value);
+  return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<pg.QueryResult<R>>).value);
 }

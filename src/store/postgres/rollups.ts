@@ -1,7 +1,8 @@
 import { jobIdFloor } from '../../util/ids.js';
-import { JOB_MINUTE_SQL, toJobMinutes } from '../jobMinutes.js';
+import { JOB_MINUTE_SQL, toJobMinutes, type MinuteCountRow } from '../jobMinutes.js';
 import type { JobMinute, RollupRow } from '../store.js';
 import { toRollup } from '../rows.js';
+import type { RollupTableRow } from '../rowTypes.js';
 import type { PgCore } from './core.js';
 
 /** The dashboard's per-minute rollups in PostgreSQL: one statement a minute per hub. */
@@ -25,14 +26,14 @@ export class PgRollups {
   }
 
   async read(since: number): Promise<RollupRow[]> {
-    return (await this.core.q('readRollups', [since])).rows.map(toRollup);
+    return (await this.core.q<RollupTableRow>('readRollups', [since])).rows.map(toRollup);
   }
 
   async jobMinutes(since: number): Promise<JobMinute[]> {
     const [created, succeeded, failed] = await Promise.all([
-      this.core.pool.query(JOB_MINUTES.created, [jobIdFloor(since), since]),
-      this.core.pool.query(JOB_MINUTES.succeeded, [since]),
-      this.core.pool.query(JOB_MINUTES.failed, [since]),
+      this.core.pool.query<MinuteCountRow>(JOB_MINUTES.created, [jobIdFloor(since), since]),
+      this.core.pool.query<MinuteCountRow>(JOB_MINUTES.succeeded, [since]),
+      this.core.pool.query<MinuteCountRow>(JOB_MINUTES.failed, [since]),
     ]);
     return toJobMinutes(created.rows, succeeded.rows, failed.rows);
   }

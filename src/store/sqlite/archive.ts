@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { latestVersion } from '../migrations.js';
-import type { Row } from '../rows.js';
 import { migrationsDir } from './migrate.js';
 import { openDatabase } from './openDatabase.js';
 import type { ArchiveSource, ArchiveTarget } from '../archive/archiveStore.js';
@@ -19,7 +18,7 @@ function autoincrementTables(db: Database.Database): Set<string> {
   // () -> { name }
   const rows = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'")
-    .all() as Row[];
+    .all() as Array<{ name: string }>;
   return new Set(rows.map((r) => r.name));
 }
 
@@ -28,13 +27,15 @@ function counterValues(db: Database.Database): Record<string, number> {
   const values: Record<string, number> = {};
   for (const c of COUNTERS) {
     // () -> { v }: the highest number in the column
-    let v = (db.prepare(`SELECT coalesce(max(${ident(c.field)}), 0) AS v FROM ${ident(c.section)}`).get() as Row)
-      .v as number;
+    let v = (
+      db.prepare(`SELECT coalesce(max(${ident(c.field)}), 0) AS v FROM ${ident(c.section)}`).get() as { v: number }
+    ).v;
     // (table) -> { seq } | nothing
     if (auto.has(c.section))
       v = Math.max(
         v,
-        (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(c.section) as Row | undefined)?.seq ?? 0,
+        (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(c.section) as { seq: number } | undefined)
+          ?.seq ?? 0,
       );
     values[counterName(c)] = v;
   }
@@ -44,12 +45,14 @@ function counterValues(db: Database.Database): Record<string, number> {
 function contentsOf(db: Database.Database): Array<{ section: string; records: number }> {
   // () -> { name }: the tables the file has so far
   const tables = new Set(
-    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => r.name),
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    ),
   );
   return SECTIONS.filter((s) => tables.has(s.name))
     .map((s) => ({
       section: s.name,
-      records: (db.prepare(`SELECT count(*) AS n FROM ${ident(s.name)}`).get() as Row).n as number,
+      records: (db.prepare(`SELECT count(*) AS n FROM ${ident(s.name)}`).get() as { n: number }).n,
     }))
     .filter((f) => f.records > 0);
 }
@@ -74,7 +77,7 @@ export class SqliteArchiveSource implements ArchiveSource {
       // The snapshot starts with the first read inside BEGIN and holds for every read after it.
       this.db.exec('BEGIN');
       const version = this.db.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()
-        ? ((this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as Row).v ?? 0)
+        ? ((this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0)
         : 0;
       checkSchemaVersion(version, latestVersion(migrationsDir), this.where, 'point --data at another directory');
       this.schemaVersion = version;
@@ -85,7 +88,7 @@ export class SqliteArchiveSource implements ArchiveSource {
   }
 
   async count(section: Section): Promise<number> {
-    return (this.db.prepare(`SELECT count(*) AS n FROM ${ident(section.name)}`).get() as Row).n;
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${ident(section.name)}`).get() as { n: number }).n;
   }
 
   async *rows(section: Section): AsyncIterable<RowValues[]> {

@@ -3,7 +3,8 @@ import type { Job, JobState } from '../../types.js';
 import type { Changes, StoreOptions } from '../store.js';
 import { TxBatcher } from './txBatcher.js';
 import { openDatabase } from './openDatabase.js';
-import { countTasks, toJob, type Row } from '../rows.js';
+import { countTasks, toJob } from '../rows.js';
+import type { JobRow, StateCountRow, TaskRow } from '../rowTypes.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WalCheckpointer } from './walCheckpointer.js';
 
@@ -31,26 +32,26 @@ export class SqliteCore {
     this.st = prepareStatements(this.db);
     this.batch = new TxBatcher(this.db);
     this.checkpointer = new WalCheckpointer(file, (done) => this.batch.holdUntil(done));
-    this.seq = (this.st.maxSeq.get() as Row).m;
+    this.seq = (this.st.maxSeq.get() as { m: number }).m;
   }
 
   /** The job of a row, with its task counts. */
-  toJob(r: Row): Job {
-    return toJob(r, countTasks(this.st.taskCounts.all(r.id) as Row[]));
+  toJob(r: JobRow): Job {
+    return toJob(r, countTasks(this.st.taskCounts.all(r.id) as StateCountRow[]));
   }
 
   /** Recomputes the states of these jobs from their tasks, noting the ones that moved. */
   refresh(jobIds: Iterable<string>, now: number, changes: Changes): void {
     const ids = [...new Set(jobIds)];
     if (ids.length === 0) return;
-    for (const r of this.st.refreshJobs.all({ ids: JSON.stringify(ids), now }) as Row[]) {
+    for (const r of this.st.refreshJobs.all({ ids: JSON.stringify(ids), now }) as Array<Pick<JobRow, 'id' | 'state'>>) {
       changes.jobs.push({ jobId: r.id, state: r.state as JobState });
     }
   }
 
   /** Cancels a job's unfinished tasks; the limited keys among its leases have a slot free again. */
   cancelRest(jobId: string, error: string, now: number, changes: Changes): void {
-    for (const r of this.st.keyedLeases.all({ jobId }) as Row[]) changes.routes.push(r.route);
+    for (const r of this.st.keyedLeases.all({ jobId }) as Array<Pick<TaskRow, 'route'>>) changes.routes.push(r.route);
     this.st.cancelRest.run({ error, now, jobId });
   }
 }

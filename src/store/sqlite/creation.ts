@@ -1,6 +1,7 @@
 import { ConflictError } from '../../errors.js';
 import type { Job, NewJob } from '../../types.js';
-import { newJobView, type Row } from '../rows.js';
+import { newJobView } from '../rows.js';
+import type { JobRow, TaskRow } from '../rowTypes.js';
 import { noChanges, type Changes } from '../store.js';
 import type { SqliteCore } from './core.js';
 
@@ -47,7 +48,7 @@ export class SqliteCreation {
   settle(now: number): { removed: number; shown: number } {
     return this.core.db.transaction(() => {
       const removed = this.core.st.discardAllStaged.run().changes;
-      const jobIds = (this.core.st.stagedTaskJobs.all() as Row[]).map((r) => r.job_id as string);
+      const jobIds = (this.core.st.stagedTaskJobs.all() as Array<Pick<TaskRow, 'job_id'>>).map((r) => r.job_id);
       for (const jobId of jobIds) this.core.st.showTasks.run({ jobId, from: 0, to: Number.MAX_SAFE_INTEGER, now });
       return { removed, shown: jobIds.length };
     })();
@@ -64,7 +65,7 @@ export class SqliteCreation {
   }
 
   private async createStaged(jobs: NewJob[]): Promise<{ jobs: Created[]; changes: Changes }> {
-    const starts: Start[] = new Array(jobs.length);
+    const starts: Start[] = new Array<Start>(jobs.length);
     const staged = new Set<string>();
     const chunks = chunksOf(jobs);
     try {
@@ -136,7 +137,7 @@ export class SqliteCreation {
   private start(job: NewJob, staged: boolean, ours?: Set<string>): Start {
     const st = this.core.st;
     if (job.key !== null) {
-      const existing = st.jobIdByKey.get({ key: job.key }) as Row | undefined;
+      const existing = st.jobIdByKey.get({ key: job.key }) as Pick<JobRow, 'id' | 'state'> | undefined;
       if (existing?.state === 'staged' && !ours?.has(existing.id))
         throw new ConflictError(
           'key_being_created',
@@ -150,7 +151,7 @@ export class SqliteCreation {
         : (st.cacheHit.get({
             cacheKey: job.cacheKey,
             since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs,
-          }) as Row | undefined);
+          }) as Pick<JobRow, 'id'> | undefined);
     st.insertJob.run(
       job.id,
       job.kind,
@@ -200,7 +201,7 @@ export class SqliteCreation {
   }
 
   private jobOf(id: string): Job {
-    return this.core.toJob(this.core.st.job.get(id) as Row);
+    return this.core.toJob(this.core.st.job.get(id) as JobRow);
   }
 }
 

@@ -3,8 +3,12 @@ import type { Changes, CompleteOutcome } from '../store.js';
 import { noChanges } from '../store.js';
 import type { SqliteCore } from './core.js';
 import { LimitGate, type LimitReads } from '../limitGate.js';
-import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask, type Row } from '../rows.js';
+import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask } from '../rows.js';
+import type { BucketRow, ClaimOrderRow, FailingRow, JobRow, LeasedRow, TaskRow } from '../rowTypes.js';
 import { retryPlan } from '../retryPlan.js';
+
+/** The head of a route's ready tasks (`readyHead`). */
+type HeadRow = ClaimOrderRow & Pick<TaskRow, 'concurrency_key'>;
 
 /**
  * The worker path of the SQLite store: claims, heartbeats, results, failures, releases, the
@@ -20,17 +24,17 @@ export class SqliteLeases {
       const inputs = new Map<string, unknown>();
       const st = this.core.st;
       const reads: LimitReads = {
-        running: (key) => (st.runningByKey.get(key) as Row).n,
-        bucket: (key) => st.bucket.get(key) as ReturnType<LimitReads['bucket']>,
+        running: (key) => (st.runningByKey.get(key) as { n: number }).n,
+        bucket: (key) => st.bucket.get(key) as Omit<BucketRow, 'key'> | undefined,
       };
       const gate = new LimitGate(reads, routes, max, now);
       const rows = this.leaseHeads({ worker: workerId, owner }, gate, max, now);
       for (const r of rows) {
         let input = inputs.get(r.job_id);
         if (input === undefined) {
-          const started = st.startJob.get(now, r.job_id) as Row | undefined;
+          const started = st.startJob.get(now, r.job_id) as Pick<JobRow, 'input'> | undefined;
           if (started) changes.jobs.push({ jobId: r.job_id, state: 'running' });
-          input = JSON.parse((started ?? (st.jobInput.get(r.job_id) as Row)).input);
+          input = JSON.parse((started ?? (st.jobInput.get(r.job_id) as Pick<JobRow, 'input'>)).input);
           inputs.set(r.job_id, input);
         }
         tasks.push(toClaimedTask(r, input));
@@ -45,15 +49,20 @@ export class SqliteLeases {
    * then oldest, so no route starves another, and no key beyond its limits. One unlimited route
    * (the common case) is one statement.
    */
-  private leaseHeads(by: { worker: string; owner: string | null }, gate: LimitGate, max: number, now: number): Row[] {
+  private leaseHeads(
+    by: { worker: string; owner: string | null },
+    gate: LimitGate,
+    max: number,
+    now: number,
+  ): LeasedRow[] {
     const allowed = [...gate.allowed];
     if (allowed.length === 0) return [];
     if (allowed.length === 1 && gate.keyLeft.size === 0) {
-      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as Row[];
+      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as LeasedRow[];
       return rows.sort(byClaimOrder);
     }
     const heads = allowed
-      .flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as Row[])
+      .flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as HeadRow[])
       .sort(byClaimOrder);
     const ids: number[] = [];
     for (const h of heads) {
@@ -61,14 +70,16 @@ export class SqliteLeases {
       if (gate.take(h.concurrency_key)) ids.push(h.id);
     }
     if (ids.length === 0) return [];
-    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as Row[]).sort(byClaimOrder);
+    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as LeasedRow[]).sort(byClaimOrder);
   }
 
   async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
     const owners = new Map<string, string | null>();
     for (const leaseId of leaseIds) {
       const lease = splitLeaseId(leaseId);
-      const row = lease && (this.core.st.leaseOwner.get({ id: lease[0], token: lease[1] }) as Row | undefined);
+      const row =
+        lease &&
+        (this.core.st.leaseOwner.get({ id: lease[0], token: lease[1] }) as { owner: string | null } | undefined);
       if (row) owners.set(leaseId, row.owner);
     }
     return owners;
@@ -76,7 +87,11 @@ export class SqliteLeases {
 
   /** Why an operation on this lease cannot go ahead, or null when the lease matches in `okState`. */
   private refusal(id: number, token: string, okState: string): LeaseRefusal | null {
-    return leaseRefusal(this.core.st.leaseOf.get(id) as Row | undefined, token, okState);
+    return leaseRefusal(
+      this.core.st.leaseOf.get(id) as Pick<TaskRow, 'state' | 'lease_token'> | undefined,
+      token,
+      okState,
+    );
   }
 
   heartbeat(leaseIds: string[], now: number): Promise<HeartbeatReply> {
@@ -100,8 +115,8 @@ export class SqliteLeases {
         progress: JSON.stringify(progress ?? null),
         id: lease[0],
         token: lease[1],
-      }) as Row | undefined;
-      if (row) return { status: 'ok' as const, jobId: row.job_id as string, taskId: taskIdOf(row.job_id, row.idx) };
+      }) as Pick<TaskRow, 'job_id' | 'idx'> | undefined;
+      if (row) return { status: 'ok' as const, jobId: row.job_id, taskId: taskIdOf(row.job_id, row.idx) };
       return {
         status: this.refusal(lease[0], lease[1], 'leased') ?? ('lease_lost' as const),
         jobId: null,
@@ -121,7 +136,8 @@ export class SqliteLeases {
         if (!lease) return;
         const output = item.output ?? null;
         const seq = this.core.seq + 1;
-        const r = st.complete.get(JSON.stringify(output), seq, now, lease[0], lease[1]) as Row | undefined;
+        const r = st.complete.get(JSON.stringify(output), seq, now, lease[0], lease[1]) as
+          Pick<TaskRow, 'job_id' | 'idx' | 'seed' | 'route' | 'concurrency_key'> | undefined;
         if (!r) return;
         this.core.seq = seq;
         done.add(k);
@@ -149,7 +165,7 @@ export class SqliteLeases {
   }
 
   /** Retry with backoff while attempts remain and the failure is retryable; otherwise dead. */
-  private failTask(r: Row, error: string, retryable: boolean, now: number, changes: Changes): void {
+  private failTask(r: FailingRow, error: string, retryable: boolean, now: number, changes: Changes): void {
     const retry = retryPlan(r, retryable, now, this.core.options, changes);
     if (retry) {
       this.core.st.retry.run({ ...retry, error, id: r.id });
@@ -164,7 +180,7 @@ export class SqliteLeases {
     return this.core.batch.run(() => {
       const changes = noChanges();
       const lease = splitLeaseId(leaseId);
-      const row = lease && (this.core.st.failing.get(lease[0]) as Row | undefined);
+      const row = lease && (this.core.st.failing.get(lease[0]) as FailingRow | undefined);
       if (!lease || !row || row.lease_token !== lease[1]) return { status: 'lease_lost' as const, changes };
       if (row.state !== 'leased')
         return { status: row.state === 'cancelled' ? ('cancelled' as const) : ('lease_lost' as const), changes };
@@ -179,7 +195,10 @@ export class SqliteLeases {
       const released: string[] = [];
       for (const leaseId of leaseIds) {
         const lease = splitLeaseId(leaseId);
-        const row = lease && (this.core.st.release.get({ id: lease[0], token: lease[1] }) as Row | undefined);
+        const row =
+          lease &&
+          (this.core.st.release.get({ id: lease[0], token: lease[1] }) as
+            Pick<TaskRow, 'job_id' | 'route'> | undefined);
         if (!row) continue;
         released.push(leaseId);
         changes.routes.push(row.route);
@@ -192,10 +211,10 @@ export class SqliteLeases {
   reapExpired(now: number, limit: number) {
     return this.core.batch.run(() => {
       const changes = noChanges();
-      const expired = this.core.st.expired.all(now, limit) as Row[];
+      const expired = this.core.st.expired.all(now, limit) as Array<Pick<TaskRow, 'id'>>;
       for (const { id } of expired) {
         this.failTask(
-          this.core.st.failing.get(id) as Row,
+          this.core.st.failing.get(id) as FailingRow,
           'lease expired: the worker stopped heartbeating',
           true,
           now,
@@ -212,7 +231,7 @@ export class SqliteLeases {
       const routes = new Set<string>();
       let n: number;
       do {
-        const rows = this.core.st.promote.all(now, 10_000) as Row[];
+        const rows = this.core.st.promote.all(now, 10_000) as Array<Pick<TaskRow, 'route'>>;
         n = rows.length;
         for (const r of rows) routes.add(r.route);
       } while (n === 10_000);
@@ -225,12 +244,12 @@ export class SqliteLeases {
     return this.core.batch.run(() => {
       const changes = noChanges();
       const parts = splitTaskId(taskId);
-      const row = parts && (this.core.st.task.get(parts[0], parts[1]) as Row | undefined);
+      const row = parts && (this.core.st.task.get(parts[0], parts[1]) as TaskRow | undefined);
       if (!row) return { status: 'not_found' as const, changes };
       if (row.state !== 'dead') return { status: 'not_dead' as const, changes };
       this.core.st.redrive.run({ now, id: row.id });
       changes.routes.push(row.route);
-      for (const s of this.core.st.redriveSiblings.all({ now, jobId: row.job_id }) as Row[])
+      for (const s of this.core.st.redriveSiblings.all({ now, jobId: row.job_id }) as Array<Pick<TaskRow, 'route'>>)
         changes.routes.push(s.route);
       this.core.refresh([row.job_id], now, changes);
       return { status: 'ok' as const, changes };

@@ -1,7 +1,8 @@
 import { jobIdFloor } from '../../util/ids.js';
-import { JOB_MINUTE_SQL, toJobMinutes } from '../jobMinutes.js';
+import { JOB_MINUTE_SQL, toJobMinutes, type MinuteCountRow } from '../jobMinutes.js';
 import type { JobMinute, RollupRow } from '../store.js';
-import { toRollup, type Row } from '../rows.js';
+import { toRollup } from '../rows.js';
+import type { RollupTableRow } from '../rowTypes.js';
 import type { SqliteCore } from './core.js';
 import { prepareAll } from './prepareAll.js';
 
@@ -31,14 +32,14 @@ export class SqliteRollups {
   }
 
   async read(since: number): Promise<RollupRow[]> {
-    return (this.st.read.all(since) as Row[]).map(toRollup);
+    return (this.st.read.all(since) as RollupTableRow[]).map(toRollup);
   }
 
   async jobMinutes(since: number): Promise<JobMinute[]> {
     return toJobMinutes(
-      this.st.created.all(jobIdFloor(since), since) as Row[],
-      this.st.succeeded.all(since) as Row[],
-      this.st.failed.all(since) as Row[],
+      this.st.created.all(jobIdFloor(since), since) as MinuteCountRow[],
+      this.st.succeeded.all(since) as MinuteCountRow[],
+      this.st.failed.all(since) as MinuteCountRow[],
     );
   }
 

@@ -1,5 +1,11 @@
-import { hashesInJson, parseCursor, toMeta, type ArtifactMeta, type ArtifactMetaStore } from '../artifactMeta.js';
-import type { Row } from '../rows.js';
+import {
+  hashesInJson,
+  parseCursor,
+  toMeta,
+  type ArtifactMeta,
+  type ArtifactMetaStore,
+  type ArtifactRow,
+} from '../artifactMeta.js';
 import type { SqliteCore } from './core.js';
 import { prepareAll } from './prepareAll.js';
 
@@ -43,18 +49,20 @@ export class SqliteArtifactMeta implements ArtifactMetaStore {
   }
 
   record(item: { sha256: string; size: number; type: string }, now: number): Promise<ArtifactMeta> {
-    return this.core.batch.run(() => toMeta(this.st.record.get(item.sha256, item.size, item.type, now, now) as Row));
+    return this.core.batch.run(() =>
+      toMeta(this.st.record.get(item.sha256, item.size, item.type, now, now) as ArtifactRow),
+    );
   }
 
   async get(sha256: string): Promise<ArtifactMeta | null> {
-    const r = this.st.get.get(sha256) as Row | undefined;
+    const r = this.st.get.get(sha256) as ArtifactRow | undefined;
     return r ? toMeta(r) : null;
   }
 
   async list(limit: number, before: string | null): Promise<ArtifactMeta[]> {
     const c = parseCursor(before);
     const rows = c ? this.st.listBefore.all(c.createdAt, c.sha256, limit) : this.st.list.all(limit);
-    return (rows as Row[]).map(toMeta);
+    return (rows as ArtifactRow[]).map(toMeta);
   }
 
   delete(sha256: string): Promise<boolean> {
@@ -70,16 +78,17 @@ export class SqliteArtifactMeta implements ArtifactMetaStore {
   }
 
   async holders(sha256: string): Promise<string[]> {
-    return (this.st.holders.all(sha256) as Row[]).map((r) => r.owner);
+    return (this.st.holders.all(sha256) as Array<{ owner: string }>).map((r) => r.owner);
   }
 
   async unheld(before: number, limit: number): Promise<string[]> {
-    return (this.st.unheld.all(before, limit) as Row[]).map((r) => r.sha256);
+    return (this.st.unheld.all(before, limit) as Array<Pick<ArtifactRow, 'sha256'>>).map((r) => r.sha256);
   }
 
   async referencedByJobs(): Promise<Set<string>> {
     const found = new Set<string>();
-    for (const r of this.st.referencing.iterate() as Iterable<Row>) for (const h of hashesInJson(r.doc)) found.add(h);
+    for (const r of this.st.referencing.iterate() as Iterable<{ doc: string }>)
+      for (const h of hashesInJson(r.doc)) found.add(h);
     return found;
   }
 

@@ -1,9 +1,22 @@
 import type { BotInfo, BotLogLine, FeedItem, LedgerEntry } from '../../types.js';
-import { feedItemText, logData, reservedSeqs, toBot, toFeedItem, toLedger, toLogLine } from '../botRows.js';
+import {
+  feedItemText,
+  logData,
+  reservedSeqs,
+  toBot,
+  toFeedItem,
+  toLedger,
+  toLogLine,
+  type BotLogRow,
+  type BotRow,
+  type BotStateRow,
+  type FeedItemRow,
+  type FeedRow,
+  type LedgerRow,
+} from '../botRows.js';
 import type { BotEvent, BotStore, LogQuery, NewLogLine } from '../botStore.js';
 import { prepareBotStatements, type BotStatements } from './botStatements.js';
 import type { SqliteCore } from './core.js';
-import type { Row } from '../rows.js';
 import type { TxBatcher } from './txBatcher.js';
 
 /** The bot store on the SQLite connection of the main store: same file, same write batcher. */
@@ -21,12 +34,12 @@ export class SqliteBotStore implements BotStore {
   }
 
   async getBot(name: string): Promise<BotInfo | null> {
-    const r = this.st.BOT.get(name) as Row | undefined;
+    const r = this.st.BOT.get(name) as BotRow | undefined;
     return r ? toBot(r) : null;
   }
 
   async listBots(): Promise<BotInfo[]> {
-    return (this.st.BOTS.all() as Row[]).map(toBot);
+    return (this.st.BOTS.all() as BotRow[]).map(toBot);
   }
 
   setPaused(name: string, paused: boolean): Promise<boolean> {
@@ -46,7 +59,7 @@ export class SqliteBotStore implements BotStore {
   }
 
   async getState(bot: string, key: string): Promise<unknown> {
-    const r = this.st.STATE.get(bot, key) as Row | undefined;
+    const r = this.st.STATE.get(bot, key) as Pick<BotStateRow, 'value'> | undefined;
     return r ? JSON.parse(r.value) : undefined;
   }
 
@@ -58,11 +71,12 @@ export class SqliteBotStore implements BotStore {
   }
 
   async listState(bot: string): Promise<Record<string, unknown>> {
-    return Object.fromEntries((this.st.ALL_STATE.all(bot) as Row[]).map((r) => [r.key, JSON.parse(r.value)]));
+    const rows = this.st.ALL_STATE.all(bot) as Array<Pick<BotStateRow, 'key' | 'value'>>;
+    return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
   }
 
   async getCursor(bot: string, platform: string): Promise<string | null> {
-    return (this.st.CURSOR.get(bot, platform) as Row | undefined)?.cursor ?? null;
+    return (this.st.CURSOR.get(bot, platform) as { cursor: string } | undefined)?.cursor ?? null;
   }
 
   setCursor(bot: string, platform: string, cursor: string): Promise<void> {
@@ -72,20 +86,21 @@ export class SqliteBotStore implements BotStore {
   publish(feed: string, owner: string | null, items: unknown[], now: number, exclusive = false) {
     return this.batch.run(() => {
       this.st.ENSURE_FEED.run({ feed, owner, now });
-      if (exclusive && (this.st.FEED.get(feed) as Row).owner !== owner) return null;
-      const seqs = reservedSeqs((this.st.RESERVE_SEQ.get({ feed, count: items.length }) as Row).last_seq, items.length);
+      if (exclusive && (this.st.FEED.get(feed) as Pick<FeedRow, 'owner'>).owner !== owner) return null;
+      const reserved = this.st.RESERVE_SEQ.get({ feed, count: items.length }) as Pick<FeedRow, 'last_seq'>;
+      const seqs = reservedSeqs(reserved.last_seq, items.length);
       items.forEach((item, i) => this.st.INSERT_ITEM.run({ feed, seq: seqs[i], item: feedItemText(item), now }));
       return seqs;
     });
   }
 
   async readFeed(feed: string, consumer: string, limit: number): Promise<FeedItem[]> {
-    return (this.st.READ_FEED.all({ feed, consumer, limit }) as Row[]).map((r) => toFeedItem(feed, r));
+    return (this.st.READ_FEED.all({ feed, consumer, limit }) as FeedItemRow[]).map((r) => toFeedItem(feed, r));
   }
 
   ack(feed: string, consumer: string, seq: number): Promise<boolean> {
     return this.batch.run(() => {
-      const f = this.st.FEED.get(feed) as Row | undefined;
+      const f = this.st.FEED.get(feed) as Pick<FeedRow, 'last_seq' | 'owner'> | undefined;
       if (!f || seq < 1 || seq > f.last_seq) return false;
       this.st.ACK.run({ feed, consumer, seq });
       return true;
@@ -93,7 +108,7 @@ export class SqliteBotStore implements BotStore {
   }
 
   async getLedger(bot: string, key: string): Promise<LedgerEntry | null> {
-    const r = this.st.LEDGER.get(bot, key) as Row | undefined;
+    const r = this.st.LEDGER.get(bot, key) as LedgerRow | undefined;
     return r ? toLedger(r) : null;
   }
 
@@ -102,7 +117,7 @@ export class SqliteBotStore implements BotStore {
   ): Promise<{ entry: LedgerEntry; created: boolean }> {
     return this.batch.run(() => {
       const created = this.st.BEGIN_LEDGER.run(entry).changes > 0;
-      return { entry: toLedger(this.st.LEDGER.get(entry.bot, entry.key) as Row), created };
+      return { entry: toLedger(this.st.LEDGER.get(entry.bot, entry.key) as LedgerRow), created };
     });
   }
 
@@ -111,11 +126,11 @@ export class SqliteBotStore implements BotStore {
   }
 
   async countPosts(bot: string): Promise<number> {
-    return (this.st.COUNT_POSTS.get(bot) as Row).n;
+    return (this.st.COUNT_POSTS.get(bot) as { n: number }).n;
   }
 
   async pendingLedger(bot: string): Promise<LedgerEntry[]> {
-    return (this.st.PENDING_LEDGER.all(bot) as Row[]).map(toLedger);
+    return (this.st.PENDING_LEDGER.all(bot) as LedgerRow[]).map(toLedger);
   }
 
   appendLogs(lines: NewLogLine[]): Promise<void> {
@@ -125,8 +140,7 @@ export class SqliteBotStore implements BotStore {
   }
 
   async readLogs(bot: string, q: LogQuery): Promise<BotLogLine[]> {
-    return (this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit }) as Row[]).map(
-      toLogLine,
-    );
+    const rows = this.st.READ_LOGS.all({ bot, since: q.since ?? 0, afterId: q.afterId ?? 0, limit: q.limit });
+    return (rows as BotLogRow[]).map(toLogLine);
   }
 }

@@ -1,5 +1,4 @@
-import { APPEND, DROP, TURNS, toTurn, type ChatStore } from '../chatStore.js';
-import type { Row } from '../rows.js';
+import { APPEND, DROP, TURNS, toTurn, type ChatStore, type TurnRow } from '../chatStore.js';
 import type { SqliteCore } from './core.js';
 import { named, prepareDollar } from './dollarParams.js';
 
@@ -11,7 +10,7 @@ export function sqliteChatStore({ db, batch }: SqliteCore): ChatStore {
       batch.run(() => {
         for (const t of list) append.run(named([c, t.role, t.content, t.tokens, now]));
       }),
-    turns: async (c) => (turns.all(named([c])) as Row[]).map(toTurn),
+    turns: async (c) => (turns.all(named([c])) as TurnRow[]).map(toTurn),
     dropBefore: (c, seq) => batch.run(() => void drop.run(named([c, seq]))),
   };
 }

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { toLogEntry, type LogEntry, type LogQuery, type LogStore } from '../logStore.js';
-import type { Row } from '../rows.js';
+import { toLogEntry, type HubLogRow, type LogEntry, type LogQuery, type LogStore } from '../logStore.js';
 import type { TxBatcher } from './txBatcher.js';
 import type { SqliteCore } from './core.js';
 
@@ -35,8 +34,8 @@ export class SqliteLogStore implements LogStore {
       minLevel: q.minLevel,
       id: q.id ?? null,
       limit: q.limit,
-    }) as Row[];
-    return rows.map((r) => toLogEntry(r as Parameters<typeof toLogEntry>[0]));
+    }) as HubLogRow[];
+    return rows.map(toLogEntry);
   }
 
   prune(before: number): Promise<number> {

@@ -1,5 +1,4 @@
 import { pipelineStoreOver, type PipelineStore } from '../pipelineStore.js';
-import type { Row } from '../rows.js';
 import type { SqliteCore } from './core.js';
 import { named, prepareDollar } from './dollarParams.js';
 
@@ -15,6 +14,6 @@ export function sqlitePipelineStore({ db, batch }: SqliteCore): PipelineStore {
   const args = (a: unknown[]) => named(a.map((v) => (typeof v === 'boolean' ? Number(v) : v)));
   return pipelineStoreOver({
     write: (sql, list) => batch.run(() => list.forEach((a) => stmt(sql).run(args(a)))),
-    rows: async (sql, a) => stmt(sql).all(args(a)) as Row[],
+    rows: async <R>(sql: string, a: unknown[]) => stmt(sql).all(args(a)) as R[],
   });
 }

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Row } from '../rows.js';
-import { callValues, toAccount, toCall } from '../platformRows.js';
+import { callValues, toAccount, toCall, type AccountRow, type CallRow, type PauseReasonRow } from '../platformRows.js';
 import type { CallQuery, PlatformCall, PlatformStore, StoredAccount } from '../platformStore.js';
 import type { TxBatcher } from './txBatcher.js';
 import type { SqliteCore } from './core.js';
@@ -50,12 +49,12 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async getAccount(name: string): Promise<StoredAccount | null> {
-    const r = this.st.GET.get(name) as Row | undefined;
+    const r = this.st.GET.get(name) as AccountRow | undefined;
     return r ? toAccount(r) : null;
   }
 
   async listAccounts(): Promise<StoredAccount[]> {
-    return (this.st.LIST.all() as Row[]).map(toAccount);
+    return (this.st.LIST.all() as AccountRow[]).map(toAccount);
   }
 
   setSealed(name: string, sealed: string, now: number): Promise<void> {
@@ -71,9 +70,8 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async listCalls(q: CallQuery): Promise<PlatformCall[]> {
-    return (this.st.CALLS.all({ account: q.account ?? null, since: q.since ?? 0, limit: q.limit }) as Row[]).map(
-      toCall,
-    );
+    const rows = this.st.CALLS.all({ account: q.account ?? null, since: q.since ?? 0, limit: q.limit });
+    return (rows as CallRow[]).map(toCall);
   }
 
   deleteCallsBefore(at: number): Promise<number> {
@@ -85,6 +83,6 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async pauseReasons(): Promise<Map<string, string>> {
-    return new Map((this.st.REASONS.all() as Row[]).map((r) => [r.name, r.paused_reason]));
+    return new Map((this.st.REASONS.all() as PauseReasonRow[]).map((r) => [r.name, r.paused_reason]));
   }
 }

@@ -4,7 +4,18 @@ import { noChanges } from '../store.js';
 import type { TxBatcher } from './txBatcher.js';
 import { SqliteCore, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
-import { splitTaskId, toLimit, toResult, toStats, toTask, toWorker, tokenInfo, type Row } from '../rows.js';
+import { splitTaskId, toLimit, toResult, toStats, toTask, toWorker, tokenInfo } from '../rows.js';
+import type {
+  JobRow,
+  KeyedRow,
+  KindCountRow,
+  LimitRow,
+  StateCountRow,
+  TaskResultRow,
+  TaskRow,
+  TokenRow,
+  WorkerRow,
+} from '../rowTypes.js';
 import type { Statements } from './statements.js';
 import { jobIdFloor } from '../../util/ids.js';
 import { SqliteRollups } from './rollups.js';
@@ -61,7 +72,7 @@ export class SqliteStore implements Store {
   promoteDue: Store['promoteDue'] = (...a) => this.leases.promoteDue(...a);
   redrive: Store['redrive'] = (...a) => this.leases.redrive(...a);
 
-  private toJob(r: Row): Job {
+  private toJob(r: JobRow): Job {
     return this.core.toJob(r);
   }
 
@@ -72,7 +83,7 @@ export class SqliteStore implements Store {
   createJobs: Store['createJobs'] = (jobs) => this.creation.create(jobs);
 
   async getJob(id: string): Promise<Job | null> {
-    const row = this.st.job.get(id) as Row | undefined;
+    const row = this.st.job.get(id) as JobRow | undefined;
     return row && row.state !== 'staged' ? this.toJob(row) : null;
   }
 
@@ -92,21 +103,21 @@ export class SqliteStore implements Store {
     if (filter.until !== undefined) add('id < ?', jobIdFloor(filter.until));
     // (state?, kind?, concurrencyKey?, cursor?, since?, until?, limit) -> visible job rows, newest first
     const sql = `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
-    const rows = this.core.db.prepare(sql).all(...params, filter.limit) as Row[];
+    const rows = this.core.db.prepare(sql).all(...params, filter.limit) as JobRow[];
     return rows.map((r) => this.toJob(r));
   }
 
   async getResults(jobId: string, afterSeq = 0): Promise<Result[]> {
-    return (this.st.results.all(jobId, afterSeq) as Row[]).map((r) => toResult(jobId, r));
+    return (this.st.results.all(jobId, afterSeq) as TaskResultRow[]).map((r) => toResult(jobId, r));
   }
 
   async listTasks(jobId: string): Promise<Task[]> {
-    return (this.st.tasksOfJob.all(jobId) as Row[]).map(toTask);
+    return (this.st.tasksOfJob.all(jobId) as TaskRow[]).map(toTask);
   }
 
   async getTask(taskId: string): Promise<Task | null> {
     const parts = splitTaskId(taskId);
-    const row = parts && (this.st.task.get(parts[0], parts[1]) as Row | undefined);
+    const row = parts && (this.st.task.get(parts[0], parts[1]) as TaskRow | undefined);
     return row ? toTask(row) : null;
   }
 
@@ -125,20 +136,20 @@ export class SqliteStore implements Store {
     if (enough) this.st.markEnough.run({ now, id });
     this.core.cancelRest(id, error, now, changes);
     this.core.refresh([id], now, changes);
-    return { job: this.toJob(this.st.job.get(id) as Row), changes };
+    return { job: this.toJob(this.st.job.get(id) as JobRow), changes };
   }
 
   async nextDueAt(): Promise<number | null> {
-    return (this.st.nextDue.get() as Row).at ?? null;
+    return (this.st.nextDue.get() as { at: number | null }).at ?? null;
   }
 
   async pendingRoutes(): Promise<string[]> {
-    return (this.st.pendingRoutes.all() as Row[]).map((r) => r.route);
+    return (this.st.pendingRoutes.all() as Array<Pick<TaskRow, 'route'>>).map((r) => r.route);
   }
 
   async listDead(cursor: string | undefined, limit: number): Promise<DeadTask[]> {
     const below = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
-    return (this.st.dead.all(Number.isFinite(below) ? below : 0, limit) as Row[]).map((r) => ({
+    return (this.st.dead.all(Number.isFinite(below) ? below : 0, limit) as TaskRow[]).map((r) => ({
       ...toTask(r),
       error: r.error ?? '',
       cursor: String(r.id),
@@ -152,12 +163,12 @@ export class SqliteStore implements Store {
   }
 
   async getToken(id: string): Promise<StoredToken | null> {
-    const r = this.st.token.get(id) as Row | undefined;
+    const r = this.st.token.get(id) as TokenRow | undefined;
     return r ? { ...tokenInfo(r), hash: r.hash } : null;
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    return (this.st.tokens.all() as Row[]).map(tokenInfo);
+    return (this.st.tokens.all() as TokenRow[]).map(tokenInfo);
   }
 
   revokeToken(id: string, now: number): Promise<boolean> {
@@ -176,15 +187,17 @@ export class SqliteStore implements Store {
   }
 
   async listWorkers(): Promise<WorkerInfo[]> {
-    return (this.st.workers.all() as Row[]).map(toWorker);
+    return (this.st.workers.all() as WorkerRow[]).map(toWorker);
   }
 
   async leasesByWorker(): Promise<Map<string, number>> {
-    return new Map((this.st.leasesByWorker.all() as Row[]).map((r) => [r.worker_id, r.n]));
+    return new Map(
+      (this.st.leasesByWorker.all() as Array<{ worker_id: string; n: number }>).map((r) => [r.worker_id, r.n]),
+    );
   }
 
   async knownKinds(): Promise<string[]> {
-    return (this.st.kinds.all() as Row[]).map((r) => r.kind);
+    return (this.st.kinds.all() as Array<{ kind: string }>).map((r) => r.kind);
   }
 
   sweep(before: number, limit: number): Promise<number> {
@@ -200,7 +213,7 @@ export class SqliteStore implements Store {
   }
 
   async listLimits(): Promise<Limit[]> {
-    return (this.st.limits.all() as Row[]).map(toLimit);
+    return (this.st.limits.all() as LimitRow[]).map(toLimit);
   }
 
   setLimit(limit: Limit, now: number): Promise<void> {
@@ -224,9 +237,13 @@ export class SqliteStore implements Store {
     return this.batch.run(() => {
       const changes = noChanges();
       const prefix = match.endsWith('*') ? match.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + '%' : null;
-      const rows = this.st.keyedWaiting.all({ exact: match, prefix }) as Row[];
+      const rows = this.st.keyedWaiting.all({ exact: match, prefix }) as KeyedRow[];
       for (const r of rows) {
-        const route = routeFor(r.kind, r.requires === null ? null : JSON.parse(r.requires), r.concurrency_key);
+        const route = routeFor(
+          r.kind,
+          r.requires === null ? null : (JSON.parse(r.requires) as Labels),
+          r.concurrency_key,
+        );
         this.st.setRoute.run(route, r.id);
         if (!changes.routes.includes(route)) changes.routes.push(route);
       }
@@ -235,7 +252,7 @@ export class SqliteStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    return toStats(this.st.taskStats.all() as Row[], this.st.jobStats.all() as Row[]);
+    return toStats(this.st.taskStats.all() as KindCountRow[], this.st.jobStats.all() as StateCountRow[]);
   }
 
   writeRollups: Store['writeRollups'] = (...a) => this.rollups.write(...a);

@@ -1,5 +1,4 @@
-import type { Row } from '../rows.js';
-import { ADD, LIST, toUsageRow, type UsageStore } from '../usageStore.js';
+import { ADD, LIST, toUsageRow, type ModelUsageRow, type UsageStore } from '../usageStore.js';
 import type { SqliteCore } from './core.js';
 import { named, prepareDollar } from './dollarParams.js';
 
@@ -8,6 +7,6 @@ export function sqliteUsageStore({ db, batch }: SqliteCore): UsageStore {
   const [add, list] = [prepareDollar(db, ADD), prepareDollar(db, LIST)];
   return {
     add: (...args) => batch.run(() => void add.run(named(args))),
-    list: async ({ tokenId, since }) => (list.all(named([since, tokenId ?? null])) as Row[]).map(toUsageRow),
+    list: async ({ tokenId, since }) => (list.all(named([since, tokenId ?? null])) as ModelUsageRow[]).map(toUsageRow),
   };
 }

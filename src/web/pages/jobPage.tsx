@@ -43,7 +43,7 @@ export function JobPage({ id }: { id: string }) {
     // The hub ends the stream after a final state (or, for a finished job, after its results);
     // EventSource would only open it again.
     let final = false;
-    const stop = follow(
+    const stop: () => void = follow(
       `/v1/jobs/${encodeURIComponent(id)}/events`,
       {
         job: (j: JobView) => {
@@ -65,7 +65,9 @@ export function JobPage({ id }: { id: string }) {
           final = FINAL.has(s.state);
         },
       },
-      () => final && stop(),
+      () => {
+        if (final) stop();
+      },
     );
     return stop;
   }, [id, generation]);

@@ -5,7 +5,6 @@ import pg from 'pg';
 import { pgColumns } from '../../../src/store/postgres/archive.js';
 import type { Columns } from '../../../src/store/archive/schema.js';
 import { NOT_ARCHIVED, SECTIONS, type FieldType } from '../../../src/store/archive/sections.js';
-import type { Row } from '../../../src/store/rows.js';
 import { PgStore } from '../../../src/store/postgres/pgStore.js';
 import { openDatabase } from '../../../src/store/sqlite/openDatabase.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
@@ -39,7 +38,7 @@ function sqliteColumns(db: Database.Database): Columns {
     .prepare(
       "SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
     )
-    .all() as Row[];
+    .all() as Array<{ t: string; c: string; type: string }>;
   for (const r of rows) columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
   return columns;
 }
