@@ -23,7 +23,8 @@ export interface TestDatabase {
 }
 
 async function query(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  // Generous: a refused connection fails at once; a busy machine (the fast tier loads many files in one process) can take seconds.
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
   await client.connect();
   try {
     return await client.query(text, params);

@@ -8,8 +8,15 @@
  * IRC has no history: what is said while the session is down never reaches it, and the buffer is
  * in memory, so what it held and no bot had read yet is gone after a restart of the hub.
  */
-import irc from 'irc-framework';
+import type { Client } from 'irc-framework';
 import { AuthError } from '../errors.js';
+
+/**
+ * irc-framework, loaded at an IRC account's first connection: it takes about 0.13 s to load, which
+ * every hub start and test would pay though most hubs have no IRC account.
+ */
+let loading: Promise<typeof import('irc-framework')> | null = null;
+const loadIrc = () => (loading ??= import('irc-framework'));
 
 export interface IrcTarget {
   host: string;
@@ -42,7 +49,8 @@ const REFUSED = /password|access denied|banned|k-?lined|not authori[sz]ed/i;
 const lower = (s: string) => s.toLowerCase();
 
 export class IrcSession {
-  private readonly client = new irc.Client();
+  /** Made at the first connection, once irc-framework is loaded. */
+  private client: Client | null = null;
   private readonly heard: Heard[] = [];
   private seq: number;
   /** The newest sequence number when the session started: events come after it. */
@@ -68,24 +76,23 @@ export class IrcSession {
   constructor(
     private readonly account: string,
     private readonly target: IrcTarget,
-    now: () => number,
+    private readonly now: () => number,
     private readonly onHeard: () => void,
   ) {
     // Monotonic across restarts without storing anything: a hub restarted later starts higher.
     this.seq = this.firstSeq = now() * 1000;
-    this.wire(now);
   }
 
   get nick(): string {
-    return this.client.user.nick || this.target.nick;
+    return this.client?.user.nick || this.target.nick;
   }
 
   get isUp(): boolean {
     return this.up;
   }
 
-  private wire(now: () => number): void {
-    const c = this.client;
+  private wire(c: Client): void {
+    const now = this.now;
     c.on('registered', () => {
       this.registered = true;
       this.unjoined = new Set(this.target.channels.map(lower));
@@ -136,7 +143,7 @@ export class IrcSession {
     c.on('close', () => {
       if (this.closed || this.refused) return;
       const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** this.attempts++);
-      this.retry = setTimeout(() => this.connect(), delay);
+      this.retry = setTimeout(() => this.connect(c), delay);
       this.retry.unref();
     });
   }
@@ -156,9 +163,18 @@ export class IrcSession {
     for (const w of this.waiters) w();
   }
 
-  private connect(): void {
+  /** Loads irc-framework, makes the client and connects, unless the session was closed meanwhile. */
+  private async start(): Promise<void> {
+    const { Client } = await loadIrc();
+    if (this.closed) return;
+    this.client = new Client();
+    this.wire(this.client);
+    this.connect(this.client);
+  }
+
+  private connect(client: Client): void {
     this.nickTries = 0;
-    this.client.connect({
+    client.connect({
       host: this.target.host,
       port: this.target.port,
       tls: this.target.tls,
@@ -179,7 +195,7 @@ export class IrcSession {
     if (this.closed) throw new Error(`the IRC connection of account '${this.account}' is closed`);
     if (!this.started) {
       this.started = true;
-      this.connect();
+      await this.start();
     }
     if (this.up) return;
     let wake = () => undefined as void;
@@ -229,13 +245,13 @@ export class IrcSession {
         this.pongs.delete(token);
         resolve(false);
       }, timeoutMs).unref();
-      this.client.raw('PING', token);
+      this.client?.raw('PING', token);
     });
   }
 
   /** Writes one line; throws when the connection is down, so nothing was sent. */
   say(target: string, line: string): void {
-    if (!this.up || !this.client.connected)
+    if (!this.up || !this.client?.connected)
       throw new Error(`account '${this.account}' is not connected to the IRC server (${this.lastError}); not sent`);
     this.client.raw('PRIVMSG', target, line);
   }
@@ -259,12 +275,14 @@ export class IrcSession {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     for (const w of this.waiters) w();
-    if (this.client.connected)
+    const c = this.client;
+    if (!c) return;
+    if (c.connected)
       await new Promise<void>((resolve) => {
-        this.client.on('socket close', () => resolve());
+        c.on('socket close', () => resolve());
         setTimeout(resolve, 2000).unref();
-        this.client.quit('Roost is closing');
+        c.quit('Roost is closing');
       });
-    this.client.removeAllListeners();
+    c.removeAllListeners();
   }
 }
