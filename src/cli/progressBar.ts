@@ -8,7 +8,8 @@ const LINE_EVERY_MS = 10_000;
 /**
  * Progress on stderr: on a terminal a bar per section, redrawn in place at most every 100 ms;
  * elsewhere (a log file, a pipe) a plain line when a section is done, and every 10 s while a long
- * one runs.
+ * one runs. Kept over cli-progress (3.12.0): it would draw the terminal half only, the lines for
+ * logs and pipes would stay ours, and the whole is fifty lines.
  */
 export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }): Progress & { close(): void } {
   const tty = stream.isTTY === true;

@@ -111,6 +111,10 @@ export function iso(ms: number | null | undefined): string {
   return typeof ms === 'number' ? new Date(ms).toISOString() : '-';
 }
 
+/**
+ * Plain aligned columns, as `ps` and `kubectl get` print them, which `awk` and `cut` read. Kept over a
+ * package: cli-table3 (0.6.5) draws box borders, and five lines need no dependency.
+ */
 export function table(headers: string[], rows: string[][]): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
