@@ -50,8 +50,9 @@ export class WalCheckpointer {
 
   private catchUp(): Promise<void> {
     const done = new Promise<void>((resolve) => {
+      // Not unref'd: the writes held meanwhile are pending work, which a process with nothing else
+      // to do (a script, not a hub) would otherwise exit from, its awaits unsettled.
       const timer = setTimeout(() => this.caughtUp?.(), CATCH_UP_MS);
-      timer.unref();
       this.caughtUp = () => {
         clearTimeout(timer);
         this.caughtUp = null;
