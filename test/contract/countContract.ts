@@ -101,6 +101,36 @@ export function countContract(factory: StoreFactory, shared: boolean): void {
       await check('purging the dead');
     });
 
+    // SQLite counts a single-variant job's start and end where its task's claim and completion
+    // write them (migration 017): a re-claim after a retry or a release, and a redrive, must still
+    // count each move once.
+    test('counts follow single-variant jobs through retries, releases, redrives and enough', async () => {
+      const one = async (kind: string) => (await a.claim('w2', rc(kind), 1, T0 + 200)).tasks[0]!;
+      await a.createJob(job('cnt.e', 1, T0 + 100, { maxAttempts: 3 }));
+      await a.fail((await one('cnt.e')).leaseId, 'again', true, T0 + 201);
+      await a.promoteDue(T0 + 100_000_000);
+      await check('a retry');
+      await b.release([(await one('cnt.e')).leaseId], T0 + 202);
+      await check('a second attempt released');
+      await b.complete([{ leaseId: (await one('cnt.e')).leaseId, output: 'e' }], T0 + 203);
+      await check('the third attempt completed');
+
+      await a.createJob(job('cnt.f', 1, T0 + 101));
+      const dead = await one('cnt.f');
+      await a.fail(dead.leaseId, 'broken', false, T0 + 204);
+      await check('a failed job');
+      assert.equal((await b.redrive(dead.taskId, T0 + 205)).status, 'ok');
+      await check('its task redriven');
+      await a.complete([{ leaseId: (await one('cnt.f')).leaseId, output: 'f' }], T0 + 206);
+      await check('the redriven task completed');
+
+      const many = job('cnt.g', 3, T0 + 102);
+      await a.createJob(many);
+      await a.complete([{ leaseId: (await one('cnt.g')).leaseId, output: 'g' }], T0 + 207);
+      await b.enough(many.id, T0 + 208);
+      await check('enough of a job of three');
+    });
+
     // SQLite commits a turn's writes together and counts the hot ones (create, claim, complete)
     // per transaction: a write failing beside them must take none of their counts with it.
     test('counts hold for cache hits and for a turn in which one write fails alone', async () => {

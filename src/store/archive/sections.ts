@@ -209,7 +209,8 @@ export const SECTIONS: readonly Section[] = [
 export const NOT_ARCHIVED: Readonly<Record<string, string>> = {
   schema_migrations: 'the importing store applies its own migrations',
   sqlite_sequence: "SQLite's AUTOINCREMENT counters travel as the manifest's counters",
-  state_counts: 'derived: the triggers that keep it count the tasks and jobs as they are imported',
+  state_counts:
+    'derived: counted afresh at the end of an import (SQLite), or by its triggers as rows come (PostgreSQL)',
   state_count_deltas: 'derived, as state_counts',
   platform_calls: 'a record of platform calls kept for days (platformCallRetentionMs); the new store starts its own',
 };

@@ -9,9 +9,14 @@ import { toColumns, type ArchiveRecord, type RowValues } from '../archive/record
 import { checkSchemaVersion, fieldList, ident, keyOrder } from '../archive/schema.js';
 import { COUNTERS, counterName } from '../archive/counters.js';
 import { SECTIONS, type Section } from '../archive/sections.js';
+import { JobRowsImport } from './jobRowsImport.js';
 
 const PAGE = 1000;
 const NO_BOOLEAN_COLUMNS: ReadonlySet<string> = new Set();
+
+function sectionNamed(name: string): Section {
+  return SECTIONS.find((s) => s.name === name)!;
+}
 
 /** Tables declared AUTOINCREMENT, whose counter lives in sqlite_sequence and outlives deleted rows. */
 function autoincrementTables(db: Database.Database): Set<string> {
@@ -43,9 +48,9 @@ function counterValues(db: Database.Database): Record<string, number> {
 }
 
 function contentsOf(db: Database.Database): Array<{ section: string; records: number }> {
-  // () -> { name }: the tables the file has so far
+  // () -> { name }: the tables the file has so far (jobs is a view of tasks: migration 017)
   const tables = new Set(
-    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").all() as Array<{ name: string }>).map(
       (r) => r.name,
     ),
   );
@@ -122,6 +127,7 @@ export class SqliteArchiveTarget implements ArchiveTarget {
   readonly where: string;
   private db: Database.Database | null = null;
   private readonly inserts = new Map<string, Database.Statement>();
+  private jobRows: JobRowsImport | null = null;
 
   constructor(
     private readonly file: string,
@@ -150,6 +156,16 @@ export class SqliteArchiveTarget implements ArchiveTarget {
 
   async insert(section: Section, records: ArchiveRecord[]): Promise<void> {
     const db = this.db!;
+    if (section.name === 'jobs' || section.name === 'tasks') {
+      this.jobRows ??= new JobRowsImport(db, sectionNamed('jobs'), sectionNamed('tasks'));
+      const rows = this.jobRows;
+      for (const r of records) {
+        const values = toColumns(section, r, NO_BOOLEAN_COLUMNS);
+        if (section.name === 'jobs') rows.job(values);
+        else rows.task(values);
+      }
+      return;
+    }
     let insert = this.inserts.get(section.name);
     if (!insert) {
       const fields = Object.keys(section.fields);
@@ -181,6 +197,7 @@ export class SqliteArchiveTarget implements ArchiveTarget {
   }
 
   async commit(): Promise<void> {
+    this.jobRows?.finish();
     this.db!.exec('COMMIT');
   }
 

@@ -8,6 +8,11 @@ import type { JobRow, StateCountRow, TaskRow } from '../rowTypes.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { WalCheckpointer } from './walCheckpointer.js';
 
+/** How many jobs a delete of task rows removed: a job is its first task's row (migration 017). */
+export function jobsDeleted(rows: unknown[]): number {
+  return (rows as Array<Pick<TaskRow, 'idx'>>).filter((r) => r.idx === 0).length;
+}
+
 export interface SqliteOptions extends StoreOptions {
   /** `full` fsyncs every commit (survives power loss); `normal` survives a process crash. */
   synchronous?: 'normal' | 'full';

@@ -3,7 +3,8 @@ import type { Job, NewJob } from '../../types.js';
 import { newJobView } from '../rows.js';
 import type { JobRow, TaskRow } from '../rowTypes.js';
 import { noChanges, type Changes } from '../store.js';
-import type { SqliteCore } from './core.js';
+import { jobsDeleted, type SqliteCore } from './core.js';
+import { CountDeltas } from './countDeltas.js';
 
 /**
  * Tasks one transaction of a large batch writes: 1.5-6 ms of the event loop on the loaded test
@@ -40,25 +41,28 @@ export class SqliteCreation {
     if (jobs.reduce((n, j) => n + j.variants, 0) > CHUNK_TASKS) return this.createStaged(jobs);
     return this.core.batch.run(() => {
       const changes = noChanges();
-      return { jobs: jobs.map((job) => this.insertWhole(job, changes)), changes };
+      const counts = new CountDeltas(this.core.st.addCount);
+      const created = jobs.map((job) => this.insertWhole(job, changes, counts));
+      counts.write();
+      return { jobs: created, changes };
     });
   }
 
   /** At start: finishes or removes the batches a stop cut off; how many jobs of each. */
   settle(now: number): { removed: number; shown: number } {
     return this.core.db.transaction(() => {
-      const removed = this.core.st.discardAllStaged.run().changes;
+      const removed = jobsDeleted(this.core.st.discardAllStaged.all());
       const jobIds = (this.core.st.stagedTaskJobs.all() as Array<Pick<TaskRow, 'job_id'>>).map((r) => r.job_id);
       for (const jobId of jobIds) this.core.st.showTasks.run({ jobId, from: 0, to: Number.MAX_SAFE_INTEGER, now });
       return { removed, shown: jobIds.length };
     })();
   }
 
-  private insertWhole(job: NewJob, changes: Changes): Created {
-    const start = this.start(job, false);
+  private insertWhole(job: NewJob, changes: Changes, counts: CountDeltas): Created {
+    const start = this.start(job, counts, false);
     if (!start.created) return { job: this.jobOf(start.id), created: false };
     if (start.hit) return { job: this.jobOf(job.id), created: true };
-    this.insertTasks(job, 0, job.variants, job.runAt > job.createdAt ? 'delayed' : 'queued');
+    this.insertTasks(job, 0, job.variants, job.runAt > job.createdAt ? 'delayed' : 'queued', counts);
     noteTasks(job, changes);
     // What was just written, without reading it back: creation is the hot path of a producer.
     return { job: newJobView(job), created: true };
@@ -101,15 +105,17 @@ export class SqliteCreation {
   }
 
   private stage(jobs: NewJob[], chunk: Piece[], starts: Start[], staged: Set<string>): void {
+    const counts = new CountDeltas(this.core.st.addCount);
     for (const { k, from, to } of chunk) {
       const job = jobs[k]!;
       if (from === 0) {
-        starts[k] = this.start(job, true, staged);
+        starts[k] = this.start(job, counts, true, staged);
         if (starts[k].created) staged.add(job.id);
       }
       const start = starts[k]!;
-      if (start.created && !start.hit) this.insertTasks(job, from, to, 'staged');
+      if (start.created && !start.hit) this.insertTasks(job, from, to, 'staged', counts);
     }
+    counts.write();
   }
 
   /** Removes a failed batch's staged jobs with their tasks, about a chunk's worth at a time. */
@@ -131,10 +137,11 @@ export class SqliteCreation {
   }
 
   /**
-   * Writes a job's row unless its key is taken; `staged` rows wait for their batch's seal. A key
-   * taken by another batch still being staged is refused: that job may yet vanish.
+   * How a job goes in: found by its key, or a cache hit, written here with its copied results;
+   * otherwise insertTasks writes it with its first task. `staged` rows wait for their batch's seal.
+   * A key taken by another batch still being staged is refused: that job may yet vanish.
    */
-  private start(job: NewJob, staged: boolean, ours?: Set<string>): Start {
+  private start(job: NewJob, counts: CountDeltas, staged: boolean, ours?: Set<string>): Start {
     const st = this.core.st;
     if (job.key !== null) {
       const existing = st.jobIdByKey.get({ key: job.key }) as Pick<JobRow, 'id' | 'state'> | undefined;
@@ -152,39 +159,63 @@ export class SqliteCreation {
             cacheKey: job.cacheKey,
             since: job.cacheTtlMs === null ? 0 : job.createdAt - job.cacheTtlMs,
           }) as Pick<JobRow, 'id'> | undefined);
-    st.insertJob.run(
+    if (!hit) return { created: true, hit: false };
+    // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
+    const state = staged ? 'staged' : 'succeeded';
+    this.insertFirst(job, state, state, hit.id, counts);
+    st.copyResults.run({ jobId: job.id, from: hit.id, seq: this.core.seq + 1, now: job.createdAt, state });
+    counts.add('tasks', job.kind, state, job.variants - 1);
+    this.core.seq += job.variants;
+    return { created: true, hit: true };
+  }
+
+  /**
+   * Writes a job with its first task, in one row (migration 017): the task in `state`, the job in
+   * `jobState`; a cache hit names the job its results are copied from, and is finished as it is born.
+   */
+  private insertFirst(
+    job: NewJob,
+    state: string,
+    jobState: string,
+    cachedFrom: string | null,
+    counts: CountDeltas,
+  ): void {
+    counts.add('tasks', job.kind, state, 1);
+    counts.add('jobs', '', jobState, 1);
+    this.core.st.insertJob.run(
       job.id,
       job.kind,
-      JSON.stringify(job.input),
-      staged ? 'staged' : hit ? 'succeeded' : 'queued',
-      job.variants,
+      job.route,
       job.priority,
       job.seed,
+      state,
+      job.runAt,
       job.maxAttempts,
-      JSON.stringify(job.backoff),
       job.leaseMs,
+      job.concurrencyKey,
+      JSON.stringify(job.input),
+      jobState,
+      job.variants,
+      JSON.stringify(job.backoff),
       job.requires ? JSON.stringify(job.requires) : null,
       job.key,
       job.runAt,
       job.createdAt,
       job.createdAt,
-      job.concurrencyKey,
+      cachedFrom === null ? null : job.createdAt,
       job.cacheKey,
-      hit ? hit.id : null,
-      hit ? job.createdAt : null,
+      cachedFrom,
       job.createdBy ?? null,
     );
-    if (!hit) return { created: true, hit: false };
-    // A cache hit is born succeeded: the source's results are copied, nothing is dispatched.
-    const state = staged ? 'staged' : 'succeeded';
-    st.copyResults.run({ jobId: job.id, from: hit.id, seq: this.core.seq + 1, now: job.createdAt, state });
-    this.core.seq += job.variants;
-    return { created: true, hit: true };
   }
 
-  private insertTasks(job: NewJob, from: number, to: number, state: string): void {
-    for (let idx = from; idx < to; idx++) {
-      this.core.st.insertTask.run(
+  /** Writes the tasks [from, to) of a job; the first carries the job's own columns. */
+  private insertTasks(job: NewJob, from: number, to: number, state: string, counts: CountDeltas): void {
+    const st = this.core.st;
+    if (from === 0) this.insertFirst(job, state, state === 'staged' ? 'staged' : 'queued', null, counts);
+    if (to > Math.max(from, 1)) counts.add('tasks', job.kind, state, to - Math.max(from, 1));
+    for (let idx = Math.max(from, 1); idx < to; idx++) {
+      st.insertTask.run(
         job.id,
         idx,
         job.kind,

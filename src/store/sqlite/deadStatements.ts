@@ -12,8 +12,9 @@ export const deadSql = {
   redriveSiblings: `UPDATE tasks SET state = 'queued', attempt = 0, run_at = :now, finished_at = NULL,
       error = NULL, lease_token = NULL, worker_id = NULL
     WHERE job_id = :jobId AND state = 'cancelled' RETURNING route`,
-  // (jobId) -> changes: deletes a job whose task is dead
-  purgeJobOfDead: `DELETE FROM jobs WHERE id = ? AND EXISTS (SELECT 1 FROM tasks WHERE job_id = jobs.id AND state = 'dead')`,
-  // () -> changes: deletes every job holding a dead task
-  purgeAllDead: `DELETE FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE state = 'dead')`,
+  // (:jobId) -> { idx } of each task deleted: the job, when one of its tasks is dead
+  purgeJobOfDead: `DELETE FROM tasks
+    WHERE job_id = :jobId AND EXISTS (SELECT 1 FROM tasks d WHERE d.job_id = :jobId AND d.state = 'dead') RETURNING idx`,
+  // () -> { idx } of each task deleted: every job holding a dead task
+  purgeAllDead: `DELETE FROM tasks WHERE job_id IN (SELECT job_id FROM tasks WHERE state = 'dead') RETURNING idx`,
 } as const;

@@ -2,26 +2,38 @@
  * The SQLite adapter's statements on leases: claimed within limits, extended, reported on,
  * completed, failed, released. Each carries a header: its parameters and what it returns.
  */
+/** The claim's start of a single-variant job, written with its lease (migration 017). */
+const START_SINGLE = `job_state = CASE WHEN variants = 1 THEN 'running' ELSE job_state END,
+      updated_at = CASE WHEN variants = 1 THEN :now ELSE updated_at END`;
+/** What a claim returns of each task it leased. */
+const LEASED = `id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at,
+      concurrency_key, variants, CASE WHEN variants = 1 THEN input END AS input`;
+
 export const leaseSql = {
   // (id) -> the state and lease token of a task, to say why a lease operation was refused
   leaseOf: 'SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?',
   // (:id, :token) -> { owner } of the lease when it is current: the token that claimed it
   leaseOwner: `SELECT lease_owner AS owner FROM tasks WHERE id = :id AND lease_token = :token AND state = 'leased'`,
   // (:now, :worker, :owner, :route, :max) -> the tasks leased: the head of the route's ready index
-  // (in no order); :owner is the claiming token
+  // (in no order); :owner is the claiming token. A single-variant job is its task's row (migration
+  // 017): it starts in the same write, and its input comes back with it (variants = 1); the first
+  // lease of its task (attempt = 1) is the one that started it. Other jobs start by startJob.
   claim: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
-      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner
+      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner, ${START_SINGLE}
     WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
                  ORDER BY priority DESC, run_at, id LIMIT :max)
-    RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`,
+    RETURNING ${LEASED}`,
   // (route, max) -> { id, priority, run_at } of the head of one route's ready tasks
   readyHead: `SELECT id, priority, run_at, concurrency_key FROM tasks WHERE route = ? AND state = 'queued'
     ORDER BY priority DESC, run_at, id LIMIT ?`,
   // (:now, :worker, :owner, :ids JSON array of task ids) -> the tasks leased, as for claim
   leaseIds: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
-      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner
+      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner, ${START_SINGLE}
     WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'queued'
-    RETURNING id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at, concurrency_key`,
+    RETURNING ${LEASED}`,
+  // (tbl, kind, state, n) -> nothing: adds n to a state count (CountDeltas), making its row when missing
+  addCount: `INSERT INTO state_counts (tbl, kind, state, n) VALUES (?, ?, ?, ?)
+    ON CONFLICT (tbl, kind, state) DO UPDATE SET n = n + excluded.n`,
   // (key) -> { n }: tasks of this concurrency key holding a lease
   runningByKey: `SELECT count(*) AS n FROM tasks WHERE concurrency_key = ? AND state = 'leased'`,
   // (key) -> { tokens, updated_at } of the key's rate bucket
@@ -35,12 +47,17 @@ export const leaseSql = {
   // (:progress, :id, :token) -> { job_id, idx } when the lease was current
   progress: `UPDATE tasks SET progress = :progress
     WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`,
-  // (output JSON, done_seq, now, id, token) -> { job_id, idx, seed, route, concurrency_key } when
-  // the lease was current and the task is now succeeded. One run per result: for small outputs a
-  // statement per item costs less than handing SQLite a JSON array to take apart.
-  complete: `UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL
+  // (output JSON, done_seq, now, now, now, id, token) -> { job_id, idx, kind, seed, route, concurrency_key,
+  // variants }
+  // when the lease was current and the task is now succeeded. A single-variant job (variants = 1)
+  // succeeds with its task, in the same write; other jobs finish by finishJob. One run per result:
+  // for small outputs a statement per item costs less than handing SQLite a JSON array to take apart.
+  complete: `UPDATE tasks SET state = 'succeeded', output = ?, done_seq = ?, finished_at = ?, lease_expires_at = NULL,
+      job_state = CASE WHEN variants = 1 THEN 'succeeded' ELSE job_state END,
+      job_finished_at = CASE WHEN variants = 1 THEN ? ELSE job_finished_at END,
+      updated_at = CASE WHEN variants = 1 THEN ? ELSE updated_at END
     WHERE id = ? AND lease_token = ? AND state = 'leased'
-    RETURNING job_id, idx, seed, route, concurrency_key`,
+    RETURNING job_id, idx, kind, seed, route, concurrency_key, variants`,
   // (id) -> the task with its job's backoff, to decide between retry and dead
   failing: `SELECT t.id, t.job_id, t.idx, t.route, t.attempt, t.max_attempts, t.state, t.lease_token, t.concurrency_key, j.backoff
     FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = ?`,

@@ -2,6 +2,7 @@ import type { ClaimedTask, HeartbeatReply, LeaseRefusal, RouteClaim } from '../.
 import type { Changes, CompleteOutcome } from '../store.js';
 import { noChanges } from '../store.js';
 import type { SqliteCore } from './core.js';
+import { CountDeltas } from './countDeltas.js';
 import { LimitGate, type LimitReads } from '../limitGate.js';
 import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask } from '../rows.js';
 import type { BucketRow, ClaimOrderRow, FailingRow, JobRow, LeasedRow, TaskRow } from '../rowTypes.js';
@@ -9,6 +10,12 @@ import { retryPlan } from '../retryPlan.js';
 
 /** The head of a route's ready tasks (`readyHead`). */
 type HeadRow = ClaimOrderRow & Pick<TaskRow, 'concurrency_key'>;
+
+/** A task row's copy of its job's variants: on the first task only (migration 017). */
+type Variants = { variants: number | null };
+
+/** A leased task (`claim`, `leaseIds`), with its job's input when the job is the row itself. */
+type SqliteLeasedRow = LeasedRow & Variants & { input: string | null };
 
 /**
  * The worker path of the SQLite store: claims, heartbeats, results, failures, releases, the
@@ -29,7 +36,18 @@ export class SqliteLeases {
       };
       const gate = new LimitGate(reads, routes, max, now);
       const rows = this.leaseHeads({ worker: workerId, owner }, gate, max, now);
+      const counts = new CountDeltas(st.addCount);
       for (const r of rows) {
+        counts.move('tasks', r.kind, 'queued', 'leased');
+        if (r.variants === 1) {
+          // The job started with this lease when it is its first (see leaseSql.claim).
+          if (r.attempt === 1) {
+            changes.jobs.push({ jobId: r.job_id, state: 'running' });
+            counts.move('jobs', '', 'queued', 'running');
+          }
+          tasks.push(toClaimedTask(r, JSON.parse(r.input!)));
+          continue;
+        }
         let input = inputs.get(r.job_id);
         if (input === undefined) {
           const started = st.startJob.get(now, r.job_id) as Pick<JobRow, 'input'> | undefined;
@@ -40,6 +58,7 @@ export class SqliteLeases {
         tasks.push(toClaimedTask(r, input));
       }
       for (const b of gate.consume(rows.map((r) => r.concurrency_key))) st.saveBucket.run({ ...b, now });
+      counts.write();
       return { tasks, changes, blocked: gate.blocked };
     });
   }
@@ -54,11 +73,11 @@ export class SqliteLeases {
     gate: LimitGate,
     max: number,
     now: number,
-  ): LeasedRow[] {
+  ): SqliteLeasedRow[] {
     const allowed = [...gate.allowed];
     if (allowed.length === 0) return [];
     if (allowed.length === 1 && gate.keyLeft.size === 0) {
-      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as LeasedRow[];
+      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as SqliteLeasedRow[];
       return rows.sort(byClaimOrder);
     }
     const heads = allowed
@@ -70,7 +89,9 @@ export class SqliteLeases {
       if (gate.take(h.concurrency_key)) ids.push(h.id);
     }
     if (ids.length === 0) return [];
-    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as LeasedRow[]).sort(byClaimOrder);
+    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as SqliteLeasedRow[]).sort(
+      byClaimOrder,
+    );
   }
 
   async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
@@ -130,14 +151,16 @@ export class SqliteLeases {
       const changes = noChanges();
       const leases = items.map((i) => splitLeaseId(i.leaseId));
       const done = new Set<number>();
+      const others = new Set<string>();
       const st = this.core.st;
+      const counts = new CountDeltas(st.addCount);
       items.forEach((item, k) => {
         const lease = leases[k];
         if (!lease) return;
         const output = item.output ?? null;
         const seq = this.core.seq + 1;
-        const r = st.complete.get(JSON.stringify(output), seq, now, lease[0], lease[1]) as
-          Pick<TaskRow, 'job_id' | 'idx' | 'seed' | 'route' | 'concurrency_key'> | undefined;
+        const r = st.complete.get(JSON.stringify(output), seq, now, now, now, lease[0], lease[1]) as
+          (Pick<TaskRow, 'job_id' | 'idx' | 'kind' | 'seed' | 'route' | 'concurrency_key'> & Variants) | undefined;
         if (!r) return;
         this.core.seq = seq;
         done.add(k);
@@ -146,11 +169,15 @@ export class SqliteLeases {
           result: { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output, finishedAt: now, seq },
         });
         if (r.concurrency_key !== null) changes.routes.push(r.route);
+        counts.move('tasks', r.kind, 'leased', 'succeeded');
+        // A single-variant job succeeded with its task (see leaseSql.complete).
+        if (r.variants === 1) {
+          changes.jobs.push({ jobId: r.job_id, state: 'succeeded' });
+          counts.move('jobs', '', 'running', 'succeeded');
+        } else others.add(r.job_id);
       });
-      const finished = new Set<string>();
-      for (const { jobId } of changes.results) {
-        if (finished.has(jobId)) continue;
-        finished.add(jobId);
+      counts.write();
+      for (const jobId of others) {
         if (this.core.st.finishJob.run(now, now, jobId).changes > 0) changes.jobs.push({ jobId, state: 'succeeded' });
       }
       // Anything not completed just now was completed before by the same lease (ok) or refused.

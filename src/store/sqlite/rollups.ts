@@ -14,7 +14,12 @@ const SQL = {
   read: 'SELECT * FROM rollups WHERE minute >= ? ORDER BY minute, hub, kind',
   // (before) -> nothing; changes = rows deleted
   prune: 'DELETE FROM rollups WHERE minute < ?',
-  ...JOB_MINUTE_SQL({ param: () => '?', byEnd: 'INDEXED BY jobs_retention' }),
+  // The jobs view cannot name an index, so the ended jobs are read from their rows (migration 017).
+  ...JOB_MINUTE_SQL({
+    param: () => '?',
+    ended: `(SELECT job_state AS state, job_finished_at AS finished_at FROM tasks INDEXED BY jobs_retention
+      WHERE idx = 0 AND (job_state = 'succeeded' OR job_state = 'cancelled'))`,
+  }),
 };
 
 /** The dashboard's per-minute rollups in the SQLite store: a few rows a minute, in one batched write. */

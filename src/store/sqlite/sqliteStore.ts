@@ -2,7 +2,7 @@ import type { Job, Labels, Limit, NewJob, Result, Task, TokenInfo, WorkerInfo } 
 import type { Changes, DeadTask, JobFilter, NewToken, Store, StoreStats, StoredToken } from '../store.js';
 import { noChanges } from '../store.js';
 import type { TxBatcher } from './txBatcher.js';
-import { SqliteCore, type SqliteOptions } from './core.js';
+import { SqliteCore, jobsDeleted, type SqliteOptions } from './core.js';
 import { SqliteLeases } from './leases.js';
 import { splitTaskId, toLimit, toResult, toStats, toTask, toWorker, tokenInfo } from '../rows.js';
 import type {
@@ -201,14 +201,14 @@ export class SqliteStore implements Store {
   }
 
   sweep(before: number, limit: number): Promise<number> {
-    return this.batch.run(() => this.st.sweep.run(before, limit).changes);
+    return this.batch.run(() => jobsDeleted(this.st.sweep.all(before, limit)));
   }
 
   purgeDead(taskId: string): Promise<number> {
     return this.batch.run(() => {
-      if (taskId === 'all') return this.st.purgeAllDead.run().changes;
+      if (taskId === 'all') return jobsDeleted(this.st.purgeAllDead.all());
       const parts = splitTaskId(taskId);
-      return parts ? this.st.purgeJobOfDead.run(parts[0]).changes : 0;
+      return parts ? jobsDeleted(this.st.purgeJobOfDead.all({ jobId: parts[0] })) : 0;
     });
   }
 

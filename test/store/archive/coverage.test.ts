@@ -6,6 +6,7 @@ import { pgColumns } from '../../../src/store/postgres/archive.js';
 import type { Columns } from '../../../src/store/archive/schema.js';
 import { NOT_ARCHIVED, SECTIONS, type FieldType } from '../../../src/store/archive/sections.js';
 import { PgStore } from '../../../src/store/postgres/pgStore.js';
+import { JOB_COLUMNS } from '../../../src/store/sqlite/jobRowsImport.js';
 import { openDatabase } from '../../../src/store/sqlite/openDatabase.js';
 import { NO_DATABASE, PG_URL, testDatabase } from '../../helpers/postgres.js';
 import { workDir } from './archiveHelpers.js';
@@ -30,16 +31,24 @@ const STORED_AS: Record<FieldType, string[]> = {
   boolean: ['boolean', 'integer'],
 };
 
-/** Every table of a SQLite file with its columns and their declared types. */
+/**
+ * Every table and view of a SQLite file with its columns and their declared types. The job's columns
+ * in its first task's row are archived through the jobs view (migration 017), so they count as
+ * the view's, not the table's: one the import does not write back (JOB_COLUMNS) stays unlisted.
+ */
 function sqliteColumns(db: Database.Database): Columns {
   const columns: Columns = new Map();
-  // () -> { t, c, type }: each column of each table
+  // () -> { t, c, type }: each column of each table and view
   const rows = db
     .prepare(
-      "SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
+      "SELECT m.name AS t, p.name AS c, lower(p.type) AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type IN ('table', 'view')",
     )
     .all() as Array<{ t: string; c: string; type: string }>;
-  for (const r of rows) columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
+  const viaJobs = new Set(JOB_COLUMNS.map(([column]) => column));
+  for (const r of rows) {
+    if (r.t === 'tasks' && viaJobs.has(r.c)) continue;
+    columns.set(r.t, (columns.get(r.t) ?? new Map()).set(r.c, r.type));
+  }
   return columns;
 }
 
