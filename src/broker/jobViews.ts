@@ -23,13 +23,19 @@ export class JobViews {
     return this.views([job], now)[0]!;
   }
 
-  /** True when an open job has no leased task and no worker connected to this hub serves it. */
-  private unservedHere(job: Job, now: number): boolean {
-    return (
-      !TERMINAL_JOB_STATES.has(job.state) &&
-      job.counts.leased === 0 &&
-      !this.core.workers.canServe(job.kind, job.requires, now)
-    );
+  /**
+   * True when some open job has no leased task and no worker connected to this hub serves it;
+   * asked once per kind and requires, as views() does (each ask goes through every worker).
+   */
+  private someUnservedHere(jobs: Job[], now: number): boolean {
+    const asked = new Set<string>();
+    return jobs.some((job) => {
+      if (TERMINAL_JOB_STATES.has(job.state) || job.counts.leased !== 0) return false;
+      const what = servedAs(job);
+      if (asked.has(what)) return false;
+      asked.add(what);
+      return !this.core.workers.canServe(job.kind, job.requires, now);
+    });
   }
 
   /**
@@ -39,7 +45,7 @@ export class JobViews {
    * worker may have just appeared). Returns the jobs.
    */
   async seeCluster<T extends Job>(jobs: T[], now = Date.now(), maxAgeMs?: number): Promise<T[]> {
-    if (jobs.some((j) => this.unservedHere(j, now))) await this.storeWorkers.fresh(now, maxAgeMs);
+    if (this.someUnservedHere(jobs, now)) await this.storeWorkers.fresh(now, maxAgeMs);
     return jobs;
   }
 
@@ -56,7 +62,7 @@ export class JobViews {
       const open = !TERMINAL_JOB_STATES.has(job.state);
       let waitingForWorker = false;
       if (open && job.counts.leased === 0) {
-        const what = job.requires === null ? job.kind : `${job.kind}\n${JSON.stringify(job.requires)}`;
+        const what = servedAs(job);
         let can = serves.get(what);
         if (can === undefined) {
           can =
@@ -75,4 +81,9 @@ export class JobViews {
       return Object.assign(job, { cached: job.cachedFrom !== null, waitingForWorker, blockedBy });
     });
   }
+}
+
+/** What decides whether a worker serves a job: its kind and required labels. */
+function servedAs(job: Job): string {
+  return job.requires === null ? job.kind : `${job.kind}\n${JSON.stringify(job.requires)}`;
 }

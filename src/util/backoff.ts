@@ -1,6 +1,12 @@
 import type { Backoff } from '../types.js';
 
-export const DEFAULT_BACKOFF: Backoff = { type: 'exponential', delayMs: 1000, maxDelayMs: 60_000, jitter: true };
+// Frozen: the jobs that give no backoff of their own share it.
+export const DEFAULT_BACKOFF: Backoff = Object.freeze({
+  type: 'exponential',
+  delayMs: 1000,
+  maxDelayMs: 60_000,
+  jitter: true,
+});
 
 /**
  * Milliseconds a task waits before attempt `attempt + 1`, after `attempt` failed.

@@ -26,6 +26,11 @@ function encodeTime(ms: number): string {
 
 let lastTime = -1;
 let counter = 0;
+/** Where an id is written byte by byte: one flat string, where `job_${...}` made a rope of four. */
+const ID = Buffer.from('job_00000000000000000000', 'latin1');
+const CROCKFORD = Buffer.from(ALPHABET, 'latin1');
+const BASE32 = Buffer.from('0123456789abcdefghijklmnopqrstuv', 'latin1'); // Number#toString(32)
+
 /**
  * Job ids sort by creation time (10 chars of milliseconds, a per-millisecond counter, then
  * randomness), so listing newest first is an index scan and `cursor` is just the last id seen.
@@ -37,9 +42,22 @@ export function jobId(now: number = Date.now()): string {
     counter = 0;
   }
   const rnd = randomChunk(6);
+  // Over 32^4 ids in one millisecond the counter takes a fifth character.
+  if (counter >= 32 ** 4) return `job_${encodeTime(now)}${counter.toString(32)}${tailOf(rnd)}`;
+  let ms = now;
+  for (let i = 13; i >= 4; i--) {
+    ID[i] = CROCKFORD[ms % 32]!;
+    ms = Math.floor(ms / 32);
+  }
+  for (let i = 17, c = counter; i >= 14; i--, c >>>= 5) ID[i] = BASE32[c & 31]!;
+  for (let i = 0; i < 6; i++) ID[18 + i] = CROCKFORD[rnd[i]! & 31]!;
+  return ID.toString('latin1');
+}
+
+function tailOf(rnd: Buffer): string {
   let tail = '';
   for (const b of rnd) tail += ALPHABET[b & 31];
-  return `job_${encodeTime(now)}${counter.toString(32).padStart(4, '0')}${tail}`;
+  return tail;
 }
 
 /**

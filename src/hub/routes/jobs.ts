@@ -9,7 +9,7 @@ import { checkKnown, durationParam, enumParam, intParam, patternParam, stringPar
 import { BatchBody, IdParams, JobBody, JobListQuery } from '../schemas.js';
 import type { Static } from '@sinclair/typebox';
 import { SseStream } from '../sse.js';
-import { stringifyInTurns, TURN_JOBS } from '../../util/inTurns.js';
+import { jsonInTurns, TURN_JOBS } from '../../util/inTurns.js';
 import type { Tokens } from '../tokens.js';
 import { checkJob, checkSubmitted, ownerOf, visibleJob } from '../jobAccess.js';
 
@@ -17,8 +17,9 @@ const MAX_WAIT_MS = 300_000;
 const BOT_NAME = new RegExp(BOT_NAME_PATTERN);
 
 export function toSpec(body: JobBody, field = 'runAt'): JobSpec {
+  // Without runAt the body is the spec: no copy of each job of a batch.
+  if (body.runAt === undefined) return body as Omit<JobBody, 'runAt'>;
   const { runAt, ...rest } = body;
-  if (runAt === undefined) return rest;
   const at = typeof runAt === 'number' ? runAt : Date.parse(runAt);
   if (!Number.isFinite(at)) throw new InputError(field, `${field} is not a valid date: '${runAt}'`);
   return { ...rest, runAt: at };
@@ -45,13 +46,13 @@ export function jobRoutes(app: FastifyInstance, broker: JobBroker, tokens: Token
       const out = await broker.submitBatch(specs, req.token!.id);
       checkSubmitted(req.token!, out, true);
       // Serialised TURN_JOBS views a turn: 1000 in one JSON.stringify held the hub for milliseconds.
-      const jobs = await stringifyInTurns(
+      const body = await jsonInTurns(
+        '{"jobs":',
         out.map((o) => o.job),
         TURN_JOBS,
+        `,"created":${JSON.stringify(out.map((o) => o.created))}}`,
       );
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(`{"jobs":${jobs},"created":${JSON.stringify(out.map((o) => o.created))}}`);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

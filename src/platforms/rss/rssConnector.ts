@@ -7,11 +7,15 @@
  * fetching goes through the proxy like every platform call.
  */
 import { createHash } from 'node:crypto';
-import { parseFeed } from '@rowanmanning/feed-parser';
 import type { Capabilities, Connector, Identity, PlatformEvent, PollResult } from '../connector.js';
 import { AuthError, PlatformRefusal } from '../errors.js';
 import type { ConnectorDeps, PlatformDefinition } from '../platform.js';
 import type { ProxyResponse } from '../proxy/platformProxy.js';
+
+// Loaded at the first feed read: the parser and its XML and entity tables cost every hub about
+// 1.5 MB, and only hubs with an RSS account use them.
+let loading: Promise<typeof import('@rowanmanning/feed-parser')> | null = null;
+const loadParser = () => (loading ??= import('@rowanmanning/feed-parser'));
 
 /** Ids kept in the cursor: more than a feed lists, so an item that drops out and back is not new. */
 const SEEN_KEPT = 500;
@@ -82,7 +86,8 @@ export class RssConnector implements Connector {
     throw new Error(`the feed ${this.url} answered HTTP ${res.status}`);
   }
 
-  private parse(res: ProxyResponse) {
+  private async parse(res: ProxyResponse) {
+    const { parseFeed } = await loadParser();
     try {
       return parseFeed(res.text);
     } catch (e) {
@@ -91,7 +96,7 @@ export class RssConnector implements Connector {
   }
 
   async whoami(): Promise<Identity> {
-    const feed = this.parse(await this.fetch({ seen: [] }));
+    const feed = await this.parse(await this.fetch({ seen: [] }));
     return { id: this.url, handle: feed.title ?? this.url, url: feed.url ?? this.url, can: ['read'] };
   }
 
@@ -103,7 +108,7 @@ export class RssConnector implements Connector {
     const etag = res.headers.get('etag') ?? undefined;
     const lastModified = res.headers.get('last-modified') ?? undefined;
     if (res.status === 304) return { events: [], cursor: JSON.stringify({ ...c, notBefore: undefined }) };
-    const feed = this.parse(res);
+    const feed = await this.parse(res);
     const ttl = Number(
       (feed.element.findElementWithName('channel') ?? feed.element).findElementWithName('ttl')?.textContent,
     );
