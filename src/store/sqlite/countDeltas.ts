@@ -8,28 +8,41 @@ import type Database from 'better-sqlite3';
  * four a row (the triggers were a quarter of the store's time per job: docs/benchmarks.md).
  */
 export class CountDeltas {
-  private readonly deltas = new Map<string, { tbl: string; kind: string; state: string; n: number }>();
+  /** tbl -> kind -> state -> n: nested, so that counting a row builds no key string. */
+  private readonly deltas = {
+    tasks: new Map<string, Map<string, number>>(),
+    jobs: new Map<string, Map<string, number>>(),
+  };
 
   /** `addCount` (leaseSql): adds n to a count, making its row when missing. */
   constructor(private readonly addCount: Database.Statement) {}
 
   /** One row of `tbl` (jobs count with kind '') moved from one state to another. */
   move(tbl: 'tasks' | 'jobs', kind: string, from: string, to: string): void {
-    this.add(tbl, kind, from, -1);
-    this.add(tbl, kind, to, 1);
+    const byState = this.of(tbl, kind);
+    byState.set(from, (byState.get(from) ?? 0) - 1);
+    byState.set(to, (byState.get(to) ?? 0) + 1);
   }
 
   /** n rows of `tbl` added in `state` (or removed, n < 0). */
   add(tbl: 'tasks' | 'jobs', kind: string, state: string, n: number): void {
-    const key = `${tbl}\0${kind}\0${state}`;
-    const d = this.deltas.get(key);
-    if (d) d.n += n;
-    else this.deltas.set(key, { tbl, kind, state, n });
+    const byState = this.of(tbl, kind);
+    byState.set(state, (byState.get(state) ?? 0) + n);
   }
 
   /** Writes the sums; call inside the transaction of the writes that moved the rows. */
   write(): void {
-    for (const d of this.deltas.values()) if (d.n !== 0) this.addCount.run(d.tbl, d.kind, d.state, d.n);
-    this.deltas.clear();
+    for (const tbl of ['tasks', 'jobs'] as const) {
+      for (const [kind, byState] of this.deltas[tbl])
+        for (const [state, n] of byState) if (n !== 0) this.addCount.run(tbl, kind, state, n);
+      this.deltas[tbl].clear();
+    }
+  }
+
+  private of(tbl: 'tasks' | 'jobs', kind: string): Map<string, number> {
+    const byKind = this.deltas[tbl];
+    let byState = byKind.get(kind);
+    if (!byState) byKind.set(kind, (byState = new Map<string, number>()));
+    return byState;
   }
 }

@@ -2,19 +2,51 @@
  * The SQLite adapter's statements on leases: claimed within limits, extended, reported on,
  * completed, failed, released. Each carries a header: its parameters and what it returns.
  */
+import type { LeasedRow } from '../rowTypes.js';
+
 /** The claim's start of a single-variant job, written with its lease (migration 017). */
 const START_SINGLE = `job_state = CASE WHEN variants = 1 THEN 'running' ELSE job_state END,
       updated_at = CASE WHEN variants = 1 THEN :now ELSE updated_at END`;
-/** What a claim returns of each task it leased. */
+/** What a claim returns of each task it leased; read raw, in this order, by leasedRow. */
 const LEASED = `id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at,
       concurrency_key, variants, CASE WHEN variants = 1 THEN input END AS input`;
+
+/** A leased task (`claim`, `leaseIds`), with its job's input when the job is the row itself. */
+export type SqliteLeasedRow = LeasedRow & { variants: number | null; input: string | null };
+
+/**
+ * The statements read as arrays (better-sqlite3's raw mode): they run for every job, and the driver
+ * builds a row object a property at a time. A claim's fourteen columns cost about 3 us a row read
+ * as an object and 1.4 us as an array (docs/benchmarks.md, "Row objects").
+ */
+export const RAW_ROWS = ['claim', 'leaseIds', 'complete'] as const;
+
+/** A row of LEASED, read raw. */
+export function leasedRow(c: unknown[]): SqliteLeasedRow {
+  return {
+    id: c[0] as number,
+    job_id: c[1] as string,
+    idx: c[2] as number,
+    kind: c[3] as string,
+    seed: c[4] as number,
+    attempt: c[5] as number,
+    lease_token: c[6] as string,
+    lease_ms: c[7] as number,
+    lease_expires_at: c[8] as number,
+    priority: c[9] as number,
+    run_at: c[10] as number,
+    concurrency_key: c[11] as string | null,
+    variants: c[12] as number | null,
+    input: c[13] as string | null,
+  };
+}
 
 export const leaseSql = {
   // (id) -> the state and lease token of a task, to say why a lease operation was refused
   leaseOf: 'SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?',
   // (:id, :token) -> { owner } of the lease when it is current: the token that claimed it
   leaseOwner: `SELECT lease_owner AS owner FROM tasks WHERE id = :id AND lease_token = :token AND state = 'leased'`,
-  // (:now, :worker, :owner, :route, :max) -> the tasks leased: the head of the route's ready index
+  // (:now, :worker, :owner, :route, :max) -> the tasks leased (raw rows of LEASED): the head of the route's ready index
   // (in no order); :owner is the claiming token. A single-variant job is its task's row (migration
   // 017): it starts in the same write, and its input comes back with it (variants = 1); the first
   // lease of its task (attempt = 1) is the one that started it. Other jobs start by startJob.
@@ -47,8 +79,8 @@ export const leaseSql = {
   // (:progress, :id, :token) -> { job_id, idx } when the lease was current
   progress: `UPDATE tasks SET progress = :progress
     WHERE id = :id AND lease_token = :token AND state = 'leased' RETURNING job_id, idx`,
-  // (output JSON, done_seq, now, now, now, id, token) -> { job_id, idx, kind, seed, route, concurrency_key,
-  // variants }
+  // (output JSON, done_seq, now, now, now, id, token) -> [job_id, idx, kind, seed, route, concurrency_key,
+  // variants] (raw)
   // when the lease was current and the task is now succeeded. A single-variant job (variants = 1)
   // succeeds with its task, in the same write; other jobs finish by finishJob. One run per result:
   // for small outputs a statement per item costs less than handing SQLite a JSON array to take apart.

@@ -5,17 +5,12 @@ import type { SqliteCore } from './core.js';
 import { CountDeltas } from './countDeltas.js';
 import { LimitGate, type LimitReads } from '../limitGate.js';
 import { byClaimOrder, leaseRefusal, splitLeaseId, splitTaskId, taskIdOf, toClaimedTask } from '../rows.js';
-import type { BucketRow, ClaimOrderRow, FailingRow, JobRow, LeasedRow, TaskRow } from '../rowTypes.js';
+import type { BucketRow, ClaimOrderRow, FailingRow, JobRow, TaskRow } from '../rowTypes.js';
+import { leasedRow, type SqliteLeasedRow } from './leaseStatements.js';
 import { retryPlan } from '../retryPlan.js';
 
 /** The head of a route's ready tasks (`readyHead`). */
 type HeadRow = ClaimOrderRow & Pick<TaskRow, 'concurrency_key'>;
-
-/** A task row's copy of its job's variants: on the first task only (migration 017). */
-type Variants = { variants: number | null };
-
-/** A leased task (`claim`, `leaseIds`), with its job's input when the job is the row itself. */
-type SqliteLeasedRow = LeasedRow & Variants & { input: string | null };
 
 /**
  * The worker path of the SQLite store: claims, heartbeats, results, failures, releases, the
@@ -77,8 +72,8 @@ export class SqliteLeases {
     const allowed = [...gate.allowed];
     if (allowed.length === 0) return [];
     if (allowed.length === 1 && gate.keyLeft.size === 0) {
-      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as SqliteLeasedRow[];
-      return rows.sort(byClaimOrder);
+      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as unknown[][];
+      return rows.map(leasedRow).sort(byClaimOrder);
     }
     const heads = allowed
       .flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as HeadRow[])
@@ -89,9 +84,9 @@ export class SqliteLeases {
       if (gate.take(h.concurrency_key)) ids.push(h.id);
     }
     if (ids.length === 0) return [];
-    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as SqliteLeasedRow[]).sort(
-      byClaimOrder,
-    );
+    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as unknown[][])
+      .map(leasedRow)
+      .sort(byClaimOrder);
   }
 
   async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
@@ -160,21 +155,22 @@ export class SqliteLeases {
         const output = item.output ?? null;
         const seq = this.core.seq + 1;
         const r = st.complete.get(JSON.stringify(output), seq, now, now, now, lease[0], lease[1]) as
-          (Pick<TaskRow, 'job_id' | 'idx' | 'kind' | 'seed' | 'route' | 'concurrency_key'> & Variants) | undefined;
+          [string, number, string, number, string, string | null, number | null] | undefined;
         if (!r) return;
+        const [jobId, idx, kind, seed, route, concurrencyKey, variants] = r;
         this.core.seq = seq;
         done.add(k);
         changes.results.push({
-          jobId: r.job_id,
-          result: { taskId: taskIdOf(r.job_id, r.idx), index: r.idx, seed: r.seed, output, finishedAt: now, seq },
+          jobId,
+          result: { taskId: taskIdOf(jobId, idx), index: idx, seed, output, finishedAt: now, seq },
         });
-        if (r.concurrency_key !== null) changes.routes.push(r.route);
-        counts.move('tasks', r.kind, 'leased', 'succeeded');
+        if (concurrencyKey !== null) changes.routes.push(route);
+        counts.move('tasks', kind, 'leased', 'succeeded');
         // A single-variant job succeeded with its task (see leaseSql.complete).
-        if (r.variants === 1) {
-          changes.jobs.push({ jobId: r.job_id, state: 'succeeded' });
+        if (variants === 1) {
+          changes.jobs.push({ jobId, state: 'succeeded' });
           counts.move('jobs', '', 'running', 'succeeded');
-        } else others.add(r.job_id);
+        } else others.add(jobId);
       });
       counts.write();
       for (const jobId of others) {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { prepareAll } from './prepareAll.js';
 import { creationSql } from './jobCreation.js';
 import { jobSql } from './jobStatements.js';
-import { leaseSql } from './leaseStatements.js';
+import { leaseSql, RAW_ROWS } from './leaseStatements.js';
 import { dueSql } from './dueStatements.js';
 import { deadSql } from './deadStatements.js';
 import { limitSql } from './limitStatements.js';
@@ -15,7 +15,7 @@ import { workerSql } from './workerStatements.js';
  * leased, succeeded, dead, cancelled.
  */
 export function prepareStatements(db: Database.Database) {
-  return prepareAll(db, {
+  const st = prepareAll(db, {
     ...creationSql,
     ...jobSql,
     ...leaseSql,
@@ -25,6 +25,8 @@ export function prepareStatements(db: Database.Database) {
     ...tokenSql,
     ...workerSql,
   });
+  for (const name of RAW_ROWS) st[name].raw(true);
+  return st;
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
