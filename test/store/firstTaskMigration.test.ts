@@ -12,12 +12,12 @@ import Database from 'better-sqlite3';
 import { loadMigrations } from '../../src/store/migrations.js';
 import { migrate, migrationsDir } from '../../src/store/sqlite/migrate.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { JOB_COLUMNS } from '../../src/store/sqlite/jobRowsImport.js';
+import { TASK_COLUMNS } from '../../src/store/sqlite/jobStatements.js';
+import { openDatabase } from '../../src/store/sqlite/openDatabase.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roost-017-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-const TASK_FIELDS = `id, job_id, idx, kind, route, priority, seed, state, run_at, attempt, max_attempts, lease_ms,
-  lease_token, lease_expires_at, worker_id, output, progress, error, done_seq, finished_at, concurrency_key, lease_owner`;
 
 test('a store written before migration 017 reads the same after it, and its queued jobs still run', async () => {
   const file = join(dir, 'roost.db');
@@ -44,7 +44,7 @@ test('a store written before migration 017 reads the same after it, and its queu
   task.run('01C', 0, 7, 'succeeded', 1, '"y"', 2, 3000);
   const read = (d: Database.Database) => ({
     jobs: d.prepare('SELECT * FROM jobs ORDER BY id').all(),
-    tasks: d.prepare(`SELECT ${TASK_FIELDS} FROM tasks ORDER BY id`).all(),
+    tasks: d.prepare(`SELECT ${TASK_COLUMNS} FROM tasks ORDER BY id`).all(),
     counts: d.prepare('SELECT * FROM state_counts WHERE n > 0 ORDER BY tbl, kind, state').all(),
   });
   const before = read(db);
@@ -75,5 +75,21 @@ test('a store written before migration 017 reads the same after it, and its queu
     assert.equal((await store.stats()).jobs.succeeded, 2);
   } finally {
     await store.close();
+  }
+});
+
+// A read of tasks (a job's tasks, one task, the dead list) names the columns it maps: every column
+// of the table but its job's, so a task column added later is read, and a job's input is not.
+test('the reads of tasks name every column of the tasks table but those of its job', () => {
+  const db = openDatabase(join(dir, 'columns.db'));
+  try {
+    const table = (db.prepare("SELECT name FROM pragma_table_info('tasks')").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    const ofJob = new Set(JOB_COLUMNS.map(([column]) => column));
+    const named = TASK_COLUMNS.split(',').map((c) => c.trim());
+    assert.deepEqual([...named].sort(), table.filter((c) => !ofJob.has(c)).sort());
+  } finally {
+    db.close();
   }
 });

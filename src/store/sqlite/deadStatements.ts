@@ -2,9 +2,11 @@
  * The SQLite adapter's statements on dead tasks: listed, redriven, purged with their jobs. Each
  * carries a header: its parameters and what it returns.
  */
+import { TASK_COLUMNS } from './jobStatements.js';
+
 export const deadSql = {
   // (cursor, limit) -> dead task rows, newest first, with ids below the cursor
-  dead: `SELECT * FROM tasks WHERE state = 'dead' AND id < ? ORDER BY id DESC LIMIT ?`,
+  dead: `SELECT ${TASK_COLUMNS} FROM tasks WHERE state = 'dead' AND id < ? ORDER BY id DESC LIMIT ?`,
   // (:now, :id) -> nothing: a dead task gets fresh attempts
   redrive: `UPDATE tasks SET state = 'queued', attempt = 0, run_at = :now, finished_at = NULL, error = NULL,
       lease_token = NULL, worker_id = NULL WHERE id = :id`,

@@ -2,6 +2,15 @@
  * The SQLite adapter's statements on jobs: read, their state recomputed from their tasks, started,
  * finished, swept, counted. Each carries a header: its parameters and what it returns.
  */
+
+/**
+ * A task's own columns (TaskRow). The first task's row also holds its job's (migration 017), its
+ * input among them, which a read of tasks has no use for.
+ */
+export const TASK_COLUMNS = `id, job_id, idx, kind, route, priority, seed, state, run_at, attempt, max_attempts,
+  lease_ms, lease_token, lease_expires_at, worker_id, output, progress, error, done_seq, finished_at,
+  concurrency_key, lease_owner`;
+
 export const jobSql = {
   // (id) -> the job row (the view of migration 017)
   job: 'SELECT * FROM jobs WHERE id = ?',
@@ -11,9 +20,9 @@ export const jobSql = {
   results: `SELECT idx, seed, output, finished_at, done_seq FROM tasks
     WHERE job_id = ? AND state = 'succeeded' AND done_seq > ? ORDER BY done_seq`,
   // (jobId) -> every task row of the job by index
-  tasksOfJob: 'SELECT * FROM tasks WHERE job_id = ? ORDER BY idx',
+  tasksOfJob: `SELECT ${TASK_COLUMNS} FROM tasks WHERE job_id = ? ORDER BY idx`,
   // (jobId, idx) -> one task row
-  task: 'SELECT * FROM tasks WHERE job_id = ? AND idx = ?',
+  task: `SELECT ${TASK_COLUMNS} FROM tasks WHERE job_id = ? AND idx = ?`,
   // (:ids JSON array of job ids, :now) -> { id, state } of each job whose state changed:
   // recomputes job states from their tasks, for a whole batch in one statement
   refreshJobs: `UPDATE tasks SET job_state = agg.s, updated_at = :now,
