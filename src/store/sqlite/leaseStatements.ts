@@ -47,9 +47,10 @@ export const leaseSql = {
   // (:id, :token) -> { owner } of the lease when it is current: the token that claimed it
   leaseOwner: `SELECT lease_owner AS owner FROM tasks WHERE id = :id AND lease_token = :token AND state = 'leased'`,
   // (:now, :worker, :owner, :route, :max) -> the tasks leased (raw rows of LEASED): the head of the
-  // route's ready index (in no order); :owner is the claiming token. A single-variant job is its task's row (migration
-  // 017): it starts in the same write, and its input comes back with it (variants = 1); the first
-  // lease of its task (attempt = 1) is the one that started it. Other jobs start by startJob.
+  // route's ready index (in no order); :owner is the claiming token. A single-variant job is its
+  // task's row (migration 017): it starts in the same write, and its input comes back with it
+  // (variants = 1); the first lease of its task (attempt = 1) is the one that started it. Other jobs
+  // start by startJob.
   claim: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
       lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner, ${START_SINGLE}
     WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
