@@ -4,14 +4,14 @@
  */
 import type { LeasedRow } from '../rowTypes.js';
 
-/** The claim's start of a single-variant job, written with its lease (migration 017). */
+/** A lease's start of a single-variant job, written with it (migration 017). */
 const START_SINGLE = `job_state = CASE WHEN variants = 1 THEN 'running' ELSE job_state END,
       updated_at = CASE WHEN variants = 1 THEN :now ELSE updated_at END`;
 /** What a claim returns of each task it leased; read raw, in this order, by leasedRow. */
 const LEASED = `id, job_id, idx, kind, seed, attempt, lease_token, lease_ms, lease_expires_at, priority, run_at,
       concurrency_key, variants, CASE WHEN variants = 1 THEN input END AS input`;
 
-/** A leased task (`claim`, `leaseIds`), with its job's input when the job is the row itself. */
+/** A leased task (`leaseIds`), with its job's input when the job is the row itself. */
 export type SqliteLeasedRow = LeasedRow & { variants: number | null; input: string | null };
 
 /**
@@ -19,7 +19,7 @@ export type SqliteLeasedRow = LeasedRow & { variants: number | null; input: stri
  * builds a row object a property at a time. A claim's fourteen columns cost about 3 us a row read
  * as an object and 1.4 us as an array (docs/benchmarks.md, "Row objects").
  */
-export const RAW_ROWS = ['claim', 'leaseIds', 'complete'] as const;
+export const RAW_ROWS = ['readyIds', 'leaseIds', 'complete'] as const;
 
 /** A row of LEASED, read raw. */
 export function leasedRow(c: unknown[]): SqliteLeasedRow {
@@ -46,20 +46,18 @@ export const leaseSql = {
   leaseOf: 'SELECT state, lease_token, job_id, idx FROM tasks WHERE id = ?',
   // (:id, :token) -> { owner } of the lease when it is current: the token that claimed it
   leaseOwner: `SELECT lease_owner AS owner FROM tasks WHERE id = :id AND lease_token = :token AND state = 'leased'`,
-  // (:now, :worker, :owner, :route, :max) -> the tasks leased (raw rows of LEASED): the head of the
-  // route's ready index (in no order); :owner is the claiming token. A single-variant job is its
-  // task's row (migration 017): it starts in the same write, and its input comes back with it
-  // (variants = 1); the first lease of its task (attempt = 1) is the one that started it. Other jobs
-  // start by startJob.
-  claim: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
-      lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner, ${START_SINGLE}
-    WHERE id IN (SELECT id FROM tasks WHERE route = :route AND state = 'queued'
-                 ORDER BY priority DESC, run_at, id LIMIT :max)
-    RETURNING ${LEASED}`,
+  // (route, max) -> [id] (raw) of the head of one route's ready tasks, from the ready index alone.
+  // A claim reads them, then leases them by id (leaseIds): one UPDATE whose WHERE reads the same
+  // table through a subquery cost about 60 us a run even when it matched nothing, the two
+  // statements 6 (docs/benchmarks.md, "The claim in two statements").
+  readyIds: `SELECT id FROM tasks WHERE route = ? AND state = 'queued' ORDER BY priority DESC, run_at, id LIMIT ?`,
   // (route, max) -> { id, priority, run_at } of the head of one route's ready tasks
   readyHead: `SELECT id, priority, run_at, concurrency_key FROM tasks WHERE route = ? AND state = 'queued'
     ORDER BY priority DESC, run_at, id LIMIT ?`,
-  // (:now, :worker, :owner, :ids JSON array of task ids) -> the tasks leased, as for claim
+  // (:now, :worker, :owner, :ids JSON array of task ids) -> the tasks leased (raw rows of LEASED), in
+  // no order; :owner is the claiming token. A single-variant job is its task's row (migration 017):
+  // it starts in the same write, and its input comes back with it (variants = 1); the first lease
+  // of its task (attempt = 1) is the one that started it. Other jobs start by startJob.
   leaseIds: `UPDATE tasks SET state = 'leased', attempt = attempt + 1, lease_token = lower(hex(randomblob(8))),
       lease_expires_at = :now + lease_ms, worker_id = :worker, lease_owner = :owner, ${START_SINGLE}
     WHERE id IN (SELECT value FROM json_each(:ids)) AND state = 'queued'

@@ -35,7 +35,7 @@ export class SqliteLeases {
       for (const r of rows) {
         counts.move('tasks', r.kind, 'queued', 'leased');
         if (r.variants === 1) {
-          // The job started with this lease when it is its first (see leaseSql.claim).
+          // The job started with this lease when it is its first (see leaseSql.leaseIds).
           if (r.attempt === 1) {
             changes.jobs.push({ jobId: r.job_id, state: 'running' });
             counts.move('jobs', '', 'queued', 'running');
@@ -61,7 +61,7 @@ export class SqliteLeases {
   /**
    * Leases the best `max` ready tasks across the routes the gate allows: higher priority first,
    * then oldest, so no route starves another, and no key beyond its limits. One unlimited route
-   * (the common case) is one statement.
+   * (the common case) reads its head from the ready index alone.
    */
   private leaseHeads(
     by: { worker: string; owner: string | null },
@@ -69,12 +69,18 @@ export class SqliteLeases {
     max: number,
     now: number,
   ): SqliteLeasedRow[] {
+    const ids = this.headIds(gate, max);
+    if (ids.length === 0) return [];
+    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as unknown[][])
+      .map(leasedRow)
+      .sort(byClaimOrder);
+  }
+
+  /** The ids of the best `max` ready tasks the gate allows, best first. */
+  private headIds(gate: LimitGate, max: number): number[] {
     const allowed = [...gate.allowed];
-    if (allowed.length === 0) return [];
-    if (allowed.length === 1 && gate.keyLeft.size === 0) {
-      const rows = this.core.st.claim.all({ now, ...by, route: allowed[0]![0], max }) as unknown[][];
-      return rows.map(leasedRow).sort(byClaimOrder);
-    }
+    if (allowed.length === 1 && gate.keyLeft.size === 0)
+      return (this.core.st.readyIds.all(allowed[0]![0], max) as Array<[number]>).map((r) => r[0]);
     const heads = allowed
       .flatMap(([route, n]) => this.core.st.readyHead.all(route, Math.min(n, max)) as HeadRow[])
       .sort(byClaimOrder);
@@ -83,10 +89,7 @@ export class SqliteLeases {
       if (ids.length >= max) break;
       if (gate.take(h.concurrency_key)) ids.push(h.id);
     }
-    if (ids.length === 0) return [];
-    return (this.core.st.leaseIds.all({ now, ...by, ids: JSON.stringify(ids) }) as unknown[][])
-      .map(leasedRow)
-      .sort(byClaimOrder);
+    return ids;
   }
 
   async leaseOwners(leaseIds: string[]): Promise<Map<string, string | null>> {
