@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 
+const SPECIAL_VALUES = new Map([
+  ['NaN', NaN],
+  ['+Inf', Infinity],
+  ['-Inf', -Infinity],
+]);
+
 export type Sample = { name: string; labels: Record<string, string>; value: number };
 
 /** The Prometheus text exposition format: `# HELP`/`# TYPE` lines and `name{l="v",…} value`. */
@@ -11,8 +17,10 @@ export function parsePrometheus(text: string): Sample[] {
     assert.ok(m, `not a sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    const value = Number(m[3] === '+Inf' ? Infinity : m[3]);
-    assert.ok(!Number.isNaN(value), `not a number: ${line}`);
+    // The format's floats include NaN and ±Inf: prom-client reports the event loop's lag as NaN
+    // until its histogram has a sample, which a scrape right after start can see (Node 22).
+    const value = SPECIAL_VALUES.get(m[3]!) ?? Number(m[3]);
+    assert.ok(m[3] === 'NaN' || !Number.isNaN(value), `not a number: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return samples;
