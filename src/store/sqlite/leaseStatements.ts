@@ -51,7 +51,8 @@ export const leaseSql = {
   // table through a subquery cost about 60 us a run even when it matched nothing, the two
   // statements 6 (docs/benchmarks.md, "The claim in two statements").
   readyIds: `SELECT id FROM tasks WHERE route = ? AND state = 'queued' ORDER BY priority DESC, run_at, id LIMIT ?`,
-  // (route, max) -> { id, priority, run_at } of the head of one route's ready tasks
+  // (route, max) -> { id, priority, run_at, concurrency_key } of the head of one route's ready tasks,
+  // for a claim under limits or across routes (the gate reads the keys)
   readyHead: `SELECT id, priority, run_at, concurrency_key FROM tasks WHERE route = ? AND state = 'queued'
     ORDER BY priority DESC, run_at, id LIMIT ?`,
   // (:now, :worker, :owner, :ids JSON array of task ids) -> the tasks leased (raw rows of LEASED), in
